@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using VirtPS.Engine.Costs;
+using VirtPS.Engine.Cpu;
+
+namespace VirtPS.Engine.Guests;
+
+/// <summary>How a guest's CPU is virtualized. Later styles arrive with the CPU-virtualization work.</summary>
+public enum VirtualizationStyle
+{
+    /// <summary>The bare simulated machine: the baseline every other style is compared with.</summary>
+    Native,
+}
+
+/// <summary>Where a guest is in its life.</summary>
+public enum GuestState
+{
+    /// <summary>Created or stopped part-way; can be stepped.</summary>
+    Ready,
+    /// <summary>Executed HLT; stepping it again is an error.</summary>
+    Halted,
+    /// <summary>Raised an exception it could not handle; see <see cref="Guest.LastException"/>.</summary>
+    Faulted,
+}
+
+/// <summary>A virtual machine: a name, a style, memory, one CPU, and the counters of what it has run.</summary>
+public sealed partial class Guest
+{
+    /// <summary>Guest-physical address images are loaded at, as Firecracker loads Linux.</summary>
+    public const ulong DefaultLoadAddress = 0x100000;
+    public const int MaxMemoryMB = 4096;
+
+    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostProfile costs)
+    { Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; Costs = costs; }
+
+    public string Name { get; }
+    public VirtualizationStyle Style { get; }
+    public int MemoryMB { get; }
+    public GuestState State { get; private set; }
+    public Machine Machine { get; }
+    public CostProfile Costs { get; }
+    /// <summary>Total instructions retired over the guest's life.</summary>
+    public long Instructions { get; private set; }
+    /// <summary>Total simulated cycles over the guest's life.</summary>
+    public long Cycles { get; private set; }
+    /// <summary>Total host seconds spent running the guest.</summary>
+    public double HostSeconds { get; private set; }
+    /// <summary>The exception that stopped the guest, if one did.</summary>
+    public GuestException? LastException => Machine.LastException;
+    /// <summary>Guest-physical memory actually backed by host frames, in bytes.</summary>
+    public long ResidentBytes => Machine.Memory.ResidentBytes;
+
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$")]
+    private static partial Regex NamePattern();
+
+    /// <summary>Checks a guest name; throws <see cref="VirtPSException"/> (InvalidGuestName) if it is not usable.</summary>
+    public static void ValidateName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || !NamePattern().IsMatch(name))
+            throw new VirtPSException("InvalidGuestName", ErrorKind.InvalidArgument,
+                $"Guest name '{name}' is not valid: use 1 to 64 letters, digits, '_', '-' or '.', starting with a letter, digit or '_'.", name);
+    }
+
+    /// <summary>
+    /// Makes a guest with <paramref name="image"/> loaded at <paramref name="loadAddress"/>, ready to run at
+    /// <paramref name="entryPoint"/> in 64-bit mode at CPL 0 with RSP at the top of memory.
+    /// Validates everything before building anything, so a failure leaves nothing behind.
+    /// </summary>
+    public static Guest Create(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
+        ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostProfile? costs = null)
+    {
+        ValidateName(name);
+        if (!Enum.IsDefined(style))
+            throw new VirtPSException("UnsupportedStyle", ErrorKind.InvalidArgument, $"Style '{style}' is not supported.", style);
+        if (memoryMB < 1 || memoryMB > MaxMemoryMB)
+            throw new VirtPSException("InvalidMemorySize", ErrorKind.InvalidArgument,
+                $"MemoryMB must be between 1 and {MaxMemoryMB}; got {memoryMB}.", memoryMB);
+        ulong memBytes = (ulong)memoryMB << 20;
+        if (loadAddress >= memBytes || (ulong)image.Length > memBytes - loadAddress)
+            throw new VirtPSException("ProgramTooLarge", ErrorKind.LimitsExceeded,
+                $"The program ({image.Length} bytes at 0x{loadAddress:X}) does not fit in {memoryMB} MB of guest memory.", name);
+        ulong entry = entryPoint ?? loadAddress;
+        if (entry >= memBytes)
+            throw new VirtPSException("InvalidEntryPoint", ErrorKind.InvalidArgument,
+                $"Entry point 0x{entry:X} is outside guest memory.", entry);
+
+        var machine = new Machine(memBytes);
+        machine.Memory.Write(loadAddress, image);
+        machine.Cpu.Rip = entry;
+        machine.Cpu.SetGpr(Gpr.Rsp, memBytes);
+        return new Guest(name, style, memoryMB, machine, costs ?? CostProfile.Default);
+    }
+
+    /// <summary>
+    /// Runs the guest until <paramref name="maxInstructions"/> retire (null: no limit), it halts, it faults,
+    /// or <paramref name="cancel"/> fires. <paramref name="progress"/> receives the running instruction count
+    /// about every 50 ms of host time.
+    /// </summary>
+    public StepResult Step(long? maxInstructions, CancellationToken cancel = default, Action<long>? progress = null)
+    {
+        if (maxInstructions is <= 0)
+            throw new VirtPSException("InvalidInstructionCount", ErrorKind.InvalidArgument,
+                $"The instruction count must be positive; got {maxInstructions}.", maxInstructions);
+        if (State == GuestState.Halted)
+            throw new VirtPSException("GuestHalted", ErrorKind.InvalidOperation,
+                $"Guest '{Name}' has halted; create a new guest to run it again.", this);
+        if (State == GuestState.Faulted)
+            throw new VirtPSException("GuestFaulted", ErrorKind.InvalidOperation,
+                $"Guest '{Name}' stopped on {LastException}; it cannot run further.", this);
+
+        var sw = Stopwatch.StartNew();
+        long budget = maxInstructions ?? long.MaxValue;
+        long retired = 0;
+        RunStop stop;
+        long nextReport = sw.ElapsedMilliseconds + 50;
+        // Run in slices so progress and Ctrl+C are seen promptly (a slice is ~10 ms at 100 MIPS).
+        const long Slice = 1 << 20;
+        while (true)
+        {
+            long slice = Math.Min(Slice, budget - retired);
+            var r = Machine.Run(slice);
+            retired += r.Retired;
+            stop = r.Stop;
+            if (stop != RunStop.Budget) break;
+            if (retired >= budget) break;
+            if (cancel.IsCancellationRequested) { stop = RunStop.Cancelled; break; }
+            if (progress != null && sw.ElapsedMilliseconds >= nextReport)
+            { progress(retired); nextReport = sw.ElapsedMilliseconds + 50; }
+        }
+        sw.Stop();
+
+        long cycles = Costs.CyclesFor(retired);
+        Instructions += retired;
+        Cycles += cycles;
+        HostSeconds += sw.Elapsed.TotalSeconds;
+        var reason = stop switch
+        {
+            RunStop.Halt => StopReason.Halt,
+            RunStop.Exception => StopReason.Exception,
+            RunStop.Cancelled => StopReason.Cancelled,
+            _ => StopReason.InstructionLimit,
+        };
+        State = reason switch { StopReason.Halt => GuestState.Halted, StopReason.Exception => GuestState.Faulted, _ => GuestState.Ready };
+        return new StepResult(this, retired, cycles, reason, sw.Elapsed.TotalSeconds);
+    }
+
+    public override string ToString() => Name;
+}
