@@ -33,7 +33,7 @@ public sealed partial class Machine
     public long DecodeInvalidations => _decoded.Invalidations;
 
     /// <summary>Host work one call may do before it returns (in blocks), so callers can poll for Ctrl+C.</summary>
-    const int MaxBlocksPerCall = 1 << 18;
+    const int MaxBlocksPerCall = 1 << 16;
 
     /// <summary>
     /// Runs until <paramref name="budget"/> instructions retire, HLT, or an unhandled exception. It may also

@@ -8,7 +8,7 @@ internal static unsafe partial class Semantics
     /// <summary>Iterations of a REP string instruction done per execution before it yields: the instruction
     /// is restartable (RCX/RSI/RDI record progress), so long copies stay responsive to budgets and Ctrl+C,
     /// as real processors take interrupts between iterations.</summary>
-    const int RepChunk = 4096;
+    const int RepChunk = 256;
 
     /// <summary>MOVS, STOS, LODS, CMPS, SCAS with or without REP/REPE/REPNE (Op = <see cref="StringOp"/>).</summary>
     internal static void String(Processor p, Insn i)
