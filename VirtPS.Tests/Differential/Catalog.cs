@@ -224,6 +224,8 @@ internal static class Catalog
         if (regRoles >= 2 && slots.Where(s => s.Kind is SlotKind.Rm or SlotKind.Reg).Select(s => s.Bits).Distinct().Count() == 1
             && m is not (Mnemonic.Bt or Mnemonic.Bts or Mnemonic.Btr or Mnemonic.Btc))
             yield return Bind(code, slots, "same", MemKind.None);
+        if (m == Mnemonic.Cmpxchg)
+            yield return Bind(code, slots, "acc", MemKind.None);   // the destination is the accumulator itself
         if (hasRm)
         {
             MemKind[] kinds = [MemKind.BaseDisp, MemKind.BaseIndex, MemKind.Rip, MemKind.Addr32];
@@ -252,10 +254,11 @@ internal static class Catalog
             if (s.Kind == SlotKind.Rm && mem != MemKind.None) continue;
             if (s.Kind is not (SlotKind.Rm or SlotKind.Reg)) continue;
             if (same != Register.None) { regs[i] = Sized(same, s.Bits); continue; }
+            if (pool == "acc" && s.Kind == SlotKind.Rm) { regs[i] = Sized(RAX, s.Bits); continue; }
             IEnumerable<Register> cands = (pool, s.Bits) switch
             {
                 ("hi", 8) => Hi8,
-                ("lo" or "hi", 8) => Lo8,
+                ("lo" or "hi" or "acc", 8) => Lo8,
                 ("rex", 8) => Rex8,
                 ("rex", _) => Rex64.Select(r => Sized(r, s.Bits)),
                 _ => Lo64.Select(r => Sized(r, s.Bits)),
