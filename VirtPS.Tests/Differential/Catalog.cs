@@ -45,6 +45,7 @@ internal static class Catalog
         forms.AddRange(BranchForms());
         forms.AddRange(LoopForms());
         forms.AddRange(StringForms());
+        forms.AddRange(FlagPairForms());
         var dup = forms.GroupBy(f => f.Id).FirstOrDefault(g => g.Count() > 1);
         if (dup != null) throw new InvalidOperationException("duplicate form id " + dup.Key);
         return forms;
@@ -174,6 +175,7 @@ internal static class Catalog
         public required Register[] Regs;     // per slot (None for imm / memory)
         public MemKind Mem;
         public Register Base = Register.None, Index = Register.None;
+        public bool Lock;
         public required string Name;
         public Mnemonic M => Code.Mnemonic();
     }
@@ -232,6 +234,13 @@ internal static class Catalog
             yield return Bind(code, slots, ordinal % 2 == 0 ? "lo" : "rex", kinds[ordinal % kinds.Length]);
             if (m is Mnemonic.Push or Mnemonic.Pop)
                 yield return Bind(code, slots, "lo", MemKind.RspBase);
+            if (code.ToOpCode().CanUseLockPrefix)
+            {
+                var locked = Bind(code, slots, "lo", ordinal % 2 == 0 ? MemKind.BaseIndex : MemKind.BaseDisp);
+                locked.Lock = true;
+                locked.Name = "lock " + locked.Name;
+                yield return locked;
+            }
         }
     }
 
@@ -524,6 +533,7 @@ internal static class Catalog
                     : MemOperand();
             }
             var ins = Create(B.Code, ops);
+            ins.HasLockPrefix = B.Lock;
             return EncodeAt(ins, Layout.CodeAddr);
         }
     }
@@ -870,6 +880,130 @@ internal static class Catalog
                     return new Vector { Form = id, Code = code, Input = s, Sequence = true };
                 },
             };
+        }
+    }
+
+
+    // ------------------------------------------------------------------ flag producer -> flag consumer
+
+    sealed record Producer(string Text, Mnemonic M, int Bits, Action<Assembler> Emit);
+
+    static readonly Lazy<Producer[]> Producers = new(() =>
+    {
+        var list = new List<Producer>();
+        var r = AssemblerRegisters.eax;
+        (AssemblerRegister8 a, AssemblerRegister8 b) r8 = (AssemblerRegisters.al, AssemblerRegisters.bl);
+        (AssemblerRegister16 a, AssemblerRegister16 b) r16 = (AssemblerRegisters.ax, AssemblerRegisters.bx);
+        (AssemblerRegister32 a, AssemblerRegister32 b) r32 = (AssemblerRegisters.eax, AssemblerRegisters.ebx);
+        (AssemblerRegister64 a, AssemblerRegister64 b) r64 = (AssemblerRegisters.rax, AssemblerRegisters.rbx);
+        void Bin(Mnemonic m, Action<Assembler, AssemblerRegister8, AssemblerRegister8> e8, Action<Assembler, AssemblerRegister16, AssemblerRegister16> e16,
+                 Action<Assembler, AssemblerRegister32, AssemblerRegister32> e32, Action<Assembler, AssemblerRegister64, AssemblerRegister64> e64)
+        {
+            list.Add(new($"{m} al,bl", m, 8, a => e8(a, r8.a, r8.b)));
+            list.Add(new($"{m} ax,bx", m, 16, a => e16(a, r16.a, r16.b)));
+            list.Add(new($"{m} eax,ebx", m, 32, a => e32(a, r32.a, r32.b)));
+            list.Add(new($"{m} rax,rbx", m, 64, a => e64(a, r64.a, r64.b)));
+        }
+        Bin(Mnemonic.Add, (a, x, y) => a.add(x, y), (a, x, y) => a.add(x, y), (a, x, y) => a.add(x, y), (a, x, y) => a.add(x, y));
+        Bin(Mnemonic.Sub, (a, x, y) => a.sub(x, y), (a, x, y) => a.sub(x, y), (a, x, y) => a.sub(x, y), (a, x, y) => a.sub(x, y));
+        Bin(Mnemonic.Adc, (a, x, y) => a.adc(x, y), (a, x, y) => a.adc(x, y), (a, x, y) => a.adc(x, y), (a, x, y) => a.adc(x, y));
+        Bin(Mnemonic.Sbb, (a, x, y) => a.sbb(x, y), (a, x, y) => a.sbb(x, y), (a, x, y) => a.sbb(x, y), (a, x, y) => a.sbb(x, y));
+        Bin(Mnemonic.Cmp, (a, x, y) => a.cmp(x, y), (a, x, y) => a.cmp(x, y), (a, x, y) => a.cmp(x, y), (a, x, y) => a.cmp(x, y));
+        Bin(Mnemonic.And, (a, x, y) => a.and(x, y), (a, x, y) => a.and(x, y), (a, x, y) => a.and(x, y), (a, x, y) => a.and(x, y));
+        Bin(Mnemonic.Or, (a, x, y) => a.or(x, y), (a, x, y) => a.or(x, y), (a, x, y) => a.or(x, y), (a, x, y) => a.or(x, y));
+        Bin(Mnemonic.Xor, (a, x, y) => a.xor(x, y), (a, x, y) => a.xor(x, y), (a, x, y) => a.xor(x, y), (a, x, y) => a.xor(x, y));
+        Bin(Mnemonic.Test, (a, x, y) => a.test(x, y), (a, x, y) => a.test(x, y), (a, x, y) => a.test(x, y), (a, x, y) => a.test(x, y));
+        list.Add(new("inc al", Mnemonic.Inc, 8, a => a.inc(AssemblerRegisters.al)));
+        list.Add(new("inc eax", Mnemonic.Inc, 32, a => a.inc(AssemblerRegisters.eax)));
+        list.Add(new("dec rax", Mnemonic.Dec, 64, a => a.dec(AssemblerRegisters.rax)));
+        list.Add(new("dec ax", Mnemonic.Dec, 16, a => a.dec(AssemblerRegisters.ax)));
+        list.Add(new("neg eax", Mnemonic.Neg, 32, a => a.neg(AssemblerRegisters.eax)));
+        list.Add(new("neg al", Mnemonic.Neg, 8, a => a.neg(AssemblerRegisters.al)));
+        // Shifts by CL with CL = 0 or 1 only (0 leaves every flag as it was: a classic lazy-flags trap).
+        list.Add(new("shl eax,cl", Mnemonic.Shl, 32, a => a.shl(AssemblerRegisters.eax, AssemblerRegisters.cl)));
+        list.Add(new("shr rax,cl", Mnemonic.Shr, 64, a => a.shr(AssemblerRegisters.rax, AssemblerRegisters.cl)));
+        list.Add(new("sar al,cl", Mnemonic.Sar, 8, a => a.sar(AssemblerRegisters.al, AssemblerRegisters.cl)));
+        list.Add(new("rol eax,cl", Mnemonic.Rol, 32, a => a.rol(AssemblerRegisters.eax, AssemblerRegisters.cl)));
+        list.Add(new("popcnt eax,ebx", Mnemonic.Popcnt, 32, a => a.popcnt(AssemblerRegisters.eax, AssemblerRegisters.ebx)));
+        list.Add(new("clc", Mnemonic.Clc, 64, a => a.clc()));
+        list.Add(new("stc", Mnemonic.Stc, 64, a => a.stc()));
+        return list.ToArray();
+    });
+
+    /// <summary>
+    /// Two instructions: a flag producer (random ALU operation on rax/rbx) then a flag consumer. Catches
+    /// lazily computed flags that go wrong only when one instruction's flags feed the next.
+    /// Producers are restricted to ones whose flags the consumers read are all defined.
+    /// </summary>
+    static IEnumerable<Form> FlagPairForms()
+    {
+        string[] cc = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];
+        var consumers = new List<(string Name, Mnemonic M, Func<byte[]> Bytes)>();
+        for (int k = 0; k < 16; k++)
+        {
+            int kk = k;
+            consumers.Add(($"set{cc[k]}", Mnemonic.Sete, () => Assemble(a => SetCc(a, kk))));
+            consumers.Add(($"cmov{cc[k]}", Mnemonic.Cmove, () => Assemble(a => CmovCc(a, kk))));
+            consumers.Add(($"j{cc[k]}", Mnemonic.Je, () => BranchOverMarker(Jcc8[kk])));
+        }
+        consumers.Add(("adc", Mnemonic.Adc, () => Assemble(a => a.adc(AssemblerRegisters.rsi, AssemblerRegisters.rdi))));
+        consumers.Add(("sbb", Mnemonic.Sbb, () => Assemble(a => a.sbb(AssemblerRegisters.esi, AssemblerRegisters.edi))));
+        consumers.Add(("rcl", Mnemonic.Rcl, () => Assemble(a => a.rcl(AssemblerRegisters.rsi, 1))));
+        consumers.Add(("rcr", Mnemonic.Rcr, () => Assemble(a => a.rcr(AssemblerRegisters.si, 1))));
+        consumers.Add(("inc", Mnemonic.Inc, () => Assemble(a => a.inc(AssemblerRegisters.rsi))));
+        consumers.Add(("dec", Mnemonic.Dec, () => Assemble(a => a.dec(AssemblerRegisters.esi))));
+        consumers.Add(("cmc", Mnemonic.Cmc, () => Assemble(a => a.cmc())));
+        consumers.Add(("not", Mnemonic.Not, () => Assemble(a => a.not(AssemblerRegisters.rsi))));
+        consumers.Add(("shl0", Mnemonic.Shl, () => Assemble(a => a.shl(AssemblerRegisters.esi, AssemblerRegisters.cl))));
+        foreach (var (name, cm, bytes) in consumers)
+        {
+            byte[] consumer = bytes();
+            string id = $"pair:*->{name}";
+            yield return new Form
+            {
+                Id = id, Group = "flagpairs", Count = 40,
+                Make = (r, i) =>
+                {
+                    var p = r.Pick(Producers.Value);
+                    byte[] producer = Assemble(p.Emit);
+                    var s = MachineState.Initial();
+                    s.Gpr[0] = Val(r, 64);
+                    s.Gpr[3] = r.Below(5) == 0 ? s.Gpr[0] : Val(r, 64);
+                    s.Gpr[1] = (r.Next() & ~0xFFUL) | (ulong)r.Below(2);     // CL = 0 or 1
+                    s.Gpr[6] = Val(r, 64); s.Gpr[7] = Val(r, 64);
+                    s.Gpr[8] = Val(r, 64); s.Gpr[9] = Val(r, 64);
+                    s.Gpr[2] = r.Next(); s.Gpr[11] = 0;
+                    s.Rflags = RandomFlags(r);
+                    ulong count = s.Gpr[1] & 0xFF;
+                    var v = new Vector { Form = id, Code = [.. producer, .. consumer], Input = s, Sequence = true };
+                    v.DefinedFlags = FlagRules.Defined(p.M, p.Bits, count) & FlagRules.Defined(cm, 32, name == "shl0" ? count : 1);
+                    return v;
+                },
+            };
+        }
+    }
+
+    static void SetCc(Assembler a, int k)
+    {
+        var d = AssemblerRegisters.dl;
+        switch (k)
+        {
+            case 0: a.seto(d); break; case 1: a.setno(d); break; case 2: a.setb(d); break; case 3: a.setae(d); break;
+            case 4: a.sete(d); break; case 5: a.setne(d); break; case 6: a.setbe(d); break; case 7: a.seta(d); break;
+            case 8: a.sets(d); break; case 9: a.setns(d); break; case 10: a.setp(d); break; case 11: a.setnp(d); break;
+            case 12: a.setl(d); break; case 13: a.setge(d); break; case 14: a.setle(d); break; default: a.setg(d); break;
+        }
+    }
+
+    static void CmovCc(Assembler a, int k)
+    {
+        var d = AssemblerRegisters.r8d; var s = AssemblerRegisters.r9d;
+        switch (k)
+        {
+            case 0: a.cmovo(d, s); break; case 1: a.cmovno(d, s); break; case 2: a.cmovb(d, s); break; case 3: a.cmovae(d, s); break;
+            case 4: a.cmove(d, s); break; case 5: a.cmovne(d, s); break; case 6: a.cmovbe(d, s); break; case 7: a.cmova(d, s); break;
+            case 8: a.cmovs(d, s); break; case 9: a.cmovns(d, s); break; case 10: a.cmovp(d, s); break; case 11: a.cmovnp(d, s); break;
+            case 12: a.cmovl(d, s); break; case 13: a.cmovge(d, s); break; case 14: a.cmovle(d, s); break; default: a.cmovg(d, s); break;
         }
     }
 
