@@ -27,9 +27,9 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ProgramSet)]
     public VProgram? Program { get; set; }
 
-    /// <summary>Source text to assemble at 0x100000 and load.</summary>
+    /// <summary>Source text to assemble at 0x100000 and load; several strings are joined as lines.</summary>
     [Parameter(Mandatory = true, ParameterSetName = CodeSet)]
-    public string Code { get; set; } = "";
+    public string[] Code { get; set; } = [];
 
     /// <summary>Raw machine code loaded at 0x100000 and started at its first byte.</summary>
     [Parameter(Mandatory = true, ParameterSetName = BytesSet)]
@@ -75,7 +75,7 @@ public sealed class NewVGuestCommand : PSCmdlet
 
     (byte[], ulong, ulong?) FromCode()
     {
-        var p = AsmBridge.Assemble(Code, AsmBridge.Defines(Define), Guest.DefaultLoadAddress);
+        var p = AsmBridge.Assemble(string.Join('\n', Code), AsmBridge.Defines(Define), Guest.DefaultLoadAddress);
         return (p.Bytes, p.Origin, p.EntryPoint);
     }
 }
