@@ -1,0 +1,94 @@
+using Iced.Intel;
+
+namespace VirtPS.Engine.Cpu;
+
+/// <summary>
+/// Decoded basic blocks, cached by start address and indexed by the guest pages their bytes sit on.
+/// A write to such a page (seen by the processor's slow write path, since the write cache never holds
+/// code pages) drops every block on it, so self-modifying code runs the new bytes.
+/// </summary>
+internal sealed class DecodeCache
+{
+    const int MaxBlockInsns = 64;
+    readonly Processor _p;
+    readonly Dictionary<ulong, Block> _blocks = new();
+    readonly Dictionary<ulong, List<Block>> _byPage = new();
+
+    public DecodeCache(Processor p)
+    {
+        _p = p;
+        p.IsCodeFrame = pfn => _byPage.ContainsKey(pfn);
+        p.CodeWritten = InvalidatePage;
+    }
+
+    public int Count => _blocks.Count;
+    public long Invalidations { get; private set; }
+    public IEnumerable<Block> Blocks => _blocks.Values;
+
+    public Block Get(ulong ip) => _blocks.TryGetValue(ip, out var b) ? b : Decode(ip);
+
+    void InvalidatePage(ulong pfn)
+    {
+        if (!_byPage.Remove(pfn, out var list)) return;
+        foreach (var b in list)
+        {
+            if (!b.Valid) continue;
+            b.Valid = false;
+            Invalidations++;
+            if (_blocks.TryGetValue(b.Start, out var cur) && ReferenceEquals(cur, b)) _blocks.Remove(b.Start);
+        }
+        _p.CodeChanged = true;
+    }
+
+    Block Decode(ulong ip)
+    {
+        // Bytes from ip to the end of its page, plus up to 14 more so the last instruction may cross over.
+        int inPage = 0x1000 - (int)(ip & 0xFFF);
+        var buf = new byte[inPage + 14];
+        int have = _p.Fetch(ip, buf, out var fetchFault);
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(buf, 0, have), ip);
+
+        var insns = new List<Insn>(16);
+        ulong pos = ip;
+        while (true)
+        {
+            int offset = (int)(pos - ip);
+            if (offset >= inPage || insns.Count >= MaxBlockInsns) break;
+            decoder.IP = pos;
+            decoder.Decode(out var instr);
+            Insn insn;
+            if (decoder.LastError != DecoderError.None)
+            {
+                // Undecodable: raise the fault when (and only if) execution reaches it.
+                bool ranOut = decoder.LastError == DecoderError.NoMoreBytes && fetchFault != null;
+                int len = Math.Max(1, Math.Min(15, have - offset));
+                insn = InsnBuilder.Fault(pos, buf.AsSpan(offset, Math.Max(0, Math.Min(len, have - offset))).ToArray(),
+                    ranOut ? fetchFault! : new GuestFault(ExceptionVector.UD, null, null, "invalid opcode"));
+                insns.Add(insn);
+                break;
+            }
+            insn = InsnBuilder.Build(instr, buf.AsSpan(offset, instr.Length).ToArray());
+            insns.Add(insn);
+            pos = instr.NextIP;
+            if (InsnBuilder.EndsBlock(insn)) break;
+        }
+
+        ulong end = insns[^1].NextIp;
+        var block = new Block
+        {
+            Start = ip,
+            Insns = insns.ToArray(),
+            FallThrough = end,
+            FirstPage = ip >> 12,
+            LastPage = (Math.Max(end, ip + 1) - 1) >> 12,
+        };
+        _blocks[ip] = block;
+        for (ulong pg = block.FirstPage; pg <= block.LastPage; pg++)
+        {
+            if (!_byPage.TryGetValue(pg, out var list)) _byPage[pg] = list = new List<Block>();
+            list.Add(block);
+            _p.ForgetWritable(pg);
+        }
+        return block;
+    }
+}

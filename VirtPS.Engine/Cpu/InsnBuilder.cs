@@ -1,0 +1,315 @@
+using Iced.Intel;
+using static VirtPS.Engine.Cpu.Semantics;
+
+namespace VirtPS.Engine.Cpu;
+
+/// <summary>
+/// Turns an Iced <see cref="Instruction"/> into an <see cref="Insn"/>: operands reduced to register-file
+/// indices, a branch-free memory-operand form and an immediate, and the handler chosen by mnemonic (and,
+/// for the forms loops are made of, by operand shape). Anything not listed here decodes to #UD.
+/// </summary>
+internal static unsafe class InsnBuilder
+{
+    public static Insn Fault(ulong ip, byte[] bytes, GuestFault fault)
+    {
+        var i = new Insn { Ip = ip, NextIp = ip + (ulong)Math.Max(bytes.Length, 1), Bytes = bytes, Exec = &Undefined };
+        i.PendingFault = fault;
+        i.Exec = &RaisePending;
+        i.EndsBlock = true;
+        return i;
+    }
+
+    static void RaisePending(Processor p, Insn i) => throw i.PendingFault!;
+
+    public static bool EndsBlock(Insn i) => i.EndsBlock;
+
+    public static Insn Build(in Instruction ins, byte[] bytes)
+    {
+        var i = new Insn { Ip = ins.IP, NextIp = ins.NextIP, Decoded = ins, Bytes = bytes };
+        for (int n = 0; n < ins.OpCount && n < 3; n++) Operand(ins, n, i);
+        if (i.Size == 0) i.Size = 8;
+        i.Mask = MaskOf(i.Size);
+        i.Imm &= i.Mask;
+        i.Exec = Select(ins, i);
+        if (i.Exec == (delegate*<Processor, Insn, void>)&Undefined) i.EndsBlock = true;
+        return i;
+    }
+
+    static void Operand(in Instruction ins, int n, Insn i)
+    {
+        OpLoc loc;
+        switch (ins.GetOpKind(n))
+        {
+            case OpKind.Register:
+            {
+                var reg = ins.GetOpRegister(n);
+                if (!reg.IsGPR()) { loc = OpLoc.None; break; }
+                int idx = reg.GetFullRegister() - Register.RAX;
+                int shift = reg is >= Register.AH and <= Register.BH ? 8 : 0;
+                if (n == 0) { i.R0 = idx; i.Shift0 = shift; } else if (n == 1) { i.R1 = idx; i.Shift1 = shift; }
+                if (n == 0) i.Size = reg.GetSize();
+                loc = OpLoc.Reg;
+                break;
+            }
+            case OpKind.Memory:
+                Memory(ins, i);
+                if (n == 0 || i.Size == 0) i.Size = ins.MemorySize.GetSize();
+                loc = OpLoc.Mem;
+                break;
+            case OpKind.Immediate8: case OpKind.Immediate16: case OpKind.Immediate32: case OpKind.Immediate64:
+            case OpKind.Immediate8to16: case OpKind.Immediate8to32: case OpKind.Immediate8to64: case OpKind.Immediate32to64:
+                i.Imm = ins.GetImmediate(n);
+                loc = OpLoc.Imm;
+                break;
+            case OpKind.NearBranch16: case OpKind.NearBranch32: case OpKind.NearBranch64:
+                i.Target = ins.NearBranchTarget;
+                loc = OpLoc.Imm;
+                break;
+            case OpKind.MemorySegRSI: case OpKind.MemorySegESI:
+                i.Seg = SegSlot(ins.MemorySegment);
+                i.AddrSize = ins.GetOpKind(n) == OpKind.MemorySegRSI ? 8 : 4;
+                i.Size = ins.MemorySize.GetSize();
+                loc = OpLoc.Mem;
+                break;
+            case OpKind.MemoryESRDI: case OpKind.MemoryESEDI:
+                i.AddrSize = ins.GetOpKind(n) == OpKind.MemoryESRDI ? 8 : 4;
+                i.Size = ins.MemorySize.GetSize();
+                loc = OpLoc.Mem;
+                break;
+            default:
+                loc = OpLoc.None;
+                break;
+        }
+        if (n == 0) i.Loc0 = loc; else if (n == 1) i.Loc1 = loc; else i.Loc2 = loc;
+    }
+
+    static void Memory(in Instruction ins, Insn i)
+    {
+        if (ins.IsIPRelativeMemoryOperand)
+        {
+            i.Disp = ins.IPRelativeMemoryAddress;
+        }
+        else
+        {
+            if (ins.MemoryBase != Register.None) i.Base = ins.MemoryBase.GetFullRegister() - Register.RAX;
+            if (ins.MemoryIndex != Register.None)
+            {
+                i.Index = ins.MemoryIndex.GetFullRegister() - Register.RAX;
+                i.Scale = ins.MemoryIndexScale switch { 2 => 1, 4 => 2, 8 => 3, _ => 0 };
+            }
+            i.Disp = ins.MemoryDisplacement64;
+        }
+        if (ins.MemoryBase.IsGPR32() || ins.MemoryIndex.IsGPR32() || ins.MemoryBase == Register.EIP)
+        {
+            i.AddrMask = 0xFFFF_FFFF;
+            i.AddrSize = 4;
+        }
+        i.Seg = SegSlot(ins.MemorySegment);
+    }
+
+    // In 64-bit mode only FS and GS have a base (SDM Vol. 1, 3.4.2.1).
+    static int SegSlot(Register seg) => seg switch
+    {
+        Register.FS => Processor.FsSlot,
+        Register.GS => Processor.GsSlot,
+        _ => Processor.ZeroSlot,
+    };
+
+    static int Cc(in Instruction ins) => (int)ins.ConditionCode - 1;
+
+    static delegate*<Processor, Insn, void> Select(in Instruction ins, Insn i)
+    {
+        // Only general-purpose operands are handled here; system registers come with the system ISA.
+        for (int n = 0; n < ins.OpCount; n++)
+            if (ins.GetOpKind(n) == OpKind.Register && !ins.GetOpRegister(n).IsGPR()) return &Undefined;
+
+        bool wide = i.Size is 8 or 4;   // the fast paths take 64- and 32-bit operands only
+        switch (ins.Mnemonic)
+        {
+            case Mnemonic.Add: return AluOp(i, OpAdd, wide);
+            case Mnemonic.Or: return AluOp(i, OpOr, wide);
+            case Mnemonic.Adc: return AluOp(i, OpAdc, wide);
+            case Mnemonic.Sbb: return AluOp(i, OpSbb, wide);
+            case Mnemonic.And: return AluOp(i, OpAnd, wide);
+            case Mnemonic.Sub: return AluOp(i, OpSub, wide);
+            case Mnemonic.Xor: return AluOp(i, OpXor, wide);
+            case Mnemonic.Cmp: return AluOp(i, OpCmp, wide);
+            case Mnemonic.Test: return AluOp(i, OpTest, wide);
+            case Mnemonic.Inc: i.Op = 0; return &IncDec;
+            case Mnemonic.Dec: i.Op = 1; return &IncDec;
+            case Mnemonic.Neg: return &Neg;
+            case Mnemonic.Not: return &Not;
+
+            case Mnemonic.Rol: i.Op = OpRol; return &Shift;
+            case Mnemonic.Ror: i.Op = OpRor; return &Shift;
+            case Mnemonic.Rcl: i.Op = OpRcl; return &Shift;
+            case Mnemonic.Rcr: i.Op = OpRcr; return &Shift;
+            case Mnemonic.Shl: case Mnemonic.Sal: i.Op = OpShl; return &Shift;
+            case Mnemonic.Shr: i.Op = OpShr; return &Shift;
+            case Mnemonic.Sar: i.Op = OpSar; return &Shift;
+            case Mnemonic.Shld: i.Op = 0; return &DoubleShift;
+            case Mnemonic.Shrd: i.Op = 1; return &DoubleShift;
+
+            case Mnemonic.Mul: i.Op = 0; return &MulAcc;
+            case Mnemonic.Imul:
+                if (ins.OpCount == 1) { i.Op = 1; return &MulAcc; }
+                return &ImulTrunc;
+            case Mnemonic.Div: i.Op = 0; return &Divide;
+            case Mnemonic.Idiv: i.Op = 1; return &Divide;
+
+            case Mnemonic.Bt: i.Op = 0; return &BitTest;
+            case Mnemonic.Bts: i.Op = 1; return &BitTest;
+            case Mnemonic.Btr: i.Op = 2; return &BitTest;
+            case Mnemonic.Btc: i.Op = 3; return &BitTest;
+            case Mnemonic.Bsf: i.Op = 0; return &BitScan;
+            case Mnemonic.Bsr: i.Op = 1; return &BitScan;
+            case Mnemonic.Tzcnt: i.Op = 0; return &Count;
+            case Mnemonic.Lzcnt: i.Op = 1; return &Count;
+            case Mnemonic.Popcnt: i.Op = 2; return &Count;
+
+            case Mnemonic.Mov: return MovOp(i, wide);
+            case Mnemonic.Movzx:
+                i.SrcSize = SourceSize(ins);
+                return &Movzx;
+            case Mnemonic.Movsx: case Mnemonic.Movsxd:
+                i.SrcSize = SourceSize(ins);
+                return &Movsx;
+            case Mnemonic.Lea:
+                i.Seg = Processor.ZeroSlot;
+                return i.Size == 8 ? &Lea64 : &Lea;
+            case Mnemonic.Xchg: return &Xchg;
+            case Mnemonic.Cmpxchg: return &Cmpxchg;
+            case Mnemonic.Xadd: return &Xadd;
+            case Mnemonic.Bswap: return &Bswap;
+            case Mnemonic.Cbw: i.Size = 2; return &ExtendAcc;
+            case Mnemonic.Cwde: i.Size = 4; return &ExtendAcc;
+            case Mnemonic.Cdqe: i.Size = 8; return &ExtendAcc;
+            case Mnemonic.Cwd: i.Size = 2; return &SignToRdx;
+            case Mnemonic.Cdq: i.Size = 4; return &SignToRdx;
+            case Mnemonic.Cqo: i.Size = 8; return &SignToRdx;
+
+            case Mnemonic.Push:
+                i.Size = -ins.StackPointerIncrement;
+                return &PushOp;
+            case Mnemonic.Pop:
+                i.Size = ins.StackPointerIncrement;
+                return &PopOp;
+            case Mnemonic.Leave: i.Size = 8; return &Leave;
+            case Mnemonic.Pushf: case Mnemonic.Pushfq: i.Size = -ins.StackPointerIncrement; return &Pushf;
+            case Mnemonic.Popf: case Mnemonic.Popfq: i.Size = ins.StackPointerIncrement; return &Popf;
+            case Mnemonic.Lahf: return &Lahf;
+            case Mnemonic.Sahf: return &Sahf;
+
+            case Mnemonic.Jmp:
+                i.EndsBlock = true;
+                return ins.GetOpKind(0) is OpKind.NearBranch64 or OpKind.NearBranch32 or OpKind.NearBranch16 ? &Jmp : &JmpIndirect;
+            case Mnemonic.Call:
+                i.EndsBlock = true;
+                return ins.GetOpKind(0) is OpKind.NearBranch64 or OpKind.NearBranch32 or OpKind.NearBranch16 ? &Call : &CallIndirect;
+            case Mnemonic.Ret:
+                i.EndsBlock = true;
+                i.Imm = ins.OpCount > 0 ? ins.GetImmediate(0) : 0;
+                return &Ret;
+            case Mnemonic.Loop: i.Op = 0; return LoopOp(ins, i);
+            case Mnemonic.Loope: i.Op = 1; return LoopOp(ins, i);
+            case Mnemonic.Loopne: i.Op = 2; return LoopOp(ins, i);
+            case Mnemonic.Jrcxz: i.EndsBlock = true; i.AddrSize = 8; return &Jrcxz;
+            case Mnemonic.Jecxz: i.EndsBlock = true; i.AddrSize = 4; return &Jrcxz;
+
+            case Mnemonic.Movsb: case Mnemonic.Movsw: case Mnemonic.Movsd: case Mnemonic.Movsq:
+                return StringInsn(ins, i, StringOp.Movs);
+            case Mnemonic.Stosb: case Mnemonic.Stosw: case Mnemonic.Stosd: case Mnemonic.Stosq:
+                return StringInsn(ins, i, StringOp.Stos);
+            case Mnemonic.Lodsb: case Mnemonic.Lodsw: case Mnemonic.Lodsd: case Mnemonic.Lodsq:
+                return StringInsn(ins, i, StringOp.Lods);
+            case Mnemonic.Cmpsb: case Mnemonic.Cmpsw: case Mnemonic.Cmpsd: case Mnemonic.Cmpsq:
+                return StringInsn(ins, i, StringOp.Cmps);
+            case Mnemonic.Scasb: case Mnemonic.Scasw: case Mnemonic.Scasd: case Mnemonic.Scasq:
+                return StringInsn(ins, i, StringOp.Scas);
+
+            case Mnemonic.Clc: return &Clc;
+            case Mnemonic.Stc: return &Stc;
+            case Mnemonic.Cmc: return &Cmc;
+            case Mnemonic.Cld: return &Cld;
+            case Mnemonic.Std: return &Std;
+            case Mnemonic.Nop: case Mnemonic.Pause: case Mnemonic.Endbr64: return &Nop;
+            case Mnemonic.Hlt: i.EndsBlock = true; return &Hlt;
+            case Mnemonic.Int3: i.EndsBlock = true; return &Int3;
+        }
+
+        int cc = Cc(ins);
+        if (cc >= 0)
+        {
+            i.Op = cc;
+            if (ins.IsJccShortOrNear)
+            {
+                i.EndsBlock = true;
+                return cc == 5 ? &Jnz : cc == 4 ? &Jz : &Jcc;
+            }
+            if (IsSetcc(ins.Mnemonic)) { i.Size = 1; return &Setcc; }
+            if (IsCmovcc(ins.Mnemonic)) return &Cmovcc;
+        }
+        return &Undefined;
+    }
+
+    static bool IsSetcc(Mnemonic m) => m is Mnemonic.Seto or Mnemonic.Setno or Mnemonic.Setb or Mnemonic.Setae or Mnemonic.Sete
+        or Mnemonic.Setne or Mnemonic.Setbe or Mnemonic.Seta or Mnemonic.Sets or Mnemonic.Setns or Mnemonic.Setp
+        or Mnemonic.Setnp or Mnemonic.Setl or Mnemonic.Setge or Mnemonic.Setle or Mnemonic.Setg;
+
+    static bool IsCmovcc(Mnemonic m) => m is Mnemonic.Cmovo or Mnemonic.Cmovno or Mnemonic.Cmovb or Mnemonic.Cmovae
+        or Mnemonic.Cmove or Mnemonic.Cmovne or Mnemonic.Cmovbe or Mnemonic.Cmova or Mnemonic.Cmovs or Mnemonic.Cmovns
+        or Mnemonic.Cmovp or Mnemonic.Cmovnp or Mnemonic.Cmovl or Mnemonic.Cmovge or Mnemonic.Cmovle or Mnemonic.Cmovg;
+
+    static delegate*<Processor, Insn, void> AluOp(Insn i, int op, bool wide)
+    {
+        i.Op = op;
+        if (wide && i.Loc0 == OpLoc.Reg)
+        {
+            if (i.Loc1 == OpLoc.Reg) return &AluRR;
+            if (i.Loc1 == OpLoc.Imm) return &AluRI;
+            if (i.Loc1 == OpLoc.Mem) return &AluRM;
+        }
+        return &Alu;
+    }
+
+    static delegate*<Processor, Insn, void> MovOp(Insn i, bool wide)
+    {
+        if (!wide) return &Mov;
+        bool q = i.Size == 8;
+        return (i.Loc0, i.Loc1) switch
+        {
+            (OpLoc.Reg, OpLoc.Reg) => q ? &MovRR64 : &MovRR32,
+            (OpLoc.Reg, OpLoc.Imm) => &MovRI,
+            (OpLoc.Reg, OpLoc.Mem) => q ? &MovRM64 : &MovRM32,
+            (OpLoc.Mem, OpLoc.Reg) => q ? &MovMR64 : &MovMR32,
+            _ => &Mov,
+        };
+    }
+
+    static int SourceSize(in Instruction ins) =>
+        ins.GetOpKind(1) == OpKind.Register ? ins.GetOpRegister(1).GetSize() : ins.MemorySize.GetSize();
+
+    static delegate*<Processor, Insn, void> LoopOp(in Instruction ins, Insn i)
+    {
+        i.EndsBlock = true;
+        i.AddrSize = ins.Code is Code.Loop_rel8_64_ECX or Code.Loope_rel8_64_ECX or Code.Loopne_rel8_64_ECX ? 4 : 8;
+        return &Loop;
+    }
+
+    static delegate*<Processor, Insn, void> StringInsn(in Instruction ins, Insn i, StringOp op)
+    {
+        // MOVSD/CMPSD are also SSE2 mnemonics; only the string forms have string operands.
+        if (ins.GetOpKind(0) is not (OpKind.MemoryESRDI or OpKind.MemoryESEDI or OpKind.MemorySegRSI or OpKind.MemorySegESI)
+            && ins.GetOpKind(ins.OpCount - 1) is not (OpKind.MemoryESRDI or OpKind.MemoryESEDI or OpKind.MemorySegRSI or OpKind.MemorySegESI))
+            return &Undefined;
+        i.Op = (int)op;
+        i.Size = ins.MemorySize.GetSize();
+        i.Mask = MaskOf(i.Size);
+        i.Rep = ins.HasRepPrefix ? RepPrefix.Rep : ins.HasRepnePrefix ? RepPrefix.Repne : RepPrefix.None;
+        // A plain REP on LODS/STOS/MOVS repeats unconditionally; Iced reports F2 on them as REPNE, which
+        // the processor also treats as a plain repeat for these (SDM Vol. 2B, REP).
+        if (op is StringOp.Movs or StringOp.Stos or StringOp.Lods && i.Rep == RepPrefix.Repne) i.Rep = RepPrefix.Rep;
+        if (i.Rep != RepPrefix.None) i.EndsBlock = true;
+        return &Semantics.String;
+    }
+}
