@@ -13,7 +13,7 @@ public sealed class GuestNameCompleter : IArgumentCompleter
     {
         string prefix = (wordToComplete ?? "").Trim('\'', '"');
         var pattern = WildcardPattern.Get(WildcardPattern.Escape(prefix) + "*", WildcardOptions.IgnoreCase);
-        foreach (var guest in LabState.Current.Guests)
+        foreach (var guest in LabState.Current.Guests.OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase))
         {
             if (!pattern.IsMatch(guest.Name)) continue;
             string text = Regex.IsMatch(guest.Name, @"^[\w.\-]+$") ? guest.Name : "'" + guest.Name.Replace("'", "''") + "'";

@@ -4,7 +4,7 @@ using VirtPS.Engine.Guests;
 
 namespace VirtPS.Commands;
 
-/// <summary>Lists the guests of the current runspace's lab, all or by name (wildcards allowed).</summary>
+/// <summary>Lists the guests of the current runspace's lab in name order, all or by name (wildcards allowed).</summary>
 [Cmdlet(VerbsCommon.Get, "VGuest")]
 [OutputType(typeof(Guest))]
 public sealed class GetVGuestCommand : PSCmdlet
@@ -18,7 +18,7 @@ public sealed class GetVGuestCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var guests = LabState.Current.Guests;
+        var guests = LabState.Current.Guests.OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase).ToList();
         if (Name is null)
         {
             WriteObject(guests, enumerateCollection: true);

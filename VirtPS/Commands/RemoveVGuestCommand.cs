@@ -36,7 +36,7 @@ public sealed class RemoveVGuestCommand : PSCmdlet
             foreach (var g in Guest) Remove(lab, g);
             return;
         }
-        var guests = lab.Guests;
+        var guests = lab.Guests.OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase).ToList();
         foreach (var name in Name)
         {
             var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
