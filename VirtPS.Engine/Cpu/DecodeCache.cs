@@ -61,8 +61,10 @@ internal sealed class DecodeCache
             {
                 // Undecodable: raise the fault when (and only if) execution reaches it.
                 bool ranOut = decoder.LastError == DecoderError.NoMoreBytes && fetchFault != null;
-                int len = Math.Max(1, Math.Min(15, have - offset));
-                insn = InsnBuilder.Fault(pos, buf.AsSpan(offset, Math.Max(0, Math.Min(len, have - offset))).ToArray(),
+                // Record the bytes the decoder consumed (at least one, never past what could be fetched).
+                int len = Math.Clamp(instr.Length, 1, 15);
+                len = Math.Max(0, Math.Min(len, have - offset));
+                insn = InsnBuilder.Fault(pos, buf.AsSpan(offset, len).ToArray(),
                     ranOut ? fetchFault! : new GuestFault(ExceptionVector.UD, null, null, "invalid opcode"));
                 insns.Add(insn);
                 break;

@@ -28,9 +28,9 @@ internal static unsafe class InsnBuilder
         var i = new Insn { Ip = ins.IP, NextIp = ins.NextIP, Decoded = ins, Bytes = bytes };
         for (int n = 0; n < ins.OpCount && n < 3; n++) Operand(ins, n, i);
         if (i.Size == 0) i.Size = 8;
+        i.Exec = Select(ins, i);   // may settle the operand size (PUSH, CBW, SETcc, ...)
         i.Mask = MaskOf(i.Size);
         i.Imm &= i.Mask;
-        i.Exec = Select(ins, i);
         if (i.Exec == (delegate*<Processor, Insn, void>)&Undefined) i.EndsBlock = true;
         return i;
     }
@@ -304,7 +304,6 @@ internal static unsafe class InsnBuilder
             return &Undefined;
         i.Op = (int)op;
         i.Size = ins.MemorySize.GetSize();
-        i.Mask = MaskOf(i.Size);
         i.Rep = ins.HasRepPrefix ? RepPrefix.Rep : ins.HasRepnePrefix ? RepPrefix.Repne : RepPrefix.None;
         // A plain REP on LODS/STOS/MOVS repeats unconditionally; Iced reports F2 on them as REPNE, which
         // the processor also treats as a plain repeat for these (SDM Vol. 2B, REP).

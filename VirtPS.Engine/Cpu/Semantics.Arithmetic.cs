@@ -121,7 +121,7 @@ internal static unsafe partial class Semantics
         ulong a = Get0(p, i, ea);
         int bits = i.Size * 8;
         int c = (int)(i.Loc1 == OpLoc.Imm ? i.Imm : p.R[(int)Gpr.Rcx]) & (bits == 64 ? 0x3F : 0x1F);
-        if (c == 0) { Put0(p, i, ea, a); return; }   // no flags change; a 32-bit register still zero-extends
+        if (c == 0) { if (i.Loc0 == OpLoc.Reg) Put0(p, i, ea, a); return; }   // no flags change; a 32-bit register still zero-extends
         ulong m = i.Mask, sign = m ^ (m >> 1);
         ulong r;
         bool cf, of;
@@ -200,7 +200,7 @@ internal static unsafe partial class Semantics
         ulong b = GetReg(p, i.R1, 0, i.Size);
         int bits = i.Size * 8;
         int c = (int)(i.Loc2 == OpLoc.Imm ? i.Imm : p.R[(int)Gpr.Rcx]) & (bits == 64 ? 0x3F : 0x1F);
-        if (c == 0) { Put0(p, i, ea, a); return; }
+        if (c == 0) { if (i.Loc0 == OpLoc.Reg) Put0(p, i, ea, a); return; }
         ulong m = i.Mask, sign = m ^ (m >> 1);
         ulong r;
         bool cf;

@@ -60,7 +60,8 @@ internal static unsafe partial class Semantics
 
     /// <summary>An instruction this core does not implement, or bytes that are not an instruction.</summary>
     internal static void Undefined(Processor p, Insn i) =>
-        throw new GuestFault(ExceptionVector.UD, null, null, i.Bytes.Length > 0 ? $"{i.Decoded} is not implemented" : "invalid opcode");
+        throw new GuestFault(ExceptionVector.UD, null, null,
+            i.Decoded.Mnemonic == Iced.Intel.Mnemonic.Ud2 ? "ud2" : $"{i.Decoded} is not implemented");
 
     internal static void Int3(Processor p, Insn i) => throw new GuestFault(ExceptionVector.BP, null, null, "breakpoint");
 }
