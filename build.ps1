@@ -28,7 +28,7 @@ function Invoke-Native {
     # Runs a native command, echoing it; throws if it fails.
     param([string] $Exe, [string[]] $Arguments)
     Write-Host "> $Exe $($Arguments -join ' ')" -ForegroundColor DarkGray
-    & $Exe @Arguments
+    & $Exe @Arguments | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "$Exe exited with code $LASTEXITCODE" }
 }
 
@@ -45,7 +45,7 @@ function Invoke-FreshPwsh {
         [Environment]::SetEnvironmentVariable($k, [string]$Environment[$k])
     }
     try {
-        & $exe @pre -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $Script
+        & $exe @pre -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $Script | Out-Host
         return $LASTEXITCODE
     } finally {
         foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
@@ -87,7 +87,7 @@ function Invoke-XunitTests {
     $trx = Join-Path $results 'xunit.trx'
     Write-Host "> dotnet test VirtPS.Tests (Release, no build)" -ForegroundColor DarkGray
     & dotnet test (Join-Path $Root 'VirtPS.Tests/VirtPS.Tests.csproj') -c Release --no-build --nologo `
-        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results
+        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
     $code = $LASTEXITCODE
     if (-not (Test-Path $trx)) {
         Write-Host "xunit: no results (dotnet test exited with $code)" -ForegroundColor Red
@@ -104,9 +104,8 @@ function Invoke-PesterTests {
     $resultFile = Join-Path ([IO.Path]::GetTempPath()) "virtps-pester-$PID.json"
     $runner = Join-Path ([IO.Path]::GetTempPath()) "virtps-pester-$PID.ps1"
     Set-Content $runner -Value @'
-$ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-Import-Module $env:VIRTPS_PESTER
+Import-Module $env:VIRTPS_PESTER -ErrorAction Stop
 $config = New-PesterConfiguration
 $config.Run.Path = $env:VIRTPS_TESTS
 $config.Run.PassThru = $true
