@@ -188,8 +188,9 @@ $steps = Get-VGuest | Invoke-VStep
 $steps | Format-Table Name, Instructions, Cycles, StopReason, @{ n = 'Mips'; e = { '{0:N1}' -f $_.Mips } } | Out-String | Write-Host
 
 Say 'The registers of sum-a: rax = N(N+1)/2 = 500000500000 = 0x746A5A2920.'
-Get-VRegister -Guest sum-a | Format-List Name, Rax, Rcx, Rip, Flags | Out-String | Write-Host
-Get-VRegister -Guest sum-a | Select-Object -Property Name, Rip, Rflags | Format-List | Out-String | Write-Host
+$r = Get-VRegister -Guest sum-a
+$r | Out-String | Write-Host
+Write-Host ('rax = {0:N0}, flags after the last dec: {1}' -f $r.Rax, $r.Flags)
 
 Say 'Step a fresh guest 1000 instructions at a time, then measure each step and the guest.'
 $g = New-VGuest -Name stepped -Program $program

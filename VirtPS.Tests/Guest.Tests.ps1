@@ -40,7 +40,7 @@ Describe 'VirtPS guests' {
 
         It 'creates a guest from -Code' {
             $g = New-VGuest -Name answer -Code 'mov rax, 42', 'hlt'
-            $g.Machine.Memory.Read(0x100000, 8) | Should -Be $Answer
+            $g.Machine.Memory.Read(0x100000, 6) | Should -Be ([byte[]](0xB8, 0x2A, 0, 0, 0, 0xF4))   # as nasm: mov eax, 42 ; hlt
         }
 
         It 'creates a guest from a program, at its origin and entry point' {

@@ -18,14 +18,14 @@ Describe 'VirtPS programs' {
             $p | Should -BeOfType VirtPS.VProgram
             $p.Origin | Should -Be 0x100000
             $p.EntryPoint | Should -Be 0x100000
-            $p.Bytes | Should -Be ([byte[]](0x48, 0xC7, 0xC0, 0x2A, 0, 0, 0, 0xF4))
-            $p.Size | Should -Be 8
+            $p.Bytes | Should -Be ([byte[]](0xB8, 0x2A, 0, 0, 0, 0xF4))   # as nasm: mov eax, 42 ; hlt
+            $p.Size | Should -Be 6
         }
 
         It 'joins piped lines into one program' {
             $p = 'mov rax, 42', 'hlt' | ConvertTo-VProgram
             @($p).Count | Should -Be 1
-            $p.Size | Should -Be 8
+            $p.Size | Should -Be 6
         }
 
         It 'applies -Define and -Origin, and lists symbols and lines' {
@@ -39,7 +39,7 @@ Describe 'VirtPS programs' {
         It 'reads -Path through PowerShell paths' {
             Set-Content -Path TestDrive:/answer.asm -Value 'mov rax, 42', 'hlt'
             $p = ConvertTo-VProgram -Path TestDrive:/answer.asm
-            $p.Size | Should -Be 8
+            $p.Size | Should -Be 6
             $p.Path | Should -Be (Join-Path (Get-PSDrive TestDrive).Root 'answer.asm')
         }
 

@@ -15,7 +15,7 @@ public sealed class GetVDisassemblyCommand : PSCmdlet
     const int MaxInstructionBytes = 15;
 
     /// <summary>The guest whose memory is read, as an object or a name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = GuestSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [ValidateNotNull]
