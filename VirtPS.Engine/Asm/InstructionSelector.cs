@@ -16,7 +16,7 @@ internal static class InstructionSelector
         public override void WriteByte(byte value) => Bytes.Add(value);
     }
 
-    readonly record struct Choice(Instruction Ins, Candidate Cand, int Ordering, (int, int, int) Penalty);
+    readonly record struct Choice(Instruction Ins, Candidate Cand, int Ordering, (int, int, int, int) Penalty);
 
     /// <param name="longBranch">Set once a relaxable branch needed its rel32 form; it then stays long (so passes converge).</param>
     public static byte[] Encode(Statement st, List<ResolvedOperand> ops, ulong ip, ref bool longBranch)
@@ -44,7 +44,7 @@ internal static class InstructionSelector
             }
         }
 
-        var cands = OperandMatcher.Lookup(mn.Text, opSize)
+        var cands = OperandMatcher.Lookup(mn.Text, ref opSize)
             ?? throw new AssemblyException(line, mn.Column, $"unknown instruction '{mn.Text}'");
         string name = mn.Text.ToLowerInvariant();
 
@@ -93,7 +93,7 @@ internal static class InstructionSelector
         var buffer = new CodeBuffer();
         var encoder = Encoder.Create(64, buffer);
         byte[]? bestBytes = null;
-        (int, int, int, int, int, int) bestKey = default;
+        ((int, int, int, int), int, int, int, int) bestKey = default;
         Choice bestChoice = default;
         string? firstError = null;
         foreach (var m in matched)
@@ -109,11 +109,13 @@ internal static class InstructionSelector
                 firstError ??= err;
                 continue;
             }
-            var key = (m.Penalty.Item1, m.Penalty.Item2, m.Penalty.Item3, buffer.Bytes.Count, m.Ordering, m.Cand.Order);
+            // Ties in length: NASM prefers the sign-extended imm8 form (add ax, 1 is 66 83 C0 01, not 66 05 01 00).
+            int notImm8 = m.Cand.Kinds.Any(k => k is K.imm8sex16 or K.imm8sex32 or K.imm8sex64) ? 0 : 1;
+            var key = (m.Penalty, buffer.Bytes.Count, notImm8, m.Ordering, m.Cand.Order);
             if (bestBytes is null || key.CompareTo(bestKey) < 0)
             {
                 bestKey = key;
-                bestBytes = buffer.Bytes.ToArray();
+                bestBytes = NasmByteOrder(buffer.Bytes, ins, m.Cand, encoder, buffer, ip);
                 bestChoice = m;
             }
         }
@@ -135,14 +137,18 @@ internal static class InstructionSelector
     /// Preferences that come before length, smaller is better:
     /// 1. a 16-bit form only when something in the source asks for 16 bits (64-bit mode defaults to 32/64);
     /// 2. NASM never shrinks an immediate that is a label address (relocatable): keep the widest immediate;
-    /// 3. a rel8 branch only to a label (NASM does not relax jumps to plain numbers) and only until it once did not reach.
+    /// 3. the moffs form for a [qword addr] operand;
+    /// 4. a rel8 branch only to a label (NASM does not relax jumps to plain numbers) and only until it once did not reach.
     /// </summary>
-    static (int, int, int) Rank(Candidate c, List<ResolvedOperand> ops, bool has16, bool longBranch)
+    static (int, int, int, int) Rank(Candidate c, List<ResolvedOperand> ops, bool has16, bool longBranch)
     {
         int size16 = c.Info.OperandSize == 16 && !has16 ? 1 : 0;
-        int reloc = 0, branch = 0;
+        int reloc = 0, branch = 0, moffs = 0;
         for (int i = 0; i < ops.Count && i < c.Kinds.Length; i++)
         {
+            // [qword addr] asks for the 64-bit moffs form (A0-A3) where one exists.
+            if (ops[i].Kind == ResolvedKind.Memory && ops[i].IsAbsoluteAddress && ops[i].AddrSize == 8 && c.Kinds[i] != K.mem_offs)
+                moffs = 1;
             if (ops[i].Kind != ResolvedKind.Immediate) continue;
             var kind = c.Kinds[i];
             if (ops[i].Imm.IsRelocatable)
@@ -150,7 +156,7 @@ internal static class InstructionSelector
             if (kind == K.br64_1 && ops[i].Hint != BranchHint.Short && (longBranch || !ops[i].Imm.IsRelocatable))
                 branch = 1;
         }
-        return (size16, reloc, branch);
+        return (size16, moffs, reloc, branch);
     }
 
     /// <summary>Rewrites where NASM emits a different (shorter, equivalent) form than the literal one.</summary>
@@ -165,11 +171,6 @@ internal static class InstructionSelector
                 ins.Op1Kind = OpKind.Immediate32;
                 ins.Immediate32 = (uint)ops[1].Imm.V;
                 return true;
-            case Code.Mov_Sreg_rm16 when ins.Op1Kind == OpKind.Register:
-                // mov ds, ax: the 66h prefix is redundant, NASM omits it.
-                ins.Code = Code.Mov_Sreg_r32m16;
-                ins.Op1Register = Register.EAX + (ins.Op1Register - Register.AX);
-                return true;
             case Code.Mov_r64m16_Sreg when ins.Op0Kind == OpKind.Register:
                 // mov rax, ds: REX.W is redundant, NASM omits it.
                 ins.Code = Code.Mov_r32m16_Sreg;
@@ -181,6 +182,43 @@ internal static class InstructionSelector
         }
         return true;
     }
+
+    /// <summary>
+    /// Byte-level differences from Iced's output: NASM writes legacy prefixes as lock/rep, segment, 66h, 67h,
+    /// and gives INVPCID a (redundant) REX.W.
+    /// </summary>
+    static byte[] NasmByteOrder(List<byte> bytes, Instruction ins, Candidate cand, Encoder encoder, CodeBuffer buffer, ulong ip)
+    {
+        if (ins.Code == Code.Invpcid_r64_m128)
+        {
+            // Encode one byte further on so a rip-relative displacement stays right after inserting REX.W.
+            buffer.Bytes.Clear();
+            encoder.Encode(ins, ip + 1);
+            int at = buffer.Bytes.IndexOf(0x0F);
+            if (at > 0 && buffer.Bytes[at - 1] is >= 0x40 and <= 0x4F) buffer.Bytes[at - 1] |= 0x08;
+            else buffer.Bytes.Insert(at, 0x48);
+            bytes = buffer.Bytes;
+        }
+        int n = 0;
+        while (n < bytes.Count && PrefixGroup(bytes[n]) >= 0) n++;
+        var result = bytes.ToArray();
+        // A mandatory prefix (popcnt's F3) is part of the opcode and keeps its place.
+        if (n > 1 && cand.Info.MandatoryPrefix is MandatoryPrefix.None or MandatoryPrefix.PNP)
+        {
+            var ordered = result.Take(n).OrderBy(PrefixGroup).ToArray(); // stable
+            ordered.CopyTo(result, 0);
+        }
+        return result;
+    }
+
+    static int PrefixGroup(byte b) => b switch
+    {
+        0xF0 or 0xF2 or 0xF3 => 0,
+        0x26 or 0x2E or 0x36 or 0x3E or 0x64 or 0x65 => 1,
+        0x66 => 2,
+        0x67 => 3,
+        _ => -1,
+    };
 
     static string Describe(ResolvedOperand o)
     {

@@ -64,19 +64,29 @@ internal static class OperandMatcher
         return index;
     }
 
-    public static bool IsMnemonic(string name) => Index.Value.ContainsKey(Aliases.GetValueOrDefault(name, name));
+    /// <summary>NASM mnemonics whose suffix names the operand size of an Iced mnemonic, like an o16/o32/o64 prefix.</summary>
+    static readonly Dictionary<string, (string Name, int OpSize)> SizedAliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["retfw"] = ("retf", 16), ["retfd"] = ("retf", 32), ["retfq"] = ("retf", 64),
+    };
 
     /// <summary>The candidates for a mnemonic; <paramref name="opSize"/> (from o16/o32/o64) may pick a size-suffixed Iced mnemonic.</summary>
-    public static List<Candidate>? Lookup(string mnemonic, int opSize)
+    public static List<Candidate>? Lookup(string mnemonic, ref int opSize)
     {
+        if (SizedAliases.TryGetValue(mnemonic, out var sized))
+        {
+            mnemonic = sized.Name;
+            opSize = sized.OpSize;
+        }
         string name = Aliases.GetValueOrDefault(mnemonic, mnemonic).ToLowerInvariant();
         var index = Index.Value;
         if (!index.TryGetValue(name, out var list)) return null;
-        if (opSize != 0 && !list.Any(c => c.Info.OperandSize == opSize))
+        int size = opSize;
+        if (size != 0 && !list.Any(c => c.Info.OperandSize == size))
         {
             // "o64 sysret" is Iced's Sysretq, "o16 iret" its Iret.
-            string suffix = opSize switch { 64 => "q", 32 => "d", _ => "w" };
-            if (index.TryGetValue(name + suffix, out var sized)) return sized;
+            string suffix = size switch { 64 => "q", 32 => "d", _ => "w" };
+            if (index.TryGetValue(name + suffix, out var suffixed)) return suffixed;
         }
         return list;
     }
@@ -97,9 +107,15 @@ internal static class OperandMatcher
             switch (op.Kind)
             {
                 case ResolvedKind.Register:
-                    if (!RegisterFits(kind, op.Register)) return false;
+                    var reg = op.Register;
+                    if (!RegisterFits(kind, reg))
+                    {
+                        if (!(reg.IsGPR16() && IsWordSourceOperand(c, i))) return false;
+                        // lar eax, bx / ltr ax / mov ds, ax: NASM reads a 16-bit register through the r32/m16 form (no 66h).
+                        reg = (kind is K.r64_or_mem ? Register.RAX : Register.EAX) + (reg - Register.AX);
+                    }
                     ins.SetOpKind(i, OpKind.Register);
-                    ins.SetOpRegister(i, op.Register);
+                    ins.SetOpRegister(i, reg);
                     break;
                 case ResolvedKind.Memory:
                     if (sawMemory || !MemoryFits(c, kind, op)) return false;
@@ -147,6 +163,31 @@ internal static class OperandMatcher
             }
         }
         return true;
+    }
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<Code, bool[]> WordSources = new();
+
+    /// <summary>
+    /// True for an "r32/m16" or "r64/m16" operand (Iced: a GPR kind whose memory size is 16 bits) that the
+    /// instruction only reads, per Iced's instruction info. Such an operand may be written as a 16-bit register.
+    /// </summary>
+    static bool IsWordSourceOperand(Candidate c, int operand)
+    {
+        if (c.MemorySize is not (MemorySize.UInt16 or MemorySize.Int16) || c.Kinds[operand] is not (K.r32_or_mem or K.r64_or_mem))
+            return false;
+        var flags = WordSources.GetOrAdd(c.Code, code =>
+        {
+            Instruction probe = default;
+            probe.Code = code;
+            for (int i = 0; i < c.Kinds.Length; i++)
+            {
+                probe.SetOpKind(i, OpKind.Register);
+                probe.SetOpRegister(i, c.Kinds[i] == K.r64_or_mem ? Register.RAX : c.Kinds[i] == K.seg_reg ? Register.DS : Register.EAX);
+            }
+            var info = new InstructionInfoFactory().GetInfo(probe);
+            return Enumerable.Range(0, c.Kinds.Length).Select(i => info.GetOpAccess(i) == OpAccess.Read).ToArray();
+        });
+        return flags[operand];
     }
 
     static Register FixedRegister(K kind) => kind switch
