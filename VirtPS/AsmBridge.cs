@@ -10,22 +10,12 @@ internal static class AsmBridge
 {
     public static AssembledProgram Assemble(string source, IReadOnlyDictionary<string, long>? defines, ulong origin)
     {
-#if HAVE_ASSEMBLER
         return Assembler.Assemble(source, defines, origin);
-#else
-        throw new VirtPSException("AssemblerUnavailable", ErrorKind.InvalidOperation,
-            "This build of VirtPS has no assembler (VirtPS.Engine.Asm.Assembler was not present at build time).", null);
-#endif
     }
 
     public static IReadOnlyList<DisassembledInstruction> Disassemble(ReadOnlySpan<byte> code, ulong address, int maxCount)
     {
-#if HAVE_DISASSEMBLER
         return Disassembler.Disassemble(code, address, maxCount).ToList();
-#else
-        throw new VirtPSException("DisassemblerUnavailable", ErrorKind.InvalidOperation,
-            "This build of VirtPS has no disassembler (VirtPS.Engine.Asm.Disassembler was not present at build time).", null);
-#endif
     }
 
     /// <summary>Turns <c>-Define @{ ITER = 1000 }</c> into the assembler's symbol table; a value that is not an integer is InvalidDefine.</summary>
