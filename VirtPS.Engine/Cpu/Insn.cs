@@ -53,8 +53,7 @@ internal sealed unsafe class Insn
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Ea(Processor p)
     {
-        var r = p.R;
-        return (r[Base] + (r[Index] << Scale) + Disp + r[Seg]) & AddrMask;
+        return (p.Reg(Base) + (p.Reg(Index) << Scale) + Disp + p.Reg(Seg)) & AddrMask;
     }
 }
 

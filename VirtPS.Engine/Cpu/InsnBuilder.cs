@@ -135,8 +135,8 @@ internal static unsafe class InsnBuilder
             case Mnemonic.Xor: return AluOp(i, OpXor, wide);
             case Mnemonic.Cmp: return AluOp(i, OpCmp, wide);
             case Mnemonic.Test: return AluOp(i, OpTest, wide);
-            case Mnemonic.Inc: i.Op = 0; return &IncDec;
-            case Mnemonic.Dec: i.Op = 1; return &IncDec;
+            case Mnemonic.Inc: i.Op = 0; return wide && i.Loc0 == OpLoc.Reg ? &IncDecR : &IncDec;
+            case Mnemonic.Dec: i.Op = 1; return wide && i.Loc0 == OpLoc.Reg ? &IncDecR : &IncDec;
             case Mnemonic.Neg: return &Neg;
             case Mnemonic.Not: return &Not;
 
@@ -263,14 +263,27 @@ internal static unsafe class InsnBuilder
     static delegate*<Processor, Insn, void> AluOp(Insn i, int op, bool wide)
     {
         i.Op = op;
-        if (wide && i.Loc0 == OpLoc.Reg)
+        if (!wide || i.Loc0 != OpLoc.Reg) return &Alu;
+        return op switch
         {
-            if (i.Loc1 == OpLoc.Reg) return &AluRR;
-            if (i.Loc1 == OpLoc.Imm) return &AluRI;
-            if (i.Loc1 == OpLoc.Mem) return &AluRM;
-        }
-        return &Alu;
+            OpAdd => Fast<AddOp>(i.Loc1),
+            OpOr => Fast<OrOp>(i.Loc1),
+            OpAnd => Fast<AndOp>(i.Loc1),
+            OpSub => Fast<SubOp>(i.Loc1),
+            OpXor => Fast<XorOp>(i.Loc1),
+            OpCmp => Fast<CmpOp>(i.Loc1),
+            OpTest => Fast<TestOp>(i.Loc1),
+            _ => &Alu,   // ADC and SBB need the carry: the general path
+        };
     }
+
+    static delegate*<Processor, Insn, void> Fast<T>(OpLoc source) where T : struct, IAluOp => source switch
+    {
+        OpLoc.Reg => &AluRR<T>,
+        OpLoc.Imm => &AluRI<T>,
+        OpLoc.Mem => &AluRM<T>,
+        _ => &Alu,
+    };
 
     static delegate*<Processor, Insn, void> MovOp(Insn i, bool wide)
     {

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using VirtPS.Engine.Memory;
 
 namespace VirtPS.Engine.Cpu;
@@ -65,9 +66,14 @@ public sealed partial class Processor
     /// <summary>Replaces the status flags given in <paramref name="which"/> with those in <paramref name="values"/>.</summary>
     internal void SetStatus(RFlags which, ulong values)
     {
-        Materialize();
+        if (which == RFlags.Status) FOp = LazyOp.None;   // all six replaced: nothing pending needs computing
+        else Materialize();
         _flags = (_flags & ~(ulong)which) | (values & (ulong)which);
     }
+
+    /// <summary>A register-file slot without a bounds check: decode only produces indices 0..18.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref ulong Reg(int index) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(R), index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void SetLazy(LazyOp op, ulong a, ulong b, ulong res, ulong mask)

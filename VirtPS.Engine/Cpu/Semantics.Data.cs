@@ -11,20 +11,20 @@ internal static unsafe partial class Semantics
     }
 
     // Fast paths for the forms loops are made of.
-    internal static void MovRR64(Processor p, Insn i) => p.R[i.R0] = p.R[i.R1];
-    internal static void MovRR32(Processor p, Insn i) => p.R[i.R0] = (uint)p.R[i.R1];
-    internal static void MovRI(Processor p, Insn i) => p.R[i.R0] = i.Imm;   // 32-bit: Imm is already zero-extended
-    internal static void MovRM64(Processor p, Insn i) => p.R[i.R0] = p.Read64(i.Ea(p));
-    internal static void MovRM32(Processor p, Insn i) => p.R[i.R0] = p.Read32(i.Ea(p));
-    internal static void MovMR64(Processor p, Insn i) => p.Write64(i.Ea(p), p.R[i.R1]);
-    internal static void MovMR32(Processor p, Insn i) => p.Write32(i.Ea(p), (uint)p.R[i.R1]);
+    internal static void MovRR64(Processor p, Insn i) => p.Reg(i.R0) = p.Reg(i.R1);
+    internal static void MovRR32(Processor p, Insn i) => p.Reg(i.R0) = (uint)p.Reg(i.R1);
+    internal static void MovRI(Processor p, Insn i) => p.Reg(i.R0) = i.Imm;   // 32-bit: Imm is already zero-extended
+    internal static void MovRM64(Processor p, Insn i) => p.Reg(i.R0) = p.Read64(i.Ea(p));
+    internal static void MovRM32(Processor p, Insn i) => p.Reg(i.R0) = p.Read32(i.Ea(p));
+    internal static void MovMR64(Processor p, Insn i) => p.Write64(i.Ea(p), p.Reg(i.R1));
+    internal static void MovMR32(Processor p, Insn i) => p.Write32(i.Ea(p), (uint)p.Reg(i.R1));
 
     internal static void Movzx(Processor p, Insn i) => SetReg(p, i.R0, 0, i.Size, Get1Src(p, i));
     internal static void Movsx(Processor p, Insn i) => SetReg(p, i.R0, 0, i.Size, SignExtend(Get1Src(p, i), i.SrcSize) & i.Mask);
 
     /// <summary>LEA: the effective address itself, truncated to the operand size. Segments play no part.</summary>
     internal static void Lea(Processor p, Insn i) => SetReg(p, i.R0, 0, i.Size, i.Ea(p));
-    internal static void Lea64(Processor p, Insn i) => p.R[i.R0] = i.Ea(p);
+    internal static void Lea64(Processor p, Insn i) => p.Reg(i.R0) = i.Ea(p);
 
     internal static void Xchg(Processor p, Insn i)
     {

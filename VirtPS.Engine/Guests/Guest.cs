@@ -76,7 +76,10 @@ public sealed partial class Guest
             throw new VirtPSException("InvalidMemorySize", ErrorKind.InvalidArgument,
                 $"MemoryMB must be between 1 and {MaxMemoryMB}; got {memoryMB}.", memoryMB);
         ulong memBytes = (ulong)memoryMB << 20;
-        if (loadAddress >= memBytes || (ulong)image.Length > memBytes - loadAddress)
+        if (loadAddress >= memBytes)
+            throw new VirtPSException("ProgramTooLarge", ErrorKind.LimitsExceeded,
+                $"Guest memory ({memoryMB} MB) ends before the load address 0x{loadAddress:X}, so no program fits; use {(loadAddress >> 20) + 1} MB or more.", name);
+        if ((ulong)image.Length > memBytes - loadAddress)
             throw new VirtPSException("ProgramTooLarge", ErrorKind.LimitsExceeded,
                 $"The program ({image.Length} bytes at 0x{loadAddress:X}) does not fit in {memoryMB} MB of guest memory.", name);
         ulong entry = entryPoint ?? loadAddress;

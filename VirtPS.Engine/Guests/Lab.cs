@@ -7,10 +7,11 @@ namespace VirtPS.Engine.Guests;
 public sealed class Lab
 {
     readonly Dictionary<string, Guest> _guests = new(StringComparer.OrdinalIgnoreCase);
+    readonly List<Guest> _order = new();
     readonly object _gate = new();
 
     /// <summary>Guests in the order they were added.</summary>
-    public IReadOnlyList<Guest> Guests { get { lock (_gate) return _guests.Values.ToList(); } }
+    public IReadOnlyList<Guest> Guests { get { lock (_gate) return _order.ToList(); } }
 
     /// <summary>Adds a guest; throws GuestExists if the name is taken.</summary>
     public void Add(Guest guest)
@@ -21,6 +22,7 @@ public sealed class Lab
                 throw new VirtPSException("GuestExists", ErrorKind.ResourceExists,
                     $"A guest named '{guest.Name}' already exists.", guest.Name);
             _guests.Add(guest.Name, guest);
+            _order.Add(guest);
         }
     }
 
@@ -45,6 +47,11 @@ public sealed class Lab
     public bool Remove(Guest guest)
     {
         lock (_gate)
-            return _guests.TryGetValue(guest.Name, out var g) && ReferenceEquals(g, guest) && _guests.Remove(guest.Name);
+        {
+            if (!_guests.TryGetValue(guest.Name, out var g) || !ReferenceEquals(g, guest)) return false;
+            _guests.Remove(guest.Name);
+            _order.Remove(guest);
+            return true;
+        }
     }
 }

@@ -1,0 +1,101 @@
+# The built module as a user meets it: the manifest, and help that is complete and whose examples run.
+BeforeDiscovery {
+    $module = if ($env:VIRTPS_MODULE) { $env:VIRTPS_MODULE } else { Join-Path $PSScriptRoot '../out/VirtPS' }
+    Import-Module $module -Force
+    $cmdlets = @((Get-Module VirtPS).ExportedCmdlets.Keys | Sort-Object | ForEach-Object { @{ Name = $_ } })
+    $examples = foreach ($c in $cmdlets) {
+        $i = 0
+        foreach ($e in @((Get-Help $c.Name -Full).examples.example)) {
+            $i++
+            @{ Name = $c.Name; Index = $i; Code = ($e.code -join "`n") }
+        }
+    }
+}
+
+BeforeAll {
+    $module = if ($env:VIRTPS_MODULE) { $env:VIRTPS_MODULE } else { Join-Path $PSScriptRoot '../out/VirtPS' }
+    Import-Module $module -Force
+    $ModulePath = (Get-Module VirtPS).ModuleBase
+    $Common = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name + 'WhatIf', 'Confirm'
+}
+
+Describe 'Manifest' {
+    It 'exports exactly the eight cmdlets, and nothing else' {
+        $m = Test-ModuleManifest (Join-Path $ModulePath 'VirtPS.psd1')
+        @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
+            'ConvertTo-VProgram', 'Get-VDisassembly', 'Get-VGuest', 'Get-VRegister',
+            'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'Remove-VGuest')
+        $m.ExportedFunctions.Count | Should -Be 0
+        $m.ExportedAliases.Count | Should -Be 0
+        $m.ExportedVariables.Count | Should -Be 0
+        @((Get-Module VirtPS).ExportedCommands.Keys | Sort-Object) | Should -Be @($m.ExportedCmdlets.Keys | Sort-Object)
+    }
+
+    It 'declares no wildcards, Core edition, PowerShell 7.6, formats and types' {
+        $data = Import-PowerShellDataFile (Join-Path $ModulePath 'VirtPS.psd1')
+        foreach ($key in 'CmdletsToExport', 'FunctionsToExport', 'AliasesToExport', 'VariablesToExport') {
+            @($data[$key]) -join ',' | Should -Not -Match '\*' -Because "$key lists names explicitly"
+        }
+        $data.CompatiblePSEditions | Should -Be @('Core')
+        $data.PowerShellVersion | Should -Be '7.6'
+        $data.RootModule | Should -Be 'VirtPS.dll'
+        foreach ($f in @($data.FormatsToProcess) + @($data.TypesToProcess)) { Join-Path $ModulePath $f | Should -Exist }
+    }
+
+    It 'ships the engine and Iced but not System.Management.Automation' {
+        Join-Path $ModulePath 'VirtPS.Engine.dll' | Should -Exist
+        Join-Path $ModulePath 'Iced.dll' | Should -Exist
+        Join-Path $ModulePath 'System.Management.Automation.dll' | Should -Not -Exist
+    }
+
+    It 'has a format view for every output type' {
+        $views = ([xml](Get-Content (Join-Path $ModulePath 'VirtPS.Format.ps1xml') -Raw)).Configuration.ViewDefinitions.View.ViewSelectedBy.TypeName
+        foreach ($c in (Get-Module VirtPS).ExportedCmdlets.Values) {
+            foreach ($t in $c.OutputType) { $views | Should -Contain $t.Name -Because "$($c.Name) writes $($t.Name)" }
+        }
+        $views | Should -Contain 'VirtPS.VMeasurement'
+    }
+}
+
+Describe 'Help for <Name>' -ForEach $cmdlets {
+    BeforeAll { $help = Get-Help $Name -Full; $cmd = Get-Command $Name }
+
+    It 'has a synopsis and a description' {
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '^\s*\w+-\w+ \[' -Because 'an auto-generated synopsis is just the syntax'
+        ($help.description.Text -join ' ') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'documents every parameter' {
+        $documented = @($help.parameters.parameter | Where-Object { ($_.description.Text -join '').Trim() }).name
+        foreach ($p in $cmd.Parameters.Keys | Where-Object { $_ -notin $Common -or ($_ -in 'WhatIf', 'Confirm') }) {
+            $documented | Should -Contain $p -Because "-$p needs a description"
+        }
+    }
+
+    It 'has inputs, outputs and at least two examples' {
+        $help.inputTypes | Should -Not -BeNullOrEmpty
+        $help.returnValues | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+    }
+}
+
+Describe 'Help example <Index> of <Name>' -ForEach $examples {
+    It 'runs without errors in a fresh runspace' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'`nImport-Module '$ModulePath'`n$Code")
+            $out = $ps.Invoke()
+            $errors = @($ps.Streams.Error | ForEach-Object { "$_" })
+            $errors -join "`n" | Should -BeNullOrEmpty
+            $ps.HadErrors | Should -BeFalse
+            $out | Should -Not -BeNullOrEmpty -Because 'an example shows something'
+        } finally { $ps.Dispose() }
+    }
+}
+
+Describe 'about_VirtPS' {
+    It 'is found by Get-Help' {
+        (Get-Help about_VirtPS | Out-String) | Should -Match 'GuestNotFound'
+    }
+}

@@ -1,0 +1,31 @@
+@{
+    RootModule           = 'VirtPS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '20d3d92b-59c2-474d-9678-f4f98b6d65be'
+    Author               = 'VirtPS contributors'
+    CompanyName          = 'VirtPS'
+    Copyright            = '(c) VirtPS contributors'
+    Description          = 'Virtualization experiments: create guests, run real x86-64 machine code in them, and measure what each virtualization style costs.'
+    PowerShellVersion    = '7.6'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('VirtPS.Format.ps1xml')
+    TypesToProcess       = @('VirtPS.Types.ps1xml')
+    CmdletsToExport      = @(
+        'ConvertTo-VProgram'
+        'New-VGuest'
+        'Get-VGuest'
+        'Remove-VGuest'
+        'Invoke-VStep'
+        'Get-VRegister'
+        'Get-VDisassembly'
+        'Measure-VGuest'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags = @('virtualization', 'x86-64', 'emulation', 'hypervisor')
+        }
+    }
+}

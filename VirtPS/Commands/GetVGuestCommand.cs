@@ -1,0 +1,40 @@
+using System.Management.Automation;
+using VirtPS.Engine;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Commands;
+
+/// <summary>Lists the guests of the current runspace's lab in name order, all or by name (wildcards allowed).</summary>
+[Cmdlet(VerbsCommon.Get, "VGuest")]
+[OutputType(typeof(Guest))]
+public sealed class GetVGuestCommand : PSCmdlet
+{
+    /// <summary>Names or wildcard patterns; a plain name that matches no guest is a GuestNotFound error.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var guests = LabState.Current.Guests.OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        if (Name is null)
+        {
+            WriteObject(guests, enumerateCollection: true);
+            return;
+        }
+        foreach (var name in Name)
+        {
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+            bool any = false;
+            foreach (var g in guests.Where(g => pattern.IsMatch(g.Name)))
+            {
+                any = true;
+                WriteObject(g);
+            }
+            if (!any && !WildcardPattern.ContainsWildcardCharacters(name))
+                WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Management.Automation;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Commands;
+
+/// <summary>Measures guests (their lifetime totals) or step results (that one step): instructions, cycles, host time, MIPS.</summary>
+[Cmdlet(VerbsDiagnostic.Measure, "VGuest", DefaultParameterSetName = GuestSet)]
+[OutputType(typeof(VMeasurement))]
+public sealed class MeasureVGuestCommand : PSCmdlet
+{
+    const string GuestSet = "Guest";
+    const string StepSet = "Step";
+
+    /// <summary>Guests to measure over their whole life, as objects or names.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
+    [GuestTransformation]
+    [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [ValidateNotNull]
+    public Guest[] Guest { get; set; } = [];
+
+    /// <summary>Step results (from Invoke-VStep) to measure one by one.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StepSet)]
+    [ValidateNotNull]
+    public StepResult[] StepResult { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == StepSet)
+            foreach (var s in StepResult) WriteObject(new VMeasurement(s));
+        else
+            foreach (var g in Guest) WriteObject(new VMeasurement(g));
+    }
+}

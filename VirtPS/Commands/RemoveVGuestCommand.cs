@@ -1,0 +1,60 @@
+using System.Management.Automation;
+using VirtPS.Engine;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Commands;
+
+/// <summary>Removes guests from the current runspace's lab, by name or by piped guest object.</summary>
+[Cmdlet(VerbsCommon.Remove, "VGuest", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Guest))]
+public sealed class RemoveVGuestCommand : PSCmdlet
+{
+    const string NameSet = "Name";
+    const string GuestSet = "Guest";
+
+    /// <summary>Names or wildcard patterns of the guests to remove; a plain name that matches nothing is GuestNotFound.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
+    [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>Guest objects to remove, usually piped from Get-VGuest or New-VGuest.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = GuestSet)]
+    [ValidateNotNull]
+    public Guest[] Guest { get; set; } = [];
+
+    /// <summary>Writes each removed guest to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var lab = LabState.Current;
+        if (ParameterSetName == GuestSet)
+        {
+            foreach (var g in Guest) Remove(lab, g);
+            return;
+        }
+        var guests = lab.Guests.OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        foreach (var name in Name)
+        {
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+            var matches = guests.Where(g => pattern.IsMatch(g.Name)).ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+                WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name));
+            foreach (var g in matches) Remove(lab, g);
+        }
+    }
+
+    void Remove(Lab lab, Guest g)
+    {
+        if (!ShouldProcess(g.Name, "Remove guest")) return;
+        if (!lab.Remove(g))
+        {
+            WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"Guest '{g.Name}' is not in this runspace's lab.", g));
+            return;
+        }
+        if (PassThru) WriteObject(g);
+    }
+}

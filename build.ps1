@@ -1,0 +1,245 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and benchmarks VirtPS.
+.DESCRIPTION
+    Build  compiles the solution (Release) and assembles out/VirtPS, the folder a user imports.
+    Test   builds, runs the xunit tests and the Pester tests (in a fresh pwsh), and prints
+           "Tests: N passed, M failed" as its last line; exits non-zero on any failure.
+    Demo   builds, then runs a short guided experiment in a fresh pwsh.
+    Bench  builds, then runs ../shared/bench/loop.asm (ITER=100000000) and reports MIPS and peak memory.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [string] $Task = 'Build'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleDir = Join-Path $Out 'VirtPS'
+
+function Invoke-Native {
+    # Runs a native command, echoing it; throws if it fails.
+    param([string] $Exe, [string[]] $Arguments)
+    Write-Host "> $Exe $($Arguments -join ' ')" -ForegroundColor DarkGray
+    & $Exe @Arguments | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "$Exe exited with code $LASTEXITCODE" }
+}
+
+function Invoke-FreshPwsh {
+    # Runs a script file in a new pwsh process (no profile) and returns its exit code.
+    # Under 'dotnet pwsh' this process is dotnet running pwsh.dll, so start the same way.
+    param([string] $Script, [hashtable] $Environment = @{})
+    $exe = [Environment]::ProcessPath
+    $pre = @()
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $pre = @(Join-Path $PSHOME 'pwsh.dll') }
+    $saved = @{}
+    foreach ($k in $Environment.Keys) {
+        $saved[$k] = [Environment]::GetEnvironmentVariable($k)
+        [Environment]::SetEnvironmentVariable($k, [string]$Environment[$k])
+    }
+    try {
+        & $exe @pre -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $Script | Out-Host
+        return $LASTEXITCODE
+    } finally {
+        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+    }
+}
+
+function Get-PesterPath {
+    $packages = (& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+    $path = Join-Path $packages.Trim() 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path $path)) { throw "Pester 6.2.0 not found at $path; run 'dotnet restore VirtPS.Tests' first." }
+    $path
+}
+
+function Invoke-Build {
+    param([switch] $WithTests)
+    # Build just what the task needs: the module (and the engine it references), plus tests for Test.
+    $project = if ($WithTests) { Join-Path $Root 'VirtPS.sln' } else { Join-Path $Root 'VirtPS/VirtPS.csproj' }
+    Invoke-Native dotnet @('build', $project, '-c', 'Release', '-nologo', '-v', 'q', '-clp:NoSummary;ErrorsOnly')
+
+    $bin = Join-Path $Root 'VirtPS/bin/Release/net10.0'
+    if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
+    New-Item -ItemType Directory -Path $ModuleDir | Out-Null
+    # The module, the engine and their runtime dependencies; pwsh itself supplies System.Management.Automation.
+    $dlls = Get-ChildItem $bin -Filter *.dll | Where-Object Name -NotLike 'System.Management.Automation*'
+    foreach ($need in 'VirtPS.dll', 'VirtPS.Engine.dll', 'Iced.dll') {
+        if ($dlls.Name -notcontains $need) { throw "Build output is missing $need ($bin)." }
+    }
+    $dlls | Copy-Item -Destination $ModuleDir
+    Get-ChildItem $bin -Filter *.pdb | Copy-Item -Destination $ModuleDir
+    Copy-Item (Join-Path $Root 'VirtPS.psd1') $ModuleDir
+    Copy-Item (Join-Path $Root 'VirtPS/*.ps1xml') $ModuleDir
+    Copy-Item (Join-Path $Root 'en-US') $ModuleDir -Recurse
+    Write-Host "Built $ModuleDir" -ForegroundColor Green
+}
+
+function Invoke-XunitTests {
+    $results = Join-Path $Out 'TestResults'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    $trx = Join-Path $results 'xunit.trx'
+    Write-Host "> dotnet test VirtPS.Tests (Release, no build)" -ForegroundColor DarkGray
+    & dotnet test (Join-Path $Root 'VirtPS.Tests/VirtPS.Tests.csproj') -c Release --no-build --nologo `
+        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
+    $code = $LASTEXITCODE
+    if (-not (Test-Path $trx)) {
+        Write-Host "xunit: no results (dotnet test exited with $code)" -ForegroundColor Red
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+    $c = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+    $failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+    $skipped = [int]$c.total - [int]$c.executed
+    if ($code -ne 0 -and $failed -eq 0) { $failed = 1 }   # e.g. the test host crashed
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = $failed; Skipped = $skipped }
+}
+
+function Invoke-PesterTests {
+    $resultFile = Join-Path ([IO.Path]::GetTempPath()) "virtps-pester-$PID.json"
+    $runner = Join-Path ([IO.Path]::GetTempPath()) "virtps-pester-$PID.ps1"
+    Set-Content $runner -Value @'
+$ProgressPreference = 'SilentlyContinue'
+Import-Module $env:VIRTPS_PESTER -ErrorAction Stop
+$config = New-PesterConfiguration
+$config.Run.Path = $env:VIRTPS_TESTS
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Normal'
+$r = Invoke-Pester -Configuration $config
+$skipReasons = @($r.Skipped | ForEach-Object { $_.ExpandedPath })
+[pscustomobject]@{
+    Passed  = $r.PassedCount
+    Failed  = $r.FailedCount + $r.FailedBlocksCount + $r.FailedContainersCount
+    Skipped = $r.SkippedCount
+    SkippedTests = $skipReasons
+} | ConvertTo-Json | Set-Content -Path $env:VIRTPS_RESULT
+'@
+    try {
+        Remove-Item $resultFile -ErrorAction Ignore
+        $code = Invoke-FreshPwsh $runner @{
+            VIRTPS_MODULE = $ModuleDir
+            VIRTPS_PESTER = (Get-PesterPath)
+            VIRTPS_TESTS  = (Join-Path $Root 'VirtPS.Tests')
+            VIRTPS_RESULT = $resultFile
+        }
+        if (-not (Test-Path $resultFile)) {
+            Write-Host "Pester: no results (pwsh exited with $code)" -ForegroundColor Red
+            return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; SkippedTests = @() }
+        }
+        Get-Content $resultFile -Raw | ConvertFrom-Json
+    } finally {
+        Remove-Item $resultFile, $runner -ErrorAction Ignore
+    }
+}
+
+function Invoke-Test {
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    Invoke-Build -WithTests
+    $x = Invoke-XunitTests
+    $p = Invoke-PesterTests
+    Write-Host ("xunit:  {0} passed, {1} failed, {2} skipped" -f $x.Passed, $x.Failed, $x.Skipped)
+    Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $p.Passed, $p.Failed, $p.Skipped)
+    $skipped = $x.Skipped + $p.Skipped
+    if ($skipped -gt 0) {
+        $names = @($p.SkippedTests) | Where-Object { $_ } | Select-Object -First 5
+        Write-Host ("Skipped: {0}{1}" -f $skipped, $(if ($names) { " (Pester: $($names -join '; '))" } else { '' }))
+    }
+    Write-Host ("Elapsed: {0:N0} s" -f $sw.Elapsed.TotalSeconds)
+    $passed = $x.Passed + $p.Passed
+    $failed = $x.Failed + $p.Failed
+    Write-Host "Tests: $passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $script = Join-Path ([IO.Path]::GetTempPath()) "virtps-demo-$PID.ps1"
+    Set-Content $script -Value @'
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Import-Module $env:VIRTPS_MODULE
+function Say($text) { Write-Host "`n# $text" -ForegroundColor Cyan }
+
+Say 'A guest program: sum 1..N in rax, counting down in rcx, then HLT.'
+$source = @"
+    mov ecx, N        ; N comes from -Define
+    xor eax, eax
+next:
+    add rax, rcx
+    dec rcx
+    jnz next
+    hlt
+"@
+Write-Host $source
+$program = ConvertTo-VProgram -Text $source -Define @{ N = 1000000 }
+$program | Format-Table | Out-String | Write-Host
+$program | Get-VDisassembly -Count 6 | Format-Table | Out-String | Write-Host
+
+Say 'Two guests from the same program, one more from a one-liner; run them all until they halt.'
+$guests = 'sum-a', 'sum-b' | ForEach-Object { New-VGuest -Name $_ -Program $program }
+$guests += New-VGuest -Name answer -Code "mov rax, 42`nhlt"
+Get-VGuest | Format-Table | Out-String | Write-Host
+$steps = Get-VGuest | Invoke-VStep
+$steps | Format-Table Name, Instructions, Cycles, StopReason, @{ n = 'Mips'; e = { '{0:N1}' -f $_.Mips } } | Out-String | Write-Host
+
+Say 'The registers of sum-a: rax = N(N+1)/2 = 500000500000 = 0x746A5A2920.'
+$r = Get-VRegister -Guest sum-a
+$r | Out-String | Write-Host
+Write-Host ('rax = {0:N0}, flags after the last dec: {1}' -f $r.Rax, $r.Flags)
+
+Say 'Step a fresh guest 1000 instructions at a time, then measure each step and the guest.'
+$g = New-VGuest -Name stepped -Program $program
+1..3 | ForEach-Object { $g | Invoke-VStep -Instructions 1000 } | Measure-VGuest | Format-Table | Out-String | Write-Host
+Get-VDisassembly -Guest stepped -Count 3 | Format-Table | Out-String | Write-Host
+$g | Measure-VGuest | Format-Table | Out-String | Write-Host
+
+Say 'Clean up.'
+Get-VGuest | Remove-VGuest -PassThru | Format-Table Name, State | Out-String | Write-Host
+'@
+    try {
+        $code = Invoke-FreshPwsh $script @{ VIRTPS_MODULE = $ModuleDir }
+        if ($code -ne 0) { throw "Demo failed (exit code $code)." }
+    } finally { Remove-Item $script -ErrorAction Ignore }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    $asm = Join-Path $Root '../shared/bench/loop.asm'
+    if (-not (Test-Path $asm)) { throw "Benchmark source not found: $asm" }
+    $script = Join-Path ([IO.Path]::GetTempPath()) "virtps-bench-$PID.ps1"
+    Set-Content $script -Value @'
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Import-Module $env:VIRTPS_MODULE
+$program = ConvertTo-VProgram -Path $env:VIRTPS_BENCH -Define @{ ITER = 100000000 }
+$guest = New-VGuest -Name bench -Program $program
+$step = $guest | Invoke-VStep -Until Halt
+$regs = Get-VRegister -Guest $guest
+$peak = (Get-Process -Id $PID).PeakWorkingSet64
+'instructions  {0:N0}' -f $step.Instructions
+'rax           0x{0:x}' -f $regs.Rax
+'rdx           0x{0:x16}' -f $regs.Rdx
+'host seconds  {0:N3}' -f $step.HostSeconds
+'MIPS          {0:N1}' -f $step.Mips
+'peak memory   {0:N1} MB' -f ($peak / 1MB)
+$ok = $step.StopReason -eq 'Halt' -and $regs.Rax -eq 1 -and $regs.Rdx -eq 0xd990335f3a73dcdaUL -and $step.Instructions -eq 900000005
+if (-not $ok) { Write-Host 'Bench FAILED: expected rax=0x1, rdx=0xd990335f3a73dcda, 900000005 instructions, halted.' -ForegroundColor Red; exit 1 }
+Write-Host 'Bench OK' -ForegroundColor Green
+'@
+    try {
+        $code = Invoke-FreshPwsh $script @{ VIRTPS_MODULE = $ModuleDir; VIRTPS_BENCH = (Resolve-Path $asm).Path }
+        if ($code -ne 0) { throw "Bench failed (exit code $code)." }
+    } finally { Remove-Item $script -ErrorAction Ignore }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test'  { Invoke-Test }
+    'Demo'  { Invoke-Demo }
+    'Bench' { Invoke-Bench }
+}
