@@ -180,6 +180,14 @@ internal static class Catalog
         public Mnemonic M => Code.Mnemonic();
     }
 
+    /// <summary>Forms also run with the instruction straddling a code page boundary (every split point).</summary>
+    static readonly HashSet<Code> PageCrossCodes =
+    [
+        Code.Mov_r64_imm64, Code.Add_rm64_imm32, Code.Imul_r64_rm64_imm32, Code.Cmpxchg_rm64_r64, Code.Movzx_r32_rm16,
+        Code.Bt_rm64_imm8, Code.Sub_rm16_imm16, Code.Cmovg_r64_rm64, Code.Setl_rm8, Code.Push_rm64, Code.Movsxd_r64_rm32,
+        Code.Xadd_rm32_r32, Code.Shld_rm32_r32_imm8, Code.Lea_r64_m, Code.Rcl_rm16_CL, Code.Test_rm8_imm8, Code.Div_rm32, Code.Inc_rm16,
+    ];
+
     static IEnumerable<Form> CodeForms()
     {
         int ordinal = 0;
@@ -187,11 +195,17 @@ internal static class Catalog
         {
             if (!Wanted(code, out var slots)) continue;
             ordinal++;
+            Binding? longest = null;
+            int longestLen = 0;
             foreach (var b in Bindings(code, slots, ordinal))
             {
                 if (!Encodes(b)) continue;
-                yield return MakeCodeForm(b);
+                yield return MakeCodeForm(b, pageCross: false);
+                int len = new Ctx(b, new Rng(1), 0).Encode().Length;
+                if (len > longestLen) { longest = b; longestLen = len; }
             }
+            if (longest != null && PageCrossCodes.Contains(code))
+                yield return MakeCodeForm(longest, pageCross: true);
         }
     }
 
@@ -462,6 +476,12 @@ internal static class Catalog
         void PlaceMemory(ulong eaLo, ulong eaHi)
         {
             ulong target = (ulong)R.Range((long)eaLo, (long)eaHi);
+            if (R.Below(8) == 0)
+            {
+                // Straddle a 4 KiB page boundary: the operand's bytes come from two guest pages.
+                ulong straddle = R.Pick([Layout.DataAddr + 0x1000, Layout.DataAddr + 0x2000, Layout.DataAddr + 0x3000]) - (ulong)R.Range(1, 8);
+                if (straddle >= eaLo && straddle < eaHi) target = straddle;
+            }
             switch (B.Mem)
             {
                 case MemKind.BaseDisp:
@@ -522,7 +542,7 @@ internal static class Catalog
             _ => throw new InvalidOperationException(),
         };
 
-        public byte[] Encode()
+        public byte[] Encode(ulong ip = Layout.CodeAddr)
         {
             var ops = new object[B.Slots.Length];
             for (int i = 0; i < ops.Length; i++)
@@ -534,7 +554,7 @@ internal static class Catalog
             }
             var ins = Create(B.Code, ops);
             ins.HasLockPrefix = B.Lock;
-            return EncodeAt(ins, Layout.CodeAddr);
+            return EncodeAt(ins, ip);
         }
     }
 
@@ -585,7 +605,7 @@ internal static class Catalog
     static bool IsShiftLike(Mnemonic m) => m is Mnemonic.Shl or Mnemonic.Shr or Mnemonic.Sar or Mnemonic.Rol or Mnemonic.Ror
         or Mnemonic.Rcl or Mnemonic.Rcr or Mnemonic.Shld or Mnemonic.Shrd;
 
-    static Form MakeCodeForm(Binding b)
+    static Form MakeCodeForm(Binding b, bool pageCross)
     {
         var m = b.M;
         int countSlot = m is Mnemonic.Shld or Mnemonic.Shrd ? 2 : 1;
@@ -599,10 +619,12 @@ internal static class Catalog
         bool btMemRegOffset = m is Mnemonic.Bt or Mnemonic.Bts or Mnemonic.Btr or Mnemonic.Btc
                               && b.Slots[1].Kind == SlotKind.Reg && b.Mem != MemKind.None;
 
+        if (pageCross) count = Math.Min(count, 24);
+        string id = pageCross ? "pagecross:" + b.Name : b.Name;
         return new Form
         {
-            Id = b.Name,
-            Group = GroupOf(m)!,
+            Id = id,
+            Group = pageCross ? "pagecross" : GroupOf(m)!,
             Count = count,
             Paired = paired,
             Make = (rng, i) =>
@@ -627,7 +649,14 @@ internal static class Catalog
                 if (paired) c.S.Rflags = (c.S.Rflags & ~FlagRules.CF) | (ulong)(i & 1);
                 if (conditional) c.S.Rflags = ComboFlags(rng, i);
 
-                var v = new Vector { Form = b.Name, Code = c.Encode(), Input = c.S };
+                var v = new Vector { Form = id, Code = c.Encode(), Input = c.S };
+                if (pageCross)
+                {
+                    // Start 1 .. length-1 bytes before the page boundary at CodeAddr + 0x1000.
+                    int onFirstPage = 1 + i % (v.Code.Length - 1);
+                    v.CodeOffset = 0x1000 - onFirstPage;
+                    v.Code = c.Encode(v.CodeStart);
+                }
                 int bits = b.Slots.Length > 0 ? b.Slots[0].Bits : 64;
                 v.DefinedFlags = FlagRules.Defined(m, bits, countValue);
                 ulong undefArg = m is Mnemonic.Bsf or Mnemonic.Bsr ? c.Get(1) : countValue;
@@ -802,6 +831,25 @@ internal static class Catalog
                     s.Gpr[11] = 0;
                     s.Rflags = ComboFlags(r, i);
                     return new Vector { Form = id, Code = bytes, Input = s, Sequence = true };
+                },
+            };
+        }
+        foreach (var code in new[] { Code.Je_rel32_64, Code.Jl_rel32_64, Code.Jbe_rel8_64, Code.Loop_rel8_64_RCX })
+        {
+            var bytes = BranchOverMarker(code);
+            string id = "pagecross:" + code + ":marker";
+            yield return new Form
+            {
+                Id = id, Group = "pagecross", Count = 32,
+                Make = (r, i) =>
+                {
+                    var s = MachineState.Initial();
+                    s.Gpr[11] = 0;
+                    s.Gpr[1] = (ulong)r.Below(3);
+                    s.Rflags = ComboFlags(r, i);
+                    // Straddle the page boundary anywhere in the branch or the marker after it.
+                    int onFirstPage = 1 + i % (bytes.Length - 1);
+                    return new Vector { Form = id, Code = bytes, Input = s, Sequence = true, CodeOffset = 0x1000 - onFirstPage };
                 },
             };
         }
@@ -1066,7 +1114,9 @@ internal static class Catalog
         bool down = i % 2 == 1;
         s.Rflags = (RandomFlags(r) & ~DF) | (down ? DF : 0);
         int count = rep == RepPrefixKind.None ? 1 : (i / 2) < 10 ? i / 2 : r.Below(12);
-        ulong src = Layout.DataAddr + 0x1000 + (ulong)r.Below(0x400);
+        ulong src = r.Below(4) == 0
+            ? Layout.DataAddr + 0x1000 - (ulong)r.Below(40)          // elements straddle the page boundary
+            : Layout.DataAddr + 0x1000 + (ulong)r.Below(0x400);
         ulong dst = op == "movs" && r.Below(4) == 0
             ? src + (ulong)r.Range(-16, 17)                 // overlapping copy
             : Layout.DataAddr + 0x2400 + (ulong)r.Below(0x400);

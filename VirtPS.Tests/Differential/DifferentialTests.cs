@@ -98,7 +98,7 @@ public class DifferentialTests(ITestOutputHelper output)
             {
                 if (n++ % 5 != 0) continue;
                 checkedCount++;
-                var native = NativeCpu.Run(v.Code, v.Input);
+                var native = NativeCpu.Run(v.Code, v.Input, v.CodeOffset);
                 var diffs = new List<string>();
                 EngineRunner.Compare(v, v.Output!, native, diffs);
                 if (diffs.Count > 0 && ++failed <= 10) failures.Append($"[{form}]\n").Append(EngineRunner.Report(v, 0, diffs));
@@ -124,7 +124,7 @@ public class DifferentialTests(ITestOutputHelper output)
             foreach (var v in form.Generate(seed, Math.Max(4, form.Count / 6)))
             {
                 total++;
-                v.Output = NativeCpu.Run(v.Code, v.Input);
+                v.Output = NativeCpu.Run(v.Code, v.Input, v.CodeOffset);
                 var diffs = EngineRunner.Check(v, EngineRunner.Run(v));
                 if (diffs.Count > 0)
                 {
@@ -149,7 +149,7 @@ public class DifferentialTests(ITestOutputHelper output)
         foreach (var group in Catalog.All.GroupBy(f => f.Group))
         {
             var vectors = group.SelectMany(f => f.Generate(Catalog.RecordSeed)).ToList();
-            foreach (var v in vectors) v.Output = NativeCpu.Run(v.Code, v.Input);
+            foreach (var v in vectors) v.Output = NativeCpu.Run(v.Code, v.Input, v.CodeOffset);
             Vector.WriteFile(Path.Combine(dir, group.Key + ".jsonl.gz"), vectors);
             total += vectors.Count;
             output.WriteLine($"{group.Key}: {group.Count()} forms, {vectors.Count} vectors");

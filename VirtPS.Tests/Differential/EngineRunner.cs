@@ -16,10 +16,10 @@ internal static class EngineRunner
         m.Memory.Write(Layout.DataAddr, v.Input.Data);
         m.Memory.Write(Layout.StackWindowAddr, v.Input.Stack);
         byte[] code = v.Sequence ? [.. v.Code, 0xF4] : v.Code;     // HLT ends a sequence
-        m.Memory.Write(Layout.CodeAddr, code);
+        m.Memory.Write(v.CodeStart, code);
         for (int i = 0; i < 16; i++) m.Cpu.SetGpr((Gpr)i, v.Input.Gpr[i]);
         m.Cpu.Rflags = v.Input.Rflags;
-        m.Cpu.Rip = Layout.CodeAddr;
+        m.Cpu.Rip = v.CodeStart;
         RunResult r = default;
         Exception? crash = null;
         try { r = m.Run(v.Sequence ? SequenceBudget : 1); }
@@ -37,7 +37,7 @@ internal static class EngineRunner
     {
         var diffs = new List<string>();
         if (o.Crash != null) { diffs.Add($"engine threw {o.Crash.GetType().Name}: {o.Crash.Message}"); return diffs; }
-        ulong end = Layout.CodeAddr + (ulong)v.Code.Length;
+        ulong end = v.CodeStart + (ulong)v.Code.Length;
         if (v.Sequence)
         {
             if (o.Run.Stop != RunStop.Halt)
@@ -110,7 +110,7 @@ internal static class EngineRunner
     }
 
     public static string Report(Vector v, int index, IEnumerable<string> diffs) =>
-        $"  vector #{index}: {v.Disassembly()}   [bytes {Convert.ToHexString(v.Code).ToLowerInvariant()}]\n" +
+        $"  vector #{index}: {v.Disassembly()}   [bytes {Convert.ToHexString(v.Code).ToLowerInvariant()}{(v.CodeOffset != 0 ? $" at 0x{v.CodeStart:X}" : "")}]\n" +
         $"    input: {DescribeInput(v)}\n" +
         string.Concat(diffs.Select(d => $"    {d}\n"));
 }

@@ -19,7 +19,8 @@ internal static class Layout
     public const ulong TrampolineAddr = 0x61000;
     /// <summary>Where the code under test starts, natively and in the guest.</summary>
     public const ulong CodeAddr = 0x62000;
-    public const int CodeMax = 0x800;
+    /// <summary>Room for code under test plus the epilogue (two pages, so code can straddle CodeAddr + 0x1000).</summary>
+    public const int CodeMax = 0x2000;
 
     /// <summary>The data buffer memory operands point into.</summary>
     public const ulong DataAddr = 0x80000, DataSize = 0x4000;

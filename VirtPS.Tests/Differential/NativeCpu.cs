@@ -13,7 +13,7 @@ namespace VirtPS.Tests.Differential;
 /// </summary>
 internal static unsafe class NativeCpu
 {
-    const int StateRflags = 16 * 8, StateHostRsp = 17 * 8;
+    const int StateRflags = 16 * 8, StateHostRsp = 17 * 8, StateEntry = 18 * 8;
 
     static readonly object Gate = new();
     static readonly string? FailureReason;
@@ -72,7 +72,7 @@ internal static unsafe class NativeCpu
         a.push(Slot(StateRflags));
         a.popfq();
         for (int i = 0; i < 16; i++) a.mov(Regs[i], Slot(i * 8));     // RSP too: the private stack
-        a.jmp(Layout.CodeAddr);
+        a.jmp(Slot(StateEntry));                                       // to CodeAddr + the vector's code offset
     }
 
     static void BuildEpilogue(Assembler a)
@@ -98,22 +98,24 @@ internal static unsafe class NativeCpu
     /// <summary>
     /// Runs <paramref name="code"/> natively from <see cref="Layout.CodeAddr"/>, with the data buffer
     /// and stack window reset to <see cref="Layout.BasePattern"/> plus <paramref name="memory"/>.
-    /// The code must fall through its end (it is followed by the epilogue).
+    /// The code must fall through its end (it is followed by the epilogue); <paramref name="codeOffset"/>
+    /// places it at <see cref="Layout.CodeAddr"/> + offset (for instructions that straddle a page).
     /// </summary>
-    public static MachineState Run(byte[] code, MachineState input)
+    public static MachineState Run(byte[] code, MachineState input, int codeOffset = 0)
     {
         if (!IsSupported) throw new PlatformNotSupportedException(WhyNot);
-        if (code.Length + Epilogue.Length > Layout.CodeMax) throw new ArgumentException("code too long");
+        if (codeOffset < 0 || codeOffset + code.Length + Epilogue.Length > Layout.CodeMax) throw new ArgumentException("code too long");
         lock (Gate)
         {
             var data = new Span<byte>((void*)Layout.DataAddr, (int)Layout.DataSize);
             var stack = new Span<byte>((void*)Layout.StackWindowAddr, (int)Layout.StackWindowSize);
             input.Data.CopyTo(data);
             input.Stack.CopyTo(stack);
-            var codeSpan = new Span<byte>((void*)Layout.CodeAddr, Layout.CodeMax);
+            var codeSpan = new Span<byte>((void*)(Layout.CodeAddr + (ulong)codeOffset), Layout.CodeMax - codeOffset);
             code.CopyTo(codeSpan);
             Epilogue.CopyTo(codeSpan[code.Length..]);
             ulong* st = (ulong*)Layout.StateAddr;
+            st[StateEntry / 8] = Layout.CodeAddr + (ulong)codeOffset;
             for (int i = 0; i < 16; i++) st[i] = input.Gpr[i];
             st[16] = input.Rflags;
             ((delegate* unmanaged<void>)Layout.TrampolineAddr)();

@@ -16,6 +16,9 @@ internal sealed class Vector
     public required string Form;
     public required byte[] Code;
     public bool Sequence;
+    /// <summary>The code starts at <see cref="Layout.CodeAddr"/> + this (page-straddling instructions).</summary>
+    public int CodeOffset;
+    public ulong CodeStart => Layout.CodeAddr + (ulong)CodeOffset;
     public required MachineState Input;
     public MachineState? Output;
     /// <summary>Status flags (CF PF AF ZF SF OF) to compare; other RFLAGS bits are always compared.</summary>
@@ -29,12 +32,12 @@ internal sealed class Vector
     /// <summary>The code disassembled with Iced (Intel syntax), instruction by instruction.</summary>
     public string Disassembly()
     {
-        var dec = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(Code), Layout.CodeAddr);
+        var dec = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(Code), CodeStart);
         var fmt = new IntelFormatter();
         fmt.Options.FirstOperandCharIndex = 0;
         var sb = new StringBuilder();
         var o = new StringOutput();
-        while (dec.IP < Layout.CodeAddr + (ulong)Code.Length)
+        while (dec.IP < CodeStart + (ulong)Code.Length)
         {
             var ins = dec.Decode();
             if (sb.Length > 0) sb.Append("; ");
@@ -57,6 +60,7 @@ internal sealed class Vector
             w.WriteString("f", Form);
             w.WriteString("c", Hex(Code));
             if (Sequence) w.WriteNumber("q", 1);
+            if (CodeOffset != 0) w.WriteNumber("co", CodeOffset);
             var initial = Initial;
             WriteRegs(w, "r", initial, Input);
             w.WriteString("fl", Input.Rflags.ToString("x"));
@@ -118,6 +122,7 @@ internal sealed class Vector
             Form = e.GetProperty("f").GetString()!,
             Code = Convert.FromHexString(e.GetProperty("c").GetString()!),
             Sequence = e.TryGetProperty("q", out var q) && q.GetInt32() != 0,
+            CodeOffset = e.TryGetProperty("co", out var co) ? co.GetInt32() : 0,
             Input = input,
         };
         if (e.TryGetProperty("of", out var of))
