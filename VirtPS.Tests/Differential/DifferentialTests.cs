@@ -69,6 +69,29 @@ public class DifferentialTests(ITestOutputHelper output)
         Assert.True(missing.Count == 0, "forms in the catalog without recorded vectors (re-record): " + string.Join(", ", missing.Take(20)));
     }
 
+    /// <summary>
+    /// Every single-instruction vector decodes (Iced) to exactly one instruction of the form's <c>Code</c>,
+    /// so an encoding alias (XCHG EAX,EAX is NOP, 66-prefixed branches, ...) cannot masquerade as a form.
+    /// </summary>
+    [Fact]
+    public void Vectors_decode_to_their_form()
+    {
+        var bad = new List<string>();
+        foreach (var (form, vectors) in Recorded.Value)
+        {
+            string name = form.StartsWith("pagecross:", StringComparison.Ordinal) ? form["pagecross:".Length..] : form;
+            if (name.StartsWith("lock ", StringComparison.Ordinal)) name = name[5..];
+            string codeName = name.Split(':')[0];
+            if (!Enum.TryParse<Iced.Intel.Code>(codeName, out var code)) continue;   // hand-built forms (rep ..., pair:, ...)
+            foreach (var v in vectors.Where(v => !v.Sequence))
+            {
+                var ins = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(v.Code), v.CodeStart).Decode();
+                if (ins.Code != code || ins.Length != v.Code.Length) { bad.Add($"{form}: {v.Disassembly()} decodes as {ins.Code}"); break; }
+            }
+        }
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
+    }
+
     /// <summary>The engine reproduces the host CPU on every recorded vector of one instruction form.</summary>
     [Theory]
     [MemberData(nameof(RecordedForms))]
