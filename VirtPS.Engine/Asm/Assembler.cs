@@ -35,6 +35,8 @@ internal sealed class AssemblyRun : IEvalContext
     // Per-pass state.
     ulong _origin;
     ulong _here;
+    /// <summary>Where the next instruction is encoded; differs from '$' (<see cref="_here"/>) inside times.</summary>
+    ulong _ip;
     int _line;
     bool _defaultRel;
     bool _changed;
@@ -112,7 +114,7 @@ internal sealed class AssemblyRun : IEvalContext
         {
             var st = _statements[i];
             _line = st.Line;
-            _here = _origin + (ulong)output.Count;
+            _here = _ip = _origin + (ulong)output.Count;
             byte[] bytes;
             try
             {
@@ -142,21 +144,22 @@ internal sealed class AssemblyRun : IEvalContext
         if (count < 0) throw new AssemblyException(st.Line, st.Times.At.Column, $"times count is negative ({count})");
         if (count == 0) return [];
         var first = Emit(st, index, atStart);
-        // Without '$' every repetition is the same bytes.
-        if (!st.UsesHere)
+        // In NASM '$' stays the start of the line for every repetition, so data repeats as is;
+        // instructions are re-encoded at each address (relative branches differ).
+        if (st.Kind != StatementKind.Instruction)
         {
             var all = new byte[first.Length * count];
             for (long k = 0; k < count; k++) first.CopyTo(all, k * first.Length);
             return all;
         }
         var result = new List<byte>(first);
-        ulong start = _here;
+        ulong start = _ip;
         for (long k = 1; k < count; k++)
         {
-            _here = start + (ulong)result.Count;
+            _ip = start + (ulong)result.Count;
             result.AddRange(Emit(st, index, false));
         }
-        _here = start;
+        _ip = start;
         return result.ToArray();
     }
 
@@ -175,7 +178,7 @@ internal sealed class AssemblyRun : IEvalContext
                 return [];
             case StatementKind.Org:
                 if (!atStart) throw new AssemblyException(st.Line, st.KeywordToken.Column, "'org' must come before any code or data");
-                _origin = _here = unchecked((ulong)st.Arg!.Eval(this).V);
+                _origin = _here = _ip = unchecked((ulong)st.Arg!.Eval(this).V);
                 if (st.Label is not null) Define(st.Label, Here);
                 return [];
             case StatementKind.Equ:
@@ -191,7 +194,7 @@ internal sealed class AssemblyRun : IEvalContext
                 return EmitAlign(st, index);
             case StatementKind.Instruction:
                 var ops = st.Operands.Select(o => ResolvedOperand.Resolve(o, this, _defaultRel)).ToList();
-                return InstructionSelector.Encode(st, ops, _here, ref _longBranch[index]);
+                return InstructionSelector.Encode(st, ops, _ip, ref _longBranch[index]);
             default:
                 throw new InvalidOperationException(st.Kind.ToString());
         }
@@ -226,13 +229,13 @@ internal sealed class AssemblyRun : IEvalContext
         // NASM's align is "times pad nop" (or "times pad <fill>").
         if (st.Fill is null) return Enumerable.Repeat((byte)0x90, (int)pad).ToArray();
         var result = new List<byte>();
-        ulong start = _here;
+        ulong start = _ip;
         for (long k = 0; k < pad; k++)
         {
-            _here = start + (ulong)result.Count;
+            _ip = start + (ulong)result.Count;
             result.AddRange(Emit(st.Fill, index, false));
         }
-        _here = start;
+        _ip = start;
         return result.ToArray();
     }
 }

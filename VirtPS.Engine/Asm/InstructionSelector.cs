@@ -164,7 +164,7 @@ internal static class InstructionSelector
     {
         switch (ins.Code)
         {
-            case Code.Mov_r64_imm64 when !ops[1].Imm.IsRelocatable && ops[1].Imm.V is >= 0 and <= uint.MaxValue:
+            case Code.Mov_r64_imm64 when !ops[1].Imm.IsRelocatable && !ops[1].Strict && ops[1].Imm.V is >= 0 and <= uint.MaxValue:
                 // mov rax, 1 -> mov eax, 1 (the upper half is zeroed anyway).
                 ins.Code = Code.Mov_r32_imm32;
                 ins.Op0Register = Register.EAX + (ins.Op0Register - Register.RAX);

@@ -279,14 +279,25 @@ internal static class OperandMatcher
             _ => (false, default(OpKind)),
         };
         if (!fits) return false;
-        // A size keyword on an immediate ("byte 1", "word 1", "dword 5") picks the immediate or operand size.
+        // A size keyword on an immediate ("byte 1", "word 1", "dword 5") picks the immediate or operand size;
+        // with "strict" it is exactly the width of the encoded immediate.
+        if (op.Strict)
+            return op.Size switch
+            {
+                0 => true,
+                1 => kind is K.imm8 or K.imm8sex16 or K.imm8sex32 or K.imm8sex64,
+                2 => kind == K.imm16,
+                4 => kind == K.imm32 || (kind == K.imm32sex64 && c.Info.DefaultOpSize64),
+                8 => kind == K.imm64,
+                _ => false,
+            };
         return op.Size switch
         {
             0 => true,
             1 => kind is K.imm8 or K.imm8sex16 or K.imm8sex32 or K.imm8sex64,
             2 => kind == K.imm16 || c.Info.OperandSize == 16,
-            4 => kind == K.imm32 || c.Info.OperandSize == 32 || (kind == K.imm32sex64 && c.Info.DefaultOpSize64),
-            8 => kind == K.imm64 || (c.Info.OperandSize == 64 && !c.Info.DefaultOpSize64),
+            4 => kind == K.imm32 || c.Info.OperandSize == 32 || c.Info.DefaultOpSize64,
+            8 => kind == K.imm64 || c.Info.OperandSize == 64,
             _ => false,
         };
     }

@@ -624,3 +624,30 @@ invpcid rax, [rel $+0x100]
 invpcid r9, [r10]
 mov rax, [rel $]
 lea rax, [rel $+0x7fffffff]
+; --- size keywords and strict on immediates
+add eax, strict dword 1
+add eax, dword 1
+add ebx, strict dword 1
+push strict dword 1
+push dword 1
+mov rax, strict qword 1
+mov eax, strict dword 1
+add [rax], dword 1
+add eax, byte 1
+add eax, strict byte 1
+jmp strict near $+2
+imul eax, ebx, strict dword 3
+push word 1
+mov eax, [byte rax+1]
+mov eax, [dword rax+1]
+mov eax, [rbx*1+rax]
+mov eax, [rax+rbx*1]
+mov eax, [rbp+rax]
+mov eax, [rax+rbp]
+mov eax, [rax+rsp]
+mov eax, [rax*3]
+mov eax, [rax*5+8]
+mov eax, [rax*9]
+mov eax, [8*rcx+rdx]
+mov eax, [rdx+rcx*8-0x10]
+xlatb
