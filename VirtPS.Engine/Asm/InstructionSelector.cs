@@ -16,6 +16,12 @@ internal static class InstructionSelector
         public override void WriteByte(byte value) => Bytes.Add(value);
     }
 
+    static readonly Dictionary<string, byte> PrefixBytes = new()
+    {
+        ["lock"] = 0xF0, ["rep"] = 0xF3, ["repe"] = 0xF3, ["repz"] = 0xF3, ["repne"] = 0xF2, ["repnz"] = 0xF2,
+        ["es"] = 0x26, ["cs"] = 0x2E, ["ss"] = 0x36, ["ds"] = 0x3E, ["fs"] = 0x64, ["gs"] = 0x65, ["o16"] = 0x66, ["a32"] = 0x67,
+    };
+
     readonly record struct Choice(Instruction Ins, Candidate Cand, int Ordering, (int, int, int, int) Penalty);
 
     /// <param name="longBranch">Set once a relaxable branch needed its rel32 form; it then stays long (so passes converge).</param>
@@ -44,9 +50,12 @@ internal static class InstructionSelector
             }
         }
 
-        var cands = OperandMatcher.Lookup(mn.Text, ref opSize)
-            ?? throw new AssemblyException(line, mn.Column, $"unknown instruction '{mn.Text}'");
         string name = mn.Text.ToLowerInvariant();
+        // A prefix on a line of its own ("lock", "rep", "fs") is just its byte.
+        if (ops.Count == 0 && PrefixBytes.TryGetValue(name, out byte prefixByte)) return [prefixByte];
+        var cands = OperandMatcher.Lookup(mn.Text, ref opSize)
+            ?? throw new AssemblyException(line, mn.Column, OperandMatcher.IsLegacyOnly(mn.Text)
+                ? $"'{mn.Text}' is not valid in 64-bit mode" : $"unknown instruction '{mn.Text}'");
 
         // "imul eax, 10" is NASM shorthand for "imul eax, eax, 10".
         if (name == "imul" && ops.Count == 2 && ops[0].Kind == ResolvedKind.Register && ops[1].Kind == ResolvedKind.Immediate)

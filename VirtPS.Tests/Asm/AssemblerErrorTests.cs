@@ -20,6 +20,14 @@ public class AssemblerErrorTests
     }
 
     [Fact]
+    public void InstructionInvalidIn64BitMode()
+    {
+        var e = Fails("into");
+        Assert.Equal((1, 1), (e.Line, e.Column));
+        Assert.Equal("'into' is not valid in 64-bit mode", e.Detail);
+    }
+
+    [Fact]
     public void BadOperandCombination()
     {
         var e = Fails("add byte [rax], rbx");

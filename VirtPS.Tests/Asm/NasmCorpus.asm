@@ -651,3 +651,84 @@ mov eax, [rax*9]
 mov eax, [8*rcx+rdx]
 mov eax, [rdx+rcx*8-0x10]
 xlatb
+; --- beyond the required set: debug regs, fs/gs base, state save, SSE/AVX/BMI, x87, TSX, lone prefixes
+mov rax, dr0
+mov dr7, rax
+wrfsbase rax
+rdfsbase rbx
+wrgsbase rcx
+xsave [rax]
+xrstor [rax]
+fxsave [rax]
+fxrstor [rax]
+xsaveopt [rax]
+rdrand eax
+rdseed rax
+clflush [rax]
+clflushopt [rax]
+prefetcht0 [rax]
+prefetchnta [rax]
+movnti [rax], eax
+monitor
+mwait
+sysenter
+sysexit
+endbr64
+movdqu xmm0, [rax]
+movdqa [rax], xmm1
+pxor xmm0, xmm0
+movq xmm0, rax
+movq rax, xmm0
+movd xmm1, eax
+movq xmm2, [rax]
+addps xmm0, xmm1
+addsd xmm0, [rax]
+cvtsi2sd xmm0, rax
+cvtsi2sd xmm0, eax
+pshufd xmm0, xmm1, 0x1b
+vmovdqu ymm0, [rax]
+vpxor xmm0, xmm1, xmm2
+vpaddd ymm0, ymm1, [rax]
+vzeroupper
+andn eax, ebx, ecx
+shlx rax, rbx, rcx
+bzhi eax, ebx, ecx
+pdep rax, rbx, rcx
+mulx rax, rbx, rcx
+rorx eax, ebx, 3
+fld qword [rax]
+fld st1
+fstp dword [rax]
+fadd st0, st1
+faddp st1, st0
+fild dword [rax]
+fistp qword [rax]
+fninit
+fldz
+fxch st1
+movbe eax, [rax]
+crc32 eax, byte [rax]
+crc32 rax, rbx
+adcx eax, ebx
+adox rax, rbx
+cmpxchg16b [rsp]
+lfs eax, [rax]
+lss rsp, [rax]
+rdpid rax
+clac
+stac
+wrpkru
+rdpkru
+xbegin $+0x10
+xend
+xabort 1
+xtest
+lock
+rep
+fs
+ud0 eax, ebx
+ud1 eax, [rax]
+sahf
+lahf
+cmpxchg8b [rax]
+int1
