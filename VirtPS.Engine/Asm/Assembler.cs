@@ -22,6 +22,11 @@ public static class Assembler
 internal sealed class AssemblyRun : IEvalContext
 {
     const int MaxPasses = 64;
+    /// <summary>
+    /// Like NASM, a branch is short whenever its target is in range in the current pass, so it may
+    /// also shrink again. Should that oscillate, after this many passes branches may only grow.
+    /// </summary>
+    const int GrowOnlyAfter = 16;
 
     readonly List<Statement> _statements;
     readonly IReadOnlyDictionary<string, long> _defines;
@@ -41,6 +46,7 @@ internal sealed class AssemblyRun : IEvalContext
     bool _defaultRel;
     bool _changed;
     bool _usedUnknown;
+    int _pass;
 
     public AssemblyRun(List<Statement> statements, IReadOnlyDictionary<string, long> defines, ulong origin)
     {
@@ -68,6 +74,8 @@ internal sealed class AssemblyRun : IEvalContext
 
     public Value Lookup(string name, Token at)
     {
+        // A forward reference sees last pass's value, exactly like NASM; its branch sizing
+        // ("short if the target is in range with the values known now") then gives the same layout.
         if (_symbols.TryGetValue(name, out var v)) return v;
         if (_defines.TryGetValue(name, out long d)) return new Value(d);
         if (_labels.Contains(name) || _equs.Contains(name))
@@ -87,7 +95,7 @@ internal sealed class AssemblyRun : IEvalContext
 
     public AssembledProgram Run()
     {
-        for (int pass = 1; pass <= MaxPasses; pass++)
+        for (_pass = 1; _pass <= MaxPasses; _pass++)
         {
             var (bytes, listing, errors) = RunPass();
             if (_changed || _usedUnknown) continue;
@@ -194,7 +202,11 @@ internal sealed class AssemblyRun : IEvalContext
                 return EmitAlign(st, index);
             case StatementKind.Instruction:
                 var ops = st.Operands.Select(o => ResolvedOperand.Resolve(o, this, _defaultRel)).ToList();
-                return InstructionSelector.Encode(st, ops, _ip, ref _longBranch[index]);
+                bool growOnly = _pass > GrowOnlyAfter;
+                bool longBranch = growOnly && _longBranch[index];
+                var code = InstructionSelector.Encode(st, ops, _ip, ref longBranch);
+                if (growOnly) _longBranch[index] = longBranch;
+                return code;
             default:
                 throw new InvalidOperationException(st.Kind.ToString());
         }
