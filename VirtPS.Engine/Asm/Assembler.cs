@@ -165,7 +165,14 @@ internal sealed class AssemblyRun : IEvalContext
         for (long k = 1; k < count; k++)
         {
             _ip = start + (ulong)result.Count;
-            result.AddRange(Emit(st, index, false));
+            var next = Emit(st, index, false);
+            result.AddRange(next);
+            // Same bytes at a different address: the encoding does not depend on it, so copy the rest.
+            if (k == 1 && next.AsSpan().SequenceEqual(first))
+            {
+                for (long r = 2; r < count; r++) result.AddRange(first);
+                break;
+            }
         }
         _ip = start;
         return result.ToArray();

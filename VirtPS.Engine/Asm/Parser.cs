@@ -113,6 +113,7 @@ internal sealed class Parser
             _t.RemoveAt(0);
         }
         if (Peek.Kind == TokenKind.End) return st;
+        if (Peek.Is("%")) throw Error(Peek, "preprocessor directives (%define, %macro, ...) are not supported; pass constants as defines");
 
         // Label: "name:" or "name" directly followed by a data directive / equ / times.
         if (Peek.Kind == TokenKind.Identifier &&

@@ -62,6 +62,20 @@ public class DisassemblerTests
     }
 
     [Fact]
+    public void RandomBytes_NeverThrow_AndCoverEveryByte()
+    {
+        var rng = new Random(1234);
+        for (int round = 0; round < 200; round++)
+        {
+            var bytes = new byte[rng.Next(1, 64)];
+            rng.NextBytes(bytes);
+            var d = Disassembler.Disassemble(bytes, 0xffff_ffff_ffff_fff0);
+            Assert.Equal(bytes.Length, d.Sum(x => x.Bytes.Length));
+            Assert.Equal(AsmTestSupport.Hex(bytes), string.Concat(d.Select(x => x.BytesHex)));
+        }
+    }
+
+    [Fact]
     public void MaxCount_AndEmptyInput()
     {
         Assert.Empty(Disassembler.Disassemble([], 0));
