@@ -24,7 +24,10 @@ internal static class InstructionSelector
 
     readonly record struct Choice(Instruction Ins, Candidate Cand, int Ordering, (int, int, int, int) Penalty);
 
-    /// <param name="longBranch">Set once a relaxable branch needed its rel32 form; it then stays long (so passes converge).</param>
+    /// <param name="longBranch">
+    /// In: force the rel32 form of a relaxable branch. Out: set when the rel32 form was chosen.
+    /// The assembler uses it only as its grow-only fallback when branch sizes oscillate.
+    /// </param>
     public static byte[] Encode(Statement st, List<ResolvedOperand> ops, ulong ip, ref bool longBranch)
     {
         int line = st.Line;
@@ -136,7 +139,7 @@ internal static class InstructionSelector
                     $"jump target out of range: '{name}' reaches only -128..+127 bytes and the target is {branch.Imm.V - (long)ip - 2} bytes away");
             throw new AssemblyException(line, mn.Column, $"cannot encode '{name}': {firstError}");
         }
-        // Remember that this branch needed its long form (monotonic relaxation).
+        // Report that this branch needed its long form (used by the grow-only fallback).
         if (bestChoice.Cand.Kinds.Contains(K.br64_4) && matched.Any(m => m.Cand.Kinds.Contains(K.br64_1)))
             longBranch = true;
         return bestBytes;
@@ -147,7 +150,7 @@ internal static class InstructionSelector
     /// 1. a 16-bit form only when something in the source asks for 16 bits (64-bit mode defaults to 32/64);
     /// 2. NASM never shrinks an immediate that is a label address (relocatable): keep the widest immediate;
     /// 3. the moffs form for a [qword addr] operand;
-    /// 4. a rel8 branch only to a label (NASM does not relax jumps to plain numbers) and only until it once did not reach.
+    /// 4. a rel8 branch only to a label (NASM does not relax jumps to plain numbers), and not when forced long.
     /// </summary>
     static (int, int, int, int) Rank(Candidate c, List<ResolvedOperand> ops, bool has16, bool longBranch)
     {
