@@ -22,6 +22,11 @@ public static class Assembler
 internal sealed class AssemblyRun : IEvalContext
 {
     const int MaxPasses = 64;
+    /// <summary>
+    /// Like NASM, a branch is short whenever its target is in range in the current pass, so it may
+    /// also shrink again. Should that oscillate, after this many passes branches may only grow.
+    /// </summary>
+    const int GrowOnlyAfter = 16;
 
     readonly List<Statement> _statements;
     readonly IReadOnlyDictionary<string, long> _defines;
@@ -35,10 +40,13 @@ internal sealed class AssemblyRun : IEvalContext
     // Per-pass state.
     ulong _origin;
     ulong _here;
+    /// <summary>Where the next instruction is encoded; differs from '$' (<see cref="_here"/>) inside times.</summary>
+    ulong _ip;
     int _line;
     bool _defaultRel;
     bool _changed;
     bool _usedUnknown;
+    int _pass;
 
     public AssemblyRun(List<Statement> statements, IReadOnlyDictionary<string, long> defines, ulong origin)
     {
@@ -66,6 +74,8 @@ internal sealed class AssemblyRun : IEvalContext
 
     public Value Lookup(string name, Token at)
     {
+        // A forward reference sees last pass's value, exactly like NASM; its branch sizing
+        // ("short if the target is in range with the values known now") then gives the same layout.
         if (_symbols.TryGetValue(name, out var v)) return v;
         if (_defines.TryGetValue(name, out long d)) return new Value(d);
         if (_labels.Contains(name) || _equs.Contains(name))
@@ -85,7 +95,7 @@ internal sealed class AssemblyRun : IEvalContext
 
     public AssembledProgram Run()
     {
-        for (int pass = 1; pass <= MaxPasses; pass++)
+        for (_pass = 1; _pass <= MaxPasses; _pass++)
         {
             var (bytes, listing, errors) = RunPass();
             if (_changed || _usedUnknown) continue;
@@ -112,7 +122,7 @@ internal sealed class AssemblyRun : IEvalContext
         {
             var st = _statements[i];
             _line = st.Line;
-            _here = _origin + (ulong)output.Count;
+            _here = _ip = _origin + (ulong)output.Count;
             byte[] bytes;
             try
             {
@@ -142,21 +152,29 @@ internal sealed class AssemblyRun : IEvalContext
         if (count < 0) throw new AssemblyException(st.Line, st.Times.At.Column, $"times count is negative ({count})");
         if (count == 0) return [];
         var first = Emit(st, index, atStart);
-        // Without '$' every repetition is the same bytes.
-        if (!st.UsesHere)
+        // In NASM '$' stays the start of the line for every repetition, so data repeats as is;
+        // instructions are re-encoded at each address (relative branches differ).
+        if (st.Kind != StatementKind.Instruction)
         {
             var all = new byte[first.Length * count];
             for (long k = 0; k < count; k++) first.CopyTo(all, k * first.Length);
             return all;
         }
         var result = new List<byte>(first);
-        ulong start = _here;
+        ulong start = _ip;
         for (long k = 1; k < count; k++)
         {
-            _here = start + (ulong)result.Count;
-            result.AddRange(Emit(st, index, false));
+            _ip = start + (ulong)result.Count;
+            var next = Emit(st, index, false);
+            result.AddRange(next);
+            // Same bytes at a different address: the encoding does not depend on it, so copy the rest.
+            if (k == 1 && next.AsSpan().SequenceEqual(first))
+            {
+                for (long r = 2; r < count; r++) result.AddRange(first);
+                break;
+            }
         }
-        _here = start;
+        _ip = start;
         return result.ToArray();
     }
 
@@ -175,7 +193,7 @@ internal sealed class AssemblyRun : IEvalContext
                 return [];
             case StatementKind.Org:
                 if (!atStart) throw new AssemblyException(st.Line, st.KeywordToken.Column, "'org' must come before any code or data");
-                _origin = _here = unchecked((ulong)st.Arg!.Eval(this).V);
+                _origin = _here = _ip = unchecked((ulong)st.Arg!.Eval(this).V);
                 if (st.Label is not null) Define(st.Label, Here);
                 return [];
             case StatementKind.Equ:
@@ -191,7 +209,11 @@ internal sealed class AssemblyRun : IEvalContext
                 return EmitAlign(st, index);
             case StatementKind.Instruction:
                 var ops = st.Operands.Select(o => ResolvedOperand.Resolve(o, this, _defaultRel)).ToList();
-                return InstructionSelector.Encode(st, ops, _here, ref _longBranch[index]);
+                bool growOnly = _pass > GrowOnlyAfter;
+                bool longBranch = growOnly && _longBranch[index];
+                var code = InstructionSelector.Encode(st, ops, _ip, ref longBranch);
+                if (growOnly) _longBranch[index] = longBranch;
+                return code;
             default:
                 throw new InvalidOperationException(st.Kind.ToString());
         }
@@ -226,13 +248,13 @@ internal sealed class AssemblyRun : IEvalContext
         // NASM's align is "times pad nop" (or "times pad <fill>").
         if (st.Fill is null) return Enumerable.Repeat((byte)0x90, (int)pad).ToArray();
         var result = new List<byte>();
-        ulong start = _here;
+        ulong start = _ip;
         for (long k = 0; k < pad; k++)
         {
-            _here = start + (ulong)result.Count;
+            _ip = start + (ulong)result.Count;
             result.AddRange(Emit(st.Fill, index, false));
         }
-        _here = start;
+        _ip = start;
         return result.ToArray();
     }
 }

@@ -25,8 +25,6 @@ internal interface IEvalContext
 internal abstract record Expr(Token At)
 {
     public abstract Value Eval(IEvalContext ctx);
-    /// <summary>True if <c>$</c> occurs, so a <c>times</c> body must be evaluated per repetition.</summary>
-    public virtual bool UsesHere => false;
 }
 
 internal sealed record NumExpr(Token At, long N) : Expr(At)
@@ -42,7 +40,6 @@ internal sealed record SymExpr(Token At, string Name) : Expr(At)
 internal sealed record HereExpr(Token At, bool SectionStart) : Expr(At)
 {
     public override Value Eval(IEvalContext ctx) => SectionStart ? ctx.SectionStart : ctx.Here;
-    public override bool UsesHere => !SectionStart;
 }
 
 /// <summary>A register inside a memory operand; only the memory-operand linearizer may use it.</summary>
@@ -54,7 +51,6 @@ internal sealed record RegExpr(Token At, Register Reg) : Expr(At)
 
 internal sealed record UnaryExpr(Token At, string Op, Expr E) : Expr(At)
 {
-    public override bool UsesHere => E.UsesHere;
     public override Value Eval(IEvalContext ctx)
     {
         var v = E.Eval(ctx);
@@ -71,7 +67,6 @@ internal sealed record UnaryExpr(Token At, string Op, Expr E) : Expr(At)
 
 internal sealed record BinaryExpr(Token At, string Op, Expr L, Expr R) : Expr(At)
 {
-    public override bool UsesHere => L.UsesHere || R.UsesHere;
     public override Value Eval(IEvalContext ctx)
     {
         var a = L.Eval(ctx);

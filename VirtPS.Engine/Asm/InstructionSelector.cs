@@ -16,9 +16,18 @@ internal static class InstructionSelector
         public override void WriteByte(byte value) => Bytes.Add(value);
     }
 
+    static readonly Dictionary<string, byte> PrefixBytes = new()
+    {
+        ["lock"] = 0xF0, ["rep"] = 0xF3, ["repe"] = 0xF3, ["repz"] = 0xF3, ["repne"] = 0xF2, ["repnz"] = 0xF2,
+        ["es"] = 0x26, ["cs"] = 0x2E, ["ss"] = 0x36, ["ds"] = 0x3E, ["fs"] = 0x64, ["gs"] = 0x65, ["o16"] = 0x66, ["a32"] = 0x67,
+    };
+
     readonly record struct Choice(Instruction Ins, Candidate Cand, int Ordering, (int, int, int, int) Penalty);
 
-    /// <param name="longBranch">Set once a relaxable branch needed its rel32 form; it then stays long (so passes converge).</param>
+    /// <param name="longBranch">
+    /// In: force the rel32 form of a relaxable branch. Out: set when the rel32 form was chosen.
+    /// The assembler uses it only as its grow-only fallback when branch sizes oscillate.
+    /// </param>
     public static byte[] Encode(Statement st, List<ResolvedOperand> ops, ulong ip, ref bool longBranch)
     {
         int line = st.Line;
@@ -44,9 +53,12 @@ internal static class InstructionSelector
             }
         }
 
-        var cands = OperandMatcher.Lookup(mn.Text, ref opSize)
-            ?? throw new AssemblyException(line, mn.Column, $"unknown instruction '{mn.Text}'");
         string name = mn.Text.ToLowerInvariant();
+        // A prefix on a line of its own ("lock", "rep", "fs") is just its byte.
+        if (ops.Count == 0 && PrefixBytes.TryGetValue(name, out byte prefixByte)) return [prefixByte];
+        var cands = OperandMatcher.Lookup(mn.Text, ref opSize)
+            ?? throw new AssemblyException(line, mn.Column, OperandMatcher.IsLegacyOnly(mn.Text)
+                ? $"'{mn.Text}' is not valid in 64-bit mode" : $"unknown instruction '{mn.Text}'");
 
         // "imul eax, 10" is NASM shorthand for "imul eax, eax, 10".
         if (name == "imul" && ops.Count == 2 && ops[0].Kind == ResolvedKind.Register && ops[1].Kind == ResolvedKind.Immediate)
@@ -127,7 +139,7 @@ internal static class InstructionSelector
                     $"jump target out of range: '{name}' reaches only -128..+127 bytes and the target is {branch.Imm.V - (long)ip - 2} bytes away");
             throw new AssemblyException(line, mn.Column, $"cannot encode '{name}': {firstError}");
         }
-        // Remember that this branch needed its long form (monotonic relaxation).
+        // Report that this branch needed its long form (used by the grow-only fallback).
         if (bestChoice.Cand.Kinds.Contains(K.br64_4) && matched.Any(m => m.Cand.Kinds.Contains(K.br64_1)))
             longBranch = true;
         return bestBytes;
@@ -138,7 +150,7 @@ internal static class InstructionSelector
     /// 1. a 16-bit form only when something in the source asks for 16 bits (64-bit mode defaults to 32/64);
     /// 2. NASM never shrinks an immediate that is a label address (relocatable): keep the widest immediate;
     /// 3. the moffs form for a [qword addr] operand;
-    /// 4. a rel8 branch only to a label (NASM does not relax jumps to plain numbers) and only until it once did not reach.
+    /// 4. a rel8 branch only to a label (NASM does not relax jumps to plain numbers), and not when forced long.
     /// </summary>
     static (int, int, int, int) Rank(Candidate c, List<ResolvedOperand> ops, bool has16, bool longBranch)
     {
@@ -164,7 +176,7 @@ internal static class InstructionSelector
     {
         switch (ins.Code)
         {
-            case Code.Mov_r64_imm64 when !ops[1].Imm.IsRelocatable && ops[1].Imm.V is >= 0 and <= uint.MaxValue:
+            case Code.Mov_r64_imm64 when !ops[1].Imm.IsRelocatable && !ops[1].Strict && ops[1].Imm.V is >= 0 and <= uint.MaxValue:
                 // mov rax, 1 -> mov eax, 1 (the upper half is zeroed anyway).
                 ins.Code = Code.Mov_r32_imm32;
                 ins.Op0Register = Register.EAX + (ins.Op0Register - Register.RAX);

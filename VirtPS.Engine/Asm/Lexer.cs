@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace VirtPS.Engine.Asm;
@@ -123,7 +122,6 @@ internal static class Lexer
     {
         char quote = line[i];
         int start = i++;
-        var sb = new StringBuilder();
         var bytes = new List<byte>();
         while (true)
         {

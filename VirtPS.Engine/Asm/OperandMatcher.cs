@@ -19,6 +19,13 @@ internal static class OperandMatcher
 {
     static readonly Lazy<Dictionary<string, List<Candidate>>> Index = new(BuildIndex);
 
+    /// <summary>Every Iced mnemonic, including those invalid in 64-bit mode (for a clearer error).</summary>
+    static readonly Lazy<HashSet<string>> AllMnemonics = new(() =>
+        Enum.GetNames<Mnemonic>().Select(n => n.ToLowerInvariant()).ToHashSet());
+
+    public static bool IsLegacyOnly(string mnemonic) =>
+        AllMnemonics.Value.Contains(Aliases.GetValueOrDefault(mnemonic, mnemonic).ToLowerInvariant());
+
     /// <summary>
     /// NASM spellings that Iced names differently: condition-code synonyms, and the flag/iret
     /// forms whose unsuffixed NASM name means the 64-bit-mode default size.
@@ -98,6 +105,14 @@ internal static class OperandMatcher
         ins.Code = c.Code;
         if (ops.Count == 0 && c.Kinds.Length > 0)
             return c.HasStringOperand && TryImplicit(c, ref ins);
+        // "fxch st1", "fadd st2": NASM lets the st0 of Iced's (st0, sti) forms go unwritten.
+        if (ops.Count == c.Kinds.Length - 1 && c.Kinds[0] == K.st0 && ops.Count > 0 && ops[0].Kind == ResolvedKind.Register)
+        {
+            var withSt0 = new List<ResolvedOperand>(ops.Count + 1)
+            { new() { Kind = ResolvedKind.Register, At = ops[0].At, Register = Register.ST0 } };
+            withSt0.AddRange(ops);
+            ops = withSt0;
+        }
         if (ops.Count != c.Kinds.Length) return false;
         bool sawMemory = false;
         for (int i = 0; i < ops.Count; i++)
@@ -237,8 +252,10 @@ internal static class OperandMatcher
             default:
                 return false;
         }
-        bool farPointer = c.MemorySize is MemorySize.SegPtr16 or MemorySize.SegPtr32 or MemorySize.SegPtr64;
-        if (op.Far != farPointer) return false;
+        // Only far jmp/call need "far"; lfs/lgs/lss load a far pointer from memory without it.
+        bool farBranch = c.MemorySize is MemorySize.SegPtr16 or MemorySize.SegPtr32 or MemorySize.SegPtr64
+            && c.Info.Mnemonic is Mnemonic.Jmp or Mnemonic.Call;
+        if (op.Far != farBranch) return false;
         if (op.Far)
         {
             // "jmp far [rax]" is m16:64 in NASM's 64-bit mode; a size keyword gives the offset size.
@@ -279,14 +296,25 @@ internal static class OperandMatcher
             _ => (false, default(OpKind)),
         };
         if (!fits) return false;
-        // A size keyword on an immediate ("byte 1", "word 1", "dword 5") picks the immediate or operand size.
+        // A size keyword on an immediate ("byte 1", "word 1", "dword 5") picks the immediate or operand size;
+        // with "strict" it is exactly the width of the encoded immediate.
+        if (op.Strict)
+            return op.Size switch
+            {
+                0 => true,
+                1 => kind is K.imm8 or K.imm8sex16 or K.imm8sex32 or K.imm8sex64,
+                2 => kind == K.imm16,
+                4 => kind == K.imm32 || (kind == K.imm32sex64 && c.Info.DefaultOpSize64),
+                8 => kind == K.imm64,
+                _ => false,
+            };
         return op.Size switch
         {
             0 => true,
             1 => kind is K.imm8 or K.imm8sex16 or K.imm8sex32 or K.imm8sex64,
             2 => kind == K.imm16 || c.Info.OperandSize == 16,
-            4 => kind == K.imm32 || c.Info.OperandSize == 32 || (kind == K.imm32sex64 && c.Info.DefaultOpSize64),
-            8 => kind == K.imm64 || (c.Info.OperandSize == 64 && !c.Info.DefaultOpSize64),
+            4 => kind == K.imm32 || c.Info.OperandSize == 32 || c.Info.DefaultOpSize64,
+            8 => kind == K.imm64 || c.Info.OperandSize == 64,
             _ => false,
         };
     }

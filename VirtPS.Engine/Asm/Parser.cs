@@ -16,7 +16,8 @@ internal sealed record RegOperand(Token At, Register Reg) : Operand(At);
 /// </summary>
 internal sealed record MemOperand(Token At, int Size, bool Far, Register Segment, Expr Address, bool? Rel, int AddrSize) : Operand(At);
 
-internal sealed record ImmOperand(Token At, Expr Value, int Size, BranchHint Hint) : Operand(At);
+/// <summary>An immediate or branch target; <see cref="Strict"/> ("strict dword 1") forbids the optimizer to shrink it.</summary>
+internal sealed record ImmOperand(Token At, Expr Value, int Size, BranchHint Hint, bool Strict) : Operand(At);
 
 /// <summary>One item of a db/dw/dd/dq list: a string or an expression.</summary>
 internal sealed record DataItem(byte[]? Text, Expr? Value);
@@ -41,7 +42,6 @@ internal sealed class Statement
     /// <summary>For <c>align N, fill</c>: what to repeat; null means NOPs.</summary>
     public Statement? Fill { get; set; }
     public bool DefaultRel { get; set; }
-    public bool UsesHere { get; set; }
 }
 
 /// <summary>Turns source lines into <see cref="Statement"/>s. Resolves local labels (<c>.x</c>) against the last global label.</summary>
@@ -113,6 +113,7 @@ internal sealed class Parser
             _t.RemoveAt(0);
         }
         if (Peek.Kind == TokenKind.End) return st;
+        if (Peek.Is("%")) throw Error(Peek, "preprocessor directives (%define, %macro, ...) are not supported; pass constants as defines");
 
         // Label: "name:" or "name" directly followed by a data directive / equ / times.
         if (Peek.Kind == TokenKind.Identifier &&
@@ -123,7 +124,8 @@ internal sealed class Parser
             if (Registers.TryParse(tok.Text, out _)) throw Error(tok, $"'{tok.Text}' is a register and cannot be a label");
             st.LabelToken = tok;
             st.Label = Qualify(tok.Text);
-            if (!tok.Text.StartsWith('.')) _lastGlobal = tok.Text;
+            // As in NASM, an equ constant does not start a new scope for local labels.
+            if (!tok.Text.StartsWith('.') && !Peek.IsWord("equ")) _lastGlobal = tok.Text;
         }
         if (Peek.Kind == TokenKind.End) return st;
         if (Peek.Kind != TokenKind.Identifier) throw Error(Peek, $"expected an instruction or directive but found {Peek}");
@@ -132,7 +134,6 @@ internal sealed class Parser
         {
             _pos++;
             st.Times = ParseExpr();
-            st.UsesHere |= st.Times.UsesHere;
         }
         ParseBody(st);
         return st;
@@ -155,9 +156,7 @@ internal sealed class Parser
                     st.Items.Add(new DataItem(Next().Bytes, null));
                 else
                 {
-                    var e = ParseExpr();
-                    st.UsesHere |= e.UsesHere;
-                    st.Items.Add(new DataItem(null, e));
+                    st.Items.Add(new DataItem(null, ParseExpr()));
                 }
             } while (Peek.Is(",") && Next().Is(","));
             ExpectEnd();
@@ -243,9 +242,7 @@ internal sealed class Parser
         if (Peek.Kind == TokenKind.End) return;
         while (true)
         {
-            var op = ParseOperand();
-            st.UsesHere |= op switch { MemOperand m => m.Address.UsesHere, ImmOperand i => i.Value.UsesHere, _ => false };
-            st.Operands.Add(op);
+            st.Operands.Add(ParseOperand());
             if (Peek.Kind == TokenKind.End) break;
             Expect(",");
         }
@@ -256,13 +253,15 @@ internal sealed class Parser
         var start = Peek;
         int size = 0;
         var hint = BranchHint.None;
+        bool strict = false;
         while (Peek.Kind == TokenKind.Identifier)
         {
             if (SizeKeywords.TryGetValue(Peek.Text, out int s)) size = s;
             else if (Peek.IsWord("short")) hint = BranchHint.Short;
             else if (Peek.IsWord("near")) hint = BranchHint.Near;
             else if (Peek.IsWord("far")) hint = BranchHint.Far;
-            else if (!Peek.IsWord("strict")) break;
+            else if (Peek.IsWord("strict")) strict = true;
+            else break;
             _pos++;
         }
         if (Peek.Is("[")) return ParseMemory(start, size, hint == BranchHint.Far);
@@ -277,7 +276,7 @@ internal sealed class Parser
         }
         if (tok.Kind == TokenKind.Identifier && Registers.TryParse(tok.Text, out _) && _t[_pos + 1].Is(":"))
             throw Error(tok, "segment overrides go inside the brackets, e.g. [fs:rax]");
-        return new ImmOperand(tok, ParseExpr(), size, hint);
+        return new ImmOperand(tok, ParseExpr(), size, hint, strict);
     }
 
     MemOperand ParseMemory(Token start, int size, bool far)

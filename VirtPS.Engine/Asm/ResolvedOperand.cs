@@ -30,11 +30,12 @@ internal sealed class ResolvedOperand
     // Immediate / branch target
     public Value Imm { get; init; }
     public BranchHint Hint { get; init; }
+    public bool Strict { get; init; }
 
     public static ResolvedOperand Resolve(Operand op, IEvalContext ctx, bool defaultRel) => op switch
     {
         RegOperand r => new ResolvedOperand { Kind = ResolvedKind.Register, At = r.At, Register = r.Reg },
-        ImmOperand i => new ResolvedOperand { Kind = ResolvedKind.Immediate, At = i.At, Imm = i.Value.Eval(ctx), Size = i.Size, Hint = i.Hint },
+        ImmOperand i => new ResolvedOperand { Kind = ResolvedKind.Immediate, At = i.At, Imm = i.Value.Eval(ctx), Size = i.Size, Hint = i.Hint, Strict = i.Strict },
         MemOperand m => ResolveMemory(m, ctx, defaultRel),
         _ => throw new InvalidOperationException(),
     };

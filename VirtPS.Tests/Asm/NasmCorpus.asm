@@ -624,3 +624,111 @@ invpcid rax, [rel $+0x100]
 invpcid r9, [r10]
 mov rax, [rel $]
 lea rax, [rel $+0x7fffffff]
+; --- size keywords and strict on immediates
+add eax, strict dword 1
+add eax, dword 1
+add ebx, strict dword 1
+push strict dword 1
+push dword 1
+mov rax, strict qword 1
+mov eax, strict dword 1
+add [rax], dword 1
+add eax, byte 1
+add eax, strict byte 1
+jmp strict near $+2
+imul eax, ebx, strict dword 3
+push word 1
+mov eax, [byte rax+1]
+mov eax, [dword rax+1]
+mov eax, [rbx*1+rax]
+mov eax, [rax+rbx*1]
+mov eax, [rbp+rax]
+mov eax, [rax+rbp]
+mov eax, [rax+rsp]
+mov eax, [rax*3]
+mov eax, [rax*5+8]
+mov eax, [rax*9]
+mov eax, [8*rcx+rdx]
+mov eax, [rdx+rcx*8-0x10]
+xlatb
+; --- beyond the required set: debug regs, fs/gs base, state save, SSE/AVX/BMI, x87, TSX, lone prefixes
+mov rax, dr0
+mov dr7, rax
+wrfsbase rax
+rdfsbase rbx
+wrgsbase rcx
+xsave [rax]
+xrstor [rax]
+fxsave [rax]
+fxrstor [rax]
+xsaveopt [rax]
+rdrand eax
+rdseed rax
+clflush [rax]
+clflushopt [rax]
+prefetcht0 [rax]
+prefetchnta [rax]
+movnti [rax], eax
+monitor
+mwait
+sysenter
+sysexit
+endbr64
+movdqu xmm0, [rax]
+movdqa [rax], xmm1
+pxor xmm0, xmm0
+movq xmm0, rax
+movq rax, xmm0
+movd xmm1, eax
+movq xmm2, [rax]
+addps xmm0, xmm1
+addsd xmm0, [rax]
+cvtsi2sd xmm0, rax
+cvtsi2sd xmm0, eax
+pshufd xmm0, xmm1, 0x1b
+vmovdqu ymm0, [rax]
+vpxor xmm0, xmm1, xmm2
+vpaddd ymm0, ymm1, [rax]
+vzeroupper
+andn eax, ebx, ecx
+shlx rax, rbx, rcx
+bzhi eax, ebx, ecx
+pdep rax, rbx, rcx
+mulx rax, rbx, rcx
+rorx eax, ebx, 3
+fld qword [rax]
+fld st1
+fstp dword [rax]
+fadd st0, st1
+faddp st1, st0
+fild dword [rax]
+fistp qword [rax]
+fninit
+fldz
+fxch st1
+movbe eax, [rax]
+crc32 eax, byte [rax]
+crc32 rax, rbx
+adcx eax, ebx
+adox rax, rbx
+cmpxchg16b [rsp]
+lfs eax, [rax]
+lss rsp, [rax]
+rdpid rax
+clac
+stac
+wrpkru
+rdpkru
+xbegin $+0x10
+xend
+xabort 1
+xtest
+lock
+rep
+fs
+ud0 eax, ebx
+ud1 eax, [rax]
+sahf
+lahf
+cmpxchg8b [rax]
+int1

@@ -15,3 +15,9 @@ grep -v '^[[:space:]]*;' NasmCorpus.asm | grep -v '^[[:space:]]*$' | while IFS= 
     printf 'ERROR\t%s\t%s\n' "$line" "$(tr '\n' ' ' < "$tmp/err")" >&2
   fi
 done
+
+# Whole programs: Programs/<name>.asm -> Programs/<name>.hex (nasm's image as one hex line).
+for f in Programs/*.asm; do
+  nasm -f bin -w-zeroing -o "$tmp/prog.bin" "$f"
+  od -An -v -tx1 "$tmp/prog.bin" | tr -d ' \n' > "${f%.asm}.hex"
+done
