@@ -208,19 +208,21 @@ internal static unsafe partial class Semantics
         ulong m = i.Mask, sign = m ^ (m >> 1);
         ulong r;
         bool cf;
-        // For 16-bit operands a count above 16 is undefined; this shifts through the 32-bit a:b:a pattern,
-        // as Intel cores do.
-        if (i.Op == 0)
+        if (bits == 64 || c <= bits)
         {
-            UInt128 wide = ((UInt128)a << (2 * bits)) | ((UInt128)b << bits) | a;
-            r = (ulong)(wide >> (2 * bits - c)) & m;
-            cf = ((wide >> (3 * bits - c)) & 1) != 0;
+            // The defined case: shift a, filling the vacated bits from b.
+            if (i.Op == 0) { r = ((a << c) | (b >> (bits - c))) & m; cf = ((a >> (bits - c)) & 1) != 0; }
+            else { r = ((a >> c) | (b << (bits - c))) & m; cf = ((a >> (c - 1)) & 1) != 0; }
         }
         else
         {
-            UInt128 wide = (UInt128)a | ((UInt128)b << bits) | ((UInt128)a << (2 * bits));
-            r = (ulong)(wide >> c) & m;
-            cf = ((wide >> (c - 1)) & 1) != 0;
+            // 16-bit operands with a count above 16 are undefined (SDM Vol. 2B, SHLD); Intel cores shift
+            // through the 48-bit pattern a:b:a, and so does this.
+            UInt128 wide = i.Op == 0
+                ? ((UInt128)a << (2 * bits)) | ((UInt128)b << bits) | a
+                : (UInt128)a | ((UInt128)b << bits) | ((UInt128)a << (2 * bits));
+            r = (ulong)(i.Op == 0 ? wide >> (2 * bits - c) : wide >> c) & m;
+            cf = ((i.Op == 0 ? wide >> (3 * bits - c) : wide >> (c - 1)) & 1) != 0;
         }
         bool of = ((r ^ a) & sign) != 0;
         Put0(p, i, ea, r);

@@ -35,8 +35,10 @@ internal static unsafe partial class Semantics
         SetReg(p, i.R1, i.Shift1, i.Size, a);
     }
 
-    /// <summary>CMPXCHG: compare the accumulator with the destination; the destination is always written
-    /// (with its own value when they differ), as the SDM's pseudo-code says.</summary>
+    /// <summary>CMPXCHG: compare the accumulator with the destination. When they differ a memory destination
+    /// still gets a write cycle with its own value (SDM Vol. 2A, CMPXCHG), but a register destination is left
+    /// untouched: the SDM's pseudo-code writes it back, yet hardware does not zero-extend a 32-bit register
+    /// there (measured on the host by the differential tests).</summary>
     internal static void Cmpxchg(Processor p, Insn i)
     {
         ulong ea = Ea0(p, i);
@@ -46,7 +48,7 @@ internal static unsafe partial class Semantics
         if (r == 0) Put0(p, i, ea, GetReg(p, i.R1, i.Shift1, i.Size));
         else
         {
-            Put0(p, i, ea, d);
+            if (i.Loc0 == OpLoc.Mem) p.Write(ea, i.Size, d);
             SetReg(p, 0, 0, i.Size, d);
         }
         p.SetLazy(LazyOp.Sub, acc, d, r, i.Mask);

@@ -130,13 +130,14 @@ public class DifferentialTests(ITestOutputHelper output)
         Assert.True(failed == 0, $"{failed} of {checkedCount} recorded vectors no longer match this host (expected = recording, got = host now)\n{failures}");
     }
 
-    /// <summary>A fresh randomized batch (new seed each run unless VIRTPS_DIFF_SEED is set), native vs engine.</summary>
+    /// <summary>A randomized batch beyond the recorded vectors, native vs engine. The seed is fixed so runs are
+    /// reproducible; set VIRTPS_DIFF_SEED (hex) to explore other operands.</summary>
     [NativeTheory]
     [MemberData(nameof(Groups))]
     public void Engine_matches_host_on_fresh_batch(string group)
     {
         ulong seed = Environment.GetEnvironmentVariable("VIRTPS_DIFF_SEED") is { } s
-            ? Convert.ToUInt64(s, 16) : (ulong)Stopwatch.GetTimestamp() * 0x9E37_79B9_7F4A_7C15UL;
+            ? Convert.ToUInt64(s, 16) : 0x5EED_0F_D1FF_5EEDUL;
         output.WriteLine($"seed {seed:x} (reproduce with VIRTPS_DIFF_SEED={seed:x})");
         var failures = new StringBuilder();
         int failed = 0, total = 0;
