@@ -70,6 +70,7 @@ internal sealed class DecodeCache
                 break;
             }
             insn = InsnBuilder.Build(instr, buf.AsSpan(offset, instr.Length).ToArray());
+            insn.IndexInBlock = insns.Count;
             insns.Add(insn);
             pos = instr.NextIP;
             if (InsnBuilder.EndsBlock(insn)) break;

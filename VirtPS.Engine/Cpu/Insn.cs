@@ -47,6 +47,8 @@ internal sealed unsafe class Insn
     public RepPrefix Rep;
     /// <summary>True for instructions after which the block ends (control transfers, HLT, REP strings, faults).</summary>
     public bool EndsBlock;
+    /// <summary>Position in its block, so RDTSC can count the instructions retired before it in the block.</summary>
+    public int IndexInBlock;
     /// <summary>For bytes that could not be decoded: the fault to raise if execution reaches them.</summary>
     public GuestFault? PendingFault;
 

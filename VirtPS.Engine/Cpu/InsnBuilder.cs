@@ -119,7 +119,14 @@ internal static unsafe class InsnBuilder
 
     static delegate*<Processor, Insn, void> Select(in Instruction ins, Insn i)
     {
-        // Only general-purpose operands are handled here; system registers come with the system ISA.
+        if (ins.Mnemonic == Mnemonic.Mov && ins.OpCount == 2 && ins.GetOpKind(0) == OpKind.Register && ins.GetOpKind(1) == OpKind.Register)
+        {
+            var r0 = ins.GetOpRegister(0); var r1 = ins.GetOpRegister(1);
+            // A control-register write changes how what follows executes: it ends the block.
+            if (r0.IsCR()) { i.Op = r0 - Register.CR0; i.R1 = r1.GetFullRegister() - Register.RAX; i.EndsBlock = true; return ValidCr(i.Op) ? &MovToCr : &Undefined; }
+            if (r1.IsCR()) { i.Op = r1 - Register.CR0; i.R0 = r0.GetFullRegister() - Register.RAX; return ValidCr(i.Op) ? &MovFromCr : &Undefined; }
+        }
+        // Other instructions take general-purpose registers only.
         for (int n = 0; n < ins.OpCount; n++)
             if (ins.GetOpKind(n) == OpKind.Register && !ins.GetOpRegister(n).IsGPR()) return &Undefined;
 
@@ -233,8 +240,32 @@ internal static unsafe class InsnBuilder
             case Mnemonic.Cld: return &Cld;
             case Mnemonic.Std: return &Std;
             case Mnemonic.Nop: case Mnemonic.Pause: case Mnemonic.Endbr64: return &Nop;
-            case Mnemonic.Hlt: i.EndsBlock = true; return &Hlt;
-            case Mnemonic.Int3: i.EndsBlock = true; return &Int3;
+            case Mnemonic.Hlt: i.EndsBlock = true; return &HltPrivileged;
+            case Mnemonic.Int3: i.EndsBlock = true; return &Int3Trap;
+            case Mnemonic.Int: i.EndsBlock = true; return &IntN;
+            case Mnemonic.Iretq: i.EndsBlock = true; return &Iretq;
+            case Mnemonic.Syscall: i.EndsBlock = true; return &Syscall;
+            case Mnemonic.Sysretq: i.EndsBlock = true; return &Sysret;
+            case Mnemonic.Cli: i.Op = 0; return &CliSti;
+            case Mnemonic.Sti: i.Op = 1; return &CliSti;
+            case Mnemonic.Rdmsr: return &Rdmsr;
+            // A WRMSR or a control-register write can change how later instructions behave: end the block.
+            case Mnemonic.Wrmsr: i.EndsBlock = true; return &Wrmsr;
+            case Mnemonic.Rdtsc: i.Op = 0; return &Rdtsc;
+            case Mnemonic.Rdtscp: i.Op = 1; return &Rdtsc;
+            case Mnemonic.Cpuid: return &Cpuid;
+            case Mnemonic.Swapgs: return &Swapgs;
+            case Mnemonic.Invlpg: case Mnemonic.Wbinvd: case Mnemonic.Invd: return &CacheControl;
+            case Mnemonic.Sgdt: i.Op = 0; return &StoreTable;
+            case Mnemonic.Sidt: i.Op = 1; return &StoreTable;
+            case Mnemonic.Lgdt: i.Op = 0; return &LoadTable;
+            case Mnemonic.Lidt: i.Op = 1; i.EndsBlock = true; return &LoadTable;
+            case Mnemonic.Sldt: i.Op = 0; return &StoreSystemWord;
+            case Mnemonic.Str: i.Op = 1; return &StoreSystemWord;
+            case Mnemonic.Smsw: i.Op = 2; return &StoreSystemWord;
+            case Mnemonic.Lmsw: return &Lmsw;
+            case Mnemonic.Ltr: return &Ltr;
+            case Mnemonic.Lldt: return &Lldt;
         }
 
         int cc = Cc(ins);
@@ -251,6 +282,9 @@ internal static unsafe class InsnBuilder
         }
         return &Undefined;
     }
+
+    /// <summary>CR0, CR2, CR3, CR4 and CR8 exist; the others are #UD (SDM Vol. 2B, MOV—Move to/from Control Registers).</summary>
+    static bool ValidCr(int n) => n is 0 or 2 or 3 or 4 or 8;
 
     static bool IsSetcc(Mnemonic m) => m is Mnemonic.Seto or Mnemonic.Setno or Mnemonic.Setb or Mnemonic.Setae or Mnemonic.Sete
         or Mnemonic.Setne or Mnemonic.Setbe or Mnemonic.Seta or Mnemonic.Sets or Mnemonic.Setns or Mnemonic.Setp

@@ -3,7 +3,7 @@ using VirtPS.Engine.Memory;
 namespace VirtPS.Engine.Cpu;
 
 /// <summary>Why <see cref="Machine.Run"/> returned.</summary>
-public enum RunStop { Budget, Halt, Exception, Cancelled }
+public enum RunStop { Budget, Halt, Exception, Cancelled, TripleFault }
 
 public readonly record struct RunResult(long Retired, RunStop Stop);
 
@@ -44,7 +44,7 @@ public sealed partial class Machine
     public unsafe RunResult Run(long budget)
     {
         if (Halted) return new RunResult(0, RunStop.Halt);
-        if (LastException != null) return new RunResult(0, RunStop.Exception);
+        if (LastException != null) return new RunResult(0, LastException.Chain.Count > 0 ? RunStop.TripleFault : RunStop.Exception);
         var p = Cpu;
         long retired = 0;
         Block? blk = null;
@@ -80,9 +80,27 @@ public sealed partial class Machine
             catch (GuestFault f)
             {
                 var ins = insns[k];
-                p.Ip = ins.Ip;
                 p.Unretired = false;
-                return Stop(retired + k, new GuestException(f.Vector, f.ErrorCode, ins.Ip, ins.Bytes, f.Address, f.Detail));
+                if (!p.IdtLoaded)
+                {
+                    // A bare program with no IDT: the exception stops the machine as a recorded guest event.
+                    p.Ip = ins.Ip;
+                    p.Retired += k;
+                    return Stop(retired + k, new GuestException(f.Vector, f.ErrorCode, ins.Ip, ins.Bytes, f.Address, f.Detail));
+                }
+                // A software interrupt is a trap: it retires and the handler returns after it. A fault does not.
+                int done = f.Software ? k + 1 : k;
+                retired += done;
+                p.Retired += done;
+                if (Raise(f, f.Software ? ins.NextIp : ins.Ip, ins) is { } chain)
+                {
+                    p.Ip = ins.Ip;
+                    LastException = chain;
+                    return new RunResult(retired, RunStop.TripleFault);
+                }
+                p.CodeChanged = false;
+                blk = null;
+                continue;
             }
             catch (Exception e)
             {
@@ -91,6 +109,7 @@ public sealed partial class Machine
             }
             blk.Executions++;
             retired += k;
+            p.Retired += k;
             if (k < n)
             {
                 // Stopped inside the block: the budget ran out, or the block rewrote code it depends on.
@@ -99,7 +118,7 @@ public sealed partial class Machine
                 break;
             }
             p.CodeChanged = false;
-            if (p.Unretired) { retired--; p.Unretired = false; }
+            if (p.Unretired) { retired--; p.Retired--; p.Unretired = false; }
             if (p.Halted)
             {
                 p.Halted = false;
@@ -108,6 +127,38 @@ public sealed partial class Machine
             }
         }
         return new RunResult(retired, RunStop.Budget);
+    }
+
+    /// <summary>
+    /// Delivers an exception through the guest's IDT. A fault while delivering it is handled as the SDM's
+    /// Table 6-5 says: serially, or as a double fault; a fault while delivering a double fault is a triple
+    /// fault, which shuts the machine down. Returns the triple fault's record, or null once delivered.
+    /// </summary>
+    GuestException? Raise(GuestFault first, ulong returnRip, Insn at)
+    {
+        var chain = new List<ExceptionVector> { first.Vector };
+        var cur = first;
+        while (true)
+        {
+            if (cur.Vector == ExceptionVector.PF && cur.Address is { } cr2) Cpu.Cr2 = cr2;
+            try
+            {
+                Cpu.Deliver(cur.Vector, cur.ErrorCode, returnRip, cur.Software);
+                return null;
+            }
+            catch (GuestFault next)
+            {
+                chain.Add(next.Vector);
+                if (cur.Vector == ExceptionVector.DF || chain.Count > 8)
+                    return new GuestException(ExceptionVector.DF, 0, at.Ip, at.Bytes, first.Address,
+                        "triple fault: " + string.Join(" -> ", chain.Select(v => "#" + v)) + $" ({next.Detail})") { Chain = chain };
+                // Faults during delivery are reported against the instruction that started it.
+                returnRip = at.Ip;
+                cur = Processor.IsDoubleFault(cur.Vector, next.Vector)
+                    ? new GuestFault(ExceptionVector.DF, 0, null, "double fault")
+                    : next;
+            }
+        }
     }
 
     RunResult Stop(long retired, GuestException e)

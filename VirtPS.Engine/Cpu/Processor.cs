@@ -52,10 +52,12 @@ public sealed partial class Processor
         set { FOp = LazyOp.None; _flags = (value & 0x3F7FD5UL) | (ulong)RFlags.Reserved1; }
     }
 
-    /// <summary>Current privilege level. This machine starts at CPL 0, as a kernel loaded by Firecracker does.</summary>
-    public int Cpl { get; internal set; }
+    /// <summary>Current privilege level: CS's RPL. The machine starts at CPL 0, as a kernel loaded by Firecracker does.</summary>
+    public int Cpl => Cs & 3;
 
     internal bool DF => (_flags & (ulong)RFlags.DF) != 0;
+    /// <summary>RFLAGS.IOPL: the least privileged level allowed to use CLI/STI, IN/OUT and POPF's IF.</summary>
+    internal int Iopl => (int)(_flags >> 12) & 3;
 
     internal void SetFlag(RFlags f, bool on)
     {

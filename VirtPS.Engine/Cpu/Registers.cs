@@ -47,6 +47,8 @@ public enum ExceptionVector : byte
 public sealed record GuestException(ExceptionVector Vector, ulong? ErrorCode, ulong Rip, byte[] Bytes, ulong? FaultAddress, string Description)
 {
     public string Mnemonic => "#" + Vector;
+    /// <summary>For a triple fault: the exceptions in the order they were raised (the last one could not be delivered).</summary>
+    public IReadOnlyList<ExceptionVector> Chain { get; init; } = [];
     public override string ToString() =>
         $"{Mnemonic} at 0x{Rip:X}" + (Bytes.Length > 0 ? $" ({Convert.ToHexString(Bytes).ToLowerInvariant()})" : "")
         + (FaultAddress is { } a ? $", address 0x{a:X}" : "") + (Description.Length > 0 ? $": {Description}" : "");

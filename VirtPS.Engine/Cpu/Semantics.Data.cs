@@ -141,13 +141,13 @@ internal static unsafe partial class Semantics
     /// <summary>PUSHF: RFLAGS with VM and RF cleared in the image (SDM Vol. 2B, PUSHF).</summary>
     internal static void Pushf(Processor p, Insn i) => Push(p, i.Size, p.Rflags & ~(ulong)(RFlags.VM | RFlags.RF));
 
-    /// <summary>POPF at CPL 0: every modifiable flag but VM, VIF, VIP and RF is loaded (SDM Vol. 2B, POPF).</summary>
+    /// <summary>POPF: which flags it may load depends on CPL and IOPL (see <see cref="PopfValue"/>).</summary>
     internal static void Popf(Processor p, Insn i)
     {
-        ulong v = Pop(p, i.Size);
-        ulong keep = (ulong)(RFlags.VM | RFlags.VIF | RFlags.VIP | RFlags.RF);
-        if (i.Size == 2) keep |= ~0xFFFFUL;
-        p.Rflags = (p.Rflags & keep) | (v & ~keep);
+        ulong v = p.Read(p.R[(int)Gpr.Rsp], i.Size);
+        ulong flags = PopfValue(p, v, i.Size);
+        p.R[(int)Gpr.Rsp] += (ulong)i.Size;
+        p.Rflags = flags;
     }
 
     internal static void Lahf(Processor p, Insn i) => SetReg(p, 0, 8, 1, p.Rflags & 0xFF);

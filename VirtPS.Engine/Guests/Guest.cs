@@ -141,9 +141,15 @@ public sealed partial class Guest
             RunStop.Halt => StopReason.Halt,
             RunStop.Exception => StopReason.Exception,
             RunStop.Cancelled => StopReason.Cancelled,
+            RunStop.TripleFault => StopReason.TripleFault,
             _ => StopReason.InstructionLimit,
         };
-        State = reason switch { StopReason.Halt => GuestState.Halted, StopReason.Exception => GuestState.Faulted, _ => GuestState.Ready };
+        State = reason switch
+        {
+            StopReason.Halt => GuestState.Halted,
+            StopReason.Exception or StopReason.TripleFault => GuestState.Faulted,
+            _ => GuestState.Ready,
+        };
         return new StepResult(this, retired, cycles, reason, sw.Elapsed.TotalSeconds);
     }
 

@@ -11,6 +11,9 @@ public enum StopReason
     Exception,
     /// <summary>The caller cancelled the run (Ctrl+C); the guest is consistent and can be stepped again.</summary>
     Cancelled,
+    /// <summary>An exception could not be delivered even as a double fault: the machine shut down
+    /// (see <see cref="Guest.LastException"/> and its Chain).</summary>
+    TripleFault,
 }
 
 /// <summary>The outcome of one <see cref="Guest.Step"/> call.</summary>

@@ -1,0 +1,121 @@
+namespace VirtPS.Engine.Cpu;
+
+/// <summary>Model-specific registers this processor implements (Intel SDM Vol. 4).</summary>
+public enum Msr : uint
+{
+    Tsc = 0x10,
+    ApicBase = 0x1B,
+    Efer = 0xC000_0080,
+    Star = 0xC000_0081,
+    Lstar = 0xC000_0082,
+    Cstar = 0xC000_0083,
+    Fmask = 0xC000_0084,
+    FsBase = 0xC000_0100,
+    GsBase = 0xC000_0101,
+    KernelGsBase = 0xC000_0102,
+    TscAux = 0xC000_0103,
+}
+
+/// <summary>A descriptor-table register (GDTR, IDTR): base and limit.</summary>
+public readonly record struct TableRegister(ulong Base, ushort Limit);
+
+/// <summary>The processor's system state: control registers, EFER, descriptor tables, selectors, MSRs.</summary>
+public sealed partial class Processor
+{
+    // CR0 bits (SDM Vol. 3A, 2.5)
+    internal const ulong Cr0PE = 1, Cr0MP = 2, Cr0EM = 4, Cr0TS = 8, Cr0ET = 0x10, Cr0NE = 0x20,
+        Cr0WP = 1UL << 16, Cr0AM = 1UL << 18, Cr0NW = 1UL << 29, Cr0CD = 1UL << 30, Cr0PG = 1UL << 31;
+    // CR4 bits
+    internal const ulong Cr4TSD = 1UL << 2, Cr4PAE = 1UL << 5, Cr4PGE = 1UL << 7, Cr4UMIP = 1UL << 11,
+        Cr4FSGSBASE = 1UL << 16, Cr4PCIDE = 1UL << 17, Cr4SMEP = 1UL << 20, Cr4SMAP = 1UL << 21;
+    /// <summary>CR4 bits this processor lets software set (the rest are reserved: #GP).</summary>
+    internal const ulong Cr4Writable = 0x7F | (1UL << 7) | (1UL << 8) | (1UL << 9) | (1UL << 10) | Cr4UMIP
+        | Cr4FSGSBASE | Cr4PCIDE | Cr4SMEP | Cr4SMAP;
+    // EFER bits (SDM Vol. 4, Table 2-2)
+    internal const ulong EferSCE = 1, EferLME = 1UL << 8, EferLMA = 1UL << 10, EferNXE = 1UL << 11;
+
+    /// <summary>Physical-address width reported by CPUID 0x80000008 and enforced on CR3.</summary>
+    internal const int MaxPhysAddr = 39;
+
+    /// <summary>The loader's state: long mode with paging on, as Firecracker hands a kernel over.</summary>
+    public ulong Cr0 { get; internal set; } = Cr0PE | Cr0ET | Cr0NE | Cr0WP | Cr0PG;
+    public ulong Cr2 { get; internal set; }
+    public ulong Cr3 { get; internal set; }
+    public ulong Cr4 { get; internal set; } = Cr4PAE;
+    /// <summary>CR8: the task-priority register (bits 3:0).</summary>
+    public ulong Cr8 { get; internal set; }
+    public ulong Efer { get; internal set; } = EferLME | EferLMA;
+
+    public TableRegister Gdtr { get; internal set; }
+    public TableRegister Idtr { get; internal set; }
+    public ushort Ldtr { get; internal set; }
+    public ushort Tr { get; internal set; }
+    internal ulong TrBase;
+
+    /// <summary>Segment selectors. In 64-bit mode only CS's RPL (the CPL) and FS/GS bases matter.</summary>
+    public ushort Cs { get; internal set; } = 0x08;
+    public ushort Ss { get; internal set; } = 0x10;
+    public ushort Ds { get; internal set; }
+    public ushort Es { get; internal set; }
+    public ushort Fs { get; internal set; }
+    public ushort Gs { get; internal set; }
+
+    internal ulong Star, Lstar, Cstar, Fmask, KernelGsBase, TscAux, ApicBaseMsr = 0xFEE0_0000 | (1 << 11) | (1 << 8);
+
+    /// <summary>Instructions retired over the processor's life (kept by the run loop, at block ends).</summary>
+    public long Retired { get; internal set; }
+    /// <summary>Added to the instruction count to form the TSC (a WRMSR to the TSC sets it).</summary>
+    internal long TscOffset;
+
+    internal void RequireCpl0()
+    {
+        if (Cpl != 0) throw new GuestFault(ExceptionVector.GP, 0, null, "privileged instruction at CPL " + Cpl);
+    }
+
+    internal static bool Canonical(ulong la) => (ulong)(((long)la << 16) >> 16) == la;
+
+    /// <summary>RDMSR: the value of <paramref name="index"/>, or #GP(0) for an MSR this processor lacks.</summary>
+    internal ulong ReadMsr(uint index, long tsc) => (Msr)index switch
+    {
+        Msr.Tsc => (ulong)tsc,
+        Msr.ApicBase => ApicBaseMsr,
+        Msr.Efer => Efer,
+        Msr.Star => Star,
+        Msr.Lstar => Lstar,
+        Msr.Cstar => Cstar,
+        Msr.Fmask => Fmask,
+        Msr.FsBase => FsBase,
+        Msr.GsBase => GsBase,
+        Msr.KernelGsBase => KernelGsBase,
+        Msr.TscAux => TscAux,
+        _ => throw new GuestFault(ExceptionVector.GP, 0, null, $"RDMSR of unknown MSR 0x{index:X}"),
+    };
+
+    /// <summary>WRMSR, with the SDM's #GP(0) for unknown MSRs, reserved bits and non-canonical addresses.</summary>
+    internal void WriteMsr(uint index, ulong v, long tsc)
+    {
+        void Canon() { if (!Canonical(v)) throw new GuestFault(ExceptionVector.GP, 0, null, $"non-canonical value 0x{v:X} for MSR 0x{index:X}"); }
+        switch ((Msr)index)
+        {
+            case Msr.Tsc: TscOffset += (long)v - tsc; break;
+            case Msr.ApicBase:
+                if ((v & 0x2FF) != 0 || v >> MaxPhysAddr != 0)   // bits 7:0 and 9 reserved
+                    throw new GuestFault(ExceptionVector.GP, 0, null, "reserved APIC base bits");
+                ApicBaseMsr = v; break;
+            case Msr.Efer:
+                if ((v & ~(EferSCE | EferLME | EferLMA | EferNXE)) != 0 || (v & EferLME) == 0)
+                    throw new GuestFault(ExceptionVector.GP, 0, null, "reserved EFER bits, or LME cleared while paging is on");
+                Efer = v | EferLMA;   // LMA reflects the mode; long mode stays active
+                break;
+            case Msr.Star: Star = v; break;
+            case Msr.Lstar: Canon(); Lstar = v; break;
+            case Msr.Cstar: Canon(); Cstar = v; break;
+            case Msr.Fmask: Fmask = v & 0xFFFF_FFFF; break;
+            case Msr.FsBase: Canon(); FsBase = v; break;
+            case Msr.GsBase: Canon(); GsBase = v; break;
+            case Msr.KernelGsBase: Canon(); KernelGsBase = v; break;
+            case Msr.TscAux: TscAux = v & 0xFFFF_FFFF; break;
+            default: throw new GuestFault(ExceptionVector.GP, 0, null, $"WRMSR of unknown MSR 0x{index:X}");
+        }
+    }
+}
