@@ -3,7 +3,7 @@ using Iced.Intel;
 namespace VirtPS.Engine.Cpu;
 
 /// <summary>
-/// Decoded basic blocks, cached by start address and indexed by the guest pages their bytes sit on.
+/// Decoded basic blocks, cached by start address and indexed by the guest-physical frames their bytes sit on.
 /// A write to such a page (seen by the processor's slow write path, since the write cache never holds
 /// code pages) drops every block on it, so self-modifying code runs the new bytes.
 /// </summary>
@@ -25,7 +25,24 @@ internal sealed class DecodeCache
     public long Invalidations { get; private set; }
     public IEnumerable<Block> Blocks => _blocks.Values;
 
-    public Block Get(ulong ip) => _blocks.TryGetValue(ip, out var b) ? b : Decode(ip);
+    public Block Get(ulong ip) => _blocks.TryGetValue(ip, out var b) && IsCurrent(b) ? b : Decode(ip);
+
+    /// <summary>
+    /// Blocks are found by linear address but hold bytes from physical frames. After translations may have
+    /// changed (a CR3 load, INVLPG), a block is reused only if its address still maps to the same frames.
+    /// </summary>
+    public bool IsCurrent(Block b)
+    {
+        if (b.Epoch == _p.TranslationEpoch) return true;
+        try
+        {
+            if (_p.Translate(b.Start, Access.Execute) != b.PhysStart) return false;
+            if (b.LastPage != b.FirstPage && _p.Translate((b.Start | 0xFFF) + 1, Access.Execute) >> 12 != b.LastPage) return false;
+        }
+        catch (GuestFault) { return false; }
+        b.Epoch = _p.TranslationEpoch;
+        return true;
+    }
 
     void InvalidatePage(ulong pfn)
     {
@@ -45,7 +62,7 @@ internal sealed class DecodeCache
         // Bytes from ip to the end of its page, plus up to 14 more so the last instruction may cross over.
         int inPage = 0x1000 - (int)(ip & 0xFFF);
         var buf = new byte[inPage + 14];
-        int have = _p.Fetch(ip, buf, out var fetchFault);
+        int have = _p.Fetch(ip, buf, out var fetchFault, out ulong firstPa, out ulong secondPa);
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(buf, 0, have), ip);
 
         var insns = new List<Insn>(16);
@@ -77,16 +94,20 @@ internal sealed class DecodeCache
         }
 
         ulong end = insns[^1].NextIp;
+        bool crosses = have > 0 && (Math.Max(end, ip + 1) - 1) >> 12 != ip >> 12 && secondPa != ulong.MaxValue;
         var block = new Block
         {
             Start = ip,
             Insns = insns.ToArray(),
             FallThrough = end,
-            FirstPage = ip >> 12,
-            LastPage = (Math.Max(end, ip + 1) - 1) >> 12,
+            PhysStart = firstPa,
+            FirstPage = firstPa >> 12,
+            LastPage = crosses ? secondPa >> 12 : firstPa >> 12,
+            Epoch = _p.TranslationEpoch,
         };
         _blocks[ip] = block;
-        for (ulong pg = block.FirstPage; pg <= block.LastPage; pg++)
+        if (have == 0) return block;   // nothing fetched: no frame holds this block's bytes
+        foreach (ulong pg in block.LastPage == block.FirstPage ? [block.FirstPage] : (ulong[])[block.FirstPage, block.LastPage])
         {
             if (!_byPage.TryGetValue(pg, out var list)) _byPage[pg] = list = new List<Block>();
             list.Add(block);

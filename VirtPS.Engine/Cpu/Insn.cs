@@ -72,8 +72,12 @@ internal sealed class Block
     public required Insn[] Insns;
     /// <summary>Where execution continues if the last instruction does not transfer control.</summary>
     public required ulong FallThrough;
-    /// <summary>Guest frames the block's bytes occupy (one, or two if the last instruction crosses a page).</summary>
+    /// <summary>Guest-physical frames the block's bytes occupy (one, or two if the last instruction crosses a page).</summary>
     public required ulong FirstPage, LastPage;
+    /// <summary>The guest-physical address the block was decoded from.</summary>
+    public required ulong PhysStart;
+    /// <summary>The translation epoch at which the block's linear-to-physical mapping was last confirmed.</summary>
+    public long Epoch;
     public bool Valid = true;
     /// <summary>Chained successors, checked by address, so the loop rarely looks a block up.</summary>
     public Block? Next1, Next2;

@@ -17,8 +17,10 @@ public sealed partial class Machine
 
     public Machine(ulong memoryBytes)
     {
+        if (memoryBytes < 1UL << 20) throw new ArgumentOutOfRangeException(nameof(memoryBytes), "A machine needs at least 1 MB.");
         Memory = new PhysicalMemory(memoryBytes);
         Cpu = new Processor(Memory);
+        Cpu.Cr3 = BootPageTables.Build(Memory);
         _decoded = new DecodeCache(Cpu);
     }
 
@@ -52,8 +54,9 @@ public sealed partial class Machine
         {
             ulong ip = p.Ip;
             Block next;
-            if (blk != null && blk.Next1 is { } n1 && n1.Start == ip && n1.Valid) next = n1;
-            else if (blk != null && blk.Next2 is { } n2 && n2.Start == ip && n2.Valid) next = n2;
+            long epoch = p.TranslationEpoch;
+            if (blk != null && blk.Next1 is { } n1 && n1.Start == ip && n1.Valid && n1.Epoch == epoch) next = n1;
+            else if (blk != null && blk.Next2 is { } n2 && n2.Start == ip && n2.Valid && n2.Epoch == epoch) next = n2;
             else
             {
                 try { next = _decoded.Get(ip); }

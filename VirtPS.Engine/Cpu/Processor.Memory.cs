@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using VirtPS.Engine.Memory;
 
+
 namespace VirtPS.Engine.Cpu;
 
 /// <summary>What a linear-address access is for; decides the #PF error code bits (Intel SDM Vol. 3A, 4.7).</summary>
@@ -30,45 +31,76 @@ public sealed partial class Processor
     /// (which the memory-virtualization work models and counts); the write cache never holds a page that
     /// has decoded code on it, so every write to code goes the slow way and invalidates the decodes.
     /// </summary>
-    struct HostPage { public ulong Tag; public byte[] Frame; }
+    struct HostPage { public ulong Tag; public byte[] Frame; public ulong Pfn; }
     const int CacheSize = 256;
-    readonly HostPage[] _rd = new HostPage[CacheSize];
-    readonly HostPage[] _wr = new HostPage[CacheSize];
+    // One pair for supervisor accesses and one for user accesses: what the supervisor may touch is not what
+    // user code may, so a privilege change just selects the other pair (see Cs).
+    readonly HostPage[] _rdSup = new HostPage[CacheSize], _wrSup = new HostPage[CacheSize];
+    readonly HostPage[] _rdUser = new HostPage[CacheSize], _wrUser = new HostPage[CacheSize];
+    HostPage[] _rd, _wr;
+
+    /// <summary>Page walks made (host-cache misses and fetches), and the memory references they made.</summary>
+    public long PageWalks { get; private set; }
+    public long WalkReferences { get; private set; }
+    /// <summary>Bumped whenever translations may have changed (CR3, CR0, CR4 writes, INVLPG): decoded
+    /// blocks check it before they are reused.</summary>
+    internal long TranslationEpoch;
 
     /// <summary>Called before a write lands on a frame that holds decoded code (self-modifying code).</summary>
     internal Action<ulong>? CodeWritten;
     internal Func<ulong, bool>? IsCodeFrame;
 
-    void InitMemory() { FlushHostPages(); }
+    void InitMemory()
+    {
+        _rd = _rdSup; _wr = _wrSup;
+        FlushHostPages();
+    }
+
+    /// <summary>Selects the host caches for the privilege level of <paramref name="cs"/>.</summary>
+    void SelectHostPages(ushort cs)
+    {
+        bool user = (cs & 3) == 3;
+        _rd = user ? _rdUser : _rdSup;
+        _wr = user ? _wrUser : _wrSup;
+    }
 
     internal void FlushHostPages()
     {
-        for (int i = 0; i < CacheSize; i++) { _rd[i].Tag = ulong.MaxValue; _wr[i].Tag = ulong.MaxValue; }
+        foreach (var c in (HostPage[][])[_rdSup, _wrSup, _rdUser, _wrUser])
+            for (int i = 0; i < CacheSize; i++) c[i].Tag = ulong.MaxValue;
+        TranslationEpoch++;
     }
 
-    /// <summary>Drops write-cache entries for a frame that just got decoded code on it.</summary>
+    /// <summary>Drops write-cache entries that reach a frame that just got decoded code on it.</summary>
     internal void ForgetWritable(ulong pfn)
     {
-        // Linear = physical on this machine, so the frame number is also the page tag.
-        ref var e = ref _wr[pfn & (CacheSize - 1)];
-        if (e.Tag == pfn) e.Tag = ulong.MaxValue;
+        foreach (var c in (HostPage[][])[_wrSup, _wrUser])
+            for (int i = 0; i < CacheSize; i++)
+                if (c[i].Pfn == pfn) c[i].Tag = ulong.MaxValue;
     }
 
     /// <summary>
-    /// Translates a linear address to guest-physical. Guests start with an identity map of their whole
-    /// memory (as Firecracker's loader sets up); anything past it is not present and faults with #PF.
-    /// This is the hook where the paging walk and the TLB sit once the kernel enables its own tables.
+    /// Translates a linear address to guest-physical with the 4-level walk over the guest's own tables
+    /// (the loader's identity map until the kernel loads CR3). This is where a TLB sits once memory
+    /// virtualization models one; here the host page caches in front of it play that part.
     /// </summary>
     internal ulong Translate(ulong la, Access access)
     {
         if (!IsCanonical(la))
             throw new GuestFault(ExceptionVector.GP, 0, la, $"non-canonical address 0x{la:X}");
-        if (la >= Mem.Size)
+        ulong cr3 = (Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3;
+        var mode = new PagingMode(cr3, (Cr0 & Cr0WP) != 0, (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3);
+        var t = PageWalker.Walk(Mem, la, (AccessKind)access, mode, out var pf);
+        PageWalks++;
+        if (t is not { } tr)
         {
-            ulong ec = (access == Access.Write ? 2UL : 0) | (Cpl == 3 ? 4UL : 0) | (access == Access.Execute ? 16UL : 0);
-            throw new GuestFault(ExceptionVector.PF, ec, la, $"address 0x{la:X} is not mapped");
+            WalkReferences += 4;
+            throw new GuestFault(ExceptionVector.PF, pf.ErrorCode, la, $"0x{la:X}: {pf.Reason}");
         }
-        return la;
+        WalkReferences += tr.References;
+        if (!Mem.Contains(tr.Physical))
+            throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{tr.Physical:X}, beyond guest memory");
+        return tr.Physical;
     }
 
     static bool IsCanonical(ulong la) => (ulong)(((long)la << 16) >> 16) == la;
@@ -89,7 +121,7 @@ public sealed partial class Processor
         ulong pa = Translate(la, Access.Read);
         var frame = Mem.Frame(pa >> 12);
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
-        e.Tag = la >> 12; e.Frame = frame;
+        e.Tag = la >> 12; e.Frame = frame; e.Pfn = pa >> 12;
         return frame;
     }
 
@@ -103,7 +135,7 @@ public sealed partial class Processor
         }
         var frame = Mem.Frame(pfn);
         ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
-        e.Tag = la >> 12; e.Frame = frame;
+        e.Tag = la >> 12; e.Frame = frame; e.Pfn = pfn;
         return frame;
     }
 
@@ -254,20 +286,25 @@ public sealed partial class Processor
         }
     }
 
-    /// <summary>Fetches instruction bytes for the decoder; returns how many could be read before a fault.</summary>
-    internal int Fetch(ulong la, Span<byte> into, out GuestFault? fault)
+    /// <summary>
+    /// Fetches instruction bytes for the decoder, translating once per page; returns how many could be read
+    /// before a fault, and the physical address of each page touched.
+    /// </summary>
+    internal int Fetch(ulong la, Span<byte> into, out GuestFault? fault, out ulong firstPa, out ulong secondPa)
     {
-        fault = null;
-        for (int k = 0; k < into.Length; k++)
+        fault = null; firstPa = secondPa = ulong.MaxValue;
+        int done = 0;
+        while (done < into.Length)
         {
-            ulong a = la + (ulong)k;
-            try
-            {
-                ulong pa = Translate(a, Access.Execute);
-                into[k] = Mem.Frame(pa >> 12)[pa & 0xFFF];
-            }
-            catch (GuestFault f) { fault = f; return k; }
+            ulong a = la + (ulong)done;
+            ulong pa;
+            try { pa = Translate(a, Access.Execute); }
+            catch (GuestFault f) { fault = f; return done; }
+            if (done == 0) firstPa = pa; else secondPa = pa;
+            int n = Math.Min(into.Length - done, 0x1000 - (int)(a & 0xFFF));
+            Mem.Frame(pa >> 12).AsSpan((int)(pa & 0xFFF), n).CopyTo(into[done..]);
+            done += n;
         }
-        return into.Length;
+        return done;
     }
 }

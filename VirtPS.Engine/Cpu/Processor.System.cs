@@ -44,7 +44,7 @@ public sealed partial class Processor
     public ulong Cr4 { get; internal set; } = Cr4PAE;
     /// <summary>CR8: the task-priority register (bits 3:0).</summary>
     public ulong Cr8 { get; internal set; }
-    public ulong Efer { get; internal set; } = EferLME | EferLMA;
+    public ulong Efer { get; internal set; } = EferLME | EferLMA | EferNXE;
 
     public TableRegister Gdtr { get; internal set; }
     public TableRegister Idtr { get; internal set; }
@@ -53,7 +53,8 @@ public sealed partial class Processor
     internal ulong TrBase;
 
     /// <summary>Segment selectors. In 64-bit mode only CS's RPL (the CPL) and FS/GS bases matter.</summary>
-    public ushort Cs { get; internal set; } = 0x08;
+    public ushort Cs { get => _cs; internal set { _cs = value; SelectHostPages(value); } }
+    ushort _cs = 0x08;
     public ushort Ss { get; internal set; } = 0x10;
     public ushort Ds { get; internal set; }
     public ushort Es { get; internal set; }

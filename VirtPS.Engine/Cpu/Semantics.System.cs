@@ -20,15 +20,17 @@ internal static unsafe partial class Semantics
                 if ((v & Processor.Cr0PG) == 0 || (v & Processor.Cr0PE) == 0) throw Gp0("clearing CR0.PG or CR0.PE leaves long mode, which this machine does not model");
                 if ((v & Processor.Cr0NW) != 0 && (v & Processor.Cr0CD) == 0) throw Gp0("CR0.NW without CR0.CD");
                 p.Cr0 = v | Processor.Cr0ET;
+                p.FlushHostPages();
                 break;
             case 2: p.Cr2 = v; break;
             case 3:
             {
-                bool noFlush = (p.Cr4 & Processor.Cr4PCIDE) != 0 && (v >> 63) != 0;
+                // With PCIDE, bit 63 asks the TLB to keep the PCID's entries; it is not part of CR3.
                 ulong cr3 = (p.Cr4 & Processor.Cr4PCIDE) != 0 ? v & ~(1UL << 63) : v;
                 if (cr3 >> Processor.MaxPhysAddr != 0) throw Gp0("CR3 sets bits above the physical-address width");
                 p.Cr3 = cr3;
-                if (!noFlush) p.FlushHostPages();
+                // The host page caches are not tagged by PCID, so they go even when the TLB would keep entries.
+                p.FlushHostPages();
                 break;
             }
             case 4:

@@ -82,6 +82,10 @@ public sealed partial class Guest
         if ((ulong)image.Length > memBytes - loadAddress)
             throw new VirtPSException("ProgramTooLarge", ErrorKind.LimitsExceeded,
                 $"The program ({image.Length} bytes at 0x{loadAddress:X}) does not fit in {memoryMB} MB of guest memory.", name);
+        ulong tables = Memory.BootPageTables.End(memBytes);
+        if (image.Length > 0 && loadAddress < tables && loadAddress + (ulong)image.Length > Memory.BootPageTables.Pml4)
+            throw new VirtPSException("ImageOverlapsPageTables", ErrorKind.InvalidArgument,
+                $"The program (0x{loadAddress:X}-0x{loadAddress + (ulong)image.Length - 1:X}) would overwrite the loader's page tables at 0x{Memory.BootPageTables.Pml4:X}-0x{tables - 1:X}; load it at 0x{tables:X} or above (the default is 0x{DefaultLoadAddress:X}).", name);
         ulong entry = entryPoint ?? loadAddress;
         if (entry >= memBytes)
             throw new VirtPSException("InvalidEntryPoint", ErrorKind.InvalidArgument,

@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+
+namespace VirtPS.Engine.Memory;
+
+/// <summary>What an access is for; decides the permission checks and the #PF error code.</summary>
+public enum AccessKind : byte { Read, Write, Execute }
+
+/// <summary>The paging controls a walk depends on (CR0.WP, CR4.SMEP, EFER.NXE, CR3) and who is asking.</summary>
+public readonly record struct PagingMode(ulong Cr3, bool WriteProtect, bool Smep, bool NoExecute, bool User);
+
+/// <summary>A successful walk: the physical address and the size of the page that mapped it.</summary>
+public readonly record struct Translation(ulong Physical, ulong PageSize, int References);
+
+/// <summary>A failed walk: the #PF error code (Intel SDM Vol. 3A, 4.7) and why.</summary>
+public readonly record struct PageFault(ulong ErrorCode, string Reason);
+
+/// <summary>
+/// The x86-64 4-level page walk (Intel SDM Vol. 3A, 4.5): PML4 → PDPT → PD → PT, with 1 GiB and 2 MiB
+/// pages, the P, R/W, U/S and XD bits, reserved-bit checks, and the A and D bits set as the walk goes.
+/// It is a component of its own so a TLB (and, for nested paging, a second dimension) can sit in front
+/// of it; it counts the memory references it makes.
+/// </summary>
+public static class PageWalker
+{
+    public const ulong Present = 1, Writable = 2, UserBit = 4, Accessed = 0x20, Dirty = 0x40, PageSizeBit = 0x80;
+    public const ulong NoExecuteBit = 1UL << 63;
+    const int MaxPhysAddr = 39;
+    const ulong AddrMask = ((1UL << MaxPhysAddr) - 1) & ~0xFFFUL;
+
+    // #PF error-code bits
+    public const ulong PfPresent = 1, PfWrite = 2, PfUser = 4, PfReserved = 8, PfFetch = 16;
+
+    public static Translation? Walk(PhysicalMemory mem, ulong la, AccessKind access, in PagingMode mode, out PageFault fault)
+    {
+        fault = default;
+        ulong table = mode.Cr3 & AddrMask;
+        bool writable = true, user = true, executable = true;
+        int refs = 0;
+        Span<ulong> entryAddrs = stackalloc ulong[4];
+        Span<ulong> entries = stackalloc ulong[4];
+        for (int level = 4; level >= 1; level--)
+        {
+            int shift = 12 + 9 * (level - 1);
+            ulong at = table + ((la >> shift) & 0x1FF) * 8;
+            if (!mem.Contains(at, 8)) { fault = Fail(access, mode, 0, $"level-{level} table at 0x{table:X} is outside guest memory"); return null; }
+            ulong e = ReadEntry(mem, at);
+            refs++;
+            entryAddrs[level - 1] = at; entries[level - 1] = e;
+            if ((e & Present) == 0) { fault = Fail(access, mode, 0, $"level-{level} entry not present"); return null; }
+            // Reserved: address bits above MAXPHYADDR, XD without EFER.NXE, PS in a PML4E, and the low
+            // address bits of a large page (other than PAT, bit 12).
+            bool large = level is 2 or 3 && (e & PageSizeBit) != 0;
+            ulong reserved = (e & ~NoExecuteBit) >> MaxPhysAddr & ((1UL << (52 - MaxPhysAddr)) - 1);
+            if (reserved != 0 || (!mode.NoExecute && (e & NoExecuteBit) != 0) || (level == 4 && (e & PageSizeBit) != 0)
+                || (large && (e & ((1UL << shift) - 1) & ~0x1FFFUL) != 0))
+            { fault = Fail(access, mode, PfPresent | PfReserved, $"reserved bit set in the level-{level} entry"); return null; }
+            writable &= (e & Writable) != 0;
+            user &= (e & UserBit) != 0;
+            executable &= (e & NoExecuteBit) == 0;
+            if (large || level == 1)
+            {
+                // Permissions (SDM Vol. 3A, 4.6): user accesses need U/S everywhere; writes need R/W
+                // everywhere for users, and for the supervisor too when CR0.WP is set; fetches need XD
+                // clear (with EFER.NXE); SMEP forbids supervisor fetches from user pages.
+                string? denied =
+                    mode.User && !user ? "user access to a supervisor page"
+                    : access == AccessKind.Write && !writable && (mode.User || mode.WriteProtect) ? "write to a read-only page"
+                    : access == AccessKind.Execute && mode.NoExecute && !executable ? "fetch from a no-execute page"
+                    : access == AccessKind.Execute && !mode.User && mode.Smep && user ? "supervisor fetch from a user page (SMEP)"
+                    : null;
+                if (denied != null) { fault = Fail(access, mode, PfPresent, denied); return null; }
+                // Accessed on every entry used, Dirty on the leaf for a write.
+                for (int l = 4; l >= level; l--)
+                {
+                    ulong want = entries[l - 1] | Accessed | (l == level && access == AccessKind.Write ? Dirty : 0);
+                    if (want != entries[l - 1]) WriteEntry(mem, entryAddrs[l - 1], want);
+                }
+                ulong size = 1UL << shift;
+                ulong pa = (e & AddrMask & ~(size - 1)) | (la & (size - 1));
+                return new Translation(pa, size, refs);
+            }
+            table = e & AddrMask;
+        }
+        return null;   // not reached: level 1 always returns
+    }
+
+    static PageFault Fail(AccessKind access, in PagingMode mode, ulong bits, string reason) =>
+        new(bits | (access == AccessKind.Write ? PfWrite : 0) | (mode.User ? PfUser : 0)
+            | (access == AccessKind.Execute && (mode.NoExecute || mode.Smep) ? PfFetch : 0), reason);
+
+    static ulong ReadEntry(PhysicalMemory mem, ulong at) =>
+        BinaryPrimitives.ReadUInt64LittleEndian(mem.Frame(at >> 12).AsSpan((int)(at & 0xFFF), 8));
+
+    static void WriteEntry(PhysicalMemory mem, ulong at, ulong v) =>
+        BinaryPrimitives.WriteUInt64LittleEndian(mem.Frame(at >> 12).AsSpan((int)(at & 0xFFF), 8), v);
+}
