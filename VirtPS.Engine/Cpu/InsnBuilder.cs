@@ -266,6 +266,12 @@ internal static unsafe class InsnBuilder
             case Mnemonic.Lmsw: return &Lmsw;
             case Mnemonic.Ltr: return &Ltr;
             case Mnemonic.Lldt: return &Lldt;
+            case Mnemonic.In: i.Size = ins.GetOpRegister(0).GetSize(); return &In;
+            case Mnemonic.Out: i.Size = ins.GetOpRegister(1).GetSize(); return &Out;
+            case Mnemonic.Insb: case Mnemonic.Insw: case Mnemonic.Insd:
+                return StringInsn(ins, i, StringOp.Ins);
+            case Mnemonic.Outsb: case Mnemonic.Outsw: case Mnemonic.Outsd:
+                return StringInsn(ins, i, StringOp.Outs);
         }
 
         int cc = Cc(ins);
@@ -354,7 +360,7 @@ internal static unsafe class InsnBuilder
         i.Rep = ins.HasRepPrefix ? RepPrefix.Rep : ins.HasRepnePrefix ? RepPrefix.Repne : RepPrefix.None;
         // A plain REP on LODS/STOS/MOVS repeats unconditionally; Iced reports F2 on them as REPNE, which
         // the processor also treats as a plain repeat for these (SDM Vol. 2B, REP).
-        if (op is StringOp.Movs or StringOp.Stos or StringOp.Lods && i.Rep == RepPrefix.Repne) i.Rep = RepPrefix.Rep;
+        if (op is not (StringOp.Cmps or StringOp.Scas) && i.Rep == RepPrefix.Repne) i.Rep = RepPrefix.Rep;
         if (i.Rep != RepPrefix.None) i.EndsBlock = true;
         return &Semantics.String;
     }

@@ -22,10 +22,16 @@ public sealed partial class Machine
         Cpu = new Processor(Memory);
         Cpu.Cr3 = BootPageTables.Build(Memory);
         _decoded = new DecodeCache(Cpu);
+        Console = new Io.Uart16550();
+        Cpu.Ports.Map(Io.Uart16550.Com1, 8, Console);
     }
 
     public PhysicalMemory Memory { get; }
     public Processor Cpu { get; }
+    /// <summary>The serial console: a 16550 UART at port 0x3F8.</summary>
+    public Io.Uart16550 Console { get; }
+    /// <summary>External interrupts delivered to the guest.</summary>
+    public long InterruptsDelivered { get; private set; }
     /// <summary>The exception that stopped the machine, if one did.</summary>
     public GuestException? LastException { get; private set; }
     public bool Halted { get; private set; }
@@ -50,8 +56,20 @@ public sealed partial class Machine
         var p = Cpu;
         long retired = 0;
         Block? blk = null;
+        var apic = p.Apic;
         for (int blocks = 0; retired < budget && blocks < MaxBlocksPerCall; blocks++)
         {
+            // The interrupt window: between blocks, with RFLAGS.IF set, the local APIC's highest deliverable
+            // request is taken through the IDT.
+            if (apic.Deadline is { } due && p.Tsc >= due) apic.Expire();
+            if (p.IF && p.IdtLoaded && apic.Deliverable() is int vector)
+            {
+                apic.Accept(vector);
+                InterruptsDelivered++;
+                var external = new GuestFault((ExceptionVector)vector, null, null, "external interrupt");
+                if (Raise(external, p.Ip, p.Ip, []) is { } tf) { LastException = tf; return new RunResult(retired, RunStop.TripleFault); }
+                blk = null;
+            }
             ulong ip = p.Ip;
             Block next;
             long epoch = p.TranslationEpoch;
@@ -68,6 +86,7 @@ public sealed partial class Machine
             var insns = blk.Insns;
             int n = insns.Length;
             long room = budget - retired;
+            if (apic.Deadline is { } next2) room = Math.Min(room, Math.Max(1, next2 - p.Tsc));   // stop where the timer fires
             int limit = n <= room ? n : (int)room;
             p.Ip = blk.FallThrough;
             int k = 0;
@@ -95,7 +114,7 @@ public sealed partial class Machine
                 int done = f.Software ? k + 1 : k;
                 retired += done;
                 p.Retired += done;
-                if (Raise(f, f.Software ? ins.NextIp : ins.Ip, ins) is { } chain)
+                if (Raise(f, f.Software ? ins.NextIp : ins.Ip, ins.Ip, ins.Bytes) is { } chain)
                 {
                     p.Ip = ins.Ip;
                     LastException = chain;
@@ -115,16 +134,29 @@ public sealed partial class Machine
             p.Retired += k;
             if (k < n)
             {
-                // Stopped inside the block: the budget ran out, or the block rewrote code it depends on.
+                // Stopped inside the block: the budget ran out, the timer is due, or the block rewrote code
+                // it depends on. The loop goes on from the next instruction unless the budget is spent.
                 p.Ip = insns[k].Ip;
-                if (p.CodeChanged) { p.CodeChanged = false; blk = null; continue; }
-                break;
+                p.CodeChanged = false;
+                blk = null;
+                continue;
             }
             p.CodeChanged = false;
             if (p.Unretired) { retired--; p.Retired--; p.Unretired = false; }
             if (p.Halted)
             {
                 p.Halted = false;
+                if (p.IF && p.IdtLoaded && apic.WakesFromHalt)
+                {
+                    // HLT waits for the interrupt: time passes to the timer's deadline, nothing retires.
+                    if (apic.Deliverable() == null && apic.Deadline is { } wake && wake > p.Tsc)
+                    {
+                        p.IdleTicks += wake - p.Tsc;
+                        p.TscOffset += wake - p.Tsc;
+                    }
+                    continue;
+                }
+                // Interrupts off, or nothing that could ever wake it: the machine stops.
                 Halted = true;
                 return new RunResult(retired, RunStop.Halt);
             }
@@ -137,7 +169,7 @@ public sealed partial class Machine
     /// Table 6-5 says: serially, or as a double fault; a fault while delivering a double fault is a triple
     /// fault, which shuts the machine down. Returns the triple fault's record, or null once delivered.
     /// </summary>
-    GuestException? Raise(GuestFault first, ulong returnRip, Insn at)
+    GuestException? Raise(GuestFault first, ulong returnRip, ulong atRip, byte[] atBytes)
     {
         var chain = new List<ExceptionVector> { first.Vector };
         var cur = first;
@@ -153,10 +185,10 @@ public sealed partial class Machine
             {
                 chain.Add(next.Vector);
                 if (cur.Vector == ExceptionVector.DF || chain.Count > 8)
-                    return new GuestException(ExceptionVector.DF, 0, at.Ip, at.Bytes, first.Address,
+                    return new GuestException(ExceptionVector.DF, 0, atRip, atBytes, first.Address,
                         "triple fault: " + string.Join(" -> ", chain.Select(v => "#" + v)) + $" ({next.Detail})") { Chain = chain };
                 // Faults during delivery are reported against the instruction that started it.
-                returnRip = at.Ip;
+                returnRip = atRip;
                 cur = Processor.IsDoubleFault(cur.Vector, next.Vector)
                     ? new GuestFault(ExceptionVector.DF, 0, null, "double fault")
                     : next;

@@ -42,8 +42,17 @@ public sealed partial class Processor
     public ulong Cr2 { get; internal set; }
     public ulong Cr3 { get; internal set; }
     public ulong Cr4 { get; internal set; } = Cr4PAE;
-    /// <summary>CR8: the task-priority register (bits 3:0).</summary>
-    public ulong Cr8 { get; internal set; }
+    /// <summary>CR8: the task-priority register's priority class, an alias of the local APIC's TPR[7:4].</summary>
+    public ulong Cr8 { get => Apic.Tpr >> 4; internal set => Apic.Tpr = (uint)(value << 4); }
+
+    /// <summary>The local APIC (x2APIC mode) and the IO-port bus this processor reaches.</summary>
+    public LocalApic Apic { get; } = new();
+    public VirtPS.Engine.Io.PortBus Ports { get; } = new();
+    internal uint TrLimit;
+    /// <summary>TSC ticks spent halted, waiting for an interrupt.</summary>
+    public long IdleTicks { get; internal set; }
+
+    internal long Tsc => Retired + TscOffset;
     public ulong Efer { get; internal set; } = EferLME | EferLMA | EferNXE;
 
     public TableRegister Gdtr { get; internal set; }
@@ -76,7 +85,11 @@ public sealed partial class Processor
     internal static bool Canonical(ulong la) => (ulong)(((long)la << 16) >> 16) == la;
 
     /// <summary>RDMSR: the value of <paramref name="index"/>, or #GP(0) for an MSR this processor lacks.</summary>
-    internal ulong ReadMsr(uint index, long tsc) => (Msr)index switch
+    bool X2Apic => (ApicBaseMsr & (3UL << 10)) == 3UL << 10;
+
+    internal ulong ReadMsr(uint index, long tsc) => Apic.Handles(index)
+        ? (X2Apic ? Apic.Read(index, tsc) : throw new GuestFault(ExceptionVector.GP, 0, null, "x2APIC MSRs need IA32_APIC_BASE.EXTD and EN"))
+        : (Msr)index switch
     {
         Msr.Tsc => (ulong)tsc,
         Msr.ApicBase => ApicBaseMsr,
@@ -96,6 +109,12 @@ public sealed partial class Processor
     internal void WriteMsr(uint index, ulong v, long tsc)
     {
         void Canon() { if (!Canonical(v)) throw new GuestFault(ExceptionVector.GP, 0, null, $"non-canonical value 0x{v:X} for MSR 0x{index:X}"); }
+        if (Apic.Handles(index))
+        {
+            if (!X2Apic) throw new GuestFault(ExceptionVector.GP, 0, null, "x2APIC MSRs need IA32_APIC_BASE.EXTD and EN");
+            Apic.Write(index, v, tsc);
+            return;
+        }
         switch ((Msr)index)
         {
             case Msr.Tsc: TscOffset += (long)v - tsc; break;

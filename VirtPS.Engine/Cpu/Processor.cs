@@ -56,6 +56,7 @@ public sealed partial class Processor
     public int Cpl => Cs & 3;
 
     internal bool DF => (_flags & (ulong)RFlags.DF) != 0;
+    internal bool IF => (_flags & (ulong)RFlags.IF) != 0;
     /// <summary>RFLAGS.IOPL: the least privileged level allowed to use CLI/STI, IN/OUT and POPF's IF.</summary>
     internal int Iopl => (int)(_flags >> 12) & 3;
 

@@ -1,7 +1,7 @@
 namespace VirtPS.Engine.Cpu;
 
 /// <summary>The string instructions' kinds.</summary>
-internal enum StringOp : byte { Movs, Stos, Lods, Cmps, Scas }
+internal enum StringOp : byte { Movs, Stos, Lods, Cmps, Scas, Ins, Outs }
 
 internal static unsafe partial class Semantics
 {
@@ -19,6 +19,7 @@ internal static unsafe partial class Semantics
         ulong delta = p.DF ? (ulong)(-size) : (ulong)size;
         var op = (StringOp)i.Op;
         bool rep = i.Rep != RepPrefix.None;
+        if (op is StringOp.Ins or StringOp.Outs) CheckStringIo(p, i);
         int n = 0;
         while (true)
         {
@@ -53,6 +54,14 @@ internal static unsafe partial class Semantics
                     compare = true;
                     break;
                 }
+                case StringOp.Ins:
+                    p.Write(di, size, p.Ports.In((ushort)R[(int)Gpr.Rdx], size));
+                    R[(int)Gpr.Rdi] = Advance(R[(int)Gpr.Rdi], delta, amask);
+                    break;
+                case StringOp.Outs:
+                    p.Ports.Out((ushort)R[(int)Gpr.Rdx], size, p.Read(si + R[i.Seg], size));
+                    R[(int)Gpr.Rsi] = Advance(R[(int)Gpr.Rsi], delta, amask);
+                    break;
                 default:
                 {
                     ulong a = GetReg(p, 0, 0, size), b = p.Read(di, size);

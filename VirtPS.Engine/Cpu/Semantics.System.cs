@@ -171,6 +171,7 @@ internal static unsafe partial class Semantics
         if ((lo >> 47 & 1) == 0) throw new GuestFault(ExceptionVector.NP, (ulong)(sel & ~3), null, "TSS descriptor not present");
         p.Write64(at, lo | (2UL << 40));   // type 9 -> 11: busy
         p.TrBase = ((lo >> 16) & 0xFF_FFFF) | ((lo >> 56) << 24) | ((hi & 0xFFFF_FFFF) << 32);
+        p.TrLimit = (uint)((lo & 0xFFFF) | ((lo >> 32) & 0xF_0000));
         p.Tr = sel;
     }
 
@@ -257,12 +258,47 @@ internal static class CpuidLeaves
     {
         0 => (7, VendorB, VendorC, VendorD),
         // Family 6, model 0x55, stepping 4; EDX: TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) SEP(11) PGE(13) CMOV(15);
-        // ECX: CX16(13) POPCNT(23).
-        1 => (0x0005_0654, 0, (1u << 13) | (1u << 23), (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) | (1u << 13) | (1u << 15)),
+        // ECX: CX16(13) x2APIC(21) POPCNT(23).
+        1 => (0x0005_0654, 0, (1u << 13) | (1u << 21) | (1u << 23), (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) | (1u << 13) | (1u << 15)),
         0x8000_0000 => (0x8000_0008, 0, 0, 0),
         // ECX: LAHF/SAHF(0) LZCNT(5); EDX: SYSCALL(11) NX(20) 1-GB pages(26) RDTSCP(27) LM(29).
         0x8000_0001 => (0, 0, 1u | (1u << 5), (1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29)),
         0x8000_0008 => ((48u << 8) | Processor.MaxPhysAddr, 0, 0, 0),
         _ => (0, 0, 0, 0),
     };
+}
+
+internal static unsafe partial class Semantics
+{
+    // ---- port IO (SDM Vol. 1, 19.5: IOPL, then the TSS's IO permission bitmap) ----
+
+    /// <summary>#GP(0) unless CPL ≤ IOPL or every port byte's bit in the TSS IO bitmap is clear.</summary>
+    static void CheckIoPermission(Processor p, ulong port, int size)
+    {
+        if (p.Cpl <= p.Iopl) return;
+        if (p.Tr == 0 || p.TrLimit < 0x67) throw Gp0($"port 0x{port:X} at CPL {p.Cpl} > IOPL {p.Iopl} with no TSS");
+        ulong map = p.Read16(p.TrBase + 0x66);
+        for (ulong b = port; b < port + (ulong)size; b++)
+        {
+            ulong at = map + (b >> 3);
+            if (at + 1 > p.TrLimit) throw Gp0($"port 0x{b:X} is beyond the TSS IO bitmap");
+            if ((p.Read8(p.TrBase + at) >> (int)(b & 7) & 1) != 0) throw Gp0($"port 0x{b:X} is denied by the TSS IO bitmap");
+        }
+    }
+
+    internal static void In(Processor p, Insn i)
+    {
+        ushort port = (ushort)(i.Loc1 == OpLoc.Imm ? i.Imm : p.R[(int)Gpr.Rdx]);
+        CheckIoPermission(p, port, i.Size);
+        SetReg(p, 0, 0, i.Size, p.Ports.In(port, i.Size));
+    }
+
+    internal static void Out(Processor p, Insn i)
+    {
+        ushort port = (ushort)(i.Loc0 == OpLoc.Imm ? i.Imm : p.R[(int)Gpr.Rdx]);
+        CheckIoPermission(p, port, i.Size);
+        p.Ports.Out(port, i.Size, GetReg(p, 0, 0, i.Size));
+    }
+
+    internal static void CheckStringIo(Processor p, Insn i) => CheckIoPermission(p, (ushort)p.R[(int)Gpr.Rdx], i.Size);
 }
