@@ -40,6 +40,8 @@ public sealed partial class Machine
     /// <summary>Blocks dropped because guest code wrote to their page.</summary>
     public long DecodeInvalidations => _decoded.Invalidations;
 
+    const string ExternalInterrupt = "external interrupt";
+
     /// <summary>Host work one call may do before it returns (in blocks), so callers can poll for Ctrl+C.</summary>
     const int MaxBlocksPerCall = 1 << 16;
 
@@ -66,7 +68,7 @@ public sealed partial class Machine
             {
                 apic.Accept(vector);
                 InterruptsDelivered++;
-                var external = new GuestFault((ExceptionVector)vector, null, null, "external interrupt");
+                var external = new GuestFault((ExceptionVector)vector, null, null, ExternalInterrupt);
                 if (Raise(external, p.Ip, p.Ip, []) is { } tf) { LastException = tf; return new RunResult(retired, RunStop.TripleFault); }
                 blk = null;
             }
@@ -179,6 +181,9 @@ public sealed partial class Machine
             try
             {
                 Cpu.Deliver(cur.Vector, cur.ErrorCode, returnRip, cur.Software);
+                if (cur.Software) Cpu.Events.SoftwareInterrupts++;
+                else if (ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt) Cpu.Events.Interrupts++;
+                else Cpu.Events.CountException(cur.Vector);
                 return null;
             }
             catch (GuestFault next)

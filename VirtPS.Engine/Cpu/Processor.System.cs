@@ -49,6 +49,8 @@ public sealed partial class Processor
     public LocalApic Apic { get; } = new();
     public VirtPS.Engine.Io.PortBus Ports { get; } = new();
     internal uint TrLimit;
+    /// <summary>Architectural events counted as they happen.</summary>
+    public MachineEvents Events { get; } = new();
     /// <summary>TSC ticks spent halted, waiting for an interrupt.</summary>
     public long IdleTicks { get; internal set; }
 

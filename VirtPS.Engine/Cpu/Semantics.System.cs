@@ -29,6 +29,7 @@ internal static unsafe partial class Semantics
                 ulong cr3 = (p.Cr4 & Processor.Cr4PCIDE) != 0 ? v & ~(1UL << 63) : v;
                 if (cr3 >> Processor.MaxPhysAddr != 0) throw Gp0("CR3 sets bits above the physical-address width");
                 p.Cr3 = cr3;
+                p.Events.Cr3Loads++;
                 // The host page caches are not tagged by PCID, so they go even when the TLB would keep entries.
                 p.FlushHostPages();
                 break;
@@ -108,6 +109,7 @@ internal static unsafe partial class Semantics
     internal static void CacheControl(Processor p, Insn i)
     {
         p.RequireCpl0();
+        if (i.Decoded.Mnemonic == Mnemonic.Invlpg) p.Events.Invlpgs++;
         p.FlushHostPages();
     }
 
@@ -210,6 +212,7 @@ internal static unsafe partial class Semantics
     internal static void Syscall(Processor p, Insn i)
     {
         if ((p.Efer & Processor.EferSCE) == 0) throw new GuestFault(ExceptionVector.UD, null, null, "SYSCALL with EFER.SCE clear");
+        p.Events.Syscalls++;
         p.R[(int)Gpr.Rcx] = i.NextIp;
         ulong flags = p.Rflags;
         p.R[11] = flags;

@@ -197,6 +197,7 @@ public class PagingTests
         Assert.Equal(RunStop.Halt, m.Run(20).Stop);
         Assert.Equal(Window + 0x3333, m.Cpu.GetGpr(Gpr.Rbx));
         Assert.Equal(0UL, m.Cpu.GetGpr(Gpr.Rcx));   // error code: supervisor read, not present
+        Assert.Equal(1, m.Cpu.Events.PageFaults);
     }
 
     [Fact]

@@ -166,6 +166,7 @@ public class PlatformTests
         Assert.Equal(5, m.InterruptsDelivered);
         Assert.Equal(5, m.Cpu.Apic.TimerInterrupts);
         Assert.Equal(5, m.Cpu.Apic.Eois);
+        Assert.Equal(5, m.Cpu.Events.Interrupts);
         Assert.True(m.Cpu.IdleTicks > 4 * 900, $"idle {m.Cpu.IdleTicks}");   // mostly waiting in HLT
     }
 

@@ -427,6 +427,8 @@ public class SystemTests
         Place(m, dfHandler, a => { a.mov(rbx, __qword_ptr[rsp]); a.hlt(); });
         Assert.Equal(RunStop.Halt, m.Run(100).Stop);
         Assert.Equal(0UL, m.Cpu.GetGpr(Gpr.Rbx));   // #DF's error code is zero
+        Assert.Equal(1, m.Cpu.Events.Exceptions(ExceptionVector.DF));
+        Assert.Equal(0, m.Cpu.Events.Exceptions(ExceptionVector.DE));
     }
 
     [Fact]
@@ -480,6 +482,8 @@ public class SystemTests
         Assert.Equal(0x202UL, m.Cpu.GetGpr(Gpr.R9));         // R11: RFLAGS at the SYSCALL
         Assert.Equal(0UL, m.Cpu.GetGpr(Gpr.R10) & (ulong)RFlags.IF);
         Assert.Equal(1234UL, m.Cpu.GetGpr(Gpr.Rbx));         // back in user mode with the result
+        Assert.Equal(1, m.Cpu.Events.Syscalls);
+        Assert.Equal(1, m.Cpu.Events.SoftwareInterrupts);
     }
 
     [Fact]
