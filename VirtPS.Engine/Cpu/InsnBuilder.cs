@@ -126,6 +126,31 @@ internal static unsafe class InsnBuilder
             if (r0.IsCR()) { i.Op = r0 - Register.CR0; i.R1 = r1.GetFullRegister() - Register.RAX; i.EndsBlock = true; return ValidCr(i.Op) ? &MovToCr : &Undefined; }
             if (r1.IsCR()) { i.Op = r1 - Register.CR0; i.R0 = r0.GetFullRegister() - Register.RAX; return ValidCr(i.Op) ? &MovFromCr : &Undefined; }
         }
+        if (ins.Mnemonic == Mnemonic.Mov && ins.OpCount == 2)
+        {
+            if (ins.GetOpKind(0) == OpKind.Register && ins.GetOpRegister(0).IsSegmentRegister())
+            {
+                i.Op = ins.GetOpRegister(0) - Register.ES;
+                if (ins.GetOpKind(1) == OpKind.Register) i.R1 = ins.GetOpRegister(1).GetFullRegister() - Register.RAX;
+                i.EndsBlock = true;
+                return i.Op == SegCs ? &Undefined : &MovToSeg;   // MOV to CS is #UD
+            }
+            if (ins.GetOpKind(1) == OpKind.Register && ins.GetOpRegister(1).IsSegmentRegister())
+            {
+                i.Op = ins.GetOpRegister(1) - Register.ES;
+                if (ins.GetOpKind(0) == OpKind.Register) { i.R0 = ins.GetOpRegister(0).GetFullRegister() - Register.RAX; i.Size = ins.GetOpRegister(0).GetSize(); }
+                return &MovFromSeg;
+            }
+        }
+        if (ins.Mnemonic is Mnemonic.Push or Mnemonic.Pop && ins.GetOpKind(0) == OpKind.Register && ins.GetOpRegister(0).IsSegmentRegister())
+        {
+            i.Op = ins.GetOpRegister(0) - Register.ES;
+            i.Size = Math.Abs(ins.StackPointerIncrement);
+            if (i.Op is not (SegFs or SegGs)) return &Undefined;   // PUSH/POP ES, CS, SS, DS are invalid in 64-bit mode
+            if (ins.Mnemonic == Mnemonic.Push) return &PushSeg;
+            i.EndsBlock = true;
+            return &PopSeg;
+        }
         // Other instructions take general-purpose registers only.
         for (int n = 0; n < ins.OpCount; n++)
             if (ins.GetOpKind(n) == OpKind.Register && !ins.GetOpRegister(n).IsGPR()) return &Undefined;
@@ -207,6 +232,10 @@ internal static unsafe class InsnBuilder
             case Mnemonic.Lahf: return &Lahf;
             case Mnemonic.Sahf: return &Sahf;
 
+            case Mnemonic.Jmp when ins.GetOpKind(0) == OpKind.Memory && ins.MemorySize is MemorySize.SegPtr32 or MemorySize.SegPtr64:
+                i.EndsBlock = true; i.Op = 0; i.Size = ins.MemorySize == MemorySize.SegPtr64 ? 8 : 4; return &FarTransfer;
+            case Mnemonic.Call when ins.GetOpKind(0) == OpKind.Memory && ins.MemorySize is MemorySize.SegPtr32 or MemorySize.SegPtr64:
+                i.EndsBlock = true; i.Op = 1; i.Size = ins.MemorySize == MemorySize.SegPtr64 ? 8 : 4; return &FarTransfer;
             case Mnemonic.Jmp:
                 i.EndsBlock = true;
                 return ins.GetOpKind(0) is OpKind.NearBranch64 or OpKind.NearBranch32 or OpKind.NearBranch16 ? &Jmp : &JmpIndirect;
@@ -266,6 +295,16 @@ internal static unsafe class InsnBuilder
             case Mnemonic.Lmsw: return &Lmsw;
             case Mnemonic.Ltr: return &Ltr;
             case Mnemonic.Lldt: return &Lldt;
+            case Mnemonic.Lar: i.Op = 0; return &ProbeDescriptor;
+            case Mnemonic.Lsl: i.Op = 1; return &ProbeDescriptor;
+            case Mnemonic.Verr: i.Op = 2; return &ProbeDescriptor;
+            case Mnemonic.Verw: i.Op = 3; return &ProbeDescriptor;
+            case Mnemonic.Invpcid: i.EndsBlock = true; return &Invpcid;
+            case Mnemonic.Retf:
+                i.EndsBlock = true;
+                i.Size = ins.CodeSize == CodeSize.Code64 && ins.Code is Code.Retfq or Code.Retfq_imm16 ? 8 : 4;
+                i.Imm = ins.OpCount > 0 ? ins.GetImmediate(0) : 0;
+                return &FarReturn;
             case Mnemonic.In: i.Size = ins.GetOpRegister(0).GetSize(); return &In;
             case Mnemonic.Out: i.Size = ins.GetOpRegister(1).GetSize(); return &Out;
             case Mnemonic.Insb: case Mnemonic.Insw: case Mnemonic.Insd:

@@ -63,11 +63,12 @@ public sealed partial class Guest
 
     /// <summary>
     /// Makes a guest with <paramref name="image"/> loaded at <paramref name="loadAddress"/>, ready to run at
-    /// <paramref name="entryPoint"/> in 64-bit mode at CPL 0 with RSP at the top of memory.
+    /// <paramref name="entryPoint"/> in 64-bit mode at CPL 0 with RSP at the top of memory and RSI pointing at
+    /// the boot information (<see cref="BootInfo"/>).
     /// Validates everything before building anything, so a failure leaves nothing behind.
     /// </summary>
     public static Guest Create(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
-        ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostProfile? costs = null)
+        ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostProfile? costs = null, string commandLine = "")
     {
         ValidateName(name);
         if (!Enum.IsDefined(style))
@@ -82,10 +83,13 @@ public sealed partial class Guest
         if ((ulong)image.Length > memBytes - loadAddress)
             throw new VirtPSException("ProgramTooLarge", ErrorKind.LimitsExceeded,
                 $"The program ({image.Length} bytes at 0x{loadAddress:X}) does not fit in {memoryMB} MB of guest memory.", name);
-        ulong tables = Memory.BootPageTables.End(memBytes);
-        if (image.Length > 0 && loadAddress < tables && loadAddress + (ulong)image.Length > Memory.BootPageTables.Pml4)
-            throw new VirtPSException("ImageOverlapsPageTables", ErrorKind.InvalidArgument,
-                $"The program (0x{loadAddress:X}-0x{loadAddress + (ulong)image.Length - 1:X}) would overwrite the loader's page tables at 0x{Memory.BootPageTables.Pml4:X}-0x{tables - 1:X}; load it at 0x{tables:X} or above (the default is 0x{DefaultLoadAddress:X}).", name);
+        ulong reservedEnd = BootInfo.ReservedEnd(memBytes);
+        if (image.Length > 0 && loadAddress < reservedEnd && loadAddress + (ulong)image.Length > BootInfo.Address)
+            throw new VirtPSException("ImageOverlapsLoaderData", ErrorKind.InvalidArgument,
+                $"The program (0x{loadAddress:X}-0x{loadAddress + (ulong)image.Length - 1:X}) would overwrite the loader's boot information and page tables at 0x{BootInfo.Address:X}-0x{reservedEnd - 1:X}; load it at 0x{reservedEnd:X} or above (the default is 0x{DefaultLoadAddress:X}).", name);
+        if (commandLine.Length > BootInfo.MaxCommandLine || commandLine.Any(c => c > 0x7E || c < 0x20))
+            throw new VirtPSException("InvalidCommandLine", ErrorKind.InvalidArgument,
+                $"The command line must be printable ASCII of at most {BootInfo.MaxCommandLine} characters.", commandLine);
         ulong entry = entryPoint ?? loadAddress;
         if (entry >= memBytes)
             throw new VirtPSException("InvalidEntryPoint", ErrorKind.InvalidArgument,
@@ -93,8 +97,10 @@ public sealed partial class Guest
 
         var machine = new Machine(memBytes);
         machine.Memory.Write(loadAddress, image);
+        BootInfo.Write(machine.Memory, commandLine);
         machine.Cpu.Rip = entry;
         machine.Cpu.SetGpr(Gpr.Rsp, memBytes);
+        machine.Cpu.SetGpr(Gpr.Rsi, BootInfo.Address);
         return new Guest(name, style, memoryMB, machine, costs ?? CostProfile.Default);
     }
 
