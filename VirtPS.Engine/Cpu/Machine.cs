@@ -3,7 +3,7 @@ using VirtPS.Engine.Memory;
 namespace VirtPS.Engine.Cpu;
 
 /// <summary>Why <see cref="Machine.Run"/> returned.</summary>
-public enum RunStop { Budget, Halt, Exception, Cancelled, TripleFault }
+public enum RunStop { Budget, Halt, Exception, Cancelled, TripleFault, Event }
 
 public readonly record struct RunResult(long Retired, RunStop Stop);
 
@@ -51,8 +51,14 @@ public sealed partial class Machine
     /// spins inside one long REP instruction cannot hold the caller); call again to continue.
     /// No .NET exception escapes: whatever the guest's bytes, the outcome is a guest event.
     /// </summary>
-    public unsafe RunResult Run(long budget)
+    public RunResult Run(long budget) => Run(budget, Trace.TraceKind.None);
+
+    /// <summary>As <see cref="Run(long)"/>, and also returns <see cref="RunStop.Event"/> right after any event
+    /// of the kinds in <paramref name="stopOn"/> (with the guest ready to continue).</summary>
+    public unsafe RunResult Run(long budget, Trace.TraceKind stopOn)
     {
+        Cpu.StopOn = stopOn;
+        Cpu.EventStop = false;
         if (Halted) return new RunResult(0, RunStop.Halt);
         if (LastException != null) return new RunResult(0, LastException.Chain.Count > 0 ? RunStop.TripleFault : RunStop.Exception);
         var p = Cpu;
@@ -71,6 +77,7 @@ public sealed partial class Machine
                 var external = new GuestFault((ExceptionVector)vector, null, null, ExternalInterrupt);
                 if (Raise(external, p.Ip, p.Ip, []) is { } tf) { LastException = tf; return new RunResult(retired, RunStop.TripleFault); }
                 blk = null;
+                if (p.EventStop) return new RunResult(retired, RunStop.Event);
             }
             ulong ip = p.Ip;
             Block next;
@@ -124,6 +131,7 @@ public sealed partial class Machine
                 }
                 p.CodeChanged = false;
                 blk = null;
+                if (p.EventStop) return new RunResult(retired, RunStop.Event);
                 continue;
             }
             catch (Exception e)
@@ -145,6 +153,7 @@ public sealed partial class Machine
             }
             p.CodeChanged = false;
             if (p.Unretired) { retired--; p.Retired--; p.Unretired = false; }
+            if (p.EventStop) return new RunResult(retired, RunStop.Event);
             if (p.Halted)
             {
                 p.Halted = false;
@@ -160,6 +169,7 @@ public sealed partial class Machine
                 }
                 // Interrupts off, or nothing that could ever wake it: the machine stops.
                 Halted = true;
+                p.Report(Trace.TraceKind.Halt, insns[n - 1].Ip, p.Cpl);
                 return new RunResult(retired, RunStop.Halt);
             }
         }
@@ -180,7 +190,12 @@ public sealed partial class Machine
             if (cur.Vector == ExceptionVector.PF && cur.Address is { } cr2) Cpu.Cr2 = cr2;
             try
             {
+                int cpl = Cpu.Cpl;
                 Cpu.Deliver(cur.Vector, cur.ErrorCode, returnRip, cur.Software);
+                var kind = cur.Software ? Trace.TraceKind.Syscall
+                    : ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt ? Trace.TraceKind.Interrupt
+                    : cur.Vector == ExceptionVector.PF ? Trace.TraceKind.PageFault : Trace.TraceKind.Exception;
+                Cpu.Report(kind, atRip, cpl, (int)cur.Vector, cur.ErrorCode, cur.Vector == ExceptionVector.PF ? Cpu.Cr2 : null);
                 if (cur.Software) Cpu.Events.SoftwareInterrupts++;
                 else if (ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt) Cpu.Events.Interrupts++;
                 else Cpu.Events.CountException(cur.Vector);

@@ -49,6 +49,21 @@ public sealed partial class Processor
     public LocalApic Apic { get; } = new();
     public VirtPS.Engine.Io.PortBus Ports { get; } = new();
     internal uint TrLimit;
+    /// <summary>Receives trace events as they happen (null: tracing off, nothing is built).</summary>
+    public Action<Trace.TraceEvent>? Tracer { get; set; }
+    /// <summary>Event kinds that end the current run after the event (see <see cref="Machine.Run"/>).</summary>
+    internal Trace.TraceKind StopOn;
+    internal bool EventStop;
+    /// <summary>The event kind that ended the last run, when it ended with <see cref="RunStop.Event"/>.</summary>
+    public Trace.TraceKind StoppedOn { get; internal set; }
+
+    /// <summary>Reports an event to the tracer and requests a stop if the run wants to stop on it.</summary>
+    internal void Report(Trace.TraceKind kind, ulong rip, int cpl, int? vector = null, ulong? errorCode = null, ulong? cr2 = null)
+    {
+        Tracer?.Invoke(new Trace.TraceEvent(Retired, kind, rip, cpl, vector, errorCode, cr2, Cr3));
+        if ((StopOn & kind) != 0 && !EventStop) { EventStop = true; StoppedOn = kind; }
+    }
+
     /// <summary>Architectural events counted as they happen.</summary>
     public MachineEvents Events { get; } = new();
     /// <summary>TSC ticks spent halted, waiting for an interrupt.</summary>

@@ -28,8 +28,10 @@ internal static unsafe partial class Semantics
                 // With PCIDE, bit 63 asks the TLB to keep the PCID's entries; it is not part of CR3.
                 ulong cr3 = (p.Cr4 & Processor.Cr4PCIDE) != 0 ? v & ~(1UL << 63) : v;
                 if (cr3 >> Processor.MaxPhysAddr != 0) throw Gp0("CR3 sets bits above the physical-address width");
+                bool changed = cr3 != p.Cr3;
                 p.Cr3 = cr3;
                 p.Events.Cr3Loads++;
+                if (changed) p.Report(Trace.TraceKind.ContextSwitch, i.Ip, 0);
                 // The host page caches are not tagged by PCID, so they go even when the TLB would keep entries.
                 p.FlushHostPages();
                 break;
@@ -213,6 +215,7 @@ internal static unsafe partial class Semantics
     {
         if ((p.Efer & Processor.EferSCE) == 0) throw new GuestFault(ExceptionVector.UD, null, null, "SYSCALL with EFER.SCE clear");
         p.Events.Syscalls++;
+        p.Report(Trace.TraceKind.Syscall, i.Ip, p.Cpl);
         p.R[(int)Gpr.Rcx] = i.NextIp;
         ulong flags = p.Rflags;
         p.R[11] = flags;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using VirtPS.Engine.Costs;
 using VirtPS.Engine.Cpu;
+using VirtPS.Engine.Trace;
 
 namespace VirtPS.Engine.Guests;
 
@@ -109,7 +110,8 @@ public sealed partial class Guest
     /// or <paramref name="cancel"/> fires. <paramref name="progress"/> receives the running instruction count
     /// about every 50 ms of host time.
     /// </summary>
-    public StepResult Step(long? maxInstructions, CancellationToken cancel = default, Action<long>? progress = null)
+    public StepResult Step(long? maxInstructions, CancellationToken cancel = default, Action<long>? progress = null,
+        TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null)
     {
         if (maxInstructions is <= 0)
             throw new VirtPSException("InvalidInstructionCount", ErrorKind.InvalidArgument,
@@ -121,6 +123,7 @@ public sealed partial class Guest
             throw new VirtPSException("GuestFaulted", ErrorKind.InvalidOperation,
                 $"Guest '{Name}' stopped on {LastException}; it cannot run further.", this);
 
+        Machine.Cpu.Tracer = trace;
         var sw = Stopwatch.StartNew();
         long budget = maxInstructions ?? long.MaxValue;
         long retired = 0;
@@ -131,7 +134,7 @@ public sealed partial class Guest
         while (true)
         {
             long slice = Math.Min(Slice, budget - retired);
-            var r = Machine.Run(slice);
+            var r = Machine.Run(slice, until);
             retired += r.Retired;
             stop = r.Stop;
             if (stop != RunStop.Budget) break;
@@ -141,6 +144,7 @@ public sealed partial class Guest
             { progress(retired); nextReport = sw.ElapsedMilliseconds + 50; }
         }
         sw.Stop();
+        Machine.Cpu.Tracer = null;
 
         long cycles = Costs.CyclesFor(retired);
         Instructions += retired;
@@ -152,14 +156,18 @@ public sealed partial class Guest
             RunStop.Exception => StopReason.Exception,
             RunStop.Cancelled => StopReason.Cancelled,
             RunStop.TripleFault => StopReason.TripleFault,
+            RunStop.Event => Machine.Cpu.StoppedOn switch
+            {
+                TraceKind.Interrupt => StopReason.Interrupt,
+                TraceKind.Syscall => StopReason.Syscall,
+                TraceKind.PageFault => StopReason.PageFault,
+                TraceKind.ContextSwitch => StopReason.ContextSwitch,
+                TraceKind.Halt => StopReason.Halt,
+                _ => StopReason.Exception,
+            },
             _ => StopReason.InstructionLimit,
         };
-        State = reason switch
-        {
-            StopReason.Halt => GuestState.Halted,
-            StopReason.Exception or StopReason.TripleFault => GuestState.Faulted,
-            _ => GuestState.Ready,
-        };
+        State = Machine.Halted ? GuestState.Halted : Machine.LastException != null ? GuestState.Faulted : GuestState.Ready;
         return new StepResult(this, retired, cycles, reason, sw.Elapsed.TotalSeconds);
     }
 

@@ -124,7 +124,7 @@ public class PlatformTests
         Assert.Equal(ExceptionVector.GP, m.LastException!.Vector);
     }
 
-    static Machine TimerGuest(uint initialCount, bool eoi = true, bool spin = false)
+    internal static Machine TimerGuest(uint initialCount, bool eoi = true, bool spin = false)
     {
         var m = Make(a =>
         {
@@ -221,5 +221,33 @@ public class PlatformTests
         });
         m.Run(20);
         Assert.Equal(0x90UL, m.Cpu.GetGpr(Gpr.Rax));
+    }
+}
+
+public class TraceTests
+{
+    [Fact]
+    public void TheTimerGuestTracesFiveInterruptsThenAHalt()
+    {
+        var m = PlatformTests.TimerGuest(1000);
+        var events = new List<VirtPS.Engine.Trace.TraceEvent>();
+        m.Cpu.Tracer = events.Add;
+        Assert.Equal(RunStop.Halt, m.Run(10_000).Stop);
+        Assert.Equal(5, events.Count(e => e.Kind == VirtPS.Engine.Trace.TraceKind.Interrupt));
+        Assert.All(events.Where(e => e.Kind == VirtPS.Engine.Trace.TraceKind.Interrupt), e => Assert.Equal(0x20, e.Vector));
+        Assert.Equal(VirtPS.Engine.Trace.TraceKind.Halt, events[^1].Kind);
+        Assert.True(events.Select(e => e.Instruction).SequenceEqual(events.Select(e => e.Instruction).Order()));
+    }
+
+    [Fact]
+    public void RunCanStopRightAfterAnInterruptAndContinue()
+    {
+        var m = PlatformTests.TimerGuest(1000);
+        var r = m.Run(10_000, VirtPS.Engine.Trace.TraceKind.Interrupt);
+        Assert.Equal(RunStop.Event, r.Stop);
+        Assert.Equal(VirtPS.Engine.Trace.TraceKind.Interrupt, m.Cpu.StoppedOn);
+        Assert.Equal(0x180000UL, m.Cpu.Rip);   // at the handler's first instruction
+        Assert.Equal(RunStop.Halt, m.Run(10_000).Stop);
+        Assert.Equal(5UL, m.Cpu.GetGpr(Gpr.Rbx));
     }
 }
