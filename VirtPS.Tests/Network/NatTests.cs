@@ -1,0 +1,97 @@
+using VirtPS.Engine;
+using VirtPS.Engine.Network;
+using VirtPS.Engine.Network.Frames;
+using VirtPS.Engine.Network.Stack;
+using Xunit;
+
+namespace VirtPS.Tests.Network;
+
+public class NatTests
+{
+    static NetworkWorld Nat()
+    {
+        var w = new NetworkWorld();
+        w.NewNetwork("nat", NetworkMode.Nat);
+        w.ConnectAdapter("web", "nat");
+        return w;
+    }
+
+    [Fact]
+    public void VirtualBoxAddressing()
+    {
+        var w = Nat();
+        var n = w.GetNetwork("nat");
+        Assert.Equal("10.0.2.0/24", n.Subnet.ToString());
+        Assert.Equal("10.0.2.2", n.HostInterface!.Address.ToString());
+        Assert.Equal("vnet0", n.HostInterface.Name);
+        Assert.Equal("10.0.2.15", w.GetAdapters("web")[0].IPAddress.ToString());
+        Assert.Contains(w.GetGuestStack("web").Routes, r => r.Destination.PrefixLength == 0 && r.Gateway.ToString() == "10.0.2.2");
+    }
+
+    [Theory]
+    [InlineData(ProbeProtocol.Icmp, (ushort)0)]
+    [InlineData(ProbeProtocol.Udp, (ushort)7)]
+    [InlineData(ProbeProtocol.Tcp, (ushort)80)]
+    public void InternetSeesHostAddress(ProbeProtocol proto, ushort port)
+    {
+        var w = Nat();
+        w.Internet.Capture.Start();
+        var r = w.TestConnection("web", "203.0.113.10", proto, port);
+        Assert.True(r.Success, r.Status.ToString());
+        Assert.Equal("203.0.113.10", r.ReplySource.ToString());
+        Assert.True(r.RoundTripMicroseconds > 20_000);     // two 10 ms internet hops each way
+        var seen = w.Internet.Capture.Frames.Select(f => FrameCodec.Parse(f.Data).Frame!.Ip).Where(p => p is not null).ToList();
+        Assert.NotEmpty(seen);
+        Assert.All(seen, p => Assert.True(p!.Source == NetworkWorld.HostAddress || p.Destination == NetworkWorld.HostAddress));
+        var s = Assert.Single(w.NatSessions("nat"));
+        Assert.Equal("10.0.2.15", s.InsideAddress.ToString());
+        Assert.Equal(NetworkWorld.HostAddress, s.OutsideAddress);
+        Assert.Contains(r.Path, h => h.Device == "host" && h.Action.StartsWith("NAT 10.0.2.15"));
+    }
+
+    [Fact]
+    public void SessionsTimeOut()
+    {
+        var w = Nat();
+        Assert.True(w.TestConnection("web", "203.0.113.10", ProbeProtocol.Udp, 7).Success);
+        Assert.Single(w.NatSessions());
+        w.Sim.Advance(HostForwarding.TimeoutMicroseconds(IpProtocol.Udp) + 1);
+        Assert.Empty(w.NatSessions());
+    }
+
+    [Fact]
+    public void InboundOnlyThroughPortForward()
+    {
+        var w = Nat();
+        var before = w.TestConnection("203.0.113.10", "192.168.1.10", ProbeProtocol.Tcp, 8080);
+        Assert.Equal(ProbeStatus.Reset, before.Status);                  // the host itself has nothing on 8080
+        w.AddPortForward("nat", IpProtocol.Tcp, 8080, "web", 80);
+        var after = w.TestConnection("203.0.113.10", "192.168.1.10", ProbeProtocol.Tcp, 8080);
+        Assert.True(after.Success, after.Status.ToString());
+        Assert.Equal(NetworkWorld.HostAddress, after.ReplySource);        // the sender only ever sees the host
+        Assert.Contains(after.Path, h => h.Device == "web" && h.Action.Contains("TCP echo"));
+        var e = Assert.Throws<VirtPSException>(() => w.AddPortForward("nat", IpProtocol.Tcp, 8080, "web", 81));
+        Assert.Equal("PortForwardExists", e.ErrorId);
+        Assert.Single(w.PortForwards);
+    }
+
+    [Fact]
+    public void TtlExpiresAtRouterWithTimeExceeded()
+    {
+        var w = Nat();
+        var r = w.TestConnection("192.168.1.20", "203.0.113.10", ttl: 1);
+        Assert.Equal(ProbeStatus.TimeExceeded, r.Status);
+        Assert.Equal(NetworkWorld.GatewayAddress, r.ReplySource);
+        var ok = w.TestConnection("192.168.1.20", "203.0.113.10", ttl: 2);
+        Assert.True(ok.Success);
+    }
+
+    [Fact]
+    public void ClosedUdpPortAnswersPortUnreachable()
+    {
+        var w = Nat();
+        var r = w.TestConnection("192.168.1.20", "203.0.113.10", ProbeProtocol.Udp, 5555);
+        Assert.Equal(ProbeStatus.DestinationUnreachable, r.Status);
+        Assert.Equal(NetworkWorld.InternetHostAddress, r.ReplySource);
+    }
+}
