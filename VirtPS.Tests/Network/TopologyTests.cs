@@ -7,7 +7,7 @@ using Xunit;
 
 namespace VirtPS.Tests.Network;
 
-public class TopologyTests
+public class TopologyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static string Id(Action a) => Assert.Throws<VirtPSException>(a).ErrorId;
 
@@ -98,8 +98,9 @@ public class TopologyTests
     [Fact]
     public void BridgeBenchForwardsEveryFrame()
     {
-        var r = NetworkWorld.BridgeThroughput(20_000);
-        Assert.Equal(20_000, r.FramesDelivered);
+        var r = NetworkWorld.BridgeThroughput(200_000);
+        Assert.Equal(200_000, r.FramesDelivered);
         Assert.True(r.FramesPerSecond > 0);
+        output.WriteLine($"bridge: {r.FramesPerSecond:N0} frames/s (informational; never asserted)");
     }
 }

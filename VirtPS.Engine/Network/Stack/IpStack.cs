@@ -89,7 +89,11 @@ public sealed partial class IpStack
     public IReadOnlyDictionary<Ipv4Address, MacAddress> ArpCache => _arp;
     public void FlushArp() { _arp.Clear(); _pendingArp.Clear(); }
 
-    public bool IsLocal(Ipv4Address a) => _interfaces.Any(i => i.Subnet is not null && i.Address == a);
+    public bool IsLocal(Ipv4Address a)
+    {
+        foreach (var i in _interfaces) if (i.Subnet is not null && i.Address == a) return true;
+        return false;
+    }
 
     void Drop(string reason)
     {
@@ -100,10 +104,11 @@ public sealed partial class IpStack
     internal void OnFrame(IpInterface inIf, byte[] bytes)
     {
         FramesReceived++;
+        // The NIC's own filter first, before any parsing: a switch floods frames meant for others.
+        if (bytes.Length >= 6 && MacAddress.Read(bytes) is var to && to != inIf.Mac && !to.IsBroadcast) return;
         var parsed = FrameCodec.Parse(bytes);
         if (!parsed.Success) { Drop(parsed.Error!); return; }
         var f = parsed.Frame!;
-        if (f.Destination != inIf.Mac && !f.Destination.IsBroadcast) return;   // not for this NIC: a switch flooded it
         if (f.Arp is { } arp) OnArp(inIf, arp);
         else if (f.Ip is { } ip) OnIp(inIf, ip);
     }
