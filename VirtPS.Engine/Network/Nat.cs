@@ -80,8 +80,11 @@ public sealed class HostForwarding : IForwardingHook
     public Ipv4Packet Prerouting(IpInterface inbound, Ipv4Packet p, out bool translated)
     {
         translated = false;
-        if (inbound != _world.Pnet0 || p.Destination != _world.Pnet0.Address || Ports(p) is not { } k) return p;
+        if (inbound != _world.Pnet0 || p.Destination != _world.Pnet0.Address) return p;
         Expire();
+        if (p.Icmp is { Type: (byte)IcmpType.TimeExceeded or (byte)IcmpType.DestinationUnreachable } err)
+            return UnNatIcmpError(p, err, ref translated);
+        if (Ports(p) is not { } k) return p;
         ushort rport = k.Item1 == IpProtocol.Icmp ? (ushort)0 : k.Src;
         if (_byOutside.TryGetValue((k.Item1, k.Dst, p.Source, rport), out var s))
         {
@@ -99,6 +102,51 @@ public sealed class HostForwarding : IForwardingHook
             return WithPorts(p with { Destination = guestIp }, null, fwd.GuestPort);
         }
         return p;
+    }
+
+    /// <summary>
+    /// An ICMP error about a translated packet quotes the translated header (RFC 792); like Linux's NAT, rewrite the
+    /// outer destination and the quoted source address and port back to the guest's, fixing the quoted IP header
+    /// checksum and (RFC 1624, incrementally: the quote is truncated) the quoted UDP/ICMP checksum.
+    /// </summary>
+    Ipv4Packet UnNatIcmpError(Ipv4Packet p, IcmpMessage err, ref bool translated)
+    {
+        var q = err.Data;
+        if (q.Length < 28) return p;
+        int ihl = (q[0] & 15) * 4;
+        if (ihl < 20 || q.Length < ihl + 8) return p;
+        var proto = (IpProtocol)q[9];
+        var remote = Ipv4Address.Read(q.AsSpan(16));
+        ushort Word(int at) => (ushort)((q[at] << 8) | q[at + 1]);
+        (ushort outPort, ushort rport, int portAt, int sumAt) = proto switch
+        {
+            IpProtocol.Icmp => (Word(ihl + 4), (ushort)0, ihl + 4, ihl + 2),
+            IpProtocol.Udp => (Word(ihl), Word(ihl + 2), ihl, ihl + 6),
+            IpProtocol.Tcp => (Word(ihl), Word(ihl + 2), ihl, -1),          // TCP's checksum lies beyond the 8 quoted bytes
+            _ => ((ushort)0, (ushort)0, -1, -1),
+        };
+        if (portAt < 0 || !_byOutside.TryGetValue((proto, outPort, remote, rport), out var s)) return p;
+        var nq = (byte[])q.Clone();
+        var oldSrc = Ipv4Address.Read(q.AsSpan(12));
+        s.InsideAddress.Write(nq.AsSpan(12));
+        nq[portAt] = (byte)(s.InsidePort >> 8); nq[portAt + 1] = (byte)s.InsidePort;
+        nq[10] = nq[11] = 0;
+        var ipSum = Checksum.Compute(nq.AsSpan(0, ihl));
+        nq[10] = (byte)(ipSum >> 8); nq[11] = (byte)ipSum;
+        if (sumAt >= 0 && (nq[sumAt] | nq[sumAt + 1]) != 0)
+        {
+            ushort c = (ushort)((nq[sumAt] << 8) | nq[sumAt + 1]);
+            if (proto == IpProtocol.Udp)   // the pseudo-header's source address is covered too
+            {
+                c = Checksum.Update(c, (ushort)(oldSrc.Value >> 16), (ushort)(s.InsideAddress.Value >> 16));
+                c = Checksum.Update(c, (ushort)oldSrc.Value, (ushort)s.InsideAddress.Value);
+            }
+            c = Checksum.Update(c, outPort, s.InsidePort);
+            nq[sumAt] = (byte)(c >> 8); nq[sumAt + 1] = (byte)c;
+        }
+        translated = true;
+        _world.Sim.Log(_world.Host.Name, $"un-NAT ICMP error from {p.Source}: quoted {oldSrc}:{outPort} -> {s.InsideAddress}:{s.InsidePort}");
+        return p with { Destination = s.InsideAddress, Payload = err with { Data = nq } };
     }
 
     public bool AllowForward(IpInterface inbound, IpInterface outbound, Ipv4Packet p, bool translated)

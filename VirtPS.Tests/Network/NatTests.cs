@@ -95,3 +95,35 @@ public class NatTests
         Assert.Equal(NetworkWorld.InternetHostAddress, r.ReplySource);
     }
 }
+
+public class NatIcmpErrorTests
+{
+    /// <summary>TTL 1 dies at the host (its vnet answers); TTL 2 dies at the LAN gateway, whose error is un-NATed back
+    /// to the guest with the quoted header restored, so the guest can match it (traceroute through NAT).</summary>
+    [Theory]
+    [InlineData(ProbeProtocol.Icmp)]
+    [InlineData(ProbeProtocol.Udp)]
+    [InlineData(ProbeProtocol.Tcp)]
+    public void TimeExceededReachesGuestThroughNat(ProbeProtocol proto)
+    {
+        var w = new NetworkWorld();
+        w.NewNetwork("nat", NetworkMode.Nat);
+        w.ConnectAdapter("web", "nat");
+        var first = w.TestConnection("web", "203.0.113.10", proto, ttl: 1);
+        Assert.Equal(ProbeStatus.TimeExceeded, first.Status);
+        Assert.Equal("10.0.2.2", first.ReplySource.ToString());
+        var second = w.TestConnection("web", "203.0.113.10", proto, ttl: 2);
+        Assert.Equal(ProbeStatus.TimeExceeded, second.Status);
+        Assert.Equal(NetworkWorld.GatewayAddress, second.ReplySource);
+        Assert.Contains(second.Path, h => h.Device == "host" && h.Action.StartsWith("un-NAT ICMP error"));
+        // the frame the guest received is valid on the wire: its outer checksums parse, and the quote names the guest
+        var last = w.GetNetwork("nat").Capture.Frames.Select(f => FrameCodec.Parse(f.Data)).Last(r => r.Frame?.Ip?.Icmp?.Type == 11);
+        Assert.True(last.Success);
+        var quote = last.Frame!.Ip!.Icmp!.Data;
+        Assert.Equal(0, Checksum.Compute(quote.AsSpan(0, 20)));
+        Assert.Equal("10.0.2.15", Ipv4Address.Read(quote.AsSpan(12)).ToString());
+        // the quoted transport header is byte for byte what the guest sent (ports, id, and the RFC 1624-updated checksum)
+        var sent = w.GetNetwork("nat").Capture.Frames.Select(f => f.Data).Last(d => FrameCodec.Parse(d).Frame?.Ip is { Ttl: 2 } ip && ip.Source.ToString() == "10.0.2.15");
+        Assert.Equal(sent.AsSpan(14 + 20, 8).ToArray(), quote.AsSpan(20, 8).ToArray());
+    }
+}
