@@ -6,8 +6,8 @@ namespace VirtPS.Engine.Network;
 public sealed record DhcpLease(MacAddress Client, Ipv4Address Address, Ipv4Subnet Subnet, Ipv4Address? Router);
 
 /// <summary>
-/// The address allocator of a segment, with DHCP's semantics: a pool, sticky leases per client MAC, a router option.
-/// The exchange itself (DISCOVER/OFFER/REQUEST/ACK) is not put on the wire: the lease is handed over directly.
+/// The address pool of a segment: sticky leases per client MAC and a router option. A stack serves it on the wire
+/// (<see cref="Stack.IpStack.ServeDhcp"/>); Isolated networks, which have no server, take addresses from it directly.
 /// </summary>
 public sealed class DhcpServer
 {
@@ -34,7 +34,7 @@ public sealed class DhcpServer
             if (used.Contains(a)) continue;
             l = new DhcpLease(client, a, Subnet, Router);
             _leases[client] = l;
-            _sim.Log(Name, $"DHCPACK {a} to {client}{(Router is { } r ? $", router {r}" : "")}");
+            _sim.Log(Name, $"lease {a} to {client}{(Router is { } r ? $", router {r}" : "")}");
             return l;
         }
         throw new VirtPSException("AddressPoolExhausted", ErrorKind.LimitsExceeded, $"{Name}: no free address in {Subnet}.", Subnet.ToString());

@@ -99,6 +99,7 @@ public sealed partial class NetworkWorld
             NetworkMode.Routed => new DhcpServer($"{n.Name}-dhcp", n.Subnet, 101, n.HostAddress, Sim),
             _ => new DhcpServer($"{n.Name}-dhcp", n.Subnet, 101, null, Sim),                            // no router: nowhere to go
         };
+        if (n.HostInterface is not null) Host.ServeDhcp(n.HostInterface, n.Dhcp);     // VirtualBox's NAT engine / host-only DHCP server
         foreach (var nic in n.NicList) Address(nic);
         foreach (var m in _machines) m.FlushArp();
         foreach (var g in _guests.Values) g.FlushArp();
@@ -106,14 +107,21 @@ public sealed partial class NetworkWorld
         Lan.FlushMacTable();
     }
 
+    /// <summary>Addresses a NIC as its network's mode says: by DHCP on the wire (the LAN's server when bridged, the
+    /// host's on vnetN), or, on an Isolated network where no server exists, straight from the network's allocator.</summary>
     void Address(VirtualNic nic)
     {
         var n = nic.Network;
-        var lease = n.Mode == NetworkMode.Bridge ? LanDhcp.Lease(nic.MacAddress) : n.Dhcp!.Lease(nic.MacAddress);
-        nic.Interface.Configure(lease.Address, lease.Subnet);
         var stack = nic.Interface.Stack;
+        if (n.Mode == NetworkMode.Isolated)
+        {
+            var lease = n.Dhcp!.Lease(nic.MacAddress);
+            nic.Interface.Configure(lease.Address, lease.Subnet);
+            stack.RemoveRoute(new Ipv4Subnet(Ipv4Address.Any, 0));
+            return;
+        }
         stack.RemoveRoute(new Ipv4Subnet(Ipv4Address.Any, 0));
-        if (lease.Router is { } r) stack.SetDefaultGateway(r);
+        stack.RequestAddress(nic.Interface);
     }
 
     /// <summary>Connects a new NIC of <paramref name="guest"/> to <paramref name="network"/> and addresses it.

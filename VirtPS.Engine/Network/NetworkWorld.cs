@@ -34,10 +34,11 @@ public sealed partial class NetworkWorld
         Host.IpForwarding = true;
         Host.Hook = Forwarding = new HostForwarding(this);
         Gateway = Machine("gateway");
-        Plug(Gateway, "lan0", Lan, GatewayAddress, LanSubnet);
+        var lan0 = Plug(Gateway, "lan0", Lan, GatewayAddress, LanSubnet);
         Plug(Gateway, "wan0", Internet, InternetSubnet.Host(1), InternetSubnet);
         Gateway.IpForwarding = true;
         LanDhcp = new DhcpServer("gateway-dhcp", LanSubnet, 100, GatewayAddress, Sim);
+        Gateway.ServeDhcp(lan0, LanDhcp);
         LanHosts = LanHostAddresses.Select((a, n) =>
         {
             var m = Machine($"lanhost{n + 1}");

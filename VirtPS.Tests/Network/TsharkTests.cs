@@ -46,6 +46,8 @@ public class TsharkTests
         var w = new NetworkWorld();
         w.NewNetwork("nat", NetworkMode.Nat);
         w.ConnectAdapter("web", "nat");
+        w.GetNetwork("nat").Capture.Start();       // from here on: the probes only, not the DHCP exchange
+        w.Lan.Capture.Start();
         foreach (var proto in new[] { ProbeProtocol.Icmp, ProbeProtocol.Udp, ProbeProtocol.Tcp })
             Assert.True(w.TestConnection("web", "203.0.113.10", proto).Success);
         var dir = Directory.CreateTempSubdirectory("virtps-pcap");

@@ -40,6 +40,7 @@ public sealed partial class IpStack
     public void RemoveInterface(IpInterface i)
     {
         i.Detach();
+        _dhcpServers.Remove(i);
         _interfaces.Remove(i);
         _static.RemoveAll(r => r.Interface == i.Name);
         FlushArp();
@@ -169,7 +170,7 @@ public sealed partial class IpStack
     {
         bool translated = false;
         if (Hook is not null) p = Hook.Prerouting(inIf, p, out translated);
-        if (IsLocal(p.Destination) || p.Destination == Ipv4Address.Broadcast) { Deliver(p); return; }
+        if (IsLocal(p.Destination) || p.Destination == Ipv4Address.Broadcast) { Deliver(p, inIf); return; }
         if (!IpForwarding) return;                          // an end host silently ignores packets not for it
         var r = Lookup(p.Destination);
         if (r is null)
@@ -204,12 +205,12 @@ public sealed partial class IpStack
             new IcmpMessage((byte)type, code, 0, 0, FrameCodec.QuoteForIcmpError(offending))));
     }
 
-    void Deliver(Ipv4Packet p)
+    void Deliver(Ipv4Packet p, IpInterface? inIf = null)
     {
         switch (p.Payload)
         {
             case IcmpMessage m: OnIcmp(p, m); break;
-            case UdpDatagram u: OnUdp(p, u); break;
+            case UdpDatagram u: OnUdp(p, u, inIf); break;
             case TcpSegment t: OnTcp(p, t); break;
         }
     }
@@ -230,8 +231,9 @@ public sealed partial class IpStack
         }
     }
 
-    void OnUdp(Ipv4Packet p, UdpDatagram u)
+    void OnUdp(Ipv4Packet p, UdpDatagram u, IpInterface? inIf)
     {
+        if (OnDhcp(inIf, u)) return;
         if (UdpEchoPorts.Contains(u.DestinationPort))
         {
             Sim.Log(Name, $"UDP echo {u.Data.Length} bytes to {p.Source}:{u.SourcePort}");
