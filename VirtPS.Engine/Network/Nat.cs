@@ -24,6 +24,11 @@ public sealed class HostForwarding : IForwardingHook
         _ => 30_000_000L,
     };
 
+    /// <summary>After a FIN or RST a TCP mapping lingers only as long as Linux's TIME_WAIT timeout, 120 s.</summary>
+    public const long TcpClosingTimeoutMicroseconds = 120_000_000L;
+
+    static bool Closing(Ipv4Packet p) => p.Tcp is { } t && (t.Flags & (TcpFlags.Fin | TcpFlags.Rst)) != 0;
+
     readonly NetworkWorld _world;
     // Keyed by the whole tuple, as conntrack is: a mapping only answers the remote it was opened to.
     readonly Dictionary<(IpProtocol, Ipv4Address, ushort, Ipv4Address, ushort), NatSession> _byInside = new();
@@ -88,7 +93,7 @@ public sealed class HostForwarding : IForwardingHook
         ushort rport = k.Item1 == IpProtocol.Icmp ? (ushort)0 : k.Src;
         if (_byOutside.TryGetValue((k.Item1, k.Dst, p.Source, rport), out var s))
         {
-            Touch(s);
+            Touch(s, p);
             translated = true;
             _world.Sim.Log(_world.Host.Name, $"un-NAT {p.Destination}:{k.Dst} -> {s.InsideAddress}:{s.InsidePort} ({s.Network})");
             return WithPorts(p with { Destination = s.InsideAddress }, null, s.InsidePort);
@@ -173,7 +178,7 @@ public sealed class HostForwarding : IForwardingHook
                 port = _nextPort = _nextPort >= 65000 ? (ushort)50000 : (ushort)(_nextPort + 1);
             s = Add(net.Name, k.Item1, p.Source, k.Src, port, p.Destination, rport);
         }
-        else Touch(s);
+        else s = Touch(s, p);
         _world.Sim.Log(_world.Host.Name, $"NAT {p.Source}:{k.Src} -> {s.OutsideAddress}:{s.OutsidePort} ({k.Item1})");
         return WithPorts(p with { Source = s.OutsideAddress }, s.OutsidePort, null);
     }
@@ -186,10 +191,13 @@ public sealed class HostForwarding : IForwardingHook
         return s;
     }
 
-    void Touch(NatSession s)
+    NatSession Touch(NatSession s, Ipv4Packet p)
     {
-        var t = s with { LastUsedMicroseconds = Now, ExpiresMicroseconds = Now + TimeoutMicroseconds(s.Protocol) };
+        long timeout = Closing(p) || s.ExpiresMicroseconds - s.LastUsedMicroseconds == TcpClosingTimeoutMicroseconds
+            ? TcpClosingTimeoutMicroseconds : TimeoutMicroseconds(s.Protocol);
+        var t = s with { LastUsedMicroseconds = Now, ExpiresMicroseconds = Now + timeout };
         _byInside[(s.Protocol, s.InsideAddress, s.InsidePort, s.RemoteAddress, s.RemotePort)] = t;
         _byOutside[(s.Protocol, s.OutsidePort, s.RemoteAddress, s.RemotePort)] = t;
+        return t;
     }
 }

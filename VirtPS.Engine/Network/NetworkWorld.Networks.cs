@@ -160,6 +160,8 @@ public sealed partial class NetworkWorld
         nic.Network.Dhcp?.Release(nic.MacAddress);
         nic.Interface.Stack.RemoveInterface(nic.Interface);
         _nics.Remove(nic);
+        if (FindNic(nic.GuestName, nic.Network.Name) is null)       // its port forwards would point at nothing
+            Forwarding.Forwards.RemoveAll(f => f.Network == nic.Network.Name && string.Equals(f.Guest, nic.GuestName, StringComparison.OrdinalIgnoreCase));
         if (nic.Interface.Stack.Interfaces.Count == 0) _guests.Remove(nic.GuestName);
     }
 

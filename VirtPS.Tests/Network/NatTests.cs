@@ -127,3 +127,33 @@ public class NatIcmpErrorTests
         Assert.Equal(sent.AsSpan(14 + 20, 8).ToArray(), quote.AsSpan(20, 8).ToArray());
     }
 }
+
+public class NatLifetimeTests
+{
+    [Fact]
+    public void ClosedTcpMappingLingersOnlyForTimeWait()
+    {
+        var w = new NetworkWorld();
+        w.NewNetwork("nat", NetworkMode.Nat);
+        w.ConnectAdapter("web", "nat");
+        Assert.True(w.TestConnection("web", "203.0.113.10", ProbeProtocol.Tcp).Success);
+        var s = Assert.Single(w.NatSessions());
+        Assert.Equal(IpProtocol.Tcp, s.Protocol);
+        Assert.Equal(HostForwarding.TcpClosingTimeoutMicroseconds, s.ExpiresMicroseconds - s.LastUsedMicroseconds);
+        w.Sim.Advance(HostForwarding.TcpClosingTimeoutMicroseconds + 1);
+        Assert.Empty(w.NatSessions());
+    }
+
+    [Fact]
+    public void DisconnectingGuestDropsItsPortForwards()
+    {
+        var w = new NetworkWorld();
+        w.NewNetwork("nat", NetworkMode.Nat);
+        var nic = w.ConnectAdapter("web", "nat");
+        w.AddPortForward("nat", IpProtocol.Udp, 5353, "web", 7);
+        Assert.True(w.TestConnection("192.168.1.20", "192.168.1.10", ProbeProtocol.Udp, 5353).Success);
+        w.DisconnectAdapter(nic);
+        Assert.Empty(w.PortForwards);
+        Assert.Equal("GuestNotFound", Assert.Throws<VirtPS.Engine.VirtPSException>(() => w.AddPortForward("nat", IpProtocol.Udp, 5353, "web", 7)).ErrorId);
+    }
+}

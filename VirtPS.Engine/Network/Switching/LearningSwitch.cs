@@ -70,10 +70,13 @@ public sealed class LearningSwitch
         if (!dst.IsGroup && _table.TryGetValue(dst, out var e) && _sim.Now - e.Seen <= AgeingTimeMicroseconds)
         {
             FramesForwarded++;
-            if (e.Port != from) e.Port.Deliver(frame, _sim.Now);   // never reflect a frame back out its ingress port
+            if (e.Port == from) return;                            // never reflect a frame back out its ingress port
+            if (_sim.Tracing) _sim.Log(Name, $"{src} -> {dst}: {from.Name} -> {e.Port.Name}");
+            e.Port.Deliver(frame, _sim.Now);
             return;
         }
         FramesFlooded++;
+        if (_sim.Tracing) _sim.Log(Name, $"{src} -> {dst}: flood from {from.Name}");
         foreach (var p in _ports.ToArray()) if (p != from) p.Deliver(frame, _sim.Now);
     }
 }
