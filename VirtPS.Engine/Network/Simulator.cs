@@ -4,13 +4,21 @@ namespace VirtPS.Engine.Network;
 /// so runs are deterministic and never look at the wall clock.</summary>
 public sealed class Simulator
 {
-    readonly PriorityQueue<Action, (long, long)> _queue = new();
+    // An event is an action, or (to spare the hot path a closure per frame) a frame arriving at a switch port.
+    readonly record struct SimEvent(Action? Action, Switching.SwitchPort? Port, byte[]? Frame)
+    {
+        public void Run() { if (Action is not null) Action(); else Port!.Switch.Forward(Port, Frame!); }
+    }
+    readonly PriorityQueue<SimEvent, (long, long)> _queue = new();
     long _seq;
 
     /// <summary>Simulated microseconds since the network world was created.</summary>
     public long Now { get; private set; }
 
-    public void Schedule(long delayMicroseconds, Action action) => _queue.Enqueue(action, (Now + delayMicroseconds, _seq++));
+    public void Schedule(long delayMicroseconds, Action action) => _queue.Enqueue(new SimEvent(action, null, null), (Now + delayMicroseconds, _seq++));
+
+    internal void ScheduleFrame(long delayMicroseconds, Switching.SwitchPort port, byte[] frame)
+        => _queue.Enqueue(new SimEvent(null, port, frame), (Now + delayMicroseconds, _seq++));
 
     /// <summary>Runs events until none is left or the clock would pass <paramref name="until"/>; returns events run.</summary>
     public long Run(long until = long.MaxValue)
@@ -18,7 +26,7 @@ public sealed class Simulator
         long n = 0;
         while (_queue.TryPeek(out _, out var key) && key.Item1 <= until)
         {
-            _queue.Dequeue()(); Now = Math.Max(Now, key.Item1); n++;
+            _queue.Dequeue().Run(); Now = Math.Max(Now, key.Item1); n++;
         }
         if (until != long.MaxValue && until > Now) Now = until;
         return n;
@@ -34,7 +42,7 @@ public sealed class Simulator
     {
         while (keepGoing() && _queue.TryPeek(out _, out var key) && key.Item1 <= until)
         {
-            _queue.Dequeue()(); Now = Math.Max(Now, key.Item1);
+            _queue.Dequeue().Run(); Now = Math.Max(Now, key.Item1);
         }
     }
 

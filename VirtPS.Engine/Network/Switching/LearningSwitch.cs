@@ -34,6 +34,7 @@ public sealed class LearningSwitch
     public void RemovePort(SwitchPort port)
     {
         _ports.Remove(port);
+        port.Removed = true;
         foreach (var mac in _table.Where(e => e.Value.Port == port).Select(e => e.Key).ToList()) _table.Remove(mac);
     }
 
@@ -56,12 +57,12 @@ public sealed class LearningSwitch
 
     internal void Ingress(SwitchPort from, byte[] frame)
     {
-        _sim.Schedule(LinkDelayMicroseconds, () => Forward(from, frame));
+        _sim.ScheduleFrame(LinkDelayMicroseconds, from, frame);
     }
 
-    void Forward(SwitchPort from, byte[] frame)
+    internal void Forward(SwitchPort from, byte[] frame)
     {
-        if (!_ports.Contains(from)) return;          // port removed while the frame was on the wire
+        if (from.Removed) return;                    // port removed while the frame was on the wire
         Capture.Record(_sim.Now, frame);
         from.Capture.Record(_sim.Now, frame);
         if (frame.Length < FrameCodec.EthernetHeaderLength) return;   // a runt: nothing to learn or forward
@@ -89,6 +90,7 @@ public sealed class SwitchPort : INetworkAdapter
     internal SwitchPort(LearningSwitch sw, string name) { Switch = sw; Name = name; }
     public LearningSwitch Switch { get; }
     public string Name { get; }
+    internal bool Removed { get; set; }
     public Action<byte[]>? Receive { get; set; }
     /// <summary>Frames in both directions through this port (the per-adapter view).</summary>
     public PacketCapture Capture { get; } = new();
