@@ -26,7 +26,7 @@ public sealed class Simulator
         long n = 0;
         while (_queue.TryPeek(out _, out var key) && key.Item1 <= until)
         {
-            _queue.Dequeue().Run(); Now = Math.Max(Now, key.Item1); n++;
+            var e = _queue.Dequeue(); Now = Math.Max(Now, key.Item1); e.Run(); n++;   // the clock reads the event's time while it runs
         }
         if (until != long.MaxValue && until > Now) Now = until;
         return n;
@@ -42,7 +42,7 @@ public sealed class Simulator
     {
         while (keepGoing() && _queue.TryPeek(out _, out var key) && key.Item1 <= until)
         {
-            _queue.Dequeue().Run(); Now = Math.Max(Now, key.Item1);
+            var e = _queue.Dequeue(); Now = Math.Max(Now, key.Item1); e.Run();   // the clock reads the event's time while it runs
         }
     }
 

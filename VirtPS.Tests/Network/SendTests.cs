@@ -61,3 +61,21 @@ public class SendTests
         Assert.Equal("GatewayUnreachable", Assert.Throws<VirtPSException>(() => w.AddRoute("gateway", "10.0.0.0/8", "172.16.0.1")).ErrorId);
     }
 }
+
+public class TimingTests
+{
+    /// <summary>Each switch crossing costs the switch's link delay (5 us on a virtual network): the first ping pays for
+    /// ARP (two crossings) plus the echo (two), the second only for the echo; captures carry those simulated times.</summary>
+    [Fact]
+    public void RoundTripIsCountedInLinkDelays()
+    {
+        var w = new NetworkWorld();
+        w.NewNetwork("n", NetworkMode.Isolated);
+        w.ConnectAdapter("a", "n"); w.ConnectAdapter("b", "n");
+        Assert.Equal(20, w.TestConnection("a", "b").RoundTripMicroseconds);
+        Assert.Equal(10, w.TestConnection("a", "b").RoundTripMicroseconds);
+        var t = w.GetNetwork("n").Capture.Frames.Select(f => f.TimeMicroseconds).ToList();
+        Assert.Equal(t.Order(), t);
+        Assert.Equal(5, t[1] - t[0]);
+    }
+}
