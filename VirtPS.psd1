@@ -19,6 +19,8 @@
         'Get-VRegister'
         'Get-VDisassembly'
         'Measure-VGuest'
+        'Receive-VConsole'
+        'Send-VConsole'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -24,7 +24,7 @@ Describe 'Manifest' {
         $m = Test-ModuleManifest (Join-Path $ModulePath 'VirtPS.psd1')
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
             'ConvertTo-VProgram', 'Get-VDisassembly', 'Get-VGuest', 'Get-VRegister',
-            'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'Remove-VGuest')
+            'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'Receive-VConsole', 'Remove-VGuest', 'Send-VConsole')
         $m.ExportedFunctions.Count | Should -Be 0
         $m.ExportedAliases.Count | Should -Be 0
         $m.ExportedVariables.Count | Should -Be 0
@@ -51,7 +51,7 @@ Describe 'Manifest' {
     It 'has a format view for every output type' {
         $views = ([xml](Get-Content (Join-Path $ModulePath 'VirtPS.Format.ps1xml') -Raw)).Configuration.ViewDefinitions.View.ViewSelectedBy.TypeName
         foreach ($c in (Get-Module VirtPS).ExportedCmdlets.Values) {
-            foreach ($t in $c.OutputType) { $views | Should -Contain $t.Name -Because "$($c.Name) writes $($t.Name)" }
+            foreach ($t in $c.OutputType | Where-Object { $_.Type -and -not $_.Type.IsPrimitive -and $_.Type -ne [string] }) { $views | Should -Contain $t.Name -Because "$($c.Name) writes $($t.Name)" }
         }
         $views | Should -Contain 'VirtPS.VMeasurement'
     }

@@ -1,8 +1,34 @@
+using VirtPS.Engine.Trace;
+
 namespace VirtPS;
 
-/// <summary>Conditions <c>Invoke-VStep -Until</c> runs a guest to.</summary>
+/// <summary>Events <c>Invoke-VStep -Until</c> runs a guest to.</summary>
 public enum StepUntil
 {
-    /// <summary>Run until the guest executes HLT (or faults).</summary>
+    /// <summary>Run until the guest executes HLT with nothing to wake it (or faults).</summary>
     Halt,
+    /// <summary>Stop right after an exception is delivered to the guest kernel.</summary>
+    Exception,
+    /// <summary>Stop right after an external interrupt is taken.</summary>
+    Interrupt,
+    /// <summary>Stop right after a SYSCALL or INT n.</summary>
+    Syscall,
+    /// <summary>Stop right after a page fault is delivered.</summary>
+    PageFault,
+    /// <summary>Stop right after a CR3 load that changes the address space.</summary>
+    ContextSwitch,
+}
+
+internal static class StepUntilExtensions
+{
+    /// <summary>The engine's event kinds for a set of -Until values (Halt needs none: every run stops there).</summary>
+    public static TraceKind ToTraceKinds(this IEnumerable<StepUntil> until) => until.Aggregate(TraceKind.None, (k, u) => k | u switch
+    {
+        StepUntil.Exception => TraceKind.Exception,
+        StepUntil.Interrupt => TraceKind.Interrupt,
+        StepUntil.Syscall => TraceKind.Syscall,
+        StepUntil.PageFault => TraceKind.PageFault,
+        StepUntil.ContextSwitch => TraceKind.ContextSwitch,
+        _ => TraceKind.None,
+    });
 }

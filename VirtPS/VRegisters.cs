@@ -4,7 +4,7 @@ using VirtPS.Engine.Guests;
 
 namespace VirtPS;
 
-/// <summary>A snapshot of a guest's general-purpose registers, RIP and RFLAGS.</summary>
+/// <summary>A snapshot of a guest's registers: general purpose, RIP, RFLAGS, and the system state (CPL, control registers, EFER, descriptor tables).</summary>
 public sealed class VRegisters
 {
     internal VRegisters(Guest guest)
@@ -17,7 +17,18 @@ public sealed class VRegisters
         R12 = cpu.GetGpr(Gpr.R12); R13 = cpu.GetGpr(Gpr.R13); R14 = cpu.GetGpr(Gpr.R14); R15 = cpu.GetGpr(Gpr.R15);
         Rip = cpu.Rip; Rflags = cpu.Rflags; FsBase = cpu.FsBase; GsBase = cpu.GsBase;
         Flags = DecodeFlags(Rflags);
+        Cpl = cpu.Cpl; Cs = cpu.Cs; Ss = cpu.Ss; Tr = cpu.Tr;
+        Cr0 = cpu.Cr0; Cr2 = cpu.Cr2; Cr3 = cpu.Cr3; Cr4 = cpu.Cr4; Cr8 = cpu.Cr8; Efer = cpu.Efer;
+        Gdtr = cpu.Gdtr; Idtr = cpu.Idtr;
     }
+
+    // The system state a kernel sets up (Intel SDM Vol. 3A, ch. 2).
+    /// <summary>Current privilege level (CS.RPL).</summary>
+    public int Cpl { get; }
+    public ushort Cs { get; } public ushort Ss { get; } public ushort Tr { get; }
+    public ulong Cr0 { get; } public ulong Cr2 { get; } public ulong Cr3 { get; } public ulong Cr4 { get; } public ulong Cr8 { get; }
+    public ulong Efer { get; }
+    public TableRegister Gdtr { get; } public TableRegister Idtr { get; }
 
     /// <summary>The guest the registers were read from.</summary>
     public string Name { get; }

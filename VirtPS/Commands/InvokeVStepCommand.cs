@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using VirtPS.Engine;
 using VirtPS.Engine.Guests;
+using VirtPS.Engine.Trace;
+using System.Collections.Concurrent;
 
 namespace VirtPS.Commands;
 
@@ -9,7 +11,7 @@ namespace VirtPS.Commands;
 /// thread writes its progress and, on Ctrl+C, cancels it and waits (a few ms) so the guest stays resumable.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "VStep", DefaultParameterSetName = GuestSet)]
-[OutputType(typeof(StepResult))]
+[OutputType(typeof(StepResult), typeof(TraceEvent))]
 public sealed class InvokeVStepCommand : PSCmdlet
 {
     const string GuestSet = "Guest";
@@ -33,9 +35,13 @@ public sealed class InvokeVStepCommand : PSCmdlet
     [ValidateRange(1, long.MaxValue)]
     public long Instructions { get; set; }
 
-    /// <summary>Run until the condition holds (Halt). It is the default when -Instructions is not given; with both, whichever comes first ends the step.</summary>
+    /// <summary>Run until one of these events: Halt (the default), or stop right after an Exception, Interrupt, Syscall, PageFault or ContextSwitch. With -Instructions, whichever comes first ends the step.</summary>
     [Parameter]
-    public StepUntil Until { get; set; } = StepUntil.Halt;
+    public StepUntil[] Until { get; set; } = [StepUntil.Halt];
+
+    /// <summary>Also write a TraceEvent for every exception, page fault, interrupt, system call, context switch and halt, as they happen.</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
 
     readonly CancellationTokenSource _cancel = new();
     static int s_activityId;
@@ -59,7 +65,9 @@ public sealed class InvokeVStepCommand : PSCmdlet
         // -Instructions alone: that many. -Until alone or neither: to the halt. Both: whichever first.
         long? budget = MyInvocation.BoundParameters.ContainsKey(nameof(Instructions)) ? Instructions : null;
         long latest = 0;
-        var task = Task.Run(() => guest.Step(budget, _cancel.Token, n => Interlocked.Exchange(ref latest, n)));
+        var events = Trace ? new ConcurrentQueue<TraceEvent>() : null;
+        var until = Until.ToTraceKinds();
+        var task = Task.Run(() => guest.Step(budget, _cancel.Token, n => Interlocked.Exchange(ref latest, n), until, events is null ? null : events.Enqueue));
 
         var progress = new ProgressRecord(Interlocked.Increment(ref s_activityId) & 0x3fffffff,
             $"Running guest '{guest.Name}'", "Starting");
@@ -69,6 +77,7 @@ public sealed class InvokeVStepCommand : PSCmdlet
         {
             while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50))
             {
+                Drain(events);
                 long n = Interlocked.Read(ref latest);
                 if (n == reported || _cancel.IsCancellationRequested) continue;
                 reported = n;
@@ -96,8 +105,16 @@ public sealed class InvokeVStepCommand : PSCmdlet
         StepResult result;
         try { result = task.GetAwaiter().GetResult(); }
         catch (VirtPSException e) { WriteError(Errors.From(e)); return; }
+        Drain(events);
         if (_cancel.IsCancellationRequested) throw new PipelineStoppedException();
         WriteObject(result);
+    }
+
+    /// <summary>Writes the trace events the engine has queued so far (on the pipeline thread, as PowerShell requires).</summary>
+    void Drain(ConcurrentQueue<TraceEvent>? events)
+    {
+        if (events is null) return;
+        while (events.TryDequeue(out var e)) WriteObject(e);
     }
 
     protected override void StopProcessing() => _cancel.Cancel();

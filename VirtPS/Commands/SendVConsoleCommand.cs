@@ -1,0 +1,32 @@
+using System.Management.Automation;
+using System.Text;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Commands;
+
+/// <summary>Types text into a guest's serial console: the bytes wait in the UART's receive FIFO for the guest to read.</summary>
+[Cmdlet(VerbsCommunications.Send, "VConsole")]
+public sealed class SendVConsoleCommand : PSCmdlet
+{
+    /// <summary>The guest to type into, as an object or a name.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [GuestTransformation]
+    [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [ValidateNotNull]
+    public Guest? Guest { get; set; }
+
+    /// <summary>The text to send, as ASCII; each string is followed by a carriage return unless -NoNewline.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
+    [AllowEmptyString]
+    public string[] Text { get; set; } = [];
+
+    /// <summary>Do not add a carriage return after each string.</summary>
+    [Parameter]
+    public SwitchParameter NoNewline { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var t in Text)
+            Guest!.Machine.Console.Receive(Encoding.ASCII.GetBytes(NoNewline ? t : t + "\r"));
+    }
+}
