@@ -229,6 +229,13 @@ $peak = (Get-Process -Id $PID).PeakWorkingSet64
 'peak memory   {0:N1} MB' -f ($peak / 1MB)
 $ok = $step.StopReason -eq 'Halt' -and $regs.Rax -eq 1 -and $regs.Rdx -eq 0xd990335f3a73dcdaUL -and $step.Instructions -eq 900000005
 if (-not $ok) { Write-Host 'Bench FAILED: expected rax=0x1, rdx=0xd990335f3a73dcda, 900000005 instructions, halted.' -ForegroundColor Red; exit 1 }
+
+# The network engine: frames forwarded through a bridge between two guests (the network issue asks for 1 million per second).
+[VirtPS.Engine.Network.NetworkWorld]::BridgeThroughput(100000) | Out-Null   # warm up the JIT
+$net = [VirtPS.Engine.Network.NetworkWorld]::BridgeThroughput(2000000)
+'bridge frames {0:N0} of {1:N0} delivered' -f $net.FramesDelivered, $net.FramesSent
+'frames/s      {0:N0}' -f $net.FramesPerSecond
+if ($net.FramesDelivered -ne $net.FramesSent) { Write-Host 'Bench FAILED: the bridge lost frames.' -ForegroundColor Red; exit 1 }
 Write-Host 'Bench OK' -ForegroundColor Green
 '@
     try {
