@@ -13,12 +13,8 @@ public class MachineTests
 
     static Machine Boot(Action<Assembler> code, ulong memory = 4UL << 20)
     {
-        var a = new Assembler(64);
-        code(a);
-        var ms = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(ms), Load);
         var m = new Machine(memory);
-        m.Memory.Write(Load, ms.ToArray());
+        GuestCode.Place(m, Load, code);
         m.Cpu.Rip = Load;
         m.Cpu.SetGpr(Gpr.Rsp, memory);
         return m;

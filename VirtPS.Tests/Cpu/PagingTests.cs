@@ -18,12 +18,8 @@ public class PagingTests
 
     static Machine Make(Action<Assembler> code, Action<Machine>? setup = null)
     {
-        var a = new Assembler(64);
-        code(a);
-        var ms = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(ms), Code);
         var m = new Machine(16UL << 20);
-        m.Memory.Write(Code, ms.ToArray());
+        GuestCode.Place(m, Code, code);
         // PD entry 2 (0x400000) -> our page table; its 512 entries start not present.
         Put(m, BootPageTables.FirstPd + 2 * 8, Pt | P | W | U);
         setup?.Invoke(m);
@@ -32,8 +28,8 @@ public class PagingTests
         return m;
     }
 
-    static void Put(Machine m, ulong at, ulong v) => m.Memory.Write(at, BitConverter.GetBytes(v));
-    static ulong Get(Machine m, ulong at) => BitConverter.ToUInt64(m.Memory.Read(at, 8));
+    static void Put(Machine m, ulong at, ulong v) => GuestCode.Put(m, at, v);
+    static ulong Get(Machine m, ulong at) => GuestCode.Get(m, at);
 
     /// <summary>Maps the window's page <paramref name="page"/> to physical frame <paramref name="frame"/>.</summary>
     static void Map(Machine m, int page, ulong frame, ulong flags) => Put(m, Pt + (ulong)page * 8, frame | flags);
@@ -185,12 +181,8 @@ public class PagingTests
         var m = Make(a => { a.mov(rsi, Window + 0x3333); a.mov(al, __byte_ptr[rsi]); a.hlt(); }, m =>
         {
             Put(m, gdt + 8, 0x00AF_9A00_0000_FFFF);
-            ulong lo = (handler & 0xFFFF) | (0x08UL << 16) | (0x8EUL << 40) | (((handler >> 16) & 0xFFFF) << 48);
-            Put(m, idt + 14 * 16, lo);
-            var a = new Assembler(64);
-            a.mov(rbx, cr2); a.mov(rcx, __qword_ptr[rsp]); a.hlt();
-            var ms = new MemoryStream(); a.Assemble(new StreamCodeWriter(ms), handler);
-            m.Memory.Write(handler, ms.ToArray());
+            GuestCode.Gate(m, idt, 14, handler);
+            GuestCode.Place(m, handler, a => { a.mov(rbx, cr2); a.mov(rcx, __qword_ptr[rsp]); a.hlt(); });
         });
         m.Cpu.Gdtr = new TableRegister(gdt, 15);
         m.Cpu.Idtr = new TableRegister(idt, 0xFFF);

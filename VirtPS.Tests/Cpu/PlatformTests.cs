@@ -10,25 +10,16 @@ public class PlatformTests
 {
     const ulong Code = 0x100000, Idt = 0x10000, Gdt = 0x11000, Tss = 0x12000, Handler = 0x180000, Stack = 0x20000;
 
-    static byte[] Asm(ulong at, Action<Assembler> code)
-    {
-        var a = new Assembler(64);
-        code(a);
-        var ms = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(ms), at);
-        return ms.ToArray();
-    }
-
     static Machine Make(Action<Assembler> code)
     {
         var m = new Machine(4 << 20);
-        m.Memory.Write(Code, Asm(Code, code));
+        m.Memory.Write(Code, GuestCode.Assemble(Code, code));
         m.Cpu.Rip = Code;
         m.Cpu.SetGpr(Gpr.Rsp, Stack);
         return m;
     }
 
-    static void Put(Machine m, ulong at, ulong v) => m.Memory.Write(at, BitConverter.GetBytes(v));
+    static void Put(Machine m, ulong at, ulong v) => GuestCode.Put(m, at, v);
 
     /// <summary>GDT with kernel code, an IDT and a TSS whose IO bitmap (at offset 0x68) denies only port 0x81.</summary>
     static void Tables(Machine m)
@@ -43,11 +34,7 @@ public class PlatformTests
         m.Cpu.Idtr = new TableRegister(Idt, 0xFFF);
     }
 
-    static void Gate(Machine m, int vector, ulong handler)
-    {
-        Put(m, Idt + (ulong)vector * 16, (handler & 0xFFFF) | (0x08UL << 16) | (0x8EUL << 40) | (((handler >> 16) & 0xFFFF) << 48));
-        Put(m, Idt + (ulong)vector * 16 + 8, handler >> 32);
-    }
+    static void Gate(Machine m, int vector, ulong handler) => GuestCode.Gate(m, Idt, vector, handler);
 
     [Fact]
     public void OutToTheUartPrintsAndTheLineStatusSaysItCanTakeMore()
@@ -147,7 +134,7 @@ public class PlatformTests
         });
         Tables(m);
         Gate(m, 0x20, Handler);
-        m.Memory.Write(Handler, Asm(Handler, a =>
+        m.Memory.Write(Handler, GuestCode.Assemble(Handler, a =>
         {
             a.inc(rbx);
             if (eoi) { a.push(rcx); a.push(rax); a.push(rdx); a.mov(ecx, 0x80B); a.xor(eax, eax); a.xor(edx, edx); a.wrmsr(); a.pop(rdx); a.pop(rax); a.pop(rcx); }

@@ -14,12 +14,8 @@ public class SegmentTests
 
     static Machine Make(Action<Assembler> code)
     {
-        var a = new Assembler(64);
-        code(a);
-        var ms = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(ms), Code);
         var m = new Machine(4 << 20);
-        m.Memory.Write(Code, ms.ToArray());
+        GuestCode.Place(m, Code, code);
         ulong[] gdt =
         [
             0,

@@ -14,19 +14,10 @@ public class SystemTests
     const ulong Code = 0x100000, Gdt = 0x10000, Idt = 0x11000, Tss = 0x12000, KStack = 0x20000, UStack = 0x30000;
     const ushort KCode = 0x08, KData = 0x10, UData = 0x23, UCode = 0x2B, TssSel = 0x30;
 
-    static byte[] Asm(ulong at, Action<Assembler> code)
-    {
-        var a = new Assembler(64);
-        code(a);
-        var ms = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(ms), at);
-        return ms.ToArray();
-    }
-
     static Machine Bare(Action<Assembler> code)
     {
         var m = new Machine(4 << 20);
-        m.Memory.Write(Code, Asm(Code, code));
+        m.Memory.Write(Code, GuestCode.Assemble(Code, code));
         m.Cpu.Rip = Code;
         m.Cpu.SetGpr(Gpr.Rsp, KStack);
         return m;
@@ -55,15 +46,10 @@ public class SystemTests
         return m;
     }
 
-    /// <summary>Installs an interrupt gate (type 0xE) or trap gate (0xF) for <paramref name="vector"/>.</summary>
-    static void Gate(Machine m, int vector, ulong handler, int dpl = 0, int type = 0xE, bool present = true)
-    {
-        ulong lo = (handler & 0xFFFF) | ((ulong)KCode << 16) | ((ulong)(type | (dpl << 5) | (present ? 0x80 : 0)) << 40) | (((handler >> 16) & 0xFFFF) << 48);
-        m.Memory.Write(Idt + (ulong)vector * 16, BitConverter.GetBytes(lo));
-        m.Memory.Write(Idt + (ulong)vector * 16 + 8, BitConverter.GetBytes(handler >> 32));
-    }
+    static void Gate(Machine m, int vector, ulong handler, int dpl = 0, int type = 0xE, bool present = true) =>
+        GuestCode.Gate(m, Idt, vector, handler, dpl, type, present, KCode);
 
-    static void Place(Machine m, ulong at, Action<Assembler> code) => m.Memory.Write(at, Asm(at, code));
+    static void Place(Machine m, ulong at, Action<Assembler> code) => GuestCode.Place(m, at, code);
 
     static void EnterUser(Machine m, ulong rip)
     {
