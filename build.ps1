@@ -198,6 +198,49 @@ $g = New-VGuest -Name stepped -Program $program
 Get-VDisassembly -Guest stepped -Count 3 | Format-Table | Out-String | Write-Host
 $g | Measure-VGuest | Format-Table | Out-String | Write-Host
 
+Say 'A guest prints through its serial console: a 16550 UART at port 0x3F8, written with REP OUTSB.'
+$hello = New-VGuest -Name hello -Code @"
+    lea rsi, [rel msg]
+    mov ecx, len
+    mov dx, 0x3F8
+    rep outsb
+    hlt
+msg: db 'Hello from inside the guest!', 10
+len equ `$ - msg
+"@
+$hello | Invoke-VStep | Out-Null
+Write-Host (Receive-VConsole -Guest hello)
+
+Say 'The whole machine: a guest loads a GDT and an IDT, divides by zero, and its own handler resumes it.'
+$dz = New-VGuest -Name divzero -Code @"
+    lgdt [rel gdtr]
+    lidt [rel idtr]
+    lea rax, [rel handler]
+    mov [rel idt], ax
+    shr rax, 16
+    mov [rel idt + 6], ax
+    xor ecx, ecx
+    div ecx             ; #DE, delivered through the IDT
+    hlt
+handler:
+    add qword [rsp], 2  ; skip the 2-byte DIV
+    iretq
+align 16
+gdt: dq 0, 0x00AF9A000000FFFF
+gdtr: dw 15
+    dq gdt
+idtr: dw 255
+    dq idt
+align 16
+idt: dw 0, 0x08, 0x8E00, 0
+    dd 0, 0
+"@
+$out = $dz | Invoke-VStep -Trace
+$out | Where-Object { $_ -is [VirtPS.Engine.Trace.TraceEvent] } | Format-Table | Out-String | Write-Host
+$out | Where-Object { $_ -is [VirtPS.Engine.Guests.StepResult] } | Format-Table Name, Instructions, StopReason | Out-String | Write-Host
+$r = Get-VRegister -Guest divzero
+Write-Host ('CPL {0}   CR0 0x{1:X}   CR3 0x{2:X} (the loader''s identity map)   EFER 0x{3:X}   IDTR 0x{4:X}/{5}' -f $r.Cpl, $r.Cr0, $r.Cr3, $r.Efer, $r.Idtr.Base, $r.Idtr.Limit)
+
 Say 'Clean up.'
 Get-VGuest | Remove-VGuest -PassThru | Format-Table Name, State | Out-String | Write-Host
 '@
