@@ -82,3 +82,32 @@ Describe 'The whole machine' {
         $g.LastException.Mnemonic | Should -Be '#DE'
     }
 }
+
+Describe 'Bad guest behaviour is a guest event' {
+    AfterEach { Get-VGuest | Remove-VGuest -Confirm:$false }
+
+    It 'stops a triple fault with the chain in the result' {
+        # An IDT whose entries are all empty: #DE cannot be delivered (#GP), nor can the double fault.
+        $g = New-VGuest -Name tf -Code 'lidt [rel idtr]', 'xor ecx, ecx', 'div ecx', 'hlt', 'idtr: dw 4095', 'dq 0x200000'
+        $r = $g | Invoke-VStep
+        $r.StopReason | Should -Be 'TripleFault'
+        @($r.Exception.Chain | ForEach-Object { "$_" }) | Should -Be @('DE', 'GP', 'GP')
+        $g.State | Should -Be 'Faulted'
+    }
+
+    It 'reports a jump into unmapped memory as a page fault' {
+        $r = New-VGuest -Name wild -Code 'mov rax, 0x7000000000', 'jmp rax' | Invoke-VStep -Instructions 1000
+        $r.StopReason | Should -Be 'Exception'
+        $r.Exception.Mnemonic | Should -Be '#PF'
+        $r.Exception.FaultAddress | Should -Be 0x7000000000
+        ($r.Exception.ErrorCode -band 0x10) | Should -Be 0x10   # an instruction fetch
+    }
+
+    It 'bounds an endless loop with interrupts off by -Instructions' {
+        $g = New-VGuest -Name spin -Code 'cli', 'l: jmp l'
+        $r = $g | Invoke-VStep -Instructions 1000000
+        $r.StopReason | Should -Be 'InstructionLimit'
+        $r.Instructions | Should -Be 1000000
+        $g.State | Should -Be 'Ready'
+    }
+}

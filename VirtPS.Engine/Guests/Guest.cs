@@ -168,7 +168,8 @@ public sealed partial class Guest
             _ => StopReason.InstructionLimit,
         };
         State = Machine.Halted ? GuestState.Halted : Machine.LastException != null ? GuestState.Faulted : GuestState.Ready;
-        return new StepResult(this, retired, cycles, reason, sw.Elapsed.TotalSeconds);
+        return new StepResult(this, retired, cycles, reason, sw.Elapsed.TotalSeconds,
+            reason is StopReason.Exception or StopReason.TripleFault ? Machine.LastException : null);
     }
 
     public override string ToString() => Name;

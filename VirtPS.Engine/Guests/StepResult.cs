@@ -28,8 +28,10 @@ public enum StopReason
 /// <summary>The outcome of one <see cref="Guest.Step"/> call.</summary>
 public sealed class StepResult
 {
-    internal StepResult(Guest guest, long instructions, long cycles, StopReason reason, double hostSeconds)
-    { Guest = guest; Instructions = instructions; Cycles = cycles; StopReason = reason; HostSeconds = hostSeconds; }
+    internal StepResult(Guest guest, long instructions, long cycles, StopReason reason, double hostSeconds, Cpu.GuestException? exception = null)
+    { Guest = guest; Instructions = instructions; Cycles = cycles; StopReason = reason; HostSeconds = hostSeconds; Exception = exception; }
+    /// <summary>The exception that stopped the guest (for a triple fault, with the chain of exceptions that led to it).</summary>
+    public Cpu.GuestException? Exception { get; }
     public Guest Guest { get; }
     /// <summary>Instructions retired during this step.</summary>
     public long Instructions { get; }
