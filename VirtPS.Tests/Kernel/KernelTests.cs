@@ -54,3 +54,120 @@ public class KernelTests
         Assert.Equal(2L * g.Machine.Console.Output.Length + w.ExpectedPortReads(n, p), g.Machine.Cpu.Ports.Accesses);
     }
 }
+
+public class KernelBehaviourTests
+{
+    static (Guest g, RunStop stop, KernelSummary? s) RunGuest(Guest g)
+    {
+        long retired = 0;
+        RunStop stop;
+        do { var r = g.Machine.Run(200_000_000); retired += r.Retired; stop = r.Stop; }
+        while (stop == RunStop.Budget && retired < 200_000_000);
+        return (g, stop, VirtPS.Engine.Guests.Kernel.ParseSummary(g.Machine.Console.Output));
+    }
+
+    static (Guest g, RunStop stop, KernelSummary? s) RunUser(string source, int processes = 1, long timer = VirtPS.Engine.Guests.Kernel.DefaultTimerPeriod) =>
+        RunGuest(Guest.CreateKernelGuest("u", VirtPS.Engine.Guests.Kernel.AssembleUser(source).Bytes, processes, 64, timer));
+
+    [Theory]
+    [InlineData("ctxswitch", 2)]
+    [InlineData("ctxswitch", 3)]
+    [InlineData("forkwait", 1)]
+    [InlineData("forkwait", 2)]
+    public void WithoutTheTimerContextSwitchesFollowTheFormulaExactly(string name, int processes)
+    {
+        var w = Workload.Find(name)!;
+        var (g, stop, s) = RunGuest(Guest.CreateWorkload("t", name, w.DefaultIterations / 10, processes, timerPeriod: 0));
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.NotNull(s);
+        Assert.Equal(0, s!.Ticks);
+        Assert.Equal(0, s.TimerSwitches);
+        Assert.Equal(w.ExpectedContextSwitches(w.DefaultIterations / 10, processes), s.ContextSwitches);
+        Assert.Equal(s.ContextSwitches + 1, g.Machine.Cpu.Events.Cr3Loads);
+        Assert.Equal(w.ExpectedSyscalls(w.DefaultIterations / 10, processes), g.Machine.Cpu.Events.Syscalls);
+    }
+
+    [Fact]
+    public void TheTimerPreemptsComputeBoundProcessesRoundRobin()
+    {
+        var (g, stop, s) = RunGuest(Guest.CreateWorkload("rr", "compute", 500_000, 3, timerPeriod: 50_000));
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Equal(3, s!.Processes);
+        Assert.True(s.TimerSwitches > 20, $"{s}");
+        Assert.Equal(0, s.YieldSwitches);
+        Assert.Equal(2, s.ExitSwitches);
+        Assert.Equal(s.ContextSwitches + 1, g.Machine.Cpu.Events.Cr3Loads);
+        Assert.Equal(s.Ticks, g.Machine.Cpu.Events.Interrupts);
+        Assert.Equal(3, g.Machine.Cpu.Events.Syscalls);
+    }
+
+    [Fact]
+    public void SummaryLineIsPrinted()
+    {
+        var (g, stop, _) = RunGuest(Guest.CreateWorkload("s", "syscall", 100, 2));
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains("virtps: 2 processes, 204 syscalls, 0 page faults, ", g.Machine.Console.Output);
+        Assert.Contains("syscall: done\n", g.Machine.Console.Output);
+    }
+
+    [Fact]
+    public void GetpidAndWriteFromAUserProgram()
+    {
+        var (g, stop, s) = RunUser("""
+            default rel
+                mov eax, 2
+                syscall
+                add al, '0'
+                sub rsp, 16
+                mov dword [rsp], 0x20646970
+                mov [rsp + 4], al
+                mov byte [rsp + 5], 10
+                mov eax, 1
+                mov rdi, rsp
+                mov esi, 6
+                syscall
+                xor eax, eax
+                syscall
+            """, 2);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Equal(2, s!.Processes);
+        Assert.Contains("pid 1\n", g.Machine.Console.Output);
+        Assert.Contains("pid 2\n", g.Machine.Console.Output);
+        Assert.Equal(6, s.Syscalls);
+    }
+
+    [Theory]
+    [InlineData("mov rax, 0x100000\n mov rax, [rax]", 14, 5)]          // user read of a supervisor kernel page
+    [InlineData("mov rax, 0x40000000\n mov byte [rax], 1", 14, 7)]     // user write to its read-only code page
+    [InlineData("mov rax, 0x40800000\n mov rax, [rax]", 14, 4)]        // unmapped, outside the heap
+    [InlineData("mov rax, cr3", 13, 0)]                                // privileged instruction at CPL 3
+    [InlineData("cli", 13, 0)]
+    public void AFaultingProcessIsKilledAndTheKernelCarriesOn(string body, int vector, int errorCode)
+    {
+        var (g, stop, s) = RunUser($"default rel\n {body}\n xor eax, eax\n syscall\n");
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains($"killed by vector {vector}, error code {errorCode},", g.Machine.Console.Output);
+        Assert.NotNull(s);
+        Assert.Equal(1, g.Machine.Cpu.Events.Exceptions((ExceptionVector)vector));
+    }
+
+    [Fact]
+    public void AWriteToAPageMadeReadOnlyByMprotectFaultsWithErrorCode7()
+    {
+        var (g, stop, _) = RunUser("""
+            default rel
+                mov eax, 5
+                mov edi, 0x40100000
+                mov esi, 4096
+                mov edx, 1
+                syscall
+                mov edi, 0x40100000
+                mov [rdi], eax
+                xor eax, eax
+                syscall
+            """);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains("killed by vector 14, error code 7,", g.Machine.Console.Output);
+        Assert.Equal(1, g.Machine.Cpu.Events.Invlpgs);
+    }
+}

@@ -509,6 +509,23 @@ putdec:                     ; rax = unsigned value
     jnz .digit
     jmp puts
 
+puthex:                     ; rax = value, printed in hexadecimal
+    lea rsi, [numbuf + 31]
+    mov byte [rsi], 0
+.digit:
+    mov edx, eax
+    and edx, 15
+    add dl, '0'
+    cmp dl, '9'
+    jbe .dec
+    add dl, 'A' - '0' - 10
+.dec:
+    dec rsi
+    mov [rsi], dl
+    shr rax, 4
+    jnz .digit
+    jmp puts
+
 ; ---- SYSCALL entry: switch to the process's kernel stack, save user state, dispatch, SYSRET
 syscall_entry:
     mov [user_rsp_tmp], rsp
@@ -568,6 +585,12 @@ sys_write:                  ; rdi = buf, rsi = len (user memory, read with the p
     mov rax, USER_CODE
     cmp rsi, rax
     jb .fail
+    mov rax, 0x80000000         ; the user half ends at 2 GiB
+    cmp rcx, rax
+    ja .fail
+    lea rdx, [rsi + rcx]
+    cmp rdx, rax
+    ja .fail
 .loop:
     test rcx, rcx
     jz .ok
@@ -911,8 +934,25 @@ kill_current:
     inc qword [killed]
     lea rsi, [msg_killed]
     call puts
+    mov rax, [cur]
+    mov rax, [rax + P_PID]
+    call putdec
+    lea rsi, [msg_killed2]
+    call puts
     mov rax, [rbp + 120]
     call putdec
+    lea rsi, [msg_killed3]
+    call puts
+    mov rax, [rbp + 128]
+    call putdec
+    lea rsi, [msg_killed4]
+    call puts
+    mov rax, [rbp + 136]
+    call puthex
+    lea rsi, [msg_killed5]
+    call puts
+    mov rax, cr2
+    call puthex
     mov al, 10
     call putc
     mov rbx, [cur]
@@ -951,7 +991,11 @@ msg_sum8:  db " timer, ", 0
 msg_sum9:  db " exit; ", 0
 msg_sum10: db " divide errors, ", 0
 msg_sum11: db " CR3 loads)", 10, 0
-msg_killed: db "virtps: process killed by vector ", 0
+msg_killed: db "virtps: process ", 0
+msg_killed2: db " killed by vector ", 0
+msg_killed3: db ", error code ", 0
+msg_killed4: db ", rip 0x", 0
+msg_killed5: db ", cr2 0x", 0
 msg_oom:   db "virtps: out of memory", 10, 0
 msg_panic: db "virtps: kernel panic, vector ", 0
 
