@@ -171,3 +171,28 @@ public class KernelBehaviourTests
         Assert.Equal(1, g.Machine.Cpu.Events.Invlpgs);
     }
 }
+
+public class KernelMemoryTests
+{
+    [Fact]
+    public void WaitFreesTheChildsFramesSoForkwaitRunsInConstantMemory()
+    {
+        var g = Guest.CreateWorkload("f", "forkwait", 1000, 1, memoryMB: 8);
+        long retired = 0; RunStop stop;
+        do { var r = g.Machine.Run(200_000_000); retired += r.Retired; stop = r.Stop; } while (stop == RunStop.Budget && retired < 200_000_000);
+        Assert.Equal(RunStop.Halt, stop);
+        var s = VirtPS.Engine.Guests.Kernel.ParseSummary(g.Machine.Console.Output);
+        Assert.Equal(1001, s!.Processes);
+        Assert.DoesNotContain("out of memory", g.Machine.Console.Output);
+    }
+
+    [Fact]
+    public void RunningOutOfFramesIsReportedNotACrash()
+    {
+        var g = Guest.CreateWorkload("m", "pgfault", 3000, 1, memoryMB: 8);
+        long retired = 0; RunStop stop;
+        do { var r = g.Machine.Run(200_000_000); retired += r.Retired; stop = r.Stop; } while (stop == RunStop.Budget && retired < 200_000_000);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains("virtps: out of memory", g.Machine.Console.Output);
+    }
+}

@@ -1,8 +1,9 @@
 ; VirtPS built-in guest kernel.
 ; Defines: MEM_TOP (bytes of guest memory), NPROC (initial processes), TIMER_PERIOD (APIC timer period in retired instructions, 0 = off),
 ;          USER_LEN (bytes of the user program the host placed at USER_IMAGE).
-; Memory: kernel image at 0x100000, kernel stacks at 0x180000 (8 KiB per slot), user program at
-; USER_IMAGE, frames handed out from 0x200000 upward (bump allocator, never freed).
+; Memory: kernel image at 0x100000, user program at USER_IMAGE (0x1C0000), the CPU entry area at
+; 0x200000 (GDT, IDT, TSS, 8 KiB kernel stack per process slot), frames from 0x400000 upward (a free
+; list refilled when wait reaps a child, else a bump pointer; "out of memory" halts the machine).
 ; Kernel space: PML4[0] -> PDPT[0] -> 2 MiB identity pages of the first 1 GiB, supervisor-only.
 ; User space: PDPT[1] (VA 1 GiB..2 GiB), 4 KiB pages, per process.
 ; Syscalls (rax = number; rdi, rsi, rdx = arguments; result in rax; rcx, r11 clobbered):
@@ -192,14 +193,23 @@ set_gate:
     mov [rdx + 8], rax
     ret
 
-; alloc_frame -> rax = zeroed 4 KiB physical frame
+; alloc_frame -> rax = zeroed 4 KiB physical frame (from the free list, else the bump pointer)
 alloc_frame:
+    mov rax, [free_list]
+    test rax, rax
+    jz .bump
+    mov rcx, [rax]
+    mov [free_list], rcx
+    inc qword [frames_reused]
+    jmp .zero
+.bump:
     mov rax, [next_frame]
     mov rcx, MEM_TOP - 0x10000
     cmp rax, rcx
     jae out_of_memory
     lea rcx, [rax + 4096]
     mov [next_frame], rcx
+.zero:
     push rdi
     push rax
     mov rdi, rax
@@ -208,6 +218,71 @@ alloc_frame:
     rep stosq
     pop rax
     pop rdi
+    ret
+
+; free_frame(rdi = frame): push it on the free list
+free_frame:
+    mov rax, [free_list]
+    mov [rdi], rax
+    mov [free_list], rdi
+    ret
+
+; free_space(rdi = pml4): frees every user page, the user page tables, the PDPT and the PML4
+free_space:
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov r15, rdi
+    mov rbx, [r15]
+    and rbx, -4096              ; PDPT
+    mov r12d, 1
+.pdpt:
+    mov r13, [rbx + r12*8]
+    test r13, 1
+    jz .pdpt_next
+    and r13, -4096              ; PD
+    xor r14d, r14d
+.pd:
+    mov rsi, [r13 + r14*8]
+    test rsi, 1
+    jz .pd_next
+    mov rax, 0x000FFFFFFFFFF000
+    and rsi, rax                ; PT
+    xor ecx, ecx
+.pt:
+    mov rdi, [rsi + rcx*8]
+    test rdi, 1
+    jz .pt_next
+    mov rax, 0x000FFFFFFFFFF000
+    and rdi, rax
+    call free_frame
+.pt_next:
+    inc ecx
+    cmp ecx, 512
+    jb .pt
+    mov rdi, rsi
+    call free_frame
+.pd_next:
+    inc r14d
+    cmp r14d, 512
+    jb .pd
+    mov rdi, r13
+    call free_frame
+.pdpt_next:
+    inc r12d
+    cmp r12d, 512
+    jb .pdpt
+    mov rdi, rbx
+    call free_frame
+    mov rdi, r15
+    call free_frame
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
     ret
 
 ; walk(rdi = pml4, rsi = va, edx = allocate?) -> rax = address of the PTE, or 0
@@ -792,6 +867,8 @@ sys_wait:                   ; rdi = pid: yields until that process has exited, t
     call schedule
     jmp .again
 .reap:
+    mov rdi, [rbx + P_CR3]
+    call free_space
     mov qword [rbx + P_STATE], 0
     xor eax, eax
     ret
@@ -1002,6 +1079,8 @@ msg_panic: db "virtps: kernel panic, vector ", 0
 align 8
 sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect, sys_spawn, sys_wait, sys_inb, sys_setcr8
 next_frame: dq FRAMES
+free_list:  dq 0
+frames_reused: dq 0
 next_pid:   dq 1
 cur:        dq 0
 cur_ktop:   dq 0
