@@ -38,6 +38,7 @@ P_KSP   equ 24
 P_KTOP  equ 32
 P_HEAP  equ 40
 P_PARENT equ 48
+P_FRESH equ 56                  ; 1 until the first CR3 load: with PCID, that load flushes the PCID
 
 start:
     cli
@@ -156,17 +157,47 @@ start:
     mov eax, TIMER_PERIOD
     wrmsr
 .notimer:
+    ; ---- PCID when the CPU has it (CPUID.1:ECX[17]): PCID = slot + 1, so a switch keeps TLB entries
+    mov eax, 1
+    xor ecx, ecx
+    cpuid
+    test ecx, 1 << 17
+    jz .nopcid
+    mov rax, cr4
+    or rax, 1 << 17
+    mov cr4, rax
+    mov qword [pcid_on], 1
+.nopcid:
     ; ---- run process 0
-    lea rbx, [procs]
-    mov [cur], rbx
-    mov rax, [rbx + P_KTOP]
+    lea rcx, [procs]
+    mov [cur], rcx
+    mov rax, [rcx + P_KTOP]
     mov [cur_ktop], rax
     mov [tss + 4], rax
-    mov rax, [rbx + P_CR3]
+    call load_cr3
+    mov rsp, [rcx + P_KSP]
+    jmp switch_resume
+
+; load_cr3(rcx = proc): CR3 = its PML4, tagged with PCID slot+1 when PCID is on (bit 63 keeps the
+; PCID's TLB entries, except on the first load after the slot was (re)used)
+load_cr3:
+    mov rax, [rcx + P_CR3]
+    cmp qword [pcid_on], 0
+    je .load
+    mov rdx, rcx
+    lea r8, [procs]
+    sub rdx, r8
+    shr rdx, 6
+    inc rdx
+    or rax, rdx
+    cmp qword [rcx + P_FRESH], 0
+    jne .load
+    bts rax, 63
+.load:
+    mov qword [rcx + P_FRESH], 0
     mov cr3, rax
     inc qword [cr3_loads]
-    mov rsp, [rbx + P_KSP]
-    jmp switch_resume
+    ret
 
 ; set_gate(edi = vector, rsi = handler): 64-bit interrupt gate, selector 0x08, DPL 0
 set_gate:
@@ -364,6 +395,7 @@ proc_slot_init:
     add rax, KSTACKS
     mov [rbx + P_KTOP], rax
     mov qword [rbx + P_HEAP], HEAP_BASE
+    mov qword [rbx + P_FRESH], 1
     ret
 
 ; proc_create(rdi = slot): fresh address space with the user program, data page, stack
@@ -485,9 +517,7 @@ schedule:
     mov rax, [rcx + P_KTOP]
     mov [cur_ktop], rax
     mov [tss + 4], rax
-    mov rax, [rcx + P_CR3]
-    mov cr3, rax
-    inc qword [cr3_loads]
+    call load_cr3
     mov rsp, [rcx + P_KSP]
 switch_resume:
     pop r15
@@ -1080,6 +1110,7 @@ align 8
 sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect, sys_spawn, sys_wait, sys_inb, sys_setcr8
 next_frame: dq FRAMES
 free_list:  dq 0
+pcid_on:    dq 0
 frames_reused: dq 0
 next_pid:   dq 1
 cur:        dq 0
