@@ -196,3 +196,89 @@ public class KernelMemoryTests
         Assert.Contains("virtps: out of memory", g.Machine.Console.Output);
     }
 }
+
+public class KernelSyscallEdgeTests
+{
+    static (Guest g, RunStop stop, KernelSummary? s) RunUser(string source)
+    {
+        var g = Guest.CreateKernelGuest("e", VirtPS.Engine.Guests.Kernel.AssembleUser(source).Bytes, 1, 16);
+        var r = g.Machine.Run(50_000_000);
+        return (g, r.Stop, VirtPS.Engine.Guests.Kernel.ParseSummary(g.Machine.Console.Output));
+    }
+
+    [Fact]
+    public void AWriteFromAnUntouchedMmapBufferIsDemandPagedInsideTheSyscall()
+    {
+        var (g, stop, s) = RunUser("""
+            default rel
+                mov eax, 4
+                mov edi, 8192
+                syscall
+                mov rdi, rax
+                mov eax, 1
+                mov esi, 5000
+                syscall
+                xor eax, eax
+                syscall
+            """);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Equal(2, s!.PageFaults);
+        Assert.Equal(2, g.Machine.Cpu.Events.PageFaults);
+    }
+
+    [Fact]
+    public void ABadPointerInASyscallKillsTheProcessNotTheKernel()
+    {
+        var (g, stop, s) = RunUser("""
+            default rel
+                mov eax, 1
+                mov edi, 0x40800000
+                mov esi, 1
+                syscall
+                xor eax, eax
+                syscall
+            """);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains("killed by vector 14, error code 0,", g.Machine.Console.Output);
+        Assert.NotNull(s);
+    }
+
+    [Fact]
+    public void UnknownSyscallsReturnMinusOne()
+    {
+        var (g, stop, s) = RunUser("""
+            default rel
+                mov eax, 99
+                syscall
+                cmp rax, -1
+                jne .bad
+                xor eax, eax
+                syscall
+            .bad:
+                ud2
+            """);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.DoesNotContain("killed", g.Machine.Console.Output);
+        Assert.Equal(2, s!.Syscalls);
+    }
+
+    [Fact]
+    public void BadArgumentsAreRejectedBeforeAnythingIsBuilt()
+    {
+        Assert.Equal("UnknownWorkload", Assert.Throws<VirtPS.Engine.VirtPSException>(() => Guest.CreateWorkload("x", "nope")).ErrorId);
+        Assert.Equal("InvalidProcessCount", Assert.Throws<VirtPS.Engine.VirtPSException>(() => Guest.CreateWorkload("x", "compute", 10, 0)).ErrorId);
+        Assert.Equal("InvalidIterations", Assert.Throws<VirtPS.Engine.VirtPSException>(() => Guest.CreateWorkload("x", "compute", 0)).ErrorId);
+        Assert.Equal("InvalidMemorySize", Assert.Throws<VirtPS.Engine.VirtPSException>(() => Guest.CreateWorkload("x", "compute", memoryMB: 2048)).ErrorId);
+    }
+
+    [Fact]
+    public void EveryWorkloadHasAProgramAndADescription()
+    {
+        Assert.Equal(10, Workload.All.Count);
+        foreach (var w in Workload.All)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(w.Description));
+            Assert.Contains("ITER", VirtPS.Engine.Guests.Kernel.Source(w.ProgramFile));
+        }
+    }
+}

@@ -960,7 +960,15 @@ isr_common:
     mov rbp, rsp
     mov rax, [rbp + 144]
     test al, 3
-    jz kernel_panic
+    jnz .user
+    ; in the kernel only a #PF on a user address (a syscall touching a demand-paged buffer) is expected
+    cmp qword [rbp + 120], 14
+    jne kernel_panic
+    mov rax, cr2
+    mov rcx, USER_CODE
+    cmp rax, rcx
+    jb kernel_panic
+.user:
     mov rax, [rbp + 120]
     cmp rax, 0x20
     je .timer
