@@ -8,6 +8,8 @@ public sealed partial class Guest
     public Workload? Workload { get; private set; }
     public long WorkloadIterations { get; private set; }
     public int WorkloadProcesses { get; private set; }
+    /// <summary>The built-in kernel's summary line, parsed, once every process has exited; otherwise null.</summary>
+    public KernelSummary? KernelSummary => Kernel.ParseSummary(Machine.Console.Output);
 
     /// <summary>
     /// Makes a guest that boots the built-in kernel running <paramref name="workload"/> in

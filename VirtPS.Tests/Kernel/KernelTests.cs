@@ -282,3 +282,21 @@ public class KernelSyscallEdgeTests
         }
     }
 }
+
+public class KernelDeterminismTests
+{
+    [Fact]
+    public void TheSameWorkloadGivesTheSameCountersTwice()
+    {
+        (string, long, long, long, long) Once()
+        {
+            var g = Guest.CreateWorkload("d", "ctxswitch", 2000, 3, timerPeriod: 7_000);
+            var r = g.Step(null);
+            Assert.Equal(StopReason.Halt, r.StopReason);
+            return (g.Machine.Console.Output, g.Machine.Cpu.Retired, g.Machine.Cpu.Events.Cr3Loads, g.Machine.Cpu.Events.Interrupts, g.Instructions);
+        }
+        var a = Once();
+        Assert.Equal(a, Once());
+        Assert.Contains("context switches", a.Item1);
+    }
+}
