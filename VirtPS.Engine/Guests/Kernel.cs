@@ -19,6 +19,12 @@ public static partial class Kernel
     public const int MaxUserProgram = 0x40000;
     /// <summary>Virtual address user programs are linked at and entered at.</summary>
     public const ulong UserCodeAddress = 0x40000000;
+    /// <summary>A page each process has mapped read-write at start (the page <c>ptemod</c> flips).</summary>
+    public const ulong UserDataAddress = 0x40100000;
+    /// <summary>Top of each process's user stack (16 KiB, mapped at start).</summary>
+    public const ulong UserStackTop = 0x40200000;
+    /// <summary>Where <see cref="KernelSyscall.Mmap"/> hands out demand-paged memory.</summary>
+    public const ulong HeapBase = 0x40400000;
     /// <summary>Most processes alive at once.</summary>
     public const int MaxProcesses = 16;
     /// <summary>Default APIC timer period, in retired instructions.</summary>
@@ -72,3 +78,31 @@ public static partial class Kernel
 /// <summary>The counts the kernel prints when every process has exited.</summary>
 public sealed record KernelSummary(long Processes, long Syscalls, long PageFaults, long ContextSwitches, long Ticks,
     long YieldSwitches, long TimerSwitches, long ExitSwitches, long DivideErrors, long Cr3Loads);
+
+/// <summary>
+/// The built-in kernel's system calls: number in RAX, arguments in RDI, RSI, RDX, result in RAX
+/// (-1 on error); SYSCALL clobbers RCX and R11 as usual.
+/// </summary>
+public enum KernelSyscall
+{
+    /// <summary>Ends the calling process; the kernel halts after the last one, printing its summary.</summary>
+    Exit = 0,
+    /// <summary>write(buffer, length): bytes to the serial console.</summary>
+    Write = 1,
+    /// <summary>The caller's process id (1, 2, ...).</summary>
+    GetPid = 2,
+    /// <summary>Gives the CPU to the next runnable process (round-robin).</summary>
+    Yield = 3,
+    /// <summary>mmap(length): reserves pages at the heap's end; each is mapped on its first touch (#PF).</summary>
+    Mmap = 4,
+    /// <summary>mprotect(address, length, protection): bit 1 of protection = writable; rewrites the PTEs and INVLPGs each page.</summary>
+    Mprotect = 5,
+    /// <summary>Fork-like: an eager copy of every user page into a new address space; 0 in the child, its pid in the parent.</summary>
+    Spawn = 6,
+    /// <summary>wait(pid): yields until that process has exited, then frees its frames.</summary>
+    Wait = 7,
+    /// <summary>inb(port): the kernel reads the port for the caller; only 0x80 is allowed.</summary>
+    InByte = 8,
+    /// <summary>setcr8(value): the kernel writes CR8 (the task-priority class).</summary>
+    SetCr8 = 9,
+}
