@@ -1114,7 +1114,8 @@ msg_killed5: db ", cr2 0x", 0
 msg_oom:   db "virtps: out of memory", 10, 0
 msg_panic: db "virtps: kernel panic, vector ", 0
 
-align 8
+; Mutable data starts on a page of its own: a write to a page holding code invalidates its decoded blocks.
+align 4096
 sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect, sys_spawn, sys_wait, sys_inb, sys_setcr8
 next_frame: dq FRAMES
 free_list:  dq 0
