@@ -303,3 +303,35 @@ public class KernelDeterminismTests
         Assert.Contains("context switches", a.Item1);
     }
 }
+
+public class KernelArgumentCheckTests
+{
+    [Theory]
+    [InlineData(5, 0x100000, 4096, 3)]            // mprotect on a kernel address
+    [InlineData(5, 0x40100000, 0x7FFFFFFFFFFF, 3)] // mprotect past the user half
+    [InlineData(5, 0x40800000, 4096, 3)]           // mprotect on an unmapped page
+    [InlineData(4, 0x7FFFFFFFFFFF, 0, 0)]          // mmap larger than the user half
+    [InlineData(1, 0x100000, 4, 0)]                // write from a kernel address
+    [InlineData(8, 0x3F8, 0, 0)]                   // inb from a port other than 0x80
+    public void BadSyscallArgumentsReturnMinusOne(int nr, long a, long b, long c)
+    {
+        var g = Guest.CreateKernelGuest("a", VirtPS.Engine.Guests.Kernel.AssembleUser($"""
+            default rel
+                mov eax, {nr}
+                mov rdi, {a}
+                mov rsi, {b}
+                mov rdx, {c}
+                syscall
+                cmp rax, -1
+                jne .bad
+                xor eax, eax
+                syscall
+            .bad:
+                ud2
+            """).Bytes, 1, 16);
+        Assert.Equal(RunStop.Halt, g.Machine.Run(10_000_000).Stop);
+        Assert.DoesNotContain("killed", g.Machine.Console.Output);
+        Assert.Equal(0, g.Machine.Cpu.Events.Invlpgs);
+        Assert.NotNull(g.KernelSummary);
+    }
+}

@@ -5,7 +5,7 @@
 ; 0x200000 (GDT, IDT, TSS, 8 KiB kernel stack per process slot), frames from 0x400000 upward (a free
 ; list refilled when wait reaps a child, else a bump pointer; "out of memory" halts the machine).
 ; Kernel space: PML4[0] -> PDPT[0] -> 2 MiB identity pages of the first 1 GiB, supervisor-only.
-; User space: PDPT[1] (VA 1 GiB..2 GiB), 4 KiB pages, per process.
+; User space: PDPT[1..511] (VA 1 GiB..512 GiB), 4 KiB pages, per process.
 ; Syscalls (rax = number; rdi, rsi, rdx = arguments; result in rax; rcx, r11 clobbered):
 ;   0 exit  1 write(buf,len)  2 getpid  3 yield  4 mmap(len)  5 mprotect(addr,len,prot)
 ;   6 spawn (eager copy of the address space; 0 in the child, child pid in the parent)
@@ -29,6 +29,7 @@ USER_CODE   equ 0x40000000
 USER_DATA   equ 0x40100000
 USER_STACK  equ 0x40200000
 HEAP_BASE   equ 0x40400000
+USER_END    equ 0x8000000000        ; the user half is PDPT[1..511] of PML4[0]: 1 GiB .. 512 GiB
 MAXPROC     equ 16
 PROC_SIZE   equ 64
 P_STATE equ 0
@@ -690,7 +691,7 @@ sys_write:                  ; rdi = buf, rsi = len (user memory, read with the p
     mov rax, USER_CODE
     cmp rsi, rax
     jb .fail
-    mov rax, 0x80000000         ; the user half ends at 2 GiB
+    mov rax, USER_END
     cmp rcx, rax
     ja .fail
     lea rdx, [rsi + rcx]
@@ -724,16 +725,34 @@ sys_yield:
 
 sys_mmap:                   ; rdi = length: reserve pages, mapped on first touch
     mov rbx, [cur]
-    mov rax, [rbx + P_HEAP]
+    mov rax, USER_END
+    cmp rdi, rax
+    ja .fail
     add rdi, 4095
     and rdi, -4096
-    add [rbx + P_HEAP], rdi
+    mov rax, [rbx + P_HEAP]
+    lea rcx, [rax + rdi]
+    mov rdx, USER_END
+    cmp rcx, rdx
+    ja .fail
+    mov [rbx + P_HEAP], rcx
+    ret
+.fail:
+    mov rax, -1
     ret
 
-sys_mprotect:               ; rdi = addr, rsi = len, rdx = prot (bit 1: writable)
+sys_mprotect:               ; rdi = addr, rsi = len, rdx = prot (bit 1: writable); user pages only
+    mov rax, USER_CODE
+    cmp rdi, rax
+    jb .fail
+    mov rax, USER_END
+    cmp rsi, rax
+    ja .fail
+    lea r13, [rdi + rsi]
+    cmp r13, rax
+    ja .fail
     mov r12, rdi
     and r12, -4096
-    lea r13, [rdi + rsi]
     mov r14, rdx
 .page:
     cmp r12, r13
