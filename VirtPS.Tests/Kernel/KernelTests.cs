@@ -17,20 +17,21 @@ public class KernelTests
         return (g, stop, VirtPS.Engine.Guests.Kernel.ParseSummary(g.Machine.Console.Output), retired);
     }
 
-    public static TheoryData<string, int> Sizes()
+    /// <summary>Every workload at its default size and at 10x, with its default process count; and with 3 processes.</summary>
+    public static TheoryData<string, int, int> Sizes()
     {
-        var d = new TheoryData<string, int>();
-        foreach (var w in Workload.All) { d.Add(w.Name, 1); d.Add(w.Name, 10); }
+        var d = new TheoryData<string, int, int>();
+        foreach (var w in Workload.All) { d.Add(w.Name, 1, 0); d.Add(w.Name, 10, 0); d.Add(w.Name, 1, 3); }
         return d;
     }
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void WorkloadRunsToCompletionWithMatchingCounts(string name, int scale)
+    public void WorkloadRunsToCompletionWithMatchingCounts(string name, int scale, int processes)
     {
         var w = Workload.Find(name)!;
         long n = w.DefaultIterations * scale;
-        int p = w.DefaultProcesses;
+        int p = processes == 0 ? w.DefaultProcesses : processes;
         var (g, stop, s, _) = Run(name, n, p);
         var ev = g.Machine.Cpu.Events;
         Assert.True(stop == RunStop.Halt, $"{stop}: {g.LastException}\n{g.Machine.Console.Output}");
