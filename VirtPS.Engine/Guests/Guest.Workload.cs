@@ -1,0 +1,55 @@
+using VirtPS.Engine.Costs;
+
+namespace VirtPS.Engine.Guests;
+
+public sealed partial class Guest
+{
+    /// <summary>The workload this guest's kernel runs, if it was made by <see cref="CreateWorkload"/>.</summary>
+    public Workload? Workload { get; private set; }
+    public long WorkloadIterations { get; private set; }
+    public int WorkloadProcesses { get; private set; }
+    /// <summary>The built-in kernel's summary line, parsed, once every process has exited; otherwise null.</summary>
+    public KernelSummary? KernelSummary => Kernel.ParseSummary(Machine.Console.Output);
+
+    /// <summary>
+    /// Makes a guest that boots the built-in kernel running <paramref name="workload"/> in
+    /// <paramref name="processes"/> user processes (defaults: the workload's).
+    /// </summary>
+    public static Guest CreateWorkload(string name, string workload, long? iterations = null, int? processes = null,
+        int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null)
+    {
+        var w = VirtPS.Engine.Guests.Workload.Find(workload) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
+            $"No workload named '{workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", workload);
+        long n = iterations ?? w.DefaultIterations;
+        int p = processes ?? w.DefaultProcesses;
+        if (n < 1 || n > 1L << 40)
+            throw new VirtPSException("InvalidIterations", ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {n}.", n);
+        var user = Kernel.AssembleWorkload(w, n);
+        var g = CreateKernelGuest(name, user.Bytes, p, memoryMB, timerPeriod, costs);
+        g.Workload = w; g.WorkloadIterations = n; g.WorkloadProcesses = p;
+        return g;
+    }
+
+    /// <summary>Makes a guest that boots the built-in kernel with <paramref name="userProgram"/> (linked at
+    /// <see cref="Kernel.UserCodeAddress"/>) as each of its first processes.</summary>
+    public static Guest CreateKernelGuest(string name, ReadOnlySpan<byte> userProgram, int processes = 1, int memoryMB = 128,
+        long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null)
+    {
+        if (processes < 1 || processes > Kernel.MaxProcesses)
+            throw new VirtPSException("InvalidProcessCount", ErrorKind.InvalidArgument,
+                $"Processes must be between 1 and {Kernel.MaxProcesses}; got {processes}.", processes);
+        if (memoryMB < 4 || memoryMB > Kernel.MaxMemoryMB)
+            throw new VirtPSException("InvalidMemorySize", ErrorKind.InvalidArgument,
+                $"The built-in kernel needs between 4 and {Kernel.MaxMemoryMB} MB; got {memoryMB}.", memoryMB);
+        if (userProgram.Length == 0 || userProgram.Length > Kernel.MaxUserProgram)
+            throw new VirtPSException("ProgramTooLarge", ErrorKind.LimitsExceeded,
+                $"The user program must be 1 to {Kernel.MaxUserProgram} bytes; got {userProgram.Length}.", userProgram.Length);
+        if (timerPeriod < 0 || timerPeriod > uint.MaxValue)
+            throw new VirtPSException("InvalidTimerPeriod", ErrorKind.InvalidArgument, $"Timer period must be 0 (off) to 2^32-1; got {timerPeriod}.", timerPeriod);
+        ulong mem = (ulong)memoryMB << 20;
+        var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem);
+        var g = Create(name, VirtualizationStyle.Native, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs);
+        g.Machine.Memory.Write(Kernel.UserImageAddress, userProgram);
+        return g;
+    }
+}

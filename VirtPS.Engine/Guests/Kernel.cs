@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using VirtPS.Engine.Asm;
+
+namespace VirtPS.Engine.Guests;
+
+/// <summary>
+/// The built-in guest kernel (<c>Guests/Programs/kernel.asm</c>): assembled by the project's assembler on
+/// first use (cached per defines) together with a workload's user program, which the host places at
+/// <see cref="UserImageAddress"/> for the kernel to copy into each process.
+/// </summary>
+public static partial class Kernel
+{
+    /// <summary>Guest-physical address the user program is placed at for the kernel to copy.</summary>
+    public const ulong UserImageAddress = 0x1C0000;
+    /// <summary>Largest user program, in bytes.</summary>
+    public const int MaxUserProgram = 0x40000;
+    /// <summary>Virtual address user programs are linked at and entered at.</summary>
+    public const ulong UserCodeAddress = 0x40000000;
+    /// <summary>A page each process has mapped read-write at start (the page <c>ptemod</c> flips).</summary>
+    public const ulong UserDataAddress = 0x40100000;
+    /// <summary>Top of each process's user stack (16 KiB, mapped at start).</summary>
+    public const ulong UserStackTop = 0x40200000;
+    /// <summary>Where <see cref="KernelSyscall.Mmap"/> hands out demand-paged memory.</summary>
+    public const ulong HeapBase = 0x40400000;
+    /// <summary>Most processes alive at once.</summary>
+    public const int MaxProcesses = 16;
+    /// <summary>Default APIC timer period, in retired instructions.</summary>
+    public const long DefaultTimerPeriod = 100_000;
+    /// <summary>The kernel maps the first 1 GiB; guests running it must not have more.</summary>
+    public const int MaxMemoryMB = 1024;
+
+    static readonly ConcurrentDictionary<string, AssembledProgram> Cache = new();
+
+    /// <summary>Text of an embedded program source (kernel.asm or a workload).</summary>
+    public static string Source(string file)
+    {
+        using var s = typeof(Kernel).Assembly.GetManifestResourceStream("VirtPS.Engine.Guests.Programs." + file)
+            ?? throw new VirtPSException("ProgramNotFound", ErrorKind.InvalidArgument, $"No built-in program '{file}'.", file);
+        using var r = new StreamReader(s);
+        return r.ReadToEnd();
+    }
+
+    /// <summary>Assembles the kernel for this many initial processes, timer period, user program size and memory.</summary>
+    public static AssembledProgram AssembleKernel(int processes, long timerPeriod, int userLength, ulong memoryBytes)
+    {
+        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}";
+        return Cache.GetOrAdd(key, _ => Assembler.Assemble(Source("kernel.asm"), new Dictionary<string, long>
+        {
+            ["NPROC"] = processes, ["TIMER_PERIOD"] = timerPeriod, ["USER_LEN"] = userLength, ["MEM_TOP"] = (long)memoryBytes,
+        }, Guest.DefaultLoadAddress));
+    }
+
+    /// <summary>Assembles a workload's user program for <paramref name="iterations"/>, linked at <see cref="UserCodeAddress"/>.</summary>
+    public static AssembledProgram AssembleWorkload(Workload workload, long iterations) =>
+        Cache.GetOrAdd($"{workload.Name}/{iterations}", _ => Assembler.Assemble(Source(workload.ProgramFile),
+            new Dictionary<string, long> { ["ITER"] = iterations }, UserCodeAddress));
+
+    /// <summary>Assembles user code given as text, linked at <see cref="UserCodeAddress"/>.</summary>
+    public static AssembledProgram AssembleUser(string source, IReadOnlyDictionary<string, long>? defines = null) =>
+        Assembler.Assemble(source, defines, UserCodeAddress);
+
+    [GeneratedRegex(@"virtps: (\d+) processes, (\d+) syscalls, (\d+) page faults, (\d+) context switches, (\d+) ticks \(switches: (\d+) yield, (\d+) timer, (\d+) exit; (\d+) divide errors, (\d+) CR3 loads\)")]
+    private static partial Regex SummaryPattern();
+
+    /// <summary>Parses the kernel's summary line from console text, or null if it has not been printed.</summary>
+    public static KernelSummary? ParseSummary(string console)
+    {
+        var m = SummaryPattern().Match(console);
+        if (!m.Success) return null;
+        long G(int i) => long.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture);
+        return new KernelSummary(G(1), G(2), G(3), G(4), G(5), G(6), G(7), G(8), G(9), G(10));
+    }
+}
+
+/// <summary>The counts the kernel prints when every process has exited.</summary>
+public sealed record KernelSummary(long Processes, long Syscalls, long PageFaults, long ContextSwitches, long Ticks,
+    long YieldSwitches, long TimerSwitches, long ExitSwitches, long DivideErrors, long Cr3Loads);
+
+/// <summary>
+/// The built-in kernel's system calls: number in RAX, arguments in RDI, RSI, RDX, result in RAX
+/// (-1 on error); SYSCALL clobbers RCX and R11 as usual.
+/// </summary>
+public enum KernelSyscall
+{
+    /// <summary>Ends the calling process; the kernel halts after the last one, printing its summary.</summary>
+    Exit = 0,
+    /// <summary>write(buffer, length): bytes to the serial console.</summary>
+    Write = 1,
+    /// <summary>The caller's process id (1, 2, ...).</summary>
+    GetPid = 2,
+    /// <summary>Gives the CPU to the next runnable process (round-robin).</summary>
+    Yield = 3,
+    /// <summary>mmap(length): reserves pages at the heap's end; each is mapped on its first touch (#PF).</summary>
+    Mmap = 4,
+    /// <summary>mprotect(address, length, protection): bit 1 of protection = writable; rewrites the PTEs and INVLPGs each page.</summary>
+    Mprotect = 5,
+    /// <summary>Fork-like: an eager copy of every user page into a new address space; 0 in the child, its pid in the parent.</summary>
+    Spawn = 6,
+    /// <summary>wait(pid): yields until that process has exited, then frees its frames.</summary>
+    Wait = 7,
+    /// <summary>inb(port): the kernel reads the port for the caller; only 0x80 is allowed.</summary>
+    InByte = 8,
+    /// <summary>setcr8(value): the kernel writes CR8 (the task-priority class).</summary>
+    SetCr8 = 9,
+}

@@ -1,0 +1,1182 @@
+; VirtPS built-in guest kernel.
+; Defines: MEM_TOP (bytes of guest memory), NPROC (initial processes), TIMER_PERIOD (APIC timer period in retired instructions, 0 = off),
+;          USER_LEN (bytes of the user program the host placed at USER_IMAGE).
+; Memory: kernel image at 0x100000, user program at USER_IMAGE (0x1C0000), the CPU entry area at
+; 0x200000 (GDT, IDT, TSS, 8 KiB kernel stack per process slot), frames from 0x400000 upward (a free
+; list refilled when wait reaps a child, else a bump pointer; "out of memory" halts the machine).
+; Kernel space: PML4[0] -> PDPT[0] -> 2 MiB identity pages of the first 1 GiB, supervisor-only.
+; User space: PDPT[1..511] (VA 1 GiB..512 GiB), 4 KiB pages, per process.
+; Syscalls (rax = number; rdi, rsi, rdx = arguments; result in rax; rcx, r11 clobbered):
+;   0 exit  1 write(buf,len)  2 getpid  3 yield  4 mmap(len)  5 mprotect(addr,len,prot)
+;   6 spawn (eager copy of the address space; 0 in the child, child pid in the parent)
+;   7 wait(pid)  8 inb(port 0x80)  9 setcr8(value)
+default rel
+
+; The CPU entry area (the 2 MiB page at 0x200000): GDT, IDT, TSS and the kernel stacks. It is mapped
+; with U/S=1 because the engine currently makes the IDT/GDT/TSS reads and the stack pushes of an
+; interrupt delivered at CPL 3 with user privilege (the SDM makes them supervisor accesses); every
+; other kernel page is supervisor-only. Flip CEA_FLAGS to 0x83 once the engine is fixed.
+CEA         equ 0x200000
+CEA_FLAGS   equ 0x87
+gdt         equ CEA
+idt         equ CEA + 0x1000
+tss         equ CEA + 0x2000
+KSTACKS     equ CEA + 0x10000
+KSTACK_SIZE equ 0x2000
+USER_IMAGE  equ 0x1C0000
+FRAMES      equ 0x400000
+USER_CODE   equ 0x40000000
+USER_DATA   equ 0x40100000
+USER_STACK  equ 0x40200000
+HEAP_BASE   equ 0x40400000
+USER_END    equ 0x8000000000        ; the user half is PDPT[1..511] of PML4[0]: 1 GiB .. 512 GiB
+MAXPROC     equ 16
+PROC_SIZE   equ 64
+P_STATE equ 0
+P_PID   equ 8
+P_CR3   equ 16
+P_KSP   equ 24
+P_KTOP  equ 32
+P_HEAP  equ 40
+P_PARENT equ 48
+P_FRESH equ 56                  ; 1 until the first CR3 load: with PCID, that load flushes the PCID
+
+start:
+    cli
+    ; ---- GDT (copied into the CPU entry area) with a 64-bit TSS descriptor
+    lea rsi, [gdt_image]
+    mov edi, gdt
+    mov ecx, (gdt_image_end - gdt_image) / 8
+    rep movsq
+    mov eax, tss
+    mov rbx, rax
+    and rbx, 0xFFFF
+    shl rbx, 16
+    or rbx, 0x67
+    mov rcx, rax
+    shr rcx, 16
+    and rcx, 0xFF
+    shl rcx, 32
+    or rbx, rcx
+    mov rcx, 0x89
+    shl rcx, 40
+    or rbx, rcx
+    mov rcx, rax
+    shr rcx, 24
+    and rcx, 0xFF
+    shl rcx, 56
+    or rbx, rcx
+    mov [gdt + 0x28], rbx
+    mov rcx, rax
+    shr rcx, 32
+    mov [gdt + 0x2C + 4], rcx
+    lgdt [gdtr]
+    ; ---- IDT: every vector to the default handler, then the ones we handle
+    xor edi, edi
+.fill:
+    lea rsi, [isr_default]
+    call set_gate
+    inc edi
+    cmp edi, 256
+    jb .fill
+    mov edi, 0
+    lea rsi, [isr_de]
+    call set_gate
+    mov edi, 13
+    lea rsi, [isr_gp]
+    call set_gate
+    mov edi, 14
+    lea rsi, [isr_pf]
+    call set_gate
+    mov edi, 0x20
+    lea rsi, [isr_timer]
+    call set_gate
+    lidt [idtr]
+    mov ax, 0x28
+    ltr ax
+    ; ---- kernel page tables: 512 x 2 MiB supervisor pages
+    lea rdi, [kpd]
+    xor ecx, ecx
+.kmap:
+    mov rax, rcx
+    shl rax, 21
+    or rax, 0x83
+    mov [rdi + rcx*8], rax
+    inc ecx
+    cmp ecx, 512
+    jb .kmap
+    mov qword [rdi + (CEA >> 21) * 8], CEA | CEA_FLAGS
+    ; ---- SYSCALL
+    mov ecx, 0xC0000080
+    rdmsr
+    or eax, 1
+    wrmsr
+    mov ecx, 0xC0000081
+    xor eax, eax
+    mov edx, 0x00100008
+    wrmsr
+    mov ecx, 0xC0000082
+    lea rax, [syscall_entry]
+    mov rdx, rax
+    shr rdx, 32
+    wrmsr
+    mov ecx, 0xC0000084
+    mov eax, 0x700
+    xor edx, edx
+    wrmsr
+    ; ---- processes
+    xor r12d, r12d
+.mk:
+    mov rdi, r12
+    call proc_create
+    inc r12
+    cmp r12, NPROC
+    jb .mk
+    mov qword [alive], NPROC
+    mov qword [nprocs], NPROC
+    lea rsi, [msg_boot]
+    call puts
+    ; ---- timer
+    mov rax, TIMER_PERIOD
+    test rax, rax
+    jz .notimer
+    mov ecx, 0x1B
+    rdmsr
+    or eax, 1 << 10
+    wrmsr
+    xor edx, edx
+    mov ecx, 0x80F
+    mov eax, 0x1FF
+    wrmsr
+    mov ecx, 0x83E
+    mov eax, 0xB
+    wrmsr
+    mov ecx, 0x832
+    mov eax, 0x20020
+    wrmsr
+    mov ecx, 0x838
+    mov eax, TIMER_PERIOD
+    wrmsr
+.notimer:
+    ; ---- PCID when the CPU has it (CPUID.1:ECX[17]): PCID = slot + 1, so a switch keeps TLB entries
+    mov eax, 1
+    xor ecx, ecx
+    cpuid
+    test ecx, 1 << 17
+    jz .nopcid
+    mov rax, cr4
+    or rax, 1 << 17
+    mov cr4, rax
+    mov qword [pcid_on], 1
+.nopcid:
+    ; ---- run process 0
+    lea rcx, [procs]
+    mov [cur], rcx
+    mov rax, [rcx + P_KTOP]
+    mov [cur_ktop], rax
+    mov [tss + 4], rax
+    call load_cr3
+    mov rsp, [rcx + P_KSP]
+    jmp switch_resume
+
+; load_cr3(rcx = proc): CR3 = its PML4, tagged with PCID slot+1 when PCID is on (bit 63 keeps the
+; PCID's TLB entries, except on the first load after the slot was (re)used)
+load_cr3:
+    mov rax, [rcx + P_CR3]
+    cmp qword [pcid_on], 0
+    je .load
+    mov rdx, rcx
+    lea r8, [procs]
+    sub rdx, r8
+    shr rdx, 6
+    inc rdx
+    or rax, rdx
+    cmp qword [rcx + P_FRESH], 0
+    jne .load
+    bts rax, 63
+.load:
+    mov qword [rcx + P_FRESH], 0
+    mov cr3, rax
+    inc qword [cr3_loads]
+    ret
+
+; set_gate(edi = vector, rsi = handler): 64-bit interrupt gate, selector 0x08, DPL 0
+set_gate:
+    mov edx, idt
+    mov eax, edi
+    shl eax, 4
+    add rdx, rax
+    mov rax, rsi
+    and rax, 0xFFFF
+    mov rcx, 0x08
+    shl rcx, 16
+    or rax, rcx
+    mov rcx, 0x8E
+    shl rcx, 40
+    or rax, rcx
+    mov rcx, rsi
+    shr rcx, 16
+    and rcx, 0xFFFF
+    shl rcx, 48
+    or rax, rcx
+    mov [rdx], rax
+    mov rax, rsi
+    shr rax, 32
+    mov [rdx + 8], rax
+    ret
+
+; alloc_frame -> rax = zeroed 4 KiB physical frame (from the free list, else the bump pointer)
+alloc_frame:
+    mov rax, [free_list]
+    test rax, rax
+    jz .bump
+    mov rcx, [rax]
+    mov [free_list], rcx
+    inc qword [frames_reused]
+    jmp .zero
+.bump:
+    mov rax, [next_frame]
+    mov rcx, MEM_TOP - 0x10000
+    cmp rax, rcx
+    jae out_of_memory
+    lea rcx, [rax + 4096]
+    mov [next_frame], rcx
+.zero:
+    push rdi
+    push rax
+    mov rdi, rax
+    xor eax, eax
+    mov ecx, 512
+    rep stosq
+    pop rax
+    pop rdi
+    ret
+
+; free_frame(rdi = frame): push it on the free list
+free_frame:
+    mov rax, [free_list]
+    mov [rdi], rax
+    mov [free_list], rdi
+    ret
+
+; free_space(rdi = pml4): frees every user page, the user page tables, the PDPT and the PML4
+free_space:
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov r15, rdi
+    mov rbx, [r15]
+    and rbx, -4096              ; PDPT
+    mov r12d, 1
+.pdpt:
+    mov r13, [rbx + r12*8]
+    test r13, 1
+    jz .pdpt_next
+    and r13, -4096              ; PD
+    xor r14d, r14d
+.pd:
+    mov rsi, [r13 + r14*8]
+    test rsi, 1
+    jz .pd_next
+    mov rax, 0x000FFFFFFFFFF000
+    and rsi, rax                ; PT
+    xor ecx, ecx
+.pt:
+    mov rdi, [rsi + rcx*8]
+    test rdi, 1
+    jz .pt_next
+    mov rax, 0x000FFFFFFFFFF000
+    and rdi, rax
+    call free_frame
+.pt_next:
+    inc ecx
+    cmp ecx, 512
+    jb .pt
+    mov rdi, rsi
+    call free_frame
+.pd_next:
+    inc r14d
+    cmp r14d, 512
+    jb .pd
+    mov rdi, r13
+    call free_frame
+.pdpt_next:
+    inc r12d
+    cmp r12d, 512
+    jb .pdpt
+    mov rdi, rbx
+    call free_frame
+    mov rdi, r15
+    call free_frame
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    ret
+
+; walk(rdi = pml4, rsi = va, edx = allocate?) -> rax = address of the PTE, or 0
+walk:
+    push rbx
+    push r12
+    mov rbx, rdi
+    mov r12d, 39
+.level:
+    mov rcx, r12
+    mov rax, rsi
+    shr rax, cl
+    and rax, 511
+    lea rbx, [rbx + rax*8]
+    cmp r12d, 12
+    je .done
+    mov rax, [rbx]
+    test al, 1
+    jnz .next
+    test edx, edx
+    jz .none
+    call alloc_frame
+    or rax, 7
+    mov [rbx], rax
+.next:
+    mov rbx, [rbx]
+    mov rax, 0x000FFFFFFFFFF000
+    and rbx, rax
+    sub r12d, 9
+    jmp .level
+.done:
+    mov rax, rbx
+    pop r12
+    pop rbx
+    ret
+.none:
+    xor eax, eax
+    pop r12
+    pop rbx
+    ret
+
+; map(rdi = pml4, rsi = va, rdx = frame | flags)
+map:
+    push rdx
+    mov edx, 1
+    call walk
+    pop rdx
+    mov [rax], rdx
+    ret
+
+; new_space -> rax = a PML4 with the kernel half installed
+new_space:
+    push rbx
+    call alloc_frame
+    mov rbx, rax
+    call alloc_frame
+    or rax, 7
+    mov [rbx], rax
+    and rax, -4096
+    lea rcx, [kpd]
+    or rcx, 7                   ; U/S is decided by the 2 MiB entries below
+    mov [rax], rcx
+    mov rax, rbx
+    pop rbx
+    ret
+
+; proc_slot_init(rdi = slot) -> rbx = proc; sets pid, kernel stack
+proc_slot_init:
+    lea rbx, [procs]
+    mov rax, rdi
+    shl rax, 6
+    add rbx, rax
+    mov qword [rbx + P_STATE], 1
+    mov rax, [next_pid]
+    mov [rbx + P_PID], rax
+    inc qword [next_pid]
+    lea rax, [rdi + 1]
+    imul rax, rax, KSTACK_SIZE
+    add rax, KSTACKS
+    mov [rbx + P_KTOP], rax
+    mov qword [rbx + P_HEAP], HEAP_BASE
+    mov qword [rbx + P_FRESH], 1
+    ret
+
+; proc_create(rdi = slot): fresh address space with the user program, data page, stack
+proc_create:
+    push rbx
+    push r12
+    push r13
+    call proc_slot_init
+    call new_space
+    mov [rbx + P_CR3], rax
+    mov r12, rax
+    xor r13d, r13d
+.code:
+    cmp r13, USER_LEN
+    jae .codedone
+    call alloc_frame
+    push rax
+    mov rdi, rax
+    lea rsi, [r13 + USER_IMAGE]
+    mov ecx, 512
+    rep movsq
+    pop rdx
+    or rdx, 5
+    mov rdi, r12
+    lea rsi, [r13 + USER_CODE]
+    call map
+    add r13, 4096
+    jmp .code
+.codedone:
+    call alloc_frame
+    lea rdx, [rax + 7]
+    mov rdi, r12
+    mov rsi, USER_DATA
+    call map
+    mov r13d, 1
+.stack:
+    call alloc_frame
+    lea rdx, [rax + 7]
+    mov rdi, r12
+    mov rsi, r13
+    shl rsi, 12
+    neg rsi
+    add rsi, USER_STACK
+    call map
+    inc r13
+    cmp r13, 4
+    jbe .stack
+    ; initial kernel stack: iretq frame, return into first_run, six callee-saved slots
+    mov rax, [rbx + P_KTOP]
+    mov qword [rax - 8], 0x1B
+    mov qword [rax - 16], USER_STACK
+    mov qword [rax - 24], 0x202
+    mov qword [rax - 32], 0x23
+    mov qword [rax - 40], USER_CODE
+    lea rcx, [first_run]
+    mov [rax - 48], rcx
+    sub rax, 96
+    mov [rbx + P_KSP], rax
+    pop r13
+    pop r12
+    pop rbx
+    ret
+
+first_run:
+    xor eax, eax
+    xor ebx, ebx
+    xor ecx, ecx
+    xor edx, edx
+    xor esi, esi
+    xor edi, edi
+    xor ebp, ebp
+    xor r8d, r8d
+    xor r9d, r9d
+    xor r10d, r10d
+    xor r11d, r11d
+    xor r12d, r12d
+    xor r13d, r13d
+    xor r14d, r14d
+    xor r15d, r15d
+    iretq
+
+fork_child_ret:
+    xor eax, eax
+    iretq
+
+; schedule(rdi = reason: 0 yield, 1 timer, 2 exit): round-robin to the next runnable process
+schedule:
+    mov rsi, [cur]
+    mov rcx, rsi
+    mov edx, MAXPROC
+.scan:
+    add rcx, PROC_SIZE
+    lea rax, [procs + MAXPROC*PROC_SIZE]
+    cmp rcx, rax
+    jb .inrange
+    lea rcx, [procs]
+.inrange:
+    cmp qword [rcx + P_STATE], 1
+    je .found
+    dec edx
+    jnz .scan
+    ; nobody is runnable: every process has exited
+    jmp all_done
+.found:
+    cmp rcx, rsi
+    je schedule_same
+    inc qword [switches]
+    lea rax, [sw_yield]
+    inc qword [rax + rdi*8]
+    ; switch_to(rcx)
+    push rbx
+    push rbp
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rsi + P_KSP], rsp
+    mov [cur], rcx
+    mov rax, [rcx + P_KTOP]
+    mov [cur_ktop], rax
+    mov [tss + 4], rax
+    call load_cr3
+    mov rsp, [rcx + P_KSP]
+switch_resume:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+schedule_same:
+    ret
+
+all_done:
+    lea rsi, [msg_sum1]
+    call puts
+    mov rax, [nprocs]
+    call putdec
+    lea rsi, [msg_sum2]
+    call puts
+    mov rax, [syscalls]
+    call putdec
+    lea rsi, [msg_sum3]
+    call puts
+    mov rax, [pagefaults]
+    call putdec
+    lea rsi, [msg_sum4]
+    call puts
+    mov rax, [switches]
+    call putdec
+    lea rsi, [msg_sum5]
+    call puts
+    mov rax, [ticks]
+    call putdec
+    lea rsi, [msg_sum6]
+    call puts
+    mov rax, [sw_yield]
+    call putdec
+    lea rsi, [msg_sum7]
+    call puts
+    mov rax, [sw_timer]
+    call putdec
+    lea rsi, [msg_sum8]
+    call puts
+    mov rax, [sw_exit]
+    call putdec
+    lea rsi, [msg_sum9]
+    call puts
+    mov rax, [divide_errors]
+    call putdec
+    lea rsi, [msg_sum10]
+    call puts
+    mov rax, [cr3_loads]
+    call putdec
+    lea rsi, [msg_sum11]
+    call puts
+    cli
+    hlt
+
+; ---- console
+putc:                       ; al = byte
+    push rdx
+    push rax
+    mov dx, 0x3FD
+.wait:
+    in al, dx
+    test al, 0x20
+    jz .wait
+    pop rax
+    mov dx, 0x3F8
+    out dx, al
+    pop rdx
+    ret
+
+puts:                       ; rsi = zero-terminated string
+    mov al, [rsi]
+    test al, al
+    jz .end
+    call putc
+    inc rsi
+    jmp puts
+.end:
+    ret
+
+putdec:                     ; rax = unsigned value
+    lea rsi, [numbuf + 31]
+    mov byte [rsi], 0
+    mov ecx, 10
+.digit:
+    xor edx, edx
+    div rcx
+    add dl, '0'
+    dec rsi
+    mov [rsi], dl
+    test rax, rax
+    jnz .digit
+    jmp puts
+
+puthex:                     ; rax = value, printed in hexadecimal
+    lea rsi, [numbuf + 31]
+    mov byte [rsi], 0
+.digit:
+    mov edx, eax
+    and edx, 15
+    add dl, '0'
+    cmp dl, '9'
+    jbe .dec
+    add dl, 'A' - '0' - 10
+.dec:
+    dec rsi
+    mov [rsi], dl
+    shr rax, 4
+    jnz .digit
+    jmp puts
+
+; ---- SYSCALL entry: switch to the process's kernel stack, save user state, dispatch, SYSRET
+syscall_entry:
+    mov [user_rsp_tmp], rsp
+    mov rsp, [cur_ktop]
+    push qword [user_rsp_tmp]
+    push r11
+    push rcx
+    push rdi
+    push rsi
+    push rdx
+    push r8
+    push r9
+    push r10
+    push rbx
+    push rbp
+    push r12
+    push r13
+    push r14
+    push r15
+    inc qword [syscalls]
+    cmp rax, 10
+    jae .bad
+    lea rcx, [sys_table]
+    call [rcx + rax*8]
+    jmp .ret
+.bad:
+    mov rax, -1
+.ret:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    pop r10
+    pop r9
+    pop r8
+    pop rdx
+    pop rsi
+    pop rdi
+    pop rcx
+    pop r11
+    pop rsp
+    o64 sysret
+
+sys_exit:
+    mov rbx, [cur]
+    mov qword [rbx + P_STATE], 2
+    dec qword [alive]
+    mov edi, 2
+    call schedule
+    jmp all_done
+
+sys_write:                  ; rdi = buf, rsi = len (user memory, read with the process's CR3)
+    mov rcx, rsi
+    mov rsi, rdi
+    mov rax, USER_CODE
+    cmp rsi, rax
+    jb .fail
+    mov rax, USER_END
+    cmp rcx, rax
+    ja .fail
+    lea rdx, [rsi + rcx]
+    cmp rdx, rax
+    ja .fail
+.loop:
+    test rcx, rcx
+    jz .ok
+    mov al, [rsi]
+    call putc
+    inc rsi
+    dec rcx
+    jmp .loop
+.ok:
+    xor eax, eax
+    ret
+.fail:
+    mov rax, -1
+    ret
+
+sys_getpid:
+    mov rax, [cur]
+    mov rax, [rax + P_PID]
+    ret
+
+sys_yield:
+    xor edi, edi
+    call schedule
+    xor eax, eax
+    ret
+
+sys_mmap:                   ; rdi = length: reserve pages, mapped on first touch
+    mov rbx, [cur]
+    mov rax, USER_END
+    cmp rdi, rax
+    ja .fail
+    add rdi, 4095
+    and rdi, -4096
+    mov rax, [rbx + P_HEAP]
+    lea rcx, [rax + rdi]
+    mov rdx, USER_END
+    cmp rcx, rdx
+    ja .fail
+    mov [rbx + P_HEAP], rcx
+    ret
+.fail:
+    mov rax, -1
+    ret
+
+sys_mprotect:               ; rdi = addr, rsi = len, rdx = prot (bit 1: writable); user pages only
+    mov rax, USER_CODE
+    cmp rdi, rax
+    jb .fail
+    mov rax, USER_END
+    cmp rsi, rax
+    ja .fail
+    lea r13, [rdi + rsi]
+    cmp r13, rax
+    ja .fail
+    mov r12, rdi
+    and r12, -4096
+    mov r14, rdx
+.page:
+    cmp r12, r13
+    jae .ok
+    mov rax, [cur]
+    mov rdi, [rax + P_CR3]
+    mov rsi, r12
+    xor edx, edx
+    call walk
+    test rax, rax
+    jz .fail
+    mov rcx, [rax]
+    test cl, 1
+    jz .fail
+    and rcx, -3
+    test r14, 2
+    jz .ro
+    or rcx, 2
+.ro:
+    mov [rax], rcx
+    invlpg [r12]
+    add r12, 4096
+    jmp .page
+.ok:
+    xor eax, eax
+    ret
+.fail:
+    mov rax, -1
+    ret
+
+sys_spawn:                  ; eager copy of every user page into a new address space
+    lea rbx, [procs]
+    xor edi, edi
+.find:
+    cmp qword [rbx + P_STATE], 0
+    je .got
+    add rbx, PROC_SIZE
+    inc edi
+    cmp edi, MAXPROC
+    jb .find
+    mov rax, -1
+    ret
+.got:
+    call proc_slot_init
+    mov rax, [cur]
+    mov rax, [rax + P_HEAP]
+    mov [rbx + P_HEAP], rax
+    mov rax, [cur]
+    mov rax, [rax + P_PID]
+    mov [rbx + P_PARENT], rax
+    call new_space
+    mov [rbx + P_CR3], rax
+    mov r15, rax                ; child PML4
+    ; walk the parent's user PDPT entries 1..511
+    mov rax, [cur]
+    mov rax, [rax + P_CR3]
+    mov rax, [rax]
+    and rax, -4096
+    mov r8, rax                 ; parent PDPT
+    mov r9d, 1                  ; PDPT index
+.pdpt:
+    mov rax, [r8 + r9*8]
+    test al, 1
+    jz .pdpt_next
+    and rax, -4096
+    xor r10d, r10d              ; PD index
+.pd:
+    mov r11, [rax + r10*8]
+    test r11, 1
+    jz .pd_next
+    and r11, -4096
+    xor r12d, r12d              ; PT index
+.pt:
+    mov r13, [r11 + r12*8]
+    test r13, 1
+    jz .pt_next
+    push rax
+    push r8
+    push r9
+    push r10
+    push r11
+    call alloc_frame
+    mov r14, rax
+    mov rdi, rax
+    mov rsi, r13
+    mov rcx, 0x000FFFFFFFFFF000
+    and rsi, rcx
+    mov ecx, 512
+    rep movsq
+    mov rdx, r13
+    and rdx, 0xFFF
+    or rdx, r14
+    mov rsi, [rsp + 16]         ; r9
+    shl rsi, 30
+    mov rax, [rsp + 8]          ; r10
+    shl rax, 21
+    or rsi, rax
+    mov rax, r12
+    shl rax, 12
+    or rsi, rax
+    mov rdi, r15
+    call map
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rax
+.pt_next:
+    inc r12d
+    cmp r12d, 512
+    jb .pt
+.pd_next:
+    inc r10d
+    cmp r10d, 512
+    jb .pd
+.pdpt_next:
+    inc r9d
+    cmp r9d, 512
+    jb .pdpt
+    ; child's kernel stack: return to user where the parent called spawn, with rax = 0
+    mov rcx, [cur_ktop]         ; the parent's syscall frame
+    mov rax, [rbx + P_KTOP]
+    mov qword [rax - 8], 0x1B
+    mov rdx, [rcx - 8]
+    mov [rax - 16], rdx
+    mov rdx, [rcx - 16]
+    mov [rax - 24], rdx
+    mov qword [rax - 32], 0x23
+    mov rdx, [rcx - 24]
+    mov [rax - 40], rdx
+    lea rdx, [fork_child_ret]
+    mov [rax - 48], rdx
+    sub rax, 96
+    mov [rbx + P_KSP], rax
+    inc qword [alive]
+    inc qword [nprocs]
+    mov rax, [rbx + P_PID]
+    ret
+
+sys_wait:                   ; rdi = pid: yields until that process has exited, then frees its slot
+    mov r12, rdi
+.again:
+    lea rbx, [procs]
+    xor ecx, ecx
+.find:
+    cmp qword [rbx + P_STATE], 0
+    je .skip
+    cmp [rbx + P_PID], r12
+    je .got
+.skip:
+    add rbx, PROC_SIZE
+    inc ecx
+    cmp ecx, MAXPROC
+    jb .find
+    mov rax, -1
+    ret
+.got:
+    cmp qword [rbx + P_STATE], 2
+    je .reap
+    xor edi, edi
+    call schedule
+    jmp .again
+.reap:
+    mov rdi, [rbx + P_CR3]
+    call free_space
+    mov qword [rbx + P_STATE], 0
+    xor eax, eax
+    ret
+
+sys_inb:                    ; rdi = port (only 0x80, the POST/debug port, is allowed)
+    cmp rdi, 0x80
+    jne .fail
+    xor eax, eax
+    in al, 0x80
+    ret
+.fail:
+    mov rax, -1
+    ret
+
+sys_setcr8:
+    and rdi, 15
+    mov cr8, rdi
+    xor eax, eax
+    ret
+
+; ---- interrupts and exceptions: entry stubs push (error code, vector), then the common path
+isr_de:
+    push 0
+    push 0
+    jmp isr_common
+isr_gp:
+    push 13
+    jmp isr_common
+isr_pf:
+    push 14
+    jmp isr_common
+isr_timer:
+    push 0
+    push 0x20
+    jmp isr_common
+isr_default:
+    push 0
+    push 255
+    jmp isr_common
+
+; frame (from rsp): r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax | vector 120, error 128,
+; rip 136, cs 144, rflags 152, rsp 160, ss 168
+isr_common:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rbp, rsp
+    mov rax, [rbp + 144]
+    test al, 3
+    jnz .user
+    ; in the kernel only a #PF on a user address (a syscall touching a demand-paged buffer) is expected
+    cmp qword [rbp + 120], 14
+    jne kernel_panic
+    mov rax, cr2
+    mov rcx, USER_CODE
+    cmp rax, rcx
+    jb kernel_panic
+.user:
+    mov rax, [rbp + 120]
+    cmp rax, 0x20
+    je .timer
+    cmp rax, 14
+    je .pf
+    cmp rax, 0
+    je .de
+    jmp kill_current
+.timer:
+    inc qword [ticks]
+    mov ecx, 0x80B
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    mov edi, 1
+    call schedule
+    jmp .out
+.pf:
+    mov rsi, cr2
+    test qword [rbp + 128], 1
+    jnz kill_current            ; protection violation
+    mov rax, HEAP_BASE
+    cmp rsi, rax
+    jb kill_current
+    mov rbx, [cur]
+    cmp rsi, [rbx + P_HEAP]
+    jae kill_current
+    inc qword [pagefaults]
+    and rsi, -4096
+    push rsi
+    call alloc_frame
+    lea rdx, [rax + 7]
+    pop rsi
+    mov rdi, [rbx + P_CR3]
+    call map
+    jmp .out
+.de:
+    ; resume after the DIV/IDIV: [REX] F6/F7 with a register operand (ModRM.mod = 3)
+    inc qword [divide_errors]
+    mov rsi, [rbp + 136]
+    xor ecx, ecx
+    mov al, [rsi]
+    and al, 0xF0
+    cmp al, 0x40
+    jne .op
+    inc ecx
+.op:
+    mov al, [rsi + rcx]
+    and al, 0xFE
+    cmp al, 0xF6
+    jne kill_current
+    mov al, [rsi + rcx + 1]
+    and al, 0xC0
+    cmp al, 0xC0
+    jne kill_current
+    add ecx, 2
+    add [rbp + 136], rcx
+.out:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    iretq
+
+kill_current:
+    inc qword [killed]
+    lea rsi, [msg_killed]
+    call puts
+    mov rax, [cur]
+    mov rax, [rax + P_PID]
+    call putdec
+    lea rsi, [msg_killed2]
+    call puts
+    mov rax, [rbp + 120]
+    call putdec
+    lea rsi, [msg_killed3]
+    call puts
+    mov rax, [rbp + 128]
+    call putdec
+    lea rsi, [msg_killed4]
+    call puts
+    mov rax, [rbp + 136]
+    call puthex
+    lea rsi, [msg_killed5]
+    call puts
+    mov rax, cr2
+    call puthex
+    mov al, 10
+    call putc
+    mov rbx, [cur]
+    mov qword [rbx + P_STATE], 2
+    dec qword [alive]
+    mov edi, 2
+    call schedule
+    jmp all_done
+
+out_of_memory:
+    lea rsi, [msg_oom]
+    call puts
+    cli
+    hlt
+
+kernel_panic:
+    lea rsi, [msg_panic]
+    call puts
+    mov rax, [rbp + 120]
+    call putdec
+    mov al, 10
+    call putc
+    cli
+    hlt
+
+; ---- data
+msg_boot:  db "virtps kernel: booting", 10, 0
+msg_sum1:  db "virtps: ", 0
+msg_sum2:  db " processes, ", 0
+msg_sum3:  db " syscalls, ", 0
+msg_sum4:  db " page faults, ", 0
+msg_sum5:  db " context switches, ", 0
+msg_sum6:  db " ticks (switches: ", 0
+msg_sum7:  db " yield, ", 0
+msg_sum8:  db " timer, ", 0
+msg_sum9:  db " exit; ", 0
+msg_sum10: db " divide errors, ", 0
+msg_sum11: db " CR3 loads)", 10, 0
+msg_killed: db "virtps: process ", 0
+msg_killed2: db " killed by vector ", 0
+msg_killed3: db ", error code ", 0
+msg_killed4: db ", rip 0x", 0
+msg_killed5: db ", cr2 0x", 0
+msg_oom:   db "virtps: out of memory", 10, 0
+msg_panic: db "virtps: kernel panic, vector ", 0
+
+; Mutable data starts on a page of its own: a write to a page holding code invalidates its decoded blocks.
+align 4096
+sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect, sys_spawn, sys_wait, sys_inb, sys_setcr8
+next_frame: dq FRAMES
+free_list:  dq 0
+pcid_on:    dq 0
+frames_reused: dq 0
+next_pid:   dq 1
+cur:        dq 0
+cur_ktop:   dq 0
+user_rsp_tmp: dq 0
+alive:      dq 0
+nprocs:     dq 0
+syscalls:   dq 0
+pagefaults: dq 0
+switches:   dq 0
+sw_yield:   dq 0
+sw_timer:   dq 0
+sw_exit:    dq 0
+ticks:      dq 0
+divide_errors: dq 0
+cr3_loads:  dq 0
+killed:     dq 0
+numbuf:     times 32 db 0
+
+align 16
+gdt_image:
+    dq 0
+    dq 0x00AF9A000000FFFF       ; 0x08 kernel code
+    dq 0x00CF92000000FFFF       ; 0x10 kernel data
+    dq 0x00CFF2000000FFFF       ; 0x18 user data
+    dq 0x00AFFA000000FFFF       ; 0x20 user code
+    dq 0, 0                     ; 0x28 TSS
+gdt_image_end:
+gdtr:
+    dw gdt_image_end - gdt_image - 1
+    dq gdt
+align 16
+idtr:
+    dw 4095
+    dq idt
+align 16
+procs:
+    times MAXPROC*PROC_SIZE db 0
+align 4096
+kpd:
+    times 4096 db 0

@@ -1,0 +1,338 @@
+using VirtPS.Engine.Cpu;
+using VirtPS.Engine.Guests;
+using Xunit;
+
+namespace VirtPS.Tests.Kernel;
+
+public class KernelTests
+{
+    static (Guest g, RunStop stop, KernelSummary? s, long retired) Run(string workload, long? iterations = null, int? processes = null,
+        long timerPeriod = VirtPS.Engine.Guests.Kernel.DefaultTimerPeriod)
+    {
+        var g = Guest.CreateWorkload("k", workload, iterations, processes, timerPeriod: timerPeriod);
+        long retired = 0;
+        RunStop stop;
+        do { var r = g.Machine.Run(500_000_000); retired += r.Retired; stop = r.Stop; }
+        while (stop == RunStop.Budget && retired < 500_000_000);
+        return (g, stop, VirtPS.Engine.Guests.Kernel.ParseSummary(g.Machine.Console.Output), retired);
+    }
+
+    /// <summary>Every workload at its default size and at 10x, with its default process count; and with 3 processes.</summary>
+    public static TheoryData<string, int, int> Sizes()
+    {
+        var d = new TheoryData<string, int, int>();
+        foreach (var w in Workload.All) { d.Add(w.Name, 1, 0); d.Add(w.Name, 10, 0); d.Add(w.Name, 1, 3); }
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void WorkloadRunsToCompletionWithMatchingCounts(string name, int scale, int processes)
+    {
+        var w = Workload.Find(name)!;
+        long n = w.DefaultIterations * scale;
+        int p = processes == 0 ? w.DefaultProcesses : processes;
+        var (g, stop, s, _) = Run(name, n, p);
+        var ev = g.Machine.Cpu.Events;
+        Assert.True(stop == RunStop.Halt, $"{stop}: {g.LastException}\n{g.Machine.Console.Output}");
+        Assert.NotNull(s);
+        Assert.Equal(w.ExpectedProcesses(n, p), s!.Processes);
+        Assert.Equal(w.ExpectedSyscalls(n, p), s.Syscalls);
+        Assert.Equal(s.Syscalls, ev.Syscalls);
+        Assert.Equal(w.ExpectedPageFaults(n, p), s.PageFaults);
+        Assert.Equal(s.PageFaults, ev.PageFaults);
+        Assert.Equal(w.ExpectedDivideErrors(n, p), s.DivideErrors);
+        Assert.Equal(s.DivideErrors, ev.Exceptions(ExceptionVector.DE));
+        Assert.Equal(w.ExpectedInvlpgs(n, p), ev.Invlpgs);
+        Assert.Equal(s.Cr3Loads, ev.Cr3Loads);
+        Assert.Equal(s.ContextSwitches + 1, ev.Cr3Loads);
+        Assert.Equal(s.ContextSwitches, s.YieldSwitches + s.TimerSwitches + s.ExitSwitches);
+        Assert.Equal(s.Ticks, ev.Interrupts);                       // delivered; the APIC may have fired once more during the shutdown
+        Assert.InRange(g.Machine.Cpu.Apic.TimerInterrupts - s.Ticks, 0, 1);
+        if (s.TimerSwitches == 0)
+            Assert.Equal(w.ExpectedContextSwitches(n, p), s.ContextSwitches);
+        // the kernel keeps its writable data off its code pages: no decoded block is thrown away
+        // (forkwait reuses freed frames for a new child's code, which legitimately drops their blocks)
+        if (name != "forkwait") Assert.Equal(0, g.Machine.DecodeInvalidations);
+        // each console byte costs a status read and a data write; the rest are the workload's port reads
+        Assert.Equal(2L * g.Machine.Console.Output.Length + w.ExpectedPortReads(n, p), g.Machine.Cpu.Ports.Accesses);
+    }
+}
+
+public class KernelBehaviourTests
+{
+    static (Guest g, RunStop stop, KernelSummary? s) RunGuest(Guest g)
+    {
+        long retired = 0;
+        RunStop stop;
+        do { var r = g.Machine.Run(200_000_000); retired += r.Retired; stop = r.Stop; }
+        while (stop == RunStop.Budget && retired < 200_000_000);
+        return (g, stop, VirtPS.Engine.Guests.Kernel.ParseSummary(g.Machine.Console.Output));
+    }
+
+    static (Guest g, RunStop stop, KernelSummary? s) RunUser(string source, int processes = 1, long timer = VirtPS.Engine.Guests.Kernel.DefaultTimerPeriod) =>
+        RunGuest(Guest.CreateKernelGuest("u", VirtPS.Engine.Guests.Kernel.AssembleUser(source).Bytes, processes, 64, timer));
+
+    [Theory]
+    [InlineData("ctxswitch", 2)]
+    [InlineData("ctxswitch", 3)]
+    [InlineData("forkwait", 1)]
+    [InlineData("forkwait", 2)]
+    public void WithoutTheTimerContextSwitchesFollowTheFormulaExactly(string name, int processes)
+    {
+        var w = Workload.Find(name)!;
+        var (g, stop, s) = RunGuest(Guest.CreateWorkload("t", name, w.DefaultIterations / 10, processes, timerPeriod: 0));
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.NotNull(s);
+        Assert.Equal(0, s!.Ticks);
+        Assert.Equal(0, s.TimerSwitches);
+        Assert.Equal(w.ExpectedContextSwitches(w.DefaultIterations / 10, processes), s.ContextSwitches);
+        Assert.Equal(s.ContextSwitches + 1, g.Machine.Cpu.Events.Cr3Loads);
+        Assert.Equal(w.ExpectedSyscalls(w.DefaultIterations / 10, processes), g.Machine.Cpu.Events.Syscalls);
+    }
+
+    [Fact]
+    public void TheTimerPreemptsComputeBoundProcessesRoundRobin()
+    {
+        var (g, stop, s) = RunGuest(Guest.CreateWorkload("rr", "compute", 500_000, 3, timerPeriod: 50_000));
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Equal(3, s!.Processes);
+        Assert.True(s.TimerSwitches > 20, $"{s}");
+        Assert.Equal(0, s.YieldSwitches);
+        Assert.Equal(2, s.ExitSwitches);
+        Assert.Equal(s.ContextSwitches + 1, g.Machine.Cpu.Events.Cr3Loads);
+        Assert.Equal(s.Ticks, g.Machine.Cpu.Events.Interrupts);
+        Assert.Equal(3, g.Machine.Cpu.Events.Syscalls);
+    }
+
+    [Fact]
+    public void SummaryLineIsPrinted()
+    {
+        var (g, stop, _) = RunGuest(Guest.CreateWorkload("s", "syscall", 100, 2));
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains("virtps: 2 processes, 204 syscalls, 0 page faults, ", g.Machine.Console.Output);
+        Assert.Contains("syscall: done\n", g.Machine.Console.Output);
+    }
+
+    [Fact]
+    public void GetpidAndWriteFromAUserProgram()
+    {
+        var (g, stop, s) = RunUser("""
+            default rel
+                mov eax, 2
+                syscall
+                add al, '0'
+                sub rsp, 16
+                mov dword [rsp], 0x20646970
+                mov [rsp + 4], al
+                mov byte [rsp + 5], 10
+                mov eax, 1
+                mov rdi, rsp
+                mov esi, 6
+                syscall
+                xor eax, eax
+                syscall
+            """, 2);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Equal(2, s!.Processes);
+        Assert.Contains("pid 1\n", g.Machine.Console.Output);
+        Assert.Contains("pid 2\n", g.Machine.Console.Output);
+        Assert.Equal(6, s.Syscalls);
+    }
+
+    [Theory]
+    [InlineData("mov rax, 0x100000\n mov rax, [rax]", 14, 5)]          // user read of a supervisor kernel page
+    [InlineData("mov rax, 0x40000000\n mov byte [rax], 1", 14, 7)]     // user write to its read-only code page
+    [InlineData("mov rax, 0x40800000\n mov rax, [rax]", 14, 4)]        // unmapped, outside the heap
+    [InlineData("mov rax, cr3", 13, 0)]                                // privileged instruction at CPL 3
+    [InlineData("cli", 13, 0)]
+    public void AFaultingProcessIsKilledAndTheKernelCarriesOn(string body, int vector, int errorCode)
+    {
+        var (g, stop, s) = RunUser($"default rel\n {body}\n xor eax, eax\n syscall\n");
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains($"killed by vector {vector}, error code {errorCode},", g.Machine.Console.Output);
+        Assert.NotNull(s);
+        Assert.Equal(1, g.Machine.Cpu.Events.Exceptions((ExceptionVector)vector));
+    }
+
+    [Fact]
+    public void AWriteToAPageMadeReadOnlyByMprotectFaultsWithErrorCode7()
+    {
+        var (g, stop, _) = RunUser("""
+            default rel
+                mov eax, 5
+                mov edi, 0x40100000
+                mov esi, 4096
+                mov edx, 1
+                syscall
+                mov edi, 0x40100000
+                mov [rdi], eax
+                xor eax, eax
+                syscall
+            """);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains("killed by vector 14, error code 7,", g.Machine.Console.Output);
+        Assert.Equal(1, g.Machine.Cpu.Events.Invlpgs);
+    }
+}
+
+public class KernelMemoryTests
+{
+    [Fact]
+    public void WaitFreesTheChildsFramesSoForkwaitRunsInConstantMemory()
+    {
+        var g = Guest.CreateWorkload("f", "forkwait", 1000, 1, memoryMB: 8);
+        long retired = 0; RunStop stop;
+        do { var r = g.Machine.Run(200_000_000); retired += r.Retired; stop = r.Stop; } while (stop == RunStop.Budget && retired < 200_000_000);
+        Assert.Equal(RunStop.Halt, stop);
+        var s = VirtPS.Engine.Guests.Kernel.ParseSummary(g.Machine.Console.Output);
+        Assert.Equal(1001, s!.Processes);
+        Assert.DoesNotContain("out of memory", g.Machine.Console.Output);
+    }
+
+    [Fact]
+    public void RunningOutOfFramesIsReportedNotACrash()
+    {
+        var g = Guest.CreateWorkload("m", "pgfault", 3000, 1, memoryMB: 8);
+        long retired = 0; RunStop stop;
+        do { var r = g.Machine.Run(200_000_000); retired += r.Retired; stop = r.Stop; } while (stop == RunStop.Budget && retired < 200_000_000);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains("virtps: out of memory", g.Machine.Console.Output);
+    }
+}
+
+public class KernelSyscallEdgeTests
+{
+    static (Guest g, RunStop stop, KernelSummary? s) RunUser(string source)
+    {
+        var g = Guest.CreateKernelGuest("e", VirtPS.Engine.Guests.Kernel.AssembleUser(source).Bytes, 1, 16);
+        var r = g.Machine.Run(50_000_000);
+        return (g, r.Stop, VirtPS.Engine.Guests.Kernel.ParseSummary(g.Machine.Console.Output));
+    }
+
+    [Fact]
+    public void AWriteFromAnUntouchedMmapBufferIsDemandPagedInsideTheSyscall()
+    {
+        var (g, stop, s) = RunUser("""
+            default rel
+                mov eax, 4
+                mov edi, 8192
+                syscall
+                mov rdi, rax
+                mov eax, 1
+                mov esi, 5000
+                syscall
+                xor eax, eax
+                syscall
+            """);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Equal(2, s!.PageFaults);
+        Assert.Equal(2, g.Machine.Cpu.Events.PageFaults);
+    }
+
+    [Fact]
+    public void ABadPointerInASyscallKillsTheProcessNotTheKernel()
+    {
+        var (g, stop, s) = RunUser("""
+            default rel
+                mov eax, 1
+                mov edi, 0x40800000
+                mov esi, 1
+                syscall
+                xor eax, eax
+                syscall
+            """);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.Contains("killed by vector 14, error code 0,", g.Machine.Console.Output);
+        Assert.NotNull(s);
+    }
+
+    [Fact]
+    public void UnknownSyscallsReturnMinusOne()
+    {
+        var (g, stop, s) = RunUser("""
+            default rel
+                mov eax, 99
+                syscall
+                cmp rax, -1
+                jne .bad
+                xor eax, eax
+                syscall
+            .bad:
+                ud2
+            """);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.DoesNotContain("killed", g.Machine.Console.Output);
+        Assert.Equal(2, s!.Syscalls);
+    }
+
+    [Fact]
+    public void BadArgumentsAreRejectedBeforeAnythingIsBuilt()
+    {
+        Assert.Equal("UnknownWorkload", Assert.Throws<VirtPS.Engine.VirtPSException>(() => Guest.CreateWorkload("x", "nope")).ErrorId);
+        Assert.Equal("InvalidProcessCount", Assert.Throws<VirtPS.Engine.VirtPSException>(() => Guest.CreateWorkload("x", "compute", 10, 0)).ErrorId);
+        Assert.Equal("InvalidIterations", Assert.Throws<VirtPS.Engine.VirtPSException>(() => Guest.CreateWorkload("x", "compute", 0)).ErrorId);
+        Assert.Equal("InvalidMemorySize", Assert.Throws<VirtPS.Engine.VirtPSException>(() => Guest.CreateWorkload("x", "compute", memoryMB: 2048)).ErrorId);
+    }
+
+    [Fact]
+    public void EveryWorkloadHasAProgramAndADescription()
+    {
+        Assert.Equal(10, Workload.All.Count);
+        foreach (var w in Workload.All)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(w.Description));
+            Assert.Contains("ITER", VirtPS.Engine.Guests.Kernel.Source(w.ProgramFile));
+        }
+    }
+}
+
+public class KernelDeterminismTests
+{
+    [Fact]
+    public void TheSameWorkloadGivesTheSameCountersTwice()
+    {
+        (string, long, long, long, long) Once()
+        {
+            var g = Guest.CreateWorkload("d", "ctxswitch", 2000, 3, timerPeriod: 7_000);
+            var r = g.Step(null);
+            Assert.Equal(StopReason.Halt, r.StopReason);
+            return (g.Machine.Console.Output, g.Machine.Cpu.Retired, g.Machine.Cpu.Events.Cr3Loads, g.Machine.Cpu.Events.Interrupts, g.Instructions);
+        }
+        var a = Once();
+        Assert.Equal(a, Once());
+        Assert.Contains("context switches", a.Item1);
+    }
+}
+
+public class KernelArgumentCheckTests
+{
+    [Theory]
+    [InlineData(5, 0x100000, 4096, 3)]            // mprotect on a kernel address
+    [InlineData(5, 0x40100000, 0x7FFFFFFFFFFF, 3)] // mprotect past the user half
+    [InlineData(5, 0x40800000, 4096, 3)]           // mprotect on an unmapped page
+    [InlineData(4, 0x7FFFFFFFFFFF, 0, 0)]          // mmap larger than the user half
+    [InlineData(1, 0x100000, 4, 0)]                // write from a kernel address
+    [InlineData(8, 0x3F8, 0, 0)]                   // inb from a port other than 0x80
+    public void BadSyscallArgumentsReturnMinusOne(int nr, long a, long b, long c)
+    {
+        var g = Guest.CreateKernelGuest("a", VirtPS.Engine.Guests.Kernel.AssembleUser($"""
+            default rel
+                mov eax, {nr}
+                mov rdi, {a}
+                mov rsi, {b}
+                mov rdx, {c}
+                syscall
+                cmp rax, -1
+                jne .bad
+                xor eax, eax
+                syscall
+            .bad:
+                ud2
+            """).Bytes, 1, 16);
+        Assert.Equal(RunStop.Halt, g.Machine.Run(10_000_000).Stop);
+        Assert.DoesNotContain("killed", g.Machine.Console.Output);
+        Assert.Equal(0, g.Machine.Cpu.Events.Invlpgs);
+        Assert.NotNull(g.KernelSummary);
+    }
+}
