@@ -16,6 +16,7 @@ public sealed partial class Processor
     /// </summary>
     internal void Deliver(ExceptionVector vector, ulong? errorCode, ulong returnRip, bool software)
     {
+        using var _ = Supervisor();
         int v = (int)vector;
         ulong ext = software ? 0UL : 1UL;
         ulong idtCode = (ulong)v * 8 + 2 + ext;   // error code naming the IDT entry (SDM Vol. 3A, 6.13)
@@ -62,6 +63,7 @@ public sealed partial class Processor
     /// <summary>The DPL of the code segment <paramref name="sel"/> names in the GDT; #GP if it is not a present 64-bit code segment.</summary>
     internal int CodeSegmentDpl(ushort sel, ulong ext)
     {
+        using var _ = Supervisor();
         ulong code = (ulong)(sel & ~3) + ext;
         if ((sel & ~3) == 0 || (sel & 4) != 0 || (ulong)(sel & ~7) + 7 > Gdtr.Limit)
             throw new GuestFault(ExceptionVector.GP, code, null, $"selector 0x{sel:X} does not name a GDT entry");

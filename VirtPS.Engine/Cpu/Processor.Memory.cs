@@ -56,10 +56,27 @@ public sealed partial class Processor
         FlushHostPages();
     }
 
+    /// <summary>
+    /// Implicit supervisor accesses (Intel SDM Vol. 3A, 4.6): reads of the GDT, IDT and TSS and the pushes of
+    /// an interrupt frame are made with supervisor privilege whatever the CPL. Inside this scope translation
+    /// and the host caches act as CPL 0.
+    /// </summary>
+    internal SystemAccess Supervisor() => new(this);
+
+    internal readonly ref struct SystemAccess
+    {
+        readonly Processor _p;
+        readonly bool _was;
+        public SystemAccess(Processor p) { _p = p; _was = p._system; p._system = true; p.SelectHostPages(0); }
+        public void Dispose() { _p._system = _was; _p.SelectHostPages(_p.Cs); }
+    }
+
+    bool _system;
+
     /// <summary>Selects the host caches for the privilege level of <paramref name="cs"/>.</summary>
     void SelectHostPages(ushort cs)
     {
-        bool user = (cs & 3) == 3;
+        bool user = (cs & 3) == 3 && !_system;
         _rd = user ? _rdUser : _rdSup;
         _wr = user ? _wrUser : _wrSup;
     }
@@ -89,7 +106,7 @@ public sealed partial class Processor
         if (!IsCanonical(la))
             throw new GuestFault(ExceptionVector.GP, 0, la, $"non-canonical address 0x{la:X}");
         ulong cr3 = (Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3;
-        var mode = new PagingMode(cr3, (Cr0 & Cr0WP) != 0, (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3);
+        var mode = new PagingMode(cr3, (Cr0 & Cr0WP) != 0, (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
         var t = PageWalker.Walk(Mem, la, (AccessKind)access, mode, out var pf);
         PageWalks++;
         if (t is not { } tr)

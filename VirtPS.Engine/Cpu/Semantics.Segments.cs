@@ -16,6 +16,7 @@ internal static unsafe partial class Semantics
     static ulong? Descriptor(Processor p, ushort sel)
     {
         if ((sel & ~3) == 0 || (sel & 4) != 0 || (ulong)(sel & ~7) + 7 > p.Gdtr.Limit) return null;
+        using var _ = p.Supervisor();
         return p.Read64(p.Gdtr.Base + (ulong)(sel & ~7));
     }
 

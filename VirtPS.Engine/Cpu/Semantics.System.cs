@@ -283,6 +283,7 @@ internal static unsafe partial class Semantics
     {
         if (p.Cpl <= p.Iopl) return;
         if (p.Tr == 0 || p.TrLimit < 0x67) throw Gp0($"port 0x{port:X} at CPL {p.Cpl} > IOPL {p.Iopl} with no TSS");
+        using var _ = p.Supervisor();
         ulong map = p.Read16(p.TrBase + 0x66);
         for (ulong b = port; b < port + (ulong)size; b++)
         {

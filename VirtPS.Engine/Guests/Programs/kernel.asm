@@ -12,12 +12,11 @@
 ;   7 wait(pid)  8 inb(port 0x80)  9 setcr8(value)
 default rel
 
-; The CPU entry area (the 2 MiB page at 0x200000): GDT, IDT, TSS and the kernel stacks. It is mapped
-; with U/S=1 because the engine currently makes the IDT/GDT/TSS reads and the stack pushes of an
-; interrupt delivered at CPL 3 with user privilege (the SDM makes them supervisor accesses); every
-; other kernel page is supervisor-only. Flip CEA_FLAGS to 0x83 once the engine is fixed.
+; The CPU entry area (the 2 MiB page at 0x200000): GDT, IDT, TSS and the kernel stacks. Supervisor-only
+; like every kernel page: the processor reads the IDT, GDT and TSS and pushes an interrupt frame with
+; supervisor privilege even when the interrupt arrives at CPL 3 (Intel SDM Vol. 3A, 4.6).
 CEA         equ 0x200000
-CEA_FLAGS   equ 0x87
+CEA_FLAGS   equ 0x83
 gdt         equ CEA
 idt         equ CEA + 0x1000
 tss         equ CEA + 0x2000
