@@ -264,8 +264,8 @@ internal static class CpuidLeaves
     {
         0 => (7, VendorB, VendorC, VendorD),
         // Family 6, model 0x55, stepping 4; EDX: TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) SEP(11) PGE(13) CMOV(15);
-        // ECX: CX16(13) x2APIC(21) POPCNT(23).
-        1 => (0x0005_0654, 0, (1u << 13) | (1u << 21) | (1u << 23), (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) | (1u << 13) | (1u << 15)),
+        // ECX: CX16(13) PCID(17) x2APIC(21) POPCNT(23).
+        1 => (0x0005_0654, 0, (1u << 13) | (1u << 17) | (1u << 21) | (1u << 23), (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) | (1u << 13) | (1u << 15)),
         0x8000_0000 => (0x8000_0008, 0, 0, 0),
         // ECX: LAHF/SAHF(0) LZCNT(5); EDX: SYSCALL(11) NX(20) 1-GB pages(26) RDTSCP(27) LM(29).
         0x8000_0001 => (0, 0, 1u | (1u << 5), (1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29)),
