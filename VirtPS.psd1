@@ -21,6 +21,7 @@
         'Measure-VGuest'
         'Receive-VConsole'
         'Send-VConsole'
+        'Get-VWorkload'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -23,7 +23,7 @@ Describe 'Manifest' {
     It 'exports exactly the eight cmdlets, and nothing else' {
         $m = Test-ModuleManifest (Join-Path $ModulePath 'VirtPS.psd1')
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
-            'ConvertTo-VProgram', 'Get-VDisassembly', 'Get-VGuest', 'Get-VRegister',
+            'ConvertTo-VProgram', 'Get-VDisassembly', 'Get-VGuest', 'Get-VRegister', 'Get-VWorkload',
             'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'Receive-VConsole', 'Remove-VGuest', 'Send-VConsole')
         $m.ExportedFunctions.Count | Should -Be 0
         $m.ExportedAliases.Count | Should -Be 0

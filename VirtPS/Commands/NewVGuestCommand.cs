@@ -18,6 +18,7 @@ public sealed class NewVGuestCommand : PSCmdlet
     const string ProgramSet = "Program";
     const string CodeSet = "Code";
     const string BytesSet = "Bytes";
+    const string WorkloadSet = "Workload";
 
     /// <summary>The guest's name: 1–64 letters, digits, '_', '-' or '.'; unique in the lab (case-insensitive).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -35,11 +36,31 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(Mandatory = true, ParameterSetName = BytesSet)]
     public byte[] Bytes { get; set; } = [];
 
+    /// <summary>Boot the built-in kernel running this workload (see Get-VWorkload): compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = WorkloadSet)]
+    [ArgumentCompleter(typeof(WorkloadNameCompleter))]
+    public string Workload { get; set; } = "";
+
+    /// <summary>The workload's iteration count (default: the workload's own).</summary>
+    [Parameter(ParameterSetName = WorkloadSet)]
+    [ValidateRange(1, 1L << 40)]
+    public long Iterations { get; set; }
+
+    /// <summary>How many user processes run the workload, 1 to 16 (default: the workload's own).</summary>
+    [Parameter(ParameterSetName = WorkloadSet)]
+    [ValidateRange(1, 16)]
+    public int Processes { get; set; }
+
+    /// <summary>Instructions between the kernel's timer ticks (default 100000); 0 turns preemption off.</summary>
+    [Parameter(ParameterSetName = WorkloadSet)]
+    [ValidateRange(0, long.MaxValue)]
+    public long TimerPeriod { get; set; } = Engine.Guests.Kernel.DefaultTimerPeriod;
+
     /// <summary>How the guest's CPU is virtualized (default Native).</summary>
     [Parameter]
     public VirtualizationStyle Style { get; set; } = VirtualizationStyle.Native;
 
-    /// <summary>Guest-physical memory in MB, 1 to 4096 (default 64). Frames are backed only when touched.</summary>
+    /// <summary>Guest-physical memory in MB, 1 to 4096 (default 64; 128 with -Workload). Frames are backed only when touched.</summary>
     [Parameter]
     public int MemoryMB { get; set; } = 64;
 
@@ -57,6 +78,18 @@ public sealed class NewVGuestCommand : PSCmdlet
             // Everything is checked before the guest exists, so a failure leaves nothing behind.
             Guest.ValidateName(Name);
             lab.EnsureNameFree(Name);
+            if (ParameterSetName == WorkloadSet)
+            {
+                if (!ShouldProcess(Name, $"Create a {Style} guest booting the kernel with workload '{Workload}'")) return;
+                var bound = MyInvocation.BoundParameters;
+                var wg = Guest.CreateWorkload(Name, Workload,
+                    bound.ContainsKey(nameof(Iterations)) ? Iterations : null,
+                    bound.ContainsKey(nameof(Processes)) ? Processes : null,
+                    bound.ContainsKey(nameof(MemoryMB)) ? MemoryMB : 128, TimerPeriod);
+                lab.Add(wg);
+                WriteObject(wg);
+                return;
+            }
             (byte[] image, ulong load, ulong? entry) = ParameterSetName switch
             {
                 ProgramSet => (Program!.Bytes, Program.Origin, Program.EntryPoint),

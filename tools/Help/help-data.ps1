@@ -39,10 +39,15 @@ $answer = '"mov rax, 42`nhlt"'
     Style = 'How the guest''s CPU is virtualized. Native, the bare simulated machine, is the default and, for now, the only style.'
     MemoryMB = 'Guest-physical memory in megabytes, 1 to 4096. The default is 64.'
     Define = 'Symbols for assembling -Code, as a hashtable of names and integers: @{ N = 10 }.'
+    Workload = 'Boot the built-in kernel (its own GDT, IDT, TSS, page tables per process, SYSCALL, the APIC timer) running this workload in user processes. Get-VWorkload lists them: compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait. An unknown name is UnknownWorkload.'
+    Iterations = 'How many iterations the workload runs, 1 or more; the default is the workload''s own (see Get-VWorkload).'
+    Processes = 'How many user processes run the workload, 1 to 16; the default is the workload''s own.'
+    TimerPeriod = 'Instructions between the kernel''s timer interrupts (the default is 100000); 0 turns preemption off, so context switches happen only on yield and exit.'
   }
   Inputs = @(@{ Type = 'System.String'; Text = 'Guest names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The new guest.' })
   Examples = @(
+    @{ Title = 'Boot the kernel with a workload'; Code = "New-VGuest -Name sys -Workload syscall -Iterations 1000 | Invoke-VStep | Out-Null`n(Get-VGuest sys).KernelSummary"; Remarks = 'The kernel runs getpid 1000 times in one user process and prints its summary line; KernelSummary parses it: 1002 system calls (the loop, one write, one exit).' }
     @{ Title = 'A guest from source text'; Code = "New-VGuest -Name answer -Code $answer"; Remarks = 'Creates a 64 MB guest whose program puts 42 in RAX and halts.' }
     @{ Title = 'A guest from raw machine code'; Code = 'New-VGuest -Name raw -Bytes 0x48, 0xC7, 0xC0, 0x2A, 0, 0, 0, 0xF4 -MemoryMB 16'; Remarks = 'The same program as bytes: mov rax, 42 (48 C7 C0 2A 00 00 00) then hlt (F4), in a 16 MB guest.' }
     @{ Title = 'Several guests from one program'; Code = "`$program = ConvertTo-VProgram -Text 'mov ecx, N', 'l: dec rcx', 'jnz l', 'hlt' -Define @{ N = 100 }`n'left', 'right' | New-VGuest -Program `$program"; Remarks = 'Assembles once and creates two guests that run the same countdown loop.' }
@@ -113,6 +118,22 @@ $answer = '"mov rax, 42`nhlt"'
     @{ Title = 'Trace the events of a run'; Code = "New-VGuest -Name traced -Code 'mov ecx, 10', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep -Trace | Where-Object Kind -eq Halt"; Remarks = 'With -Trace the run writes a TraceEvent per event before its step result; this bare program has only one, the halt.' }
   )
   Links = @('New-VGuest', 'Measure-VGuest', 'Get-VRegister')
+}
+'Get-VWorkload' = @{
+  Synopsis = 'Lists the built-in kernel''s workloads.'
+  Description = @(
+    'The built-in kernel runs named user programs, the nanobenchmarks of Adams and Agesen (ASPLOS 2006) plus context switches: each stresses something virtualization makes expensive. Get-VWorkload lists them with what each stresses, its default iteration count and process count. New-VGuest -Workload boots the kernel with one.'
+  )
+  Parameters = @{
+    Name = 'Names of the workloads to get; wildcards are allowed. A name without wildcards that matches no workload is WorkloadNotFound (ObjectNotFound).'
+  }
+  Inputs = @(@{ Type = 'System.String'; Text = 'Workload names.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Workload'; Text = 'Name, Description, DefaultIterations, DefaultProcesses, and the expected counts as methods of iterations and processes.' })
+  Examples = @(
+    @{ Title = 'List every workload'; Code = 'Get-VWorkload'; Remarks = 'Ten workloads, from compute (no kernel entry at all) to forkwait (spawn and exit).' }
+    @{ Title = 'What a workload should count'; Code = "`$w = Get-VWorkload syscall`n`$w.ExpectedSyscalls(1000, 1)"; Remarks = 'The workload''s own arithmetic: 1000 getpid calls plus a write and an exit, 1002 system calls.' }
+  )
+  Links = @('New-VGuest', 'Invoke-VStep', 'Receive-VConsole')
 }
 'Receive-VConsole' = @{
   Synopsis = 'Gets what a guest printed on its serial console.'
