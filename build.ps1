@@ -273,6 +273,13 @@ $peak = (Get-Process -Id $PID).PeakWorkingSet64
 $ok = $step.StopReason -eq 'Halt' -and $regs.Rax -eq 1 -and $regs.Rdx -eq 0xd990335f3a73dcdaUL -and $step.Instructions -eq 900000005
 if (-not $ok) { Write-Host 'Bench FAILED: expected rax=0x1, rdx=0xd990335f3a73dcda, 900000005 instructions, halted.' -ForegroundColor Red; exit 1 }
 
+# The whole machine: the compute workload in a user process under the built-in kernel, paging on
+# (the whole-machine issue asks for 60 million instructions per second or more).
+$k = New-VGuest -Name kcompute -Workload compute -Iterations 20000000
+$ks = $k | Invoke-VStep
+'kernel compute {0:N0} instructions, {1:N1} MIPS with paging ({2})' -f $ks.Instructions, $ks.Mips, $ks.StopReason
+if ($ks.StopReason -ne 'Halt') { Write-Host 'Bench FAILED: the compute workload did not finish.' -ForegroundColor Red; exit 1 }
+
 # The network engine: frames forwarded through a bridge between two guests (the network issue asks for 1 million per second).
 [VirtPS.Engine.Network.NetworkWorld]::BridgeThroughput(100000) | Out-Null   # warm up the JIT
 $net = [VirtPS.Engine.Network.NetworkWorld]::BridgeThroughput(2000000)
