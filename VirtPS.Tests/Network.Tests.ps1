@@ -193,6 +193,17 @@ Describe 'Networks' {
             (Get-VNetwork lan).Adapters.Count | Should -Be 1
         }
 
+        It 'disconnects a removed guest''s adapters, so a new guest of that name starts unplugged' {
+            New-VNetwork -Name lan -Mode Nat | Out-Null
+            New-VGuest -Name web | Connect-VNetworkAdapter -Network lan
+            Remove-VGuest -Name web
+            @(Get-VNetworkAdapter) | Should -HaveCount 0
+            (Get-VNetwork lan).Adapters.Count | Should -Be 0
+            New-VGuest -Name web | Out-Null
+            Test-VConnection -From web -To host -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'EndpointNotFound,*'
+        }
+
         It 'fails binding for an unknown guest with GuestNotFound inside' {
             New-VNetwork -Name lan -Mode Nat | Out-Null
             { Connect-VNetworkAdapter -Guest ghost -Network lan -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*'
@@ -326,6 +337,17 @@ Describe 'Networks' {
             if ($Id -ne 'PortForwardExists') { Add-VPortForward -Network $Net -Protocol Tcp -HostPort 2223 -Guest $Guest -GuestPort 22 -ErrorVariable err -ErrorAction SilentlyContinue }
             $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
             (Test-VConnection -From lanhost1 -To host -Protocol Tcp -Port 2223).Success | Should -BeFalse
+        }
+
+        It 'keeps port forwards across a mode change and back to Nat, and drops sessions' {
+            Add-VPortForward -Network lan -Protocol Tcp -HostPort 8080 -Guest web -GuestPort 80
+            Test-VConnection -From web -To 203.0.113.10 | Out-Null
+            @(Get-VNatSession -Network lan).Count | Should -BeGreaterThan 0
+            Set-VNetwork -Name lan -Mode HostOnly
+            @(Get-VNatSession -Network lan) | Should -HaveCount 0
+            (Test-VConnection -From lanhost1 -To host -Protocol Tcp -Port 8080).Success | Should -BeFalse
+            Set-VNetwork -Name lan -Mode Nat
+            (Test-VConnection -From lanhost1 -To host -Protocol Tcp -Port 8080).Success | Should -BeTrue
         }
 
         It 'lists the translation table' {

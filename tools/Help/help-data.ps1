@@ -71,7 +71,7 @@ $answer = '"mov rax, 42`nhlt"'
   Synopsis = 'Removes guests from the current runspace.'
   Description = @(
     'Remove-VGuest removes guests, named with -Name (wildcards allowed) or piped in as objects. It asks for confirmation as a Medium-impact change does, and supports -WhatIf and -Confirm. It writes nothing unless -PassThru is given.'
-    'A name without wildcards that matches no guest is a non-terminating GuestNotFound error (ObjectNotFound). A removed guest''s name may be used again at once.'
+    'A name without wildcards that matches no guest is a non-terminating GuestNotFound error (ObjectNotFound). A removed guest''s network adapters are disconnected with it. A removed guest''s name may be used again at once.'
   )
   Parameters = @{
     Name = 'Names or wildcard patterns of the guests to remove.'
@@ -241,7 +241,7 @@ $answer = '"mov rax, 42`nhlt"'
 'Set-VNetwork' = @{
   Synopsis = 'Changes the mode of a virtual network live.'
   Description = @(
-    'Set-VNetwork changes the mode of existing networks. The guests keep their adapters (and MAC addresses) and are re-addressed as the new mode needs: by the LAN''s DHCP server when bridged, by the host''s DHCP server on HostOnly, Routed and Nat networks, from the network''s own pool on Isolated ones. ARP caches and switch MAC tables are flushed, NAT sessions and port forwards of the network are dropped.'
+    'Set-VNetwork changes the mode of existing networks. The guests keep their adapters (and MAC addresses) and are re-addressed as the new mode needs: by the LAN''s DHCP server when bridged, by the host''s DHCP server on HostOnly, Routed and Nat networks, from the network''s own pool on Isolated ones. ARP caches and switch MAC tables are flushed and the network''s NAT sessions are dropped; its port forwards are kept and apply whenever the network is in Nat mode.'
     'It writes nothing unless -PassThru is given. An unknown name is NetworkNotFound.'
   )
   Parameters = @{
@@ -457,7 +457,7 @@ $answer = '"mov rax, 42`nhlt"'
   Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'Adapters.' }, @{ Type = 'System.String'; Text = 'Network names.' })
   Outputs = @(@{ Type = 'VirtPS.VCapture'; Text = 'With -PassThru: Name, Running, FrameCount and Limit.' })
   Examples = @(
-    @{ Title = 'Capture one ping'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nStart-VCapture -Network lan`nTest-VConnection -From web -To host | Out-Null`nStop-VCapture -Network lan -PassThru"; Remarks = 'The capture holds only the ping (ARP was done by DHCP): two frames.' }
+    @{ Title = 'Capture one ping'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nStart-VCapture -Network lan`nTest-VConnection -From web -To host | Out-Null`nStop-VCapture -Network lan -PassThru"; Remarks = 'The capture holds one run: the ARP request and reply, the echo request and the echo reply (four frames).' }
     @{ Title = 'Capture the LAN side'; Code = 'Start-VCapture -Segment Lan -PassThru'; Remarks = 'Clears the physical LAN''s capture.' }
   )
   Links = @('Stop-VCapture', 'Export-VCapture')
