@@ -140,6 +140,18 @@ Describe 'Networks' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NetworkNotFound,*'
         }
 
+        It 'keeps networks per runspace' {
+            New-VNetwork -Name mine -Mode Nat | Out-Null
+            $module = (Get-Module VirtPS).ModuleBase
+            $inner = 1..2 | ForEach-Object -Parallel {
+                Import-Module $using:module
+                New-VNetwork -Name mine -Mode Nat | Out-Null
+                @(Get-VNetwork).Count
+            }
+            $inner | Should -Be @(1, 1)
+            @(Get-VNetwork).Name | Should -Be @('mine')
+        }
+
         It 'completes network names on Tab' {
             'alpha', 'beta' | New-VNetwork -Mode Isolated | Out-Null
             $line = 'Get-VNetwork -Name al'
