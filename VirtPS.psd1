@@ -22,6 +22,23 @@
         'Receive-VConsole'
         'Send-VConsole'
         'Get-VWorkload'
+        'New-VNetwork'
+        'Get-VNetwork'
+        'Set-VNetwork'
+        'Remove-VNetwork'
+        'Connect-VNetworkAdapter'
+        'Disconnect-VNetworkAdapter'
+        'Get-VNetworkAdapter'
+        'Test-VConnection'
+        'Get-VReachability'
+        'Add-VPortForward'
+        'Get-VNatSession'
+        'Add-VRoute'
+        'Remove-VRoute'
+        'Start-VCapture'
+        'Stop-VCapture'
+        'Export-VCapture'
+        'Send-VPacket'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

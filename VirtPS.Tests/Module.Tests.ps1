@@ -20,11 +20,16 @@ BeforeAll {
 }
 
 Describe 'Manifest' {
-    It 'exports exactly the eight cmdlets, and nothing else' {
+    It 'exports exactly the listed cmdlets, and nothing else' {
         $m = Test-ModuleManifest (Join-Path $ModulePath 'VirtPS.psd1')
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
-            'ConvertTo-VProgram', 'Get-VDisassembly', 'Get-VGuest', 'Get-VRegister', 'Get-VWorkload',
-            'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'Receive-VConsole', 'Remove-VGuest', 'Send-VConsole')
+            'Add-VPortForward', 'Add-VRoute', 'Connect-VNetworkAdapter', 'ConvertTo-VProgram',
+            'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Get-VDisassembly', 'Get-VGuest',
+            'Get-VNatSession', 'Get-VNetwork', 'Get-VNetworkAdapter', 'Get-VReachability',
+            'Get-VRegister', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest',
+            'New-VNetwork', 'Receive-VConsole', 'Remove-VGuest', 'Remove-VNetwork',
+            'Remove-VRoute', 'Send-VConsole', 'Send-VPacket', 'Set-VNetwork',
+            'Start-VCapture', 'Stop-VCapture', 'Test-VConnection')
         $m.ExportedFunctions.Count | Should -Be 0
         $m.ExportedAliases.Count | Should -Be 0
         $m.ExportedVariables.Count | Should -Be 0

@@ -55,6 +55,9 @@ public sealed class RemoveVGuestCommand : PSCmdlet
             WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"Guest '{g.Name}' is not in this runspace's lab.", g));
             return;
         }
+        // The guest's adapters go with it, so a new guest of the same name starts unplugged.
+        var world = LabState.Network;
+        foreach (var nic in world.GetAdapters(g.Name)) world.DisconnectAdapter(nic);
         if (PassThru) WriteObject(g);
     }
 }

@@ -76,7 +76,7 @@ $answer = '"mov rax, 42`nhlt"'
   Synopsis = 'Removes guests from the current runspace.'
   Description = @(
     'Remove-VGuest removes guests, named with -Name (wildcards allowed) or piped in as objects. It asks for confirmation as a Medium-impact change does, and supports -WhatIf and -Confirm. It writes nothing unless -PassThru is given.'
-    'A name without wildcards that matches no guest is a non-terminating GuestNotFound error (ObjectNotFound). A removed guest''s name may be used again at once.'
+    'A name without wildcards that matches no guest is a non-terminating GuestNotFound error (ObjectNotFound). A removed guest''s network adapters are disconnected with it. A removed guest''s name may be used again at once.'
   )
   Parameters = @{
     Name = 'Names or wildcard patterns of the guests to remove.'
@@ -225,5 +225,323 @@ $answer = '"mov rax, 42`nhlt"'
     @{ Title = 'Measure a guest over several steps'; Code = "`$g = New-VGuest -Name count -Code 'mov ecx, 1000', 'l: dec rcx', 'jnz l', 'hlt'`n1..3 | ForEach-Object { `$g | Invoke-VStep -Instructions 100 } | Out-Null`n`$g | Measure-VGuest"; Remarks = 'Three steps of 100 instructions; the guest''s measurement totals 300.' }
   )
   Links = @('Invoke-VStep', 'Get-VGuest')
+}
+'New-VNetwork' = @{
+  Synopsis = 'Creates a virtual network: Bridge, Isolated, HostOnly, Routed or Nat.'
+  Description = @(
+    'New-VNetwork creates a virtual network in the current runspace''s network world and writes it to the pipeline. Each network has its own learning switch; the mode decides what else is attached. Bridge: an uplink into the physical LAN (192.168.1.0/24), guests lease addresses from the LAN gateway''s DHCP server. Isolated: guests only. HostOnly: the host''s interface vnetN at .1 serving DHCP, never forwarded. Routed: as HostOnly, and the host forwards between the subnet and the LAN; the outside reaches the guests only where a static route points at the host (Add-VRoute). Nat: the host at .2 masquerades the guests behind its pnet0 address 192.168.1.10 and serves DHCP from .15, like VirtualBox; inbound traffic only through Add-VPortForward.'
+    'The default subnet is 10.0.2.0/24 for Nat and 192.168.56.0/24 otherwise (the next free /24 when taken). A malformed or too small -Subnet is InvalidCidr, one that overlaps another network, the LAN or the internet is SubnetOverlap, a name in use is NetworkExists. Nothing is created when an error is written.'
+  )
+  Parameters = @{
+    Name = 'The network''s name, unique in the runspace (compared without case).'
+    Mode = 'Bridge, Isolated, HostOnly, Routed or Nat.'
+    Subnet = 'The guests'' subnet in CIDR notation, such as 10.0.5.0/24 (at most /29). Ignored by Bridge networks, whose guests take LAN addresses.'
+  }
+  Inputs = @(@{ Type = 'System.String'; Text = 'Network names.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'The new network.' })
+  Examples = @(
+    @{ Title = 'A NAT network'; Code = 'New-VNetwork -Name lan -Mode Nat'; Remarks = 'Creates a NAT network on 10.0.2.0/24 with the host at 10.0.2.2.' }
+    @{ Title = 'A host-only network on a chosen subnet'; Code = 'New-VNetwork -Name lab -Mode HostOnly -Subnet 172.16.5.0/24'; Remarks = 'The host''s vnet0 takes 172.16.5.1 and serves addresses from 172.16.5.101.' }
+  )
+  Links = @('Get-VNetwork', 'Set-VNetwork', 'Remove-VNetwork', 'Connect-VNetworkAdapter', 'about_VirtPS')
+}
+'Get-VNetwork' = @{
+  Synopsis = 'Gets the virtual networks of the current runspace.'
+  Description = @(
+    'Get-VNetwork writes the virtual networks of the current runspace in name order, all of them or those whose names match -Name (wildcards allowed). A name without wildcards that matches nothing is a non-terminating NetworkNotFound error.'
+  )
+  Parameters = @{ Name = 'Names or wildcard patterns of the networks to get. Without -Name, every network is written.' }
+  Inputs = @(@{ Type = 'System.String'; Text = 'Network names or patterns.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Name, Mode, Subnet, HostInterface and Adapters of each network.' })
+  Examples = @(
+    @{ Title = 'Every network'; Code = "New-VNetwork -Name nat1 -Mode Nat | Out-Null`nNew-VNetwork -Name priv -Mode Isolated | Out-Null`nGet-VNetwork"; Remarks = 'Lists both networks.' }
+    @{ Title = 'Networks by pattern'; Code = "'nat1', 'nat2' | New-VNetwork -Mode Nat | Out-Null`nGet-VNetwork -Name nat* | Select-Object Name, Subnet"; Remarks = 'The second NAT network gets the next free default subnet, 10.0.3.0/24.' }
+  )
+  Links = @('New-VNetwork', 'Remove-VNetwork')
+}
+'Set-VNetwork' = @{
+  Synopsis = 'Changes the mode of a virtual network live.'
+  Description = @(
+    'Set-VNetwork changes the mode of existing networks. The guests keep their adapters (and MAC addresses) and are re-addressed as the new mode needs: by the LAN''s DHCP server when bridged, by the host''s DHCP server on HostOnly, Routed and Nat networks, from the network''s own pool on Isolated ones. ARP caches and switch MAC tables are flushed and the network''s NAT sessions are dropped; its port forwards are kept and apply whenever the network is in Nat mode.'
+    'It writes nothing unless -PassThru is given. An unknown name is NetworkNotFound.'
+  )
+  Parameters = @{
+    Name = 'Names or wildcard patterns of the networks to change.'
+    Network = 'Network objects to change, usually piped from Get-VNetwork.'
+    Mode = 'The new mode: Bridge, Isolated, HostOnly, Routed or Nat.'
+    PassThru = 'Writes each changed network to the pipeline.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Networks to change.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'With -PassThru, the changed networks.' })
+  Examples = @(
+    @{ Title = 'From NAT to Bridge'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nSet-VNetwork -Name lan -Mode Bridge`nGet-VNetworkAdapter -Guest web"; Remarks = 'The guest keeps its adapter and now has an address on the physical LAN (192.168.1.100).' }
+    @{ Title = 'Piped, with -PassThru'; Code = "New-VNetwork -Name lab -Mode Isolated | Set-VNetwork -Mode HostOnly -PassThru"; Remarks = 'The network gains the host interface vnet0.' }
+  )
+  Links = @('New-VNetwork', 'Get-VReachability')
+}
+'Remove-VNetwork' = @{
+  Synopsis = 'Removes virtual networks.'
+  Description = @(
+    'Remove-VNetwork removes networks, named with -Name (wildcards allowed) or piped in. The adapters on them are disconnected, their host interface, NAT sessions and port forwards go with them. It supports -WhatIf and -Confirm and writes nothing unless -PassThru is given. A name without wildcards that matches nothing is NetworkNotFound.'
+  )
+  Parameters = @{
+    Name = 'Names or wildcard patterns of the networks to remove.'
+    Network = 'Network objects to remove, usually piped from Get-VNetwork or New-VNetwork.'
+    PassThru = 'Writes each removed network to the pipeline.'
+    WhatIf = 'Shows which networks would be removed without removing them.'
+    Confirm = 'Asks before removing each network.'
+  }
+  Inputs = @(@{ Type = 'System.String'; Text = 'Network names.' }, @{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Networks.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'With -PassThru, the removed networks.' })
+  Examples = @(
+    @{ Title = 'Remove by name'; Code = "New-VNetwork -Name tmp -Mode Isolated | Out-Null`nRemove-VNetwork -Name tmp -PassThru"; Remarks = 'Removes the network and shows it.' }
+    @{ Title = 'See what would go'; Code = "'a', 'b' | New-VNetwork -Mode Isolated | Out-Null`nRemove-VNetwork -Name * -WhatIf`n(Get-VNetwork).Count"; Remarks = '-WhatIf lists both networks and removes neither: the count is still 2.' }
+  )
+  Links = @('New-VNetwork', 'Disconnect-VNetworkAdapter')
+}
+'Connect-VNetworkAdapter' = @{
+  Synopsis = 'Gives guests a network adapter on a virtual network.'
+  Description = @(
+    'Connect-VNetworkAdapter adds a new virtual NIC to each guest, plugs it into the network''s switch and addresses it as the network''s mode says (by DHCP on the wire, or from the pool of an Isolated network). Pipe guests in and name the network, or pipe a network in and name the guests, like Hyper-V''s Connect-VMNetworkAdapter.'
+    'MAC addresses come from the locally administered range 02:56:50:xx:xx:xx unless -MacAddress is given. A malformed MAC is InvalidMacAddress, a MAC in use is DuplicateMacAddress, an unknown network is NetworkNotFound; nothing is connected when an error is written. It writes nothing unless -PassThru is given.'
+  )
+  Parameters = @{
+    Guest = 'The guests to connect, as objects or names.'
+    Network = 'The network to connect to, as a name or a network object.'
+    MacAddress = 'The new adapter''s MAC address, such as 02:00:00:00:00:42: unicast and not in use.'
+    PassThru = 'Writes each new adapter to the pipeline.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests to connect.' }, @{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'The network to connect to.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'With -PassThru, the new adapters.' })
+  Examples = @(
+    @{ Title = 'Pipe guests in'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`n'web', 'db' | New-VGuest | Connect-VNetworkAdapter -Network lan -PassThru"; Remarks = 'Both guests lease addresses from the host''s NAT DHCP server: 10.0.2.15 and 10.0.2.16.' }
+    @{ Title = 'Pipe the network in'; Code = "New-VGuest -Name web | Out-Null`nNew-VNetwork -Name lab -Mode HostOnly | Connect-VNetworkAdapter -Guest web -MacAddress 02:00:00:00:00:42 -PassThru"; Remarks = 'Connects web with a chosen MAC address.' }
+  )
+  Links = @('Get-VNetworkAdapter', 'Disconnect-VNetworkAdapter', 'New-VNetwork')
+}
+'Disconnect-VNetworkAdapter' = @{
+  Synopsis = 'Removes network adapters from guests.'
+  Description = @(
+    'Disconnect-VNetworkAdapter unplugs adapters and removes them from their guests: piped adapters (from Get-VNetworkAdapter), or the adapters of -Guest, only those on -Network when it is given. DHCP leases are released and port forwards to the guest on that network are dropped. A guest without a matching adapter is AdapterNotFound. It supports -WhatIf and -Confirm and writes nothing unless -PassThru is given.'
+  )
+  Parameters = @{
+    Guest = 'The guests (names or objects) whose adapters to disconnect.'
+    Network = 'Only the adapters on this network (name or object).'
+    Adapter = 'Adapter objects to disconnect, usually piped from Get-VNetworkAdapter.'
+    PassThru = 'Writes each disconnected adapter to the pipeline.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'Adapters.' }, @{ Type = 'System.String'; Text = 'Guest names.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'With -PassThru, the disconnected adapters.' })
+  Examples = @(
+    @{ Title = 'Disconnect a guest from one network'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nDisconnect-VNetworkAdapter -Guest web -Network lan -PassThru"; Remarks = 'Removes web''s adapter on lan and shows it.' }
+    @{ Title = 'Disconnect piped adapters'; Code = "New-VNetwork -Name lab -Mode Isolated | Out-Null`n'a', 'b' | New-VGuest | Connect-VNetworkAdapter -Network lab`nGet-VNetworkAdapter -Network lab | Disconnect-VNetworkAdapter`n(Get-VNetwork lab).Adapters.Count"; Remarks = 'Both adapters are gone: the count is 0.' }
+  )
+  Links = @('Connect-VNetworkAdapter', 'Get-VNetworkAdapter')
+}
+'Get-VNetworkAdapter' = @{
+  Synopsis = 'Gets guests'' network adapters.'
+  Description = @(
+    'Get-VNetworkAdapter writes the virtual NICs of the current runspace, by guest name: Guest, Name (eth0, eth1...), Network, Mode, MacAddress and IPAddress. -Guest and -Network narrow the list; both take names, wildcard patterns or objects. A -Network name without wildcards that matches nothing is NetworkNotFound.'
+  )
+  Parameters = @{
+    Guest = 'Guests (names, patterns or objects) whose adapters to get.'
+    Network = 'Networks (names, patterns or objects) whose adapters to get.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'The matching adapters.' })
+  Examples = @(
+    @{ Title = 'Every adapter'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`n'web', 'db' | New-VGuest | Connect-VNetworkAdapter -Network lan`nGet-VNetworkAdapter"; Remarks = 'Shows both adapters with their MAC and IP addresses.' }
+    @{ Title = 'One guest''s adapters'; Code = "New-VNetwork -Name nat -Mode Nat | Out-Null`nNew-VNetwork -Name priv -Mode Isolated | Out-Null`n`$g = New-VGuest -Name web`n`$g | Connect-VNetworkAdapter -Network nat`n`$g | Connect-VNetworkAdapter -Network priv`n`$g | Get-VNetworkAdapter"; Remarks = 'web has eth0 on nat and eth1 on priv.' }
+  )
+  Links = @('Connect-VNetworkAdapter', 'Disconnect-VNetworkAdapter')
+}
+'Test-VConnection' = @{
+  Synopsis = 'Probes a connection between two endpoints with ICMP echo, UDP echo or a TCP exchange.'
+  Description = @(
+    'Test-VConnection sends one probe from -From to -To in simulated time and writes the result: Success, Status (Reply, TimeExceeded, DestinationUnreachable, Reset, NoRoute or Timeout), ReplySource (the reply''s source address as the sender saw it: behind NAT, the internet host sees 192.168.1.10), RoundTripMicroseconds of simulated time and Path, the hop records of every device the packets crossed and what each rewrote.'
+    'Each side is a guest (name or object; it needs an adapter), the word host, a simulated machine (gateway, lanhost1, lanhost2, internet) or its address (192.168.1.20, 203.0.113.10). The target may also be any IPv4 address. Icmp pings; Udp sends to the echo service (port 7 unless -Port); Tcp opens a connection (port 80 unless -Port), sends data and closes. An unknown endpoint is EndpointNotFound.'
+  )
+  Parameters = @{
+    From = 'The sender: a guest, host, or a simulated machine''s name or address. Several senders probe in turn.'
+    To = 'The target: a guest, host, a simulated machine''s name, or an IPv4 address.'
+    Protocol = 'Icmp (the default), Udp or Tcp.'
+    Port = 'The destination port for Udp (default 7, echo) and Tcp (default 80).'
+    Ttl = 'The time to live of the probe''s IPv4 packets (default 64). With a small value the probe ends in TimeExceeded at the router where it expired.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Senders.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.Stack.ProbeResult'; Text = 'One per sender and target.' })
+  Examples = @(
+    @{ Title = 'A NAT guest pings the internet'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nTest-VConnection -From web -To 203.0.113.10"; Remarks = 'Succeeds; the round trip crosses the host''s NAT and the gateway.' }
+    @{ Title = 'The hop path of a TCP connection'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`n(Test-VConnection -From web -To internet -Protocol Tcp).Path | Select-Object -First 12"; Remarks = 'Shows ARP, the NAT rewrite on the host and the forwarding at the gateway.' }
+    @{ Title = 'TTL expiry'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nTest-VConnection -From web -To 203.0.113.10 -Ttl 2"; Remarks = 'The gateway answers with ICMP time exceeded: Status is TimeExceeded.' }
+  )
+  Links = @('Get-VReachability', 'Send-VPacket')
+}
+'Get-VReachability' = @{
+  Synopsis = 'Builds the reachability matrix of a network: who can ping whom.'
+  Description = @(
+    'Get-VReachability pings every ordered pair of endpoints: the first two guests on the network, a guest on another network (when there is one), the host, a LAN host (192.168.1.20) and the internet host (203.0.113.10). It writes one cell per pair with From, To, TargetAddress, Success, Status and ReplySource: the table courses draw by hand for each network mode.'
+  )
+  Parameters = @{ Network = 'The networks (names, patterns or objects) whose matrix to build.' }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Networks.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.ReachabilityCell'; Text = 'One per ordered pair of endpoints.' })
+  Examples = @(
+    @{ Title = 'The matrix of a NAT network'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`n'a', 'b' | New-VGuest | Connect-VNetworkAdapter -Network lan`nGet-VReachability -Network lan"; Remarks = 'The guests reach everything; the LAN and internet hosts reach no guest.' }
+    @{ Title = 'Compare modes'; Code = "New-VNetwork -Name net -Mode Isolated | Out-Null`n'a', 'b' | New-VGuest | Connect-VNetworkAdapter -Network net`n'Isolated', 'HostOnly', 'Nat' | ForEach-Object { Set-VNetwork -Name net -Mode `$_; [pscustomobject]@{ Mode = `$_; Reachable = @(Get-VReachability net | Where-Object Success).Count } }"; Remarks = 'Counts the pairs that reach each other as the mode changes.' }
+  )
+  Links = @('Test-VConnection', 'Set-VNetwork')
+}
+'Add-VPortForward' = @{
+  Synopsis = 'Forwards a port of the host to a guest on a NAT network.'
+  Description = @(
+    'Add-VPortForward adds an inbound NAT rule: TCP or UDP traffic to the host''s pnet0 address (192.168.1.10) on -HostPort goes to -Guest on -GuestPort, like VirtualBox''s port forwarding. Without a rule, nothing outside can open a connection to a NAT guest.'
+    'A network that is not in Nat mode is NotNatNetwork, a guest without an adapter on it is GuestNotFound, a host port already forwarded is PortForwardExists; no rule is added when an error is written. It writes nothing unless -PassThru is given.'
+  )
+  Parameters = @{
+    Network = 'The Nat network (name or object).'
+    Protocol = 'Tcp or Udp.'
+    HostPort = 'The port on the host''s pnet0 address.'
+    Guest = 'The guest (name or object) that receives the traffic.'
+    GuestPort = 'The port on the guest; the host port by default.'
+    PassThru = 'Writes the new rule to the pipeline.'
+  }
+  Inputs = @(@{ Type = 'None'; Text = 'Nothing is read from the pipeline except -Network and -Guest by property name.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.PortForward'; Text = 'With -PassThru, the new rule.' })
+  Examples = @(
+    @{ Title = 'Publish a guest''s web server'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nAdd-VPortForward -Network lan -Protocol Tcp -HostPort 8080 -Guest web -GuestPort 80 -PassThru`nTest-VConnection -From lanhost1 -To host -Protocol Tcp -Port 8080"; Remarks = 'The LAN host connects to 192.168.1.10:8080 and reaches web''s port 80.' }
+    @{ Title = 'A UDP forward'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name dns | Connect-VNetworkAdapter -Network lan`nAdd-VPortForward -Network lan -Protocol Udp -HostPort 7 -Guest dns -PassThru"; Remarks = 'Forwards UDP 7 to the same port on the guest.' }
+  )
+  Links = @('Get-VNatSession', 'New-VNetwork')
+}
+'Get-VNatSession' = @{
+  Synopsis = 'Gets the host''s NAT translation table.'
+  Description = @(
+    'Get-VNatSession writes the host''s connection-tracking sessions: for each, the network, protocol, inside address and port (the guest), outside address and port (on pnet0), the remote address and port, and when it expires in simulated microseconds. ICMP sessions are keyed by echo id, UDP and TCP by ports. Expired sessions are dropped first.'
+  )
+  Parameters = @{ Network = 'Networks (names, patterns or objects) whose sessions to get; every network''s without it.' }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Networks.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.NatSession'; Text = 'One per session.' })
+  Examples = @(
+    @{ Title = 'Sessions after a ping and a TCP connection'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nTest-VConnection -From web -To 203.0.113.10 | Out-Null`nTest-VConnection -From web -To 203.0.113.10 -Protocol Tcp | Out-Null`nGet-VNatSession"; Remarks = 'An ICMP and a TCP session, both translated to 192.168.1.10.' }
+    @{ Title = 'One network''s sessions'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nTest-VConnection -From web -To lanhost1 -Protocol Udp | Out-Null`nGet-VNatSession -Network lan | Select-Object Protocol, InsidePort, OutsidePort"; Remarks = 'The UDP echo session to the LAN host.' }
+  )
+  Links = @('Add-VPortForward', 'Test-VConnection')
+}
+'Add-VRoute' = @{
+  Synopsis = 'Adds a static route on a simulated node.'
+  Description = @(
+    'Add-VRoute adds a static route to the routing table of a node: the LAN gateway (gateway), a LAN host (lanhost1, lanhost2), the internet host, the host, or a guest, named or by address. A route to a Routed network''s subnet via the host''s pnet0 address (192.168.1.10) on the gateway is what lets the LAN and the internet reach Routed guests.'
+    'A malformed destination is InvalidCidr, a malformed gateway InvalidIpAddress, a next hop not on a connected subnet GatewayUnreachable, an unknown node EndpointNotFound. A route to the same destination replaces the old one. It writes nothing unless -PassThru is given.'
+  )
+  Parameters = @{
+    Node = 'The node that gets the route: gateway, lanhost1, lanhost2, internet, host, a guest, or an address of one of them.'
+    Destination = 'The destination subnet in CIDR notation.'
+    Gateway = 'The next hop''s IPv4 address, on a subnet the node is connected to.'
+    PassThru = 'Writes the new route to the pipeline.'
+  }
+  Inputs = @(@{ Type = 'System.String'; Text = 'Node names.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.Stack.Route'; Text = 'With -PassThru, the new route.' })
+  Examples = @(
+    @{ Title = 'Make a Routed network reachable from the LAN'; Code = "New-VNetwork -Name r -Mode Routed | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network r`n(Test-VConnection -From lanhost1 -To web).Success`nAdd-VRoute -Node gateway -Destination 192.168.56.0/24 -Gateway 192.168.1.10 -PassThru`n(Test-VConnection -From lanhost1 -To web).Success"; Remarks = 'False before the route, True after: the gateway now sends the guests'' subnet to the host.' }
+    @{ Title = 'A route on a LAN host'; Code = 'Add-VRoute -Node lanhost2 -Destination 10.9.0.0/16 -Gateway 192.168.1.1 -PassThru'; Remarks = 'Shows the new route on lanhost2.' }
+  )
+  Links = @('New-VNetwork', 'Test-VConnection')
+}
+'Remove-VRoute' = @{
+  Synopsis = 'Removes a static route from a simulated node.'
+  Description = @(
+    'Remove-VRoute removes the static route to -Destination from a node''s routing table (the LAN gateway, a LAN host, the internet host, the host or a guest). Routes live as long as the runspace''s network world, so a script that adds a route on the gateway removes it when done. A node without that route is RouteNotFound. It supports -WhatIf and -Confirm and writes nothing.'
+  )
+  Parameters = @{
+    Node = 'The node whose route to remove: gateway, lanhost1, lanhost2, internet, host, a guest, or an address of one of them.'
+    Destination = 'The destination subnet of the route, in CIDR notation.'
+  }
+  Inputs = @(@{ Type = 'System.String'; Text = 'Node names.' })
+  Outputs = @(@{ Type = 'None'; Text = 'Nothing.' })
+  Examples = @(
+    @{ Title = 'Add and remove a route'; Code = "New-VNetwork -Name r -Mode Routed | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network r`nAdd-VRoute -Node gateway -Destination 192.168.56.0/24 -Gateway 192.168.1.10`n(Test-VConnection -From lanhost1 -To web).Success`nRemove-VRoute -Node gateway -Destination 192.168.56.0/24`n(Test-VConnection -From lanhost1 -To web).Success"; Remarks = 'True with the route, False without it.' }
+    @{ Title = 'See what would be removed'; Code = "Add-VRoute -Node lanhost2 -Destination 10.9.0.0/16 -Gateway 192.168.1.1 -PassThru`nRemove-VRoute -Node lanhost2 -Destination 10.9.0.0/16 -WhatIf"; Remarks = 'Shows the route and what Remove-VRoute would do, removing nothing.' }
+  )
+  Links = @('Add-VRoute')
+}
+'Start-VCapture' = @{
+  Synopsis = 'Clears a capture point and starts recording frames.'
+  Description = @(
+    'Every switch and switch port records the frames it carries from the moment it exists (up to 100,000 frames). Start-VCapture clears a capture point and starts it again, so a capture holds one run: a network''s switch (-Network), one adapter''s port (-Adapter), or a physical segment (-Segment Lan for the host''s pnet0 side, Internet). It writes nothing unless -PassThru is given.'
+  )
+  Parameters = @{
+    Network = 'Networks (names, patterns or objects) whose switch to capture.'
+    Adapter = 'Adapters (from Get-VNetworkAdapter) whose port to capture.'
+    Segment = 'Lan or Internet: a physical segment''s switch.'
+    PassThru = 'Writes the capture point''s state to the pipeline.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'Adapters.' }, @{ Type = 'System.String'; Text = 'Network names.' })
+  Outputs = @(@{ Type = 'VirtPS.VCapture'; Text = 'With -PassThru: Name, Running, FrameCount and Limit.' })
+  Examples = @(
+    @{ Title = 'Capture one ping'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nStart-VCapture -Network lan`nTest-VConnection -From web -To host | Out-Null`nStop-VCapture -Network lan -PassThru"; Remarks = 'The capture holds one run: the ARP request and reply, the echo request and the echo reply (four frames).' }
+    @{ Title = 'Capture the LAN side'; Code = 'Start-VCapture -Segment Lan -PassThru'; Remarks = 'Clears the physical LAN''s capture.' }
+  )
+  Links = @('Stop-VCapture', 'Export-VCapture')
+}
+'Stop-VCapture' = @{
+  Synopsis = 'Stops recording frames into a capture point.'
+  Description = @(
+    'Stop-VCapture stops a capture point; the frames recorded so far stay for Export-VCapture. Start-VCapture clears and restarts it. It writes nothing unless -PassThru is given.'
+  )
+  Parameters = @{
+    Network = 'Networks (names, patterns or objects) whose switch capture to stop.'
+    Adapter = 'Adapters (from Get-VNetworkAdapter) whose port capture to stop.'
+    Segment = 'Lan or Internet: a physical segment''s switch.'
+    PassThru = 'Writes the capture point''s state to the pipeline.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'Adapters.' }, @{ Type = 'System.String'; Text = 'Network names.' })
+  Outputs = @(@{ Type = 'VirtPS.VCapture'; Text = 'With -PassThru: Name, Running, FrameCount and Limit.' })
+  Examples = @(
+    @{ Title = 'Stop a network''s capture'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nStop-VCapture -Network lan -PassThru"; Remarks = 'The capture keeps the DHCP exchange recorded when web connected.' }
+    @{ Title = 'Stop an adapter''s capture'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nGet-VNetworkAdapter -Guest web | Stop-VCapture -PassThru"; Remarks = 'Stops recording at web''s switch port.' }
+  )
+  Links = @('Start-VCapture', 'Export-VCapture')
+}
+'Export-VCapture' = @{
+  Synopsis = 'Writes a capture to a pcap file that Wireshark and tshark open.'
+  Description = @(
+    'Export-VCapture writes the frames of one capture point to a libpcap file (link type Ethernet, microsecond timestamps of simulated time): a network''s switch (-Network), one adapter''s port (-Adapter), or a physical segment (-Segment Lan or Internet). On a NAT network the network''s capture shows the guests'' own addresses and the Lan capture the translated ones.'
+    'The file is replaced if it exists. More than one matching capture point is AmbiguousCapture; a file that cannot be written is CaptureWriteFailed (WriteError). It writes nothing to the pipeline.'
+  )
+  Parameters = @{
+    Network = 'The network (name or object) whose switch capture to write.'
+    Adapter = 'The adapter (from Get-VNetworkAdapter) whose port capture to write.'
+    Segment = 'Lan or Internet: a physical segment''s switch.'
+    Path = 'The pcap file to write. PowerShell paths are resolved, so Temp: works.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'An adapter.' }, @{ Type = 'System.String'; Text = 'A network name.' })
+  Outputs = @(@{ Type = 'None'; Text = 'Nothing.' })
+  Examples = @(
+    @{ Title = 'Both sides of NAT'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nStart-VCapture -Network lan; Start-VCapture -Segment Lan`nTest-VConnection -From web -To 203.0.113.10 | Out-Null`nExport-VCapture -Network lan -Path Temp:/guest-side.pcap`nExport-VCapture -Segment Lan -Path Temp:/host-side.pcap`nGet-Item Temp:/guest-side.pcap, Temp:/host-side.pcap | Select-Object Name, Length"; Remarks = 'Open the files in Wireshark: 10.0.2.15 on the guest side, 192.168.1.10 on the host side.' }
+    @{ Title = 'One adapter''s frames'; Code = "New-VNetwork -Name lab -Mode HostOnly | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lab`nGet-VNetworkAdapter -Guest web | Export-VCapture -Path Temp:/web.pcap`n(Get-Item Temp:/web.pcap).Length"; Remarks = 'Writes the DHCP exchange seen at web''s port.' }
+  )
+  Links = @('Start-VCapture', 'Stop-VCapture')
+}
+'Send-VPacket' = @{
+  Synopsis = 'Sends a raw Ethernet frame or one UDP datagram and shows what happened to it.'
+  Description = @(
+    'Send-VPacket puts traffic on the simulated wire from -From (a guest, host, or a simulated machine) and writes the hop records of everything that followed: each device, what it did and when, in simulated microseconds. With -Frame the bytes are sent exactly as given out of the sender''s first adapter, malformed ones included (receivers drop them); a frame shorter than an Ethernet header (14 bytes) is refused with FrameTooShort and nothing is sent. With -To it sends one UDP datagram to -Port (9, discard, by default; 7 echoes) carrying -Data.'
+    'A sender without an adapter is AdapterNotConnected, an unknown endpoint EndpointNotFound.'
+  )
+  Parameters = @{
+    From = 'The sender: a guest (name or object), host, or a simulated machine''s name or address.'
+    Frame = 'The frame''s bytes from the destination MAC address on (no preamble, no FCS).'
+    To = 'The datagram''s target: a guest, host, a simulated machine''s name, or an IPv4 address.'
+    Port = 'The destination UDP port (default 9, discard).'
+    SourcePort = 'The source UDP port (default 40000).'
+    Data = 'The payload: bytes, or a string sent as UTF-8.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The sender.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.HopRecord'; Text = 'TimeMicroseconds, Device and Action of each step.' })
+  Examples = @(
+    @{ Title = 'A UDP echo'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web | Connect-VNetworkAdapter -Network lan`nSend-VPacket -From web -To 203.0.113.10 -Port 7 -Data 'hello'"; Remarks = 'The datagram is translated on its way out and echoed back.' }
+    @{ Title = 'A raw broadcast frame'; Code = "New-VNetwork -Name lab -Mode Isolated | Out-Null`n'web', 'db' | New-VGuest | Connect-VNetworkAdapter -Network lab`n`$frame = [byte[]](@(0xff) * 6 + @(2, 0, 0, 0, 0, 9) + @(0x88, 0xb5) + @(0) * 46)`nSend-VPacket -From web -Frame `$frame"; Remarks = 'A 60-byte frame with the local experimental EtherType 0x88B5: the switch floods it to db, whose stack ignores it.' }
+  )
+  Links = @('Test-VConnection', 'Export-VCapture')
 }
 }

@@ -1,0 +1,55 @@
+using System.Management.Automation;
+using VirtPS.Engine;
+using VirtPS.Engine.Guests;
+using VirtPS.Engine.Network;
+
+namespace VirtPS.Commands;
+
+/// <summary>Gives guests a new network adapter on a network and addresses it as the network's mode says.</summary>
+[Cmdlet(VerbsCommunications.Connect, "VNetworkAdapter", DefaultParameterSetName = GuestSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(VirtualNic))]
+public sealed class ConnectVNetworkAdapterCommand : PSCmdlet
+{
+    const string GuestSet = "Guest";
+    const string NetworkSet = "Network";
+
+    /// <summary>The guests (names or objects) to connect; guests may be piped in.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NetworkSet)]
+    [GuestTransformation]
+    [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [ValidateNotNull]
+    public Guest[] Guest { get; set; } = [];
+
+    /// <summary>The network (name or object) to connect to; a network may be piped in.</summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = GuestSet)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ParameterSetName = NetworkSet)]
+    [NameTransformation]
+    [ArgumentCompleter(typeof(NetworkNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Network { get; set; } = "";
+
+    /// <summary>The adapter's MAC address (unicast, unique); by default the next address of the locally administered range.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MacAddress { get; set; }
+
+    /// <summary>Writes each new adapter to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var world = LabState.Network;
+        foreach (var g in Guest)
+        {
+            if (!ShouldProcess(g.Name, $"Connect a network adapter to '{Network}'")) continue;
+            try
+            {
+                var nic = world.ConnectAdapter(g.Name, Network, MacAddress);
+                if (PassThru) WriteObject(nic);
+            }
+            catch (VirtPSException e) { WriteError(Errors.From(e)); }
+        }
+    }
+}

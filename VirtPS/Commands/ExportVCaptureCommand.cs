@@ -1,0 +1,51 @@
+using System.Management.Automation;
+using VirtPS.Engine;
+using VirtPS.Engine.Network;
+
+namespace VirtPS.Commands;
+
+/// <summary>Writes the frames of one capture point to a libpcap file (Ethernet link type) that Wireshark and tshark open.</summary>
+[Cmdlet(VerbsData.Export, "VCapture", DefaultParameterSetName = CaptureTarget.NetworkSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+public sealed class ExportVCaptureCommand : PSCmdlet
+{
+    /// <summary>The network (name or object) whose switch capture to write.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = CaptureTarget.NetworkSet)]
+    [NameTransformation]
+    [ArgumentCompleter(typeof(NetworkNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[] Network { get; set; } = [];
+
+    /// <summary>The adapter (from Get-VNetworkAdapter) whose port capture to write.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = CaptureTarget.AdapterSet)]
+    [ValidateNotNull]
+    public VirtualNic[] Adapter { get; set; } = [];
+
+    /// <summary>A physical segment: Lan (the host's pnet0 side) or Internet.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = CaptureTarget.SegmentSet)]
+    public CaptureSegment Segment { get; set; }
+
+    /// <summary>The .pcap file to write; PowerShell paths are resolved and an existing file is replaced.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    protected override void ProcessRecord()
+    {
+        var targets = CaptureTarget.Resolve(this, Network, Adapter, Segment).ToList();
+        if (targets.Count == 0) return;
+        if (targets.Count > 1)
+        {
+            WriteError(Errors.Create("AmbiguousCapture", ErrorKind.InvalidArgument,
+                $"{targets.Count} capture points match; export one at a time ({string.Join(", ", targets.Select(t => t.Name))}).", Path));
+            return;
+        }
+        var (name, capture) = targets[0];
+        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        if (!ShouldProcess(file, $"Write {capture.Frames.Count} frames of {name}")) return;
+        try { capture.Save(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WriteError(new ErrorRecord(e, "CaptureWriteFailed", ErrorCategory.WriteError, file));
+        }
+    }
+}

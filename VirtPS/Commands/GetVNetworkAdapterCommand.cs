@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using VirtPS.Engine.Network;
+
+namespace VirtPS.Commands;
+
+/// <summary>Lists guests' network adapters, optionally only those of some guests or on some networks.</summary>
+[Cmdlet(VerbsCommon.Get, "VNetworkAdapter")]
+[OutputType(typeof(VirtualNic))]
+public sealed class GetVNetworkAdapterCommand : PSCmdlet
+{
+    /// <summary>Guests (names, wildcard patterns or objects) whose adapters to list; guests may be piped in.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [NameTransformation]
+    [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Guest { get; set; }
+
+    /// <summary>Networks (names, wildcard patterns or objects) whose adapters to list.</summary>
+    [Parameter]
+    [NameTransformation]
+    [ArgumentCompleter(typeof(NetworkNameCompleter))]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Network { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var guests = (Guest ?? ["*"]).Select(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase)).ToList();
+        var networks = (Network ?? ["*"]).Select(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase)).ToList();
+        foreach (var name in Network ?? [])
+            if (!WildcardPattern.ContainsWildcardCharacters(name) && !LabState.Network.TryGetNetwork(name, out _))
+                WriteError(NetworkLookup.NotFound(name));
+        foreach (var nic in LabState.Network.Adapters
+                     .Where(n => guests.Any(p => p.IsMatch(n.GuestName)) && networks.Any(p => p.IsMatch(n.Network.Name)))
+                     .OrderBy(n => n.GuestName, StringComparer.OrdinalIgnoreCase).ThenBy(n => n.Name, StringComparer.Ordinal))
+            WriteObject(nic);
+    }
+}

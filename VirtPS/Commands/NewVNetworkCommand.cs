@@ -1,0 +1,32 @@
+using System.Management.Automation;
+using VirtPS.Engine;
+using VirtPS.Engine.Network;
+
+namespace VirtPS.Commands;
+
+/// <summary>Creates a virtual network (Bridge, Isolated, HostOnly, Routed or Nat) in the current runspace.</summary>
+[Cmdlet(VerbsCommon.New, "VNetwork", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(VirtualNetwork))]
+public sealed class NewVNetworkCommand : PSCmdlet
+{
+    /// <summary>The network's name, unique in the runspace.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary>How the network reaches the host and the outside world.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    public NetworkMode Mode { get; set; }
+
+    /// <summary>The guests' subnet in CIDR notation (at most /29); defaults as VirtualBox's (10.0.2.0/24 for Nat, 192.168.56.0/24 otherwise).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Subnet { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess(Name, $"Create {Mode} network")) return;
+        try { WriteObject(LabState.Network.NewNetwork(Name, Mode, Subnet)); }
+        catch (VirtPSException e) { WriteError(Errors.From(e)); }
+    }
+}
