@@ -91,13 +91,20 @@ function Invoke-XunitTests {
     $code = $LASTEXITCODE
     if (-not (Test-Path $trx)) {
         Write-Host "xunit: no results (dotnet test exited with $code)" -ForegroundColor Red
-        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; SkippedTests = @() }
     }
     $c = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
     $failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
     $skipped = [int]$c.total - [int]$c.executed
     if ($code -ne 0 -and $failed -eq 0) { $failed = 1 }   # e.g. the test host crashed
-    [pscustomobject]@{ Passed = [int]$c.passed; Failed = $failed; Skipped = $skipped }
+    # Each skipped test with the reason it gave (xunit writes it as the result's message).
+    $ns = @{ t = 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010' }
+    $skips = @(Select-Xml -Path $trx -XPath '//t:UnitTestResult[@outcome="NotExecuted"]' -Namespace $ns | ForEach-Object {
+        $n = $_.Node
+        $why = $n.SelectSingleNode('.//*[local-name()="Message"]')
+        '{0}: {1}' -f ($n.testName -replace '^.*\.(?=[^.]+\.[^.]+$)', ''), $(if ($why) { $why.InnerText.Trim() } else { 'skipped' })
+    })
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = $failed; Skipped = $skipped; SkippedTests = $skips }
 }
 
 function Invoke-PesterTests {
@@ -146,8 +153,8 @@ function Invoke-Test {
     Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $p.Passed, $p.Failed, $p.Skipped)
     $skipped = $x.Skipped + $p.Skipped
     if ($skipped -gt 0) {
-        $names = @($p.SkippedTests) | Where-Object { $_ } | Select-Object -First 5
-        Write-Host ("Skipped: {0}{1}" -f $skipped, $(if ($names) { " (Pester: $($names -join '; '))" } else { '' }))
+        Write-Host "Skipped: $skipped"
+        foreach ($n in @($x.SkippedTests) + @($p.SkippedTests) | Where-Object { $_ } | Select-Object -First 10) { Write-Host "  $n" }
     }
     Write-Host ("Elapsed: {0:N0} s" -f $sw.Elapsed.TotalSeconds)
     $passed = $x.Passed + $p.Passed
