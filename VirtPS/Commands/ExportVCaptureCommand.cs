@@ -6,24 +6,8 @@ namespace VirtPS.Commands;
 
 /// <summary>Writes the frames of one capture point to a libpcap file (Ethernet link type) that Wireshark and tshark open.</summary>
 [Cmdlet(VerbsData.Export, "VCapture", DefaultParameterSetName = CaptureTarget.NetworkSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-public sealed class ExportVCaptureCommand : PSCmdlet
+public sealed class ExportVCaptureCommand : CaptureCommandBase
 {
-    /// <summary>The network (name or object) whose switch capture to write.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = CaptureTarget.NetworkSet)]
-    [NameTransformation]
-    [ArgumentCompleter(typeof(NetworkNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] Network { get; set; } = [];
-
-    /// <summary>The adapter (from Get-VNetworkAdapter) whose port capture to write.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = CaptureTarget.AdapterSet)]
-    [ValidateNotNull]
-    public VirtualNic[] Adapter { get; set; } = [];
-
-    /// <summary>A physical segment: Lan (the host's pnet0 side) or Internet.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = CaptureTarget.SegmentSet)]
-    public CaptureSegment Segment { get; set; }
-
     /// <summary>The .pcap file to write; PowerShell paths are resolved and an existing file is replaced.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -31,7 +15,7 @@ public sealed class ExportVCaptureCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var targets = CaptureTarget.Resolve(this, Network, Adapter, Segment).ToList();
+        var targets = Targets();
         if (targets.Count == 0) return;
         if (targets.Count > 1)
         {
