@@ -49,6 +49,17 @@ Describe 'Workloads under the kernel' {
         $faults | ForEach-Object { $_.Cpl | Should -Be 3 }
     }
 
+    It 'names the running process in trace events and in Get-VRegister' {
+        $g = New-VGuest -Name pids -Workload ctxswitch -Iterations 3 -TimerPeriod 0
+        $switches = @($g | Invoke-VStep -Trace | Where-Object Kind -eq ContextSwitch)
+        # Two processes yielding to each other: the pids alternate, 1 and 2.
+        @($switches.ProcessId | Select-Object -Unique | Sort-Object) | Should -Be @(1, 2)
+        $h = New-VGuest -Name pid1 -Workload compute -Iterations 1000
+        $h | Invoke-VStep -Until ContextSwitch | Out-Null
+        (Get-VRegister -Guest $h).ProcessId | Should -Be 1
+        (New-VGuest -Name bare | Get-VRegister).ProcessId | Should -BeNullOrEmpty
+    }
+
     It 'rejects an unknown workload and leaves no guest' {
         $e = try { New-VGuest -Name nope -Workload nosuch -ErrorAction Stop } catch { $_ }
         $e.FullyQualifiedErrorId | Should -BeLike 'UnknownWorkload*'

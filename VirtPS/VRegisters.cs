@@ -20,7 +20,11 @@ public sealed class VRegisters
         Cpl = cpu.Cpl; Cs = cpu.Cs; Ss = cpu.Ss; Tr = cpu.Tr;
         Cr0 = cpu.Cr0; Cr2 = cpu.Cr2; Cr3 = cpu.Cr3; Cr4 = cpu.Cr4; Cr8 = cpu.Cr8; Efer = cpu.Efer;
         Gdtr = cpu.Gdtr; Idtr = cpu.Idtr;
+        ProcessId = guest.CurrentProcessId;
     }
+
+    /// <summary>The pid of the process the built-in kernel is running (empty for guests without it).</summary>
+    public long? ProcessId { get; }
 
     // The system state a kernel sets up (Intel SDM Vol. 3A, ch. 2).
     /// <summary>Current privilege level (CS.RPL).</summary>

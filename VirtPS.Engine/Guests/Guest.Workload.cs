@@ -50,6 +50,26 @@ public sealed partial class Guest
         var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem);
         var g = Create(name, VirtualizationStyle.Native, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs);
         g.Machine.Memory.Write(Kernel.UserImageAddress, userProgram);
+        g._kernelCurrent = kernel.Symbols.TryGetValue("cur", out var cur) ? cur : null;
         return g;
+    }
+
+    /// <summary>Where the built-in kernel keeps its pointer to the running process (identity-mapped kernel data).</summary>
+    ulong? _kernelCurrent;
+
+    /// <summary>
+    /// The pid of the process the built-in kernel is running, read from the kernel's own data (its `cur`
+    /// pointer, then the process entry's pid at offset 8); null for a guest without the kernel or before the
+    /// first process starts.
+    /// </summary>
+    public long? CurrentProcessId
+    {
+        get
+        {
+            if (_kernelCurrent is not { } at) return null;
+            var mem = Machine.Memory;
+            ulong entry = BitConverter.ToUInt64(mem.Read(at, 8));
+            return entry == 0 || !mem.Contains(entry + 8, 8) ? null : (long)BitConverter.ToUInt64(mem.Read(entry + 8, 8));
+        }
     }
 }

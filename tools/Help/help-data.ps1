@@ -98,7 +98,7 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Invoke-VStep runs each guest it is given (piped, by -Guest as objects or names, or by -Name) and writes a StepResult for each: the instructions retired and simulated cycles counted in this step, why it stopped (InstructionLimit, Halt, Exception or Cancelled), the host seconds it took and the resulting MIPS.'
     'With -Instructions the step ends after that many instructions, or earlier if the guest halts or faults; with -Until Halt, or with neither parameter, it runs until the guest halts or faults. A guest stopped by -Instructions can be stepped again and continues where it left off.'
-    '-Until can also name events that a guest kernel sees: Exception, PageFault, Interrupt, Syscall (SYSCALL or INT n) and ContextSwitch (a CR3 load). The step then ends right after the first such event, with that StopReason, and the guest stays ready to continue. -Trace writes a TraceEvent for every such event and for the halt, as they happen (Instruction, Kind, Rip, Cpl, Vector, ErrorCode, Cr2, Cr3), so Group-Object Kind and Where-Object work on them.'
+    '-Until can also name events that a guest kernel sees: Exception, PageFault, Interrupt, Syscall (SYSCALL or INT n) and ContextSwitch (a CR3 load). The step then ends right after the first such event, with that StopReason, and the guest stays ready to continue. -Trace writes a TraceEvent for every such event and for the halt, as they happen (Instruction, Kind, Rip, Cpl, Vector, ErrorCode, Cr2, Cr3, and under the built-in kernel the ProcessId), so Group-Object Kind and Where-Object work on them.'
     'Long runs write progress. Ctrl+C stops the run within a few milliseconds and leaves the guest consistent and ready to run again.'
     'A halted guest cannot be stepped again: that is a non-terminating GuestHalted error (InvalidOperation); a guest stopped by an exception gives GuestFaulted. A -Name that matches no guest is GuestNotFound.'
   )
@@ -175,7 +175,7 @@ $answer = '"mov rax, 42`nhlt"'
 'Get-VRegister' = @{
   Synopsis = 'Gets a guest''s registers.'
   Description = @(
-    'Get-VRegister reads a guest''s general-purpose registers RAX to R15, RIP, RFLAGS and the FS and GS bases, and its system state: CPL, the CS, SS and TR selectors, CR0, CR2, CR3, CR4, CR8, EFER, and the GDTR and IDTR. The Flags property names the set RFLAGS bits, lowest first (for example PF ZF IF). The default view shows the values in hexadecimal; the properties are numbers, so they compare and compute as such.'
+    'Get-VRegister reads a guest''s general-purpose registers RAX to R15, RIP, RFLAGS and the FS and GS bases, and its system state: CPL, the CS, SS and TR selectors, CR0, CR2, CR3, CR4, CR8, EFER, the GDTR and IDTR, and, for a guest running the built-in kernel, the pid of the current process. The Flags property names the set RFLAGS bits, lowest first (for example PF ZF IF). The default view shows the values in hexadecimal; the properties are numbers, so they compare and compute as such.'
     'The guest can be given as an object, as a name, or piped; a step result from Invoke-VStep binds by its Guest property.'
   )
   Parameters = @{
