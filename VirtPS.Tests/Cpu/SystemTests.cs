@@ -491,3 +491,88 @@ public class SystemTests
         AssertFault(m, ExceptionVector.GP, 0);
     }
 }
+
+/// <summary>The remaining system instructions' success paths and SDM faults.</summary>
+public class SystemWordTests
+{
+    const ulong Code = 0x100000;
+
+    static Machine Make(Action<Assembler> code)
+    {
+        var m = new Machine(4 << 20);
+        GuestCode.Place(m, Code, code);
+        m.Cpu.Rip = Code;
+        m.Cpu.SetGpr(Gpr.Rsp, 0x20000);
+        return m;
+    }
+
+    [Fact]
+    public void SmswReadsCr0AndLmswLoadsItsLowBitsButCannotClearPe()
+    {
+        var m = Make(a =>
+        {
+            a.smsw(rax);                 // a 64-bit register receives all of CR0
+            a.mov(ebx, 0xE);             // MP, EM, TS set; PE clear
+            a.lmsw(bx);
+            a.smsw(ecx);
+            a.hlt();
+        });
+        Assert.Equal(RunStop.Halt, m.Run(10).Stop);
+        Assert.Equal(0x8001_0031UL, m.Cpu.GetGpr(Gpr.Rax));   // PG WP NE ET PE: the loader's CR0
+        Assert.Equal(0xFUL, m.Cpu.Cr0 & 0xF);                   // LMSW set MP/EM/TS and left PE set
+        Assert.Equal(m.Cpu.Cr0 & 0xFFFF_FFFF, m.Cpu.GetGpr(Gpr.Rcx));
+    }
+
+    [Fact]
+    public void SldtReadsWhatLldtLoaded()
+    {
+        var m = Make(a => { a.mov(eax, 0x28); a.lldt(ax); a.sldt(ebx); a.hlt(); });
+        Assert.Equal(RunStop.Halt, m.Run(10).Stop);
+        Assert.Equal(0x28UL, m.Cpu.GetGpr(Gpr.Rbx));
+    }
+
+    [Theory]
+    [InlineData("lmsw")]
+    [InlineData("lldt")]
+    [InlineData("wbinvd")]
+    [InlineData("invd")]
+    [InlineData("invlpg")]
+    [InlineData("swapgs")]
+    [InlineData("rdmsr")]
+    public void PrivilegedSystemInstructionsAtCpl3AreGp0(string which)
+    {
+        var m = Make(a =>
+        {
+            switch (which)
+            {
+                case "lmsw": a.lmsw(ax); break;
+                case "lldt": a.lldt(ax); break;
+                case "wbinvd": a.wbinvd(); break;
+                case "invd": a.invd(); break;
+                case "invlpg": a.invlpg(__[rax]); break;
+                case "swapgs": a.swapgs(); break;
+                case "rdmsr": a.rdmsr(); break;
+            }
+            a.nop();
+        });
+        m.Cpu.Cs = 0x2B;
+        m.Run(2);
+        Assert.Equal(ExceptionVector.GP, m.LastException?.Vector);
+        Assert.Equal(0UL, m.LastException!.ErrorCode);
+        Assert.Equal(Code, m.LastException.Rip);
+    }
+
+    [Fact]
+    public void RdtscpReturnsTheTscAndTscAux()
+    {
+        var m = Make(a =>
+        {
+            a.mov(ecx, (uint)Msr.TscAux); a.mov(eax, 7); a.xor(edx, edx); a.wrmsr();
+            a.rdtscp();
+            a.hlt();
+        });
+        Assert.Equal(RunStop.Halt, m.Run(10).Stop);
+        Assert.Equal(7UL, m.Cpu.GetGpr(Gpr.Rcx));
+        Assert.Equal(4UL, m.Cpu.GetGpr(Gpr.Rax));   // four instructions retired before it
+    }
+}
