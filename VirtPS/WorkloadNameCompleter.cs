@@ -9,11 +9,6 @@ namespace VirtPS;
 public sealed class WorkloadNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        var pattern = WildcardPattern.Get(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
-        foreach (var w in Workload.All)
-            if (pattern.IsMatch(w.Name))
-                yield return new CompletionResult(w.Name, w.Name, CompletionResultType.ParameterValue, w.Description);
-    }
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        NameCompletion.Complete(wordToComplete, Workload.All.Select(w => (w.Name, w.Description)));
 }

@@ -12,6 +12,7 @@ public sealed class LocalApic
         MsrIsr0 = 0x810, MsrIrr0 = 0x820, MsrLvtTimer = 0x832, MsrTimerInitial = 0x838, MsrTimerCurrent = 0x839, MsrTimerDivide = 0x83E;
 
     readonly ulong[] _irr = new ulong[4], _isr = new ulong[4];
+    int _requests;   // vectors set in the IRR, so the run loop's check between blocks is a single compare
     uint _svr = 0xFF, _lvtTimer = 0x1_0000, _initial, _divideConfig;
     long _armedAt;
 
@@ -72,20 +73,26 @@ public sealed class LocalApic
     public void Expire()
     {
         if (Deadline is not { } dl) return;
-        if (!TimerMasked && SoftwareEnabled) { Set(_irr, (int)(_lvtTimer & 0xFF)); TimerInterrupts++; }
+        if (!TimerMasked && SoftwareEnabled)
+        {
+            int v = (int)(_lvtTimer & 0xFF);
+            if ((_irr[v >> 6] & (1UL << (v & 63))) == 0) _requests++;
+            Set(_irr, v);
+            TimerInterrupts++;
+        }
         Deadline = Periodic && _initial != 0 ? dl + _initial * Divide : null;
     }
 
     /// <summary>The highest requested vector whose priority class beats the processor priority (TPR and in-service), if any.</summary>
     public int? Deliverable()
     {
-        if (Highest(_irr) is not int v) return null;
+        if (_requests == 0 || Highest(_irr) is not int v) return null;   // the common case: one field test
         int ppr = Math.Max((int)(Tpr >> 4), HighestClass(_isr));
         return v >> 4 > ppr ? v : null;
     }
 
     /// <summary>The processor accepted <paramref name="vector"/>: move it from requested to in service.</summary>
-    public void Accept(int vector) { Clear(_irr, vector); Set(_isr, vector); }
+    public void Accept(int vector) { Clear(_irr, vector); _requests--; Set(_isr, vector); }
 
     /// <summary>True if HLT can count on being woken: an interrupt is deliverable now, or the timer will raise one that beats the priority.</summary>
     public bool WakesFromHalt =>

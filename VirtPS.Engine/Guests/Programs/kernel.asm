@@ -170,13 +170,7 @@ start:
 .nopcid:
     ; ---- run process 0
     lea rcx, [procs]
-    mov [cur], rcx
-    mov rax, [rcx + P_KTOP]
-    mov [cur_ktop], rax
-    mov [tss + 4], rax
-    call load_cr3
-    mov rsp, [rcx + P_KSP]
-    jmp switch_resume
+    jmp enter_process
 
 ; load_cr3(rcx = proc): CR3 = its PML4, tagged with PCID slot+1 when PCID is on (bit 63 keeps the
 ; PCID's TLB entries, except on the first load after the slot was (re)used)
@@ -513,6 +507,7 @@ schedule:
     push r14
     push r15
     mov [rsi + P_KSP], rsp
+enter_process:                  ; rcx = process entry: make it current and resume it on its kernel stack
     mov [cur], rcx
     mov rax, [rcx + P_KTOP]
     mov [cur_ktop], rax
