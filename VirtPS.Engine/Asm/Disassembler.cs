@@ -35,6 +35,14 @@ public static class Disassembler
         return result;
     }
 
+    /// <summary>One decoded instruction as NASM text.</summary>
+    public static string Format(in Instruction ins)
+    {
+        var output = new StringOutput();
+        CreateFormatter().Format(ins, output);
+        return output.ToStringAndReset();
+    }
+
     /// <summary>Options chosen so the text reads like NASM source: lowercase, 0x-prefixed hex, rip-relative targets as absolute addresses.</summary>
     internal static NasmFormatter CreateFormatter()
     {

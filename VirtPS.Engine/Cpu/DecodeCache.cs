@@ -10,6 +10,9 @@ namespace VirtPS.Engine.Cpu;
 internal sealed class DecodeCache
 {
     const int MaxBlockInsns = 64;
+    /// <summary>An emulator's decoder: every instruction is decoded afresh each time it runs, one per block,
+    /// and nothing is kept.</summary>
+    internal bool Uncached;
     readonly Processor _p;
     readonly Dictionary<ulong, Block> _blocks = new();
     readonly Dictionary<ulong, List<Block>> _byPage = new();
@@ -25,7 +28,7 @@ internal sealed class DecodeCache
     public long Invalidations { get; private set; }
     public IEnumerable<Block> Blocks => _blocks.Values;
 
-    public Block Get(ulong ip) => _blocks.TryGetValue(ip, out var b) && IsCurrent(b) ? b : Decode(ip);
+    public Block Get(ulong ip) => !Uncached && _blocks.TryGetValue(ip, out var b) && IsCurrent(b) ? b : Decode(ip);
 
     /// <summary>
     /// Blocks are found by linear address but hold bytes from physical frames. After translations may have
@@ -34,12 +37,8 @@ internal sealed class DecodeCache
     public bool IsCurrent(Block b)
     {
         if (b.Epoch == _p.TranslationEpoch) return true;
-        try
-        {
-            if (_p.Translate(b.Start, Access.Execute) != b.PhysStart) return false;
-            if (b.LastPage != b.FirstPage && _p.Translate((b.Start | 0xFFF) + 1, Access.Execute) >> 12 != b.LastPage) return false;
-        }
-        catch (GuestFault) { return false; }
+        if (_p.Probe(b.Start) != b.PhysStart) return false;
+        if (b.LastPage != b.FirstPage && _p.Probe((b.Start | 0xFFF) + 1) >> 12 != b.LastPage) return false;
         b.Epoch = _p.TranslationEpoch;
         return true;
     }
@@ -70,7 +69,7 @@ internal sealed class DecodeCache
         while (true)
         {
             int offset = (int)(pos - ip);
-            if (offset >= inPage || insns.Count >= MaxBlockInsns) break;
+            if (offset >= inPage || insns.Count >= (Uncached ? 1 : MaxBlockInsns)) break;
             decoder.IP = pos;
             decoder.Decode(out var instr);
             Insn insn;
@@ -87,6 +86,7 @@ internal sealed class DecodeCache
                 break;
             }
             insn = InsnBuilder.Build(instr, buf.AsSpan(offset, instr.Length).ToArray());
+            _p.Vmm?.Prepare(insn);
             insn.IndexInBlock = insns.Count;
             insns.Add(insn);
             pos = instr.NextIP;
@@ -105,6 +105,7 @@ internal sealed class DecodeCache
             LastPage = crosses ? secondPa >> 12 : firstPa >> 12,
             Epoch = _p.TranslationEpoch,
         };
+        if (Uncached) { block.Valid = false; return block; }   // never chained, never found again
         _blocks[ip] = block;
         if (have == 0) return block;   // nothing fetched: no frame holds this block's bytes
         foreach (ulong pg in block.LastPage == block.FirstPage ? [block.FirstPage] : (ulong[])[block.FirstPage, block.LastPage])

@@ -15,6 +15,11 @@ internal sealed unsafe class Insn
     /// <summary>The semantics of this instruction.</summary>
     public delegate*<Processor, Insn, void> Exec;
 
+    /// <summary>For an instruction the VMM intercepts: its own semantics (<see cref="Exec"/> then enters the VMM,
+    /// which decides whether and how they run).</summary>
+    public delegate*<Processor, Insn, void> Native;
+    public Styles.SensitiveOp Sensitive;
+
     public ulong Ip, NextIp;
     public Instruction Decoded;
     public byte[] Bytes = [];

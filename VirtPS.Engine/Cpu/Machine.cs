@@ -37,6 +37,8 @@ public sealed partial class Machine
     public bool Halted { get; private set; }
     /// <summary>Decoded basic blocks currently cached.</summary>
     public int DecodedBlocks => _decoded.Count;
+    /// <summary>Makes this machine an instruction-by-instruction emulator: no decoded block is kept.</summary>
+    internal void DecodeEveryInstruction() => _decoded.Uncached = true;
     /// <summary>Blocks dropped because guest code wrote to their page.</summary>
     public long DecodeInvalidations => _decoded.Invalidations;
 
@@ -199,6 +201,8 @@ public sealed partial class Machine
                 if (cur.Software) Cpu.Events.SoftwareInterrupts++;
                 else if (ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt) Cpu.Events.Interrupts++;
                 else Cpu.Events.CountException(cur.Vector);
+                Cpu.Vmm?.OnDelivery(cur.Vector, cur.Software ? Styles.DeliveryKind.Software
+                    : kind == Trace.TraceKind.Interrupt ? Styles.DeliveryKind.External : Styles.DeliveryKind.Exception, atRip);
                 return null;
             }
             catch (GuestFault next)

@@ -85,6 +85,7 @@ public sealed partial class Processor
     {
         foreach (var c in (HostPage[][])[_rdSup, _wrSup, _rdUser, _wrUser])
             for (int i = 0; i < CacheSize; i++) c[i].Tag = ulong.MaxValue;
+        _softTlb?.Clear();
         TranslationEpoch++;
     }
 
@@ -105,8 +106,28 @@ public sealed partial class Processor
     {
         if (!IsCanonical(la))
             throw new GuestFault(ExceptionVector.GP, 0, la, $"non-canonical address 0x{la:X}");
+        ulong softKey = 0;
+        if (SoftMmu)
+        {
+            // An emulator's software MMU: every access is a lookup in its own TLB, a walk on a miss.
+            SoftMmuLookups++;
+            softKey = (la >> 12) << 3 | (ulong)access << 1 | (Cpl == 3 && !_system ? 1UL : 0);
+            if (_softTlb.TryGetValue(softKey, out ulong frame)) return frame | (la & 0xFFF);
+        }
         ulong cr3 = (Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3;
         var mode = new PagingMode(cr3, (Cr0 & Cr0WP) != 0, (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
+        if (Vmm?.Shadow is { } shadow)
+        {
+            // Under shadow paging the hardware walks the VMM's tables; the guest's are the VMM's business.
+            PageWalks++;
+            WalkReferences += 4;
+            if (shadow.Translate(Cr3, la, (AccessKind)access, mode, out var spf, out bool cacheable) is not { } spa)
+                throw new GuestFault(ExceptionVector.PF, spf.ErrorCode, la, $"0x{la:X}: {spf.Reason}");
+            if (!cacheable) _uncacheable = true;
+            if (!Mem.Contains(spa))
+                throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{spa:X}, beyond guest memory");
+            return spa;
+        }
         var t = PageWalker.Walk(Mem, la, (AccessKind)access, mode, out var pf);
         PageWalks++;
         if (t is not { } tr)
@@ -117,7 +138,26 @@ public sealed partial class Processor
         WalkReferences += tr.References;
         if (!Mem.Contains(tr.Physical))
             throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{tr.Physical:X}, beyond guest memory");
+        if (SoftMmu) _softTlb[softKey] = tr.Physical & ~0xFFFUL;
         return tr.Physical;
+    }
+
+    bool _uncacheable;
+    /// <summary>Set by the Emulation style: the host page caches are bypassed and every access is counted
+    /// as a software-MMU lookup.</summary>
+    internal bool SoftMmu;
+    public long SoftMmuLookups { get; private set; }
+    readonly Dictionary<ulong, ulong> _softTlb = [];
+
+    /// <summary>The simulator's own check that a decoded block's address still maps where it did: a look at
+    /// the guest's tables that is not a guest access (no fault, no VMM event, nothing counted).</summary>
+    internal ulong? Probe(ulong la)
+    {
+        if (!IsCanonical(la)) return null;
+        ulong cr3 = (Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3;
+        var mode = new PagingMode(cr3, (Cr0 & Cr0WP) != 0, (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
+        return Vmm?.Shadow is { } shadow ? shadow.Peek(la, AccessKind.Execute, mode)
+            : PageWalker.Walk(Mem, la, AccessKind.Execute, mode, out _) is { } t ? t.Physical : null;
     }
 
     static bool IsCanonical(ulong la) => (ulong)(((long)la << 16) >> 16) == la;
@@ -137,6 +177,7 @@ public sealed partial class Processor
     {
         ulong pa = Translate(la, Access.Read);
         var frame = Mem.Frame(pa >> 12);
+        if (SoftMmu) return frame;
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
         e.Tag = la >> 12; e.Frame = frame; e.Pfn = pa >> 12;
         return frame;
@@ -151,6 +192,8 @@ public sealed partial class Processor
             CodeWritten?.Invoke(pfn);   // invalidates decodes; the frame is writable-cacheable from now on
         }
         var frame = Mem.Frame(pfn);
+        // A write the VMM must see again next time (a guest page-table page under shadow paging) is not cached.
+        if (_uncacheable || SoftMmu) { _uncacheable = false; return frame; }
         ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
         e.Tag = la >> 12; e.Frame = frame; e.Pfn = pfn;
         return frame;
@@ -315,8 +358,22 @@ public sealed partial class Processor
         {
             ulong a = la + (ulong)done;
             ulong pa;
-            try { pa = Translate(a, Access.Execute); }
-            catch (GuestFault f) { fault = f; return done; }
+            if (done > 0 && Vmm?.Shadow is { } shadow)
+            {
+                // The bytes past the first page are read ahead in case the last instruction crosses over:
+                // under shadow paging that look-ahead must not count as (or fill on) a guest fault.
+                ulong cr3 = (Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3;
+                var mode = new PagingMode(cr3, (Cr0 & Cr0WP) != 0, (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
+                if (!IsCanonical(a)) { fault = new GuestFault(ExceptionVector.GP, 0, a, $"non-canonical address 0x{a:X}"); return done; }
+                if (shadow.Peek(a, AccessKind.Execute, mode, out var pf) is not { } ahead || !Mem.Contains(ahead))
+                { fault = new GuestFault(ExceptionVector.PF, pf.ErrorCode, a, $"0x{a:X}: {pf.Reason}"); return done; }
+                pa = ahead;
+            }
+            else
+            {
+                try { pa = Translate(a, Access.Execute); }
+                catch (GuestFault f) { fault = f; return done; }
+            }
             if (done == 0) firstPa = pa; else secondPa = pa;
             int n = Math.Min(into.Length - done, 0x1000 - (int)(a & 0xFFF));
             Mem.Frame(pa >> 12).AsSpan((int)(pa & 0xFFF), n).CopyTo(into[done..]);

@@ -64,6 +64,17 @@ public sealed partial class Processor
         if ((StopOn & kind) != 0 && !EventStop) { EventStop = true; StoppedOn = kind; }
     }
 
+    /// <summary>Reports a virtualization event (VMM entry, fidelity violation, hidden fault) with its detail.</summary>
+    internal void Report(Trace.TraceKind kind, ulong rip, string detail, int? vector = null, ulong? qualification = null, ulong? cr2 = null)
+    {
+        Tracer?.Invoke(new Trace.TraceEvent(Retired, kind, rip, Cpl, vector, null, cr2, Cr3) { Detail = detail, Qualification = qualification });
+        if ((StopOn & kind) != 0 && !EventStop) { EventStop = true; StoppedOn = kind; }
+    }
+
+    /// <summary>The virtual machine monitor this processor's guest runs under (null: a bare machine with no
+    /// style at all, as engine tests use it).</summary>
+    internal Styles.Vmm? Vmm;
+
     /// <summary>Architectural events counted as they happen.</summary>
     public MachineEvents Events { get; } = new();
     /// <summary>TSC ticks spent halted, waiting for an interrupt.</summary>

@@ -16,7 +16,8 @@ public sealed partial class Guest
     /// <paramref name="processes"/> user processes (defaults: the workload's).
     /// </summary>
     public static Guest CreateWorkload(string name, string workload, long? iterations = null, int? processes = null,
-        int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null)
+        int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null,
+        VirtualizationStyle style = VirtualizationStyle.Native)
     {
         var w = VirtPS.Engine.Guests.Workload.Find(workload) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
             $"No workload named '{workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", workload);
@@ -25,7 +26,7 @@ public sealed partial class Guest
         if (n < 1 || n > 1L << 40)
             throw new VirtPSException("InvalidIterations", ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {n}.", n);
         var user = Kernel.AssembleWorkload(w, n);
-        var g = CreateKernelGuest(name, user.Bytes, p, memoryMB, timerPeriod, costs);
+        var g = CreateKernelGuest(name, user.Bytes, p, memoryMB, timerPeriod, costs, style);
         g.Workload = w; g.WorkloadIterations = n; g.WorkloadProcesses = p;
         return g;
     }
@@ -33,7 +34,7 @@ public sealed partial class Guest
     /// <summary>Makes a guest that boots the built-in kernel with <paramref name="userProgram"/> (linked at
     /// <see cref="Kernel.UserCodeAddress"/>) as each of its first processes.</summary>
     public static Guest CreateKernelGuest(string name, ReadOnlySpan<byte> userProgram, int processes = 1, int memoryMB = 128,
-        long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null)
+        long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null, VirtualizationStyle style = VirtualizationStyle.Native)
     {
         if (processes < 1 || processes > Kernel.MaxProcesses)
             throw new VirtPSException("InvalidProcessCount", ErrorKind.InvalidArgument,
@@ -48,7 +49,7 @@ public sealed partial class Guest
             throw new VirtPSException("InvalidTimerPeriod", ErrorKind.InvalidArgument, $"Timer period must be 0 (off) to 2^32-1; got {timerPeriod}.", timerPeriod);
         ulong mem = (ulong)memoryMB << 20;
         var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem);
-        var g = Create(name, VirtualizationStyle.Native, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs);
+        var g = Create(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs);
         g.Machine.Memory.Write(Kernel.UserImageAddress, userProgram);
         g._kernelCurrent = kernel.Symbols.TryGetValue("cur", out var cur) ? cur : null;
         return g;

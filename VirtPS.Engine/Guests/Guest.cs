@@ -6,11 +6,21 @@ using VirtPS.Engine.Trace;
 
 namespace VirtPS.Engine.Guests;
 
-/// <summary>How a guest's CPU is virtualized. Later styles arrive with the CPU-virtualization work.</summary>
+/// <summary>How a guest's CPU is virtualized (see the classes in <c>VirtPS.Engine.Styles</c>).</summary>
 public enum VirtualizationStyle
 {
     /// <summary>The bare simulated machine: the baseline every other style is compared with.</summary>
     Native,
+    /// <summary>Every instruction interpreted, with a software MMU (Bochs).</summary>
+    Emulation,
+    /// <summary>The guest kernel deprivileged to CPL 1; privileged instructions trap (Popek &amp; Goldberg).</summary>
+    TrapAndEmulate,
+    /// <summary>Guest kernel code translated block by block, sensitive instructions turned into callouts (VMware).</summary>
+    BinaryTranslation,
+    /// <summary>VMX non-root mode with VM exits (Intel VT-x).</summary>
+    HardwareAssisted,
+    /// <summary>A modified guest kernel that makes hypercalls (Xen).</summary>
+    Paravirtual,
 }
 
 /// <summary>Where a guest is in its life.</summary>
@@ -32,7 +42,20 @@ public sealed partial class Guest
     public const int MaxMemoryMB = 4096;
 
     Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostProfile costs)
-    { Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; Costs = costs; }
+    {
+        Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; Costs = costs;
+        Vmm = style switch
+        {
+            VirtualizationStyle.Native => new Styles.Native(machine),
+            VirtualizationStyle.Emulation => new Styles.Emulation(machine),
+            VirtualizationStyle.TrapAndEmulate => new Styles.TrapAndEmulate(machine),
+            VirtualizationStyle.HardwareAssisted => new Styles.HardwareAssisted(machine),
+            _ => throw new VirtPSException("UnsupportedStyle", ErrorKind.InvalidArgument, $"Style '{style}' is not available yet.", style),
+        };
+    }
+
+    /// <summary>The monitor this guest runs under (for Native, the bare machine's own accounting).</summary>
+    public Styles.Vmm Vmm { get; }
 
     public string Name { get; }
     public VirtualizationStyle Style { get; }
@@ -72,8 +95,8 @@ public sealed partial class Guest
         ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostProfile? costs = null, string commandLine = "")
     {
         ValidateName(name);
-        if (!Enum.IsDefined(style))
-            throw new VirtPSException("UnsupportedStyle", ErrorKind.InvalidArgument, $"Style '{style}' is not supported.", style);
+        if (!Enum.IsDefined(style) || style is VirtualizationStyle.BinaryTranslation or VirtualizationStyle.Paravirtual)
+            throw new VirtPSException("UnsupportedStyle", ErrorKind.InvalidArgument, $"Style '{style}' is not available yet.", style);
         if (memoryMB < 1 || memoryMB > MaxMemoryMB)
             throw new VirtPSException("InvalidMemorySize", ErrorKind.InvalidArgument,
                 $"MemoryMB must be between 1 and {MaxMemoryMB}; got {memoryMB}.", memoryMB);

@@ -9,7 +9,15 @@ public enum AccessKind : byte { Read, Write, Execute }
 public readonly record struct PagingMode(ulong Cr3, bool WriteProtect, bool Smep, bool NoExecute, bool User);
 
 /// <summary>A successful walk: the physical address and the size of the page that mapped it.</summary>
-public readonly record struct Translation(ulong Physical, ulong PageSize, int References);
+public readonly record struct Translation(ulong Physical, ulong PageSize, int References)
+{
+    /// <summary>The permissions the whole walk grants (R/W and U/S on every level, XD on none) and whether
+    /// the leaf is dirty: what a shadow or TLB entry caches.</summary>
+    public bool Writable { get; init; }
+    public bool User { get; init; }
+    public bool Executable { get; init; }
+    public bool Dirty { get; init; }
+}
 
 /// <summary>A failed walk: the #PF error code (Intel SDM Vol. 3A, 4.7) and why.</summary>
 public readonly record struct PageFault(ulong ErrorCode, string Reason);
@@ -30,7 +38,12 @@ public static class PageWalker
     // #PF error-code bits
     public const ulong PfPresent = 1, PfWrite = 2, PfUser = 4, PfReserved = 8, PfFetch = 16;
 
-    public static Translation? Walk(PhysicalMemory mem, ulong la, AccessKind access, in PagingMode mode, out PageFault fault)
+    public static Translation? Walk(PhysicalMemory mem, ulong la, AccessKind access, in PagingMode mode, out PageFault fault) =>
+        Walk(mem, la, access, mode, out fault, default);
+
+    /// <summary>As the other overload, also recording in <paramref name="tables"/> (4 slots, PML4 first) the
+    /// physical address of each table the walk read: a shadow-paging VMM write-protects them.</summary>
+    public static Translation? Walk(PhysicalMemory mem, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, Span<ulong> tables)
     {
         fault = default;
         ulong table = mode.Cr3 & AddrMask;
@@ -42,6 +55,7 @@ public static class PageWalker
         {
             int shift = 12 + 9 * (level - 1);
             ulong at = table + ((la >> shift) & 0x1FF) * 8;
+            if (!tables.IsEmpty) tables[4 - level] = table;
             if (!mem.Contains(at, 8)) { fault = Fail(access, mode, 0, $"level-{level} table at 0x{table:X} is outside guest memory"); return null; }
             ulong e = ReadEntry(mem, at);
             refs++;
@@ -77,7 +91,11 @@ public static class PageWalker
                 }
                 ulong size = 1UL << shift;
                 ulong pa = (e & AddrMask & ~(size - 1)) | (la & (size - 1));
-                return new Translation(pa, size, refs);
+                return new Translation(pa, size, refs)
+                {
+                    Writable = writable, User = user, Executable = executable,
+                    Dirty = (e & Dirty) != 0 || access == AccessKind.Write,
+                };
             }
             table = e & AddrMask;
         }

@@ -17,6 +17,13 @@ public enum TraceKind
     ContextSwitch = 16,
     /// <summary>HLT stopped the machine.</summary>
     Halt = 32,
+    /// <summary>The guest left for its virtual machine monitor: a VM exit (HardwareAssisted), a trap into the
+    /// VMM (TrapAndEmulate), a callout from translated code (BinaryTranslation) or a hypercall (Paravirtual).</summary>
+    VmmEntry = 64,
+    /// <summary>A sensitive, unprivileged instruction gave the guest a result real hardware at CPL 0 would not.</summary>
+    FidelityViolation = 128,
+    /// <summary>A page fault the VMM took and resolved itself (shadow paging); the guest never sees it.</summary>
+    HiddenPageFault = 256,
 }
 
 /// <summary>
@@ -27,5 +34,10 @@ public sealed record TraceEvent(long Instruction, TraceKind Kind, ulong Rip, int
 {
     /// <summary>The process the guest's kernel was running when the event happened (built-in kernel only).</summary>
     public long? ProcessId { get; init; }
+    /// <summary>For VMM events: the exit reason, trap, callout or hypercall, and what happened (for a fidelity
+    /// violation: the instruction, what the guest got and what CPL 0 would have given).</summary>
+    public string? Detail { get; init; }
+    /// <summary>For a VM exit: the Intel SDM exit qualification.</summary>
+    public ulong? Qualification { get; init; }
     public string VectorName => Vector is int v ? (v < 32 ? "#" + (Cpu.ExceptionVector)v : $"0x{v:X2}") : "";
 }

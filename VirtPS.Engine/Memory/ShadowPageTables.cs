@@ -1,0 +1,247 @@
+using System.Buffers.Binary;
+
+namespace VirtPS.Engine.Memory;
+
+/// <summary>Why the shadow walk missed: a hidden fault the VMM resolves by filling the shadow, a write to a
+/// guest page-table page (traced and emulated), or a true guest fault it reflects to the guest.</summary>
+public enum ShadowFaultKind { Hidden, Tracing, True }
+
+/// <summary>
+/// Shadow paging, as software VMMs and first-generation VT-x did it: the processor walks real x86-64 tables
+/// that the VMM builds in its own memory, mapping guest-virtual pages straight to the host frames behind
+/// them (GVA → HPA), while the guest's own tables (GVA → GPA) are only read by the VMM. The VMM fills
+/// shadow entries lazily on hidden faults, write-protects every guest page-table page it has walked (so a
+/// guest PTE write traps and the entries derived from that page are zapped), maps a page writable only
+/// once the guest's dirty bit is set (so it can set D as hardware would), and keeps one shadow root per
+/// guest CR3 in a small cache. In this model the VMM backs guest-physical page n with host frame n.
+/// </summary>
+public sealed class ShadowPageTables
+{
+    /// <summary>Shadow roots kept at once; loading a CR3 beyond them rebuilds (the least recently used goes).</summary>
+    public const int MaxRoots = 8;
+    const ulong AddrMask = 0x000F_FFFF_FFFF_F000;
+    const ulong TableFlags = PageWalker.Present | PageWalker.Writable | PageWalker.UserBit;
+
+    sealed class Root(ulong key, ulong table)
+    {
+        public readonly ulong Key = key, Table = table;
+        public readonly List<ulong> Frames = [table];
+        public bool Live = true;
+        public long LastUse;
+    }
+
+    readonly PhysicalMemory _guest;
+    /// <summary>The VMM's own memory: the guest has no address that reaches it.</summary>
+    readonly PhysicalMemory _vmm = new(1UL << 30);
+    readonly Stack<ulong> _free = new();
+    ulong _next = 0x1000;
+    readonly Dictionary<ulong, Root> _roots = [];
+    Root? _current;
+    long _clock;
+    // Guest page-table frame -> shadow leaves filled through it (zapped when the guest writes that frame).
+    readonly Dictionary<ulong, HashSet<(Root, ulong)>> _derived = [];
+    // Guest frame -> shadow leaves that map it writable (made read-only if it turns out to be a page table).
+    readonly Dictionary<ulong, List<(Root, ulong)>> _writable = [];
+
+    // Tracing writes to a protected frame since a walk last went through it.
+    readonly Dictionary<ulong, int> _writesSinceWalk = [];
+    /// <summary>Consecutive traced writes with no walk in between after which a page stops being treated as a page table.</summary>
+    public const int FloodWrites = 4;
+
+    public ShadowPageTables(PhysicalMemory guest) => _guest = guest;
+
+    /// <summary>Frames given up as page tables after write flooding.</summary>
+    public long Unprotected { get; private set; }
+
+    /// <summary>Told of every fault the shadow takes, for the VMM's accounting.</summary>
+    public Action<ShadowFaultKind, ulong>? Fault { get; set; }
+    /// <summary>Told when mappings were dropped or narrowed: whatever caches translations must forget them.</summary>
+    public Action? Invalidated { get; set; }
+
+    public long HiddenFaults { get; private set; }
+    public long TracingFaults { get; private set; }
+    public long TrueFaults { get; private set; }
+    /// <summary>Shadow entries written (fills) and cleared (zaps, INVLPG).</summary>
+    public long Fills { get; private set; }
+    public long Zaps { get; private set; }
+    /// <summary>Guest CR3 values that needed a new shadow root.</summary>
+    public long RootBuilds { get; private set; }
+    public int Roots => _roots.Count;
+    /// <summary>Guest frames currently write-protected because they hold guest page tables.</summary>
+    public int ProtectedFrames => _derived.Count;
+
+    /// <summary>
+    /// Translates <paramref name="la"/> for the guest whose CR3 is <paramref name="guestCr3"/>: through the
+    /// shadow if it has the entry, else by walking the guest's tables and filling it. Returns null for a
+    /// true guest fault (<paramref name="fault"/> holds the guest's own #PF error code). A write to a guest
+    /// page table is let through once and not cacheable (<paramref name="cacheable"/> false): the VMM emulates it.
+    /// </summary>
+    public ulong? Translate(ulong guestCr3, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, out bool cacheable)
+    {
+        cacheable = true;
+        var root = RootFor(guestCr3);
+        var shadowMode = mode with { Cr3 = root.Table, WriteProtect = true };
+        if (PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } hit) return hit.Physical;
+
+        Span<ulong> tables = [ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue];
+        if (PageWalker.Walk(_guest, la, access, mode, out fault, tables) is not { } g)
+        {
+            TrueFaults++;
+            Fault?.Invoke(ShadowFaultKind.True, la);
+            return null;
+        }
+        ulong frame = g.Physical >> 12;
+        if (access == AccessKind.Write && _derived.ContainsKey(frame))
+        {
+            TracingFaults++;
+            Fault?.Invoke(ShadowFaultKind.Tracing, la);
+            Zap(frame);
+            cacheable = false;
+            // Write flooding (as KVM detects it): a page written again and again with no walk through it in
+            // between has most likely stopped being a page table, e.g. a freed table reused as data. It is
+            // unprotected; the next walk through it protects it again.
+            int n = _writesSinceWalk.GetValueOrDefault(frame) + 1;
+            if (n >= FloodWrites) { _derived.Remove(frame); _writesSinceWalk.Remove(frame); Unprotected++; }
+            else _writesSinceWalk[frame] = n;
+            return g.Physical;
+        }
+        HiddenFaults++;
+        Fault?.Invoke(ShadowFaultKind.Hidden, la);
+        ulong page = la >> 12;
+        foreach (ulong t in tables)
+        {
+            if (t == ulong.MaxValue) continue;
+            if (!_derived.TryGetValue(t >> 12, out var set)) { _derived[t >> 12] = set = []; WriteProtect(t >> 12); }
+            set.Add((root, page));
+            _writesSinceWalk.Remove(t >> 12);
+        }
+        bool writable = (g.Writable || (!mode.User && !mode.WriteProtect)) && g.Dirty && !_derived.ContainsKey(frame);
+        Fill(root, la, frame, writable, g.User, g.Executable);
+        if (writable)
+        {
+            if (!_writable.TryGetValue(frame, out var l)) _writable[frame] = l = [];
+            l.Add((root, page));
+        }
+        return PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } t2 ? t2.Physical : g.Physical;
+    }
+
+    /// <summary>
+    /// What the guest's own tables say for <paramref name="la"/>, without touching the shadow or counting a
+    /// fault: the simulator's check of whether a decoded block is still mapped, not a guest access.
+    /// </summary>
+    public ulong? Peek(ulong la, AccessKind access, in PagingMode mode) => Peek(la, access, mode, out _);
+
+    public ulong? Peek(ulong la, AccessKind access, in PagingMode mode, out PageFault fault) =>
+        PageWalker.Walk(_guest, la, access, mode, out fault) is { } g ? g.Physical : null;
+
+    /// <summary>INVLPG: the guest dropped its translation of <paramref name="la"/>; so does the shadow.</summary>
+    public void Invalidate(ulong guestCr3, ulong la)
+    {
+        if (_roots.TryGetValue(guestCr3 & AddrMask, out var root) && ClearLeaf(root, la >> 12)) Invalidated?.Invoke();
+    }
+
+    /// <summary>The guest changed how paging works (CR0, CR4): every shadow is rebuilt from scratch.</summary>
+    public void Reset()
+    {
+        foreach (var r in _roots.Values) Release(r);
+        _roots.Clear();
+        _current = null;
+        _derived.Clear();
+        _writable.Clear();
+        _writesSinceWalk.Clear();
+        Invalidated?.Invoke();
+    }
+
+    Root RootFor(ulong cr3)
+    {
+        ulong key = cr3 & AddrMask;
+        if (_current is { } c && c.Key == key) { c.LastUse = ++_clock; return c; }
+        if (!_roots.TryGetValue(key, out var root))
+        {
+            if (_roots.Count >= MaxRoots)
+            {
+                var old = _roots.Values.MinBy(r => r.LastUse)!;
+                _roots.Remove(old.Key);
+                Release(old);
+            }
+            root = new Root(key, Alloc());
+            _roots[key] = root;
+            RootBuilds++;
+        }
+        root.LastUse = ++_clock;
+        return _current = root;
+    }
+
+    void Release(Root r)
+    {
+        r.Live = false;
+        foreach (ulong f in r.Frames) _free.Push(f);
+    }
+
+    ulong Alloc()
+    {
+        ulong a = _free.Count > 0 ? _free.Pop() : (_next += 0x1000) - 0x1000;
+        Array.Clear(_vmm.Frame(a >> 12));
+        return a;
+    }
+
+    void Fill(Root root, ulong la, ulong frame, bool writable, bool user, bool executable)
+    {
+        ulong table = root.Table;
+        for (int level = 4; level > 1; level--)
+        {
+            ulong at = table + ((la >> (12 + 9 * (level - 1))) & 0x1FF) * 8;
+            ulong e = Read(at);
+            if ((e & PageWalker.Present) == 0)
+            {
+                ulong t = Alloc();
+                root.Frames.Add(t);
+                e = t | TableFlags;
+                Write(at, e);
+            }
+            table = e & AddrMask;
+        }
+        ulong leaf = (frame << 12) | PageWalker.Present | (writable ? PageWalker.Writable : 0)
+            | (user ? PageWalker.UserBit : 0) | (executable ? 0 : PageWalker.NoExecuteBit);
+        Write(table + ((la >> 12) & 0x1FF) * 8, leaf);
+        Fills++;
+    }
+
+    /// <summary>Clears the shadow leaf for <paramref name="page"/>; false if there was none.</summary>
+    bool ClearLeaf(Root root, ulong page)
+    {
+        if (!root.Live) return false;
+        ulong la = page << 12, table = root.Table;
+        for (int level = 4; level > 1; level--)
+        {
+            ulong e = Read(table + ((la >> (12 + 9 * (level - 1))) & 0x1FF) * 8);
+            if ((e & PageWalker.Present) == 0) return false;
+            table = e & AddrMask;
+        }
+        ulong at = table + ((la >> 12) & 0x1FF) * 8;
+        if ((Read(at) & PageWalker.Present) == 0) return false;
+        Write(at, 0);
+        Zaps++;
+        return true;
+    }
+
+    /// <summary>The guest wrote one of its page tables: every shadow entry derived through it goes.</summary>
+    void Zap(ulong tableFrame)
+    {
+        var set = _derived[tableFrame];
+        foreach (var (root, page) in set) ClearLeaf(root, page);
+        set.Clear();
+        Invalidated?.Invoke();
+    }
+
+    /// <summary>A frame became a guest page table: no shadow entry may map it writable any more.</summary>
+    void WriteProtect(ulong frame)
+    {
+        if (!_writable.Remove(frame, out var leaves)) return;
+        foreach (var (root, page) in leaves) ClearLeaf(root, page);
+        Invalidated?.Invoke();
+    }
+
+    ulong Read(ulong at) => BinaryPrimitives.ReadUInt64LittleEndian(_vmm.Frame(at >> 12).AsSpan((int)(at & 0xFFF), 8));
+    void Write(ulong at, ulong v) => BinaryPrimitives.WriteUInt64LittleEndian(_vmm.Frame(at >> 12).AsSpan((int)(at & 0xFFF), 8), v);
+}

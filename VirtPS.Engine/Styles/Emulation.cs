@@ -1,0 +1,36 @@
+using VirtPS.Engine.Costs;
+using VirtPS.Engine.Cpu;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Engine.Styles;
+
+/// <summary>
+/// Full emulation, as Bochs does it: every guest instruction, user and kernel, is fetched through a software
+/// MMU, decoded and interpreted, one at a time; nothing runs on the host CPU directly and nothing decoded is
+/// kept. Sensitive instructions need no special care (the emulator implements them like any other), so the
+/// guest sees exactly what hardware would show it; the price is one interpreted instruction for every
+/// guest instruction and one software-MMU lookup for every memory access.
+/// </summary>
+public sealed class Emulation : Vmm
+{
+    public Emulation(Machine machine) : base(machine)
+    {
+        machine.DecodeEveryInstruction();
+        Cpu.SoftMmu = true;
+    }
+
+    public override VirtualizationStyle Style => VirtualizationStyle.Emulation;
+
+    internal override void Intercept(Processor p, Insn i) => Execute(p, i);
+
+    /// <summary>Exceptions and interrupts are delivered by the emulator's own code: part of the interpreted work.</summary>
+    internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) { }
+
+    public override EventCounts Ledger()
+    {
+        var l = Counts.Snapshot();
+        l.Add(CostEvent.InterpretedInstruction, Cpu.Retired);
+        l.Add(CostEvent.SoftMmuLookup, Cpu.SoftMmuLookups);
+        return l;
+    }
+}

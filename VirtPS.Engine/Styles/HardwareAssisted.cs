@@ -1,0 +1,190 @@
+using VirtPS.Engine.Costs;
+using VirtPS.Engine.Cpu;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Engine.Styles;
+
+/// <summary>
+/// Hardware-assisted virtualization (Intel VT-x): the guest runs in VMX non-root mode at its own CPL, so its
+/// kernel's privileged instructions run directly unless a VM-execution control makes them exit. Each exit is
+/// counted by its SDM basic exit reason with its exit qualification, and priced as one VM exit round trip
+/// (plus the VMM's own work: emulating the instruction, switching to the host for a hosted VMM's devices).
+/// First-generation VT-x has no EPT, so memory is virtualized by shadow paging: #PF is in the exception
+/// bitmap, CR3 loads and INVLPG exit, and guest page-table writes fault into the VMM.
+/// </summary>
+public sealed class HardwareAssisted : Vmm
+{
+    readonly long[] _exits = new long[64];
+
+    public HardwareAssisted(Machine machine, HypervisorType hostType = HypervisorType.Type1) : base(machine)
+    {
+        HostType = hostType;
+        Shadow = new Memory.ShadowPageTables(machine.Memory)
+        {
+            Fault = OnShadowFault,
+            Invalidated = machine.Cpu.FlushHostPages,
+        };
+    }
+
+    public override VirtualizationStyle Style => VirtualizationStyle.HardwareAssisted;
+    public HypervisorType HostType { get; }
+
+    /// <summary>The controls a VMM for first-generation VT-x sets: what shadow paging needs (CR3 load and
+    /// store, INVLPG, #PF), HLT and every IO instruction, every MSR (no MSR bitmap), external interrupts, and
+    /// the TPR shadow so that CR8 writes above the threshold stay in the guest.</summary>
+    public const VmExecutionControls DefaultControls = VmExecutionControls.ExternalInterruptExiting | VmExecutionControls.HltExiting
+        | VmExecutionControls.InvlpgExiting | VmExecutionControls.Cr3LoadExiting | VmExecutionControls.Cr3StoreExiting
+        | VmExecutionControls.UseTprShadow | VmExecutionControls.UnconditionalIoExiting | VmExecutionControls.WbinvdExiting;
+
+    /// <summary>Controls that shadow paging cannot work without.</summary>
+    public const VmExecutionControls ShadowPagingControls = VmExecutionControls.InvlpgExiting | VmExecutionControls.Cr3LoadExiting;
+
+    public VmExecutionControls Controls { get; set; } = DefaultControls;
+    /// <summary>Bit n set: exception vector n exits (SDM 25.6.3). #PF is needed by shadow paging.</summary>
+    public uint ExceptionBitmap { get; set; } = 1u << (int)ExceptionVector.PF;
+    /// <summary>With <see cref="VmExecutionControls.UseIoBitmaps"/>: the ports whose access exits.</summary>
+    public HashSet<ushort> IoBitmap { get; } = [];
+    /// <summary>With <see cref="VmExecutionControls.UseMsrBitmaps"/>: the MSRs whose reads and writes exit.</summary>
+    public HashSet<uint> MsrBitmap { get; } = [];
+
+    /// <summary>VM exits so far, by basic exit reason.</summary>
+    public IReadOnlyDictionary<ExitReason, long> Exits =>
+        Enum.GetValues<ExitReason>().Where(r => _exits[(int)r] > 0).ToDictionary(r => r, r => _exits[(int)r]);
+    public long TotalExits => _exits.Sum();
+
+    bool Has(VmExecutionControls c) => (Controls & c) != 0;
+
+    void Exit(Processor p, ExitReason reason, ulong rip, ulong qualification = 0)
+    {
+        _exits[(int)reason]++;
+        Counts.Add(CostEvent.VmExit);
+        p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason})", (int)reason, qualification);
+    }
+
+    internal override void Intercept(Processor p, Insn i)
+    {
+        var op = i.Sensitive;
+        // Privilege checks come before VM exits (SDM 26.1.1): a user-mode attempt just faults in the guest.
+        if (SensitiveOps.IsPrivileged(op) && op is not (SensitiveOp.CliSti or SensitiveOp.PortIo or SensitiveOp.Iret or SensitiveOp.Sysret) && p.Cpl != 0)
+        {
+            Execute(p, i);
+            return;
+        }
+        switch (op)
+        {
+            case SensitiveOp.Cpuid:
+                Exit(p, ExitReason.Cpuid, i.Ip);
+                Execute(p, i);   // the VMM answers with the machine's own leaves
+                return;
+            case SensitiveOp.Vmcall:
+                Exit(p, ExitReason.Vmcall, i.Ip);
+                Execute(p, i);   // no hypercall ABI for an unmodified guest: #UD, as on bare hardware
+                return;
+            case SensitiveOp.CacheFlush when i.Decoded.Mnemonic == Iced.Intel.Mnemonic.Invd || Has(VmExecutionControls.WbinvdExiting):
+                Exit(p, i.Decoded.Mnemonic == Iced.Intel.Mnemonic.Invd ? ExitReason.Invd : ExitReason.Wbinvd, i.Ip);
+                Execute(p, i);
+                return;
+            case SensitiveOp.Hlt when Has(VmExecutionControls.HltExiting):
+                Exit(p, ExitReason.Hlt, i.Ip);
+                Execute(p, i);   // the VMM parks the vCPU until an interrupt is pending
+                return;
+            case SensitiveOp.PortIo when IoExits(p, i, out ushort port):
+                Exit(p, ExitReason.IoInstruction, i.Ip, IoQualification(i, port));
+                if (HostType == HypervisorType.Type2) Counts.Add(CostEvent.WorldSwitch);   // the device model lives in the host
+                Execute(p, i);
+                return;
+            case SensitiveOp.Rdmsr or SensitiveOp.Wrmsr when !Has(VmExecutionControls.UseMsrBitmaps) || MsrBitmap.Contains((uint)p.R[(int)Gpr.Rcx]):
+                Exit(p, op == SensitiveOp.Rdmsr ? ExitReason.Rdmsr : ExitReason.Wrmsr, i.Ip);
+                Counts.Add(CostEvent.EmulateInstruction);
+                Execute(p, i);
+                return;
+            case SensitiveOp.MovToCr or SensitiveOp.MovFromCr when CrExits(i):
+                Exit(p, ExitReason.ControlRegisterAccess, i.Ip, CrQualification(i));
+                Execute(p, i);
+                // CR0 and CR4 change how the guest's tables are read: the shadows are rebuilt.
+                if (op == SensitiveOp.MovToCr && i.Op is 0 or 4) Shadow?.Reset();
+                return;
+            case SensitiveOp.Invlpg when Has(VmExecutionControls.InvlpgExiting):
+            {
+                ulong la = i.Ea(p);
+                Exit(p, ExitReason.Invlpg, i.Ip, la);
+                Execute(p, i);
+                Shadow?.Invalidate(p.Cr3, la);
+                return;
+            }
+            case SensitiveOp.Invpcid when Has(VmExecutionControls.InvlpgExiting):
+                Exit(p, ExitReason.Invpcid, i.Ip);
+                Execute(p, i);
+                Shadow?.Reset();
+                return;
+            default:
+                Execute(p, i);
+                CountHardware(p, i);
+                return;
+        }
+    }
+
+    bool IoExits(Processor p, Insn i, out ushort port)
+    {
+        port = (ushort)(i.Decoded.Op0Kind == Iced.Intel.OpKind.Immediate8 ? i.Imm
+            : i.Decoded.Op1Kind == Iced.Intel.OpKind.Immediate8 ? i.Imm : p.R[(int)Gpr.Rdx]);
+        if (Has(VmExecutionControls.UnconditionalIoExiting) && !Has(VmExecutionControls.UseIoBitmaps)) return true;
+        return Has(VmExecutionControls.UseIoBitmaps) && IoBitmap.Contains(port);
+    }
+
+    /// <summary>Exit qualification for IO instructions (SDM Table 28-5): size-1, direction (1 = IN), string,
+    /// REP, operand encoding (1 = immediate), port.</summary>
+    static ulong IoQualification(Insn i, ushort port)
+    {
+        var m = i.Decoded.Mnemonic;
+        bool input = m is Iced.Intel.Mnemonic.In or Iced.Intel.Mnemonic.Insb or Iced.Intel.Mnemonic.Insw or Iced.Intel.Mnemonic.Insd;
+        bool str = m is not (Iced.Intel.Mnemonic.In or Iced.Intel.Mnemonic.Out);
+        bool imm = i.Decoded.Op0Kind == Iced.Intel.OpKind.Immediate8 || i.Decoded.Op1Kind == Iced.Intel.OpKind.Immediate8;
+        return (ulong)(i.Size - 1) | (input ? 8UL : 0) | (str ? 16UL : 0) | (i.Rep != RepPrefix.None ? 32UL : 0)
+            | (imm ? 64UL : 0) | ((ulong)port << 16);
+    }
+
+    bool CrExits(Insn i) => (i.Sensitive, i.Op) switch
+    {
+        // CR0 and CR4 writes exit through their guest/host masks: the VMM owns the paging bits.
+        (SensitiveOp.MovToCr, 0 or 4) => true,
+        (SensitiveOp.MovToCr, 3) => Has(VmExecutionControls.Cr3LoadExiting),
+        (SensitiveOp.MovFromCr, 3) => Has(VmExecutionControls.Cr3StoreExiting),
+        (SensitiveOp.MovToCr, 8) => !Has(VmExecutionControls.UseTprShadow) && Has(VmExecutionControls.Cr8LoadExiting),
+        (SensitiveOp.MovFromCr, 8) => !Has(VmExecutionControls.UseTprShadow) && Has(VmExecutionControls.Cr8StoreExiting),
+        _ => false,   // CR0, CR2, CR4 reads come from the read shadows; CR2 writes are not intercepted
+    };
+
+    /// <summary>Exit qualification for control-register accesses (SDM Table 28-3): CR number, access type
+    /// (0 = MOV to CR, 1 = MOV from CR), general-purpose register.</summary>
+    static ulong CrQualification(Insn i) =>
+        (ulong)i.Op | (i.Sensitive == SensitiveOp.MovFromCr ? 1UL << 4 : 0) | ((ulong)(i.Sensitive == SensitiveOp.MovToCr ? i.R1 : i.R0) << 8);
+
+    internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip)
+    {
+        bool exits = kind == DeliveryKind.External ? Has(VmExecutionControls.ExternalInterruptExiting)
+            : kind == DeliveryKind.Exception && (ExceptionBitmap >> (int)vector & 1) != 0;
+        if (exits)
+        {
+            Exit(Cpu, kind == DeliveryKind.External ? ExitReason.ExternalInterrupt : ExitReason.ExceptionOrNmi, rip,
+                vector == ExceptionVector.PF ? Cpu.Cr2 : 0);
+            Counts.Add(CostEvent.InterruptInjection);   // VM entry injects the event into the guest
+        }
+        Counts.Add(CostEvent.ExceptionDelivery);
+    }
+
+    void OnShadowFault(Memory.ShadowFaultKind kind, ulong la)
+    {
+        if (kind == Memory.ShadowFaultKind.True) return;   // counted when the #PF is reflected (OnDelivery)
+        Exit(Cpu, ExitReason.ExceptionOrNmi, Cpu.Ip, la);
+        Cpu.Report(Trace.TraceKind.HiddenPageFault, Cpu.Ip, kind == Memory.ShadowFaultKind.Tracing ? "guest page-table write emulated" : "shadow entry filled", 14, null, la);
+        if (kind == Memory.ShadowFaultKind.Tracing) Counts.Add(CostEvent.EmulateInstruction);
+    }
+
+    public override EventCounts Ledger()
+    {
+        var l = base.Ledger();
+        if (Shadow is { } s) l.Add(CostEvent.ShadowUpdate, s.Fills + s.Zaps);
+        return l;
+    }
+}

@@ -1,0 +1,17 @@
+using VirtPS.Engine.Cpu;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Engine.Styles;
+
+/// <summary>The baseline: no monitor at all. Every instruction runs on the bare machine at native cost;
+/// this class only counts the bare-machine prices of the sensitive ones and of IDT deliveries.</summary>
+public sealed class Native(Machine machine) : Vmm(machine)
+{
+    public override VirtualizationStyle Style => VirtualizationStyle.Native;
+
+    internal override void Intercept(Processor p, Insn i)
+    {
+        Execute(p, i);
+        CountHardware(p, i);
+    }
+}

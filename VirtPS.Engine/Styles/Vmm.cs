@@ -1,0 +1,102 @@
+using VirtPS.Engine.Costs;
+using VirtPS.Engine.Cpu;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Engine.Styles;
+
+/// <summary>How an event reached the guest's IDT.</summary>
+public enum DeliveryKind { Exception, External, Software }
+
+/// <summary>
+/// The layer between a guest and the machine: one subclass per virtualization style. The processor keeps
+/// the state the guest sees (its CR0, CR3, IDT, IF, ...: the virtual CPU); the VMM is entered exactly where a
+/// real monitor would gain control — a sensitive instruction, an exception or interrupt, a shadow page-table
+/// fault — and there it decides, as its style does, who handles the event and what that costs. Costs are
+/// primitive events counted in <see cref="Counts"/>; cycles are those counts times a cost model, never a
+/// number written here.
+/// </summary>
+public abstract unsafe class Vmm
+{
+    readonly List<FidelityViolation> _violations = [];
+
+    protected Vmm(Machine machine)
+    {
+        Machine = machine;
+        Cpu = machine.Cpu;
+        Cpu.Vmm = this;
+    }
+
+    public Machine Machine { get; }
+    internal Processor Cpu { get; }
+    public abstract VirtualizationStyle Style { get; }
+    /// <summary>Primitive events caused so far, apart from plain instructions (see <see cref="Ledger"/>).</summary>
+    public EventCounts Counts { get; } = new();
+    /// <summary>Sensitive unprivileged instructions that silently gave the guest a wrong result.</summary>
+    public IReadOnlyList<FidelityViolation> Violations => _violations;
+    /// <summary>The shadow page tables, for the styles that keep them.</summary>
+    public Memory.ShadowPageTables? Shadow { get; protected set; }
+
+    /// <summary>Called for each decoded instruction: sensitive ones are routed through the VMM.</summary>
+    internal void Prepare(Insn i)
+    {
+        var op = SensitiveOps.Classify(i.Decoded);
+        if (op == SensitiveOp.None) return;
+        i.Sensitive = op;
+        i.Native = i.Exec;
+        i.Exec = &Enter;
+    }
+
+    static void Enter(Processor p, Insn i) => p.Vmm!.Intercept(p, i);
+
+    /// <summary>Runs a sensitive instruction the way this style does, counting what it costs.</summary>
+    internal abstract void Intercept(Processor p, Insn i);
+
+    /// <summary>The instruction's own semantics, as the bare CPU runs them (or as a VMM's emulator runs them
+    /// on the virtual CPU: the engine's semantics are the SDM's, so emulation gives the same result).</summary>
+    private protected static void Execute(Processor p, Insn i) => i.Native(p, i);
+
+    /// <summary>The bare-machine price of a sensitive instruction that ran directly on the CPU.</summary>
+    private protected void CountHardware(Processor p, Insn i)
+    {
+        switch (i.Sensitive)
+        {
+            case SensitiveOp.Syscall: Counts.Add(CostEvent.Syscall); break;
+            case SensitiveOp.Sysret: Counts.Add(CostEvent.Sysret); break;
+            case SensitiveOp.Iret: Counts.Add(CostEvent.Iret); break;
+            case SensitiveOp.MovToCr when i.Op == 8: Counts.Add(CostEvent.Cr8Write); break;
+            case SensitiveOp.MovToCr when i.Op == 3: Counts.Add(CostEvent.Cr3Load); break;
+            case SensitiveOp.Invlpg: Counts.Add(CostEvent.Invlpg); break;
+            case SensitiveOp.Cpuid: Counts.Add(CostEvent.Cpuid); break;
+            case SensitiveOp.Rdmsr or SensitiveOp.Wrmsr: Counts.Add(CostEvent.MsrAccess); break;
+            case SensitiveOp.PortIo: Counts.Add(CostEvent.PortAccess); break;
+        }
+    }
+
+    /// <summary>An exception or interrupt is about to go through the guest's IDT. The bare machine's price is
+    /// the hardware delivery; a monitor that takes the event first adds its own.</summary>
+    internal virtual void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) => Counts.Add(CostEvent.ExceptionDelivery);
+
+    /// <summary>Every primitive event of the run so far: the VMM's counts plus the instructions, priced as this
+    /// style runs them (natively, interpreted or translated).</summary>
+    public virtual EventCounts Ledger()
+    {
+        var l = Counts.Snapshot();
+        l.Add(CostEvent.Instruction, Cpu.Retired);
+        return l;
+    }
+
+    private protected void Violation(Processor p, Insn i, string got, string expected)
+    {
+        var v = new FidelityViolation(Asm.Disassembler.Format(i.Decoded), i.Ip, p.Retired, got, expected);
+        _violations.Add(v);
+        p.Report(Trace.TraceKind.FidelityViolation, i.Ip, $"{v.Instruction}: got {got}, CPL 0 gives {expected}");
+    }
+}
+
+/// <summary>One silent divergence (Robin &amp; Irvine): the instruction, where, what the deprivileged guest
+/// got, and what real hardware at CPL 0 would have given it.</summary>
+public sealed record FidelityViolation(string Instruction, ulong Rip, long AtInstruction, string Got, string Expected);
+
+/// <summary>Where the hypervisor runs: on the hardware (Type 1), or hosted by an operating system (Type 2),
+/// where work the VMM cannot finish itself costs a world switch to the host and back.</summary>
+public enum HypervisorType { Type1, Type2 }
