@@ -8,13 +8,14 @@ namespace VirtPS.Engine.Asm;
 public static class Assembler
 {
     /// <summary>Assembles <paramref name="source"/> into a flat image loaded at <paramref name="origin"/>.</summary>
-    /// <param name="defines">Constants usable in expressions, like nasm's <c>-DNAME=value</c>.</param>
+    /// <param name="defines">Constants usable in expressions and <c>%if</c>/<c>%ifdef</c>, like nasm's <c>-DNAME=value</c>.</param>
     /// <exception cref="AssemblyException">The source has an error; line and column point at it.</exception>
     public static AssembledProgram Assemble(string source, IReadOnlyDictionary<string, long>? defines = null, ulong origin = 0x100000)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var statements = new Parser().ParseAll(source);
-        return new AssemblyRun(statements, defines ?? new Dictionary<string, long>(), origin).Run();
+        defines ??= new Dictionary<string, long>();
+        var statements = new Parser().ParseAll(Preprocessor.Run(source, defines));
+        return new AssemblyRun(statements, defines, origin).Run();
     }
 }
 

@@ -83,6 +83,16 @@ internal sealed record BinaryExpr(Token At, string Op, Expr L, Expr R) : Expr(At
                 case "&": return new(a.V & b.V);
                 case "|": return new(a.V | b.V);
                 case "^": return new(a.V ^ b.V);
+                // %if only; NASM compares signed and gives 0 or 1.
+                case "||": return new(a.V != 0 || b.V != 0 ? 1 : 0);
+                case "^^": return new((a.V != 0) != (b.V != 0) ? 1 : 0);
+                case "&&": return new(a.V != 0 && b.V != 0 ? 1 : 0);
+                case "=" or "==": return new(a.V == b.V ? 1 : 0);
+                case "<>" or "!=": return new(a.V != b.V ? 1 : 0);
+                case "<": return new(a.V < b.V ? 1 : 0);
+                case "<=": return new(a.V <= b.V ? 1 : 0);
+                case ">": return new(a.V > b.V ? 1 : 0);
+                case ">=": return new(a.V >= b.V ? 1 : 0);
             }
             // NASM: '/' and '%' are unsigned, '//' and '%%' signed.
             if (b.V == 0) throw new AssemblyException(ctx.Line, R.At.Column, "division by zero");
@@ -101,10 +111,17 @@ internal sealed record BinaryExpr(Token At, string Op, Expr L, Expr R) : Expr(At
 /// <summary>
 /// Precedence-climbing parser for NASM expressions over a token list:
 /// <c>| ^ &amp; (&lt;&lt; &gt;&gt;) (+ -) (* / % // %%)</c>, then unary <c>- + ~ !</c>.
+/// In %if expressions (<see cref="AllowRelational"/>) <c>|| ^^ &amp;&amp;</c> and the comparisons come first, loosest.
 /// </summary>
 internal sealed class ExprParser
 {
-    static readonly string[][] Levels = [["|"], ["^"], ["&"], ["<<", ">>"], ["+", "-"], ["*", "/", "%", "//", "%%"]];
+    static readonly string[][] Levels =
+    [
+        ["||"], ["^^"], ["&&"], ["=", "==", "<>", "!=", "<", "<=", ">", ">="],
+        ["|"], ["^"], ["&"], ["<<", ">>"], ["+", "-"], ["*", "/", "%", "//", "%%"],
+    ];
+    /// <summary>Where the levels of ordinary expressions start; NASM has the ones above only in %if.</summary>
+    const int FirstArithmeticLevel = 4;
 
     readonly List<Token> _t;
     readonly int _line;
@@ -112,13 +129,15 @@ internal sealed class ExprParser
     public int Pos;
     /// <summary>When set, register names become <see cref="RegExpr"/> leaves (inside [ ]).</summary>
     public bool AllowRegisters;
+    /// <summary>When set, the relational and logical operators of %if expressions are parsed too.</summary>
+    public bool AllowRelational;
 
     public ExprParser(List<Token> tokens, int pos, int line, Func<string, string> qualify)
     { _t = tokens; Pos = pos; _line = line; _qualify = qualify; }
 
     Token Peek => _t[Pos];
 
-    public Expr Parse() => ParseLevel(0);
+    public Expr Parse() => ParseLevel(AllowRelational ? 0 : FirstArithmeticLevel);
 
     Expr ParseLevel(int level)
     {

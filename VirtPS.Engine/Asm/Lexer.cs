@@ -15,8 +15,8 @@ internal readonly record struct Token(TokenKind Kind, string Text, int Column, l
 /// <summary>Splits one line of NASM-style source into tokens; a ';' outside a string ends the line.</summary>
 internal static class Lexer
 {
-    // Longest first, so "<<" wins over "<".
-    static readonly string[] Puncts = ["<<", ">>", "//", "%%", "$$", ",", "[", "]", ":", "+", "-", "*", "/", "%", "&", "|", "^", "~", "(", ")", "!", "$"];
+    // Longest first, so "<<" wins over "<". The relational and logical ones only parse in %if expressions.
+    static readonly string[] Puncts = ["<<", ">>", "<=", ">=", "<>", "==", "!=", "&&", "||", "^^", "//", "%%", "$$", "=", "<", ">", ",", "[", "]", ":", "+", "-", "*", "/", "%", "&", "|", "^", "~", "(", ")", "!", "$"];
 
     public static List<Token> Tokenize(string line, int lineNo)
     {
@@ -65,7 +65,7 @@ internal static class Lexer
     }
 
     static bool IsIdentStart(char c) => char.IsAsciiLetter(c) || c is '_' or '.' or '?' or '@';
-    static bool IsIdentChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '?' or '@' or '$' or '#' or '~';
+    internal static bool IsIdentChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '?' or '@' or '$' or '#' or '~';
 
     static string ReadWord(string line, ref int i)
     {

@@ -65,11 +65,11 @@ internal sealed class Parser
         DataUnits.ContainsKey(word) || ReserveUnits.ContainsKey(word) || word.Equals("equ", StringComparison.OrdinalIgnoreCase)
         || word.Equals("times", StringComparison.OrdinalIgnoreCase);
 
-    public List<Statement> ParseAll(string source)
+    /// <summary>Parses the lines the <see cref="Preprocessor"/> kept, already tokenized and expanded.</summary>
+    public List<Statement> ParseAll(IReadOnlyList<SourceLine> lines)
     {
-        var lines = source.Replace("\r\n", "\n").Split('\n');
-        var result = new List<Statement>(lines.Length);
-        for (int i = 0; i < lines.Length; i++) result.Add(ParseLine(lines[i], i + 1));
+        var result = new List<Statement>(lines.Count);
+        foreach (var line in lines) result.Add(ParseLine(line));
         return result;
     }
 
@@ -100,12 +100,12 @@ internal sealed class Parser
         return e;
     }
 
-    Statement ParseLine(string text, int lineNo)
+    Statement ParseLine(SourceLine line)
     {
-        _line = lineNo;
-        _t = Lexer.Tokenize(text, lineNo);
+        _line = line.Number;
+        _t = [.. line.Tokens]; // a copy: the "[bits 64]" form below edits the list
         _pos = 0;
-        var st = new Statement { Line = lineNo, Source = text };
+        var st = new Statement { Line = line.Number, Source = line.Text };
         // "[bits 64]" and friends: NASM's primitive-directive form.
         if (Peek.Is("[") && _t[^2].Is("]") && _t[1].Kind == TokenKind.Identifier)
         {
@@ -113,7 +113,6 @@ internal sealed class Parser
             _t.RemoveAt(0);
         }
         if (Peek.Kind == TokenKind.End) return st;
-        if (Peek.Is("%")) throw Error(Peek, "preprocessor directives (%define, %macro, ...) are not supported; pass constants as defines");
 
         // Label: "name:" or "name" directly followed by a data directive / equ / times.
         if (Peek.Kind == TokenKind.Identifier &&

@@ -76,6 +76,15 @@ public sealed class NasmFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that needs nasm on PATH; reported as skipped (never passed) when it is missing.</summary>
+public sealed class NasmTheoryAttribute : TheoryAttribute
+{
+    public NasmTheoryAttribute()
+    {
+        if (!AsmTestSupport.NasmAvailable) Skip = "nasm is not installed or not on PATH (apt-get install nasm)";
+    }
+}
+
 /// <summary>A fact that needs the shared benchmark <c>../shared/bench/loop.asm</c>, and optionally nasm.</summary>
 public sealed class LoopAsmFactAttribute : FactAttribute
 {

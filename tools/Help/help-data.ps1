@@ -6,6 +6,7 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'ConvertTo-VProgram assembles source in the NASM dialect (64-bit mode) into a flat image that loads at -Origin (0x100000 unless you say otherwise). The result is a VProgram: the bytes, the origin, the entry point (the first byte, or the _start or start label), the symbols and a listing that maps each source line to its address and bytes.'
     'Source comes from -Text or from a file with -Path. Strings piped in are joined line by line into one source, so Get-Content file.asm | ConvertTo-VProgram assembles the file as a whole. -Define sets symbols before assembly, like nasm -D.'
+    'Conditional assembly follows nasm''s preprocessor: %define NAME value and %undef NAME (single-line, no parameters), %if, %ifn, %ifdef, %ifndef, their %elif forms, %else, %endif, and %error "text". -Define symbols count as defined for %ifdef and have their values in %if, which also knows the comparisons (= == <> != < <= > >=, signed) and && || ^^. Other % directives (%macro, %include, ...) are errors.'
     'An error in the source is reported as a non-terminating AssemblyError (category ParserError) whose message gives the line and column. A missing file is FileNotFound (ObjectNotFound).'
   )
   Parameters = @{
