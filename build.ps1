@@ -188,8 +188,8 @@ $program | Format-Table | Out-String | Write-Host
 $program | Get-VDisassembly -Count 6 | Format-Table | Out-String | Write-Host
 
 Say 'Two guests from the same program, one more from a one-liner; run them all until they halt.'
-$guests = 'sum-a', 'sum-b' | ForEach-Object { New-VGuest -Name $_ -Program $program }
-$guests += New-VGuest -Name answer -Code "mov rax, 42`nhlt"
+$guests = 'sum-a', 'sum-b' | ForEach-Object { New-VGuest -Name $_ -Bare -Program $program }
+$guests += New-VGuest -Name answer -Bare -Code "mov rax, 42`nhlt"
 Get-VGuest | Format-Table | Out-String | Write-Host
 $steps = Get-VGuest | Invoke-VStep
 $steps | Format-Table Name, Instructions, Cycles, StopReason, @{ n = 'Mips'; e = { '{0:N1}' -f $_.Mips } } | Out-String | Write-Host
@@ -200,13 +200,13 @@ $r | Out-String | Write-Host
 Write-Host ('rax = {0:N0}, flags after the last dec: {1}' -f $r.Rax, $r.Flags)
 
 Say 'Step a fresh guest 1000 instructions at a time, then measure each step and the guest.'
-$g = New-VGuest -Name stepped -Program $program
+$g = New-VGuest -Name stepped -Bare -Program $program
 1..3 | ForEach-Object { $g | Invoke-VStep -Instructions 1000 } | Measure-VGuest | Format-Table | Out-String | Write-Host
 Get-VDisassembly -Guest stepped -Count 3 | Format-Table | Out-String | Write-Host
 $g | Measure-VGuest | Format-Table | Out-String | Write-Host
 
 Say 'A guest prints through its serial console: a 16550 UART at port 0x3F8, written with REP OUTSB.'
-$hello = New-VGuest -Name hello -Code @"
+$hello = New-VGuest -Name hello -Bare -Code @"
     lea rsi, [rel msg]
     mov ecx, len
     mov dx, 0x3F8
@@ -218,8 +218,21 @@ len equ `$ - msg
 $hello | Invoke-VStep | Out-Null
 Write-Host (Receive-VConsole -Guest hello)
 
+Say 'The same console from a user process: the built-in kernel runs the program at CPL 3 and prints for it (write syscall).'
+$user = New-VGuest -Name user -Code @"
+    mov eax, 1              ; write(msg, len)
+    lea rdi, [rel msg]
+    mov esi, len
+    syscall
+    hlt                     ; privileged at CPL 3: #GP, and the kernel kills the process
+msg: db 'Hello from user space!', 10
+len equ `$ - msg
+"@
+$user | Invoke-VStep | Out-Null
+Write-Host (Receive-VConsole -Guest user)
+
 Say 'The whole machine: a guest loads a GDT and an IDT, divides by zero, and its own handler resumes it.'
-$dz = New-VGuest -Name divzero -Code @"
+$dz = New-VGuest -Name divzero -Bare -Code @"
     lgdt [rel gdtr]
     lidt [rel idtr]
     lea rax, [rel handler]
@@ -273,7 +286,7 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 Import-Module $env:VIRTPS_MODULE
 $program = ConvertTo-VProgram -Path $env:VIRTPS_BENCH -Define @{ ITER = 100000000 }
-$guest = New-VGuest -Name bench -Program $program
+$guest = New-VGuest -Name bench -Bare -Program $program
 $step = $guest | Invoke-VStep -Until Halt
 $regs = Get-VRegister -Guest $guest
 $peak = (Get-Process -Id $PID).PeakWorkingSet64

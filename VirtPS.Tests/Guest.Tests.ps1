@@ -18,7 +18,7 @@ Describe 'VirtPS guests' {
 
     Describe 'New-VGuest' {
         It 'creates a guest from -Bytes and writes it' {
-            $g = New-VGuest -Name raw -Bytes $Answer -MemoryMB 16
+            $g = New-VGuest -Name raw -Bare -Bytes $Answer -MemoryMB 16
             $g.Name | Should -Be 'raw'
             $g.Style | Should -Be 'Native'
             $g.State | Should -Be 'Ready'
@@ -39,13 +39,13 @@ Describe 'VirtPS guests' {
         }
 
         It 'creates a guest from -Code' {
-            $g = New-VGuest -Name answer -Code 'mov rax, 42', 'hlt'
+            $g = New-VGuest -Name answer -Bare -Code 'mov rax, 42', 'hlt'
             $g.Machine.Memory.Read(0x100000, 6) | Should -Be ([byte[]](0xB8, 0x2A, 0, 0, 0, 0xF4))   # as nasm: mov eax, 42 ; hlt
         }
 
         It 'creates a guest from a program, at its origin and entry point' {
             $p = ConvertTo-VProgram -Text 'nop', '_start: hlt' -Origin 0x200000
-            $g = New-VGuest -Name prog -Program $p
+            $g = New-VGuest -Name prog -Bare -Program $p
             $g.Machine.Cpu.Rip | Should -Be ($p.EntryPoint)
             $p.EntryPoint | Should -Be 0x200001
         }
@@ -59,7 +59,7 @@ Describe 'VirtPS guests' {
     Describe 'New-VGuest errors leave nothing behind' {
         It '<Id> (<Category>) for <Case>' -ForEach @(
             @{ Case = 'a duplicate name'; Id = 'GuestExists'; Category = 'ResourceExists'; Setup = { New-VGuest -Name dup | Out-Null }; Block = { New-VGuest -Name DUP -Bytes $Answer }; Left = 1 }
-            @{ Case = 'a program larger than memory'; Id = 'ProgramTooLarge'; Category = 'LimitsExceeded'; Setup = {}; Block = { New-VGuest -Name big -Bytes ([byte[]]::new(2MB)) -MemoryMB 2 }; Left = 0 }
+            @{ Case = 'a program larger than memory'; Id = 'ProgramTooLarge'; Category = 'LimitsExceeded'; Setup = {}; Block = { New-VGuest -Name big -Bare -Bytes ([byte[]]::new(2MB)) -MemoryMB 2 }; Left = 0 }
             @{ Case = 'a bad name'; Id = 'InvalidGuestName'; Category = 'InvalidArgument'; Setup = {}; Block = { New-VGuest -Name 'no spaces' }; Left = 0 }
             @{ Case = 'too much memory'; Id = 'InvalidMemorySize'; Category = 'InvalidArgument'; Setup = {}; Block = { New-VGuest -Name huge -MemoryMB 5000 }; Left = 0 }
             @{ Case = 'bad source'; Id = 'AssemblyError'; Category = 'ParserError'; Setup = {}; Block = { New-VGuest -Name bad -Code 'mov rax, 1', 'frobnicate rax' }; Left = 0 }
@@ -129,7 +129,7 @@ Describe 'VirtPS guests' {
 
     Describe '-Guest parameters take names' {
         It 'resolves a name to the guest' {
-            New-VGuest -Name named -Bytes $Answer | Out-Null
+            New-VGuest -Name named -Bare -Bytes $Answer | Out-Null
             (Get-VRegister -Guest named).Name | Should -Be 'named'
         }
         It 'fails binding with a GuestNotFound inner error for an unknown name' {

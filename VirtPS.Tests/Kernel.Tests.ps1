@@ -66,3 +66,116 @@ Describe 'Workloads under the kernel' {
         Get-VGuest -Name nope -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
+
+Describe 'User programs under the kernel (-Program, -Code, -Bytes) and -Bare' {
+    BeforeAll {
+        # write(msg, len), then exit: the syscall ABI a user program sees
+        $Hello = @'
+    mov eax, 1
+    lea rdi, [rel msg]
+    mov esi, len
+    syscall
+    xor eax, eax
+    syscall
+msg: db 'hello from user space', 10
+len equ $ - msg
+'@
+    }
+    AfterEach { Get-VGuest | Remove-VGuest -Confirm:$false }
+
+    It 'runs -Code as the first process: its write, then the kernel''s summary, then the halt' {
+        $g = New-VGuest -Name hello -Code $Hello
+        $g.MemoryMB | Should -Be 128
+        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $g.State | Should -Be 'Halted'
+        $out = Receive-VConsole -Guest hello
+        $out | Should -Match '(?s)hello from user space\n.*virtps: 1 processes, 2 syscalls'
+        $out | Should -Not -Match 'killed'
+        $out.IndexOf('hello from user space') | Should -BeGreaterThan $out.IndexOf('virtps kernel: booting')
+    }
+
+    It 'runs the program at CPL 3 at the user base' {
+        $g = New-VGuest -Name cpl -Code $Hello
+        $events = @($g | Invoke-VStep -Until Syscall -Trace | Where-Object Kind -eq Syscall)
+        $events.Count | Should -Be 1
+        $events[0].Cpl | Should -Be 3
+        $events[0].Rip | Should -Be 0x40000011        # the first SYSCALL, after mov (5 bytes), lea (7) and mov (5)
+        $events[0].ProcessId | Should -Be 1
+    }
+
+    It 'kills a process that executes HLT with #GP and a console line, then the kernel finishes' {
+        $g = New-VGuest -Name halter -Code 'nop', 'hlt'
+        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $out = Receive-VConsole -Guest halter
+        $out | Should -Match '(?s)virtps: pid 1 killed by #GP\(0\) at rip 0x40000001\n.*virtps: 1 processes, 0 syscalls'
+        $g.Machine.Cpu.Events.Exceptions([VirtPS.Engine.Cpu.ExceptionVector]::GP) | Should -Be 1
+        (Get-VRegister -Guest halter).Cpl | Should -Be 0      # the machine halted in the kernel, not in the process
+    }
+
+    It 'loads -Bytes at the user base and exits cleanly' {
+        $g = New-VGuest -Name raw -Bytes 0x31, 0xC0, 0x0F, 0x05     # xor eax, eax ; syscall (exit)
+        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $g.KernelSummary.Processes | Should -Be 1
+        $g.KernelSummary.Syscalls | Should -Be 1
+        Receive-VConsole -Guest raw | Should -Not -Match 'killed'
+    }
+
+    It 'runs a program in several processes with -Processes and -TimerPeriod' {
+        $g = New-VGuest -Name many -Code $Hello -Processes 3 -TimerPeriod 0
+        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        ([regex]::Matches((Receive-VConsole -Guest many), 'hello from user space')).Count | Should -Be 3
+        $g.KernelSummary.Processes | Should -Be 3
+        $g.KernelSummary.Ticks | Should -Be 0
+    }
+
+    It 'runs a -Program linked at the user base, from its entry point; -Define works for -Code' {
+        $p = ConvertTo-VProgram -Text 'ud2', '_start: mov eax, N', 'syscall' -Origin 0x40000000 -Define @{ N = 0 }
+        $g = New-VGuest -Name prog -Program $p
+        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        Receive-VConsole -Guest prog | Should -Not -Match 'killed'
+        $h = New-VGuest -Name def -Code 'mov eax, 1', 'lea rdi, [rel msg]', 'mov esi, N', 'syscall', 'xor eax, eax', 'syscall', "msg: db 'abcdef'" -Define @{ N = 3 }
+        ($h | Invoke-VStep).StopReason | Should -Be 'Halt'
+        Receive-VConsole -Guest def | Should -Match '^(?s)virtps kernel: booting\nabcvirtps: 1 processes'
+    }
+
+    It 'refuses a -Program linked elsewhere, naming both addresses, and leaves no guest' {
+        $p = ConvertTo-VProgram -Text 'xor eax, eax', 'syscall'
+        $e = try { New-VGuest -Name elsewhere -Program $p -ErrorAction Stop } catch { $_ }
+        $e.FullyQualifiedErrorId | Should -BeLike 'ProgramOriginNotUserBase,*'
+        $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$e" | Should -Match '0x100000'
+        "$e" | Should -Match '0x40000000'
+        "$e" | Should -Match '-Bare'
+        Get-VGuest | Should -BeNullOrEmpty
+        New-VGuest -Name elsewhere -Program $p -Bare | Should -Not -BeNullOrEmpty      # the same program without the kernel
+    }
+
+    It 'keeps the bare machine with -Bare: loaded at 0x100000, CPL 0, HLT halts the machine' {
+        $g = New-VGuest -Name bare -Bare -Code 'mov rax, 42', 'hlt'
+        $g.Machine.Cpu.Rip | Should -Be 0x100000
+        $g.MemoryMB | Should -Be 64
+        $r = $g | Invoke-VStep
+        $r.StopReason | Should -Be 'Halt'
+        $r.Instructions | Should -Be 2
+        (Get-VRegister -Guest bare).Cpl | Should -Be 0
+        Receive-VConsole -Guest bare -All | Should -BeNullOrEmpty
+        (New-VGuest -Name bb -Bare -Bytes 0xF4 | Invoke-VStep).Instructions | Should -Be 1
+    }
+
+    It 'rejects <Case> at parameter binding' -TestCases @(
+        @{ Case = '-Bare with -Workload'; Block = { New-VGuest -Name x -Bare -Workload compute -ErrorAction Stop } }
+        @{ Case = '-Bare alone'; Block = { New-VGuest -Name x -Bare -ErrorAction Stop } }
+        @{ Case = '-Bare with -Processes'; Block = { New-VGuest -Name x -Bare -Code 'hlt' -Processes 2 -ErrorAction Stop } }
+        @{ Case = '-Iterations with -Code'; Block = { New-VGuest -Name x -Code 'hlt' -Iterations 2 -ErrorAction Stop } }
+    ) {
+        $e = try { & $Block } catch { $_ }
+        $e.Exception | Should -BeOfType ([System.Management.Automation.ParameterBindingException])
+        Get-VGuest | Should -BeNullOrEmpty
+    }
+
+    It 'checks the kernel''s limits: too little memory is InvalidMemorySize' {
+        $e = try { New-VGuest -Name small -Code 'hlt' -MemoryMB 2 -ErrorAction Stop } catch { $_ }
+        $e.FullyQualifiedErrorId | Should -BeLike 'InvalidMemorySize,*'
+        Get-VGuest | Should -BeNullOrEmpty
+    }
+}

@@ -42,33 +42,33 @@ Describe 'The whole machine' {
     }
 
     It 'returns console output once, and all of it with -All' {
-        New-VGuest -Name hello -Code 'mov dx, 0x3F8', 'mov al, 0x48', 'out dx, al', 'mov al, 0x69', 'out dx, al', 'hlt' | Invoke-VStep | Out-Null
+        New-VGuest -Name hello -Bare -Code 'mov dx, 0x3F8', 'mov al, 0x48', 'out dx, al', 'mov al, 0x69', 'out dx, al', 'hlt' | Invoke-VStep | Out-Null
         Receive-VConsole -Guest hello | Should -Be 'Hi'
         Receive-VConsole -Guest hello | Should -BeNullOrEmpty
         Receive-VConsole -Guest hello -All | Should -Be 'Hi'
     }
 
     It 'waits for output by running the guest' {
-        $g = New-VGuest -Name late -Code 'mov ecx, 300000', 'l: dec rcx', 'jnz l', 'mov dx, 0x3F8', 'mov al, 0x21', 'out dx, al', 'hlt'
+        $g = New-VGuest -Name late -Bare -Code 'mov ecx, 300000', 'l: dec rcx', 'jnz l', 'mov dx, 0x3F8', 'mov al, 0x21', 'out dx, al', 'hlt'
         Receive-VConsole -Guest late -Wait | Should -Be '!'
         $g.Instructions | Should -BeGreaterThan 600000
     }
 
     It 'delivers typed text to the guest' {
-        $g = New-VGuest -Name echo -Code 'mov dx, 0x3F8', 'in al, dx', 'out dx, al', 'in al, dx', 'out dx, al', 'hlt'
+        $g = New-VGuest -Name echo -Bare -Code 'mov dx, 0x3F8', 'in al, dx', 'out dx, al', 'in al, dx', 'out dx, al', 'hlt'
         Send-VConsole -Guest echo -Text 'x'
         $g | Invoke-VStep | Out-Null
         Receive-VConsole -Guest echo | Should -Be "x`r"
     }
 
     It 'traces a delivered exception and stops on it with -Until Exception' {
-        $g = New-VGuest -Name dz -Code $DivZero
+        $g = New-VGuest -Name dz -Bare -Code $DivZero
         $events = @($g | Invoke-VStep -Trace | Where-Object { $_ -is [VirtPS.Engine.Trace.TraceEvent] })
         @($events.Kind) | Should -Be @('Exception', 'Halt')
         $events[0].Vector | Should -Be 0
         $events[0].VectorName | Should -Be '#DE'
 
-        $h = New-VGuest -Name dz2 -Code $DivZero
+        $h = New-VGuest -Name dz2 -Bare -Code $DivZero
         $r = $h | Invoke-VStep -Until Exception
         $r.StopReason | Should -Be 'Exception'
         $h.State | Should -Be 'Ready'
@@ -76,7 +76,7 @@ Describe 'The whole machine' {
     }
 
     It 'reports an unhandled exception with no IDT as the guest''s fault' {
-        $g = New-VGuest -Name bare -Code 'xor ecx, ecx', 'div ecx', 'hlt'
+        $g = New-VGuest -Name bare -Bare -Code 'xor ecx, ecx', 'div ecx', 'hlt'
         ($g | Invoke-VStep).StopReason | Should -Be 'Exception'
         $g.State | Should -Be 'Faulted'
         $g.LastException.Mnemonic | Should -Be '#DE'
@@ -88,7 +88,7 @@ Describe 'Bad guest behaviour is a guest event' {
 
     It 'stops a triple fault with the chain in the result' {
         # An IDT whose entries are all empty: #DE cannot be delivered (#GP), nor can the double fault.
-        $g = New-VGuest -Name tf -Code 'lidt [rel idtr]', 'xor ecx, ecx', 'div ecx', 'hlt', 'idtr: dw 4095', 'dq 0x200000'
+        $g = New-VGuest -Name tf -Bare -Code 'lidt [rel idtr]', 'xor ecx, ecx', 'div ecx', 'hlt', 'idtr: dw 4095', 'dq 0x200000'
         $r = $g | Invoke-VStep
         $r.StopReason | Should -Be 'TripleFault'
         @($r.Exception.Chain | ForEach-Object { "$_" }) | Should -Be @('DE', 'GP', 'GP')
@@ -96,7 +96,7 @@ Describe 'Bad guest behaviour is a guest event' {
     }
 
     It 'reports a jump into unmapped memory as a page fault' {
-        $r = New-VGuest -Name wild -Code 'mov rax, 0x7000000000', 'jmp rax' | Invoke-VStep -Instructions 1000
+        $r = New-VGuest -Name wild -Bare -Code 'mov rax, 0x7000000000', 'jmp rax' | Invoke-VStep -Instructions 1000
         $r.StopReason | Should -Be 'Exception'
         $r.Exception.Mnemonic | Should -Be '#PF'
         $r.Exception.FaultAddress | Should -Be 0x7000000000
@@ -104,7 +104,7 @@ Describe 'Bad guest behaviour is a guest event' {
     }
 
     It 'bounds an endless loop with interrupts off by -Instructions' {
-        $g = New-VGuest -Name spin -Code 'cli', 'l: jmp l'
+        $g = New-VGuest -Name spin -Bare -Code 'cli', 'l: jmp l'
         $r = $g | Invoke-VStep -Instructions 1000000
         $r.StopReason | Should -Be 'InstructionLimit'
         $r.Instructions | Should -Be 1000000

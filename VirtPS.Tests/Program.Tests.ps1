@@ -90,7 +90,7 @@ Describe 'VirtPS programs' {
         }
 
         It 'round-trips: a program, a guest, the same bytes at RIP' {
-            $g = New-VGuest -Name rt -Program $P
+            $g = New-VGuest -Name rt -Bare -Program $P
             (Get-VDisassembly -Guest $g -Count 4).Text | Should -Be ($P | Get-VDisassembly).Text
         }
     }

@@ -18,7 +18,7 @@ Describe 'VirtPS stepping' {
 
     Describe 'Invoke-VStep' {
         It 'runs -Code to the halt with the right registers' {
-            $r = New-VGuest -Name answer -Code 'mov rax, 42', 'hlt' | Invoke-VStep
+            $r = New-VGuest -Name answer -Bare -Code 'mov rax, 42', 'hlt' | Invoke-VStep
             $r.StopReason | Should -Be 'Halt'
             $r.Instructions | Should -Be 2
             $r.Guest.State | Should -Be 'Halted'
@@ -26,7 +26,7 @@ Describe 'VirtPS stepping' {
         }
 
         It 'runs -Bytes to the halt by default' {
-            $r = New-VGuest -Name raw -Bytes $Answer | Invoke-VStep
+            $r = New-VGuest -Name raw -Bare -Bytes $Answer | Invoke-VStep
             $r.StopReason | Should -Be 'Halt'
             $r.Instructions | Should -Be 2
             $r.Cycles | Should -BeGreaterThan 0
@@ -34,7 +34,7 @@ Describe 'VirtPS stepping' {
         }
 
         It 'stops after -Instructions and resumes where it left off' {
-            $g = New-VGuest -Name loop -Bytes (Get-LoopBytes 1000)
+            $g = New-VGuest -Name loop -Bare -Bytes (Get-LoopBytes 1000)
             $first = $g | Invoke-VStep -Instructions 501
             $first.StopReason | Should -Be 'InstructionLimit'
             $first.Instructions | Should -Be 501
@@ -48,12 +48,12 @@ Describe 'VirtPS stepping' {
         }
 
         It 'with -Instructions and -Until Halt stops at whichever comes first' {
-            $g = New-VGuest -Name both -Bytes $Answer
+            $g = New-VGuest -Name both -Bare -Bytes $Answer
             ($g | Invoke-VStep -Instructions 100 -Until Halt).StopReason | Should -Be 'Halt'
         }
 
         It 'runs a pipeline of several guests, one result each' {
-            $results = 10, 20, 30 | ForEach-Object { New-VGuest -Name "g$_" -Bytes (Get-LoopBytes $_) } | Invoke-VStep
+            $results = 10, 20, 30 | ForEach-Object { New-VGuest -Name "g$_" -Bare -Bytes (Get-LoopBytes $_) } | Invoke-VStep
             $results.Count | Should -Be 3
             $results.Guest.Name | Should -Be @('g10', 'g20', 'g30')
             $results.Instructions | Should -Be @(22, 42, 62)
@@ -67,9 +67,9 @@ Describe 'VirtPS stepping' {
         }
 
         It 'writes a non-terminating GuestHalted for a halted guest and goes on' {
-            $done = New-VGuest -Name done -Bytes $Answer
+            $done = New-VGuest -Name done -Bare -Bytes $Answer
             $done | Invoke-VStep | Out-Null
-            $fresh = New-VGuest -Name fresh -Bytes $Answer
+            $fresh = New-VGuest -Name fresh -Bare -Bytes $Answer
             $out = $done, $fresh | Invoke-VStep -ErrorVariable e -ErrorAction SilentlyContinue
             $out.Guest.Name | Should -Be 'fresh'
             $e[0].FullyQualifiedErrorId | Should -BeLike 'GuestHalted,*'
@@ -83,14 +83,14 @@ Describe 'VirtPS stepping' {
         }
 
         It 'rejects a non-positive count <Count> at binding' -ForEach @(@{ Count = 0 }, @{ Count = -5 }) {
-            New-VGuest -Name c -Bytes $Answer | Out-Null
+            New-VGuest -Name c -Bare -Bytes $Answer | Out-Null
             $e = Get-ErrorOf { Invoke-VStep -Name c -Instructions $Count }
             $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
             (Get-VGuest c).Instructions | Should -Be 0
         }
 
         It 'records a guest exception and stops with StopReason Exception' {
-            $g = New-VGuest -Name ud -Bytes 0x0F, 0x0B          # ud2
+            $g = New-VGuest -Name ud -Bare -Bytes 0x0F, 0x0B          # ud2
             $r = $g | Invoke-VStep
             $r.StopReason | Should -Be 'Exception'
             $g.State | Should -Be 'Faulted'
@@ -102,7 +102,7 @@ Describe 'VirtPS stepping' {
         It 'writes progress during a long run' {
             $ps = [powershell]::Create()
             try {
-                $null = $ps.AddScript("Import-Module '$ModulePath'; New-VGuest -Name long -Bytes ([byte[]]($((Get-LoopBytes 30000000) -join ','))) | Invoke-VStep")
+                $null = $ps.AddScript("Import-Module '$ModulePath'; New-VGuest -Name long -Bare -Bytes ([byte[]]($((Get-LoopBytes 30000000) -join ','))) | Invoke-VStep")
                 $r = $ps.Invoke()
                 $r[0].StopReason | Should -Be 'Halt'
                 $ps.Streams.Progress.Count | Should -BeGreaterThan 0
@@ -115,7 +115,7 @@ Describe 'VirtPS stepping' {
             $rs.Open()
             try {
                 $setup = [powershell]::Create(); $setup.Runspace = $rs
-                $null = $setup.AddScript("Import-Module '$ModulePath'; New-VGuest -Name spin -Bytes 0xEB, 0xFE").Invoke()   # jmp $
+                $null = $setup.AddScript("Import-Module '$ModulePath'; New-VGuest -Name spin -Bare -Bytes 0xEB, 0xFE").Invoke()   # jmp $
                 $run = [powershell]::Create(); $run.Runspace = $rs
                 $null = $run.AddScript('Invoke-VStep -Name spin')
                 $async = $run.BeginInvoke()
@@ -140,7 +140,7 @@ Describe 'VirtPS stepping' {
 
     Describe 'Get-VRegister' {
         It 'reads every register and decodes the flags' {
-            $g = New-VGuest -Name z -Bytes 0x31, 0xC0, 0xF4     # xor eax, eax ; hlt
+            $g = New-VGuest -Name z -Bare -Bytes 0x31, 0xC0, 0xF4     # xor eax, eax ; hlt
             $g | Invoke-VStep | Out-Null
             $r = Get-VRegister -Guest $g
             foreach ($n in 'Rax', 'Rbx', 'Rcx', 'Rdx', 'Rsi', 'Rdi', 'Rbp', 'Rsp', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15', 'Rip', 'Rflags') {
@@ -153,7 +153,7 @@ Describe 'VirtPS stepping' {
         }
 
         It 'shows registers in hex' {
-            $g = New-VGuest -Name h -Bytes $Answer
+            $g = New-VGuest -Name h -Bare -Bytes $Answer
             $g | Invoke-VStep | Out-Null
             ($g | Get-VRegister | Out-String) | Should -Match 'Rax\s*:\s*0x000000000000002A'
         }
@@ -166,7 +166,7 @@ Describe 'VirtPS stepping' {
 
     Describe 'Measure-VGuest' {
         It 'measures a step: instructions, cycles and MIPS > 0' {
-            $m = New-VGuest -Name m -Bytes (Get-LoopBytes 200000) | Invoke-VStep | Measure-VGuest
+            $m = New-VGuest -Name m -Bare -Bytes (Get-LoopBytes 200000) | Invoke-VStep | Measure-VGuest
             $m.Scope | Should -Be 'Step'
             $m.Name | Should -Be 'm'
             $m.Style | Should -Be 'Native'
@@ -177,7 +177,7 @@ Describe 'VirtPS stepping' {
         }
 
         It 'measures a guest over all its steps' {
-            $g = New-VGuest -Name total -Bytes (Get-LoopBytes 1000)
+            $g = New-VGuest -Name total -Bare -Bytes (Get-LoopBytes 1000)
             1..3 | ForEach-Object { $g | Invoke-VStep -Instructions 100 } | Out-Null
             $m = $g | Measure-VGuest
             $m.Scope | Should -Be 'Guest'
@@ -186,7 +186,7 @@ Describe 'VirtPS stepping' {
         }
 
         It 'measures each step of a pipeline' {
-            $g = New-VGuest -Name each -Bytes (Get-LoopBytes 1000)
+            $g = New-VGuest -Name each -Bare -Bytes (Get-LoopBytes 1000)
             $ms = 1..2 | ForEach-Object { $g | Invoke-VStep -Instructions 10 } | Measure-VGuest
             $ms.Instructions | Should -Be @(10, 10)
         }
@@ -194,7 +194,7 @@ Describe 'VirtPS stepping' {
 
     Describe 'Get-VDisassembly' {
         It 'decodes a guest at RIP' {
-            $d = New-VGuest -Name dis -Bytes $Answer | Get-VDisassembly -Count 2
+            $d = New-VGuest -Name dis -Bare -Bytes $Answer | Get-VDisassembly -Count 2
             $d.Count | Should -Be 2
             $d[0].Address | Should -Be 0x100000
             $d[0].BytesHex | Should -Be '48c7c02a000000'
@@ -203,7 +203,7 @@ Describe 'VirtPS stepping' {
         }
 
         It 'decodes at -Address and after a partial step' {
-            $g = New-VGuest -Name dis2 -Bytes (Get-LoopBytes 5)
+            $g = New-VGuest -Name dis2 -Bare -Bytes (Get-LoopBytes 5)
             (Get-VDisassembly -Guest $g -Address 0x100005 -Count 1).Text | Should -Match '^dec rcx$'
             $g | Invoke-VStep -Instructions 1 | Out-Null
             (Get-VDisassembly -Guest dis2 -Count 1).Address | Should -Be 0x100005
@@ -217,7 +217,7 @@ Describe 'VirtPS stepping' {
         }
 
         It 'shows addresses in hex' {
-            (New-VGuest -Name hx -Bytes $Answer | Get-VDisassembly -Count 1 | Out-String) | Should -Match '0x100000\s+48c7c02a000000'
+            (New-VGuest -Name hx -Bare -Bytes $Answer | Get-VDisassembly -Count 1 | Out-String) | Should -Match '0x100000\s+48c7c02a000000'
         }
     }
 }

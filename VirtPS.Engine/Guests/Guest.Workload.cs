@@ -26,15 +26,18 @@ public sealed partial class Guest
         if (n < 1 || n > 1L << 40)
             throw new VirtPSException("InvalidIterations", ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {n}.", n);
         var user = Kernel.AssembleWorkload(w, n);
-        var g = CreateKernelGuest(name, user.Bytes, p, memoryMB, timerPeriod, costs, style);
+        var g = CreateKernelGuest(name, user.Bytes, p, memoryMB, timerPeriod, costs, style: style);
         g.Workload = w; g.WorkloadIterations = n; g.WorkloadProcesses = p;
         return g;
     }
 
-    /// <summary>Makes a guest that boots the built-in kernel with <paramref name="userProgram"/> (linked at
-    /// <see cref="Kernel.UserCodeAddress"/>) as each of its first processes.</summary>
+    /// <summary>Makes a guest that boots the built-in kernel with <paramref name="userProgram"/> as each of its
+    /// first processes, entered at <paramref name="userEntry"/> (default: its first byte) at CPL 3. The program
+    /// must be linked at <see cref="Kernel.UserCodeAddress"/>: <paramref name="userOrigin"/> says where it was,
+    /// and the kernel does not relocate.</summary>
     public static Guest CreateKernelGuest(string name, ReadOnlySpan<byte> userProgram, int processes = 1, int memoryMB = 128,
-        long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null, VirtualizationStyle style = VirtualizationStyle.Native)
+        long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null,
+        ulong userOrigin = Kernel.UserCodeAddress, ulong? userEntry = null, VirtualizationStyle style = VirtualizationStyle.Native)
     {
         if (processes < 1 || processes > Kernel.MaxProcesses)
             throw new VirtPSException("InvalidProcessCount", ErrorKind.InvalidArgument,
@@ -47,8 +50,16 @@ public sealed partial class Guest
                 $"The user program must be 1 to {Kernel.MaxUserProgram} bytes; got {userProgram.Length}.", userProgram.Length);
         if (timerPeriod < 0 || timerPeriod > uint.MaxValue)
             throw new VirtPSException("InvalidTimerPeriod", ErrorKind.InvalidArgument, $"Timer period must be 0 (off) to 2^32-1; got {timerPeriod}.", timerPeriod);
+        // A flat image carries no relocations, so one linked elsewhere would run with every absolute address wrong.
+        if (userOrigin != Kernel.UserCodeAddress)
+            throw new VirtPSException("ProgramOriginNotUserBase", ErrorKind.InvalidArgument,
+                $"The program is linked at 0x{userOrigin:X}, but the kernel runs user programs at 0x{Kernel.UserCodeAddress:X} and cannot relocate them; assemble it with ConvertTo-VProgram -Origin 0x{Kernel.UserCodeAddress:X}, or run it without the kernel with -Bare.", userOrigin);
+        ulong entry = userEntry ?? Kernel.UserCodeAddress;
+        if (entry < Kernel.UserCodeAddress || entry >= Kernel.UserCodeAddress + (ulong)userProgram.Length)
+            throw new VirtPSException("InvalidEntryPoint", ErrorKind.InvalidArgument,
+                $"Entry point 0x{entry:X} is outside the user program (0x{Kernel.UserCodeAddress:X}-0x{Kernel.UserCodeAddress + (ulong)userProgram.Length - 1:X}).", entry);
         ulong mem = (ulong)memoryMB << 20;
-        var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem);
+        var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem, entry);
         var g = Create(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs);
         g.Machine.Memory.Write(Kernel.UserImageAddress, userProgram);
         g._kernelCurrent = kernel.Symbols.TryGetValue("cur", out var cur) ? cur : null;

@@ -43,13 +43,16 @@ public static partial class Kernel
         return r.ReadToEnd();
     }
 
-    /// <summary>Assembles the kernel for this many initial processes, timer period, user program size and memory.</summary>
-    public static AssembledProgram AssembleKernel(int processes, long timerPeriod, int userLength, ulong memoryBytes)
+    /// <summary>Assembles the kernel for this many initial processes, timer period, user program size, memory
+    /// and user entry point (default: the first byte of the user program).</summary>
+    public static AssembledProgram AssembleKernel(int processes, long timerPeriod, int userLength, ulong memoryBytes,
+        ulong userEntry = UserCodeAddress)
     {
-        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}";
+        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}/{userEntry}";
         return Cache.GetOrAdd(key, _ => Assembler.Assemble(Source("kernel.asm"), new Dictionary<string, long>
         {
             ["NPROC"] = processes, ["TIMER_PERIOD"] = timerPeriod, ["USER_LEN"] = userLength, ["MEM_TOP"] = (long)memoryBytes,
+            ["USER_ENTRY"] = (long)userEntry,
         }, Guest.DefaultLoadAddress));
     }
 
@@ -81,7 +84,9 @@ public sealed record KernelSummary(long Processes, long Syscalls, long PageFault
 
 /// <summary>
 /// The built-in kernel's system calls: number in RAX, arguments in RDI, RSI, RDX, result in RAX
-/// (-1 on error); SYSCALL clobbers RCX and R11 as usual.
+/// (-1 on error); SYSCALL clobbers RCX and R11 as usual. A fault the kernel does not resolve (anything but
+/// a first touch of mmap'd memory or a #DE on a register DIV) kills the process with a console line
+/// <c>virtps: pid N killed by #GP(0) at rip 0x...</c>.
 /// </summary>
 public enum KernelSyscall
 {

@@ -141,18 +141,85 @@ public class KernelBehaviourTests
     }
 
     [Theory]
-    [InlineData("mov rax, 0x100000\n mov rax, [rax]", 14, 5)]          // user read of a supervisor kernel page
-    [InlineData("mov rax, 0x40000000\n mov byte [rax], 1", 14, 7)]     // user write to its read-only code page
-    [InlineData("mov rax, 0x40800000\n mov rax, [rax]", 14, 4)]        // unmapped, outside the heap
-    [InlineData("mov rax, cr3", 13, 0)]                                // privileged instruction at CPL 3
-    [InlineData("cli", 13, 0)]
-    public void AFaultingProcessIsKilledAndTheKernelCarriesOn(string body, int vector, int errorCode)
+    [InlineData("mov rax, 0x100000\n fault: mov rax, [rax]", 14, "#PF(5)", ", address 0x100000")]      // user read of a supervisor kernel page
+    [InlineData("mov rax, 0x40000000\n fault: mov byte [rax], 1", 14, "#PF(7)", ", address 0x40000000")] // user write to its read-only code page
+    [InlineData("mov rax, 0x40800000\n fault: mov rax, [rax]", 14, "#PF(4)", ", address 0x40800000")]    // unmapped, outside the heap
+    [InlineData("fault: mov rax, cr3", 13, "#GP(0)", "")]                  // privileged instruction at CPL 3
+    [InlineData("fault: cli", 13, "#GP(0)", "")]
+    [InlineData("fault: hlt", 13, "#GP(0)", "")]                           // HLT is privileged: it kills the process, not the machine
+    [InlineData("fault: ud2", 6, "#UD", "")]                               // no error code, so none is printed
+    [InlineData("fault: int 0x80", 13, "#GP(1026)", "")]                   // the kernel's gates are DPL 0: #GP(vector*8 + 2)
+    [InlineData("mov eax, 0x28\n fault: mov ss, ax", 13, "#GP(40)", "")]  // the TSS selector is no stack segment
+    [InlineData("sub rsp, 8\n mov qword [rsp], 0\n fault: div qword [rsp]", 0, "#DE", "")] // the kernel resumes only a register DIV
+    public void AFaultingProcessIsKilledWithALineNamingPidExceptionAndRip(string body, int vector, string exception, string address)
     {
-        var (g, stop, s) = RunUser($"default rel\n {body}\n xor eax, eax\n syscall\n");
+        var user = VirtPS.Engine.Guests.Kernel.AssembleUser($"default rel\n {body}\n xor eax, eax\n syscall\n");
+        var (g, stop, s) = RunGuest(Guest.CreateKernelGuest("u", user.Bytes, 1, 64));
         Assert.Equal(RunStop.Halt, stop);
-        Assert.Contains($"killed by vector {vector}, error code {errorCode},", g.Machine.Console.Output);
+        Assert.Contains($"virtps: pid 1 killed by {exception} at rip 0x{user.Symbols["fault"]:X}{address}\n", g.Machine.Console.Output);
         Assert.NotNull(s);
+        Assert.Equal(1, s!.Processes);
+        Assert.Equal(0, s.Syscalls);              // the exit call after the fault never runs
         Assert.Equal(1, g.Machine.Cpu.Events.Exceptions((ExceptionVector)vector));
+    }
+
+    [Fact]
+    public void AKilledProcessLeavesTheOthersRunningAndTheKernelSummarizes()
+    {
+        // pid 1 executes HLT at CPL 3; pid 2 prints and exits; the kernel then prints its summary and halts.
+        var user = VirtPS.Engine.Guests.Kernel.AssembleUser("""
+            default rel
+                mov eax, 2
+                syscall
+                cmp eax, 1
+                jne second
+            fault:
+                hlt
+            second:
+                mov eax, 1
+                lea rdi, [msg]
+                mov esi, 3
+                syscall
+                xor eax, eax
+                syscall
+            msg: db "ok", 10
+            """);
+        var (g, stop, s) = RunGuest(Guest.CreateKernelGuest("two", user.Bytes, 2, 64, timerPeriod: 0));
+        Assert.Equal(RunStop.Halt, stop);
+        string console = g.Machine.Console.Output;
+        Assert.Contains($"virtps: pid 1 killed by #GP(0) at rip 0x{user.Symbols["fault"]:X}\n", console);
+        Assert.DoesNotContain("pid 2 killed", console);
+        Assert.True(console.IndexOf("ok\n") > console.IndexOf("killed"), console);
+        Assert.True(console.IndexOf("virtps: 2 processes") > console.IndexOf("ok\n"), console);
+        Assert.Equal(2, s!.Processes);
+        Assert.Equal(4, s.Syscalls);             // two getpids, one write, one exit: the killed process made no exit call
+        Assert.Equal(1, s.ExitSwitches);         // the kill switched to pid 2 through the scheduler's exit path
+        Assert.Equal(0, g.Machine.Cpu.Cpl);      // the halt is the kernel's own, at CPL 0
+    }
+
+    [Fact]
+    public void AUserProgramStartsAtItsEntryPointAtCpl3()
+    {
+        var user = VirtPS.Engine.Guests.Kernel.AssembleUser("ud2\n_start: xor eax, eax\n syscall\n");
+        Assert.Equal(VirtPS.Engine.Guests.Kernel.UserCodeAddress + 2, user.EntryPoint);
+        var g = Guest.CreateKernelGuest("e", user.Bytes, 1, 16, userEntry: user.EntryPoint);
+        Assert.Equal(StopReason.Syscall, g.Step(null, until: VirtPS.Engine.Trace.TraceKind.Syscall).StopReason);
+        Assert.Equal(VirtPS.Engine.Guests.Kernel.UserCodeAddress + 6, g.Machine.Cpu.GetGpr(Gpr.Rcx));   // SYSCALL saved the RIP after itself
+        Assert.Equal(StopReason.Halt, g.Step(null).StopReason);
+        Assert.DoesNotContain("killed", g.Machine.Console.Output);
+        Assert.NotNull(g.KernelSummary);
+    }
+
+    [Fact]
+    public void AProgramLinkedElsewhereOrEnteredOutsideItselfIsRefused()
+    {
+        var e = Assert.Throws<VirtPS.Engine.VirtPSException>(() => Guest.CreateKernelGuest("o", [0x90], userOrigin: 0x100000));
+        Assert.Equal("ProgramOriginNotUserBase", e.ErrorId);
+        Assert.Contains("0x100000", e.Message);
+        Assert.Contains("0x40000000", e.Message);
+        Assert.Contains("-Bare", e.Message);
+        Assert.Equal("InvalidEntryPoint", Assert.Throws<VirtPS.Engine.VirtPSException>(
+            () => Guest.CreateKernelGuest("o", [0x90], userEntry: 0x40000001)).ErrorId);
     }
 
     [Fact]
@@ -171,7 +238,7 @@ public class KernelBehaviourTests
                 syscall
             """);
         Assert.Equal(RunStop.Halt, stop);
-        Assert.Contains("killed by vector 14, error code 7,", g.Machine.Console.Output);
+        Assert.Contains("killed by #PF(7) at rip 0x", g.Machine.Console.Output);
         Assert.Equal(1, g.Machine.Cpu.Events.Invlpgs);
     }
 }
@@ -243,7 +310,7 @@ public class KernelSyscallEdgeTests
                 syscall
             """);
         Assert.Equal(RunStop.Halt, stop);
-        Assert.Contains("killed by vector 14, error code 0,", g.Machine.Console.Output);
+        Assert.Contains("virtps: pid 1 killed by #PF(0) at rip 0x", g.Machine.Console.Output);
         Assert.NotNull(s);
     }
 

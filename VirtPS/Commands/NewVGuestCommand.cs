@@ -7,8 +7,10 @@ using VirtPS.Engine.Guests;
 namespace VirtPS.Commands;
 
 /// <summary>
-/// Creates a guest in the current runspace's lab from a program, source code or raw bytes. With none of
-/// them the guest holds a single HLT: an empty machine that halts on its first instruction.
+/// Creates a guest in the current runspace's lab. A program, source code or raw bytes run as the first user
+/// process of the built-in kernel, or, with -Bare, alone on the machine at 0x100000; -Workload boots the kernel
+/// with a named workload. With none of them the guest holds a single HLT: an empty machine that halts on its
+/// first instruction.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "VGuest", DefaultParameterSetName = EmptySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(Guest))]
@@ -18,23 +20,36 @@ public sealed class NewVGuestCommand : PSCmdlet
     const string ProgramSet = "Program";
     const string CodeSet = "Code";
     const string BytesSet = "Bytes";
+    const string BareProgramSet = "BareProgram";
+    const string BareCodeSet = "BareCode";
+    const string BareBytesSet = "BareBytes";
     const string WorkloadSet = "Workload";
 
     /// <summary>The guest's name: 1–64 letters, digits, '_', '-' or '.'; unique in the lab (case-insensitive).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string Name { get; set; } = "";
 
-    /// <summary>An assembled program (from ConvertTo-VProgram); loaded at its origin, started at its entry point.</summary>
+    /// <summary>An assembled program (from ConvertTo-VProgram): under the kernel it must be linked at 0x40000000;
+    /// with -Bare it is loaded at its origin. Either way it starts at its entry point.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ProgramSet)]
+    [Parameter(Mandatory = true, ParameterSetName = BareProgramSet)]
     public VProgram? Program { get; set; }
 
-    /// <summary>Source text to assemble at 0x100000 and load; several strings are joined as lines.</summary>
+    /// <summary>Source text, assembled at the user base 0x40000000 (or at 0x100000 with -Bare); several strings are joined as lines.</summary>
     [Parameter(Mandatory = true, ParameterSetName = CodeSet)]
+    [Parameter(Mandatory = true, ParameterSetName = BareCodeSet)]
     public string[] Code { get; set; } = [];
 
-    /// <summary>Raw machine code loaded at 0x100000 and started at its first byte.</summary>
+    /// <summary>Raw machine code loaded at the user base 0x40000000 (or at 0x100000 with -Bare) and started at its first byte.</summary>
     [Parameter(Mandatory = true, ParameterSetName = BytesSet)]
+    [Parameter(Mandatory = true, ParameterSetName = BareBytesSet)]
     public byte[] Bytes { get; set; } = [];
+
+    /// <summary>Run the program alone on the machine, without the kernel: loaded at 0x100000 (or its origin), at CPL 0.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = BareProgramSet)]
+    [Parameter(Mandatory = true, ParameterSetName = BareCodeSet)]
+    [Parameter(Mandatory = true, ParameterSetName = BareBytesSet)]
+    public SwitchParameter Bare { get; set; }
 
     /// <summary>Boot the built-in kernel running this workload (see Get-VWorkload): compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait.</summary>
     [Parameter(Mandatory = true, ParameterSetName = WorkloadSet)]
@@ -46,13 +61,19 @@ public sealed class NewVGuestCommand : PSCmdlet
     [ValidateRange(1, 1L << 40)]
     public long Iterations { get; set; }
 
-    /// <summary>How many user processes run the workload, 1 to 16 (default: the workload's own).</summary>
+    /// <summary>How many user processes run the workload or program, 1 to 16 (default: the workload's own; 1 for a program).</summary>
     [Parameter(ParameterSetName = WorkloadSet)]
+    [Parameter(ParameterSetName = ProgramSet)]
+    [Parameter(ParameterSetName = CodeSet)]
+    [Parameter(ParameterSetName = BytesSet)]
     [ValidateRange(1, 16)]
     public int Processes { get; set; }
 
     /// <summary>Instructions between the kernel's timer ticks (default 100000); 0 turns preemption off.</summary>
     [Parameter(ParameterSetName = WorkloadSet)]
+    [Parameter(ParameterSetName = ProgramSet)]
+    [Parameter(ParameterSetName = CodeSet)]
+    [Parameter(ParameterSetName = BytesSet)]
     [ValidateRange(0, long.MaxValue)]
     public long TimerPeriod { get; set; } = Engine.Guests.Kernel.DefaultTimerPeriod;
 
@@ -60,12 +81,13 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter]
     public VirtualizationStyle Style { get; set; } = VirtualizationStyle.Native;
 
-    /// <summary>Guest-physical memory in MB, 1 to 4096 (default 64; 128 with -Workload). Frames are backed only when touched.</summary>
+    /// <summary>Guest-physical memory in MB, 1 to 4096 (default 64; 128 under the kernel). Frames are backed only when touched.</summary>
     [Parameter]
     public int MemoryMB { get; set; } = 64;
 
     /// <summary>Symbols for assembling -Code, like <c>nasm -D</c>: <c>@{ N = 10 }</c>.</summary>
     [Parameter(ParameterSetName = CodeSet)]
+    [Parameter(ParameterSetName = BareCodeSet)]
     public Hashtable? Define { get; set; }
 
     static readonly byte[] Hlt = [0xF4];
@@ -73,32 +95,51 @@ public sealed class NewVGuestCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         var lab = LabState.Current;
+        var bound = MyInvocation.BoundParameters;
+        int kernelMemory = bound.ContainsKey(nameof(MemoryMB)) ? MemoryMB : 128;
         try
         {
             // Everything is checked before the guest exists, so a failure leaves nothing behind.
             Guest.ValidateName(Name);
             lab.EnsureNameFree(Name);
-            if (ParameterSetName == WorkloadSet)
+            Guest guest;
+            switch (ParameterSetName)
             {
-                if (!ShouldProcess(Name, $"Create a {Style} guest booting the kernel with workload '{Workload}'")) return;
-                var bound = MyInvocation.BoundParameters;
-                var wg = Guest.CreateWorkload(Name, Workload,
-                    bound.ContainsKey(nameof(Iterations)) ? Iterations : null,
-                    bound.ContainsKey(nameof(Processes)) ? Processes : null,
-                    bound.ContainsKey(nameof(MemoryMB)) ? MemoryMB : 128, TimerPeriod);
-                lab.Add(wg);
-                WriteObject(wg);
-                return;
+                case WorkloadSet:
+                    if (!ShouldProcess(Name, $"Create a {Style} guest booting the kernel with workload '{Workload}'")) return;
+                    guest = Guest.CreateWorkload(Name, Workload,
+                        bound.ContainsKey(nameof(Iterations)) ? Iterations : null,
+                        bound.ContainsKey(nameof(Processes)) ? Processes : null,
+                        kernelMemory, TimerPeriod, style: Style);
+                    break;
+                case ProgramSet or CodeSet or BytesSet:
+                {
+                    // The same path as a workload: the kernel copies the image into each process at the user base.
+                    (byte[] image, ulong origin, ulong entry) = ParameterSetName switch
+                    {
+                        ProgramSet => (Program!.Bytes, Program.Origin, Program.EntryPoint),
+                        CodeSet => FromCode(bare: false),
+                        _ => (Bytes, Engine.Guests.Kernel.UserCodeAddress, Engine.Guests.Kernel.UserCodeAddress),
+                    };
+                    int processes = bound.ContainsKey(nameof(Processes)) ? Processes : 1;
+                    if (!ShouldProcess(Name, $"Create a {Style} guest booting the kernel with a {image.Length}-byte user program in {processes} process(es)")) return;
+                    guest = Guest.CreateKernelGuest(Name, image, processes, kernelMemory, TimerPeriod, userOrigin: origin, userEntry: entry, style: Style);
+                    break;
+                }
+                default:
+                {
+                    (byte[] image, ulong load, ulong? entry) = ParameterSetName switch
+                    {
+                        BareProgramSet => (Program!.Bytes, Program.Origin, Program.EntryPoint),
+                        BareCodeSet => FromCode(bare: true),
+                        BareBytesSet => (Bytes, Guest.DefaultLoadAddress, (ulong?)null),
+                        _ => (Hlt, Guest.DefaultLoadAddress, (ulong?)null),
+                    };
+                    if (!ShouldProcess(Name, $"Create {Style} guest with {MemoryMB} MB and a {image.Length}-byte image")) return;
+                    guest = Guest.Create(Name, Style, MemoryMB, image, load, entry);
+                    break;
+                }
             }
-            (byte[] image, ulong load, ulong? entry) = ParameterSetName switch
-            {
-                ProgramSet => (Program!.Bytes, Program.Origin, Program.EntryPoint),
-                CodeSet => FromCode(),
-                BytesSet => (Bytes, Guest.DefaultLoadAddress, (ulong?)null),
-                _ => (Hlt, Guest.DefaultLoadAddress, (ulong?)null),
-            };
-            if (!ShouldProcess(Name, $"Create {Style} guest with {MemoryMB} MB and a {image.Length}-byte image")) return;
-            var guest = Guest.Create(Name, Style, MemoryMB, image, load, entry);
             lab.Add(guest);
             WriteObject(guest);
         }
@@ -106,9 +147,12 @@ public sealed class NewVGuestCommand : PSCmdlet
         catch (VirtPSException e) { WriteError(Errors.From(e)); }
     }
 
-    (byte[], ulong, ulong?) FromCode()
+    /// <summary>Assembles -Code: at 0x100000 for a bare machine, else as a user program at the user base.</summary>
+    (byte[], ulong, ulong) FromCode(bool bare)
     {
-        var p = AsmBridge.Assemble(string.Join('\n', Code), AsmBridge.Defines(Define), Guest.DefaultLoadAddress);
+        string source = string.Join('\n', Code);
+        var defines = AsmBridge.Defines(Define);
+        var p = bare ? AsmBridge.Assemble(source, defines, Guest.DefaultLoadAddress) : Engine.Guests.Kernel.AssembleUser(source, defines);
         return (p.Bytes, p.Origin, p.EntryPoint);
     }
 }

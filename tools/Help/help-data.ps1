@@ -13,7 +13,7 @@ $answer = '"mov rax, 42`nhlt"'
     Text = 'The assembly source. Several strings (as arguments or from the pipeline) are joined with newlines into one source.'
     Path = 'The path of a source file. PowerShell paths are resolved, so relative paths and drives such as Temp: work.'
     Define = 'Symbols defined before assembly, as a hashtable of names and integers: @{ ITER = 1000 }. A value that is not an integer is an InvalidDefine error.'
-    Origin = 'The guest-physical address the program is assembled for and loaded at. The default is 0x100000, where New-VGuest loads images.'
+    Origin = 'The address the program is assembled for and loaded at. The default is 0x100000, where New-VGuest -Bare loads images; use 0x40000000, the user base, for a program New-VGuest runs as a user process under the built-in kernel.'
   }
   Inputs = @(@{ Type = 'System.String'; Text = 'Lines of assembly source.' })
   Outputs = @(@{ Type = 'VirtPS.VProgram'; Text = 'The assembled program: Bytes, Size, Origin, EntryPoint, Symbols, Listing.' })
@@ -27,34 +27,41 @@ $answer = '"mov rax, 42`nhlt"'
 'New-VGuest' = @{
   Synopsis = 'Creates a guest: a virtual machine with memory, one x86-64 CPU and a program to run.'
   Description = @(
-    'New-VGuest creates a guest in the current runspace''s lab and writes it to the pipeline. The guest starts in 64-bit mode at privilege level 0, the image loaded at its origin (0x100000 for -Code and -Bytes), RIP at the entry point and RSP at the top of its memory.'
-    'Give the code as an assembled program (-Program, from ConvertTo-VProgram), as source text (-Code, assembled on the spot, with -Define for symbols) or as raw machine code (-Bytes). With none of them the guest holds a single HLT instruction: an empty machine that halts on its first step, like a virtual machine with no boot disk.'
-    'Everything is checked before the guest exists, so a failure leaves nothing behind: an invalid name is InvalidGuestName, a name already in use is GuestExists (ResourceExists), a program that does not fit in memory is ProgramTooLarge (LimitsExceeded), bad source is AssemblyError (ParserError) and a memory size outside 1 to 4096 MB is InvalidMemorySize. Guest memory is backed by host memory only where the guest touches it.'
+    'New-VGuest creates a guest in the current runspace''s lab and writes it to the pipeline. The machine starts in 64-bit mode at privilege level 0 with its image loaded at 0x100000, RIP at the entry point and RSP at the top of its memory, as Firecracker starts Linux.'
+    'By default that image is the built-in kernel (its own GDT, IDT, TSS, page tables per process, SYSCALL, the APIC timer, a serial console driver). With -Workload it runs a named workload (see Get-VWorkload). With -Code, -Bytes or -Program it runs your program as its first user process: at privilege level 3, in an address space of its own, at the user base 0x40000000. -Code is assembled there, -Bytes are loaded there, and a -Program must have been assembled there (ConvertTo-VProgram -Origin 0x40000000): the kernel cannot relocate a flat image, so a program with another origin is ProgramOriginNotUserBase. -Processes runs several copies and -TimerPeriod sets the preemption tick.'
+    'A user program talks to the kernel with SYSCALL: the number in RAX, arguments in RDI, RSI and RDX, the result in RAX (-1 for bad arguments), RCX and R11 clobbered. 0 exit; 1 write(buffer, length) to the console; 2 getpid; 3 yield; 4 mmap(length), pages mapped on first touch; 5 mprotect(address, length, protection), bit 1 = writable; 6 spawn, a copy of the process (0 in the child, its pid in the parent); 7 wait(pid); 8 inb(0x80); 9 setcr8(value). The process has a read-write page at 0x40100000 and a 16 KiB stack below 0x40200000 (RSP starts there); mmap hands out memory from 0x40400000. See about_VirtPS.'
+    'A fault the kernel does not resolve (it resolves only the first touch of mmap''d memory and a divide error on a register DIV, which it skips) kills the process, as on any OS: HLT, CLI, MOV to a control register and INT n are #GP at privilege level 3, UD2 is #UD, an unmapped address is #PF. The kernel prints a line such as "virtps: pid 1 killed by #GP(0) at rip 0x40000005" (the error code in parentheses where the CPU pushes one, and the address for #PF), runs the other processes, and when the last has exited prints its summary line and halts the machine. Receive-VConsole reads those lines and KernelSummary parses the summary.'
+    'With -Bare there is no kernel: the program is the image, loaded at 0x100000 (-Code, -Bytes) or at its origin (-Program), and runs alone at privilege level 0, where HLT halts the machine. With no program at all the guest holds a single HLT instruction: an empty machine that halts on its first step, like a virtual machine with no boot disk.'
+    'Everything is checked before the guest exists, so a failure leaves nothing behind: an invalid name is InvalidGuestName, a name already in use is GuestExists (ResourceExists), a program that does not fit is ProgramTooLarge (LimitsExceeded), bad source is AssemblyError (ParserError), an entry point outside the program is InvalidEntryPoint and a memory size outside 1 to 4096 MB (4 to 1024 MB under the kernel) is InvalidMemorySize. -Bare together with -Workload, -Processes or -TimerPeriod does not bind to any parameter set. Guest memory is backed by host memory only where the guest touches it.'
     'Names are unique per runspace and compared without case. Guests live in the runspace that created them: runspaces of ForEach-Object -Parallel each have their own.'
   )
   Parameters = @{
     Name = 'The guest''s name: 1 to 64 letters, digits, underscores, hyphens or dots, starting with a letter, digit or underscore. Names are unique in the runspace, compared without case. Several names piped in create several guests.'
-    Program = 'An assembled program from ConvertTo-VProgram. It is loaded at its origin and started at its entry point.'
-    Code = 'Assembly source to assemble at 0x100000 and load. Several strings are joined as lines.'
-    Bytes = 'Raw x86-64 machine code, loaded at 0x100000 and started at its first byte.'
+    Program = 'An assembled program from ConvertTo-VProgram, started at its entry point. Under the kernel it must be assembled at the user base (ConvertTo-VProgram -Origin 0x40000000), otherwise the error is ProgramOriginNotUserBase; with -Bare it is loaded at its origin.'
+    Code = 'Assembly source, assembled at the user base 0x40000000 and run as a user process; with -Bare, assembled at 0x100000 and run alone. Several strings are joined as lines.'
+    Bytes = 'Raw x86-64 machine code, started at its first byte: loaded at the user base 0x40000000 as a user process, or at 0x100000 with -Bare.'
+    Bare = 'Runs -Program, -Code or -Bytes alone on the machine, without the built-in kernel: loaded at 0x100000 (or the program''s origin) at privilege level 0, as a bare-metal program. HLT then halts the machine.'
     Style = 'How the guest''s CPU is virtualized. Native, the bare simulated machine, is the default and, for now, the only style.'
-    MemoryMB = 'Guest-physical memory in megabytes, 1 to 4096. The default is 64.'
+    MemoryMB = 'Guest-physical memory in megabytes, 1 to 4096. The default is 64, or 128 when the guest boots the kernel; the kernel needs 4 to 1024.'
     Define = 'Symbols for assembling -Code, as a hashtable of names and integers: @{ N = 10 }.'
-    Workload = 'Boot the built-in kernel (its own GDT, IDT, TSS, page tables per process, SYSCALL, the APIC timer) running this workload in user processes. Get-VWorkload lists them: compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait. An unknown name is UnknownWorkload.'
+    Workload = 'Boot the built-in kernel running this workload in user processes. Get-VWorkload lists them: compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait. An unknown name is UnknownWorkload.'
     Iterations = 'How many iterations the workload runs, 1 or more; the default is the workload''s own (see Get-VWorkload).'
-    Processes = 'How many user processes run the workload, 1 to 16; the default is the workload''s own.'
+    Processes = 'How many user processes the kernel starts with the workload or program, 1 to 16; the default is the workload''s own, or 1 for a program.'
     TimerPeriod = 'Instructions between the kernel''s timer interrupts (the default is 100000); 0 turns preemption off, so context switches happen only on yield and exit.'
   }
   Inputs = @(@{ Type = 'System.String'; Text = 'Guest names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The new guest.' })
   Examples = @(
     @{ Title = 'Boot the kernel with a workload'; Code = "New-VGuest -Name sys -Workload syscall -Iterations 1000 | Invoke-VStep | Out-Null`n(Get-VGuest sys).KernelSummary"; Remarks = 'The kernel runs getpid 1000 times in one user process and prints its summary line; KernelSummary parses it: 1002 system calls (the loop, one write, one exit).' }
-    @{ Title = 'A guest from source text'; Code = "New-VGuest -Name answer -Code $answer"; Remarks = 'Creates a 64 MB guest whose program puts 42 in RAX and halts.' }
-    @{ Title = 'A guest from raw machine code'; Code = 'New-VGuest -Name raw -Bytes 0x48, 0xC7, 0xC0, 0x2A, 0, 0, 0, 0xF4 -MemoryMB 16'; Remarks = 'The same program as bytes: mov rax, 42 (48 C7 C0 2A 00 00 00) then hlt (F4), in a 16 MB guest.' }
-    @{ Title = 'Several guests from one program'; Code = "`$program = ConvertTo-VProgram -Text 'mov ecx, N', 'l: dec rcx', 'jnz l', 'hlt' -Define @{ N = 100 }`n'left', 'right' | New-VGuest -Program `$program"; Remarks = 'Assembles once and creates two guests that run the same countdown loop.' }
+    @{ Title = 'Your program as a user process'; Code = "New-VGuest -Name hi -Code 'mov eax, 1', 'lea rdi, [rel msg]', 'mov esi, 3', 'syscall', 'xor eax, eax', 'syscall', `"msg: db 'hi', 10`" | Invoke-VStep | Out-Null`nReceive-VConsole -Guest hi"; Remarks = 'The program runs at privilege level 3 under the kernel: write(msg, 3), then exit. The console shows the kernel''s boot line, hi, and the summary line.' }
+    @{ Title = 'A privileged instruction kills the process, not the machine'; Code = "New-VGuest -Name halter -Code 'nop', 'hlt' | Invoke-VStep | Out-Null`nReceive-VConsole -Guest halter"; Remarks = 'HLT at privilege level 3 raises #GP(0); the kernel prints "virtps: pid 1 killed by #GP(0) at rip 0x40000001", then its summary, and halts.' }
+    @{ Title = 'Several processes from one program'; Code = "`$program = ConvertTo-VProgram -Text 'mov eax, 2', 'syscall', 'mov eax, 3', 'syscall', 'xor eax, eax', 'syscall' -Origin 0x40000000`n`$g = New-VGuest -Name trio -Program `$program -Processes 3 -TimerPeriod 0`n`$g | Invoke-VStep | Out-Null`n`$g.KernelSummary"; Remarks = 'Each of three processes calls getpid, yields and exits: 3 processes, 9 system calls. The program is assembled at the user base 0x40000000, which the kernel requires.' }
+    @{ Title = 'A bare guest from source text'; Code = "New-VGuest -Name answer -Bare -Code $answer"; Remarks = 'Creates a 64 MB guest with no kernel whose program, at 0x100000 and privilege level 0, puts 42 in RAX and halts the machine.' }
+    @{ Title = 'A bare guest from raw machine code'; Code = 'New-VGuest -Name raw -Bare -Bytes 0x48, 0xC7, 0xC0, 0x2A, 0, 0, 0, 0xF4 -MemoryMB 16'; Remarks = 'The same program as bytes: mov rax, 42 (48 C7 C0 2A 00 00 00) then hlt (F4), in a 16 MB guest.' }
+    @{ Title = 'Several bare guests from one program'; Code = "`$program = ConvertTo-VProgram -Text 'mov ecx, N', 'l: dec rcx', 'jnz l', 'hlt' -Define @{ N = 100 }`n'left', 'right' | New-VGuest -Bare -Program `$program"; Remarks = 'Assembles once at 0x100000 and creates two kernel-less guests that run the same countdown loop.' }
     @{ Title = 'An empty machine'; Code = 'New-VGuest -Name empty | Invoke-VStep'; Remarks = 'A guest made without code holds one HLT instruction and halts after one instruction.' }
   )
-  Links = @('ConvertTo-VProgram', 'Get-VGuest', 'Invoke-VStep', 'Remove-VGuest')
+  Links = @('ConvertTo-VProgram', 'Get-VGuest', 'Invoke-VStep', 'Receive-VConsole', 'Get-VWorkload', 'about_VirtPS')
 }
 'Get-VGuest' = @{
   Synopsis = 'Gets the guests of the current runspace.'
@@ -113,10 +120,10 @@ $answer = '"mov rax, 42`nhlt"'
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests to run.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'One per guest: Guest, Instructions, Cycles, StopReason, HostSeconds, Mips.' })
   Examples = @(
-    @{ Title = 'Run a guest until it halts'; Code = "New-VGuest -Name answer -Code $answer | Invoke-VStep"; Remarks = 'Runs two instructions and stops with StopReason Halt.' }
-    @{ Title = 'Run in slices'; Code = "`$g = New-VGuest -Name count -Code 'mov ecx, 1000', 'l: dec rcx', 'jnz l', 'hlt'`n`$g | Invoke-VStep -Instructions 500`n`$g | Invoke-VStep -Until Halt"; Remarks = 'The first step stops after 500 instructions (InstructionLimit); the second continues from there to the HLT.' }
+    @{ Title = 'Run a guest until it halts'; Code = "New-VGuest -Name answer -Bare -Code $answer | Invoke-VStep"; Remarks = 'Runs two instructions and stops with StopReason Halt.' }
+    @{ Title = 'Run in slices'; Code = "`$g = New-VGuest -Name count -Bare -Code 'mov ecx, 1000', 'l: dec rcx', 'jnz l', 'hlt'`n`$g | Invoke-VStep -Instructions 500`n`$g | Invoke-VStep -Until Halt"; Remarks = 'The first step stops after 500 instructions (InstructionLimit); the second continues from there to the HLT.' }
     @{ Title = 'Run guests by name'; Code = "'a', 'b' | New-VGuest | Out-Null`nInvoke-VStep -Name a, b"; Remarks = 'Runs two empty guests, one instruction each.' }
-    @{ Title = 'Trace the events of a run'; Code = "New-VGuest -Name traced -Code 'mov ecx, 10', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep -Trace | Where-Object Kind -eq Halt"; Remarks = 'With -Trace the run writes a TraceEvent per event before its step result; this bare program has only one, the halt.' }
+    @{ Title = 'Trace the events of a run'; Code = "New-VGuest -Name traced -Bare -Code 'mov ecx, 10', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep -Trace | Where-Object Kind -eq Halt"; Remarks = 'With -Trace the run writes a TraceEvent per event before its step result; this bare program has only one, the halt.' }
   )
   Links = @('New-VGuest', 'Measure-VGuest', 'Get-VRegister')
 }
@@ -150,8 +157,8 @@ $answer = '"mov rax, 42`nhlt"'
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests whose console to read.' })
   Outputs = @(@{ Type = 'System.String'; Text = 'The console text.' })
   Examples = @(
-    @{ Title = 'Read what a guest printed'; Code = "New-VGuest -Name hello -Code 'mov dx, 0x3F8', 'mov al, 0x48', 'out dx, al', 'mov al, 0x69', 'out dx, al', 'hlt' | Invoke-VStep | Out-Null`nReceive-VConsole -Guest hello"; Remarks = 'The guest writes H and i to the UART''s transmit register; Receive-VConsole returns Hi.' }
-    @{ Title = 'Wait for output'; Code = "New-VGuest -Name late -Code 'mov ecx, 100000', 'l: dec rcx', 'jnz l', 'mov dx, 0x3F8', 'mov al, 0x21', 'out dx, al', 'hlt' | Out-Null`nReceive-VConsole -Guest late -Wait"; Remarks = 'The guest has not run yet; -Wait runs it until it prints the exclamation mark.' }
+    @{ Title = 'Read what a guest printed'; Code = "New-VGuest -Name hello -Bare -Code 'mov dx, 0x3F8', 'mov al, 0x48', 'out dx, al', 'mov al, 0x69', 'out dx, al', 'hlt' | Invoke-VStep | Out-Null`nReceive-VConsole -Guest hello"; Remarks = 'The guest writes H and i to the UART''s transmit register; Receive-VConsole returns Hi.' }
+    @{ Title = 'Wait for output'; Code = "New-VGuest -Name late -Bare -Code 'mov ecx, 100000', 'l: dec rcx', 'jnz l', 'mov dx, 0x3F8', 'mov al, 0x21', 'out dx, al', 'hlt' | Out-Null`nReceive-VConsole -Guest late -Wait"; Remarks = 'The guest has not run yet; -Wait runs it until it prints the exclamation mark.' }
   )
   Links = @('Send-VConsole', 'Invoke-VStep')
 }
@@ -168,8 +175,8 @@ $answer = '"mov rax, 42`nhlt"'
   Inputs = @(@{ Type = 'System.String'; Text = 'Text to send.' })
   Outputs = @(@{ Type = 'None'; Text = 'Send-VConsole writes nothing.' })
   Examples = @(
-    @{ Title = 'An echo'; Code = "`$g = New-VGuest -Name echo -Code 'mov dx, 0x3F8', 'in al, dx', 'out dx, al', 'hlt'`nSend-VConsole -Guest echo -Text 'x' -NoNewline`n`$g | Invoke-VStep | Out-Null`nReceive-VConsole -Guest echo"; Remarks = 'The guest reads one byte from the UART and writes it back: x.' }
-    @{ Title = 'Pipe lines in, echo them all'; Code = "`$g = New-VGuest -Name reader -Code 'l: mov dx, 0x3FD', 'in al, dx', 'test al, 1', 'jz done', 'mov dx, 0x3F8', 'in al, dx', 'out dx, al', 'jmp l', 'done: hlt'`n'first', 'second' | Send-VConsole -Guest reader`n`$g | Invoke-VStep | Out-Null`nReceive-VConsole -Guest reader"; Remarks = 'Each piped string is queued followed by a carriage return; the guest polls the line-status register (data ready, bit 0) and echoes every byte until the FIFO is empty.' }
+    @{ Title = 'An echo'; Code = "`$g = New-VGuest -Name echo -Bare -Code 'mov dx, 0x3F8', 'in al, dx', 'out dx, al', 'hlt'`nSend-VConsole -Guest echo -Text 'x' -NoNewline`n`$g | Invoke-VStep | Out-Null`nReceive-VConsole -Guest echo"; Remarks = 'The guest reads one byte from the UART and writes it back: x.' }
+    @{ Title = 'Pipe lines in, echo them all'; Code = "`$g = New-VGuest -Name reader -Bare -Code 'l: mov dx, 0x3FD', 'in al, dx', 'test al, 1', 'jz done', 'mov dx, 0x3F8', 'in al, dx', 'out dx, al', 'jmp l', 'done: hlt'`n'first', 'second' | Send-VConsole -Guest reader`n`$g | Invoke-VStep | Out-Null`nReceive-VConsole -Guest reader"; Remarks = 'Each piped string is queued followed by a carriage return; the guest polls the line-status register (data ready, bit 0) and echoes every byte until the FIFO is empty.' }
   )
   Links = @('Receive-VConsole')
 }
@@ -185,8 +192,8 @@ $answer = '"mov rax, 42`nhlt"'
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'A step result; its guest is read.' })
   Outputs = @(@{ Type = 'VirtPS.VRegisters'; Text = 'The register values and decoded flags.' })
   Examples = @(
-    @{ Title = 'Registers after a run'; Code = "New-VGuest -Name answer -Code $answer | Invoke-VStep | Get-VRegister"; Remarks = 'RAX is 0x2A after the guest halts.' }
-    @{ Title = 'One register and the flags'; Code = "New-VGuest -Name zero -Code 'xor eax, eax', 'hlt' | Invoke-VStep | Out-Null`n`$r = Get-VRegister -Guest zero`n'{0:X} {1}' -f `$r.Rip, `$r.Flags"; Remarks = 'Shows RIP in hexadecimal and the flags XOR left set (PF ZF).' }
+    @{ Title = 'Registers after a run'; Code = "New-VGuest -Name answer -Bare -Code $answer | Invoke-VStep | Get-VRegister"; Remarks = 'RAX is 0x2A after the guest halts.' }
+    @{ Title = 'One register and the flags'; Code = "New-VGuest -Name zero -Bare -Code 'xor eax, eax', 'hlt' | Invoke-VStep | Out-Null`n`$r = Get-VRegister -Guest zero`n'{0:X} {1}' -f `$r.Rip, `$r.Flags"; Remarks = 'Shows RIP in hexadecimal and the flags XOR left set (PF ZF).' }
   )
   Links = @('Invoke-VStep', 'Get-VDisassembly')
 }
@@ -206,7 +213,7 @@ $answer = '"mov rax, 42`nhlt"'
   Outputs = @(@{ Type = 'VirtPS.Engine.Asm.DisassembledInstruction'; Text = 'Address, Bytes and Text of each instruction.' })
   Examples = @(
     @{ Title = 'Disassemble a program'; Code = "ConvertTo-VProgram -Text 'mov ecx, 3', 'l: dec rcx', 'jnz l', 'hlt' | Get-VDisassembly"; Remarks = 'Shows the four instructions at 0x100000 and their encodings.' }
-    @{ Title = 'Disassemble a guest at RIP'; Code = 'New-VGuest -Name raw -Bytes 0x48, 0xC7, 0xC0, 0x2A, 0, 0, 0, 0xF4 | Get-VDisassembly -Count 2'; Remarks = 'Decodes the guest''s next two instructions: mov rax,2Ah and hlt.' }
+    @{ Title = 'Disassemble a guest at RIP'; Code = 'New-VGuest -Name raw -Bare -Bytes 0x48, 0xC7, 0xC0, 0x2A, 0, 0, 0, 0xF4 | Get-VDisassembly -Count 2'; Remarks = 'Decodes the guest''s next two instructions: mov rax,2Ah and hlt.' }
   )
   Links = @('ConvertTo-VProgram', 'Get-VRegister')
 }
@@ -222,8 +229,8 @@ $answer = '"mov rax, 42`nhlt"'
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'Step results.' })
   Outputs = @(@{ Type = 'VirtPS.VMeasurement'; Text = 'One per input object.' })
   Examples = @(
-    @{ Title = 'Measure a run'; Code = "New-VGuest -Name count -Code 'mov ecx, 100000', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep | Measure-VGuest"; Remarks = 'Measures the step that ran the loop to its HLT (200,002 instructions).' }
-    @{ Title = 'Measure a guest over several steps'; Code = "`$g = New-VGuest -Name count -Code 'mov ecx, 1000', 'l: dec rcx', 'jnz l', 'hlt'`n1..3 | ForEach-Object { `$g | Invoke-VStep -Instructions 100 } | Out-Null`n`$g | Measure-VGuest"; Remarks = 'Three steps of 100 instructions; the guest''s measurement totals 300.' }
+    @{ Title = 'Measure a run'; Code = "New-VGuest -Name count -Bare -Code 'mov ecx, 100000', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep | Measure-VGuest"; Remarks = 'Measures the step that ran the loop to its HLT (200,002 instructions).' }
+    @{ Title = 'Measure a guest over several steps'; Code = "`$g = New-VGuest -Name count -Bare -Code 'mov ecx, 1000', 'l: dec rcx', 'jnz l', 'hlt'`n1..3 | ForEach-Object { `$g | Invoke-VStep -Instructions 100 } | Out-Null`n`$g | Measure-VGuest"; Remarks = 'Three steps of 100 instructions; the guest''s measurement totals 300.' }
   )
   Links = @('Invoke-VStep', 'Get-VGuest')
 }

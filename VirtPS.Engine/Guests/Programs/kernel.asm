@@ -1,6 +1,6 @@
 ; VirtPS built-in guest kernel.
 ; Defines: MEM_TOP (bytes of guest memory), NPROC (initial processes), TIMER_PERIOD (APIC timer period in retired instructions, 0 = off),
-;          USER_LEN (bytes of the user program the host placed at USER_IMAGE).
+;          USER_LEN (bytes of the user program the host placed at USER_IMAGE), USER_ENTRY (where each first process starts).
 ; Memory: kernel image at 0x100000, user program at USER_IMAGE (0x1C0000), the CPU entry area at
 ; 0x200000 (GDT, IDT, TSS, 8 KiB kernel stack per process slot), frames from 0x400000 upward (a free
 ; list refilled when wait reaps a child, else a bump pointer; "out of memory" halts the machine).
@@ -10,6 +10,8 @@
 ;   0 exit  1 write(buf,len)  2 getpid  3 yield  4 mmap(len)  5 mprotect(addr,len,prot)
 ;   6 spawn (eager copy of the address space; 0 in the child, child pid in the parent)
 ;   7 wait(pid)  8 inb(port 0x80)  9 setcr8(value)
+; A user fault the kernel does not resolve (demand paging of mmap'd pages, #DE on a register DIV) kills
+; the process with a line "virtps: pid N killed by #XX(code) at rip 0x..." and the kernel runs the others.
 default rel
 
 ; The CPU entry area (the 2 MiB page at 0x200000): GDT, IDT, TSS and the kernel stacks. Supervisor-only
@@ -70,7 +72,8 @@ start:
     shr rcx, 32
     mov [gdt + 0x2C + 4], rcx
     lgdt [gdtr]
-    ; ---- IDT: every vector to the default handler, then the ones we handle
+    ; ---- IDT: every vector to the default handler, then a stub per exception (each knows its vector
+    ; and whether the CPU pushed an error code) and the timer
     xor edi, edi
 .fill:
     lea rsi, [isr_default]
@@ -78,18 +81,16 @@ start:
     inc edi
     cmp edi, 256
     jb .fill
-    mov edi, 0
-    lea rsi, [isr_de]
+    lea rbx, [gate_table]
+.gates:
+    mov rdi, [rbx]
+    cmp rdi, -1
+    je .gates_done
+    mov rsi, [rbx + 8]
     call set_gate
-    mov edi, 13
-    lea rsi, [isr_gp]
-    call set_gate
-    mov edi, 14
-    lea rsi, [isr_pf]
-    call set_gate
-    mov edi, 0x20
-    lea rsi, [isr_timer]
-    call set_gate
+    add rbx, 16
+    jmp .gates
+.gates_done:
     lidt [idtr]
     mov ax, 0x28
     ltr ax
@@ -443,7 +444,7 @@ proc_create:
     mov qword [rax - 16], USER_STACK
     mov qword [rax - 24], 0x202
     mov qword [rax - 32], 0x23
-    mov qword [rax - 40], USER_CODE
+    mov qword [rax - 40], USER_ENTRY
     lea rcx, [first_run]
     mov [rax - 48], rcx
     sub rax, 96
@@ -932,16 +933,72 @@ sys_setcr8:
     xor eax, eax
     ret
 
-; ---- interrupts and exceptions: entry stubs push (error code, vector), then the common path
+; ---- interrupts and exceptions: entry stubs push (error code, vector), then the common path; the CPU
+; itself pushes the error code of #DF, #TS, #NP, #SS, #GP, #PF and #AC (ERR_VECTORS), the others push 0
 isr_de:
     push 0
     push 0
+    jmp isr_common
+isr_db:
+    push 0
+    push 1
+    jmp isr_common
+isr_nmi:
+    push 0
+    push 2
+    jmp isr_common
+isr_bp:
+    push 0
+    push 3
+    jmp isr_common
+isr_of:
+    push 0
+    push 4
+    jmp isr_common
+isr_br:
+    push 0
+    push 5
+    jmp isr_common
+isr_ud:
+    push 0
+    push 6
+    jmp isr_common
+isr_nm:
+    push 0
+    push 7
+    jmp isr_common
+isr_df:
+    push 8
+    jmp isr_common
+isr_ts:
+    push 10
+    jmp isr_common
+isr_np:
+    push 11
+    jmp isr_common
+isr_ss:
+    push 12
     jmp isr_common
 isr_gp:
     push 13
     jmp isr_common
 isr_pf:
     push 14
+    jmp isr_common
+isr_mf:
+    push 0
+    push 16
+    jmp isr_common
+isr_ac:
+    push 17
+    jmp isr_common
+isr_mc:
+    push 0
+    push 18
+    jmp isr_common
+isr_xm:
+    push 0
+    push 19
     jmp isr_common
 isr_timer:
     push 0
@@ -1058,6 +1115,8 @@ isr_common:
     add rsp, 16
     iretq
 
+; kill_current (rbp = the exception frame): "virtps: pid N killed by #GP(0) at rip 0x40000005", plus
+; ", address 0x..." (CR2) for #PF; the process exits and the scheduler runs the next one
 kill_current:
     inc qword [killed]
     lea rsi, [msg_killed]
@@ -1067,20 +1126,44 @@ kill_current:
     call putdec
     lea rsi, [msg_killed2]
     call puts
-    mov rax, [rbp + 120]
-    call putdec
-    lea rsi, [msg_killed3]
+    mov rbx, [rbp + 120]
+    cmp rbx, 20
+    jae .number
+    lea rsi, [vector_names]
+    lea rsi, [rsi + rbx*4]
+    cmp byte [rsi], 0
+    je .number
     call puts
+    jmp .code
+.number:                        ; a vector with no mnemonic of its own (255: an unexpected interrupt)
+    lea rsi, [msg_vector]
+    call puts
+    mov rax, rbx
+    call putdec
+.code:
+    cmp rbx, 32
+    jae .rip
+    mov eax, ERR_VECTORS
+    bt eax, ebx
+    jnc .rip
+    mov al, '('
+    call putc
     mov rax, [rbp + 128]
     call putdec
-    lea rsi, [msg_killed4]
+    mov al, ')'
+    call putc
+.rip:
+    lea rsi, [msg_killed3]
     call puts
     mov rax, [rbp + 136]
     call puthex
-    lea rsi, [msg_killed5]
+    cmp rbx, 14
+    jne .eol
+    lea rsi, [msg_killed4]
     call puts
     mov rax, cr2
     call puthex
+.eol:
     mov al, 10
     call putc
     mov rbx, [cur]
@@ -1119,11 +1202,21 @@ msg_sum8:  db " timer, ", 0
 msg_sum9:  db " exit; ", 0
 msg_sum10: db " divide errors, ", 0
 msg_sum11: db " CR3 loads)", 10, 0
-msg_killed: db "virtps: process ", 0
-msg_killed2: db " killed by vector ", 0
-msg_killed3: db ", error code ", 0
-msg_killed4: db ", rip 0x", 0
-msg_killed5: db ", cr2 0x", 0
+msg_killed: db "virtps: pid ", 0
+msg_killed2: db " killed by ", 0
+msg_killed3: db " at rip 0x", 0
+msg_killed4: db ", address 0x", 0
+msg_vector: db "vector ", 0
+; four bytes per vector 0..19: the SDM's mnemonic, or nothing for the reserved ones
+vector_names: db "#DE", 0, "#DB", 0, "NMI", 0, "#BP", 0, "#OF", 0, "#BR", 0, "#UD", 0, "#NM", 0
+    db "#DF", 0, 0, 0, 0, 0, "#TS", 0, "#NP", 0, "#SS", 0, "#GP", 0, "#PF", 0, 0, 0, 0, 0
+    db "#MF", 0, "#AC", 0, "#MC", 0, "#XM", 0
+ERR_VECTORS equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 17)
+align 8
+gate_table:
+    dq 0, isr_de, 1, isr_db, 2, isr_nmi, 3, isr_bp, 4, isr_of, 5, isr_br, 6, isr_ud, 7, isr_nm
+    dq 8, isr_df, 10, isr_ts, 11, isr_np, 12, isr_ss, 13, isr_gp, 14, isr_pf, 16, isr_mf, 17, isr_ac
+    dq 18, isr_mc, 19, isr_xm, 0x20, isr_timer, -1, 0
 msg_oom:   db "virtps: out of memory", 10, 0
 msg_panic: db "virtps: kernel panic, vector ", 0
 
