@@ -16,7 +16,7 @@ public sealed partial class Guest
     /// <paramref name="processes"/> user processes (defaults: the workload's).
     /// </summary>
     public static Guest CreateWorkload(string name, string workload, long? iterations = null, int? processes = null,
-        int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null)
+        int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null)
     {
         var w = VirtPS.Engine.Guests.Workload.Find(workload) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
             $"No workload named '{workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", workload);
@@ -33,7 +33,7 @@ public sealed partial class Guest
     /// <summary>Makes a guest that boots the built-in kernel with <paramref name="userProgram"/> (linked at
     /// <see cref="Kernel.UserCodeAddress"/>) as each of its first processes.</summary>
     public static Guest CreateKernelGuest(string name, ReadOnlySpan<byte> userProgram, int processes = 1, int memoryMB = 128,
-        long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null)
+        long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null)
     {
         if (processes < 1 || processes > Kernel.MaxProcesses)
             throw new VirtPSException("InvalidProcessCount", ErrorKind.InvalidArgument,
