@@ -39,6 +39,11 @@
         'Stop-VCapture'
         'Export-VCapture'
         'Send-VPacket'
+        'New-VHost'
+        'Get-VHost'
+        'Set-VHost'
+        'Remove-VHost'
+        'Get-VCostModel'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -10,6 +10,7 @@ public enum ErrorKind
     LimitsExceeded,
     SyntaxError,
     ReadError,
+    InvalidData,
 }
 
 /// <summary>

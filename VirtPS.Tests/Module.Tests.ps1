@@ -24,11 +24,11 @@ Describe 'Manifest' {
         $m = Test-ModuleManifest (Join-Path $ModulePath 'VirtPS.psd1')
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
             'Add-VPortForward', 'Add-VRoute', 'Connect-VNetworkAdapter', 'ConvertTo-VProgram',
-            'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Get-VDisassembly', 'Get-VGuest',
-            'Get-VNatSession', 'Get-VNetwork', 'Get-VNetworkAdapter', 'Get-VReachability',
+            'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Get-VCostModel', 'Get-VDisassembly', 'Get-VGuest',
+            'Get-VHost', 'Get-VNatSession', 'Get-VNetwork', 'Get-VNetworkAdapter', 'Get-VReachability',
             'Get-VRegister', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest',
-            'New-VNetwork', 'Receive-VConsole', 'Remove-VGuest', 'Remove-VNetwork',
-            'Remove-VRoute', 'Send-VConsole', 'Send-VPacket', 'Set-VNetwork',
+            'New-VHost', 'New-VNetwork', 'Receive-VConsole', 'Remove-VGuest', 'Remove-VHost', 'Remove-VNetwork',
+            'Remove-VRoute', 'Send-VConsole', 'Send-VPacket', 'Set-VHost', 'Set-VNetwork',
             'Start-VCapture', 'Stop-VCapture', 'Test-VConnection')
         $m.ExportedFunctions.Count | Should -Be 0
         $m.ExportedAliases.Count | Should -Be 0

@@ -19,6 +19,7 @@ internal static class Errors
         ErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
         ErrorKind.SyntaxError => ErrorCategory.ParserError,
         ErrorKind.ReadError => ErrorCategory.ReadError,
+        ErrorKind.InvalidData => ErrorCategory.InvalidData,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -1,10 +1,62 @@
 namespace VirtPS.Engine.Costs;
 
-/// <summary>The primitive events a cost model prices (placeholder until the cost-model branch lands).</summary>
+/// <summary>
+/// The primitive events a run is charged for. A cost model prices each one in cycles; every composite
+/// figure (a workload's cycles, a style's overhead) is a sum of counted events times these prices.
+/// The order is the order of the profiles' JSON fields and of <see cref="EventCounts"/>' array.
+/// </summary>
 public enum CostEvent
 {
-    Instruction, Syscall, Sysret, ExceptionDelivery, Iret, Cr8Write, Cr3Load, Invlpg, Cpuid, MsrAccess, PortAccess,
-    PageWalkReference, InterpretedInstruction, SoftMmuLookup, TranslatedInstruction, TranslateInstruction, Callout,
-    IndirectBranchLookup, Trap, EmulateInstruction, VmExit, Hypercall, HypercallBatchEntry, WorldSwitch,
-    InterruptInjection, ShadowUpdate,
+    /// <summary>An instruction retired by direct execution on the CPU.</summary>
+    Instruction,
+    /// <summary>SYSCALL's entry into the kernel, beyond what a plain instruction costs.</summary>
+    Syscall,
+    /// <summary>SYSRET's return to user mode, beyond what a plain instruction costs.</summary>
+    Sysret,
+    /// <summary>An exception or interrupt delivered through the IDT by the hardware.</summary>
+    ExceptionDelivery,
+    /// <summary>IRET returning from an exception or interrupt handler.</summary>
+    Iret,
+    /// <summary>MOV to CR8 (the task-priority register).</summary>
+    Cr8Write,
+    /// <summary>MOV to CR3, including the TLB flush it causes (refills are counted as page-walk references).</summary>
+    Cr3Load,
+    /// <summary>INVLPG: invalidating one TLB entry.</summary>
+    Invlpg,
+    /// <summary>CPUID executed by the hardware.</summary>
+    Cpuid,
+    /// <summary>RDMSR or WRMSR executed by the hardware.</summary>
+    MsrAccess,
+    /// <summary>An IN or OUT reaching a device on the bare machine.</summary>
+    PortAccess,
+    /// <summary>One memory reference of a hardware page walk.</summary>
+    PageWalkReference,
+    /// <summary>One instruction run by an emulator's interpreter (fetch, decode, dispatch, execute).</summary>
+    InterpretedInstruction,
+    /// <summary>One software-MMU translation lookup made by an emulator.</summary>
+    SoftMmuLookup,
+    /// <summary>An instruction executed from a binary-translation cache.</summary>
+    TranslatedInstruction,
+    /// <summary>Translating one guest instruction into the translation cache.</summary>
+    TranslateInstruction,
+    /// <summary>Translated code calling out into the VMM and returning.</summary>
+    Callout,
+    /// <summary>Translated code looking up an indirect branch or return target in the translation cache.</summary>
+    IndirectBranchLookup,
+    /// <summary>A fault from deprivileged guest code into the VMM and back.</summary>
+    Trap,
+    /// <summary>The VMM fetching, decoding and emulating one guest instruction.</summary>
+    EmulateInstruction,
+    /// <summary>A VM exit plus the VM entry that resumes the guest (a round trip).</summary>
+    VmExit,
+    /// <summary>A paravirtual hypercall round trip.</summary>
+    Hypercall,
+    /// <summary>One update inside a batched hypercall, validated by the hypervisor.</summary>
+    HypercallBatchEntry,
+    /// <summary>A hosted (type 2) VMM switching to the host OS and back.</summary>
+    WorldSwitch,
+    /// <summary>Injecting a virtual interrupt or exception into the guest.</summary>
+    InterruptInjection,
+    /// <summary>The VMM filling or zapping one shadow page-table entry, including its software walk of the guest's tables.</summary>
+    ShadowUpdate,
 }

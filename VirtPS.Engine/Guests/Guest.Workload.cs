@@ -16,7 +16,7 @@ public sealed partial class Guest
     /// <paramref name="processes"/> user processes (defaults: the workload's).
     /// </summary>
     public static Guest CreateWorkload(string name, string workload, long? iterations = null, int? processes = null,
-        int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null,
+        int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
         VirtualizationStyle style = VirtualizationStyle.Native)
     {
         var w = VirtPS.Engine.Guests.Workload.Find(workload) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
@@ -36,7 +36,7 @@ public sealed partial class Guest
     /// must be linked at <see cref="Kernel.UserCodeAddress"/>: <paramref name="userOrigin"/> says where it was,
     /// and the kernel does not relocate.</summary>
     public static Guest CreateKernelGuest(string name, ReadOnlySpan<byte> userProgram, int processes = 1, int memoryMB = 128,
-        long timerPeriod = Kernel.DefaultTimerPeriod, CostProfile? costs = null,
+        long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
         ulong userOrigin = Kernel.UserCodeAddress, ulong? userEntry = null, VirtualizationStyle style = VirtualizationStyle.Native)
     {
         if (processes < 1 || processes > Kernel.MaxProcesses)

@@ -41,9 +41,9 @@ public sealed partial class Guest
     public const ulong DefaultLoadAddress = 0x100000;
     public const int MaxMemoryMB = 4096;
 
-    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostProfile costs)
+    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs)
     {
-        Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; Costs = costs;
+        Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
         Vmm = style switch
         {
             VirtualizationStyle.Native => new Styles.Native(machine),
@@ -54,6 +54,8 @@ public sealed partial class Guest
         };
     }
 
+    readonly CostModel? _costs;
+
     /// <summary>The monitor this guest runs under (for Native, the bare machine's own accounting).</summary>
     public Styles.Vmm Vmm { get; }
 
@@ -62,11 +64,15 @@ public sealed partial class Guest
     public int MemoryMB { get; }
     public GuestState State { get; private set; }
     public Machine Machine { get; }
-    public CostProfile Costs { get; }
+    /// <summary>The host the guest runs on: the lab's default host once the guest is added to a lab.</summary>
+    public VHost? Host { get; internal set; }
+    /// <summary>The cost model pricing this guest's events: the one it was made with, else its host's, else <see cref="CostModel.Default"/>.</summary>
+    public CostModel Costs => _costs ?? Host?.CostModel ?? CostModel.Default;
     /// <summary>Total instructions retired over the guest's life.</summary>
     public long Instructions { get; private set; }
     /// <summary>Total simulated cycles over the guest's life.</summary>
     public long Cycles { get; private set; }
+    EventCounts _priced = new();
     /// <summary>Total host seconds spent running the guest.</summary>
     public double HostSeconds { get; private set; }
     /// <summary>The exception that stopped the guest, if one did.</summary>
@@ -78,11 +84,14 @@ public sealed partial class Guest
     private static partial Regex NamePattern();
 
     /// <summary>Checks a guest name; throws <see cref="VirtPSException"/> (InvalidGuestName) if it is not usable.</summary>
-    public static void ValidateName(string? name)
+    public static void ValidateName(string? name) => ValidateName(name, "InvalidGuestName", "Guest");
+
+    /// <summary>The naming rule guests and hosts share, reported with the caller's error id.</summary>
+    internal static void ValidateName(string? name, string errorId, string what)
     {
         if (string.IsNullOrWhiteSpace(name) || !NamePattern().IsMatch(name))
-            throw new VirtPSException("InvalidGuestName", ErrorKind.InvalidArgument,
-                $"Guest name '{name}' is not valid: use 1 to 64 letters, digits, '_', '-' or '.', starting with a letter, digit or '_'.", name);
+            throw new VirtPSException(errorId, ErrorKind.InvalidArgument,
+                $"{what} name '{name}' is not valid: use 1 to 64 letters, digits, '_', '-' or '.', starting with a letter, digit or '_'.", name);
     }
 
     /// <summary>
@@ -92,7 +101,7 @@ public sealed partial class Guest
     /// Validates everything before building anything, so a failure leaves nothing behind.
     /// </summary>
     public static Guest Create(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
-        ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostProfile? costs = null, string commandLine = "")
+        ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "")
     {
         ValidateName(name);
         if (!Enum.IsDefined(style) || style is VirtualizationStyle.BinaryTranslation or VirtualizationStyle.Paravirtual)
@@ -125,7 +134,7 @@ public sealed partial class Guest
         machine.Cpu.Rip = entry;
         machine.Cpu.SetGpr(Gpr.Rsp, memBytes);
         machine.Cpu.SetGpr(Gpr.Rsi, BootInfo.Address);
-        return new Guest(name, style, memoryMB, machine, costs ?? CostProfile.Default);
+        return new Guest(name, style, memoryMB, machine, costs);
     }
 
     /// <summary>
@@ -169,7 +178,11 @@ public sealed partial class Guest
         sw.Stop();
         Machine.Cpu.Tracer = null;
 
-        long cycles = Costs.CyclesFor(retired);
+        // Only retired instructions are counted so far; the styles will charge every CostEvent they count.
+        // Cycles are counted primitive events times the cost model's prices, nothing else.
+        var ledger = Vmm.Ledger();
+        long cycles = (long)Math.Round((ledger - _priced).Total(Costs));
+        _priced = ledger;
         Instructions += retired;
         Cycles += cycles;
         HostSeconds += sw.Elapsed.TotalSeconds;

@@ -1,14 +1,77 @@
+using VirtPS.Engine.Costs;
+
 namespace VirtPS.Engine.Guests;
 
 /// <summary>
-/// The set of guests one session works with. Names are unique, compared without case,
-/// as PowerShell users expect.
+/// The guests and hosts one session works with. Names are unique, compared without case,
+/// as PowerShell users expect. There is always a host named <see cref="DefaultHostName"/>.
 /// </summary>
 public sealed class Lab
 {
+    public const string DefaultHostName = "default";
     readonly Dictionary<string, Guest> _guests = new(StringComparer.OrdinalIgnoreCase);
     readonly List<Guest> _order = new();
+    readonly Dictionary<string, VHost> _hosts = new(StringComparer.OrdinalIgnoreCase);
+    readonly List<VHost> _hostOrder = new();
     readonly object _gate = new();
+
+    public Lab()
+    {
+        DefaultHost = new VHost(this, DefaultHostName, HypervisorType.Type1, 1, CostModel.Default);
+        _hosts.Add(DefaultHostName, DefaultHost);
+        _hostOrder.Add(DefaultHost);
+    }
+
+    /// <summary>The host every guest is on unless placed elsewhere; it cannot be removed.</summary>
+    public VHost DefaultHost { get; }
+
+    /// <summary>Hosts in the order they were added, the default first.</summary>
+    public IReadOnlyList<VHost> Hosts { get { lock (_gate) return _hostOrder.ToList(); } }
+
+    /// <summary>Makes and adds a host after checking every argument, so a failure adds nothing.</summary>
+    public VHost AddHost(string name, HypervisorType type = HypervisorType.Type1, int physicalCpus = 1, CostModel? costModel = null)
+    {
+        Guest.ValidateName(name, "InvalidHostName", "Host");
+        VHost.ValidateType(type);
+        VHost.ValidatePhysicalCpus(physicalCpus);
+        lock (_gate)
+        {
+            if (_hosts.ContainsKey(name))
+                throw new VirtPSException("HostNameInUse", ErrorKind.ResourceExists, $"A host named '{name}' already exists.", name);
+            var h = new VHost(this, name, type, physicalCpus, costModel ?? CostModel.Default);
+            _hosts.Add(name, h);
+            _hostOrder.Add(h);
+            return h;
+        }
+    }
+
+    public bool TryGetHost(string name, out VHost host)
+    {
+        lock (_gate) return _hosts.TryGetValue(name, out host!);
+    }
+
+    /// <summary>The host named <paramref name="name"/>; throws HostNotFound if there is none.</summary>
+    public VHost GetHost(string name) => TryGetHost(name, out var h) ? h
+        : throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"No host named '{name}' exists.", name);
+
+    /// <summary>Removes a host; the default host and hosts with guests are refused.</summary>
+    public bool RemoveHost(VHost host)
+    {
+        if (ReferenceEquals(host, DefaultHost))
+            throw new VirtPSException("DefaultHostCannotBeRemoved", ErrorKind.InvalidOperation,
+                $"The host '{DefaultHostName}' is always present and cannot be removed.", host);
+        lock (_gate)
+        {
+            if (!_hosts.TryGetValue(host.Name, out var h) || !ReferenceEquals(h, host)) return false;
+            var guests = _order.Where(g => ReferenceEquals(g.Host, host)).Select(g => g.Name).ToList();
+            if (guests.Count > 0)
+                throw new VirtPSException("HostHasGuests", ErrorKind.InvalidOperation,
+                    $"Host '{host.Name}' still has guests ({string.Join(", ", guests)}); remove them first.", host);
+            _hosts.Remove(host.Name);
+            _hostOrder.Remove(host);
+            return true;
+        }
+    }
 
     /// <summary>Guests in the order they were added.</summary>
     public IReadOnlyList<Guest> Guests { get { lock (_gate) return _order.ToList(); } }
@@ -23,6 +86,7 @@ public sealed class Lab
                     $"A guest named '{guest.Name}' already exists.", guest.Name);
             _guests.Add(guest.Name, guest);
             _order.Add(guest);
+            guest.Host ??= DefaultHost;
         }
     }
 

@@ -97,6 +97,3 @@ public abstract unsafe class Vmm
 /// got, and what real hardware at CPL 0 would have given it.</summary>
 public sealed record FidelityViolation(string Instruction, ulong Rip, long AtInstruction, string Got, string Expected);
 
-/// <summary>Where the hypervisor runs: on the hardware (Type 1), or hosted by an operating system (Type 2),
-/// where work the VMM cannot finish itself costs a world switch to the host and back.</summary>
-public enum HypervisorType { Type1, Type2 }

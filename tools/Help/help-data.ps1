@@ -552,4 +552,109 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Links = @('Test-VConnection', 'Export-VCapture')
 }
+'New-VHost' = @{
+  Synopsis = 'Creates a host: a physical machine with a hypervisor type, physical CPUs and a cost model.'
+  Description = @(
+    'New-VHost adds a host to the current runspace''s lab and writes it to the pipeline. A host is the machine guests run on: its hypervisor is Type1 (on the hardware, the default) or Type2 (hosted by an operating system, reached through world switches), it has PhysicalCpus processors, and its cost model prices every primitive event its guests cause (instructions, VM exits, hypercalls, world switches, page-walk references, ...).'
+    'The cost model is a built-in profile named with -CostProfile (Modern by default; Pentium4-2006 is the machine of Adams and Agesen, ASPLOS 2006) or a model given with -CostModel: an object from Get-VCostModel or the path of a JSON file with a cycles figure and a source for every event.'
+    'There is always a host named default (Type1, 1 CPU, Modern). Everything is checked before the host exists: a name in use is HostNameInUse (ResourceExists), a bad name InvalidHostName, a CPU count outside 1 to 1024 InvalidPhysicalCpus, an unknown profile UnknownCostProfile (ObjectNotFound), a bad JSON model InvalidCostModel (InvalidData) naming the field, and a missing file FileNotFound.'
+  )
+  Parameters = @{
+    Name = 'The host''s name: 1 to 64 letters, digits, underscores, hyphens or dots, unique in the runspace (compared without case). Several names piped in create several hosts.'
+    Type = 'Type1 (the hypervisor runs on the hardware; the default) or Type2 (hosted: the hypervisor runs on an operating system and switches worlds to reach it).'
+    PhysicalCpus = 'The number of physical CPUs, 1 to 1024. The default is 1.'
+    CostProfile = 'The name of a built-in cost profile: Modern (the default) or Pentium4-2006. Names complete on Tab.'
+    CostModel = 'A cost model: an object from Get-VCostModel, or the path of a JSON file of the form { "name", "description", "costs": { "<event>": { "cycles", "source" } } } pricing every event.'
+    WhatIf = 'Shows the host that would be created without creating it.'
+    Confirm = 'Asks before creating the host.'
+  }
+  Inputs = @(@{ Type = 'System.String'; Text = 'Host names.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'The new host.' })
+  Examples = @(
+    @{ Title = 'The machine of the 2006 paper'; Code = 'New-VHost -Name p4 -CostProfile Pentium4-2006'; Remarks = 'A Type1 host with one CPU whose costs are those of a 3.8 GHz Pentium 4 672.' }
+    @{ Title = 'A hosted hypervisor with a model from a file'; Code = "`$m = Get-VCostModel Modern`nNew-VHost -Name laptop -Type Type2 -PhysicalCpus 4 -CostModel `$m | Format-List Name, Type, PhysicalCpus, CostModel"; Remarks = 'A Type2 host with four CPUs priced by the Modern model passed as an object; -CostModel also takes the path of a JSON file.' }
+  )
+  Links = @('Get-VHost', 'Set-VHost', 'Remove-VHost', 'Get-VCostModel', 'about_VirtPS')
+}
+'Get-VHost' = @{
+  Synopsis = 'Gets the hosts of the current runspace.'
+  Description = @(
+    'Get-VHost writes the hosts of the current runspace''s lab in name order, all of them or those whose names match -Name (wildcards allowed). There is always a host named default, which guests run on. A name without wildcards that matches nothing is a non-terminating HostNotFound error (ObjectNotFound).'
+  )
+  Parameters = @{ Name = 'Names or wildcard patterns of the hosts to get. Without -Name, every host is written. Names complete on Tab.' }
+  Inputs = @(@{ Type = 'System.String'; Text = 'Host names or patterns.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'Name, Type, PhysicalCpus, CostModel and Guests of each host.' })
+  Examples = @(
+    @{ Title = 'The default host'; Code = 'Get-VHost'; Remarks = 'A fresh runspace has one host, default: Type1, one CPU, the Modern cost model.' }
+    @{ Title = 'Hosts by pattern'; Code = "'lab1', 'lab2' | New-VHost | Out-Null`nGet-VHost -Name lab* | Select-Object Name, Type"; Remarks = 'Writes the two hosts whose names start with lab.' }
+  )
+  Links = @('New-VHost', 'Set-VHost')
+}
+'Set-VHost' = @{
+  Synopsis = 'Changes a host''s hypervisor type, physical CPUs or cost model.'
+  Description = @(
+    'Set-VHost changes hosts named with -Name (wildcards allowed) or piped in. -CostProfile picks a built-in profile, -CostModel a model object or a JSON file; give one of them, not both (ConflictingCostParameters). From then on every guest on the host is priced by the new model.'
+    'Everything is checked before anything changes: an unknown profile is UnknownCostProfile, a bad JSON model InvalidCostModel naming the field, a CPU count outside 1 to 1024 InvalidPhysicalCpus. It writes nothing unless -PassThru is given.'
+  )
+  Parameters = @{
+    Name = 'Names or wildcard patterns of the hosts to change.'
+    InputObject = 'Host objects to change, usually piped from Get-VHost or New-VHost.'
+    Type = 'The new hypervisor type: Type1 or Type2.'
+    PhysicalCpus = 'The new number of physical CPUs, 1 to 1024.'
+    CostProfile = 'The name of a built-in cost profile: Modern or Pentium4-2006.'
+    CostModel = 'A cost model object from Get-VCostModel, or the path of a cost model JSON file.'
+    PassThru = 'Writes each changed host to the pipeline.'
+    WhatIf = 'Shows which hosts would change without changing them.'
+    Confirm = 'Asks before changing each host.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'Hosts to change.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'With -PassThru, the changed hosts.' })
+  Examples = @(
+    @{ Title = 'Price the default host like a 2006 Pentium 4'; Code = 'Set-VHost -Name default -CostProfile Pentium4-2006 -PassThru'; Remarks = 'Guests on the default host are now priced by the Pentium4-2006 model.' }
+    @{ Title = 'A model from a JSON file'; Code = "`$path = Join-Path ([IO.Path]::GetTempPath()) 'mine.json'`n`$m = Get-VCostModel Modern`n`$costs = [ordered]@{}`nforeach (`$c in `$m.Costs) { `$costs[`"`$(`$c.Event)`"] = @{ cycles = `$c.Cycles; source = `$c.Source } }`n`$costs.VmExit = @{ cycles = 600; source = 'what-if: a VM exit twice as fast' }`n@{ name = 'Faster-exits'; description = 'Modern with cheaper exits'; costs = `$costs } | ConvertTo-Json -Depth 4 | Set-Content `$path`nNew-VHost -Name fast | Set-VHost -CostModel `$path -PassThru | Select-Object Name, @{ n = 'VmExit'; e = { `$_.CostModel.Cycles('VmExit') } }"; Remarks = 'Writes a copy of the Modern model with VM exits at 600 cycles and gives it to a new host.' }
+  )
+  Links = @('New-VHost', 'Get-VCostModel')
+}
+'Remove-VHost' = @{
+  Synopsis = 'Removes hosts.'
+  Description = @(
+    'Remove-VHost removes hosts named with -Name (wildcards allowed) or piped in. It supports -WhatIf and -Confirm and writes nothing unless -PassThru is given.'
+    'The host named default cannot be removed (DefaultHostCannotBeRemoved, InvalidOperation), nor can a host that still has guests (HostHasGuests, InvalidOperation). A name without wildcards that matches nothing is HostNotFound.'
+  )
+  Parameters = @{
+    Name = 'Names or wildcard patterns of the hosts to remove.'
+    InputObject = 'Host objects to remove, usually piped from Get-VHost.'
+    PassThru = 'Writes each removed host to the pipeline.'
+    WhatIf = 'Shows which hosts would be removed without removing them.'
+    Confirm = 'Asks before removing each host.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'Hosts.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'With -PassThru, the removed hosts.' })
+  Examples = @(
+    @{ Title = 'Remove by name'; Code = "New-VHost -Name tmp | Out-Null`nRemove-VHost -Name tmp -PassThru"; Remarks = 'Removes the host and shows it.' }
+    @{ Title = 'The default host stays'; Code = "'a', 'b' | New-VHost | Out-Null`nGet-VHost | Where-Object Name -ne 'default' | Remove-VHost`n(Get-VHost).Name"; Remarks = 'Removes every host but default, which is always present.' }
+  )
+  Links = @('New-VHost', 'Get-VHost')
+}
+'Get-VCostModel' = @{
+  Synopsis = 'Gets cost models: built-in profiles, JSON files, or the model a host uses.'
+  Description = @(
+    'A cost model assigns cycles to primitive events only: a natively executed instruction, SYSCALL, an exception delivered through the IDT, a CR3 load, an interpreted or translated instruction, a callout, a trap into the VMM, a VM exit round trip, a hypercall, a world switch, an interrupt injection, a page-walk memory reference, a shadow page-table update and more. Every number carries its source. Composite figures such as a workload''s cycles are counted events times these prices; no composite is ever an input.'
+    'Get-VCostModel writes the built-in profiles (Modern, Pentium4-2006) by name or pattern, reads and checks JSON files with -Path, or gets the model of hosts with -VHost (alias -Host). The Costs property lists each event with its cycles and source.'
+    'An unknown profile name is UnknownCostProfile (ObjectNotFound); a file that is not a valid model is InvalidCostModel (InvalidData), whose message names the field: a missing event (costs.VmExit is missing), a negative or non-numeric cycles figure, an empty source, an unknown event, or malformed JSON with its line and position.'
+  )
+  Parameters = @{
+    Name = 'Names or wildcard patterns of built-in profiles. Without -Name, every built-in profile is written. Names complete on Tab.'
+    Path = 'Paths of cost model JSON files to read and check. PowerShell paths are resolved.'
+    VHost = 'Hosts, as names or objects, whose cost model to get. -Host is an alias. Names complete on Tab.'
+  }
+  Inputs = @(@{ Type = 'System.String'; Text = 'Profile names.' }, @{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'Hosts.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Costs.CostModel'; Text = 'Name, Description, Origin and Costs (Event, Cycles, Source) of each model.' })
+  Examples = @(
+    @{ Title = 'Every primitive of the 2006 machine with its source'; Code = 'Get-VCostModel Pentium4-2006 | Select-Object -ExpandProperty Costs'; Remarks = 'One row per event: its cycles and where the number comes from.' }
+    @{ Title = 'Compare the profiles'; Code = "Get-VCostModel | ForEach-Object { [pscustomobject]@{ Name = `$_.Name; VmExit = `$_.Cycles('VmExit'); Hypercall = `$_.Cycles('Hypercall'); WorldSwitch = `$_.Cycles('WorldSwitch') } }"; Remarks = 'Transition costs of both built-in profiles side by side.' }
+    @{ Title = 'The model of a host'; Code = 'Get-VCostModel -Host default'; Remarks = 'The default host uses Modern.' }
+  )
+  Links = @('Set-VHost', 'New-VHost', 'about_VirtPS')
+}
 }

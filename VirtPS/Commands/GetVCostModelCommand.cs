@@ -1,0 +1,67 @@
+using System.Management.Automation;
+using VirtPS.Engine;
+using VirtPS.Engine.Costs;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Commands;
+
+/// <summary>Gets cost models: built-in profiles by name, a JSON file, or the model a host uses.</summary>
+[Cmdlet(VerbsCommon.Get, "VCostModel", DefaultParameterSetName = NameSet)]
+[OutputType(typeof(CostModel))]
+public sealed class GetVCostModelCommand : PSCmdlet
+{
+    const string NameSet = "Name";
+    const string PathSet = "Path";
+    const string HostSet = "Host";
+
+    /// <summary>Names or wildcard patterns of built-in profiles; a plain unknown name is UnknownCostProfile.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
+    [ArgumentCompleter(typeof(CostProfileNameCompleter))]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>Paths of cost model JSON files to read and check.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>Hosts (names or objects) whose cost model to get. -Host is an alias.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = HostSet)]
+    [Alias("Host")]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    [ValidateNotNull]
+    public object[] VHost { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        switch (ParameterSetName)
+        {
+            case PathSet:
+                foreach (var p in Path) Emit(() => HostLookup.ResolveCostModel(this, null, p)!);
+                break;
+            case HostSet:
+                foreach (var o in VHost)
+                {
+                    var value = o is PSObject ps ? ps.BaseObject : o;
+                    if (value is VHost h) WriteObject(h.CostModel);
+                    else Emit(() => LabState.Current.GetHost(value?.ToString() ?? "").CostModel);
+                }
+                break;
+            default:
+                foreach (var name in Name ?? ["*"])
+                {
+                    if (!WildcardPattern.ContainsWildcardCharacters(name)) { Emit(() => CostModel.Builtin(name)); continue; }
+                    var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+                    foreach (var n in CostModel.BuiltinNames.Where(n => pattern.IsMatch(n)).Order(StringComparer.OrdinalIgnoreCase)) WriteObject(CostModel.Builtin(n));
+                }
+                break;
+        }
+    }
+
+    void Emit(Func<CostModel> get)
+    {
+        try { WriteObject(get()); }
+        catch (VirtPSException e) { WriteError(Errors.From(e)); }
+    }
+}

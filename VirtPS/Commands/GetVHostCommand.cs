@@ -1,0 +1,22 @@
+using System.Management.Automation;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Commands;
+
+/// <summary>Lists the hosts of the current runspace's lab in name order, all or by name (wildcards allowed).</summary>
+[Cmdlet(VerbsCommon.Get, "VHost")]
+[OutputType(typeof(VHost))]
+public sealed class GetVHostCommand : PSCmdlet
+{
+    /// <summary>Names or wildcard patterns; a plain name that matches no host is a HostNotFound error.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var h in HostLookup.Match(this, Name ?? ["*"])) WriteObject(h);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Management.Automation;
+using VirtPS.Engine;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Commands;
+
+/// <summary>Changes a host's hypervisor type, physical CPUs or cost model; its guests are priced by the new model from then on.</summary>
+[Cmdlet(VerbsCommon.Set, "VHost", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(VHost))]
+public sealed class SetVHostCommand : PSCmdlet
+{
+    const string NameSet = "Name";
+    const string ObjectSet = "InputObject";
+
+    /// <summary>Names or wildcard patterns of the hosts to change.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>Host objects to change, usually piped from Get-VHost.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
+    [ValidateNotNull]
+    public VHost[] InputObject { get; set; } = [];
+
+    /// <summary>The new hypervisor type.</summary>
+    [Parameter]
+    public HypervisorType? Type { get; set; }
+
+    /// <summary>The new number of physical CPUs.</summary>
+    [Parameter]
+    public int? PhysicalCpus { get; set; }
+
+    /// <summary>A built-in cost profile by name.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(CostProfileNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? CostProfile { get; set; }
+
+    /// <summary>A cost model object or the path of a cost model JSON file.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? CostModel { get; set; }
+
+    /// <summary>Writes each changed host to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Engine.Costs.CostModel? model;
+        // Resolve the model once, before any host changes, so a bad one changes nothing.
+        try { model = HostLookup.ResolveCostModel(this, CostProfile, CostModel); }
+        catch (VirtPSException e) { WriteError(Errors.From(e)); return; }
+        var targets = ParameterSetName == ObjectSet ? InputObject : HostLookup.Match(this, Name);
+        foreach (var h in targets.ToList())
+        {
+            if (!ShouldProcess(h.Name, "Change host")) continue;
+            try { h.Update(Type, PhysicalCpus, model); }
+            catch (VirtPSException e) { WriteError(Errors.From(e)); continue; }
+            if (PassThru) WriteObject(h);
+        }
+    }
+}
