@@ -65,7 +65,7 @@ Describe 'VirtPS hosts' {
 
     It 'prices guests with their host''s model' {
         Set-VHost -Name default -CostModel (Get-VCostModel Pentium4-2006)
-        $g = New-VGuest -Name g2 -Code 'nop', 'hlt'
+        $g = New-VGuest -Name g2 -Bare -Code 'nop', 'hlt'
         $g.Costs.Name | Should -Be 'Pentium4-2006'
         ($g | Invoke-VStep | Measure-VGuest).Cycles | Should -Be 2
     }

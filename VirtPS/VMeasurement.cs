@@ -10,6 +10,34 @@ public sealed class VMeasurement
         Name = guest.Name; Style = guest.Style; Scope = "Guest"; State = guest.State;
         Instructions = guest.Instructions; Cycles = guest.Cycles; HostSeconds = guest.HostSeconds;
         ResidentBytes = guest.ResidentBytes;
+        FromVmm(guest);
+    }
+
+    /// <summary>The monitor's counters (over the guest's life: the VMM keeps totals, not per-step figures).</summary>
+    void FromVmm(Guest guest)
+    {
+        var vmm = guest.Vmm;
+        var ledger = vmm.Ledger();
+        Events = ledger.Breakdown(guest.Costs);
+        CostModel = guest.Costs.Name;
+        if (guest.Workload != null && guest.WorkloadIterations > 0)
+            CyclesPerIteration = Math.Round(ledger.Total(guest.Costs) / (guest.WorkloadIterations * Math.Max(1, guest.WorkloadProcesses)), 1);
+        if (vmm is VirtPS.Engine.Styles.HardwareAssisted ha)
+        {
+            Exits = ha.TotalExits;
+            ExitsByReason = ha.Exits.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value);
+        }
+        Traps = ledger[VirtPS.Engine.Costs.CostEvent.Trap];
+        Callouts = ledger[VirtPS.Engine.Costs.CostEvent.Callout];
+        Hypercalls = ledger[VirtPS.Engine.Costs.CostEvent.Hypercall];
+        WorldSwitches = ledger[VirtPS.Engine.Costs.CostEvent.WorldSwitch];
+        FidelityViolations = vmm.Violations.Count;
+        if (vmm.Shadow is { } sh)
+        {
+            HiddenPageFaults = sh.HiddenFaults;
+            TracingPageFaults = sh.TracingFaults;
+            TruePageFaults = sh.TrueFaults;
+        }
     }
 
     internal VMeasurement(StepResult step)
@@ -18,6 +46,7 @@ public sealed class VMeasurement
         StopReason = step.StopReason;
         Instructions = step.Instructions; Cycles = step.Cycles; HostSeconds = step.HostSeconds;
         ResidentBytes = step.Guest.ResidentBytes;
+        FromVmm(step.Guest);
     }
 
     public string Name { get; }
@@ -36,4 +65,25 @@ public sealed class VMeasurement
     public double Cpi => Instructions > 0 ? (double)Cycles / Instructions : 0;
     /// <summary>Guest memory backed by host frames, in bytes.</summary>
     public long ResidentBytes { get; }
+    /// <summary>The cost model that priced the events.</summary>
+    public string CostModel { get; private set; } = "";
+    /// <summary>For a workload guest: the cycles of its whole life divided by the iterations all its processes ran.</summary>
+    public double? CyclesPerIteration { get; private set; }
+    /// <summary>Every primitive event counted, with its price and total cycles (the whole of <see cref="Cycles"/>).</summary>
+    public IReadOnlyList<VirtPS.Engine.Costs.CostLine> Events { get; private set; } = [];
+    /// <summary>HardwareAssisted: VM exits, in total and by SDM basic exit reason.</summary>
+    public long Exits { get; private set; }
+    public IReadOnlyDictionary<string, long> ExitsByReason { get; private set; } = new Dictionary<string, long>();
+    /// <summary>Faults into the VMM (TrapAndEmulate), callouts from translated code, hypercalls, world switches to a host OS.</summary>
+    public long Traps { get; private set; }
+    public long Callouts { get; private set; }
+    public long Hypercalls { get; private set; }
+    public long WorldSwitches { get; private set; }
+    /// <summary>Sensitive unprivileged instructions that silently misbehaved (TrapAndEmulate).</summary>
+    public int FidelityViolations { get; private set; }
+    /// <summary>Shadow paging: faults the VMM resolved itself (hidden), guest page-table writes it traced and
+    /// emulated, and true guest page faults it reflected.</summary>
+    public long HiddenPageFaults { get; private set; }
+    public long TracingPageFaults { get; private set; }
+    public long TruePageFaults { get; private set; }
 }
