@@ -41,20 +41,120 @@ public class StyleTests
     }
 }
 
-public class StyleCountTests(Xunit.Abstractions.ITestOutputHelper output)
+public class StyleBehaviourTests
 {
-    [Fact]
-    public void PrintLedgers()
+    static Guest Bare(VirtualizationStyle style, Action<Iced.Intel.Assembler> code)
     {
-        foreach (var w in new[] { "syscall", "in", "cr8wr", "callret", "pgfault", "divzero", "ptemod", "forkwait", "ctxswitch" })
-            foreach (var s in new[] { VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted })
-            {
-                var g = StyleTests.Run(w, s, 1000);
-                var l = g.Vmm.Ledger();
-                var parts = Enum.GetValues<CostEvent>().Where(e => l[e] != 0).Select(e => $"{e}={l[e]}");
-                string extra = g.Vmm.Shadow is { } sh ? $" shadow: hidden={sh.HiddenFaults} tracing={sh.TracingFaults} true={sh.TrueFaults} roots={sh.RootBuilds}" : "";
-                if (g.Vmm is HardwareAssisted ha) extra += " exits: " + string.Join(",", ha.Exits.Select(kv => $"{kv.Key}={kv.Value}"));
-                output.WriteLine($"{w,-10} {s,-17} {string.Join(" ", parts)}{extra} violations={g.Vmm.Violations.Count}");
-            }
+        var bytes = VirtPS.Tests.Cpu.GuestCode.Assemble(Guest.DefaultLoadAddress, code);
+        var g = Guest.Create("b", style, 16, bytes);
+        g.Machine.Run(10_000);
+        return g;
+    }
+
+    /// <summary>Robin &amp; Irvine's sensitive unprivileged instructions, run by guest kernel code (CPL 0) under
+    /// each style: TrapAndEmulate gives the CPL-1 results and records each divergence; the others give what
+    /// the SDM says CPL 0 gets, and record nothing.</summary>
+    [Theory]
+    [InlineData(VirtualizationStyle.Native)]
+    [InlineData(VirtualizationStyle.Emulation)]
+    [InlineData(VirtualizationStyle.HardwareAssisted)]
+    [InlineData(VirtualizationStyle.TrapAndEmulate)]
+    public void SensitiveUnprivilegedInstructionsDivergeOnlyUnderTrapAndEmulate(VirtualizationStyle style)
+    {
+        var g = Bare(style, a =>
+        {
+            a.cli();
+            a.pushfq();                  // IF is 0: PUSHF at CPL 1 shows the real IF, 1
+            a.pop(Iced.Intel.AssemblerRegisters.rbx);
+            a.mov(Iced.Intel.AssemblerRegisters.ax, Iced.Intel.AssemblerRegisters.cs);   // RPL 1 under ring compression
+            a.push(0x202);
+            a.popfq();                   // IF := 1 at CPL 0; at CPL 1 with IOPL 0 it stays 0, silently
+            a.smsw(Iced.Intel.AssemblerRegisters.cx);
+            a.str(Iced.Intel.AssemblerRegisters.dx);
+            a.hlt();
+        });
+        var p = g.Machine.Cpu;
+        bool te = style == VirtualizationStyle.TrapAndEmulate;
+        Assert.Equal(te ? 1UL : 0UL, p.GetGpr(Gpr.Rbx) >> 9 & 1);
+        Assert.Equal(te ? 9UL : 8UL, p.GetGpr(Gpr.Rax) & 0xFFFF);
+        Assert.Equal(te ? 0UL : 1UL, p.Rflags >> 9 & 1);   // the guest believes it enabled interrupts
+        Assert.Equal(te ? 4 : 0, g.Vmm.Violations.Count(v => !v.Instruction.StartsWith("str")));
+        if (te)
+        {
+            var names = g.Vmm.Violations.Select(v => v.Instruction.Split(' ')[0]).ToArray();
+            Assert.Equal(["pushf", "mov", "popf", "smsw"], names.Where(n => n != "str"));
+            Assert.Contains(g.Vmm.Violations, v => v.Instruction.StartsWith("popf") && v.Got == "IF=0 IOPL=0" && v.Expected == "IF=1 IOPL=0");
+        }
+    }
+
+    /// <summary>VM exits carry the SDM's basic exit reasons and qualifications (Vol. 3C, Tables 28-3 and 28-5).</summary>
+    [Fact]
+    public void HardwareAssistedExitsWithSdmReasonsAndQualifications()
+    {
+        var events = new List<VirtPS.Engine.Trace.TraceEvent>();
+        var bytes = VirtPS.Tests.Cpu.GuestCode.Assemble(Guest.DefaultLoadAddress, a =>
+        {
+            a.xor(Iced.Intel.AssemblerRegisters.eax, Iced.Intel.AssemblerRegisters.eax);
+            a.cpuid();
+            a.@in(Iced.Intel.AssemblerRegisters.al, 0x80);
+            a.mov(Iced.Intel.AssemblerRegisters.rdx, Iced.Intel.AssemblerRegisters.cr3);
+            a.mov(Iced.Intel.AssemblerRegisters.cr3, Iced.Intel.AssemblerRegisters.rdx);
+            a.xor(Iced.Intel.AssemblerRegisters.ecx, Iced.Intel.AssemblerRegisters.ecx);
+            a.mov(Iced.Intel.AssemblerRegisters.cr8, Iced.Intel.AssemblerRegisters.rcx);   // TPR shadow: no exit
+            a.hlt();
+        });
+        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes);
+        g.Machine.Cpu.Tracer = events.Add;
+        g.Machine.Run(10_000);
+        var exits = events.Where(e => e.Kind == VirtPS.Engine.Trace.TraceKind.VmmEntry).Select(e => (e.Vector, e.Qualification)).ToArray();
+        // First the shadow fill for the code page (a #PF exit, qualification = the address), then one exit each.
+        Assert.Equal([(0, Guest.DefaultLoadAddress), (10, 0UL), (30, 0x80UL << 16 | 0x48), (28, 3UL | 1 << 4 | 2 << 8), (28, 3UL | 2 << 8), (12, 0UL)],
+            exits.Select(x => (x.Vector!.Value, x.Qualification!.Value)));
+        var ha = (HardwareAssisted)g.Vmm;
+        Assert.Equal(6, ha.TotalExits);
+        Assert.Equal(1, ha.Exits[ExitReason.IoInstruction]);
+    }
+
+    /// <summary>Controls decide what exits: with HLT exiting and IO exiting off, HLT and IN stay in the guest.</summary>
+    [Fact]
+    public void HardwareAssistedControlsSelectExits()
+    {
+        var bytes = VirtPS.Tests.Cpu.GuestCode.Assemble(Guest.DefaultLoadAddress, a => { a.@in(Iced.Intel.AssemblerRegisters.al, 0x80); a.hlt(); });
+        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes);
+        var ha = (HardwareAssisted)g.Vmm;
+        ha.Controls &= ~(VmExecutionControls.HltExiting | VmExecutionControls.UnconditionalIoExiting);
+        g.Machine.Run(10_000);
+        Assert.Equal([ExitReason.ExceptionOrNmi], ha.Exits.Keys);   // only the shadow fill for the code page
+        Assert.True(g.Machine.Halted);
+    }
+
+    /// <summary>Shadow paging tells its faults apart: pgfault's touches are true guest faults (one each), the
+    /// kernel's PTE write for each is a traced write, and re-touching the page after the fix is a hidden fault.</summary>
+    [Theory]
+    [InlineData(VirtualizationStyle.TrapAndEmulate)]
+    [InlineData(VirtualizationStyle.HardwareAssisted)]
+    public void ShadowPagingSeparatesHiddenTracingAndTrueFaults(VirtualizationStyle style)
+    {
+        var native = StyleTests.Run("pgfault", VirtualizationStyle.Native, 500);
+        var g = StyleTests.Run("pgfault", style, 500);
+        var sh = g.Vmm.Shadow!;
+        Assert.Equal(native.Machine.Cpu.Events.PageFaults, sh.TrueFaults);
+        Assert.True(sh.TracingFaults >= 500, $"tracing {sh.TracingFaults}");
+        Assert.True(sh.HiddenFaults >= 500, $"hidden {sh.HiddenFaults}");
+        Assert.Equal(native.Machine.Console.Output, g.Machine.Console.Output);
+        if (g.Vmm is HardwareAssisted ha)   // every shadow fault and every reflected #PF is an exception exit
+            Assert.Equal(sh.HiddenFaults + sh.TracingFaults + sh.TrueFaults, ha.Exits[ExitReason.ExceptionOrNmi]);
+    }
+
+    /// <summary>Emulation prices every instruction as interpreted and every memory access as a software-MMU
+    /// lookup, and nothing as native.</summary>
+    [Fact]
+    public void EmulationInterpretsEverything()
+    {
+        var g = StyleTests.Run("compute", VirtualizationStyle.Emulation, 1000);
+        var l = g.Vmm.Ledger();
+        Assert.Equal(g.Machine.Cpu.Retired, l[CostEvent.InterpretedInstruction]);
+        Assert.Equal(0, l[CostEvent.Instruction]);
+        Assert.True(l[CostEvent.SoftMmuLookup] >= l[CostEvent.InterpretedInstruction]);   // at least one fetch each
     }
 }

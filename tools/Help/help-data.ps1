@@ -41,7 +41,7 @@ $answer = '"mov rax, 42`nhlt"'
     Code = 'Assembly source, assembled at the user base 0x40000000 and run as a user process; with -Bare, assembled at 0x100000 and run alone. Several strings are joined as lines.'
     Bytes = 'Raw x86-64 machine code, started at its first byte: loaded at the user base 0x40000000 as a user process, or at 0x100000 with -Bare.'
     Bare = 'Runs -Program, -Code or -Bytes alone on the machine, without the built-in kernel: loaded at 0x100000 (or the program''s origin) at privilege level 0, as a bare-metal program. HLT then halts the machine.'
-    Style = 'How the guest''s CPU is virtualized. Native, the bare simulated machine, is the default and, for now, the only style.'
+    Style = 'How the guest''s CPU is virtualized. Native (the default) is the bare simulated machine. Emulation interprets every instruction through a software MMU. TrapAndEmulate runs the guest kernel deprivileged (ring compression to CPL 1): privileged instructions trap into the VMM, and the sensitive unprivileged ones (PUSHF, POPF, MOV from CS, SGDT, SMSW, ...) silently misbehave and are recorded as fidelity violations. HardwareAssisted runs the guest in VT-x non-root mode with VM exits chosen by VMCS-like controls. TrapAndEmulate and HardwareAssisted virtualize memory with shadow page tables. BinaryTranslation and Paravirtual are not available yet (error UnsupportedStyle).'
     MemoryMB = 'Guest-physical memory in megabytes, 1 to 4096. The default is 64, or 128 when the guest boots the kernel; the kernel needs 4 to 1024.'
     Define = 'Symbols for assembling -Code, as a hashtable of names and integers: @{ N = 10 }.'
     Workload = 'Boot the built-in kernel running this workload in user processes. Get-VWorkload lists them: compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait. An unknown name is UnknownWorkload.'
@@ -220,7 +220,7 @@ $answer = '"mov rax, 42`nhlt"'
 'Measure-VGuest' = @{
   Synopsis = 'Measures what guests or steps cost: instructions, cycles, host time and MIPS.'
   Description = @(
-    'Measure-VGuest writes a measurement for each guest or step result piped to it. For a step result (from Invoke-VStep) it measures that step; for a guest it measures the guest''s whole life. Each measurement has Name, Style, Scope (Step or Guest), Instructions, Cycles (simulated, from the guest''s cost profile), HostSeconds, Mips (guest instructions per host second, in millions), Cpi and ResidentBytes.'
+    'Measure-VGuest writes a measurement for each guest or step result piped to it. For a step result (from Invoke-VStep) it measures that step; for a guest it measures the guest''s whole life. Each measurement has Name, Style, Scope (Step or Guest), Instructions, Cycles (simulated: every primitive event counted, times the price in the guest''s cost model), HostSeconds, Mips (guest instructions per host second, in millions), Cpi and ResidentBytes. It also reports the virtual machine monitor''s counters over the guest''s life: CostModel, CyclesPerIteration (for a workload), Events (the priced ledger: event, count, cycles each, cycles), Exits and ExitsByReason (HardwareAssisted, by Intel SDM basic exit reason), Traps, Callouts, Hypercalls, WorldSwitches, FidelityViolations (TrapAndEmulate), and the shadow-paging faults: HiddenPageFaults, TracingPageFaults (guest page-table writes) and TruePageFaults.'
   )
   Parameters = @{
     Guest = 'Guests to measure over their whole life, as objects or names.'
@@ -231,6 +231,8 @@ $answer = '"mov rax, 42`nhlt"'
   Examples = @(
     @{ Title = 'Measure a run'; Code = "New-VGuest -Name count -Bare -Code 'mov ecx, 100000', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep | Measure-VGuest"; Remarks = 'Measures the step that ran the loop to its HLT (200,002 instructions).' }
     @{ Title = 'Measure a guest over several steps'; Code = "`$g = New-VGuest -Name count -Bare -Code 'mov ecx, 1000', 'l: dec rcx', 'jnz l', 'hlt'`n1..3 | ForEach-Object { `$g | Invoke-VStep -Instructions 100 } | Out-Null`n`$g | Measure-VGuest"; Remarks = 'Three steps of 100 instructions; the guest''s measurement totals 300.' }
+    @{ Title = 'Compare styles on one workload'; Code = "'Native', 'TrapAndEmulate', 'HardwareAssisted' | ForEach-Object { New-VGuest -Name `$_ -Workload syscall -Iterations 1000 -Style `$_ } | Invoke-VStep | Measure-VGuest | Format-Table Name, CyclesPerIteration, Traps, Exits, FidelityViolations"; Remarks = 'The same kernel and workload under three styles: TrapAndEmulate traps on every SYSRET, HardwareAssisted exits only on IO, CPUID, HLT and the shadow-paging events.' }
+    @{ Title = 'See where the cycles went'; Code = "New-VGuest -Name hw -Workload pgfault -Iterations 100 -Style HardwareAssisted | Invoke-VStep | Measure-VGuest | Select-Object -ExpandProperty Events"; Remarks = 'Every primitive event with its count and price: VM exits, shadow updates, emulated page-table writes, injected faults.' }
   )
   Links = @('Invoke-VStep', 'Get-VGuest')
 }

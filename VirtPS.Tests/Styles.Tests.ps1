@@ -1,0 +1,58 @@
+# CPU virtualization styles from PowerShell: the same guest under each style, what each style counts, and
+# the fidelity problem of trap-and-emulate on x86 (Robin & Irvine 2000) seen from a guest's registers.
+BeforeAll {
+    $module = if ($env:VIRTPS_MODULE) { $env:VIRTPS_MODULE } else { Join-Path $PSScriptRoot '../out/VirtPS' }
+    Import-Module $module -Force
+}
+
+Describe 'Virtualization styles' {
+    AfterEach { Get-VGuest | Remove-VGuest -Confirm:$false }
+
+    It 'runs <Style> to the same console output as Native' -TestCases @(
+        @{ Style = 'Emulation' }, @{ Style = 'TrapAndEmulate' }, @{ Style = 'HardwareAssisted' }) {
+        $native = New-VGuest -Name n -Workload syscall -Iterations 200
+        $other = New-VGuest -Name o -Workload syscall -Iterations 200 -Style $Style
+        $native, $other | Invoke-VStep | Out-Null
+        Receive-VConsole -Guest $other -All | Should -Be (Receive-VConsole -Guest $native -All)
+        $other.Instructions | Should -Be $native.Instructions
+    }
+
+    It 'counts VM exits by SDM reason under HardwareAssisted' {
+        $m = New-VGuest -Name h -Workload in -Iterations 100 -Style HardwareAssisted | Invoke-VStep | Measure-VGuest
+        $m.Style | Should -Be 'HardwareAssisted'
+        # The in workload reads port 0x80 once per iteration; the console's UART accesses exit too.
+        $m.ExitsByReason['IoInstruction'] | Should -BeGreaterOrEqual 100
+        $m.ExitsByReason['Cpuid'] | Should -Be 1
+        $m.Exits | Should -Be ($m.ExitsByReason.Values | Measure-Object -Sum).Sum
+        ($m.Events | Where-Object Event -eq 'VmExit').Count | Should -Be $m.Exits
+    }
+
+    It 'prices cycles as the sum of counted events times the cost model' {
+        $m = New-VGuest -Name c -Workload syscall -Iterations 100 -Style TrapAndEmulate | Invoke-VStep | Measure-VGuest
+        $sum = ($m.Events | Measure-Object -Property Cycles -Sum).Sum
+        [math]::Abs($m.Cycles - $sum) | Should -BeLessOrEqual 1
+        $m.Traps | Should -BeGreaterThan 100          # SYSRET at CPL 1 traps once per call
+        $m.CyclesPerIteration | Should -BeGreaterThan 0
+    }
+
+    It 'shows trap-and-emulate misbehaving where real x86 would' {
+        # Guest kernel code: interrupts off, then POPF of a flags image with IF set. At CPL 0 that enables
+        # interrupts; deprivileged to CPL 1 with IOPL 0, POPF silently leaves IF alone.
+        $code = 'cli', 'pushfq', 'pop rbx', 'mov ax, cs', 'push 0x202', 'popfq', 'hlt'
+        $te = New-VGuest -Name te -Bare -Code $code -Style TrapAndEmulate
+        $hw = New-VGuest -Name hw -Bare -Code $code -Style HardwareAssisted
+        $te, $hw | Invoke-VStep | Out-Null
+        (Get-VRegister -Guest $te).Flags -split ' ' | Should -Not -Contain 'IF'
+        (Get-VRegister -Guest $hw).Flags -split ' ' | Should -Contain 'IF'
+        (Get-VRegister -Guest $te).Rax -band 3 | Should -Be 1
+        ($te | Measure-VGuest).FidelityViolations | Should -Be 3
+        ($hw | Measure-VGuest).FidelityViolations | Should -Be 0
+        $te.Vmm.Violations.Instruction | Should -Be @('pushf', 'mov ax, cs', 'popf')
+    }
+
+    It 'refuses a style that is not built yet, leaving no guest' {
+        { New-VGuest -Name bt -Workload syscall -Style BinaryTranslation -ErrorAction Stop } |
+            Should -Throw -ErrorId 'UnsupportedStyle,VirtPS.Commands.NewVGuestCommand'
+        Get-VGuest -Name bt -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
