@@ -22,6 +22,7 @@
         'Receive-VConsole'
         'Send-VConsole'
         'Get-VWorkload'
+        'Compare-VStyle'
         'New-VNetwork'
         'Get-VNetwork'
         'Set-VNetwork'

@@ -55,4 +55,23 @@ Describe 'Virtualization styles' {
             Should -Throw -ErrorId 'UnsupportedStyle,VirtPS.Commands.NewVGuestCommand'
         Get-VGuest -Name bt -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
+
+    It 'compares styles on a workload, one row each, Native first and as the baseline' {
+        $rows = Compare-VStyle -Workload syscall -Style TrapAndEmulate, HardwareAssisted -Iterations 300 -CostProfile Pentium4-2006
+        $rows.Style | Should -Be @('Native', 'TrapAndEmulate', 'HardwareAssisted')
+        $rows[0].RatioToNative | Should -Be 1
+        $rows.CostModel | Sort-Object -Unique | Should -Be 'Pentium4-2006'
+        $rows | ForEach-Object { $_.Console | Should -Be $rows[0].Console }
+        # Trap-and-emulate pays a trap per SYSRET that the hardware VMM does not: it must cost more per call.
+        $rows[1].CyclesPerIteration | Should -BeGreaterThan $rows[2].CyclesPerIteration
+        $rows[1].Traps | Should -BeGreaterOrEqual 300
+        (Get-VGuest).Count | Should -Be 0      # the comparison's guests are not left in the lab
+    }
+
+    It 'gives <Id> for <Case>' -TestCases @(
+        @{ Case = 'a style that cannot run the kernel'; Id = 'UnsupportedStyle'; Splat = @{ Workload = 'syscall'; Style = 'Paravirtual' } }
+        @{ Case = 'an unknown workload'; Id = 'WorkloadNotFound'; Splat = @{ Workload = 'nosuch' } }
+        @{ Case = 'an unknown cost profile'; Id = 'UnknownCostProfile'; Splat = @{ Workload = 'syscall'; CostProfile = 'Pentium3' } }) {
+        { Compare-VStyle @Splat -Iterations 10 -ErrorAction Stop } | Should -Throw -ErrorId "$Id,VirtPS.Commands.CompareVStyleCommand"
+    }
 }

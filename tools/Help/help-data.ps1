@@ -127,6 +127,27 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Links = @('New-VGuest', 'Measure-VGuest', 'Get-VRegister')
 }
+'Compare-VStyle' = @{
+  Synopsis = 'Runs a workload under each virtualization style and compares their cycles per iteration.'
+  Description = @(
+    'Compare-VStyle boots the built-in kernel with one workload on a fresh guest per style, runs each to completion, prices every run with the same cost model, and writes one row per style: cycles per workload iteration and the ratio to Native (always run, as the baseline), with the instructions, VM exits, traps, callouts, hypercalls and fidelity violations behind them.'
+    'Every figure is counted events times the cost model''s primitive prices (see Get-VCostModel); nothing in a row is a constant of the style or the workload. With -CostProfile Pentium4-2006 the rows can be set beside Adams and Agesen''s nanobenchmark table (ASPLOS 2006). The guests are not added to the lab.'
+    'Styles that cannot run the built-in kernel yet give UnsupportedStyle (InvalidArgument); an unknown workload gives WorkloadNotFound (ObjectNotFound); an unknown profile gives UnknownCostProfile.'
+  )
+  Parameters = @{
+    Workload = 'The workload to run (see Get-VWorkload).'
+    Style = 'The styles to compare (default: every style that can run the kernel: Native, Emulation, TrapAndEmulate, HardwareAssisted). Native is always included.'
+    Iterations = 'Iterations of the workload (default: the workload''s own). Emulation decodes every instruction afresh, so large counts take a while under it.'
+    CostProfile = 'A built-in cost profile to price the runs with (Pentium4-2006 or Modern; default: the default host''s cost model).'
+  }
+  Inputs = @(@{ Type = 'System.String'; Text = 'A workload name, by property name (Name or Workload), for example from Get-VWorkload.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Styles.StyleComparisonRow'; Text = 'Workload, Style, CostModel, Iterations, Instructions, Cycles, CyclesPerIteration, RatioToNative, Exits, Traps, Callouts, Hypercalls, FidelityViolations, Console, HostSeconds.' })
+  Examples = @(
+    @{ Title = 'System calls under every style'; Code = 'Compare-VStyle -Workload syscall -Iterations 1000 -CostProfile Pentium4-2006'; Remarks = 'TrapAndEmulate pays a trap on every SYSRET; HardwareAssisted runs system calls without exits.' }
+    @{ Title = 'Page-table updates with and without hardware help'; Code = 'Compare-VStyle ptemod -Style TrapAndEmulate, HardwareAssisted -Iterations 100 | Format-Table Style, CyclesPerIteration, RatioToNative, Exits, Traps'; Remarks = 'Both keep shadow page tables, so every PTE write is traced and emulated by the VMM.' }
+  )
+  Links = @('Get-VWorkload', 'Get-VCostModel', 'Measure-VGuest', 'New-VGuest')
+}
 'Get-VWorkload' = @{
   Synopsis = 'Lists the built-in kernel''s workloads.'
   Description = @(

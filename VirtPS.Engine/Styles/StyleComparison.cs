@@ -1,0 +1,53 @@
+using VirtPS.Engine.Costs;
+using VirtPS.Engine.Cpu;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Engine.Styles;
+
+/// <summary>One style's run of a workload: its cycles per iteration and how that compares with Native.</summary>
+public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Style, string CostModel, long Iterations,
+    long Instructions, double Cycles, double CyclesPerIteration, double RatioToNative, long Exits, long Traps, long Callouts,
+    long Hypercalls, int FidelityViolations, string Console, double HostSeconds);
+
+/// <summary>
+/// Runs one workload under several styles, each on a fresh guest, and prices every run with the same cost
+/// model: the table Adams &amp; Agesen (ASPLOS 2006) drew for their nanobenchmarks. Nothing here knows a style's
+/// or a workload's cost; the rows are counted events times the model's prices.
+/// </summary>
+public static class StyleComparison
+{
+    /// <summary>Styles that can run the built-in kernel today, in the order the table lists them.</summary>
+    public static readonly VirtualizationStyle[] Available =
+        [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted];
+
+    public static IEnumerable<StyleComparisonRow> Run(string workload, IEnumerable<VirtualizationStyle> styles, long? iterations,
+        CostModel model, long maxInstructions = 2_000_000_000, CancellationToken cancel = default)
+    {
+        var list = styles.Distinct().ToList();
+        foreach (var s in list)
+            if (!Available.Contains(s))
+                throw new VirtPSException("UnsupportedStyle", ErrorKind.InvalidArgument,
+                    $"Style '{s}' cannot run the built-in kernel yet; use one of: {string.Join(", ", Available)}.", s);
+        // Native is always measured: every other row is a ratio to it.
+        if (!list.Contains(VirtualizationStyle.Native)) list.Insert(0, VirtualizationStyle.Native);
+        double? native = null;
+        foreach (var style in list)
+        {
+            var g = Guest.CreateWorkload(style.ToString(), workload, iterations, style: style, costs: model);
+            var r = g.Step(maxInstructions, cancel);
+            if (r.StopReason == StopReason.Cancelled) yield break;
+            if (r.StopReason != StopReason.Halt)
+                throw new VirtPSException("WorkloadDidNotFinish", ErrorKind.InvalidOperation,
+                    $"'{workload}' under {style} stopped with {r.StopReason} after {r.Instructions:N0} instructions{(g.LastException is { } e ? $": {e}" : "")}.", style);
+            var l = g.Vmm.Ledger();
+            double cycles = l.Total(model);
+            long work = g.WorkloadIterations * Math.Max(1, g.WorkloadProcesses);
+            double perIteration = cycles / work;
+            native ??= perIteration;
+            yield return new StyleComparisonRow(workload, style, model.Name, g.WorkloadIterations, g.Instructions, cycles,
+                Math.Round(perIteration, 1), Math.Round(perIteration / native.Value, 2),
+                g.Vmm is HardwareAssisted ha ? ha.TotalExits : 0, l[CostEvent.Trap], l[CostEvent.Callout], l[CostEvent.Hypercall],
+                g.Vmm.Violations.Count, g.Machine.Console.Output, g.HostSeconds);
+        }
+    }
+}
