@@ -165,6 +165,8 @@ public sealed unsafe class BlockTranslator
     public long CalloutsExecuted;
     /// <summary>Instructions compiled to a direct call of their handler (the rest go through <c>calli</c>).</summary>
     public long DirectCalls { get; private set; }
+    /// <summary>Instructions compiled to inline IL (register-to-register MOV and ALU forms, LEA, INC/DEC, Jcc).</summary>
+    public long InlinedInstructions { get; private set; }
     /// <summary>Blocks the translator could not translate or compile (an engine defect): they run interpreted,
     /// or in their translated form.</summary>
     public long Failures { get; private set; }
@@ -261,6 +263,7 @@ public sealed unsafe class BlockTranslator
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldc_I4_0);
         il.Emit(OpCodes.Stfld, IndexField);
+        var inline = new Inliner(il);
 
         for (int k = 0; k < n; k++)
         {
@@ -298,6 +301,7 @@ public sealed unsafe class BlockTranslator
                 EmitArgs(il, insnsLocal, k);
                 il.Emit(OpCodes.Callvirt, InvokeHandler);
             }
+            else if (handler != null && inline.TryEmit(handler, insns[k])) InlinedInstructions++;
             else
             {
                 EmitArgs(il, insnsLocal, k);
@@ -338,6 +342,191 @@ public sealed unsafe class BlockTranslator
         il.Emit(OpCodes.Ldc_I8, (long)fn);
         il.Emit(OpCodes.Conv_I);
         il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, typeof(void), HandlerArgs, null);
+    }
+
+    /// <summary>
+    /// Inline IL for the commonest register-only forms, with the decoded operands as constants: the same
+    /// computation as the handler named (Semantics.AluRR, AluRI, MovRR64, MovRR32, MovRI, IncDecR, Lea64,
+    /// Jz, Jnz, Jcc, Jmp, Nop), step for step, including the lazy-flag record (FOp, FA, FB, FRes, FMask,
+    /// and FCin for INC/DEC), so the state it leaves is bit-identical. Registers are addressed from a
+    /// reference to the register file's first element, so each access is one load at a constant offset.
+    /// </summary>
+    sealed class Inliner
+    {
+        static readonly FieldInfo RField = Field(nameof(Processor.R));
+        static readonly FieldInfo IpField = Field(nameof(Processor.Ip));
+        static readonly FieldInfo FOpField = Field(nameof(Processor.FOp));
+        static readonly FieldInfo FAField = Field(nameof(Processor.FA));
+        static readonly FieldInfo FBField = Field(nameof(Processor.FB));
+        static readonly FieldInfo FResField = Field(nameof(Processor.FRes));
+        static readonly FieldInfo FMaskField = Field(nameof(Processor.FMask));
+        static readonly FieldInfo FCinField = Field(nameof(Processor.FCin));
+        static readonly MethodInfo ZfGetter = typeof(Processor).GetProperty(nameof(Processor.ZF), BindingFlags.Instance | BindingFlags.NonPublic)!.GetMethod!;
+        static readonly MethodInfo CfGetter = typeof(Processor).GetProperty(nameof(Processor.CF), BindingFlags.Instance | BindingFlags.NonPublic)!.GetMethod!;
+        static readonly MethodInfo ConditionMethod = typeof(Processor).GetMethod(nameof(Processor.Condition), BindingFlags.Instance | BindingFlags.NonPublic)!;
+        static readonly MethodInfo DataRef = typeof(System.Runtime.InteropServices.MemoryMarshal).GetMethods()
+            .Single(m => m.Name == nameof(System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference) && m.IsGenericMethodDefinition)
+            .MakeGenericMethod(typeof(ulong));
+
+        static FieldInfo Field(string name) => typeof(Processor).GetField(name, BindingFlags.Instance | BindingFlags.NonPublic)!;
+
+        readonly ILGenerator _il;
+        readonly LocalBuilder _regs;
+        LocalBuilder? _a, _b, _r;
+
+        /// <summary>Emits the fetch of the register file's first element, by reference, once per block.</summary>
+        public Inliner(ILGenerator il)
+        {
+            _il = il;
+            _regs = il.DeclareLocal(typeof(ulong).MakeByRefType());
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, RField);
+            il.Emit(OpCodes.Call, DataRef);
+            il.Emit(OpCodes.Stloc, _regs);
+        }
+
+        public bool TryEmit(MethodInfo handler, Insn i)
+        {
+            switch (handler.Name)
+            {
+                case nameof(Semantics.Nop): return true;
+                case nameof(Semantics.Jmp): SetIp(i.Target); return true;
+                case nameof(Semantics.Jz): case nameof(Semantics.Jnz):
+                {
+                    var skip = _il.DefineLabel();
+                    _il.Emit(OpCodes.Ldarg_1);
+                    _il.Emit(OpCodes.Call, ZfGetter);
+                    _il.Emit(handler.Name == nameof(Semantics.Jz) ? OpCodes.Brfalse : OpCodes.Brtrue, skip);
+                    SetIp(i.Target);
+                    _il.MarkLabel(skip);
+                    return true;
+                }
+                case nameof(Semantics.Jcc):
+                {
+                    var skip = _il.DefineLabel();
+                    _il.Emit(OpCodes.Ldarg_1);
+                    _il.Emit(OpCodes.Ldc_I4, i.Op);
+                    _il.Emit(OpCodes.Call, ConditionMethod);
+                    _il.Emit(OpCodes.Brfalse, skip);
+                    SetIp(i.Target);
+                    _il.MarkLabel(skip);
+                    return true;
+                }
+                case nameof(Semantics.MovRR64):
+                    StoreReg(i.R0, () => LoadReg(i.R1));
+                    return true;
+                case nameof(Semantics.MovRR32):
+                    StoreReg(i.R0, () => { LoadReg(i.R1); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); });
+                    return true;
+                case nameof(Semantics.MovRI):
+                    StoreReg(i.R0, () => Const(i.Imm));
+                    return true;
+                case nameof(Semantics.Lea64):
+                    StoreReg(i.R0, () => EffectiveAddress(i));
+                    return true;
+                case nameof(Semantics.IncDecR):
+                    IncDec(i);
+                    return true;
+                case "AluRR": case "AluRI":
+                    return Alu(handler, i);
+                default:
+                    return false;
+            }
+        }
+
+        // a = R[R0] & m; b = R[R1] & m (or Imm); r = (a op b) & m; write back unless CMP/TEST; SetLazy(op, a, b, r, m).
+        bool Alu(MethodInfo handler, Insn i)
+        {
+            var t = handler.GetGenericArguments()[0];
+            OpCode op;
+            if (t == typeof(AddOp)) op = OpCodes.Add;
+            else if (t == typeof(SubOp) || t == typeof(CmpOp)) op = OpCodes.Sub;
+            else if (t == typeof(AndOp) || t == typeof(TestOp)) op = OpCodes.And;
+            else if (t == typeof(OrOp)) op = OpCodes.Or;
+            else if (t == typeof(XorOp)) op = OpCodes.Xor;
+            else return false;
+            var flags = (LazyOp)t.GetProperty(nameof(IAluOp.Flags))!.GetValue(null)!;
+            bool writesBack = (bool)t.GetProperty(nameof(IAluOp.WritesBack))!.GetValue(null)!;
+            ulong m = i.Mask;
+            Scratch();
+            LoadReg(i.R0); Mask(m); _il.Emit(OpCodes.Stloc, _a!);
+            if (handler.Name == "AluRR") { LoadReg(i.R1); Mask(m); } else Const(i.Imm);
+            _il.Emit(OpCodes.Stloc, _b!);
+            _il.Emit(OpCodes.Ldloc, _a!); _il.Emit(OpCodes.Ldloc, _b!); _il.Emit(op); Mask(m);
+            _il.Emit(OpCodes.Stloc, _r!);
+            if (writesBack) StoreReg(i.R0, () => _il.Emit(OpCodes.Ldloc, _r!));
+            SetLazy(flags, () => _il.Emit(OpCodes.Ldloc, _b!), m);
+            return true;
+        }
+
+        // a = R[R0] & m; r = (a +/- 1) & m; FCin = CF (INC and DEC keep CF); R[R0] = r; SetLazy(Inc/Dec, a, 1, r, m).
+        void IncDec(Insn i)
+        {
+            ulong m = i.Mask;
+            bool inc = i.Op == 0;
+            Scratch();
+            LoadReg(i.R0); Mask(m); _il.Emit(OpCodes.Stloc, _a!);
+            _il.Emit(OpCodes.Ldloc, _a!); Const(1); _il.Emit(inc ? OpCodes.Add : OpCodes.Sub); Mask(m);
+            _il.Emit(OpCodes.Stloc, _r!);
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Call, CfGetter);
+            _il.Emit(OpCodes.Stfld, FCinField);
+            StoreReg(i.R0, () => _il.Emit(OpCodes.Ldloc, _r!));
+            SetLazy(inc ? LazyOp.Inc : LazyOp.Dec, () => Const(1), m);
+        }
+
+        void SetLazy(LazyOp op, Action loadB, ulong m)
+        {
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldc_I4, (int)op); _il.Emit(OpCodes.Stfld, FOpField);
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _a!); _il.Emit(OpCodes.Stfld, FAField);
+            _il.Emit(OpCodes.Ldarg_1); loadB(); _il.Emit(OpCodes.Stfld, FBField);
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _r!); _il.Emit(OpCodes.Stfld, FResField);
+            _il.Emit(OpCodes.Ldarg_1); Const(m); _il.Emit(OpCodes.Stfld, FMaskField);
+        }
+
+        // (R[Base] + (R[Index] << Scale) + Disp + R[Seg]) & AddrMask, as Insn.Ea; the zero slot reads as 0.
+        void EffectiveAddress(Insn i)
+        {
+            Const(i.Disp);
+            if (i.Base != Processor.ZeroSlot) { LoadReg(i.Base); _il.Emit(OpCodes.Add); }
+            if (i.Index != Processor.ZeroSlot)
+            {
+                LoadReg(i.Index);
+                if (i.Scale != 0) { _il.Emit(OpCodes.Ldc_I4, i.Scale); _il.Emit(OpCodes.Shl); }
+                _il.Emit(OpCodes.Add);
+            }
+            if (i.Seg != Processor.ZeroSlot) { LoadReg(i.Seg); _il.Emit(OpCodes.Add); }
+            Mask(i.AddrMask);
+        }
+
+        void Scratch()
+        {
+            _a ??= _il.DeclareLocal(typeof(ulong));
+            _b ??= _il.DeclareLocal(typeof(ulong));
+            _r ??= _il.DeclareLocal(typeof(ulong));
+        }
+
+        void RegAddress(int index)
+        {
+            _il.Emit(OpCodes.Ldloc, _regs);
+            if (index != 0) { _il.Emit(OpCodes.Ldc_I4, index * sizeof(ulong)); _il.Emit(OpCodes.Add); }
+        }
+
+        void LoadReg(int index) { RegAddress(index); _il.Emit(OpCodes.Ldind_I8); }
+
+        void StoreReg(int index, Action value) { RegAddress(index); value(); _il.Emit(OpCodes.Stind_I8); }
+
+        void SetIp(ulong target) { _il.Emit(OpCodes.Ldarg_1); Const(target); _il.Emit(OpCodes.Stfld, IpField); }
+
+        void Const(ulong v) => _il.Emit(OpCodes.Ldc_I8, (long)v);
+
+        void Mask(ulong m)
+        {
+            if (m == ulong.MaxValue) return;
+            Const(m);
+            _il.Emit(OpCodes.And);
+        }
     }
 
     static readonly Iced.Intel.NasmFormatter Formatter = Asm.Disassembler.CreateFormatter();

@@ -117,7 +117,13 @@ public sealed partial class Machine
             int limit = n <= room ? n : (int)room;
             p.Ip = blk.FallThrough;
             TranslatedBlock? tb = null;
-            if (translator != null && (translator.Filter == null || translator.Filter(p))) tb = translator.For(blk);
+            if (translator != null && (translator.Filter == null || translator.Filter(p)))
+            {
+                // The common case inline: a compiled translation by this translator (For handles the rest).
+                tb = blk.Translation;
+                if (tb != null && tb.Code != null && ReferenceEquals(tb.Owner, translator)) translator.CacheHits++;
+                else tb = translator.For(blk);
+            }
             int k = 0;
             try
             {

@@ -116,6 +116,7 @@ public class TranslatorTests
         Assert.Equal(3, bt.BlocksCompiled);
         Assert.True(bt.CacheHits >= 99_990, $"hits {bt.CacheHits}");
         Assert.True(bt.DirectCalls > 0, "no handler was called directly");
+        Assert.True(bt.InlinedInstructions >= 12, $"inlined {bt.InlinedInstructions}");   // 6 of the body's 9, twice (entry block too)
 
         var m = Boot(a => BenchLoop(a, 1_000_000));
         m.Translator = new BlockTranslator { CompileThreshold = 0 };
