@@ -156,6 +156,22 @@ public class TranslatorTests
         Assert.True(bt.CacheHits > 0);
     }
 
+    /// <summary>Two processes run the same user code at the same linear address from different frames: after
+    /// each CR3 switch back, the decode cache finds the process's own blocks again (alternates), so the
+    /// translations survive context switches instead of being made again on every switch.</summary>
+    [Fact]
+    public void ContextSwitchesReuseTranslations()
+    {
+        var m = Guest.CreateWorkload("t", "ctxswitch", 2_000, processes: 2, timerPeriod: 0, memoryMB: 16).Machine;
+        var bt = new BlockTranslator { CompileThreshold = 0 };
+        m.Translator = bt;
+        var (_, stop) = RunAll(m);
+        Assert.Equal(RunStop.Halt, stop);
+        Assert.True(m.Cpu.Events.Cr3Loads >= 4_000, $"CR3 loads {m.Cpu.Events.Cr3Loads}");
+        Assert.True(bt.BlocksTranslated < 400, $"{bt.BlocksTranslated} blocks translated for {m.Cpu.Events.Cr3Loads} CR3 loads");
+        Assert.Equal(0, bt.Invalidations);
+    }
+
     /// <summary>The BinaryTranslation style's split: kernel (CPL 0) blocks translated, user blocks interpreted.</summary>
     [Fact]
     public void SupervisorOnlyFilterTranslatesKernelCodeAndStaysIdentical()
