@@ -7,7 +7,8 @@
     Test   builds, runs the xunit tests and the Pester tests (in a fresh pwsh), and prints
            "Tests: N passed, M failed" as its last line; exits non-zero on any failure.
     Demo   builds, then runs a short guided experiment in a fresh pwsh.
-    Bench  builds, then runs ../shared/bench/loop.asm (ITER=100000000) and reports MIPS and peak memory.
+    Bench  builds, then runs ../shared/bench/loop.asm (ITER=100000000) and reports MIPS and peak memory,
+           interpreted and through the block translator.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
 #>
@@ -305,6 +306,20 @@ $k = New-VGuest -Name kcompute -Workload compute -Iterations 20000000
 $ks = $k | Invoke-VStep
 'kernel compute {0:N0} instructions, {1:N1} MIPS with paging ({2})' -f $ks.Instructions, $ks.Mips, $ks.StopReason
 if ($ks.StopReason -ne 'Halt') { Write-Host 'Bench FAILED: the compute workload did not finish.' -ForegroundColor Red; exit 1 }
+
+# The block translator on the same two guests: every block compiled to .NET code and run from the
+# translation cache (the engine the BinaryTranslation style builds on); the result must be the same.
+$bt = New-VGuest -Name bench-bt -Program $program
+$bt.Machine.Translator = [VirtPS.Engine.Cpu.BlockTranslator]::new()
+$bts = $bt | Invoke-VStep -Until Halt
+$btr = Get-VRegister -Guest $bt
+'translated    {0:N1} MIPS ({1} blocks, {2:N0} cache hits)' -f $bts.Mips, $bt.Machine.Translator.BlocksTranslated, $bt.Machine.Translator.CacheHits
+if ($btr.Rdx -ne $regs.Rdx -or $bts.Instructions -ne $step.Instructions) { Write-Host 'Bench FAILED: translated execution differs from interpreted.' -ForegroundColor Red; exit 1 }
+$kt = New-VGuest -Name kcompute-bt -Workload compute -Iterations 20000000
+$kt.Machine.Translator = [VirtPS.Engine.Cpu.BlockTranslator]::new()
+$kts = $kt | Invoke-VStep
+'kernel compute translated {0:N1} MIPS ({1})' -f $kts.Mips, $kts.StopReason
+if ($kts.Instructions -ne $ks.Instructions) { Write-Host 'Bench FAILED: the translated compute workload differs.' -ForegroundColor Red; exit 1 }
 
 # The network engine: frames forwarded through a bridge between two guests (the network issue asks for 1 million per second).
 [VirtPS.Engine.Network.NetworkWorld]::BridgeThroughput(100000) | Out-Null   # warm up the JIT

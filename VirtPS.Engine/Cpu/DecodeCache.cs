@@ -9,7 +9,8 @@ namespace VirtPS.Engine.Cpu;
 /// </summary>
 internal sealed class DecodeCache
 {
-    const int MaxBlockInsns = 64;
+    /// <summary>Instructions per block at most (tests lower it to make one-instruction blocks).</summary>
+    internal int MaxBlockInsns = 64;
     /// <summary>An emulator's decoder: every instruction is decoded afresh each time it runs, one per block,
     /// and nothing is kept.</summary>
     internal bool Uncached;
@@ -28,7 +29,39 @@ internal sealed class DecodeCache
     public long Invalidations { get; private set; }
     public IEnumerable<Block> Blocks => _blocks.Values;
 
-    public Block Get(ulong ip) => !Uncached && _blocks.TryGetValue(ip, out var b) && IsCurrent(b) ? b : Decode(ip);
+    /// <summary>Every cached block, alternates (blocks for other mappings of the same address) included.</summary>
+    public IEnumerable<Block> AllBlocks()
+    {
+        foreach (var head in _blocks.Values)
+            for (var b = head; b != null; b = b.Alternate)
+                if (b.Valid) yield return b;
+    }
+
+    /// <summary>Blocks kept per linear address for other mappings of it (other address spaces).</summary>
+    const int MaxAlternates = 8;
+
+    public Block Get(ulong ip)
+    {
+        if (Uncached || !_blocks.TryGetValue(ip, out var b)) return Decode(ip);
+        if (IsCurrent(b)) return b;
+        // Processes run different code at the same linear address: after a CR3 switch back, the block
+        // decoded for this address space may still be valid (no write reached its frames), so reuse it
+        // (and its translation) instead of decoding again.
+        var prev = b;
+        while (prev.Alternate is { } alt)
+        {
+            if (!alt.Valid) { prev.Alternate = alt.Alternate; continue; }
+            if (IsCurrent(alt))
+            {
+                prev.Alternate = alt.Alternate;
+                alt.Alternate = b;
+                _blocks[ip] = alt;
+                return alt;
+            }
+            prev = alt;
+        }
+        return Decode(ip);
+    }
 
     /// <summary>
     /// Blocks are found by linear address but hold bytes from physical frames. After translations may have
@@ -51,9 +84,18 @@ internal sealed class DecodeCache
             if (!b.Valid) continue;
             b.Valid = false;
             Invalidations++;
+            DropTranslation(b);
             if (_blocks.TryGetValue(b.Start, out var cur) && ReferenceEquals(cur, b)) _blocks.Remove(b.Start);
         }
         _p.CodeChanged = true;
+    }
+
+    /// <summary>A block's translation goes with its decode (the translation cache is invalidated with it).</summary>
+    static void DropTranslation(Block b)
+    {
+        if (b.Translation is not { } t) return;
+        t.Owner.Invalidations++;
+        b.Translation = null;
     }
 
     Block Decode(ulong ip)
@@ -106,6 +148,20 @@ internal sealed class DecodeCache
             Epoch = _p.TranslationEpoch,
         };
         if (Uncached) { block.Valid = false; return block; }   // never chained, never found again
+        if (_blocks.TryGetValue(ip, out var old))
+        {
+            // The block for another mapping of ip becomes an alternate (Get finds it again after a CR3 switch back).
+            var tail = block;
+            int kept = 0;
+            for (var a = old; a != null && kept < MaxAlternates; a = a.Alternate)
+            {
+                if (!a.Valid) continue;
+                tail.Alternate = a;
+                tail = a;
+                kept++;
+            }
+            tail.Alternate = null;
+        }
         _blocks[ip] = block;
         if (have == 0) return block;   // nothing fetched: no frame holds this block's bytes
         foreach (ulong pg in block.LastPage == block.FirstPage ? [block.FirstPage] : (ulong[])[block.FirstPage, block.LastPage])

@@ -87,4 +87,8 @@ internal sealed class Block
     /// <summary>Chained successors, checked by address, so the loop rarely looks a block up.</summary>
     public Block? Next1, Next2;
     public long Executions;
+    /// <summary>The block compiled by the block translator; it dies with the block (invalidation drops both).</summary>
+    public TranslatedBlock? Translation;
+    /// <summary>A block decoded at the same linear address under another mapping (another address space).</summary>
+    public Block? Alternate;
 }

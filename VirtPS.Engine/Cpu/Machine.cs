@@ -42,6 +42,23 @@ public sealed partial class Machine
     /// <summary>Blocks dropped because guest code wrote to their page.</summary>
     public long DecodeInvalidations => _decoded.Invalidations;
 
+    /// <summary>
+    /// The block translator, or null to interpret every block. With a translator, a block its
+    /// <see cref="BlockTranslator.Filter"/> accepts runs translated: compiled code once the block is hot and
+    /// when it fits wholly in the run's remaining budget and before the timer's deadline, otherwise its
+    /// translated form step by step. Blocks the filter declines are interpreted. Kept instructions run the
+    /// interpreter's handlers either way, so the guest cannot tell which engine ran.
+    /// </summary>
+    public BlockTranslator? Translator { get; set; }
+
+    /// <summary>The longest block the decoder makes (a test seam: one-instruction blocks let single-instruction
+    /// test vectors run translated).</summary>
+    internal int MaxBlockInstructions { get => _decoded.MaxBlockInsns; set => _decoded.MaxBlockInsns = Math.Max(1, value); }
+
+    /// <summary>The translation cache: live translated blocks made by the current <see cref="Translator"/>.</summary>
+    public IEnumerable<TranslatedBlock> TranslatedBlocks =>
+        _decoded.AllBlocks().Select(b => b.Translation).OfType<TranslatedBlock>().Where(t => t.Valid && ReferenceEquals(t.Owner, Translator));
+
     const string ExternalInterrupt = "external interrupt";
 
     /// <summary>Host work one call may do before it returns (in blocks), so callers can poll for Ctrl+C.</summary>
@@ -67,6 +84,7 @@ public sealed partial class Machine
         long retired = 0;
         Block? blk = null;
         var apic = p.Apic;
+        var translator = Translator;
         for (int blocks = 0; retired < budget && blocks < MaxBlocksPerCall; blocks++)
         {
             // The interrupt window: between blocks, with RFLAGS.IF set, the local APIC's highest deliverable
@@ -100,18 +118,37 @@ public sealed partial class Machine
             if (apic.Deadline is { } next2) room = Math.Min(room, Math.Max(1, next2 - p.Tsc));   // stop where the timer fires
             int limit = n <= room ? n : (int)room;
             p.Ip = blk.FallThrough;
+            TranslatedBlock? tb = null;
+            if (translator != null && (translator.Filter == null || translator.Filter(p)))
+            {
+                // The common case inline: a compiled translation by this translator (For handles the rest).
+                tb = blk.Translation;
+                if (tb != null && tb.Code != null && ReferenceEquals(tb.Owner, translator)) translator.CacheHits++;
+                else tb = translator.For(blk);
+            }
             int k = 0;
             try
             {
-                for (; k < limit; k++)
+                if (tb != null)
                 {
-                    var ins = insns[k];
-                    ins.Exec(p, ins);
-                    if (p.CodeChanged) { k++; break; }
+                    // Compiled code runs whole blocks only; the translated form also runs what the budget or
+                    // the timer cuts short, so callouts are made whichever way the block runs.
+                    tb.Executions++;
+                    k = limit == n && tb.Code != null ? tb.Code(p) : tb.Run(p, insns, limit);
+                }
+                else
+                {
+                    for (; k < limit; k++)
+                    {
+                        var ins = insns[k];
+                        ins.Exec(p, ins);
+                        if (p.CodeChanged) { k++; break; }
+                    }
                 }
             }
             catch (GuestFault f)
             {
+                if (tb != null) k = Math.Clamp(p.BlockIndex, 0, n - 1);
                 var ins = insns[k];
                 p.Unretired = false;
                 if (!p.IdtLoaded)
@@ -138,6 +175,7 @@ public sealed partial class Machine
             }
             catch (Exception e)
             {
+                if (tb != null) k = Math.Clamp(p.BlockIndex, 0, n - 1);
                 p.Ip = insns[k].Ip;
                 return Stop(retired + k, Internal(e, insns[k].Ip, insns[k].Bytes));
             }

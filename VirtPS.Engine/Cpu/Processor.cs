@@ -27,6 +27,9 @@ public sealed partial class Processor
     internal bool Halted;
     /// <summary>Set by a REP string instruction that yielded before finishing: it has not retired yet.</summary>
     internal bool Unretired;
+    /// <summary>Translated code writes the index of the instruction it is about to run here, so the run loop
+    /// knows which instruction raised a fault (the interpreter loop has it in a local).</summary>
+    internal int BlockIndex;
 
     internal LazyOp FOp;
     internal ulong FA, FB, FRes, FMask;

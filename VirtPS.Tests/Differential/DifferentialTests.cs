@@ -110,6 +110,35 @@ public class DifferentialTests(ITestOutputHelper output)
         Assert.True(failed == 0, $"{form}: {failed} of {vectors.Count} vectors differ from the host CPU (AMD EPYC recording; only SDM-defined flags compared)\n{failures}");
     }
 
+    /// <summary>
+    /// The block translator reproduces the host CPU on the recorded vectors of one form (every eighth), as the
+    /// interpreter does: each vector's block is compiled and run as translated code (faults included).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RecordedForms))]
+    public void Translator_matches_recorded_host(string form)
+    {
+        var vectors = Recorded.Value[form];
+        var failures = new StringBuilder();
+        int failed = 0;
+        long translated = 0;
+        // Every vector costs a compiled method (a millisecond or more of JIT): every eighth one keeps the suite quick.
+        int checkedCount = 0;
+        for (int i = 0; i < vectors.Count; i += 8)
+        {
+            var v = vectors[i];
+            checkedCount++;
+            var o = EngineRunner.Run(v, translate: true, out var bt);
+            translated += bt!.BlocksCompiled;
+            Assert.True(bt.Failures == 0, bt.LastFailure);
+            var diffs = EngineRunner.Check(v, o);
+            if (diffs.Count == 0) continue;
+            if (++failed <= 6) failures.Append(EngineRunner.Report(v, i, diffs));
+        }
+        Assert.True(failed == 0, $"{form}: {failed} of {checkedCount} vectors differ from the host CPU when translated\n{failures}");
+        Assert.True(translated >= checkedCount, $"{form}: only {translated} blocks compiled for {checkedCount} vectors");
+    }
+
     /// <summary>The recording still matches the host CPU (a sample re-run natively): it cannot silently drift.</summary>
     [NativeFact]
     public void Recording_matches_this_host()

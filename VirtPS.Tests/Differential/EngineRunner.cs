@@ -10,9 +10,20 @@ internal static class EngineRunner
 
     public const long SequenceBudget = 100_000;
 
-    public static Outcome Run(Vector v)
+    /// <summary>Runs <paramref name="v"/>; with <paramref name="translate"/>, as compiled code from the block
+    /// translator, with single-instruction vectors decoded as one-instruction blocks so that their
+    /// one-instruction budget covers the whole block (compiled code runs whole blocks only).</summary>
+    public static Outcome Run(Vector v, bool translate = false) => Run(v, translate, out _);
+
+    public static Outcome Run(Vector v, bool translate, out BlockTranslator? translator)
     {
         var m = new Machine(Layout.GuestMemory);
+        translator = null;
+        if (translate)
+        {
+            m.Translator = translator = new BlockTranslator { CompileThreshold = 0 };
+            if (!v.Sequence) m.MaxBlockInstructions = 1;
+        }
         m.Memory.Write(Layout.DataAddr, v.Input.Data);
         m.Memory.Write(Layout.StackWindowAddr, v.Input.Stack);
         byte[] code = v.Sequence ? [.. v.Code, 0xF4] : v.Code;     // HLT ends a sequence
