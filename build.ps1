@@ -309,7 +309,7 @@ if ($ks.StopReason -ne 'Halt') { Write-Host 'Bench FAILED: the compute workload 
 
 # The block translator on the same two guests: every block compiled to .NET code and run from the
 # translation cache (the engine the BinaryTranslation style builds on); the result must be the same.
-$bt = New-VGuest -Name bench-bt -Program $program
+$bt = New-VGuest -Name bench-bt -Bare -Program $program
 $bt.Machine.Translator = [VirtPS.Engine.Cpu.BlockTranslator]::new()
 $bts = $bt | Invoke-VStep -Until Halt
 $btr = Get-VRegister -Guest $bt
