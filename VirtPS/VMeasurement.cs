@@ -20,8 +20,7 @@ public sealed class VMeasurement
         var ledger = vmm.Ledger();
         Events = ledger.Breakdown(guest.Costs);
         CostModel = guest.Costs.Name;
-        if (guest.Workload != null && guest.WorkloadIterations > 0)
-            CyclesPerIteration = Math.Round(ledger.Total(guest.Costs) / (guest.WorkloadIterations * Math.Max(1, guest.WorkloadProcesses)), 1);
+        if (guest.CyclesPerIteration is { } perIteration) CyclesPerIteration = Math.Round(perIteration, 1);
         if (vmm is VirtPS.Engine.Styles.HardwareAssisted ha)
         {
             Exits = ha.TotalExits;

@@ -114,8 +114,7 @@ public sealed partial class Processor
             softKey = (la >> 12) << 3 | (ulong)access << 1 | (Cpl == 3 && !_system ? 1UL : 0);
             if (_softTlb.TryGetValue(softKey, out ulong frame)) return frame | (la & 0xFFF);
         }
-        ulong cr3 = (Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3;
-        var mode = new PagingMode(cr3, (Cr0 & Cr0WP) != 0, (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
+        var mode = PagingControls();
         if (Vmm?.Shadow is { } shadow)
         {
             // Under shadow paging the hardware walks the VMM's tables; the guest's are the VMM's business.
@@ -142,6 +141,10 @@ public sealed partial class Processor
         return tr.Physical;
     }
 
+    /// <summary>What a walk depends on now: CR3 (without the PCID), CR0.WP, CR4.SMEP, EFER.NXE, and who asks.</summary>
+    PagingMode PagingControls() => new((Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3, (Cr0 & Cr0WP) != 0,
+        (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
+
     bool _uncacheable;
     /// <summary>Set by the Emulation style: the host page caches are bypassed and every access is counted
     /// as a software-MMU lookup.</summary>
@@ -154,8 +157,7 @@ public sealed partial class Processor
     internal ulong? Probe(ulong la)
     {
         if (!IsCanonical(la)) return null;
-        ulong cr3 = (Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3;
-        var mode = new PagingMode(cr3, (Cr0 & Cr0WP) != 0, (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
+        var mode = PagingControls();
         return Vmm?.Shadow is { } shadow ? shadow.Peek(la, AccessKind.Execute, mode)
             : PageWalker.Walk(Mem, la, AccessKind.Execute, mode, out _) is { } t ? t.Physical : null;
     }
@@ -362,8 +364,7 @@ public sealed partial class Processor
             {
                 // The bytes past the first page are read ahead in case the last instruction crosses over:
                 // under shadow paging that look-ahead must not count as (or fill on) a guest fault.
-                ulong cr3 = (Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3;
-                var mode = new PagingMode(cr3, (Cr0 & Cr0WP) != 0, (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
+                var mode = PagingControls();
                 if (!IsCanonical(a)) { fault = new GuestFault(ExceptionVector.GP, 0, a, $"non-canonical address 0x{a:X}"); return done; }
                 if (shadow.Peek(a, AccessKind.Execute, mode, out var pf) is not { } ahead || !Mem.Contains(ahead))
                 { fault = new GuestFault(ExceptionVector.PF, pf.ErrorCode, a, $"0x{a:X}: {pf.Reason}"); return done; }

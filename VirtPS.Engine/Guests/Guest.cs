@@ -44,14 +44,7 @@ public sealed partial class Guest
     Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs)
     {
         Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
-        Vmm = style switch
-        {
-            VirtualizationStyle.Native => new Styles.Native(machine),
-            VirtualizationStyle.Emulation => new Styles.Emulation(machine),
-            VirtualizationStyle.TrapAndEmulate => new Styles.TrapAndEmulate(machine),
-            VirtualizationStyle.HardwareAssisted => new Styles.HardwareAssisted(machine),
-            _ => throw new VirtPSException("UnsupportedStyle", ErrorKind.InvalidArgument, $"Style '{style}' is not available yet.", style),
-        };
+        Vmm = Styles.Vmm.For(style, machine);
     }
 
     readonly CostModel? _costs;
@@ -104,8 +97,7 @@ public sealed partial class Guest
         ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "")
     {
         ValidateName(name);
-        if (!Enum.IsDefined(style) || style is VirtualizationStyle.BinaryTranslation or VirtualizationStyle.Paravirtual)
-            throw new VirtPSException("UnsupportedStyle", ErrorKind.InvalidArgument, $"Style '{style}' is not available yet.", style);
+        if (!Styles.Vmm.Available.Contains(style)) throw Styles.Vmm.Unavailable(style);
         if (memoryMB < 1 || memoryMB > MaxMemoryMB)
             throw new VirtPSException("InvalidMemorySize", ErrorKind.InvalidArgument,
                 $"MemoryMB must be between 1 and {MaxMemoryMB}; got {memoryMB}.", memoryMB);

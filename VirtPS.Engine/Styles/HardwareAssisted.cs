@@ -19,11 +19,7 @@ public sealed class HardwareAssisted : Vmm
     public HardwareAssisted(Machine machine, HypervisorType hostType = HypervisorType.Type1) : base(machine)
     {
         HostType = hostType;
-        Shadow = new Memory.ShadowPageTables(machine.Memory)
-        {
-            Fault = OnShadowFault,
-            Invalidated = machine.Cpu.FlushHostPages,
-        };
+        UseShadowPaging();
     }
 
     public override VirtualizationStyle Style => VirtualizationStyle.HardwareAssisted;
@@ -101,21 +97,17 @@ public sealed class HardwareAssisted : Vmm
             case SensitiveOp.MovToCr or SensitiveOp.MovFromCr when CrExits(i):
                 Exit(p, ExitReason.ControlRegisterAccess, i.Ip, CrQualification(i));
                 Execute(p, i);
-                // CR0 and CR4 change how the guest's tables are read: the shadows are rebuilt.
-                if (op == SensitiveOp.MovToCr && i.Op is 0 or 4) Shadow?.Reset();
+                KeepShadowCoherent(p, i);
                 return;
             case SensitiveOp.Invlpg when Has(VmExecutionControls.InvlpgExiting):
-            {
-                ulong la = i.Ea(p);
-                Exit(p, ExitReason.Invlpg, i.Ip, la);
+                Exit(p, ExitReason.Invlpg, i.Ip, i.Ea(p));
                 Execute(p, i);
-                Shadow?.Invalidate(p.Cr3, la);
+                KeepShadowCoherent(p, i);
                 return;
-            }
             case SensitiveOp.Invpcid when Has(VmExecutionControls.InvlpgExiting):
                 Exit(p, ExitReason.Invpcid, i.Ip);
                 Execute(p, i);
-                Shadow?.Reset();
+                KeepShadowCoherent(p, i);
                 return;
             default:
                 Execute(p, i);
@@ -173,18 +165,6 @@ public sealed class HardwareAssisted : Vmm
         Counts.Add(CostEvent.ExceptionDelivery);
     }
 
-    void OnShadowFault(Memory.ShadowFaultKind kind, ulong la)
-    {
-        if (kind == Memory.ShadowFaultKind.True) return;   // counted when the #PF is reflected (OnDelivery)
-        Exit(Cpu, ExitReason.ExceptionOrNmi, Cpu.Ip, la);
-        Cpu.Report(Trace.TraceKind.HiddenPageFault, Cpu.Ip, kind == Memory.ShadowFaultKind.Tracing ? "guest page-table write emulated" : "shadow entry filled", 14, null, la);
-        if (kind == Memory.ShadowFaultKind.Tracing) Counts.Add(CostEvent.EmulateInstruction);
-    }
-
-    public override EventCounts Ledger()
-    {
-        var l = base.Ledger();
-        if (Shadow is { } s) l.Add(CostEvent.ShadowUpdate, s.Fills + s.Zaps);
-        return l;
-    }
+    private protected override void EnterForShadowFault(Memory.ShadowFaultKind kind, ulong la) =>
+        Exit(Cpu, ExitReason.ExceptionOrNmi, Cpu.Ip, la);   // #PF is in the exception bitmap
 }

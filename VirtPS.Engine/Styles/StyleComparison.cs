@@ -16,18 +16,12 @@ public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Sty
 /// </summary>
 public static class StyleComparison
 {
-    /// <summary>Styles that can run the built-in kernel today, in the order the table lists them.</summary>
-    public static readonly VirtualizationStyle[] Available =
-        [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted];
-
     public static IEnumerable<StyleComparisonRow> Run(string workload, IEnumerable<VirtualizationStyle> styles, long? iterations,
         CostModel model, long maxInstructions = 2_000_000_000, CancellationToken cancel = default)
     {
         var list = styles.Distinct().ToList();
         foreach (var s in list)
-            if (!Available.Contains(s))
-                throw new VirtPSException("UnsupportedStyle", ErrorKind.InvalidArgument,
-                    $"Style '{s}' cannot run the built-in kernel yet; use one of: {string.Join(", ", Available)}.", s);
+            if (!Vmm.Available.Contains(s)) throw Vmm.Unavailable(s);
         // Native is always measured: every other row is a ratio to it.
         if (!list.Contains(VirtualizationStyle.Native)) list.Insert(0, VirtualizationStyle.Native);
         double? native = null;
@@ -41,8 +35,7 @@ public static class StyleComparison
                     $"'{workload}' under {style} stopped with {r.StopReason} after {r.Instructions:N0} instructions{(g.LastException is { } e ? $": {e}" : "")}.", style);
             var l = g.Vmm.Ledger();
             double cycles = l.Total(model);
-            long work = g.WorkloadIterations * Math.Max(1, g.WorkloadProcesses);
-            double perIteration = cycles / work;
+            double perIteration = g.CyclesPerIteration!.Value;
             native ??= perIteration;
             yield return new StyleComparisonRow(workload, style, model.Name, g.WorkloadIterations, g.Instructions, cycles,
                 Math.Round(perIteration, 1), Math.Round(perIteration / native.Value, 2),

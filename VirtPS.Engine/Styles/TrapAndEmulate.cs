@@ -31,11 +31,7 @@ public sealed class TrapAndEmulate : Vmm
     public TrapAndEmulate(Machine machine, HypervisorType hostType = HypervisorType.Type1) : base(machine)
     {
         HostType = hostType;
-        Shadow = new Memory.ShadowPageTables(machine.Memory)
-        {
-            Fault = OnShadowFault,
-            Invalidated = machine.Cpu.FlushHostPages,
-        };
+        UseShadowPaging();
     }
 
     public override VirtualizationStyle Style => VirtualizationStyle.TrapAndEmulate;
@@ -74,9 +70,7 @@ public sealed class TrapAndEmulate : Vmm
                 Counts.Add(CostEvent.EmulateInstruction);
                 if (op == SensitiveOp.PortIo && HostType == HypervisorType.Type2) Counts.Add(CostEvent.WorldSwitch);
                 Execute(p, i);
-                if (op == SensitiveOp.MovToCr && i.Op is 0 or 4) Shadow?.Reset();
-                if (op == SensitiveOp.Invlpg) Shadow?.Invalidate(p.Cr3, i.Ea(p));
-                if (op == SensitiveOp.Invpcid) Shadow?.Reset();
+                KeepShadowCoherent(p, i);
                 return;
             case SensitiveOp.Pushf: Pushf(p, i); return;
             case SensitiveOp.Popf: Popf(p, i); return;
@@ -195,18 +189,6 @@ public sealed class TrapAndEmulate : Vmm
         Counts.Add(CostEvent.InterruptInjection);
     }
 
-    void OnShadowFault(Memory.ShadowFaultKind kind, ulong la)
-    {
-        if (kind == Memory.ShadowFaultKind.True) return;   // reflected through OnDelivery
+    private protected override void EnterForShadowFault(Memory.ShadowFaultKind kind, ulong la) =>
         Trap(Cpu, Cpu.Ip, kind == Memory.ShadowFaultKind.Tracing ? $"write to a guest page table at 0x{la:X}" : $"hidden page fault at 0x{la:X}");
-        Cpu.Report(Trace.TraceKind.HiddenPageFault, Cpu.Ip, kind == Memory.ShadowFaultKind.Tracing ? "guest page-table write emulated" : "shadow entry filled", 14, null, la);
-        if (kind == Memory.ShadowFaultKind.Tracing) Counts.Add(CostEvent.EmulateInstruction);
-    }
-
-    public override EventCounts Ledger()
-    {
-        var l = base.Ledger();
-        if (Shadow is { } s) l.Add(CostEvent.ShadowUpdate, s.Fills + s.Zaps);
-        return l;
-    }
 }

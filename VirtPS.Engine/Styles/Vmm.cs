@@ -82,7 +82,56 @@ public abstract unsafe class Vmm
     {
         var l = Counts.Snapshot();
         l.Add(CostEvent.Instruction, Cpu.Retired);
+        if (Shadow is { } s) l.Add(CostEvent.ShadowUpdate, s.Fills + s.Zaps);
         return l;
+    }
+
+    /// <summary>The styles that can run guests today (BinaryTranslation and Paravirtual are still to come).</summary>
+    public static IReadOnlyList<VirtualizationStyle> Available { get; } =
+        [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted];
+
+    /// <summary>The monitor for <paramref name="style"/>, attached to <paramref name="machine"/>.</summary>
+    internal static Vmm For(VirtualizationStyle style, Machine machine) => style switch
+    {
+        VirtualizationStyle.Native => new Native(machine),
+        VirtualizationStyle.Emulation => new Emulation(machine),
+        VirtualizationStyle.TrapAndEmulate => new TrapAndEmulate(machine),
+        VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine),
+        _ => throw Unavailable(style),
+    };
+
+    internal static VirtPSException Unavailable(VirtualizationStyle style) =>
+        new("UnsupportedStyle", ErrorKind.InvalidArgument,
+            $"Style '{style}' is not available yet; use one of: {string.Join(", ", Available)}.", style);
+
+    // ---- shadow paging, for the styles that virtualize memory with it ----
+
+    private protected void UseShadowPaging() =>
+        Shadow = new Memory.ShadowPageTables(Machine.Memory) { Fault = OnShadowFault, Invalidated = Cpu.FlushHostPages };
+
+    /// <summary>How a shadow fault reaches this monitor: a VM exit, a trap.</summary>
+    private protected virtual void EnterForShadowFault(Memory.ShadowFaultKind kind, ulong la) { }
+
+    void OnShadowFault(Memory.ShadowFaultKind kind, ulong la)
+    {
+        if (kind == Memory.ShadowFaultKind.True) return;   // priced when the #PF is reflected (OnDelivery)
+        EnterForShadowFault(kind, la);
+        bool tracing = kind == Memory.ShadowFaultKind.Tracing;
+        Cpu.Report(Trace.TraceKind.HiddenPageFault, Cpu.Ip, tracing ? "guest page-table write emulated" : "shadow entry filled", 14, null, la);
+        if (tracing) Counts.Add(CostEvent.EmulateInstruction);
+    }
+
+    /// <summary>After the monitor emulated a paging instruction: keeps the shadow in step with the guest
+    /// (CR0/CR4 change how tables are read, INVLPG and INVPCID drop translations).</summary>
+    private protected void KeepShadowCoherent(Processor p, Insn i)
+    {
+        if (Shadow is not { } s) return;
+        switch (i.Sensitive)
+        {
+            case SensitiveOp.MovToCr when i.Op is 0 or 4: s.Reset(); break;
+            case SensitiveOp.Invlpg: s.Invalidate(p.Cr3, i.Ea(p)); break;
+            case SensitiveOp.Invpcid: s.Reset(); break;
+        }
     }
 
     private protected void Violation(Processor p, Insn i, string got, string expected)

@@ -38,7 +38,7 @@ public sealed class CompareVStyleCommand : PSCmdlet
         {
             var model = CostProfile is { } name ? CostModel.Builtin(name) : LabState.Current.DefaultHost.CostModel;
             if (Workload_Find() is null) return;
-            var styles = Style ?? StyleComparison.Available;
+            var styles = Style ?? [.. Vmm.Available];
             int done = 0;
             foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model))
             {
