@@ -9,6 +9,10 @@ public enum CostEvent
 {
     /// <summary>An instruction retired by direct execution on the CPU.</summary>
     Instruction,
+    /// <summary>A near CALL, beyond what a plain instruction costs (the return-stack push and the redirect).</summary>
+    NearCall,
+    /// <summary>A near RET, beyond what a plain instruction costs (the return-stack pop and the redirect).</summary>
+    NearReturn,
     /// <summary>SYSCALL's entry into the kernel, beyond what a plain instruction costs.</summary>
     Syscall,
     /// <summary>SYSRET's return to user mode, beyond what a plain instruction costs.</summary>
@@ -29,6 +33,8 @@ public enum CostEvent
     MsrAccess,
     /// <summary>An IN or OUT reaching a device on the bare machine.</summary>
     PortAccess,
+    /// <summary>A VMM's software device model handling one IN or OUT it intercepted (no real device is touched).</summary>
+    DeviceEmulation,
     /// <summary>One memory reference of a hardware page walk.</summary>
     PageWalkReference,
     /// <summary>One instruction run by an emulator's interpreter (fetch, decode, dispatch, execute).</summary>
@@ -49,6 +55,9 @@ public enum CostEvent
     EmulateInstruction,
     /// <summary>A VM exit plus the VM entry that resumes the guest (a round trip).</summary>
     VmExit,
+    /// <summary>The VMM's software path for one VM exit: reading the exit information (VMREAD), saving and
+    /// restoring the guest state the hardware does not switch, dispatching to the handler, resuming.</summary>
+    ExitHandling,
     /// <summary>A paravirtual hypercall round trip.</summary>
     Hypercall,
     /// <summary>One update inside a batched hypercall, validated by the hypervisor.</summary>

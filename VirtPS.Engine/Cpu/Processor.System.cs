@@ -102,6 +102,8 @@ public sealed partial class Processor
 
     /// <summary>Instructions retired over the processor's life (kept by the run loop, at block ends).</summary>
     public long Retired { get; internal set; }
+    /// <summary>Near CALLs and RETs executed (priced beyond a plain instruction: they use the return stack).</summary>
+    public long NearCalls, NearReturns;
     /// <summary>Added to the instruction count to form the TSC (a WRMSR to the TSC sets it).</summary>
     internal long TscOffset;
 

@@ -16,6 +16,7 @@ internal static unsafe partial class Semantics
     {
         Push(p, 8, i.NextIp);
         p.Ip = i.Target;
+        p.NearCalls++;
     }
 
     internal static void CallIndirect(Processor p, Insn i)
@@ -23,6 +24,7 @@ internal static unsafe partial class Semantics
         ulong t = Get0(p, i, Ea0(p, i));   // read before the push: the operand may be on the stack
         Push(p, 8, i.NextIp);
         p.Ip = t;
+        p.NearCalls++;
     }
 
     /// <summary>RET and RET imm16: pop RIP, then release imm16 bytes of arguments.</summary>
@@ -32,6 +34,7 @@ internal static unsafe partial class Semantics
         ulong t = p.Read64(sp);
         p.R[(int)Gpr.Rsp] = sp + 8 + i.Imm;
         p.Ip = t;
+        p.NearReturns++;
     }
 
     /// <summary>LOOP, LOOPE, LOOPNE (Op 0, 1, 2): count down RCX (ECX with a 67h prefix); flags are unchanged.</summary>

@@ -23,7 +23,6 @@ public sealed class HardwareAssisted : Vmm
     }
 
     public override VirtualizationStyle Style => VirtualizationStyle.HardwareAssisted;
-    public HypervisorType HostType { get; }
 
     /// <summary>The controls a VMM for first-generation VT-x sets: what shadow paging needs (CR3 load and
     /// store, INVLPG, #PF), HLT and every IO instruction, every MSR (no MSR bitmap), external interrupts, and
@@ -54,6 +53,7 @@ public sealed class HardwareAssisted : Vmm
     {
         _exits[(int)reason]++;
         Counts.Add(CostEvent.VmExit);
+        Counts.Add(CostEvent.ExitHandling);
         p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason})", (int)reason, qualification);
     }
 
@@ -86,7 +86,7 @@ public sealed class HardwareAssisted : Vmm
                 return;
             case SensitiveOp.PortIo when IoExits(p, i, out ushort port):
                 Exit(p, ExitReason.IoInstruction, i.Ip, IoQualification(i, port));
-                if (HostType == HypervisorType.Type2) Counts.Add(CostEvent.WorldSwitch);   // the device model lives in the host
+                EmulateDevice();
                 Execute(p, i);
                 return;
             case SensitiveOp.Rdmsr or SensitiveOp.Wrmsr when !Has(VmExecutionControls.UseMsrBitmaps) || MsrBitmap.Contains((uint)p.R[(int)Gpr.Rcx]):

@@ -35,7 +35,6 @@ public sealed class TrapAndEmulate : Vmm
     }
 
     public override VirtualizationStyle Style => VirtualizationStyle.TrapAndEmulate;
-    public HypervisorType HostType { get; }
     /// <summary>Faults that entered the VMM, by what caused them.</summary>
     public long Traps { get; private set; }
 
@@ -68,7 +67,7 @@ public sealed class TrapAndEmulate : Vmm
             case var _ when SensitiveOps.IsPrivileged(op):
                 Trap(p, i.Ip, $"#GP(0) on {i.Decoded.Mnemonic} at CPL 1");
                 Counts.Add(CostEvent.EmulateInstruction);
-                if (op == SensitiveOp.PortIo && HostType == HypervisorType.Type2) Counts.Add(CostEvent.WorldSwitch);
+                if (op == SensitiveOp.PortIo) EmulateDevice();
                 Execute(p, i);
                 KeepShadowCoherent(p, i);
                 return;

@@ -29,6 +29,9 @@ public abstract unsafe class Vmm
     public Machine Machine { get; }
     internal Processor Cpu { get; }
     public abstract VirtualizationStyle Style { get; }
+    /// <summary>Type 1 runs on the bare machine; Type 2 (hosted) keeps its device models in the host OS, so
+    /// every device access it intercepts costs a world switch to the host and back.</summary>
+    public HypervisorType HostType { get; private protected set; }
     /// <summary>Primitive events caused so far, apart from plain instructions (see <see cref="Ledger"/>).</summary>
     public EventCounts Counts { get; } = new();
     /// <summary>Sensitive unprivileged instructions that silently gave the guest a wrong result.</summary>
@@ -72,6 +75,13 @@ public abstract unsafe class Vmm
         }
     }
 
+    /// <summary>The VMM's device model handles an IN or OUT it intercepted (in the host, for a hosted VMM).</summary>
+    private protected void EmulateDevice()
+    {
+        Counts.Add(CostEvent.DeviceEmulation);
+        if (HostType == HypervisorType.Type2) Counts.Add(CostEvent.WorldSwitch);
+    }
+
     /// <summary>An exception or interrupt is about to go through the guest's IDT. The bare machine's price is
     /// the hardware delivery; a monitor that takes the event first adds its own.</summary>
     internal virtual void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) => Counts.Add(CostEvent.ExceptionDelivery);
@@ -82,6 +92,8 @@ public abstract unsafe class Vmm
     {
         var l = Counts.Snapshot();
         l.Add(CostEvent.Instruction, Cpu.Retired);
+        l.Add(CostEvent.NearCall, Cpu.NearCalls);
+        l.Add(CostEvent.NearReturn, Cpu.NearReturns);
         if (Shadow is { } s) l.Add(CostEvent.ShadowUpdate, s.Fills + s.Zaps);
         return l;
     }
