@@ -86,6 +86,11 @@ public abstract unsafe class Vmm
     /// the hardware delivery; a monitor that takes the event first adds its own.</summary>
     internal virtual void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) => Counts.Add(CostEvent.ExceptionDelivery);
 
+    /// <summary>For a monitor that set <see cref="Processor.VmmDelivers"/>: delivers the event to the guest
+    /// kernel itself (the IDT is not read). Throws <see cref="GuestFault"/> as IDT delivery would.</summary>
+    internal virtual void Bounce(ExceptionVector vector, ulong? errorCode, ulong returnRip, bool software) =>
+        throw new InvalidOperationException("this monitor delivers through the IDT");
+
     /// <summary>Every primitive event of the run so far: the VMM's counts plus the instructions, priced as this
     /// style runs them (natively, interpreted or translated).</summary>
     public virtual EventCounts Ledger()
@@ -98,9 +103,10 @@ public abstract unsafe class Vmm
         return l;
     }
 
-    /// <summary>The styles that can run guests today (BinaryTranslation and Paravirtual are still to come).</summary>
+    /// <summary>The styles that can run guests today (BinaryTranslation is still to come).</summary>
     public static IReadOnlyList<VirtualizationStyle> Available { get; } =
-        [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted];
+        [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted,
+         VirtualizationStyle.Paravirtual];
 
     /// <summary>The monitor for <paramref name="style"/>, attached to <paramref name="machine"/>.</summary>
     internal static Vmm For(VirtualizationStyle style, Machine machine) => style switch
@@ -109,6 +115,7 @@ public abstract unsafe class Vmm
         VirtualizationStyle.Emulation => new Emulation(machine),
         VirtualizationStyle.TrapAndEmulate => new TrapAndEmulate(machine),
         VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine),
+        VirtualizationStyle.Paravirtual => new Paravirtual(machine),
         _ => throw Unavailable(style),
     };
 

@@ -23,7 +23,7 @@ public class StyleTests
     {
         var d = new TheoryData<string, VirtualizationStyle>();
         foreach (var w in Workload.All)
-            foreach (var s in new[] { VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted })
+            foreach (var s in new[] { VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual })
                 d.Add(w.Name, s);
         return d;
     }
@@ -37,7 +37,8 @@ public class StyleTests
         var native = Run(workload, VirtualizationStyle.Native, n);
         var other = Run(workload, style, n);
         Assert.Equal(native.Machine.Console.Output, other.Machine.Console.Output);
-        Assert.Equal(native.Machine.Cpu.Retired, other.Machine.Cpu.Retired);
+        if (style != VirtualizationStyle.Paravirtual)   // the paravirtual kernel is another build of the source
+            Assert.Equal(native.Machine.Cpu.Retired, other.Machine.Cpu.Retired);
     }
 }
 
