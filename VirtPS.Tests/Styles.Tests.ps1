@@ -87,7 +87,7 @@ Describe 'Paravirtual (Xen)' {
         $m = $pv | Measure-VGuest
         $m.FidelityViolations | Should -Be 0
         $m.Hypercalls | Should -Be ($m.HypercallsByName.Values | Measure-Object -Sum).Sum
-        $m.HypercallsByName['iret'] | Should -Be 201          # every system call but exit returns by iret, plus the first run
+        $m.HypercallsByName['iret'] | Should -Be 202          # 202 system calls, all but exit return by iret; and the first run
         $m.HypercallsByName['console_io'] | Should -BeGreaterThan 0
         $m.HypercallBatchEntries | Should -BeGreaterThan 0
         $m.RefusedUpdates | Should -Be 0
@@ -99,9 +99,12 @@ Describe 'Paravirtual (Xen)' {
         $ha = $rows | Where-Object Style -eq 'HardwareAssisted'
         $pv = $rows | Where-Object Style -eq 'Paravirtual'
         $rows | Format-Table Workload, Style, Iterations, Cycles, CyclesPerIteration, RatioToNative, Exits, Hypercalls | Out-String | Write-Host
-        Write-Host ("{0}: HardwareAssisted / Paravirtual = {1:N1} per iteration, {2:N1} over the whole run" -f $Workload,
+        Write-Host ("{0}: HardwareAssisted / Paravirtual = {1:N3} per iteration, {2:N2} over the whole run" -f $Workload,
             ($ha.CyclesPerIteration / $pv.CyclesPerIteration), ($ha.Cycles / $pv.Cycles))
-        $pv.Console | Should -Be $rows[0].Console
+        # Another build of the kernel retires other instructions, and the timer counts instructions: only where
+        # ticks fall (and the switches they cause) may differ.
+        $timing = '\d+ context switches, \d+ ticks \(switches: \d+ yield, \d+ timer, \d+ exit'
+        ($pv.Console -replace $timing) | Should -Be ($rows[0].Console -replace $timing)
         $pv.FidelityViolations | Should -Be 0
         $pv.Hypercalls | Should -BeGreaterThan 0
         $pv.Cycles | Should -BeLessThan $ha.Cycles
