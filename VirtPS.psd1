@@ -15,6 +15,7 @@
         'New-VGuest'
         'Get-VGuest'
         'Remove-VGuest'
+        'Set-VGuest'
         'Invoke-VStep'
         'Get-VRegister'
         'Get-VDisassembly'

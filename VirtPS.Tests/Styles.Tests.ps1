@@ -75,3 +75,47 @@ Describe 'Virtualization styles' {
         { Compare-VStyle @Splat -Iterations 10 -ErrorAction Stop } | Should -Throw -ErrorId "$Id,VirtPS.Commands.CompareVStyleCommand"
     }
 }
+
+Describe 'Set-VGuest: VM-execution controls by exit reason' {
+    AfterEach { Get-VGuest | Remove-VGuest -Confirm:$false }
+
+    It 'stops IO exits with -NoExitOn IoInstruction, the guest still printing what Native prints' {
+        $native = New-VGuest -Name n -Workload in -Iterations 50
+        $g = New-VGuest -Name io -Workload in -Iterations 50 -Style HardwareAssisted
+        Set-VGuest $g -NoExitOn IoInstruction
+        $native, $g | Invoke-VStep | Out-Null
+        Receive-VConsole -Guest $g -All | Should -Be (Receive-VConsole -Guest $native -All)
+        (Measure-VGuest $g).ExitsByReason.Keys | Should -Not -Contain 'IoInstruction'
+        $g.Vmm.Controls.HasFlag([VirtPS.Engine.Styles.VmExecutionControls]::UnconditionalIoExiting) | Should -BeFalse
+    }
+
+    It 'makes each of the workload''s CR8 writes exit with -ExitOn ControlRegisterAccess' {
+        $n = 120
+        $shadowed = New-VGuest -Name s -Workload cr8wr -Iterations $n -Style HardwareAssisted
+        $exiting = New-VGuest -Name e -Workload cr8wr -Iterations $n -Style HardwareAssisted
+        Set-VGuest $exiting -ExitOn ControlRegisterAccess -PassThru | Should -Be $exiting
+        $shadowed, $exiting | Invoke-VStep | Out-Null
+        $before = (Measure-VGuest $shadowed).ExitsByReason['ControlRegisterAccess']
+        $after = (Measure-VGuest $exiting).ExitsByReason['ControlRegisterAccess']
+        # The TPR shadow kept every CR8 write in the guest; without it each one of the n exits (SDM 25.1.3).
+        $after - $before | Should -Be $n
+    }
+
+    It 'gives <Id> for <Case>, changing nothing' -TestCases @(
+        @{ Case = 'turning off an unconditional exit'; Id = 'UnconditionalExit'; Splat = @{ NoExitOn = 'Cpuid' } }
+        @{ Case = 'turning off what shadow paging needs'; Id = 'ShadowPagingNeedsExit'; Splat = @{ ExitOn = 'Hlt'; NoExitOn = 'Invlpg' } }
+        @{ Case = 'a reason in both lists'; Id = 'ConflictingExitControls'; Splat = @{ ExitOn = 'Hlt'; NoExitOn = 'Hlt' } }
+        @{ Case = 'an MSR reason without its pair'; Id = 'MsrExitsPaired'; Splat = @{ NoExitOn = 'Rdmsr' } }
+        @{ Case = 'a reason no control governs'; Id = 'ExitReasonNotControllable'; Splat = @{ ExitOn = 'EptViolation' } }) {
+        $g = New-VGuest -Name h -Workload syscall -Iterations 10 -Style HardwareAssisted
+        Set-VGuest $g -NoExitOn Hlt
+        $controls = $g.Vmm.Controls
+        { Set-VGuest $g @Splat -ErrorAction Stop } | Should -Throw -ErrorId "$Id,VirtPS.Commands.SetVGuestCommand"
+        $g.Vmm.Controls | Should -Be $controls
+    }
+
+    It 'refuses a guest of another style with NotHardwareAssisted' {
+        New-VGuest -Name t -Workload syscall -Iterations 10 -Style TrapAndEmulate | Out-Null
+        { Set-VGuest t -ExitOn Hlt -ErrorAction Stop } | Should -Throw -ErrorId 'NotHardwareAssisted,VirtPS.Commands.SetVGuestCommand'
+    }
+}

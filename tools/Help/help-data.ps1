@@ -613,6 +613,28 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Links = @('New-VHost', 'Set-VHost')
 }
+'Set-VGuest' = @{
+  Synopsis = 'Changes which events make a hardware-assisted guest exit to its VMM.'
+  Description = @(
+    'Set-VGuest changes the VM-execution controls of HardwareAssisted guests, named or piped in, by exit reason as the Intel SDM numbers them (Vol. 3D, Appendix C): -ExitOn makes the reasons exit from now on, -NoExitOn stops them. Each reason maps to the control that governs it: Hlt to HLT exiting, IoInstruction to unconditional IO exiting, Rdmsr and Wrmsr (given together) to the MSR bitmap, ControlRegisterAccess to CR3 and CR8 load/store exiting with the TPR shadow off, Invlpg and Invpcid to INVLPG exiting, ExternalInterrupt to external-interrupt exiting, ExceptionOrNmi to the whole exception bitmap, Wbinvd to WBINVD exiting.'
+    'Everything is checked before anything changes. A reason that always exits (Cpuid, Vmcall, Invd, TripleFault) cannot be turned off (UnconditionalExit); one that no control governs is ExitReasonNotControllable; the same reason in both lists is ConflictingExitControls; turning off what shadow paging needs (ControlRegisterAccess, Invlpg, Invpcid, ExceptionOrNmi) is ShadowPagingNeedsExit; a guest of another style is NotHardwareAssisted.'
+  )
+  Parameters = @{
+    Guest = 'Guests to change, as objects or names. Names complete on Tab.'
+    ExitOn = 'Exit reasons that should cause VM exits from now on.'
+    NoExitOn = 'Exit reasons that should no longer cause VM exits.'
+    PassThru = 'Writes each changed guest to the pipeline.'
+    WhatIf = 'Shows which guests would change without changing them.'
+    Confirm = 'Asks before changing each guest.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests to change.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the changed guests.' })
+  Examples = @(
+    @{ Title = 'Let port IO through'; Code = "`$g = New-VGuest -Name io -Workload in -Iterations 100 -Style HardwareAssisted`nSet-VGuest `$g -NoExitOn IoInstruction`n`$g | Invoke-VStep | Out-Null`n(Measure-VGuest `$g).ExitsByReason"; Remarks = 'Without IO exiting the kernel''s port reads and console output reach the devices directly: no IoInstruction exits are left.' }
+    @{ Title = 'Exit on every CR8 write'; Code = "`$g = New-VGuest -Name tpr -Workload cr8wr -Iterations 100 -Style HardwareAssisted`nSet-VGuest `$g -ExitOn ControlRegisterAccess -PassThru | Invoke-VStep | Out-Null`n(Measure-VGuest `$g).ExitsByReason"; Remarks = 'With the TPR shadow off, each of the 100 CR8 writes is a control-register-access exit (reason 28).' }
+  )
+  Links = @('New-VGuest', 'Measure-VGuest', 'Compare-VStyle')
+}
 'Set-VHost' = @{
   Synopsis = 'Changes a host''s hypervisor type, physical CPUs or cost model.'
   Description = @(
