@@ -68,6 +68,20 @@ Describe 'Virtualization styles' {
         (Get-VGuest).Count | Should -Be 0      # the comparison's guests are not left in the lab
     }
 
+    It 'finds Emulation the slowest style on compute, by the factor it prints' -TestCases @(
+        @{ Profile = 'Pentium4-2006' }, @{ Profile = 'Modern' }) {
+        $rows = @(Compare-VStyle -Workload compute -Iterations 20000 -CostProfile $Profile)
+        $rows.Count | Should -BeGreaterThan 3
+        $slowest = $rows | Sort-Object CyclesPerIteration -Descending
+        $slowest[0].Style | Should -Be 'Emulation'
+        $factor = $slowest[0].CyclesPerIteration / $slowest[1].CyclesPerIteration
+        Write-Host ("compute under {0}: Emulation {1:N1} cycles per iteration, {2:N1}x Native and {3:N1}x the next slowest ({4})" -f
+            $Profile, $slowest[0].CyclesPerIteration, $slowest[0].RatioToNative, $factor, $slowest[1].Style)
+        # Every other style runs user code directly; the emulator interprets each instruction and looks up
+        # each access in its software MMU, so it is an order of magnitude behind.
+        $factor | Should -BeGreaterThan 10
+    }
+
     It 'gives <Id> for <Case>' -TestCases @(
         @{ Case = 'a style that cannot run the kernel'; Id = 'UnsupportedStyle'; Splat = @{ Workload = 'syscall'; Style = 'Paravirtual' } }
         @{ Case = 'an unknown workload'; Id = 'WorkloadNotFound'; Splat = @{ Workload = 'nosuch' } }

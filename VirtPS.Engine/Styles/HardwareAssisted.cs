@@ -16,11 +16,7 @@ public sealed class HardwareAssisted : Vmm
 {
     readonly long[] _exits = new long[64];
 
-    public HardwareAssisted(Machine machine, HypervisorType hostType = HypervisorType.Type1) : base(machine)
-    {
-        HostType = hostType;
-        UseShadowPaging();
-    }
+    public HardwareAssisted(Machine machine) : base(machine) => UseShadowPaging();
 
     public override VirtualizationStyle Style => VirtualizationStyle.HardwareAssisted;
 
