@@ -168,11 +168,14 @@ public sealed unsafe class BinaryTranslation : Vmm
         Trap(Cpu, rip, tracing ? $"write to a guest page table at 0x{la:X}" : $"hidden page fault at 0x{la:X}");
         if (!tracing || at is not { } w) return;
         int n = _tracingFaultsAt[rip] = _tracingFaultsAt.GetValueOrDefault(rip) + 1;
-        if (n >= AdaptiveThreshold && _pteWriters.Add(rip))
+        if (n < AdaptiveThreshold) return;
+        if (_pteWriters.Add(rip))
         {
-            _translator.Invalidate(w.Block);
+            // Every translation holding the instruction goes (a block entered part-way holds it too).
+            foreach (var t in Machine.TranslatedBlocks.Where(t => t.Block.Insns.Any(x => x.Ip == rip)).ToList()) _translator.Invalidate(t);
             Cpu.Report(Trace.TraceKind.VmmEntry, rip, $"adaptive retranslation: {PteWriteCallout} callout");
         }
+        _translator.Invalidate(w.Block);   // a translation made before (e.g. another address space's copy)
     }
 
     /// <summary>The kept instruction of translated kernel code that is running now, if that is what faulted.</summary>

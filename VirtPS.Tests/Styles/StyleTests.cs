@@ -58,6 +58,7 @@ public class StyleBehaviourTests
     [InlineData(VirtualizationStyle.Native)]
     [InlineData(VirtualizationStyle.Emulation)]
     [InlineData(VirtualizationStyle.HardwareAssisted)]
+    [InlineData(VirtualizationStyle.BinaryTranslation)]
     [InlineData(VirtualizationStyle.TrapAndEmulate)]
     public void SensitiveUnprivilegedInstructionsDivergeOnlyUnderTrapAndEmulate(VirtualizationStyle style)
     {
