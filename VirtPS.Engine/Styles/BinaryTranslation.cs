@@ -56,6 +56,8 @@ public sealed unsafe class BinaryTranslation : Vmm
     public override VirtualizationStyle Style => VirtualizationStyle.BinaryTranslation;
     /// <summary>The translator that owns this guest's translation cache.</summary>
     public BlockTranslator Translator => _translator;
+    /// <summary>The live translated blocks, in address order.</summary>
+    public IEnumerable<TranslatedBlock> TranslationCache => Machine.TranslatedBlocks.OrderBy(b => b.Address).ThenBy(b => b.PhysicalAddress);
     /// <summary>Faults and kernel entries that entered the VMM.</summary>
     public long Traps { get; private set; }
     /// <summary>Tracing faults taken so far, by the address of the guest instruction that wrote.</summary>
