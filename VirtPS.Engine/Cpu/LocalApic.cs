@@ -2,14 +2,14 @@ namespace VirtPS.Engine.Cpu;
 
 /// <summary>
 /// The local APIC in x2APIC mode, reached through MSRs 0x800-0x8FF (Intel SDM Vol. 3A, 10.12): TPR, EOI,
-/// the spurious-vector register, the in-service and request registers, and the timer (one-shot or periodic,
+/// the spurious-vector register, the in-service and request registers, SELF IPI, and the timer (one-shot or periodic,
 /// with its divide configuration). The timer counts TSC ticks, so its interrupts land at deterministic
 /// points in the instruction stream.
 /// </summary>
 public sealed class LocalApic
 {
     public const uint MsrId = 0x802, MsrVersion = 0x803, MsrTpr = 0x808, MsrPpr = 0x80A, MsrEoi = 0x80B, MsrSvr = 0x80F,
-        MsrIsr0 = 0x810, MsrIrr0 = 0x820, MsrLvtTimer = 0x832, MsrTimerInitial = 0x838, MsrTimerCurrent = 0x839, MsrTimerDivide = 0x83E;
+        MsrIsr0 = 0x810, MsrIrr0 = 0x820, MsrLvtTimer = 0x832, MsrTimerInitial = 0x838, MsrTimerCurrent = 0x839, MsrTimerDivide = 0x83E, MsrSelfIpi = 0x83F;
 
     readonly ulong[] _irr = new ulong[4], _isr = new ulong[4];
     int _requests;   // vectors set in the IRR, so the run loop's check between blocks is a single compare
@@ -65,6 +65,7 @@ public sealed class LocalApic
                 Deadline = _initial == 0 ? null : tsc + _initial * Divide;
                 break;
             case MsrTimerDivide: _divideConfig = (uint)v & 0xB; break;
+            case MsrSelfIpi: Request((int)(v & 0xFF)); break;   // x2APIC SELF IPI (SDM Vol. 3A, 10.12.11): fixed mode, to itself
             default: throw new GuestFault(ExceptionVector.GP, 0, null, $"x2APIC register MSR 0x{msr:X} is not writable");
         }
     }
@@ -75,12 +76,17 @@ public sealed class LocalApic
         if (Deadline is not { } dl) return;
         if (!TimerMasked && SoftwareEnabled)
         {
-            int v = (int)(_lvtTimer & 0xFF);
-            if ((_irr[v >> 6] & (1UL << (v & 63))) == 0) _requests++;
-            Set(_irr, v);
+            Request((int)(_lvtTimer & 0xFF));
             TimerInterrupts++;
         }
         Deadline = Periodic && _initial != 0 ? dl + _initial * Divide : null;
+    }
+
+    /// <summary>Sets <paramref name="v"/> in the IRR; a vector already requested stays one request.</summary>
+    void Request(int v)
+    {
+        if ((_irr[v >> 6] & (1UL << (v & 63))) == 0) _requests++;
+        Set(_irr, v);
     }
 
     /// <summary>The highest requested vector whose priority class beats the processor priority (TPR and in-service), if any.</summary>

@@ -66,12 +66,16 @@ public sealed partial class Guest
         var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem, entry);
         var g = Create(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs);
         g.Machine.Memory.Write(Kernel.UserImageAddress, userProgram);
-        g._kernelCurrent = kernel.Symbols.TryGetValue("cur", out var cur) ? cur : null;
+        g.KernelSymbols = kernel.Symbols;
         return g;
     }
 
-    /// <summary>Where the built-in kernel keeps its pointer to the running process (identity-mapped kernel data).</summary>
-    ulong? _kernelCurrent;
+    /// <summary>The built-in kernel's symbols (labels and data, identity-mapped), for a guest that runs it; else null.</summary>
+    public IReadOnlyDictionary<string, ulong>? KernelSymbols { get; private set; }
+
+    /// <summary>Reads a 64-bit variable of the built-in kernel by its symbol, or null.</summary>
+    public ulong? ReadKernelVariable(string symbol) =>
+        KernelSymbols?.TryGetValue(symbol, out var at) == true ? BitConverter.ToUInt64(Machine.Memory.Read(at, 8)) : null;
 
     /// <summary>
     /// The pid of the process the built-in kernel is running, read from the kernel's own data (its `cur`
@@ -82,9 +86,8 @@ public sealed partial class Guest
     {
         get
         {
-            if (_kernelCurrent is not { } at) return null;
+            if (ReadKernelVariable("cur") is not { } entry) return null;
             var mem = Machine.Memory;
-            ulong entry = BitConverter.ToUInt64(mem.Read(at, 8));
             return entry == 0 || !mem.Contains(entry + 8, 8) ? null : (long)BitConverter.ToUInt64(mem.Read(entry + 8, 8));
         }
     }

@@ -147,7 +147,7 @@ public sealed partial class Guest
             throw new VirtPSException("GuestFaulted", ErrorKind.InvalidOperation,
                 $"Guest '{Name}' stopped on {LastException}; it cannot run further.", this);
 
-        Machine.Cpu.Tracer = trace is null || _kernelCurrent is null ? trace : e => trace(e with { ProcessId = CurrentProcessId });
+        Machine.Cpu.Tracer = trace is null || KernelSymbols is null ? trace : e => trace(e with { ProcessId = CurrentProcessId });
         var sw = Stopwatch.StartNew();
         long budget = maxInstructions ?? long.MaxValue;
         long retired = 0;

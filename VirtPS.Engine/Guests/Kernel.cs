@@ -106,8 +106,12 @@ public enum KernelSyscall
     Spawn = 6,
     /// <summary>wait(pid): yields until that process has exited, then frees its frames.</summary>
     Wait = 7,
-    /// <summary>inb(port): the kernel reads the port for the caller; only 0x80 is allowed.</summary>
+    /// <summary>inb(port, count): the kernel reads the port count times for the caller; only 0x80 is allowed.</summary>
     InByte = 8,
-    /// <summary>setcr8(value): the kernel writes CR8 (the task-priority class).</summary>
+    /// <summary>setcr8(value, count): the kernel writes CR8 (the task-priority class) count times, alternating value and value^1.</summary>
     SetCr8 = 9,
+    /// <summary>callret(count): the kernel makes count call/ret pairs.</summary>
+    CallRet = 10,
+    /// <summary>ptemod(address, count): the kernel flips the R/W bit of the page's PTE count times, then INVLPGs it once.</summary>
+    PteMod = 11,
 }

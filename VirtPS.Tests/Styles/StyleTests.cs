@@ -159,3 +159,45 @@ public class StyleBehaviourTests
         Assert.True(l[CostEvent.SoftMmuLookup] >= l[CostEvent.InterpretedInstruction]);   // at least one fetch each
     }
 }
+
+/// <summary>The built-in kernel's own sensitive instructions: a MOV from CS for its gates, and a boot self-test
+/// that reads the flags with PUSHF and enables interrupts with POPF, then waits for a SELF IPI.</summary>
+public class KernelFidelityTests
+{
+    [Theory]
+    [InlineData(VirtualizationStyle.Native)]
+    [InlineData(VirtualizationStyle.Emulation)]
+    [InlineData(VirtualizationStyle.TrapAndEmulate)]
+    [InlineData(VirtualizationStyle.HardwareAssisted)]
+    public void OnlyTrapAndEmulateLosesTheKernelsPopfAndMisplacesItsInterrupt(VirtualizationStyle style)
+    {
+        var native = StyleTests.Run("syscall", VirtualizationStyle.Native, 10);
+        var g = StyleTests.Run("syscall", style, 10);
+        Assert.Equal(native.Machine.Console.Output, g.Machine.Console.Output);
+        // Natively the IPI is taken inside the boot window, in the kernel (SDM Vol. 3A, 6.8.1: IF=1 lets it in).
+        Assert.Equal(0UL, native.ReadKernelVariable("boot_ipi_cpl"));
+        Assert.Equal(1UL, g.ReadKernelVariable("boot_ipis"));
+        ulong kernelCs = native.ReadKernelVariable("kernel_cs")!.Value;
+        Assert.Equal(native.Machine.Cpu.Cs, (ushort)0x08);
+        Assert.Equal(0x08UL, kernelCs);   // the GDT's kernel code descriptor, as the kernel set it up
+        if (style != VirtualizationStyle.TrapAndEmulate)
+        {
+            Assert.Empty(g.Vmm.Violations);
+            Assert.Equal(0UL, g.ReadKernelVariable("boot_ipi_cpl"));
+            Assert.Equal(kernelCs, g.ReadKernelVariable("kernel_cs"));
+            return;
+        }
+        var kinds = g.Vmm.Violations.Select(v => v.Instruction.Split(' ')[0]).Distinct().ToHashSet();
+        Assert.Contains("pushf", kinds);
+        Assert.Contains("popf", kinds);
+        Assert.Contains("mov", kinds);
+        // The guest believed it enabled interrupts, but POPF at CPL 1 left IF clear: the IPI waited until the
+        // kernel's IRETQ to user mode set IF, and interrupted the process (CPL 3) instead of the kernel.
+        Assert.Equal(3UL, g.ReadKernelVariable("boot_ipi_cpl"));
+        // MOV from CS gave RPL 1, and the kernel wrote that selector into its own IDT.
+        Assert.Equal(kernelCs | 1, g.ReadKernelVariable("kernel_cs"));
+        // PUSHF showed the real IF (set) where the guest's virtual IF was clear.
+        Assert.Equal(0UL, native.ReadKernelVariable("boot_flags")!.Value & 0x200);
+        Assert.Equal(0x200UL, g.ReadKernelVariable("boot_flags")!.Value & 0x200);
+    }
+}

@@ -1,18 +1,9 @@
-; callret: a recursion DEPTH (64) calls deep, ITER times; no kernel entry until exit. Defines: ITER.
+; callret: the kernel makes ITER call/ret pairs in one system call (Adams & Agesen's "call/ret": kernel
+; code, where a software VMM runs translated). Defines: ITER.
 default rel
-DEPTH equ 64
 start:
-    mov rbx, ITER
-.loop:
-    mov ecx, DEPTH
-    call down
-    dec rbx
-    jnz .loop
+    mov eax, 10             ; callret(ITER)
+    mov rdi, ITER
+    syscall
     xor eax, eax
     syscall
-down:
-    dec ecx
-    jz .bottom
-    call down
-.bottom:
-    ret

@@ -9,7 +9,9 @@
 ; Syscalls (rax = number; rdi, rsi, rdx = arguments; result in rax; rcx, r11 clobbered):
 ;   0 exit  1 write(buf,len)  2 getpid  3 yield  4 mmap(len)  5 mprotect(addr,len,prot)
 ;   6 spawn (eager copy of the address space; 0 in the child, child pid in the parent)
-;   7 wait(pid)  8 inb(port 0x80)  9 setcr8(value)
+;   7 wait(pid)  8 inb(port 0x80, count)  9 setcr8(value, count)  10 callret(count)  11 ptemod(addr, count)
+;   (8-11 are Adams & Agesen's nanobenchmarks: the operation runs count times inside the kernel, as theirs
+;   ran in the guest kernel, so one iteration is one IN, one CR8 write, one call/ret pair, one PTE write)
 ; A user fault the kernel does not resolve (demand paging of mmap'd pages, #DE on a register DIV) kills
 ; the process with a line "virtps: pid N killed by #XX(code) at rip 0x..." and the kernel runs the others.
 default rel
@@ -32,6 +34,8 @@ USER_STACK  equ 0x40200000
 HEAP_BASE   equ 0x40400000
 USER_END    equ 0x8000000000        ; the user half is PDPT[1..511] of PML4[0]: 1 GiB .. 512 GiB
 MAXPROC     equ 16
+SELFTEST_VECTOR equ 0x30        ; the boot self-test's interrupt
+SELFTEST_WINDOW equ 16          ; loop turns with interrupts on
 PROC_SIZE   equ 64
 P_STATE equ 0
 P_PID   equ 8
@@ -72,6 +76,8 @@ start:
     shr rcx, 32
     mov [gdt + 0x2C + 4], rcx
     lgdt [gdtr]
+    mov eax, cs                 ; the kernel's own code selector, for the IDT's gates
+    mov [kernel_cs], rax
     ; ---- IDT: every vector to the default handler, then a stub per exception (each knows its vector
     ; and whether the CPU pushed an error code) and the timer
     xor edi, edi
@@ -136,10 +142,7 @@ start:
     mov qword [nprocs], NPROC
     lea rsi, [msg_boot]
     call puts
-    ; ---- timer
-    mov rax, TIMER_PERIOD
-    test rax, rax
-    jz .notimer
+    ; ---- local APIC (x2APIC) and the timer
     mov ecx, 0x1B
     rdmsr
     or eax, 1 << 10
@@ -148,6 +151,9 @@ start:
     mov ecx, 0x80F
     mov eax, 0x1FF
     wrmsr
+    mov rax, TIMER_PERIOD
+    test rax, rax
+    jz .notimer
     mov ecx, 0x83E
     mov eax, 0xB
     wrmsr
@@ -158,6 +164,24 @@ start:
     mov eax, TIMER_PERIOD
     wrmsr
 .notimer:
+    ; ---- self-test of interrupt delivery: a SELF IPI is requested, then interrupts are enabled the way
+    ; irq-restore code does it, by a POPF of the saved flags with IF set; the handler records the CPL it
+    ; interrupted (0: here, inside the window, as the SDM says it must be)
+    mov ecx, 0x83F
+    mov eax, SELFTEST_VECTOR
+    xor edx, edx
+    wrmsr
+    pushfq
+    pop rax
+    mov [boot_flags], rax
+    bts rax, 9
+    push rax
+    popfq                       ; interrupts on: the IPI is taken at the next instruction boundary
+    mov ecx, SELFTEST_WINDOW
+.window:
+    dec ecx
+    jnz .window
+    cli
     ; ---- PCID when the CPU has it (CPUID.1:ECX[17]): PCID = slot + 1, so a switch keeps TLB entries
     mov eax, 1
     xor ecx, ecx
@@ -194,7 +218,7 @@ load_cr3:
     inc qword [cr3_loads]
     ret
 
-; set_gate(edi = vector, rsi = handler): 64-bit interrupt gate, selector 0x08, DPL 0
+; set_gate(edi = vector, rsi = handler): 64-bit interrupt gate to the kernel's code segment, DPL 0
 set_gate:
     mov edx, idt
     mov eax, edi
@@ -202,7 +226,7 @@ set_gate:
     add rdx, rax
     mov rax, rsi
     and rax, 0xFFFF
-    mov rcx, 0x08
+    mov rcx, [kernel_cs]
     shl rcx, 16
     or rax, rcx
     mov rcx, 0x8E
@@ -647,7 +671,7 @@ syscall_entry:
     push r14
     push r15
     inc qword [syscalls]
-    cmp rax, 10
+    cmp rax, 12
     jae .bad
     lea rcx, [sys_table]
     call [rcx + rax*8]
@@ -917,20 +941,98 @@ sys_wait:                   ; rdi = pid: yields until that process has exited, t
     xor eax, eax
     ret
 
-sys_inb:                    ; rdi = port (only 0x80, the POST/debug port, is allowed)
+sys_inb:                    ; rdi = port (only 0x80, the POST/debug port, is allowed), rsi = count
     cmp rdi, 0x80
     jne .fail
+    test rsi, rsi
+    jz .fail
     xor eax, eax
+.loop:
     in al, 0x80
+    dec rsi
+    jnz .loop
     ret
 .fail:
     mov rax, -1
     ret
 
-sys_setcr8:
+sys_setcr8:                 ; rdi = value, rsi = count: writes value, value^1, value, ... count times
+    test rsi, rsi
+    jz .fail
     and rdi, 15
+.loop:
     mov cr8, rdi
+    xor edi, 1
+    dec rsi
+    jnz .loop
     xor eax, eax
+    ret
+.fail:
+    mov rax, -1
+    ret
+
+sys_callret:                ; rdi = count: a call/ret pair per turn
+    test rdi, rdi
+    jz .fail
+.loop:
+    call .leaf
+    dec rdi
+    jnz .loop
+    xor eax, eax
+    ret
+.leaf:
+    ret
+.fail:
+    mov rax, -1
+    ret
+
+sys_ptemod:                 ; rdi = user page, rsi = count: flips the PTE's R/W bit count times (eight
+    test rsi, rsi           ; writes per loop turn), then one INVLPG; an even count leaves the PTE as it was
+    jz .fail
+    mov rax, USER_CODE
+    cmp rdi, rax
+    jb .fail
+    mov rax, USER_END
+    cmp rdi, rax
+    jae .fail
+    mov r12, rdi
+    mov r13, rsi
+    mov rax, [cur]
+    mov rdi, [rax + P_CR3]
+    mov rsi, r12
+    xor edx, edx
+    call walk
+    test rax, rax
+    jz .fail
+    test qword [rax], 1
+    jz .fail
+    mov rcx, r13
+    shr rcx, 3
+    jz .tail
+.loop:
+    xor qword [rax], 2
+    xor qword [rax], 2
+    xor qword [rax], 2
+    xor qword [rax], 2
+    xor qword [rax], 2
+    xor qword [rax], 2
+    xor qword [rax], 2
+    xor qword [rax], 2
+    dec rcx
+    jnz .loop
+.tail:
+    and r13, 7
+    jz .done
+.one:
+    xor qword [rax], 2
+    dec r13
+    jnz .one
+.done:
+    invlpg [r12]
+    xor eax, eax
+    ret
+.fail:
+    mov rax, -1
     ret
 
 ; ---- interrupts and exceptions: entry stubs push (error code, vector), then the common path; the CPU
@@ -1004,6 +1106,10 @@ isr_timer:
     push 0
     push 0x20
     jmp isr_common
+isr_selftest:
+    push 0
+    push SELFTEST_VECTOR
+    jmp isr_common
 isr_default:
     push 0
     push 255
@@ -1028,6 +1134,8 @@ isr_common:
     push r14
     push r15
     mov rbp, rsp
+    cmp qword [rbp + 120], SELFTEST_VECTOR
+    je .selftest
     mov rax, [rbp + 144]
     test al, 3
     jnz .user
@@ -1074,6 +1182,16 @@ isr_common:
     pop rsi
     mov rdi, [rbx + P_CR3]
     call map
+    jmp .out
+.selftest:                      ; the boot self-test's interrupt: note where it landed, EOI
+    inc qword [boot_ipis]
+    mov rax, [rbp + 144]
+    and eax, 3
+    mov [boot_ipi_cpl], rax
+    mov ecx, 0x80B
+    xor eax, eax
+    xor edx, edx
+    wrmsr
     jmp .out
 .de:
     ; resume after the DIV/IDIV: [REX] F6/F7 with a register operand (ModRM.mod = 3)
@@ -1216,13 +1334,18 @@ align 8
 gate_table:
     dq 0, isr_de, 1, isr_db, 2, isr_nmi, 3, isr_bp, 4, isr_of, 5, isr_br, 6, isr_ud, 7, isr_nm
     dq 8, isr_df, 10, isr_ts, 11, isr_np, 12, isr_ss, 13, isr_gp, 14, isr_pf, 16, isr_mf, 17, isr_ac
-    dq 18, isr_mc, 19, isr_xm, 0x20, isr_timer, -1, 0
+    dq 18, isr_mc, 19, isr_xm, 0x20, isr_timer, SELFTEST_VECTOR, isr_selftest, -1, 0
 msg_oom:   db "virtps: out of memory", 10, 0
 msg_panic: db "virtps: kernel panic, vector ", 0
 
 ; Mutable data starts on a page of its own: a write to a page holding code invalidates its decoded blocks.
 align 4096
 sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect, sys_spawn, sys_wait, sys_inb, sys_setcr8
+    dq sys_callret, sys_ptemod
+kernel_cs:  dq 0
+boot_flags: dq 0                ; RFLAGS as PUSHF showed them during boot (IF clear)
+boot_ipis:  dq 0                ; the self-test's interrupt: 1 once it came
+boot_ipi_cpl: dq -1             ; the CPL it interrupted: 0 = inside the window with interrupts on
 next_frame: dq FRAMES
 free_list:  dq 0
 pcid_on:    dq 0

@@ -1,22 +1,14 @@
-; ptemod: mprotect the data page read-only, then writable again, then write to it. Defines: ITER.
+; ptemod: the kernel rewrites the PTE of the data page ITER times in one system call, then INVLPGs it once
+; (Adams & Agesen's "ptemod"); the process then writes the page, which must still be writable.
+; Defines: ITER (even, so the page ends writable).
 default rel
 USER_DATA equ 0x40100000
 start:
-    mov rbx, ITER
-.loop:
-    mov eax, 5              ; mprotect(USER_DATA, 4096, read)
+    mov qword [USER_DATA], 1    ; the page is in use before the kernel edits its PTE
+    mov eax, 11             ; ptemod(USER_DATA, ITER)
     mov edi, USER_DATA
-    mov esi, 4096
-    mov edx, 1
+    mov rsi, ITER
     syscall
-    mov eax, 5              ; mprotect(USER_DATA, 4096, read|write)
-    mov edi, USER_DATA
-    mov esi, 4096
-    mov edx, 3
-    syscall
-    mov edi, USER_DATA
-    mov [rdi], rbx
-    dec rbx
-    jnz .loop
+    mov [USER_DATA], rax
     xor eax, eax
     syscall
