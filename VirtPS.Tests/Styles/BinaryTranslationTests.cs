@@ -38,13 +38,14 @@ public class BinaryTranslationTests
     {
         var d = new TheoryData<string, VirtualizationStyle>();
         foreach (var w in Workload.All)
-            foreach (var s in new[] { VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.BinaryTranslation, VirtualizationStyle.HardwareAssisted })
+            foreach (var s in new[] { VirtualizationStyle.BinaryTranslation, VirtualizationStyle.HardwareAssisted })
                 d.Add(w.Name, s);
         return d;
     }
 
     /// <summary>Shadow paging (with its prefetch on PTE writes, flood detection, and BT's adaptive callouts) leaves
-    /// the guest exactly as the bare machine does: every byte of memory, the console, the instruction count.</summary>
+    /// the guest exactly as the bare machine does: every byte of memory, the console, the instruction count.
+    /// (TrapAndEmulate keeps shadow paging too, but its kernel diverges by design: see KernelFidelityTests.)</summary>
     [Theory]
     [MemberData(nameof(ShadowCases))]
     public void GuestMemoryEqualsNative(string workload, VirtualizationStyle style)
@@ -239,21 +240,23 @@ public class BinaryTranslationTests
     [Fact]
     public void AdaptiveTranslationTurnsPageTableWritersIntoCallouts()
     {
-        var native = StyleTests.Run("ptemod", VirtualizationStyle.Native, 300);
-        var g = StyleTests.Run("ptemod", VirtualizationStyle.BinaryTranslation, 300);
+        // The kernel's loop makes eight PTE writes a turn: counts that are multiples of 8 run the same instructions.
+        var native = StyleTests.Run("ptemod", VirtualizationStyle.Native, 400);
+        var g = StyleTests.Run("ptemod", VirtualizationStyle.BinaryTranslation, 400);
         var bt = Bt(g);
         var sh = bt.Shadow!;
         Assert.Equal(native.Machine.Console.Output, g.Machine.Console.Output);
         Assert.Empty(DifferentFrames(native, g));
         Assert.NotEmpty(bt.AdaptedInstructions);
         foreach (ulong ip in bt.AdaptedInstructions) Assert.Equal(BinaryTranslation.AdaptiveThreshold, bt.TracingFaultsByInstruction[ip]);
-        Assert.True(sh.VmmWrites >= 300, $"VMM writes {sh.VmmWrites}");
+        Assert.True(sh.VmmWrites > 0);
         Assert.Equal(sh.TracingFaults, g.Vmm.Ledger()[CostEvent.EmulateInstruction]);
         Assert.Contains(g.Machine.TranslatedBlocks, b => b.TranslatedForm.Any(f => f.StartsWith($"callout {BinaryTranslation.PteWriteCallout}(")));
 
         // Ten times the iterations: no more tracing faults than before.
-        var longer = StyleTests.Run("ptemod", VirtualizationStyle.BinaryTranslation, 3000);
+        var longer = StyleTests.Run("ptemod", VirtualizationStyle.BinaryTranslation, 4000);
         Assert.Equal(sh.TracingFaults, longer.Vmm.Shadow!.TracingFaults);
+        Assert.Equal(4000 - 400, longer.Vmm.Shadow!.VmmWrites - sh.VmmWrites);   // one PTE write per iteration
     }
 }
 

@@ -168,6 +168,7 @@ public class KernelFidelityTests
     [InlineData(VirtualizationStyle.Native)]
     [InlineData(VirtualizationStyle.Emulation)]
     [InlineData(VirtualizationStyle.TrapAndEmulate)]
+    [InlineData(VirtualizationStyle.BinaryTranslation)]
     [InlineData(VirtualizationStyle.HardwareAssisted)]
     public void OnlyTrapAndEmulateLosesTheKernelsPopfAndMisplacesItsInterrupt(VirtualizationStyle style)
     {
