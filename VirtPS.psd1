@@ -24,6 +24,7 @@
         'Send-VConsole'
         'Get-VWorkload'
         'Compare-VStyle'
+        'Get-VTranslationCache'
         'New-VNetwork'
         'Get-VNetwork'
         'Set-VNetwork'

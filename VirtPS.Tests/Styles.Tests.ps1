@@ -9,7 +9,7 @@ Describe 'Virtualization styles' {
     AfterEach { Get-VGuest | Remove-VGuest -Confirm:$false }
 
     It 'runs <Style> to the same console output as Native' -TestCases @(
-        @{ Style = 'Emulation' }, @{ Style = 'TrapAndEmulate' }, @{ Style = 'HardwareAssisted' }) {
+        @{ Style = 'Emulation' }, @{ Style = 'TrapAndEmulate' }, @{ Style = 'BinaryTranslation' }, @{ Style = 'HardwareAssisted' }) {
         $native = New-VGuest -Name n -Workload syscall -Iterations 200
         $other = New-VGuest -Name o -Workload syscall -Iterations 200 -Style $Style
         $native, $other | Invoke-VStep | Out-Null
@@ -51,9 +51,9 @@ Describe 'Virtualization styles' {
     }
 
     It 'refuses a style that is not built yet, leaving no guest' {
-        { New-VGuest -Name bt -Workload syscall -Style BinaryTranslation -ErrorAction Stop } |
+        { New-VGuest -Name pv -Workload syscall -Style Paravirtual -ErrorAction Stop } |
             Should -Throw -ErrorId 'UnsupportedStyle,VirtPS.Commands.NewVGuestCommand'
-        Get-VGuest -Name bt -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-VGuest -Name pv -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'compares styles on a workload, one row each, Native first and as the baseline' {
@@ -131,5 +131,37 @@ Describe 'Set-VGuest: VM-execution controls by exit reason' {
     It 'refuses a guest of another style with NotHardwareAssisted' {
         New-VGuest -Name t -Workload syscall -Iterations 10 -Style TrapAndEmulate | Out-Null
         { Set-VGuest t -ExitOn Hlt -ErrorAction Stop } | Should -Throw -ErrorId 'NotHardwareAssisted,VirtPS.Commands.SetVGuestCommand'
+    }
+}
+
+Describe 'Binary translation' {
+    AfterEach { Get-VGuest | Remove-VGuest -Confirm:$false }
+
+    It 'lists the translation cache: kernel blocks only, callouts by name, hot blocks compiled' {
+        $bt = New-VGuest -Name bt -Workload syscall -Iterations 300 -Style BinaryTranslation
+        $bt | Invoke-VStep | Out-Null
+        $blocks = @(Get-VTranslationCache -Guest bt)
+        $blocks.Count | Should -BeGreaterThan 0
+        # The kernel is loaded at 1 MiB and user programs at 1 GiB (about_VirtPS): no user block is translated.
+        $blocks | ForEach-Object { $_.Address | Should -BeLessThan 0x40000000 }
+        $blocks | Where-Object Compiled | Should -Not -BeNullOrEmpty
+        $forms = $blocks.TranslatedForm
+        $forms | Where-Object { $_ -like 'callout sysretq(*' } | Should -Not -BeNullOrEmpty
+        $forms | Where-Object { $_ -like 'callout out(out dx, al)' } | Should -Not -BeNullOrEmpty
+        $blocks | ForEach-Object { $_.GuestInstructions.Count | Should -Be $_.TranslatedForm.Count }
+        $blocks | ForEach-Object { @($_.TranslatedForm -like 'callout *').Count | Should -Be $_.Callouts }
+        $m = $bt | Measure-VGuest
+        $m.Translations | Should -Be ($blocks.GuestInstructions.Count | Measure-Object -Sum).Sum
+        $m.TranslationCacheHits | Should -BeGreaterThan 0
+        $m.FidelityViolations | Should -Be 0
+        (Get-VTranslationCache bt | Format-Table | Out-String) | Should -Match 'TranslatedForm'
+    }
+
+    It 'gives NoTranslationCache for a guest that is not translated' {
+        New-VGuest -Name te -Workload syscall -Iterations 10 -Style TrapAndEmulate | Out-Null
+        { Get-VTranslationCache -Guest te -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NoTranslationCache,VirtPS.Commands.GetVTranslationCacheCommand'
+        $err = Get-VTranslationCache -Guest te -ErrorAction SilentlyContinue -ErrorVariable e
+        $e[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
     }
 }

@@ -100,9 +100,10 @@ public abstract unsafe class Vmm
         return l;
     }
 
-    /// <summary>The styles that can run guests today (BinaryTranslation and Paravirtual are still to come).</summary>
+    /// <summary>The styles that can run guests today (Paravirtual is still to come).</summary>
     public static IReadOnlyList<VirtualizationStyle> Available { get; } =
-        [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted];
+        [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.BinaryTranslation,
+         VirtualizationStyle.HardwareAssisted];
 
     /// <summary>The monitor for <paramref name="style"/>, attached to <paramref name="machine"/>.</summary>
     internal static Vmm For(VirtualizationStyle style, Machine machine) => style switch
@@ -110,6 +111,7 @@ public abstract unsafe class Vmm
         VirtualizationStyle.Native => new Native(machine),
         VirtualizationStyle.Emulation => new Emulation(machine),
         VirtualizationStyle.TrapAndEmulate => new TrapAndEmulate(machine),
+        VirtualizationStyle.BinaryTranslation => new BinaryTranslation(machine),
         VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine),
         _ => throw Unavailable(style),
     };

@@ -23,7 +23,7 @@ public class StyleTests
     {
         var d = new TheoryData<string, VirtualizationStyle>();
         foreach (var w in Workload.All)
-            foreach (var s in new[] { VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted })
+            foreach (var s in Vmm.Available.Where(s => s != VirtualizationStyle.Native))
                 d.Add(w.Name, s);
         return d;
     }
@@ -58,6 +58,7 @@ public class StyleBehaviourTests
     [InlineData(VirtualizationStyle.Native)]
     [InlineData(VirtualizationStyle.Emulation)]
     [InlineData(VirtualizationStyle.HardwareAssisted)]
+    [InlineData(VirtualizationStyle.BinaryTranslation)]
     [InlineData(VirtualizationStyle.TrapAndEmulate)]
     public void SensitiveUnprivilegedInstructionsDivergeOnlyUnderTrapAndEmulate(VirtualizationStyle style)
     {
@@ -167,6 +168,7 @@ public class KernelFidelityTests
     [InlineData(VirtualizationStyle.Native)]
     [InlineData(VirtualizationStyle.Emulation)]
     [InlineData(VirtualizationStyle.TrapAndEmulate)]
+    [InlineData(VirtualizationStyle.BinaryTranslation)]
     [InlineData(VirtualizationStyle.HardwareAssisted)]
     public void OnlyTrapAndEmulateLosesTheKernelsPopfAndMisplacesItsInterrupt(VirtualizationStyle style)
     {
