@@ -36,8 +36,12 @@ BeforeAll {
         $m = $script:measured[$w]
         '{0,-8} {1,8:N0} {2,8:N1}   {3,8:N0} {4,8:N1}   {5,8:N0} {6,8:N1}' -f $w, $paper[$w][0], $m.Native, $paper[$w][1], $m.Software, $paper[$w][2], $m.Hardware
     }
-    Write-Host ("Adams & Agesen (ASPLOS 2006) nanobenchmarks, cycles per iteration, Pentium4-2006 profile`n" +
-        "{0,-8} {1,17}   {2,17}   {3,17}`n{4,-8} {5,8} {6,8}   {5,8} {6,8}   {5,8} {6,8}`n" -f '', 'native', 'software VMM', 'hardware VMM', '', 'paper', 'VirtPS') + ($lines -join "`n")
+    $header = @(
+        'Adams & Agesen (ASPLOS 2006) nanobenchmarks, cycles per iteration, Pentium4-2006 profile'
+        '{0,-8} {1,17}   {2,17}   {3,17}' -f '', 'native', 'software VMM', 'hardware VMM'
+        '{0,-8} {1,8} {2,8}   {1,8} {2,8}   {1,8} {2,8}' -f '', 'paper', 'VirtPS'
+    )
+    Write-Host (($header + $lines) -join [Environment]::NewLine)
 }
 
 Describe 'Adams & Agesen nanobenchmarks under Pentium4-2006' {

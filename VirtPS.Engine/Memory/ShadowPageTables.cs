@@ -140,6 +140,7 @@ public sealed class ShadowPageTables
         HiddenFaults++;
         Fault?.Invoke(ShadowFaultKind.Hidden, la);
         FillFromWalk(root, la, g, tables, mode);
+        if (g.PageSize > 4096) PrefetchNeighbours(root, la, g, tables, mode);
         return PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } t2 ? t2.Physical : g.Physical;
     }
 
@@ -164,6 +165,42 @@ public sealed class ShadowPageTables
         {
             if (!_writable.TryGetValue(frame, out var l)) _writable[frame] = l = [];
             l.Add((root, page));
+        }
+    }
+
+    /// <summary>Shadow leaves filled ahead of use for neighbours of a faulting page inside a guest large page.</summary>
+    public long NeighbourPrefetches { get; private set; }
+    /// <summary>Neighbouring 4 KiB pages filled together on a hidden fault inside a guest large page (KVM's
+    /// PTE_PREFETCH_NUM, arch/x86/kvm/mmu/mmu.c: 8 aligned entries of a direct shadow page).</summary>
+    public const int PrefetchPages = 8;
+
+    /// <summary>
+    /// A guest large page is shadowed by 4 KiB leaves (its range may hold write-protected page tables), so one
+    /// hidden fault fills the aligned group of <see cref="PrefetchPages"/> around it: the guest's one large
+    /// entry already gives every frame and permission, so no further walk is needed, and the entry's accessed
+    /// bit is already set by the walk that faulted.
+    /// </summary>
+    void PrefetchNeighbours(Root root, ulong la, in Translation g, ReadOnlySpan<ulong> tables, in PagingMode mode)
+    {
+        ulong group = la & ~((ulong)PrefetchPages * 4096 - 1), largeBase = la & ~(g.PageSize - 1);
+        ulong frameBase = (g.Physical & ~(g.PageSize - 1)) >> 12;
+        for (int k = 0; k < PrefetchPages; k++)
+        {
+            ulong n = group + (ulong)k * 4096;
+            if (n == (la & ~0xFFFUL) || n < largeBase || n >= largeBase + g.PageSize) continue;
+            if (PageWalker.Walk(_vmm, n, AccessKind.Read, mode with { Cr3 = root.Table, WriteProtect = true }, out _) is not null) continue;
+            ulong frame = frameBase + ((n - largeBase) >> 12);
+            bool writable = (g.Writable || (!mode.User && !mode.WriteProtect)) && g.Dirty && !_derived.ContainsKey(frame);
+            Fill(root, n, frame, writable, g.User, g.Executable);
+            NeighbourPrefetches++;
+            if (writable)
+            {
+                if (!_writable.TryGetValue(frame, out var l)) _writable[frame] = l = [];
+                l.Add((root, n >> 12));
+            }
+            // Shadow leaves derived through the guest's tables are zapped when those tables change.
+            foreach (ulong t in tables)
+                if (t != ulong.MaxValue) _derived[t >> 12].Add((root, n >> 12));
         }
     }
 

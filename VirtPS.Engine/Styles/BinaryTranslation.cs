@@ -44,9 +44,8 @@ public sealed unsafe class BinaryTranslation : Vmm
     readonly Callout _pteWrite;
     bool _faultInCallout;
 
-    public BinaryTranslation(Machine machine, HypervisorType hostType = HypervisorType.Type1) : base(machine)
+    public BinaryTranslation(Machine machine) : base(machine)
     {
-        HostType = hostType;
         UseShadowPaging();
         _pteWrite = new Callout(PteWriteCallout, PteWrite);
         _translator = new BlockTranslator(new Policy(this)) { Filter = BlockTranslator.SupervisorOnly, CompileThreshold = KernelCompileThreshold };
