@@ -43,6 +43,19 @@ Describe 'VirtPS hosts' {
         (Get-VHost default).Guests.Name | Should -Be 'g1'
     }
 
+    It 'makes a hosted (Type2) VMM switch worlds for every device access it intercepts' {
+        $g1 = New-VGuest -Name bare1 -Workload in -Iterations 40 -Style HardwareAssisted
+        $g1 | Invoke-VStep | Out-Null
+        (Measure-VGuest $g1).WorldSwitches | Should -Be 0
+        Set-VHost -Name default -Type Type2
+        $g2 = New-VGuest -Name hosted -Workload in -Iterations 40 -Style HardwareAssisted
+        $g2 | Invoke-VStep | Out-Null
+        $m = Measure-VGuest $g2
+        # The device models live in the host OS: each IO exit goes there and back (Sugerman et al., USENIX 2001).
+        $m.WorldSwitches | Should -Be $m.ExitsByReason['IoInstruction']
+        $m.WorldSwitches | Should -BeGreaterThan 40
+    }
+
     It 'creates, finds by pattern and removes hosts' {
         $h = New-VHost -Name lab1 -Type Type2 -PhysicalCpus 4 -CostProfile pentium4-2006
         $h.Type | Should -Be 'Type2'

@@ -37,6 +37,11 @@ public sealed class VMeasurement
         }
         WorldSwitches = ledger[VirtPS.Engine.Costs.CostEvent.WorldSwitch];
         FidelityViolations = vmm.Violations.Count;
+        if (vmm is VirtPS.Engine.Styles.BinaryTranslation bt)
+        {
+            Translations = bt.Translator.InstructionsTranslated;
+            TranslationCacheHits = bt.Translator.CacheHits;
+        }
         if (vmm.Shadow is { } sh)
         {
             HiddenPageFaults = sh.HiddenFaults;
@@ -89,6 +94,10 @@ public sealed class VMeasurement
     public long HypercallBatchEntries { get; private set; }
     public long RefusedUpdates { get; private set; }
     public long WorldSwitches { get; private set; }
+    /// <summary>BinaryTranslation: guest instructions translated (retranslations included), and entries into a
+    /// block that was already in the translation cache.</summary>
+    public long Translations { get; private set; }
+    public long TranslationCacheHits { get; private set; }
     /// <summary>Sensitive unprivileged instructions that silently misbehaved (TrapAndEmulate).</summary>
     public int FidelityViolations { get; private set; }
     /// <summary>Shadow paging: faults the VMM resolved itself (hidden), guest page-table writes it traced and

@@ -56,7 +56,28 @@ public sealed unsafe class TranslatedBlock
     {
         Owner = owner; _block = block; Steps = steps;
         GuestInstructions = guest; TranslatedForm = form; Callouts = callouts;
+        KeptBefore = new int[steps.Length + 1];
+        for (int k = 0; k < steps.Length; k++) KeptBefore[k + 1] = KeptBefore[k] + (steps[k].IsCallout ? 0 : 1);
+        if (steps.Length > 0 && !steps[^1].IsCallout)
+            Exit = block.Insns[^1].Decoded.FlowControl switch
+            {
+                Iced.Intel.FlowControl.Call => BlockExit.Call,
+                Iced.Intel.FlowControl.IndirectCall => BlockExit.IndirectCall,
+                Iced.Intel.FlowControl.IndirectBranch => BlockExit.IndirectJump,
+                Iced.Intel.FlowControl.Return => BlockExit.Return,
+                _ => BlockExit.None,
+            };
     }
+
+    /// <summary>How a block's last instruction leaves it, when translated code runs it: a direct near CALL (a push
+    /// and a jump to a known translation), or a transfer whose target is only known at run time (an indirect CALL or
+    /// JMP, a RET), which translated code resolves by a lookup in the translation cache.</summary>
+    internal enum BlockExit : byte { None, Call, IndirectCall, IndirectJump, Return }
+
+    /// <summary>Kept (not called-out) instructions among the first k steps, for k = 0..n.</summary>
+    internal readonly int[] KeptBefore;
+    internal readonly BlockExit Exit;
+    internal Block Block => _block;
 
     /// <summary>One instruction of the translated form: the function that runs it, and whether it is a callout.</summary>
     internal struct Step
@@ -163,6 +184,46 @@ public sealed unsafe class BlockTranslator
     public long Invalidations { get; internal set; }
     /// <summary>Callouts executed by translated code.</summary>
     public long CalloutsExecuted;
+    /// <summary>Kept guest instructions retired from translated code (callouts not included).</summary>
+    public long InstructionsExecuted { get; private set; }
+    /// <summary>Near CALLs (direct, indirect), indirect JMPs and near RETs retired from translated code.</summary>
+    public long NearCallsExecuted { get; private set; }
+    public long IndirectCallsExecuted { get; private set; }
+    public long IndirectJumpsExecuted { get; private set; }
+    public long ReturnsExecuted { get; private set; }
+    /// <summary>The translation the run loop is executing now (null while it interprets): a VMM entered from
+    /// translated code finds the instruction at <see cref="Processor.BlockIndex"/> in it.</summary>
+    internal TranslatedBlock? Running;
+
+    /// <summary>Counts what a run of <paramref name="t"/> retired: its first <paramref name="done"/> instructions,
+    /// and its exit when the whole block ran.</summary>
+    internal void Retire(TranslatedBlock t, int done, bool whole)
+    {
+        InstructionsExecuted += t.KeptBefore[done];
+        if (!whole) return;
+        switch (t.Exit)
+        {
+            case TranslatedBlock.BlockExit.Call: NearCallsExecuted++; break;
+            case TranslatedBlock.BlockExit.IndirectCall: NearCallsExecuted++; IndirectCallsExecuted++; break;
+            case TranslatedBlock.BlockExit.IndirectJump: IndirectJumpsExecuted++; break;
+            case TranslatedBlock.BlockExit.Return: ReturnsExecuted++; break;
+        }
+    }
+
+    /// <summary>A REP string instruction that yielded did not retire after all.</summary>
+    internal void Unretire(TranslatedBlock t)
+    {
+        if (!t.Steps[^1].IsCallout) InstructionsExecuted--;
+    }
+
+    /// <summary>Drops <paramref name="t"/> from the translation cache (its decoded block stays), so the block is
+    /// translated afresh the next time it runs.</summary>
+    internal void Invalidate(TranslatedBlock t)
+    {
+        if (!ReferenceEquals(t.Block.Translation, t)) return;
+        t.Block.Translation = null;
+        Invalidations++;
+    }
     /// <summary>Instructions compiled to a direct call of their handler (the rest go through <c>calli</c>).</summary>
     public long DirectCalls { get; private set; }
     /// <summary>Instructions compiled to inline IL (register-to-register MOV and ALU forms, LEA, INC/DEC, Jcc).</summary>

@@ -126,6 +126,7 @@ public sealed partial class Machine
                 if (tb != null && tb.Code != null && ReferenceEquals(tb.Owner, translator)) translator.CacheHits++;
                 else tb = translator.For(blk);
             }
+            if (translator != null) translator.Running = tb;
             int k = 0;
             try
             {
@@ -162,6 +163,7 @@ public sealed partial class Machine
                 int done = f.Software ? k + 1 : k;
                 retired += done;
                 p.Retired += done;
+                if (tb != null) { translator!.Retire(tb, done, false); translator.Running = null; }
                 if (Raise(f, f.Software ? ins.NextIp : ins.Ip, ins.Ip, ins.Bytes) is { } chain)
                 {
                     p.Ip = ins.Ip;
@@ -182,6 +184,7 @@ public sealed partial class Machine
             blk.Executions++;
             retired += k;
             p.Retired += k;
+            if (tb != null) translator!.Retire(tb, k, k == n);
             if (k < n)
             {
                 // Stopped inside the block: the budget ran out, the timer is due, or the block rewrote code
@@ -192,7 +195,7 @@ public sealed partial class Machine
                 continue;
             }
             p.CodeChanged = false;
-            if (p.Unretired) { retired--; p.Retired--; p.Unretired = false; }
+            if (p.Unretired) { retired--; p.Retired--; p.Unretired = false; if (tb != null) translator!.Unretire(tb); }
             if (p.EventStop) return new RunResult(retired, RunStop.Event);
             if (p.Halted)
             {

@@ -122,7 +122,7 @@ public sealed partial class Processor
             WalkReferences += 4;
             if (shadow.Translate(Cr3, la, (AccessKind)access, mode, out var spf, out bool cacheable) is not { } spa)
                 throw new GuestFault(ExceptionVector.PF, spf.ErrorCode, la, $"0x{la:X}: {spf.Reason}");
-            if (!cacheable) _uncacheable = true;
+            if (!cacheable) { _uncacheable = true; _shadowWrite = access == Access.Write; }
             if (!Mem.Contains(spa))
                 throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{spa:X}, beyond guest memory");
             return spa;
@@ -146,6 +146,8 @@ public sealed partial class Processor
         (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
 
     bool _uncacheable;
+    /// <summary>A write reached a guest page table under shadow paging: the shadow is told once it has landed.</summary>
+    bool _shadowWrite;
     /// <summary>Set by the Emulation style: the host page caches are bypassed and every access is counted
     /// as a software-MMU lookup.</summary>
     internal bool SoftMmu;
@@ -334,6 +336,7 @@ public sealed partial class Processor
                 case 2: Unsafe.WriteUnaligned(ref At(f, off), (ushort)v); break;
                 default: At(f, off) = (byte)v; break;
             }
+            if (_shadowWrite) ShadowWriteLanded();
             return;
         }
         // Both pages must be writable before either is changed, so a fault leaves memory untouched.
@@ -346,6 +349,13 @@ public sealed partial class Processor
             var f = (a & ~0xFFFUL) == (la & ~0xFFFUL) ? f0 : f1;
             f[a & 0xFFF] = (byte)(v >> (8 * k));
         }
+        if (_shadowWrite) ShadowWriteLanded();
+    }
+
+    void ShadowWriteLanded()
+    {
+        _shadowWrite = false;
+        Vmm?.Shadow?.WriteLanded();
     }
 
     /// <summary>

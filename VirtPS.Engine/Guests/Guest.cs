@@ -45,6 +45,7 @@ public sealed partial class Guest
     {
         Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
         Vmm = Styles.Vmm.For(style, machine);
+        Vmm.HostTypeSource = () => Host?.Type ?? HypervisorType.Type1;
     }
 
     readonly CostModel? _costs;

@@ -39,13 +39,21 @@ public sealed class ShadowPageTables
     Root? _current;
     long _clock;
     // Guest page-table frame -> shadow leaves filled through it (zapped when the guest writes that frame).
-    readonly Dictionary<ulong, HashSet<(Root, ulong)>> _derived = [];
+    readonly Dictionary<ulong, HashSet<(Root Root, ulong Page)>> _derived = [];
     // Guest frame -> shadow leaves that map it writable (made read-only if it turns out to be a page table).
     readonly Dictionary<ulong, List<(Root, ulong)>> _writable = [];
 
+    // Guest page-table frame -> where each shadow root met it: the level it serves at and the base of the
+    // linear region it maps, so the VMM can tell which address an entry written there translates.
+    readonly Dictionary<ulong, HashSet<(Root Root, int Level, ulong Base)>> _tableAt = [];
+    // Guest-physical addresses of traced writes not yet applied to the shadow (applied once the write landed).
+    readonly List<ulong> _pendingWrites = [];
+    PagingMode _mode;
+
     // Tracing writes to a protected frame since a walk last went through it.
     readonly Dictionary<ulong, int> _writesSinceWalk = [];
-    /// <summary>Consecutive traced writes with no walk in between after which a page stops being treated as a page table.</summary>
+    /// <summary>Consecutive traced writes with no walk in between after which a page stops being treated as a
+    /// page table (unless the running address space walks through it).</summary>
     public const int FloodWrites = 4;
 
     public ShadowPageTables(PhysicalMemory guest) => _guest = guest;
@@ -60,6 +68,13 @@ public sealed class ShadowPageTables
 
     public long HiddenFaults { get; private set; }
     public long TracingFaults { get; private set; }
+    /// <summary>Writes to protected frames the VMM made itself (<see cref="VmmWrite"/>): no fault, same shadow update.</summary>
+    public long VmmWrites { get; private set; }
+    /// <summary>Shadow entries written from a guest PTE the guest had just written (prefetch, as KVM's mmu_pte_write).</summary>
+    public long Prefetches { get; private set; }
+    /// <summary>Set while the VMM performs a guest write itself (adaptive binary translation's callout): a write to
+    /// a protected frame is then not a tracing fault, but the shadow is updated from it all the same.</summary>
+    public bool VmmWrite { get; set; }
     public long TrueFaults { get; private set; }
     /// <summary>Shadow entries written (fills) and cleared (zaps, INVLPG).</summary>
     public long Fills { get; private set; }
@@ -79,6 +94,7 @@ public sealed class ShadowPageTables
     public ulong? Translate(ulong guestCr3, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, out bool cacheable)
     {
         cacheable = true;
+        if (_pendingWrites.Count > 0) WriteLanded();   // a write that faulted part-way: apply what is known
         var root = RootFor(guestCr3);
         var shadowMode = mode with { Cr3 = root.Table, WriteProtect = true };
         if (PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } hit) return hit.Physical;
@@ -93,26 +109,54 @@ public sealed class ShadowPageTables
         ulong frame = g.Physical >> 12;
         if (access == AccessKind.Write && _derived.ContainsKey(frame))
         {
-            TracingFaults++;
-            Fault?.Invoke(ShadowFaultKind.Tracing, la);
-            Zap(frame);
+            if (VmmWrite) VmmWrites++;
+            else
+            {
+                TracingFaults++;
+                Fault?.Invoke(ShadowFaultKind.Tracing, la);
+            }
             cacheable = false;
             // Write flooding (as KVM detects it): a page written again and again with no walk through it in
             // between has most likely stopped being a page table, e.g. a freed table reused as data. It is
-            // unprotected; the next walk through it protects it again.
+            // unprotected; the next walk through it protects it again. A table the running address space
+            // walks through is still a page table, whatever the writes look like.
             int n = _writesSinceWalk.GetValueOrDefault(frame) + 1;
-            if (n >= FloodWrites) { _derived.Remove(frame); _writesSinceWalk.Remove(frame); Unprotected++; }
-            else _writesSinceWalk[frame] = n;
+            if (n >= FloodWrites && !WalkedBy(root, frame))
+            {
+                Zap(frame);
+                _derived.Remove(frame);
+                _tableAt.Remove(frame);
+                _writesSinceWalk.Remove(frame);
+                Unprotected++;
+            }
+            else
+            {
+                _writesSinceWalk[frame] = n;
+                _mode = mode;
+                _pendingWrites.Add(g.Physical);   // applied by WriteLanded, once the guest's value is in place
+            }
             return g.Physical;
         }
         HiddenFaults++;
         Fault?.Invoke(ShadowFaultKind.Hidden, la);
-        ulong page = la >> 12;
-        foreach (ulong t in tables)
+        FillFromWalk(root, la, g, tables, mode);
+        if (g.PageSize > 4096) PrefetchNeighbours(root, la, g, tables, mode);
+        return PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } t2 ? t2.Physical : g.Physical;
+    }
+
+    /// <summary>Fills the shadow leaf for <paramref name="la"/> from a guest walk, protecting the tables it read.</summary>
+    void FillFromWalk(Root root, ulong la, in Translation g, ReadOnlySpan<ulong> tables, in PagingMode mode)
+    {
+        ulong page = la >> 12, frame = g.Physical >> 12;
+        for (int i = 0; i < tables.Length; i++)
         {
+            ulong t = tables[i];
             if (t == ulong.MaxValue) continue;
             if (!_derived.TryGetValue(t >> 12, out var set)) { _derived[t >> 12] = set = []; WriteProtect(t >> 12); }
             set.Add((root, page));
+            int level = 4 - i;
+            if (!_tableAt.TryGetValue(t >> 12, out var at)) _tableAt[t >> 12] = at = [];
+            at.Add((root, level, la & ~((1UL << (12 + 9 * level)) - 1) & 0xFFFF_FFFF_FFFF));
             _writesSinceWalk.Remove(t >> 12);
         }
         bool writable = (g.Writable || (!mode.User && !mode.WriteProtect)) && g.Dirty && !_derived.ContainsKey(frame);
@@ -122,8 +166,126 @@ public sealed class ShadowPageTables
             if (!_writable.TryGetValue(frame, out var l)) _writable[frame] = l = [];
             l.Add((root, page));
         }
-        return PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } t2 ? t2.Physical : g.Physical;
     }
+
+    /// <summary>Shadow leaves filled ahead of use for neighbours of a faulting page inside a guest large page.</summary>
+    public long NeighbourPrefetches { get; private set; }
+    /// <summary>Neighbouring 4 KiB pages filled together on a hidden fault inside a guest large page (KVM's
+    /// PTE_PREFETCH_NUM, arch/x86/kvm/mmu/mmu.c: 8 aligned entries of a direct shadow page).</summary>
+    public const int PrefetchPages = 8;
+
+    /// <summary>
+    /// A guest large page is shadowed by 4 KiB leaves (its range may hold write-protected page tables), so one
+    /// hidden fault fills the aligned group of <see cref="PrefetchPages"/> around it: the guest's one large
+    /// entry already gives every frame and permission, so no further walk is needed, and the entry's accessed
+    /// bit is already set by the walk that faulted.
+    /// </summary>
+    void PrefetchNeighbours(Root root, ulong la, in Translation g, ReadOnlySpan<ulong> tables, in PagingMode mode)
+    {
+        ulong group = la & ~((ulong)PrefetchPages * 4096 - 1), largeBase = la & ~(g.PageSize - 1);
+        ulong frameBase = (g.Physical & ~(g.PageSize - 1)) >> 12;
+        for (int k = 0; k < PrefetchPages; k++)
+        {
+            ulong n = group + (ulong)k * 4096;
+            if (n == (la & ~0xFFFUL) || n < largeBase || n >= largeBase + g.PageSize) continue;
+            if (PageWalker.Walk(_vmm, n, AccessKind.Read, mode with { Cr3 = root.Table, WriteProtect = true }, out _) is not null) continue;
+            ulong frame = frameBase + ((n - largeBase) >> 12);
+            bool writable = (g.Writable || (!mode.User && !mode.WriteProtect)) && g.Dirty && !_derived.ContainsKey(frame);
+            Fill(root, n, frame, writable, g.User, g.Executable);
+            NeighbourPrefetches++;
+            if (writable)
+            {
+                if (!_writable.TryGetValue(frame, out var l)) _writable[frame] = l = [];
+                l.Add((root, n >> 12));
+            }
+            // Shadow leaves derived through the guest's tables are zapped when those tables change.
+            foreach (ulong t in tables)
+                if (t != ulong.MaxValue) _derived[t >> 12].Add((root, n >> 12));
+        }
+    }
+
+    /// <summary>Whether <paramref name="root"/>'s address space walks through guest frame <paramref name="frame"/>.</summary>
+    bool WalkedBy(Root root, ulong frame) => _tableAt.TryGetValue(frame, out var at) && at.Any(u => ReferenceEquals(u.Root, root));
+
+    /// <summary>
+    /// A traced (or VMM-made) write to a guest page table has landed: each shadow entry derived from the
+    /// entry written is brought up to date. For a page-table entry (level 1) the new guest PTE is read and,
+    /// when the hardware walk would set no accessed bit, copied into the shadow at once (prefetch, as KVM's
+    /// mmu_pte_write does), so a guest that writes a PTE and then touches the page takes no hidden fault; for
+    /// a higher-level entry every shadow leaf under it is zapped. Each fill and zap is counted.
+    /// </summary>
+    public void WriteLanded()
+    {
+        if (_pendingWrites.Count == 0) return;
+        var writes = _pendingWrites.ToArray();
+        _pendingWrites.Clear();
+        bool dropped = false;
+        foreach (ulong pa in writes)
+        {
+            ulong frame = pa >> 12;
+            if (!_tableAt.TryGetValue(frame, out var uses) || !_derived.TryGetValue(frame, out var derived)) continue;
+            // An unaligned write may reach two entries.
+            int first = (int)(pa & 0xFFF) / 8, last = Math.Min(511, ((int)(pa & 0xFFF) + 7) / 8);
+            foreach (var (root, level, regionBase) in uses.ToArray())
+            {
+                if (!root.Live) { uses.Remove((root, level, regionBase)); continue; }
+                int shift = 12 + 9 * (level - 1);
+                for (int idx = first; idx <= last; idx++)
+                {
+                    ulong la = Canonical(regionBase + ((ulong)idx << shift));
+                    if (level == 1) dropped |= Refresh(root, la);
+                    else
+                    {
+                        ulong lo = la >> 12, hi = lo + (1UL << (shift - 12));
+                        foreach (var (r, page) in derived.Where(d => ReferenceEquals(d.Root, root) && d.Page - lo < hi - lo).ToArray())
+                        {
+                            dropped |= ClearLeaf(r, page);
+                            derived.Remove((r, page));
+                        }
+                    }
+                }
+            }
+        }
+        if (dropped) Invalidated?.Invoke();
+    }
+
+    /// <summary>Re-derives the shadow leaf for <paramref name="la"/> in <paramref name="root"/> from the guest's
+    /// tables; true if a leaf that was there had to go (so cached translations must be dropped).</summary>
+    bool Refresh(Root root, ulong la)
+    {
+        bool cleared = ClearLeaf(root, la >> 12);
+        var mode = _mode with { Cr3 = root.Key, User = false };
+        if (AllAccessed(root.Key, la))
+        {
+            // Every entry on the path has A set, so this read walk writes nothing to the guest's tables.
+            Span<ulong> tables = [ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue];
+            if (PageWalker.Walk(_guest, la, AccessKind.Read, mode, out _, tables) is { PageSize: 0x1000 } g && _guest.Contains(g.Physical))
+            {
+                FillFromWalk(root, la, g, tables, mode with { WriteProtect = true });   // writable only if the guest's D is set
+                Prefetches++;
+            }
+        }
+        return cleared;
+    }
+
+    /// <summary>Whether every entry the walk for <paramref name="la"/> would use is present with its accessed bit set.</summary>
+    bool AllAccessed(ulong cr3, ulong la)
+    {
+        ulong table = cr3 & AddrMask;
+        for (int level = 4; level >= 1; level--)
+        {
+            ulong at = table + ((la >> (12 + 9 * (level - 1))) & 0x1FF) * 8;
+            if (!_guest.Contains(at, 8)) return false;
+            ulong e = BinaryPrimitives.ReadUInt64LittleEndian(_guest.Frame(at >> 12).AsSpan((int)(at & 0xFFF), 8));
+            const ulong need = PageWalker.Present | PageWalker.Accessed;
+            if ((e & need) != need) return false;
+            if (level > 1 && (e & PageWalker.PageSizeBit) != 0) return false;   // large pages: left to a hidden fault
+            table = e & AddrMask;
+        }
+        return true;
+    }
+
+    static ulong Canonical(ulong la) => (ulong)(((long)la << 16) >> 16);
 
     /// <summary>
     /// What the guest's own tables say for <paramref name="la"/>, without touching the shadow or counting a
@@ -147,8 +309,10 @@ public sealed class ShadowPageTables
         _roots.Clear();
         _current = null;
         _derived.Clear();
+        _tableAt.Clear();
         _writable.Clear();
         _writesSinceWalk.Clear();
+        _pendingWrites.Clear();
         Invalidated?.Invoke();
     }
 

@@ -16,11 +16,7 @@ public sealed class HardwareAssisted : Vmm
 {
     readonly long[] _exits = new long[64];
 
-    public HardwareAssisted(Machine machine, HypervisorType hostType = HypervisorType.Type1) : base(machine)
-    {
-        HostType = hostType;
-        UseShadowPaging();
-    }
+    public HardwareAssisted(Machine machine) : base(machine) => UseShadowPaging();
 
     public override VirtualizationStyle Style => VirtualizationStyle.HardwareAssisted;
 
@@ -115,6 +111,70 @@ public sealed class HardwareAssisted : Vmm
                 return;
         }
     }
+
+    /// <summary>
+    /// Changes which events exit, by exit reason, as a VMM sets its VMCS controls: each reason maps to the
+    /// control that governs it (HLT exiting, unconditional IO exiting, the MSR bitmaps, CR3/CR8 exiting and
+    /// the TPR shadow, INVLPG exiting, external-interrupt exiting, the exception bitmap, WBINVD exiting).
+    /// Refused, with nothing changed: a reason that exits unconditionally (CPUID, VMCALL, INVD, triple fault),
+    /// one no control governs, one both turned on and off, and turning off what shadow paging needs
+    /// (CR3 loads, INVLPG, #PF).
+    /// </summary>
+    public void SetExits(IReadOnlyCollection<ExitReason> on, IReadOnlyCollection<ExitReason> off)
+    {
+        foreach (var both in on.Intersect(off))
+            throw new VirtPSException("ConflictingExitControls", ErrorKind.InvalidArgument,
+                $"Exit reason {both} is both in -ExitOn and -NoExitOn.", both);
+        var controls = Controls;
+        uint exceptions = ExceptionBitmap;
+        foreach (var r in on.Concat(off))
+        {
+            bool exit = on.Contains(r);
+            switch (r)
+            {
+                case ExitReason.Cpuid or ExitReason.Vmcall or ExitReason.Invd or ExitReason.TripleFault:
+                    if (!exit) throw new VirtPSException("UnconditionalExit", ErrorKind.InvalidArgument,
+                        $"{r} (exit reason {(int)r}) always exits under VT-x (SDM Vol. 3C, 26.1.2); no control turns it off.", r);
+                    break;
+                case ExitReason.ControlRegisterAccess or ExitReason.Invlpg or ExitReason.Invpcid when !exit:
+                    throw ShadowNeeds(r, "guest CR3 loads and INVLPG must reach the VMM to keep the shadow page tables in step");
+                case ExitReason.ExceptionOrNmi when !exit:
+                    throw ShadowNeeds(r, "#PF must reach the VMM to tell hidden faults from the guest's own");
+                case ExitReason.ControlRegisterAccess:   // every CR3 and CR8 access: the TPR shadow off
+                    controls = (controls | VmExecutionControls.Cr3LoadExiting | VmExecutionControls.Cr3StoreExiting
+                        | VmExecutionControls.Cr8LoadExiting | VmExecutionControls.Cr8StoreExiting) & ~VmExecutionControls.UseTprShadow;
+                    break;
+                case ExitReason.Invlpg or ExitReason.Invpcid: controls |= VmExecutionControls.InvlpgExiting; break;
+                case ExitReason.ExceptionOrNmi: exceptions = uint.MaxValue; break;
+                case ExitReason.Hlt: controls = Toggle(controls, VmExecutionControls.HltExiting, exit); break;
+                case ExitReason.ExternalInterrupt: controls = Toggle(controls, VmExecutionControls.ExternalInterruptExiting, exit); break;
+                case ExitReason.Wbinvd: controls = Toggle(controls, VmExecutionControls.WbinvdExiting, exit); break;
+                case ExitReason.IoInstruction:
+                    controls = Toggle(controls & ~VmExecutionControls.UseIoBitmaps, VmExecutionControls.UnconditionalIoExiting, exit);
+                    break;
+                case ExitReason.Rdmsr or ExitReason.Wrmsr:
+                    // One bitmap serves reads and writes in this model: both reasons move together.
+                    var pair = r == ExitReason.Rdmsr ? ExitReason.Wrmsr : ExitReason.Rdmsr;
+                    if (!(exit ? on : off).Contains(pair))
+                        throw new VirtPSException("MsrExitsPaired", ErrorKind.InvalidArgument,
+                            $"Give Rdmsr and Wrmsr together: this model keeps one MSR bitmap for reads and writes.", r);
+                    controls = Toggle(controls, VmExecutionControls.UseMsrBitmaps, !exit);
+                    if (!exit) MsrBitmap.Clear();
+                    break;
+                default:
+                    throw new VirtPSException("ExitReasonNotControllable", ErrorKind.InvalidArgument,
+                        $"Exit reason {r} ({(int)r}) is not governed by a VM-execution control this model has; controllable: ControlRegisterAccess, ExceptionOrNmi, ExternalInterrupt, Hlt, Invlpg, Invpcid, IoInstruction, Rdmsr, Wbinvd, Wrmsr.", r);
+            }
+        }
+        Controls = controls;
+        ExceptionBitmap = exceptions;
+    }
+
+    static VmExecutionControls Toggle(VmExecutionControls c, VmExecutionControls bit, bool set) => set ? c | bit : c & ~bit;
+
+    static VirtPSException ShadowNeeds(ExitReason r, string why) =>
+        new("ShadowPagingNeedsExit", ErrorKind.InvalidOperation,
+            $"Cannot stop exits for {r}: this guest's memory is virtualized by shadow paging, and {why}.", r);
 
     bool IoExits(Processor p, Insn i, out ushort port)
     {

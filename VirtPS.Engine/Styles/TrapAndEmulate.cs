@@ -28,11 +28,7 @@ public sealed class TrapAndEmulate : Vmm
     /// <summary>The host runs with CR0.MP set, as an OS with an FPU does (SDM Vol. 3A, 9.2.1), so SMSW differs.</summary>
     const ulong VmmMswBits = 0x2;
 
-    public TrapAndEmulate(Machine machine, HypervisorType hostType = HypervisorType.Type1) : base(machine)
-    {
-        HostType = hostType;
-        UseShadowPaging();
-    }
+    public TrapAndEmulate(Machine machine) : base(machine) => UseShadowPaging();
 
     public override VirtualizationStyle Style => VirtualizationStyle.TrapAndEmulate;
     /// <summary>Faults that entered the VMM, by what caused them.</summary>

@@ -31,7 +31,9 @@ public abstract unsafe class Vmm
     public abstract VirtualizationStyle Style { get; }
     /// <summary>Type 1 runs on the bare machine; Type 2 (hosted) keeps its device models in the host OS, so
     /// every device access it intercepts costs a world switch to the host and back.</summary>
-    public HypervisorType HostType { get; private protected set; }
+    public HypervisorType HostType => HostTypeSource?.Invoke() ?? HypervisorType.Type1;
+    /// <summary>Where the host's type comes from once the guest is placed on a host (a host can change type).</summary>
+    internal Func<HypervisorType>? HostTypeSource { get; set; }
     /// <summary>Primitive events caused so far, apart from plain instructions (see <see cref="Ledger"/>).</summary>
     public EventCounts Counts { get; } = new();
     /// <summary>Sensitive unprivileged instructions that silently gave the guest a wrong result.</summary>
@@ -103,10 +105,10 @@ public abstract unsafe class Vmm
         return l;
     }
 
-    /// <summary>The styles that can run guests today (BinaryTranslation is still to come).</summary>
+    /// <summary>The styles that can run guests.</summary>
     public static IReadOnlyList<VirtualizationStyle> Available { get; } =
-        [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted,
-         VirtualizationStyle.Paravirtual];
+        [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.BinaryTranslation,
+         VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual];
 
     /// <summary>The monitor for <paramref name="style"/>, attached to <paramref name="machine"/>.</summary>
     internal static Vmm For(VirtualizationStyle style, Machine machine) => style switch
@@ -114,6 +116,7 @@ public abstract unsafe class Vmm
         VirtualizationStyle.Native => new Native(machine),
         VirtualizationStyle.Emulation => new Emulation(machine),
         VirtualizationStyle.TrapAndEmulate => new TrapAndEmulate(machine),
+        VirtualizationStyle.BinaryTranslation => new BinaryTranslation(machine),
         VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine),
         VirtualizationStyle.Paravirtual => new Paravirtual(machine),
         _ => throw Unavailable(style),

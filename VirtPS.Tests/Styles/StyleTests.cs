@@ -23,7 +23,7 @@ public class StyleTests
     {
         var d = new TheoryData<string, VirtualizationStyle>();
         foreach (var w in Workload.All)
-            foreach (var s in new[] { VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual })
+            foreach (var s in Vmm.Available.Where(s => s != VirtualizationStyle.Native))
                 d.Add(w.Name, s);
         return d;
     }
@@ -75,6 +75,7 @@ public class StyleBehaviourTests
     [InlineData(VirtualizationStyle.Native)]
     [InlineData(VirtualizationStyle.Emulation)]
     [InlineData(VirtualizationStyle.HardwareAssisted)]
+    [InlineData(VirtualizationStyle.BinaryTranslation)]
     [InlineData(VirtualizationStyle.TrapAndEmulate)]
     public void SensitiveUnprivilegedInstructionsDivergeOnlyUnderTrapAndEmulate(VirtualizationStyle style)
     {
@@ -157,7 +158,13 @@ public class StyleBehaviourTests
         var sh = g.Vmm.Shadow!;
         Assert.Equal(native.Machine.Cpu.Events.PageFaults, sh.TrueFaults);
         Assert.True(sh.TracingFaults >= 500, $"tracing {sh.TracingFaults}");
-        Assert.True(sh.HiddenFaults >= 500, $"hidden {sh.HiddenFaults}");
+        // The retry after the kernel's PTE write needs no hidden fault: the traced write refreshed the shadow
+        // from the new PTE (accessed, as the kernel wrote it), and the kernel's stores into each new frame hit
+        // leaves prefetched with the neighbours of an earlier fault in its large page.
+        // (all but the first page's: that PTE was written before its new table was walked and protected)
+        Assert.True(sh.Prefetches >= 499, $"prefetches {sh.Prefetches}");
+        Assert.True(sh.HiddenFaults < 500, $"hidden {sh.HiddenFaults}");
+        Assert.True(sh.NeighbourPrefetches > 0, $"neighbour prefetches {sh.NeighbourPrefetches}");
         Assert.Equal(native.Machine.Console.Output, g.Machine.Console.Output);
         if (g.Vmm is HardwareAssisted ha)   // every shadow fault and every reflected #PF is an exception exit
             Assert.Equal(sh.HiddenFaults + sh.TracingFaults + sh.TrueFaults, ha.Exits[ExitReason.ExceptionOrNmi]);
@@ -184,6 +191,7 @@ public class KernelFidelityTests
     [InlineData(VirtualizationStyle.Native)]
     [InlineData(VirtualizationStyle.Emulation)]
     [InlineData(VirtualizationStyle.TrapAndEmulate)]
+    [InlineData(VirtualizationStyle.BinaryTranslation)]
     [InlineData(VirtualizationStyle.HardwareAssisted)]
     public void OnlyTrapAndEmulateLosesTheKernelsPopfAndMisplacesItsInterrupt(VirtualizationStyle style)
     {

@@ -41,7 +41,7 @@ $answer = '"mov rax, 42`nhlt"'
     Code = 'Assembly source, assembled at the user base 0x40000000 and run as a user process; with -Bare, assembled at 0x100000 and run alone. Several strings are joined as lines.'
     Bytes = 'Raw x86-64 machine code, started at its first byte: loaded at the user base 0x40000000 as a user process, or at 0x100000 with -Bare.'
     Bare = 'Runs -Program, -Code or -Bytes alone on the machine, without the built-in kernel: loaded at 0x100000 (or the program''s origin) at privilege level 0, as a bare-metal program. HLT then halts the machine.'
-    Style = 'How the guest''s CPU is virtualized. Native (the default) is the bare simulated machine. Emulation interprets every instruction through a software MMU. TrapAndEmulate runs the guest kernel deprivileged (ring compression to CPL 1): privileged instructions trap into the VMM, and the sensitive unprivileged ones (PUSHF, POPF, MOV from CS, SGDT, SMSW, ...) silently misbehave and are recorded as fidelity violations. HardwareAssisted runs the guest in VT-x non-root mode with VM exits chosen by VMCS-like controls. TrapAndEmulate and HardwareAssisted virtualize memory with shadow page tables. Paravirtual runs the built-in kernel's paravirtual build, made from the same source: Xen's hypercalls in place of privileged instructions, page-table updates batched and validated by the hypervisor on the guest's own tables (direct paging); a bare program makes no hypercalls and is refused (error StyleNeedsParavirtualKernel). BinaryTranslation is not available yet (error UnsupportedStyle).'
+    Style = 'How the guest''s CPU is virtualized. Native (the default) is the bare simulated machine. Emulation interprets every instruction through a software MMU. TrapAndEmulate runs the guest kernel deprivileged (ring compression to CPL 1): privileged instructions trap into the VMM, and the sensitive unprivileged ones (PUSHF, POPF, MOV from CS, SGDT, SMSW, ...) silently misbehave and are recorded as fidelity violations. BinaryTranslation (VMware''s software VMM) runs guest user code directly and guest kernel code only from a translation cache, with every sensitive instruction replaced by a callout into the VMM (see Get-VTranslationCache). HardwareAssisted runs the guest in VT-x non-root mode with VM exits chosen by VMCS-like controls. TrapAndEmulate, BinaryTranslation and HardwareAssisted virtualize memory with shadow page tables. Paravirtual runs the built-in kernel''s paravirtual build, made from the same source: Xen''s hypercalls in place of privileged instructions, page-table updates batched and validated by the hypervisor on the guest''s own tables (direct paging); a bare program makes no hypercalls and is refused (error StyleNeedsParavirtualKernel).'
     MemoryMB = 'Guest-physical memory in megabytes, 1 to 4096. The default is 64, or 128 when the guest boots the kernel; the kernel needs 4 to 1024.'
     Define = 'Symbols for assembling -Code, as a hashtable of names and integers: @{ N = 10 }.'
     Workload = 'Boot the built-in kernel running this workload in user processes. Get-VWorkload lists them: compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait. An unknown name is UnknownWorkload.'
@@ -136,7 +136,7 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Parameters = @{
     Workload = 'The workload to run (see Get-VWorkload).'
-    Style = 'The styles to compare (default: every style that can run the kernel: Native, Emulation, TrapAndEmulate, HardwareAssisted). Native is always included.'
+    Style = 'The styles to compare (default: every style that can run the kernel: Native, Emulation, TrapAndEmulate, BinaryTranslation, HardwareAssisted). Native is always included.'
     Iterations = 'Iterations of the workload (default: the workload''s own). Emulation decodes every instruction afresh, so large counts take a while under it.'
     CostProfile = 'A built-in cost profile to price the runs with (Pentium4-2006 or Modern; default: the default host''s cost model).'
   }
@@ -147,6 +147,24 @@ $answer = '"mov rax, 42`nhlt"'
     @{ Title = 'Page-table updates with and without hardware help'; Code = 'Compare-VStyle ptemod -Style TrapAndEmulate, HardwareAssisted -Iterations 100 | Format-Table Style, CyclesPerIteration, RatioToNative, Exits, Traps'; Remarks = 'Both keep shadow page tables, so every PTE write is traced and emulated by the VMM.' }
   )
   Links = @('Get-VWorkload', 'Get-VCostModel', 'Measure-VGuest', 'New-VGuest')
+}
+'Get-VTranslationCache' = @{
+  Synopsis = 'Lists the translated blocks in a BinaryTranslation guest''s translation cache.'
+  Description = @(
+    'Under the BinaryTranslation style (VMware''s software VMM, Adams and Agesen, ASPLOS 2006) guest kernel code runs only from a translation cache: each guest basic block is translated on its first execution, keeping innocuous instructions and replacing each sensitive one (CLI, POPF, MOV to CR3, IN, OUT, SYSRET, IRETQ, ...) by a callout into the VMM that emulates it with full CPL-0 fidelity; hot translations are then compiled to .NET code. Guest user code runs directly and is never translated.'
+    'Get-VTranslationCache writes one object per live translated block, in address order: Address (the guest linear address of its first instruction), PhysicalAddress, GuestInstructions (NASM text), TranslatedForm (one line per guest instruction: the kept instruction, or callout Name(instruction)), Callouts, Executions and Compiled. Adaptive binary translation shows as a "pte write" callout in place of a kernel instruction that kept writing guest page tables. Blocks whose code the guest overwrote are not listed: their translations were dropped.'
+    'A guest that does not run under BinaryTranslation has no translation cache: NoTranslationCache (InvalidOperation).'
+  )
+  Parameters = @{
+    Guest = 'The guest, as an object or a name; it must run under the BinaryTranslation style. A name that matches no guest fails parameter binding with a GuestNotFound error.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'A step result; its guest''s cache is listed.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Cpu.TranslatedBlock'; Text = 'Address, PhysicalAddress, GuestInstructions, TranslatedForm, Callouts, Executions, Compiled, Valid.' })
+  Examples = @(
+    @{ Title = 'The kernel''s translated system-call path'; Code = "New-VGuest -Name bt -Style BinaryTranslation -Workload syscall -Iterations 200 | Invoke-VStep | Out-Null`nGet-VTranslationCache -Guest bt | Where-Object Callouts | Sort-Object Executions -Descending | Select-Object -First 5"; Remarks = 'The hottest blocks with callouts: the SYSRET path shows callout sysretq(...), the console driver callout in(...) and callout out(...).' }
+    @{ Title = 'Adaptive binary translation'; Code = "New-VGuest -Name pte -Style BinaryTranslation -Workload ptemod -Iterations 100 | Invoke-VStep | Out-Null`nGet-VTranslationCache pte | Where-Object { `$_.TranslatedForm -match 'pte write' } | ForEach-Object TranslatedForm"; Remarks = 'The kernel''s PTE store has become a "pte write" callout after it took two tracing faults.' }
+  )
+  Links = @('New-VGuest', 'Measure-VGuest', 'Compare-VStyle')
 }
 'Get-VWorkload' = @{
   Synopsis = 'Lists the built-in kernel''s workloads.'
@@ -241,7 +259,7 @@ $answer = '"mov rax, 42`nhlt"'
 'Measure-VGuest' = @{
   Synopsis = 'Measures what guests or steps cost: instructions, cycles, host time and MIPS.'
   Description = @(
-    'Measure-VGuest writes a measurement for each guest or step result piped to it. For a step result (from Invoke-VStep) it measures that step; for a guest it measures the guest''s whole life. Each measurement has Name, Style, Scope (Step or Guest), Instructions, Cycles (simulated: every primitive event counted, times the price in the guest''s cost model), HostSeconds, Mips (guest instructions per host second, in millions), Cpi and ResidentBytes. It also reports the virtual machine monitor''s counters over the guest''s life: CostModel, CyclesPerIteration (for a workload), Events (the priced ledger: event, count, cycles each, cycles), Exits and ExitsByReason (HardwareAssisted, by Intel SDM basic exit reason), Traps, Callouts, Hypercalls, WorldSwitches, FidelityViolations (TrapAndEmulate), and the shadow-paging faults: HiddenPageFaults, TracingPageFaults (guest page-table writes) and TruePageFaults.'
+    'Measure-VGuest writes a measurement for each guest or step result piped to it. For a step result (from Invoke-VStep) it measures that step; for a guest it measures the guest''s whole life. Each measurement has Name, Style, Scope (Step or Guest), Instructions, Cycles (simulated: every primitive event counted, times the price in the guest''s cost model), HostSeconds, Mips (guest instructions per host second, in millions), Cpi and ResidentBytes. It also reports the virtual machine monitor''s counters over the guest''s life: CostModel, CyclesPerIteration (for a workload), Events (the priced ledger: event, count, cycles each, cycles), Exits and ExitsByReason (HardwareAssisted, by Intel SDM basic exit reason), Traps, Callouts, Hypercalls, WorldSwitches, FidelityViolations (TrapAndEmulate), Translations and TranslationCacheHits (BinaryTranslation: guest instructions translated, retranslations included, and entries into blocks already in the translation cache), and the shadow-paging faults: HiddenPageFaults, TracingPageFaults (guest page-table writes) and TruePageFaults.'
   )
   Parameters = @{
     Guest = 'Guests to measure over their whole life, as objects or names.'
@@ -612,6 +630,28 @@ $answer = '"mov rax, 42`nhlt"'
     @{ Title = 'Hosts by pattern'; Code = "'lab1', 'lab2' | New-VHost | Out-Null`nGet-VHost -Name lab* | Select-Object Name, Type"; Remarks = 'Writes the two hosts whose names start with lab.' }
   )
   Links = @('New-VHost', 'Set-VHost')
+}
+'Set-VGuest' = @{
+  Synopsis = 'Changes which events make a hardware-assisted guest exit to its VMM.'
+  Description = @(
+    'Set-VGuest changes the VM-execution controls of HardwareAssisted guests, named or piped in, by exit reason as the Intel SDM numbers them (Vol. 3D, Appendix C): -ExitOn makes the reasons exit from now on, -NoExitOn stops them. Each reason maps to the control that governs it: Hlt to HLT exiting, IoInstruction to unconditional IO exiting, Rdmsr and Wrmsr (given together) to the MSR bitmap, ControlRegisterAccess to CR3 and CR8 load/store exiting with the TPR shadow off, Invlpg and Invpcid to INVLPG exiting, ExternalInterrupt to external-interrupt exiting, ExceptionOrNmi to the whole exception bitmap, Wbinvd to WBINVD exiting.'
+    'Everything is checked before anything changes. A reason that always exits (Cpuid, Vmcall, Invd, TripleFault) cannot be turned off (UnconditionalExit); one that no control governs is ExitReasonNotControllable; the same reason in both lists is ConflictingExitControls; turning off what shadow paging needs (ControlRegisterAccess, Invlpg, Invpcid, ExceptionOrNmi) is ShadowPagingNeedsExit; a guest of another style is NotHardwareAssisted.'
+  )
+  Parameters = @{
+    Guest = 'Guests to change, as objects or names. Names complete on Tab.'
+    ExitOn = 'Exit reasons that should cause VM exits from now on.'
+    NoExitOn = 'Exit reasons that should no longer cause VM exits.'
+    PassThru = 'Writes each changed guest to the pipeline.'
+    WhatIf = 'Shows which guests would change without changing them.'
+    Confirm = 'Asks before changing each guest.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests to change.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the changed guests.' })
+  Examples = @(
+    @{ Title = 'Let port IO through'; Code = "`$g = New-VGuest -Name io -Workload in -Iterations 100 -Style HardwareAssisted`nSet-VGuest `$g -NoExitOn IoInstruction`n`$g | Invoke-VStep | Out-Null`n(Measure-VGuest `$g).ExitsByReason"; Remarks = 'Without IO exiting the kernel''s port reads and console output reach the devices directly: no IoInstruction exits are left.' }
+    @{ Title = 'Exit on every CR8 write'; Code = "`$g = New-VGuest -Name tpr -Workload cr8wr -Iterations 100 -Style HardwareAssisted`nSet-VGuest `$g -ExitOn ControlRegisterAccess -PassThru | Invoke-VStep | Out-Null`n(Measure-VGuest `$g).ExitsByReason"; Remarks = 'With the TPR shadow off, each of the 100 CR8 writes is a control-register-access exit (reason 28).' }
+  )
+  Links = @('New-VGuest', 'Measure-VGuest', 'Compare-VStyle')
 }
 'Set-VHost' = @{
   Synopsis = 'Changes a host''s hypervisor type, physical CPUs or cost model.'

@@ -1478,7 +1478,13 @@ isr_common:
     and rsi, -4096
     push rsi
     call alloc_frame
-    lea rdx, [rax + 7]
+    ; the fault is the first access: the PTE is made accessed, and dirty for a write fault, as FreeBSD's
+    ; pmap_enter does, so the processor need not set them on the retry
+    mov rdx, [rbp + 128]
+    and edx, 2                  ; error code bit 1: a write
+    shl edx, 5                  ; -> bit 6, D
+    or rdx, 0x27                ; P, R/W, U/S, A
+    or rdx, rax
     pop rsi
     mov rdi, [rbx + P_CR3]
     call map
