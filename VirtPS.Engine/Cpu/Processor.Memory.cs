@@ -127,6 +127,7 @@ public sealed partial class Processor
                 throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{spa:X}, beyond guest memory");
             return spa;
         }
+        if (Vmm?.Ept is { } ept) return TranslateNested(ept, la, access, mode, softKey);
         var t = PageWalker.Walk(Mem, la, (AccessKind)access, mode, out var pf);
         PageWalks++;
         if (t is not { } tr)
@@ -141,8 +142,34 @@ public sealed partial class Processor
         return tr.Physical;
     }
 
+    /// <summary>
+    /// Nested paging: the two-dimensional walk through the guest's tables and the VMM's EPT. An EPT violation or
+    /// misconfiguration is a VM exit the VMM resolves (mapping the frame), after which the access is retried; the
+    /// references of every attempt are counted, as the hardware made them.
+    /// </summary>
+    ulong TranslateNested(ExtendedPageTables ept, ulong la, Access access, in PagingMode mode, ulong softKey)
+    {
+        PageWalks++;
+        for (int attempt = 0; ; attempt++)
+        {
+            var w = NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true);
+            WalkReferences += w.References;
+            switch (w.Outcome)
+            {
+                case NestedOutcome.Translated:
+                    if (SoftMmu) _softTlb[softKey] = w.Gpa & ~0xFFFUL;
+                    return w.Gpa;   // guest memory is stored by GPA; the HPA is the EPT's business
+                case NestedOutcome.PageFault:
+                    throw new GuestFault(ExceptionVector.PF, w.PageFault.ErrorCode, la, $"0x{la:X}: {w.PageFault.Reason}");
+            }
+            // A walk needs at most five mappings (four tables and the page); more means the VMM cannot resolve it.
+            if (!Vmm!.OnEptExit(w.Ept) || attempt > 8)
+                throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{w.Ept.Gpa:X}, beyond guest memory");
+        }
+    }
+
     /// <summary>What a walk depends on now: CR3 (without the PCID), CR0.WP, CR4.SMEP, EFER.NXE, and who asks.</summary>
-    PagingMode PagingControls() => new((Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3, (Cr0 & Cr0WP) != 0,
+    internal PagingMode PagingControls() => new((Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3, (Cr0 & Cr0WP) != 0,
         (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
 
     bool _uncacheable;

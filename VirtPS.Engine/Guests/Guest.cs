@@ -41,10 +41,10 @@ public sealed partial class Guest
     public const ulong DefaultLoadAddress = 0x100000;
     public const int MaxMemoryMB = 4096;
 
-    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs)
+    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs, Styles.MemoryVirtualization? paging = null)
     {
         Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
-        Vmm = Styles.Vmm.For(style, machine);
+        Vmm = Styles.Vmm.For(style, machine, paging);
         Vmm.HostTypeSource = () => Host?.Type ?? HypervisorType.Type1;
     }
 
@@ -95,10 +95,12 @@ public sealed partial class Guest
     /// Validates everything before building anything, so a failure leaves nothing behind.
     /// </summary>
     public static Guest Create(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
-        ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "")
+        ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "",
+        Styles.MemoryVirtualization? paging = null)
     {
         ValidateName(name);
         if (!Styles.Vmm.Available.Contains(style)) throw Styles.Vmm.Unavailable(style);
+        ValidatePaging(style, paging);
         if (memoryMB < 1 || memoryMB > MaxMemoryMB)
             throw new VirtPSException("InvalidMemorySize", ErrorKind.InvalidArgument,
                 $"MemoryMB must be between 1 and {MaxMemoryMB}; got {memoryMB}.", memoryMB);
@@ -127,7 +129,7 @@ public sealed partial class Guest
         machine.Cpu.Rip = entry;
         machine.Cpu.SetGpr(Gpr.Rsp, memBytes);
         machine.Cpu.SetGpr(Gpr.Rsi, BootInfo.Address);
-        return new Guest(name, style, memoryMB, machine, costs);
+        return new Guest(name, style, memoryMB, machine, costs, paging);
     }
 
     /// <summary>
