@@ -385,6 +385,17 @@ public sealed partial class Processor
         Vmm?.Shadow?.WriteLanded();
     }
 
+    ulong _fetchAhead = ulong.MaxValue;
+
+    /// <summary>A decoded block has an instruction that crosses into the page at <paramref name="la"/>: if that page's
+    /// bytes were read ahead without an EPT access, the fetch is made now (taking its EPT violation).</summary>
+    internal void FetchCrossed(ulong la)
+    {
+        if (_fetchAhead != (la & ~0xFFFUL)) return;
+        _fetchAhead = ulong.MaxValue;
+        Translate(la, Access.Execute);
+    }
+
     /// <summary>
     /// Fetches instruction bytes for the decoder, translating once per page; returns how many could be read
     /// before a fault, and the physical address of each page touched.
@@ -392,6 +403,7 @@ public sealed partial class Processor
     internal int Fetch(ulong la, Span<byte> into, out GuestFault? fault, out ulong firstPa, out ulong secondPa)
     {
         fault = null; firstPa = secondPa = ulong.MaxValue;
+        _fetchAhead = ulong.MaxValue;
         int done = 0;
         while (done < into.Length)
         {
@@ -406,6 +418,17 @@ public sealed partial class Processor
                 if (shadow.Peek(a, AccessKind.Execute, mode, out var pf) is not { } ahead || !Mem.Contains(ahead))
                 { fault = new GuestFault(ExceptionVector.PF, pf.ErrorCode, a, $"0x{a:X}: {pf.Reason}"); return done; }
                 pa = ahead;
+            }
+            else if (done > 0 && Vmm?.Ept is { } ept && IsCanonical(a)
+                && NestedWalker.Walk(Mem, ept, a, AccessKind.Execute, PagingControls(), setFlags: false) is
+                   { Outcome: NestedOutcome.EptExit, Ept.Qualification: var q } ahead && (q & 0x100) != 0 && Mem.Contains(ahead.Gpa))
+            {
+                // The look-ahead's page is not in EPT yet: its bytes are read, but the access (and the EPT violation)
+                // happens only if an instruction really crosses over (see FetchCrossed). The guest's tables (already
+                // in EPT) get the accessed bits the bare machine's look-ahead sets.
+                PageWalker.Walk(Mem, a, AccessKind.Execute, PagingControls(), out _);
+                pa = ahead.Gpa;
+                _fetchAhead = a & ~0xFFFUL;
             }
             else
             {

@@ -80,12 +80,12 @@ public sealed class HardwareAssisted : Vmm
 
     bool Has(VmExecutionControls c) => (Controls & c) != 0;
 
-    void Exit(Processor p, ExitReason reason, ulong rip, ulong qualification = 0)
+    void Exit(Processor p, ExitReason reason, ulong rip, ulong qualification = 0, string? detail = null)
     {
         _exits[(int)reason]++;
         Counts.Add(CostEvent.VmExit);
         Counts.Add(CostEvent.ExitHandling);
-        p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason})", (int)reason, qualification);
+        p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason}){(detail is null ? "" : ": " + detail)}", (int)reason, qualification);
     }
 
     internal override void Intercept(Processor p, Insn i)
@@ -282,7 +282,7 @@ public sealed class HardwareAssisted : Vmm
     {
         LastEptExit = fault;
         var reason = fault.Kind == Memory.EptExitKind.Misconfiguration ? ExitReason.EptMisconfiguration : ExitReason.EptViolation;
-        Exit(Cpu, reason, Cpu.Ip, fault.Qualification);
+        Exit(Cpu, reason, Cpu.Ip, fault.Qualification, $"guest-physical 0x{fault.Gpa:X}");
         if (reason == ExitReason.EptMisconfiguration)
         {
             if (Ept!.EntryAddress(fault.Gpa, fault.Level) is not { } slot) return false;
