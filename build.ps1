@@ -269,6 +269,27 @@ $sys = New-VGuest -Name kernel -Workload syscall -Processes 2
 $sys | Invoke-VStep -Trace | Where-Object Kind | Group-Object Kind | Format-Table Count, Name | Out-String | Write-Host
 Write-Host (Receive-VConsole -Guest kernel)
 
+Say 'One kernel under every way of virtualizing a CPU, priced like the Pentium 4 of Adams & Agesen (ASPLOS 2006).'
+Compare-VStyle -Workload syscall -Iterations 2000 -CostProfile Pentium4-2006 | Format-Table | Out-String | Write-Host
+Compare-VStyle -Workload ptemod -Iterations 2000 -Style BinaryTranslation, HardwareAssisted, Paravirtual -Paging Shadow -CostProfile Pentium4-2006 |
+    Format-Table | Out-String | Write-Host
+
+Say 'Nested paging (EPT): GVA -> GPA -> HPA in a two-dimensional walk, 24 memory references with cold caches.'
+New-VGuest -Name ept -Workload compute -Iterations 100 -Style HardwareAssisted | Invoke-VStep | Out-Null
+(Get-VTranslation -Guest ept -Address 0x40000000).Walk | Format-Table | Out-String | Write-Host
+'Nested', 'Shadow' | ForEach-Object { Compare-VStyle forkwait -Style HardwareAssisted -Paging $_ -Iterations 100 | Select-Object -Last 1 } |
+    Format-Table | Out-String | Write-Host
+
+Say 'Binary translation: the kernel runs from a translation cache; sensitive instructions became callouts.'
+New-VGuest -Name bt -Workload ptemod -Iterations 200 -Style BinaryTranslation | Invoke-VStep | Out-Null
+Get-VTranslationCache -Guest bt | Where-Object Callouts | Sort-Object Executions -Descending | Select-Object -First 3 |
+    Format-Table -Wrap | Out-String -Width 110 | Write-Host
+
+Say 'Trap-and-emulate cannot virtualize x86 faithfully: what the kernel''s own PUSHF, POPF and MOV from CS got.'
+$te = New-VGuest -Name te -Workload syscall -Iterations 10 -Style TrapAndEmulate
+$te | Invoke-VStep | Out-Null
+$te.Vmm.Violations | Format-Table Instruction, @{ n = 'Rip'; e = { '0x{0:x}' -f $_.Rip } }, Got, Expected | Out-String | Write-Host
+
 Say 'Clean up.'
 Get-VGuest | Remove-VGuest -PassThru | Format-Table Name, State | Out-String | Write-Host
 '@

@@ -36,6 +36,12 @@ public sealed class VMeasurement
         Traps = ledger[VirtPS.Engine.Costs.CostEvent.Trap];
         Callouts = ledger[VirtPS.Engine.Costs.CostEvent.Callout];
         Hypercalls = ledger[VirtPS.Engine.Costs.CostEvent.Hypercall];
+        HypercallBatchEntries = ledger[VirtPS.Engine.Costs.CostEvent.HypercallBatchEntry];
+        if (vmm is VirtPS.Engine.Styles.Paravirtual pv)
+        {
+            HypercallsByName = pv.Hypercalls;
+            RefusedUpdates = pv.RefusedUpdates;
+        }
         WorldSwitches = ledger[VirtPS.Engine.Costs.CostEvent.WorldSwitch];
         FidelityViolations = vmm.Violations.Count;
         if (vmm is VirtPS.Engine.Styles.BinaryTranslation bt)
@@ -89,6 +95,11 @@ public sealed class VMeasurement
     public long Traps { get; private set; }
     public long Callouts { get; private set; }
     public long Hypercalls { get; private set; }
+    /// <summary>Paravirtual: hypercalls by Xen's name (mmu_update, iret, ...), the updates validated inside
+    /// batches (mmu_update entries, mmuext_op operations), and the updates the hypervisor refused.</summary>
+    public IReadOnlyDictionary<string, long> HypercallsByName { get; private set; } = new Dictionary<string, long>();
+    public long HypercallBatchEntries { get; private set; }
+    public long RefusedUpdates { get; private set; }
     public long WorldSwitches { get; private set; }
     /// <summary>BinaryTranslation: guest instructions translated (retranslations included), and entries into a
     /// block that was already in the translation cache.</summary>

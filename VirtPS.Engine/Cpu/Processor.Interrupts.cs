@@ -5,7 +5,11 @@ public sealed partial class Processor
 {
     /// <summary>True once software has loaded an IDT. Until then (a bare program) an exception stops the
     /// machine as a recorded guest event instead of escalating to a triple fault.</summary>
-    internal bool IdtLoaded => Idtr.Limit != 0 || Idtr.Base != 0;
+    internal bool IdtLoaded => Idtr.Limit != 0 || Idtr.Base != 0 || VmmDelivers;
+
+    /// <summary>Set by a monitor that delivers exceptions and interrupts itself (a paravirtual hypervisor's
+    /// trap table and callbacks) instead of through an IDT in guest memory.</summary>
+    internal bool VmmDelivers;
 
     /// <summary>
     /// Delivers <paramref name="vector"/> through the IDT: reads the gate, checks it, switches to the
@@ -17,6 +21,7 @@ public sealed partial class Processor
     internal void Deliver(ExceptionVector vector, ulong? errorCode, ulong returnRip, bool software)
     {
         using var _ = Supervisor();
+        if (VmmDelivers) { Vmm!.Bounce(vector, errorCode, returnRip, software); return; }
         int v = (int)vector;
         ulong ext = software ? 0UL : 1UL;
         ulong idtCode = (ulong)v * 8 + 2 + ext;   // error code naming the IDT entry (SDM Vol. 3A, 6.13)

@@ -53,7 +53,12 @@ public sealed partial class Guest
         log.Clear();
         var direct = new LoggedTables(Machine.Memory, log);
         if (PageWalker.Walk(ref direct, address, access, mode, out var pf) is not { } t) throw PageFault(address, access, pf);
-        string paging = Vmm.Shadow != null ? "Shadow" : Style == VirtualizationStyle.Emulation ? "Emulated" : "Native";
+        string paging = Vmm.Shadow != null ? "Shadow" : Style switch
+        {
+            VirtualizationStyle.Emulation => "Emulated",
+            VirtualizationStyle.Paravirtual => "Direct",   // the guest's tables hold machine frames, validated by hypercall
+            _ => "Native",
+        };
         return new(Name, address, access, mode.User, paging, log, t.Physical, t.Physical, t.PageSize, price,
             Vmm.Shadow != null ? "GuestTables" : "Walk");
     }

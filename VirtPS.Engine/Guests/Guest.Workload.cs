@@ -66,8 +66,9 @@ public sealed partial class Guest
             throw new VirtPSException("InvalidEntryPoint", ErrorKind.InvalidArgument,
                 $"Entry point 0x{entry:X} is outside the user program (0x{Kernel.UserCodeAddress:X}-0x{Kernel.UserCodeAddress + (ulong)userProgram.Length - 1:X}).", entry);
         ulong mem = (ulong)memoryMB << 20;
-        var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem, entry);
-        var g = Create(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs, paging: paging);
+        bool paravirt = style == VirtualizationStyle.Paravirtual;
+        var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem, entry, paravirt);
+        var g = CreateCore(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs, paravirtKernel: paravirt, paging: paging);
         g.Machine.Memory.Write(Kernel.UserImageAddress, userProgram);
         g.KernelSymbols = kernel.Symbols;
         return g;

@@ -96,11 +96,21 @@ public sealed partial class Guest
     /// </summary>
     public static Guest Create(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
         ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "",
+        Styles.MemoryVirtualization? paging = null) =>
+        CreateCore(name, style, memoryMB, image, loadAddress, entryPoint, costs, commandLine, paravirtKernel: false, paging: paging);
+
+    internal static Guest CreateCore(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
+        ulong loadAddress, ulong? entryPoint, CostModel? costs, string commandLine = "", bool paravirtKernel = false,
         Styles.MemoryVirtualization? paging = null)
     {
         ValidateName(name);
         if (!Styles.Vmm.Available.Contains(style)) throw Styles.Vmm.Unavailable(style);
         ValidatePaging(style, paging);
+        // A paravirtual hypervisor offers no privileged instructions, only hypercalls: only a kernel written
+        // for them (the built-in kernel's PARAVIRT build) can run under it.
+        if (style == VirtualizationStyle.Paravirtual && !paravirtKernel)
+            throw new VirtPSException("StyleNeedsParavirtualKernel", ErrorKind.InvalidOperation,
+                "The Paravirtual style runs only a kernel modified to make hypercalls; a bare program has none. Run the built-in kernel (-Workload, or a user program without -Bare), or choose another style.", style);
         if (memoryMB < 1 || memoryMB > MaxMemoryMB)
             throw new VirtPSException("InvalidMemorySize", ErrorKind.InvalidArgument,
                 $"MemoryMB must be between 1 and {MaxMemoryMB}; got {memoryMB}.", memoryMB);

@@ -44,16 +44,23 @@ public static partial class Kernel
     }
 
     /// <summary>Assembles the kernel for this many initial processes, timer period, user program size, memory
-    /// and user entry point (default: the first byte of the user program).</summary>
+    /// and user entry point (default: the first byte of the user program). <paramref name="paravirt"/> builds
+    /// the same source with <c>PARAVIRT</c> defined: hypercalls in place of privileged instructions (Xen's ABI,
+    /// see <see cref="Styles.Paravirtual"/>).</summary>
     public static AssembledProgram AssembleKernel(int processes, long timerPeriod, int userLength, ulong memoryBytes,
-        ulong userEntry = UserCodeAddress)
+        ulong userEntry = UserCodeAddress, bool paravirt = false)
     {
-        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}/{userEntry}";
-        return Cache.GetOrAdd(key, _ => Assembler.Assemble(Source("kernel.asm"), new Dictionary<string, long>
+        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}/{userEntry}/{(paravirt ? "pv" : "native")}";
+        return Cache.GetOrAdd(key, _ =>
         {
-            ["NPROC"] = processes, ["TIMER_PERIOD"] = timerPeriod, ["USER_LEN"] = userLength, ["MEM_TOP"] = (long)memoryBytes,
-            ["USER_ENTRY"] = (long)userEntry,
-        }, Guest.DefaultLoadAddress));
+            var defines = new Dictionary<string, long>
+            {
+                ["NPROC"] = processes, ["TIMER_PERIOD"] = timerPeriod, ["USER_LEN"] = userLength, ["MEM_TOP"] = (long)memoryBytes,
+                ["USER_ENTRY"] = (long)userEntry,
+            };
+            if (paravirt) defines["PARAVIRT"] = 1;
+            return Assembler.Assemble(Source("kernel.asm"), defines, Guest.DefaultLoadAddress);
+        });
     }
 
     /// <summary>Assembles a workload's user program for <paramref name="iterations"/>, linked at <see cref="UserCodeAddress"/>.</summary>

@@ -21,7 +21,7 @@ public sealed class AddressTranslation
     public AccessKind Access { get; }
     /// <summary>Whether the access was checked as a user-mode (CPL 3) access: the guest's current privilege.</summary>
     public bool User { get; }
-    /// <summary>Native, Nested, Shadow or Emulated: whose tables the walk read.</summary>
+    /// <summary>Native, Nested, Shadow, Direct (paravirtual) or Emulated: whose tables the walk read.</summary>
     public string Paging { get; }
     /// <summary>Every memory reference of the walk, in order.</summary>
     public IReadOnlyList<WalkReference> Walk { get; }

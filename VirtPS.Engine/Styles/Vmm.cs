@@ -94,6 +94,11 @@ public abstract unsafe class Vmm
     /// the hardware delivery; a monitor that takes the event first adds its own.</summary>
     internal virtual void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) => Counts.Add(CostEvent.ExceptionDelivery);
 
+    /// <summary>For a monitor that set <see cref="Processor.VmmDelivers"/>: delivers the event to the guest
+    /// kernel itself (the IDT is not read). Throws <see cref="GuestFault"/> as IDT delivery would.</summary>
+    internal virtual void Bounce(ExceptionVector vector, ulong? errorCode, ulong returnRip, bool software) =>
+        throw new InvalidOperationException("this monitor delivers through the IDT");
+
     /// <summary>Every primitive event of the run so far: the VMM's counts plus the instructions, priced as this
     /// style runs them (natively, interpreted or translated).</summary>
     public virtual EventCounts Ledger()
@@ -106,10 +111,10 @@ public abstract unsafe class Vmm
         return l;
     }
 
-    /// <summary>The styles that can run guests today (Paravirtual is still to come).</summary>
+    /// <summary>The styles that can run guests.</summary>
     public static IReadOnlyList<VirtualizationStyle> Available { get; } =
         [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.BinaryTranslation,
-         VirtualizationStyle.HardwareAssisted];
+         VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual];
 
     /// <summary>The monitor for <paramref name="style"/>, attached to <paramref name="machine"/>.</summary>
     internal static Vmm For(VirtualizationStyle style, Machine machine, MemoryVirtualization? paging = null) => style switch
@@ -119,6 +124,7 @@ public abstract unsafe class Vmm
         VirtualizationStyle.TrapAndEmulate => new TrapAndEmulate(machine),
         VirtualizationStyle.BinaryTranslation => new BinaryTranslation(machine),
         VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine, paging ?? MemoryVirtualization.Nested),
+        VirtualizationStyle.Paravirtual => new Paravirtual(machine),
         _ => throw Unavailable(style),
     };
 

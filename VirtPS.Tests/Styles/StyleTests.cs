@@ -43,8 +43,25 @@ public class StyleTests
         long n = Math.Max(1, Workload.Find(workload)!.DefaultIterations / 10);
         var native = Run(workload, VirtualizationStyle.Native, n);
         var other = Run(workload, style, n, paging: paging);
+        if (style == VirtualizationStyle.Paravirtual)
+        {
+            // Another build of the kernel retires other instructions, and the timer counts retired instructions:
+            // ticks land elsewhere, and so do the preemptions they cause and the switches those change. The rest is the
+            // same (and with the timer off, all of it: ParavirtualTests).
+            Assert.Equal(TimerIndependent(native), TimerIndependent(other));
+            return;
+        }
         Assert.Equal(native.Machine.Console.Output, other.Machine.Console.Output);
         Assert.Equal(native.Machine.Cpu.Retired, other.Machine.Cpu.Retired);
+    }
+
+    /// <summary>The console with the summary line reduced to what does not depend on where timer ticks fall.</summary>
+    internal static string TimerIndependent(Guest g)
+    {
+        var s = g.KernelSummary ?? throw new Xunit.Sdk.XunitException("no summary line:\n" + g.Machine.Console.Output);
+        var lines = g.Machine.Console.Output.Split('\n').Where(l => !l.StartsWith("virtps: ") || !l.Contains(" ticks ("));
+        return string.Join('\n', lines) + $"\n{s.Processes} processes, {s.Syscalls} syscalls, {s.PageFaults} page faults, "
+            + $"{s.DivideErrors} divide errors";
     }
 }
 

@@ -45,8 +45,80 @@ P_KTOP  equ 32
 P_HEAP  equ 40
 P_PARENT equ 48
 P_FRESH equ 56                  ; 1 until the first CR3 load: with PCID, that load flushes the PCID
+%ifdef PARAVIRT
+; The paravirtual build (Styles/Paravirtual.cs): hypercalls in place of privileged instructions, Xen's numbers
+; (xen/include/public/xen.h, sched.h, vcpu.h); VMCALL with RAX = number, RDI, RSI, RDX, R10 = arguments.
+HYPERVISOR_set_trap_table   equ 0
+HYPERVISOR_mmu_update       equ 1
+HYPERVISOR_stack_switch     equ 3
+HYPERVISOR_set_callbacks    equ 4
+HYPERVISOR_update_va_mapping equ 14
+HYPERVISOR_set_timer_op     equ 15
+HYPERVISOR_console_io       equ 18
+HYPERVISOR_iret             equ 23
+HYPERVISOR_vcpu_op          equ 24
+HYPERVISOR_mmuext_op        equ 26
+HYPERVISOR_sched_op         equ 29
+MMUEXT_PIN_L4_TABLE equ 3
+MMUEXT_UNPIN_TABLE  equ 4
+MMUEXT_NEW_BASEPTR  equ 5
+MMUEXT_INVLPG_LOCAL equ 7
+UVMF_INVLPG         equ 2
+SCHEDOP_yield       equ 0
+SCHEDOP_shutdown    equ 2
+SHUTDOWN_poweroff   equ 0
+SHUTDOWN_crash      equ 3
+CONSOLEIO_write     equ 0
+VCPUOP_register_vcpu_info equ 10
+VGCF_in_syscall     equ 0x100       ; iret flag: the return ends a system call (Xen may use SYSRET)
+DOMID_SELF          equ 0x7FF0
+TI_MASK_EVENTS      equ 4           ; trap_info flag: events masked on entry, like an interrupt gate
+PTQ_LEN             equ 64          ; page-table updates queued before mmu_update must be made
+SF_RSP    equ 16                    ; the syscall frame, below the top of the kernel stack: Xen's bounce frame
+SF_RFLAGS equ 24
+SF_RIP    equ 40
+%else
+SF_RSP    equ 8                     ; the syscall frame: user RSP, R11 (RFLAGS) and RCX (RIP) as pushed on entry
+SF_RFLAGS equ 16
+SF_RIP    equ 24
+%endif
 
 start:
+%ifdef PARAVIRT
+    mov byte [vcpu_info + 1], 1     ; evtchn_upcall_mask: events off (the paravirtual CLI)
+    lea rax, [vcpu_info]            ; tell Xen where this vCPU's mask, pending flag and CR2 live
+    mov rcx, rax
+    shr rax, 12
+    mov [vcpu_reg], rax
+    and ecx, 0xFFF
+    mov [vcpu_reg + 8], rcx
+    mov eax, HYPERVISOR_vcpu_op
+    mov edi, VCPUOP_register_vcpu_info
+    xor esi, esi
+    lea rdx, [vcpu_reg]
+    vmcall
+    ; ---- the trap table instead of the GDT, IDT and TSS: the exception stubs (the timer is an event)
+    lea rbx, [gate_table]
+    lea rdi, [trap_table]
+.traps:
+    mov rax, [rbx]
+    cmp rax, -1
+    je .traps_done
+    cmp rax, 32
+    jae .trap_next
+    or rax, (TI_MASK_EVENTS << 8) | (0x08 << 16)
+    mov [rdi], rax
+    mov rax, [rbx + 8]
+    mov [rdi + 8], rax
+    add rdi, 16
+.trap_next:
+    add rbx, 16
+    jmp .traps
+.traps_done:
+    mov eax, HYPERVISOR_set_trap_table
+    lea rdi, [trap_table]
+    vmcall
+%else
     cli
     ; ---- GDT (copied into the CPU entry area) with a 64-bit TSS descriptor
     lea rsi, [gdt_image]
@@ -100,6 +172,7 @@ start:
     lidt [idtr]
     mov ax, 0x28
     ltr ax
+%endif
     ; ---- kernel page tables: 512 x 2 MiB supervisor pages
     lea rdi, [kpd]
     xor ecx, ecx
@@ -109,10 +182,21 @@ start:
     or rax, 0x83
     mov [rdi + rcx*8], rax
     inc ecx
+%ifdef PARAVIRT
+    cmp ecx, (MEM_TOP + 0x1FFFFF) >> 21     ; only the domain's own memory: Xen refuses other frames
+%else
     cmp ecx, 512
+%endif
     jb .kmap
     mov qword [rdi + (CEA >> 21) * 8], CEA | CEA_FLAGS
     ; ---- SYSCALL
+%ifdef PARAVIRT
+    mov eax, HYPERVISOR_set_callbacks   ; Xen owns the SYSCALL MSRs; it bounces user SYSCALLs to syscall_entry
+    lea rdi, [isr_timer]                ; the event callback: the only event source is the timer
+    xor esi, esi
+    lea rdx, [syscall_entry]
+    vmcall
+%else
     mov ecx, 0xC0000080
     rdmsr
     or eax, 1
@@ -130,6 +214,7 @@ start:
     mov eax, 0x700
     xor edx, edx
     wrmsr
+%endif
     ; ---- processes
     xor r12d, r12d
 .mk:
@@ -143,6 +228,20 @@ start:
     lea rsi, [msg_boot]
     call puts
     ; ---- local APIC (x2APIC) and the timer
+%ifdef PARAVIRT
+    mov rax, TIMER_PERIOD               ; Xen's one-shot timer, re-armed a period later on each tick
+    test rax, rax
+    jz .notimer
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    add rax, TIMER_PERIOD
+    mov [timer_deadline], rax
+    mov rdi, rax
+    mov eax, HYPERVISOR_set_timer_op
+    vmcall
+.notimer:
+%else
     mov ecx, 0x1B
     rdmsr
     or eax, 1 << 10
@@ -164,6 +263,8 @@ start:
     mov eax, TIMER_PERIOD
     wrmsr
 .notimer:
+    ; (under PARAVIRT there is neither self-test nor PCID: the virtual IF is a memory byte, and the
+    ; base pointer is Xen's to load)
     ; ---- self-test of interrupt delivery: a SELF IPI is requested, then interrupts are enabled the way
     ; irq-restore code does it, by a POPF of the saved flags with IF set; the handler records the CPL it
     ; interrupted (0: here, inside the window, as the SDM says it must be)
@@ -193,6 +294,7 @@ start:
     mov cr4, rax
     mov qword [pcid_on], 1
 .nopcid:
+%endif
     ; ---- run process 0
     lea rcx, [procs]
     jmp enter_process
@@ -214,7 +316,16 @@ load_cr3:
     bts rax, 63
 .load:
     mov qword [rcx + P_FRESH], 0
+%ifdef PARAVIRT
+    push rsi
+    mov rsi, rax
+    shr rsi, 12
+    mov eax, MMUEXT_NEW_BASEPTR
+    call pv_mmuext1
+    pop rsi
+%else
     mov cr3, rax
+%endif
     inc qword [cr3_loads]
     ret
 
@@ -285,6 +396,12 @@ free_space:
     push r14
     push r15
     mov r15, rdi
+%ifdef PARAVIRT
+    mov rsi, r15                ; unpinned, the tables are ordinary memory again (Xen drops their types)
+    shr rsi, 12
+    mov eax, MMUEXT_UNPIN_TABLE
+    call pv_mmuext1
+%endif
     mov rbx, [r15]
     and rbx, -4096              ; PDPT
     mov r12d, 1
@@ -356,7 +473,18 @@ walk:
     jz .none
     call alloc_frame
     or rax, 7
+%ifdef PARAVIRT
+    push rdi
+    push rsi
+    mov rdi, rbx
+    mov rsi, rax
+    call pt_queue
+    call pt_flush               ; the walk goes down through it now
+    pop rsi
+    pop rdi
+%else
     mov [rbx], rax
+%endif
 .next:
     mov rbx, [rbx]
     mov rax, 0x000FFFFFFFFFF000
@@ -380,7 +508,17 @@ map:
     mov edx, 1
     call walk
     pop rdx
+%ifdef PARAVIRT
+    push rdi
+    push rsi
+    mov rdi, rax
+    mov rsi, rdx
+    call pt_queue               ; queued: the caller flushes
+    pop rsi
+    pop rdi
+%else
     mov [rax], rdx
+%endif
     ret
 
 ; new_space -> rax = a PML4 with the kernel half installed
@@ -395,6 +533,14 @@ new_space:
     lea rcx, [kpd]
     or rcx, 7                   ; U/S is decided by the 2 MiB entries below
     mov [rax], rcx
+%ifdef PARAVIRT
+    push rsi                    ; pinned: Xen validates it, and from now on every update is a hypercall
+    mov rsi, rbx
+    shr rsi, 12
+    mov eax, MMUEXT_PIN_L4_TABLE
+    call pv_mmuext1
+    pop rsi
+%endif
     mov rax, rbx
     pop rbx
     ret
@@ -462,6 +608,9 @@ proc_create:
     inc r13
     cmp r13, 4
     jbe .stack
+%ifdef PARAVIRT
+    call pt_flush
+%endif
     ; initial kernel stack: iretq frame, return into first_run, six callee-saved slots
     mov rax, [rbx + P_KTOP]
     mov qword [rax - 8], 0x1B
@@ -494,11 +643,19 @@ first_run:
     xor r13d, r13d
     xor r14d, r14d
     xor r15d, r15d
+%ifdef PARAVIRT
+    jmp pv_iret
+%else
     iretq
+%endif
 
 fork_child_ret:
     xor eax, eax
+%ifdef PARAVIRT
+    jmp pv_iret
+%else
     iretq
+%endif
 
 ; schedule(rdi = reason: 0 yield, 1 timer, 2 exit): round-robin to the next runnable process
 schedule:
@@ -518,9 +675,23 @@ schedule:
     jnz .scan
     ; nobody is runnable: every process has exited
     jmp all_done
+%ifdef PARAVIRT
+.same:                          ; a yield with nothing else to run gives the CPU back to Xen
+    test edi, edi
+    jnz schedule_same
+    mov eax, HYPERVISOR_sched_op
+    mov edi, SCHEDOP_yield
+    xor esi, esi
+    vmcall
+    ret
+%endif
 .found:
     cmp rcx, rsi
+%ifdef PARAVIRT
+    je .same
+%else
     je schedule_same
+%endif
     inc qword [switches]
     lea rax, [sw_yield]
     inc qword [rax + rdi*8]
@@ -536,7 +707,14 @@ enter_process:                  ; rcx = process entry: make it current and resum
     mov [cur], rcx
     mov rax, [rcx + P_KTOP]
     mov [cur_ktop], rax
+%ifdef PARAVIRT
+    mov rsi, rax                ; the kernel stack Xen switches to when it bounces an event from user mode
+    mov edi, 0x10
+    mov eax, HYPERVISOR_stack_switch
+    vmcall
+%else
     mov [tss + 4], rax
+%endif
     call load_cr3
     mov rsp, [rcx + P_KSP]
 switch_resume:
@@ -592,11 +770,32 @@ all_done:
     call putdec
     lea rsi, [msg_sum11]
     call puts
+%ifdef PARAVIRT
+    mov edi, SHUTDOWN_poweroff
+    jmp pv_shutdown
+%else
     cli
     hlt
+%endif
 
 ; ---- console
 putc:                       ; al = byte
+%ifdef PARAVIRT
+    push rdi                    ; CONSOLEIO_write of one byte
+    push rsi
+    push rdx
+    push rax
+    mov eax, HYPERVISOR_console_io
+    mov edi, CONSOLEIO_write
+    mov esi, 1
+    mov rdx, rsp
+    vmcall
+    pop rax
+    pop rdx
+    pop rsi
+    pop rdi
+    ret
+%else
     push rdx
     push rax
     mov dx, 0x3FD
@@ -609,8 +808,32 @@ putc:                       ; al = byte
     out dx, al
     pop rdx
     ret
+%endif
 
 puts:                       ; rsi = zero-terminated string
+%ifdef PARAVIRT
+    push rdi                    ; the whole string in one CONSOLEIO_write
+    push rdx
+    push rcx
+    mov rdx, rsi
+    xor ecx, ecx
+.len:
+    cmp byte [rsi + rcx], 0
+    je .write
+    inc rcx
+    jmp .len
+.write:
+    mov eax, HYPERVISOR_console_io
+    mov edi, CONSOLEIO_write
+    mov rsi, rcx
+    vmcall
+    lea rsi, [rdx + rcx]
+    xor eax, eax
+    pop rcx
+    pop rdx
+    pop rdi
+    ret
+%endif
     mov al, [rsi]
     test al, al
     jz .end
@@ -653,11 +876,16 @@ puthex:                     ; rax = value, printed in hexadecimal
 
 ; ---- SYSCALL entry: switch to the process's kernel stack, save user state, dispatch, SYSRET
 syscall_entry:
+%ifdef PARAVIRT
+    push r11                    ; Xen's bounce frame is on this kernel stack already (rip, cs, rflags, rsp, ss)
+    push rcx
+%else
     mov [user_rsp_tmp], rsp
     mov rsp, [cur_ktop]
     push qword [user_rsp_tmp]
     push r11
     push rcx
+%endif
     push rdi
     push rsi
     push rdx
@@ -693,8 +921,12 @@ syscall_entry:
     pop rdi
     pop rcx
     pop r11
+%ifdef PARAVIRT
+    jmp pv_sysret
+%else
     pop rsp
     o64 sysret
+%endif
 
 sys_exit:
     mov rbx, [cur]
@@ -716,6 +948,25 @@ sys_write:                  ; rdi = buf, rsi = len (user memory, read with the p
     lea rdx, [rsi + rcx]
     cmp rdx, rax
     ja .fail
+%ifdef PARAVIRT
+    test rcx, rcx               ; fault in each page of the buffer, as the byte loop would, then one CONSOLEIO_write
+    jz .ok
+    mov rdx, rsi
+.touch:
+    mov al, [rdx]
+    and rdx, -4096
+    add rdx, 4096
+    lea rax, [rsi + rcx]
+    cmp rdx, rax
+    jb .touch
+    mov eax, HYPERVISOR_console_io
+    mov edi, CONSOLEIO_write
+    mov rdx, rsi
+    mov rsi, rcx
+    vmcall
+    test rax, rax
+    jnz .fail
+%else
 .loop:
     test rcx, rcx
     jz .ok
@@ -724,6 +975,7 @@ sys_write:                  ; rdi = buf, rsi = len (user memory, read with the p
     inc rsi
     dec rcx
     jmp .loop
+%endif
 .ok:
     xor eax, eax
     ret
@@ -791,8 +1043,18 @@ sys_mprotect:               ; rdi = addr, rsi = len, rdx = prot (bit 1: writable
     jz .ro
     or rcx, 2
 .ro:
+%ifdef PARAVIRT
+    mov eax, HYPERVISOR_update_va_mapping   ; one validated PTE write and its INVLPG
+    mov rdi, r12
+    mov rsi, rcx
+    mov edx, UVMF_INVLPG
+    vmcall
+    test rax, rax
+    jnz .fail
+%else
     mov [rax], rcx
     invlpg [r12]
+%endif
     add r12, 4096
     jmp .page
 .ok:
@@ -891,16 +1153,19 @@ sys_spawn:                  ; eager copy of every user page into a new address s
     inc r9d
     cmp r9d, 512
     jb .pdpt
+%ifdef PARAVIRT
+    call pt_flush
+%endif
     ; child's kernel stack: return to user where the parent called spawn, with rax = 0
     mov rcx, [cur_ktop]         ; the parent's syscall frame
     mov rax, [rbx + P_KTOP]
     mov qword [rax - 8], 0x1B
-    mov rdx, [rcx - 8]
+    mov rdx, [rcx - SF_RSP]
     mov [rax - 16], rdx
-    mov rdx, [rcx - 16]
+    mov rdx, [rcx - SF_RFLAGS]
     mov [rax - 24], rdx
     mov qword [rax - 32], 0x23
-    mov rdx, [rcx - 24]
+    mov rdx, [rcx - SF_RIP]
     mov [rax - 40], rdx
     lea rdx, [fork_child_ret]
     mov [rax - 48], rdx
@@ -1006,6 +1271,24 @@ sys_ptemod:                 ; rdi = user page, rsi = count: flips the PTE's R/W 
     jz .fail
     test qword [rax], 1
     jz .fail
+%ifdef PARAVIRT
+    mov r8, rax                 ; each flip is a queued update of the PTE, validated in batches by mmu_update
+    mov r9, [rax]
+    mov rcx, r13
+.pvloop:
+    xor r9, 2
+    mov rdi, r8
+    mov rsi, r9
+    call pt_queue
+    dec rcx
+    jnz .pvloop
+    call pt_flush
+    mov eax, MMUEXT_INVLPG_LOCAL
+    mov rsi, r12
+    call pv_mmuext1
+    xor eax, eax
+    ret
+%endif
     mov rcx, r13
     shr rcx, 3
     jz .tail
@@ -1142,7 +1425,11 @@ isr_common:
     ; in the kernel only a #PF on a user address (a syscall touching a demand-paged buffer) is expected
     cmp qword [rbp + 120], 14
     jne kernel_panic
+%ifdef PARAVIRT
+    mov rax, [vcpu_info + 16]   ; CR2, as Xen leaves it in vcpu_info
+%else
     mov rax, cr2
+%endif
     mov rcx, USER_CODE
     cmp rax, rcx
     jb kernel_panic
@@ -1157,15 +1444,28 @@ isr_common:
     jmp kill_current
 .timer:
     inc qword [ticks]
+%ifdef PARAVIRT
+    mov byte [vcpu_info], 0     ; evtchn_upcall_pending: taken
+    mov rdi, [timer_deadline]
+    add rdi, TIMER_PERIOD
+    mov [timer_deadline], rdi
+    mov eax, HYPERVISOR_set_timer_op
+    vmcall
+%else
     mov ecx, 0x80B
     xor eax, eax
     xor edx, edx
     wrmsr
+%endif
     mov edi, 1
     call schedule
     jmp .out
 .pf:
+%ifdef PARAVIRT
+    mov rsi, [vcpu_info + 16]
+%else
     mov rsi, cr2
+%endif
     test qword [rbp + 128], 1
     jnz kill_current            ; protection violation
     mov rax, HEAP_BASE
@@ -1188,6 +1488,9 @@ isr_common:
     pop rsi
     mov rdi, [rbx + P_CR3]
     call map
+%ifdef PARAVIRT
+    call pt_flush
+%endif
     jmp .out
 .selftest:                      ; the boot self-test's interrupt: note where it landed, EOI
     inc qword [boot_ipis]
@@ -1237,7 +1540,11 @@ isr_common:
     pop rbx
     pop rax
     add rsp, 16
+%ifdef PARAVIRT
+    jmp pv_iret
+%else
     iretq
+%endif
 
 ; kill_current (rbp = the exception frame): "virtps: pid N killed by #GP(0) at rip 0x40000005", plus
 ; ", address 0x..." (CR2) for #PF; the process exits and the scheduler runs the next one
@@ -1285,7 +1592,11 @@ kill_current:
     jne .eol
     lea rsi, [msg_killed4]
     call puts
+%ifdef PARAVIRT
+    mov rax, [vcpu_info + 16]
+%else
     mov rax, cr2
+%endif
     call puthex
 .eol:
     mov al, 10
@@ -1300,8 +1611,13 @@ kill_current:
 out_of_memory:
     lea rsi, [msg_oom]
     call puts
+%ifdef PARAVIRT
+    mov edi, SHUTDOWN_crash
+    jmp pv_shutdown
+%else
     cli
     hlt
+%endif
 
 kernel_panic:
     lea rsi, [msg_panic]
@@ -1310,8 +1626,111 @@ kernel_panic:
     call putdec
     mov al, 10
     call putc
+%ifdef PARAVIRT
+    mov edi, SHUTDOWN_crash
+    jmp pv_shutdown
+%else
     cli
     hlt
+%endif
+
+%ifdef PARAVIRT
+; ---- paravirtual helpers
+
+; pv_iret / pv_sysret: return through HYPERVISOR_iret with RIP, CS, RFLAGS, RSP, SS at [rsp]; Xen's iret
+; context adds RAX, R11, RCX (restored as they are now) and its flags below them
+pv_sysret:
+    push VGCF_in_syscall
+    jmp pv_iret_ctx
+pv_iret:
+    push 0
+pv_iret_ctx:
+    push rcx
+    push r11
+    push rax
+    mov eax, HYPERVISOR_iret
+    vmcall
+
+; pv_shutdown(edi = reason): SCHEDOP_shutdown, in place of CLI; HLT
+pv_shutdown:
+    mov [shutdown_reason], edi
+    mov eax, HYPERVISOR_sched_op
+    mov edi, SCHEDOP_shutdown
+    lea rsi, [shutdown_reason]
+    vmcall
+    jmp pv_shutdown
+
+; pv_mmuext1(eax = command, rsi = mfn or linear address): one mmuext_op; keeps every register but rax
+pv_mmuext1:
+    push rdi
+    push rsi
+    push rdx
+    push r10
+    sub rsp, 24
+    mov [rsp], rax              ; cmd (and the pad above it: zero)
+    mov [rsp + 8], rsi
+    mov qword [rsp + 16], 0
+    mov rdi, rsp
+    mov esi, 1
+    xor edx, edx
+    mov r10d, DOMID_SELF
+    mov eax, HYPERVISOR_mmuext_op
+    vmcall
+    add rsp, 24
+    pop r10
+    pop rdx
+    pop rsi
+    pop rdi
+    test rax, rax
+    jnz pv_refused
+    ret
+
+; pt_queue(rdi = entry's address, rsi = new value): queues an mmu_update request, making the hypercall when
+; the queue is full; keeps every register but rax
+pt_queue:
+    push rdx
+    mov rax, [ptq_len]
+    shl rax, 4
+    lea rdx, [ptq]
+    mov [rdx + rax], rdi
+    mov [rdx + rax + 8], rsi
+    pop rdx
+    inc qword [ptq_len]
+    cmp qword [ptq_len], PTQ_LEN
+    jae pt_flush
+    ret
+
+; pt_flush: the queued updates in one mmu_update, validated by Xen; keeps every register but rax
+pt_flush:
+    push rdi
+    push rsi
+    push rdx
+    push r10
+    mov rsi, [ptq_len]
+    test rsi, rsi
+    jz .done
+    lea rdi, [ptq]
+    xor edx, edx
+    mov r10d, DOMID_SELF
+    mov eax, HYPERVISOR_mmu_update
+    vmcall
+    mov qword [ptq_len], 0
+    test rax, rax
+    jnz pv_refused
+.done:
+    pop r10
+    pop rdx
+    pop rsi
+    pop rdi
+    ret
+
+; a refused update is a kernel bug: say so and crash the domain
+pv_refused:
+    lea rsi, [msg_refused]
+    call puts
+    mov edi, SHUTDOWN_crash
+    jmp pv_shutdown
+%endif
 
 ; ---- data
 msg_boot:  db "virtps kernel: booting", 10, 0
@@ -1343,6 +1762,9 @@ gate_table:
     dq 18, isr_mc, 19, isr_xm, 0x20, isr_timer, SELFTEST_VECTOR, isr_selftest, -1, 0
 msg_oom:   db "virtps: out of memory", 10, 0
 msg_panic: db "virtps: kernel panic, vector ", 0
+%ifdef PARAVIRT
+msg_refused: db "virtps: the hypervisor refused a page-table update", 10, 0
+%endif
 
 ; Mutable data starts on a page of its own: a write to a page holding code invalidates its decoded blocks.
 align 4096
@@ -1373,6 +1795,17 @@ divide_errors: dq 0
 cr3_loads:  dq 0
 killed:     dq 0
 numbuf:     times 32 db 0
+%ifdef PARAVIRT
+align 64
+vcpu_info:  times 64 db 0       ; Xen's vcpu_info: upcall pending (0), upcall mask (1), arch.cr2 (16)
+vcpu_reg:   dq 0, 0             ; vcpu_register_vcpu_info: mfn, offset
+timer_deadline: dq 0
+shutdown_reason: dq 0
+ptq_len:    dq 0
+align 16
+ptq:        times PTQ_LEN*16 db 0   ; mmu_update_t requests: ptr, val
+trap_table: times 32*16 db 0        ; trap_info: vector, flags, cs, handler; ends with a zero handler
+%endif
 
 align 16
 gdt_image:

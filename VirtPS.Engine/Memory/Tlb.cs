@@ -1,0 +1,175 @@
+namespace VirtPS.Engine.Memory;
+
+/// <summary>
+/// What a TLB entry is found by: the virtual-processor tag (VPID; 0 is the host or an untagged guest), the
+/// process-context identifier (PCID; <see cref="Tlb.GlobalPcid"/> for a global page, which matches every
+/// PCID — Intel SDM Vol. 3A, 4.10.1), and the virtual page number at the entry's page size.
+/// </summary>
+public readonly record struct TlbKey(ushort Vpid, ushort Pcid, ulong Page, byte PageShift);
+
+/// <summary>A cached translation: the final GVA → HPA page (and the GPA it went through), and the permissions
+/// the whole walk granted.</summary>
+public readonly record struct TlbEntry(ulong HostFrame, ulong GuestPhysical, ulong PageSize, bool Writable, bool User,
+    bool Executable, bool Dirty);
+
+/// <summary>Where a lookup was satisfied.</summary>
+public enum TlbLevel { L1, Stlb, Miss }
+
+/// <summary>
+/// The sizes of a core's TLBs. The defaults are an Intel Skylake core's (Intel 64 and IA-32 Architectures
+/// Optimization Reference Manual, Skylake microarchitecture, TLB parameters): L1 ITLB 128 entries 8-way and
+/// L1 DTLB 64 entries 4-way for 4 KiB pages, an L1 DTLB of 32 entries 4-way for 2 MiB pages, an L1 ITLB of
+/// 8 fully-associative entries for 2 MiB pages, and a second-level TLB of 1536 entries 12-way shared by
+/// 4 KiB and 2 MiB pages.
+/// </summary>
+public sealed record TlbConfiguration
+{
+    public CacheGeometry InstructionSmall { get; init; } = new(128, 8);
+    public CacheGeometry InstructionLarge { get; init; } = new(8, 8);
+    public CacheGeometry DataSmall { get; init; } = new(64, 4);
+    public CacheGeometry DataLarge { get; init; } = new(32, 4);
+    public CacheGeometry SecondLevel { get; init; } = new(1536, 12);
+
+    public static TlbConfiguration Skylake { get; } = new();
+
+    /// <summary>Refuses any geometry that does not divide into sets, naming it and the value.</summary>
+    public void Validate()
+    {
+        InstructionSmall.Validate("L1 ITLB (4 KiB)");
+        InstructionLarge.Validate("L1 ITLB (2 MiB)");
+        DataSmall.Validate("L1 DTLB (4 KiB)");
+        DataLarge.Validate("L1 DTLB (2 MiB)");
+        SecondLevel.Validate("STLB");
+    }
+}
+
+/// <summary>
+/// A core's TLBs: separate first-level instruction and data TLBs (each with a 4 KiB and a large-page array)
+/// in front of a shared second-level TLB, all set-associative with LRU replacement. An STLB hit refills the
+/// first level. Entries are tagged with a VPID and a PCID; the invalidations are the ones the SDM defines for
+/// MOV to CR3, INVLPG, INVPCID and INVVPID (Vol. 3A, 4.10.4; Vol. 3C, 28.4.3).
+/// </summary>
+public sealed class Tlb
+{
+    /// <summary>The PCID value global entries are stored under: they match whatever PCID is current.</summary>
+    public const ushort GlobalPcid = 0xFFFF;
+    static readonly byte[] Shifts = [12, 21, 30];
+
+    readonly SetAssociativeCache<TlbKey, TlbEntry> _iSmall, _iLarge, _dSmall, _dLarge, _stlb;
+
+    public Tlb(TlbConfiguration? configuration = null)
+    {
+        Configuration = configuration ?? TlbConfiguration.Skylake;
+        Configuration.Validate();
+        _iSmall = new(Configuration.InstructionSmall, "L1 ITLB (4 KiB)");
+        _iLarge = new(Configuration.InstructionLarge, "L1 ITLB (2 MiB)");
+        _dSmall = new(Configuration.DataSmall, "L1 DTLB (4 KiB)");
+        _dLarge = new(Configuration.DataLarge, "L1 DTLB (2 MiB)");
+        _stlb = new(Configuration.SecondLevel, "STLB");
+    }
+
+    public TlbConfiguration Configuration { get; }
+    public long L1InstructionHits { get; private set; }
+    public long L1InstructionMisses { get; private set; }
+    public long L1DataHits { get; private set; }
+    public long L1DataMisses { get; private set; }
+    public long StlbHits { get; private set; }
+    public long StlbMisses { get; private set; }
+    /// <summary>Whole-TLB or whole-tag flushes (untagged world switches and CR3 loads show up here).</summary>
+    public long Flushes { get; private set; }
+
+    /// <summary>
+    /// Looks up <paramref name="la"/> for the given tags: the first level for the access's kind, then the
+    /// STLB (which refills the first level on a hit). Global entries match any PCID.
+    /// </summary>
+    public TlbLevel Lookup(ulong la, bool instruction, ushort vpid, ushort pcid, out TlbEntry entry)
+    {
+        var (small, large) = instruction ? (_iSmall, _iLarge) : (_dSmall, _dLarge);
+        if (Probe(small, large, la, vpid, pcid, out entry, out _))
+        {
+            if (instruction) L1InstructionHits++; else L1DataHits++;
+            return TlbLevel.L1;
+        }
+        if (instruction) L1InstructionMisses++; else L1DataMisses++;
+        if (Probe(_stlb, _stlb, la, vpid, pcid, out entry, out var key))
+        {
+            StlbHits++;
+            (key.PageShift == 12 ? small : large).Put(Index(key), key, entry);
+            return TlbLevel.Stlb;
+        }
+        StlbMisses++;
+        return TlbLevel.Miss;
+    }
+
+    static bool Probe(SetAssociativeCache<TlbKey, TlbEntry> small, SetAssociativeCache<TlbKey, TlbEntry> large, ulong la,
+        ushort vpid, ushort pcid, out TlbEntry entry, out TlbKey found)
+    {
+        foreach (byte shift in Shifts)
+        {
+            var cache = shift == 12 ? small : large;
+            foreach (ushort p in (ReadOnlySpan<ushort>)[pcid, GlobalPcid])
+            {
+                var key = new TlbKey(vpid, p, la >> shift, shift);
+                if (cache.TryGet(Index(key), key, out entry)) { found = key; return true; }
+            }
+        }
+        entry = default; found = default;
+        return false;
+    }
+
+    static ulong Index(in TlbKey k) => k.Page;
+
+    /// <summary>Caches a translation the walk just made, in the first level for its kind and in the STLB.</summary>
+    public void Insert(ulong la, bool instruction, ushort vpid, ushort pcid, bool global, in TlbEntry entry)
+    {
+        byte shift = (byte)System.Numerics.BitOperations.Log2(entry.PageSize);
+        var key = new TlbKey(vpid, global ? GlobalPcid : pcid, la >> shift, shift);
+        var (small, large) = instruction ? (_iSmall, _iLarge) : (_dSmall, _dLarge);
+        (shift == 12 ? small : large).Put(Index(key), key, entry);
+        _stlb.Put(Index(key), key, entry);
+    }
+
+    IEnumerable<SetAssociativeCache<TlbKey, TlbEntry>> All => [_iSmall, _iLarge, _dSmall, _dLarge, _stlb];
+
+    int Drop(Func<TlbKey, bool> match) => All.Sum(c => c.Invalidate((k, _) => match(k)));
+
+    /// <summary>Everything goes (an untagged VM entry or exit, a CR4 change, a reset).</summary>
+    public void FlushAll() { foreach (var c in All) c.Clear(); Flushes++; }
+
+    /// <summary>MOV to CR3 without PCIDs, or with bit 63 clear: the non-global entries of that VPID and PCID go.</summary>
+    public int FlushNonGlobal(ushort vpid, ushort pcid) { Flushes++; return Drop(k => k.Vpid == vpid && k.Pcid == pcid); }
+
+    /// <summary>INVLPG: the page's entries for the current PCID, and global ones for it, go (SDM Vol. 3A, 4.10.4.1).</summary>
+    public int FlushPage(ushort vpid, ushort pcid, ulong la) =>
+        Drop(k => k.Vpid == vpid && (k.Pcid == pcid || k.Pcid == GlobalPcid) && k.Page == la >> k.PageShift);
+
+    /// <summary>INVPCID: type 0 one address in one PCID, 1 one PCID, 2 all PCIDs with globals, 3 all PCIDs but globals.</summary>
+    public int Invpcid(int type, ushort vpid, ushort pcid, ulong la) => type switch
+    {
+        0 => Drop(k => k.Vpid == vpid && k.Pcid == pcid && k.Page == la >> k.PageShift),
+        1 => Drop(k => k.Vpid == vpid && k.Pcid == pcid),
+        2 => Drop(k => k.Vpid == vpid),
+        3 => Drop(k => k.Vpid == vpid && k.Pcid != GlobalPcid),
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    /// <summary>INVVPID: type 0 one address, 1 one VPID, 2 all VPIDs but the host's (0), 3 one VPID keeping globals.</summary>
+    public int Invvpid(int type, ushort vpid, ulong la) => type switch
+    {
+        0 => Drop(k => k.Vpid == vpid && k.Page == la >> k.PageShift),
+        1 => Drop(k => k.Vpid == vpid),
+        2 => Drop(k => k.Vpid != 0),
+        3 => Drop(k => k.Vpid == vpid && k.Pcid != GlobalPcid),
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    /// <summary>Every valid entry with the level that holds it (first-level entries are also in the STLB).</summary>
+    public IEnumerable<(string Level, TlbKey Key, TlbEntry Entry)> Entries() =>
+        All.SelectMany(c => c.Entries().Select(e => (c.Name, e.Key, e.Value)));
+
+    public void ResetStatistics()
+    {
+        L1InstructionHits = L1InstructionMisses = L1DataHits = L1DataMisses = StlbHits = StlbMisses = Flushes = 0;
+        foreach (var c in All) c.ResetStatistics();
+    }
+}

@@ -1,0 +1,548 @@
+using System.Buffers.Binary;
+using VirtPS.Engine.Costs;
+using VirtPS.Engine.Cpu;
+using VirtPS.Engine.Guests;
+
+namespace VirtPS.Engine.Styles;
+
+/// <summary>
+/// Paravirtualization as Xen does it (Barham et al., "Xen and the Art of Virtualization", SOSP 2003): the guest
+/// kernel is modified (the built-in kernel assembled with <c>PARAVIRT</c>) so that it asks the hypervisor, by
+/// hypercall, for everything privileged, and batches its page-table updates. The kernel runs at CPL 0 in this
+/// engine but is treated as deprivileged: a privileged instruction that still reaches the monitor is a trap
+/// and an emulation, counted in <see cref="PrivilegedTraps"/> (the PV kernel makes none on its normal paths;
+/// the <c>in</c> and <c>cr8wr</c> workloads exist to run such instructions, and a PV domU has no IO privilege).
+///
+/// <para>The hypercall ABI follows Xen's x86-64 one (xen/include/public/xen.h): number in RAX, arguments in
+/// RDI, RSI, RDX, R10 (R8), result in RAX, negative errno on failure; the hypercall numbers, the structures
+/// (mmu_update_t, mmuext_op, trap_info, vcpu_register_vcpu_info, sched_shutdown, the iret frame
+/// rax/r11/rcx/flags/rip/cs/rflags/rsp/ss) and the sub-commands (MMUEXT_*, UVMF_*, SCHEDOP_*, CONSOLEIO_*,
+/// VCPUOP_register_vcpu_info) are Xen's. Where it departs:</para>
+/// <list type="bullet">
+/// <item>Entry is VMCALL, not x86-64 PV's SYSCALL into Xen (its kernel runs in ring 3) or x86-32's INT 0x82;
+/// VMCALL clobbers nothing, so bounce frames carry no saved RCX/R11 (Xen x86-64 pushes them) and the frame
+/// is the hardware's: SS, RSP, RFLAGS, CS, RIP and, for exceptions that have one, the error code.</item>
+/// <item>The domain's pseudo-physical-to-machine map is the identity (guest frame n is machine frame n), so
+/// "machine frames" in page tables are guest-physical frames; the domain owns exactly its memory.</item>
+/// <item>The guest kernel keeps its own selectors (0x08 kernel code, 0x23/0x1B user), not Xen's FLAT_*
+/// ones, and has one page-table base for kernel and user (no NEW_USER_BASEPTR: its kernel is not in ring 3).</item>
+/// <item>System time is the TSC (retired instructions), one "nanosecond" per tick, so set_timer_op deadlines
+/// fall at the same instants as the native kernel's APIC timer.</item>
+/// <item>The kernel's direct map (2 MiB supervisor pages of its own memory, as Xen keeps a direct map in its
+/// hypervisor slots) is accepted when its table is validated; the frame and type rules are enforced for
+/// every 4 KiB entry and every user mapping.</item>
+/// </list>
+///
+/// <para>Memory is direct paging: the MMU walks the guest's own tables (no shadow). The hypervisor validates
+/// every update (mmu_update, update_va_mapping) and types page-table frames as Xen does with its type counts:
+/// a frame reachable from a pinned table or the base pointer is an Ln page table and may not be mapped
+/// writable; a frame mapped writable may not become a page table; entries must name frames of the domain;
+/// updates must target a page-table frame. A refused update returns -EINVAL and is counted.</para>
+///
+/// <para>Events: Xen takes every exception and interrupt first and bounces it to the handler the guest
+/// registered with set_trap_table (a Trap and an InterruptInjection); its timer arrives as an event on the
+/// callback registered with set_callbacks; a user SYSCALL enters Xen and is bounced to the syscall callback
+/// (Syscall + InterruptInjection); returns to user mode are the iret hypercall (Hypercall + IRET or SYSRET,
+/// as Xen returns). The guest's virtual IF is the upcall mask byte of its vcpu_info, a plain memory byte the
+/// hypervisor reads at every hypercall and keeps in step with what it delivers.</para>
+/// </summary>
+public sealed class Paravirtual : Vmm
+{
+    // ---- Xen's numbers (xen/include/public/xen.h, sched.h, vcpu.h, callback.h) ----
+    public const int SetTrapTable = 0, MmuUpdate = 1, StackSwitch = 3, SetCallbacks = 4, UpdateVaMapping = 14,
+        SetTimerOp = 15, ConsoleIo = 18, Iret = 23, VcpuOp = 24, MmuextOp = 26, SchedOp = 29;
+    static readonly Dictionary<int, string> Names = new()
+    {
+        [SetTrapTable] = "set_trap_table", [MmuUpdate] = "mmu_update", [StackSwitch] = "stack_switch",
+        [SetCallbacks] = "set_callbacks", [UpdateVaMapping] = "update_va_mapping", [SetTimerOp] = "set_timer_op",
+        [ConsoleIo] = "console_io", [Iret] = "iret", [VcpuOp] = "vcpu_op", [MmuextOp] = "mmuext_op", [SchedOp] = "sched_op",
+    };
+    const int MmuextPinL1 = 0, MmuextPinL4 = 3, MmuextUnpin = 4, MmuextNewBaseptr = 5, MmuextTlbFlushLocal = 6, MmuextInvlpgLocal = 7;
+    const ulong UvmfInvlpg = 2, UvmfTlbFlush = 1, UvmfFlushMask = 3;
+    const int SchedopYield = 0, SchedopBlock = 1, SchedopShutdown = 2;
+    const int VcpuopRegisterVcpuInfo = 10;
+    const ulong VgcfInSyscall = 1UL << 8;
+    const ulong DomidSelf = 0x7FF0;
+    /// <summary>trap_info.flags bit 2: events are masked on entry (an interrupt gate rather than a trap gate).</summary>
+    const byte TiMaskEvents = 4;
+    public const long EINVAL = -22, EFAULT = -14, ENOSYS = -38, EPERM = -1, ESRCH = -3;
+
+    // vcpu_info (xen.h): evtchn_upcall_pending at 0, evtchn_upcall_mask at 1, arch.cr2 at 16.
+    const ulong VcpuPending = 0, VcpuMask = 1, VcpuCr2 = 16;
+    /// <summary>The vector the hypervisor's own timer uses on the local APIC (the native kernel's timer vector,
+    /// so the task-priority rules that gate it are the same).</summary>
+    const int TimerVector = 0x20;
+    const ulong AddrMask = 0x000F_FFFF_FFFF_F000;
+    const ulong Present = 1, Writable = 2, User = 4, PageSize = 0x80;
+
+    readonly long[] _calls = new long[64];
+    readonly Dictionary<string, long> _privileged = [];
+    readonly Dictionary<int, (ulong Address, byte Flags, ushort Cs)> _traps = [];
+    ulong _eventCallback, _failsafeCallback, _syscallCallback;
+    ulong _kernelSp;
+    ushort _kernelSs;
+    ulong _vcpuInfo;   // guest-physical; 0 until registered
+    ulong _baseptr;    // the frame the hypervisor loaded as CR3 (holds a type reference), 0 for the loader's tables
+
+    sealed class PageType(int level) { public readonly int Level = level; public int Refs; public bool Pinned; }
+    readonly Dictionary<ulong, PageType> _tables = [];
+    readonly Dictionary<ulong, int> _writable = [];
+
+    public Paravirtual(Machine machine) : base(machine)
+    {
+        // Xen owns the SYSCALL MSRs: user SYSCALL enters the hypervisor, which bounces it to the guest.
+        Cpu.Efer |= Processor.EferSCE;
+        Cpu.Star = 0x0010_0008UL << 32;
+        Cpu.Fmask = (ulong)(RFlags.IF | RFlags.TF | RFlags.DF);
+    }
+
+    public override VirtualizationStyle Style => VirtualizationStyle.Paravirtual;
+
+    /// <summary>Hypercalls made so far, by Xen's name (mmu_update, iret, ...).</summary>
+    public IReadOnlyDictionary<string, long> Hypercalls =>
+        Names.Where(kv => _calls[kv.Key] > 0).ToDictionary(kv => kv.Value, kv => _calls[kv.Key]);
+    public long TotalHypercalls => _calls.Sum();
+    /// <summary>Page-table updates validated inside mmu_update batches, and the largest batch.</summary>
+    public long MmuUpdateEntries { get; private set; }
+    public long LargestMmuUpdateBatch { get; private set; }
+    /// <summary>Updates the hypervisor refused (-EINVAL): a frame outside the domain, a page table mapped
+    /// writable, a target that is not a page table, a writable frame typed as a page table.</summary>
+    public long RefusedUpdates { get; private set; }
+    /// <summary>Privileged instructions that reached the hypervisor anyway (trapped and emulated), by mnemonic.</summary>
+    public IReadOnlyDictionary<string, long> PrivilegedTraps => _privileged;
+    /// <summary>Frames currently typed as page tables.</summary>
+    public int PageTableFrames => _tables.Count;
+    /// <summary>The reason of the domain's SCHEDOP_shutdown (0 poweroff, 3 crash), or null while it runs.</summary>
+    public int? ShutdownReason { get; private set; }
+
+    // ---- instructions that reach the hypervisor ----
+
+    internal override void Intercept(Processor p, Insn i)
+    {
+        var op = i.Sensitive;
+        if (p.Cpl == 3)
+        {
+            if (op == SensitiveOp.Syscall) { SyscallBounce(p, i); return; }
+            Execute(p, i);   // VMCALL from user mode is #UD, as the bare machine gives it
+            CountHardware(p, i);
+            return;
+        }
+        if (op == SensitiveOp.Vmcall) { Hypercall(p, i); return; }
+        if (SensitiveOps.IsPrivileged(op))
+        {
+            // The guest kernel is deprivileged: the instruction faults into the hypervisor, which emulates it.
+            string m = i.Decoded.Mnemonic.ToString().ToLowerInvariant();
+            _privileged[m] = _privileged.GetValueOrDefault(m) + 1;
+            Counts.Add(CostEvent.Trap);
+            Counts.Add(CostEvent.EmulateInstruction);
+            if (op == SensitiveOp.PortIo) EmulateDevice();
+            p.Report(Trace.TraceKind.VmmEntry, i.Ip, $"trap: privileged {m} in a paravirtual kernel");
+            Execute(p, i);
+            return;
+        }
+        Execute(p, i);
+        CountHardware(p, i);
+    }
+
+    void Hypercall(Processor p, Insn i)
+    {
+        ulong nr = p.R[(int)Gpr.Rax];
+        ulong a1 = p.R[(int)Gpr.Rdi], a2 = p.R[(int)Gpr.Rsi], a3 = p.R[(int)Gpr.Rdx], a4 = p.R[10];
+        Counts.Add(CostEvent.Hypercall);
+        if (nr < (ulong)_calls.Length) _calls[nr]++;
+        p.Report(Trace.TraceKind.VmmEntry, i.Ip, $"hypercall {nr} ({Names.GetValueOrDefault((int)Math.Min(nr, 64), "?")})", (int)Math.Min(nr, 255));
+        SyncVirtualIf(p);
+        using var _ = p.Supervisor();
+        long r;
+        try
+        {
+            switch ((int)Math.Min(nr, int.MaxValue))
+            {
+                case Iret: DoIret(p); return;   // RAX comes from the frame
+                case SetTrapTable: r = DoSetTrapTable(p, a1); break;
+                case MmuUpdate: r = DoMmuUpdate(p, a1, a2, a3, a4); break;
+                case StackSwitch: _kernelSs = (ushort)a1; _kernelSp = a2; r = 0; break;
+                case SetCallbacks: _eventCallback = a1; _failsafeCallback = a2; _syscallCallback = a3; r = 0; break;
+                case UpdateVaMapping: r = DoUpdateVaMapping(p, a1, a2, a3); break;
+                case SetTimerOp: r = DoSetTimer(p, i, a1); break;
+                case ConsoleIo: r = DoConsoleIo(p, a1, a2, a3); break;
+                case VcpuOp: r = DoVcpuOp(p, a1, a2, a3); break;
+                case MmuextOp: r = DoMmuextOp(p, i, a1, a2, a3, a4); break;
+                case SchedOp: r = DoSchedOp(p, a1, a2); break;
+                default: r = ENOSYS; break;
+            }
+        }
+        catch (GuestFault) { r = EFAULT; }   // copy_from_guest failed: the guest gave an address it cannot read
+        p.R[(int)Gpr.Rax] = (ulong)r;
+    }
+
+    // ---- the virtual IF: the upcall mask byte ----
+
+    bool Masked => _vcpuInfo == 0 || Machine.Memory.Frame(_vcpuInfo >> 12)[(_vcpuInfo & 0xFFF) + VcpuMask] != 0;
+
+    void SetMask(Processor p, bool masked)
+    {
+        if (_vcpuInfo != 0) Machine.Memory.Frame(_vcpuInfo >> 12)[(_vcpuInfo & 0xFFF) + VcpuMask] = masked ? (byte)1 : (byte)0;
+        p.SetFlag(RFlags.IF, !masked);
+    }
+
+    /// <summary>The guest may have written its mask byte: the real IF (which gates event delivery here)
+    /// follows it from the hypervisor's next entry on.</summary>
+    void SyncVirtualIf(Processor p) => p.SetFlag(RFlags.IF, !Masked);
+
+    void WriteVcpu(ulong offset, ulong value)
+    {
+        if (_vcpuInfo == 0) return;
+        BinaryPrimitives.WriteUInt64LittleEndian(Machine.Memory.Frame(_vcpuInfo >> 12).AsSpan((int)((_vcpuInfo & 0xFFF) + offset)), value);
+    }
+
+    // ---- events: bounce frames ----
+
+    internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip)
+    {
+        Counts.Add(CostEvent.Trap);   // Xen takes it first ...
+        Counts.Add(CostEvent.InterruptInjection);   // ... and builds the guest's bounce frame
+    }
+
+    internal override void Bounce(ExceptionVector vector, ulong? errorCode, ulong returnRip, bool software)
+    {
+        var p = Cpu;
+        int v = (int)vector;
+        if (!software && v >= 32)
+        {
+            // The hypervisor's own timer: acknowledged by Xen, then an event upcall to the guest's callback.
+            p.Apic.Write(LocalApic.MsrEoi, 0, p.Tsc);
+            if (_vcpuInfo != 0) Machine.Memory.Frame(_vcpuInfo >> 12)[(_vcpuInfo & 0xFFF) + VcpuPending] = 1;
+            if (_eventCallback == 0) return;
+            PushBounceFrame(p, _eventCallback, 0x08, true, null, returnRip, p.Cs, p.Ss, p.R[(int)Gpr.Rsp], p.Rflags);
+            return;
+        }
+        if (!_traps.TryGetValue(v, out var t) || t.Address == 0)
+            throw software ? new GuestFault(ExceptionVector.GP, (ulong)v * 8 + 2, null, $"INT {v}: no trap-table entry")
+                : new GuestFault(ExceptionVector.NP, (ulong)v * 8 + 3, null, $"vector {v} has no trap-table entry");
+        if (software && (t.Flags & 3) < p.Cpl)
+            throw new GuestFault(ExceptionVector.GP, (ulong)v * 8 + 2, null, $"INT {v} from CPL {p.Cpl} to a DPL {t.Flags & 3} entry");
+        if (vector == ExceptionVector.PF) WriteVcpu(VcpuCr2, p.Cr2);   // PV kernels read CR2 from vcpu_info
+        PushBounceFrame(p, t.Address, t.Cs, (t.Flags & TiMaskEvents) != 0, errorCode, returnRip, p.Cs, p.Ss, p.R[(int)Gpr.Rsp], p.Rflags);
+    }
+
+    /// <summary>Xen's create_bounce_frame: onto the guest kernel's stack (the one stack_switch named, when the
+    /// event interrupted user mode), the interrupted SS, RSP, RFLAGS (IF = the virtual IF), CS, RIP and error
+    /// code; then the guest kernel runs the handler, with events masked if it asked for that.</summary>
+    void PushBounceFrame(Processor p, ulong handler, ushort cs, bool mask, ulong? errorCode, ulong rip, ushort fromCs, ushort fromSs, ulong fromRsp, ulong flags)
+    {
+        using var _ = p.Supervisor();
+        bool fromUser = (fromCs & 3) == 3;
+        if (fromUser && _kernelSp == 0) throw new GuestFault(ExceptionVector.TS, 0, null, "no kernel stack registered with stack_switch");
+        ulong rsp = (fromUser ? _kernelSp : fromRsp) & ~0xFUL;
+        flags = Masked ? flags & ~(ulong)RFlags.IF : flags | (ulong)RFlags.IF;
+        Span<ulong> frame = [fromSs, fromRsp, flags, fromCs, rip, errorCode ?? 0];
+        int n = errorCode.HasValue ? 6 : 5;
+        for (int k = 0; k < n; k++) p.Write64(rsp - 8 * (ulong)(k + 1), frame[k]);
+        p.R[(int)Gpr.Rsp] = rsp - 8 * (ulong)n;
+        if (fromUser) p.Ss = _kernelSs;
+        p.Cs = (ushort)(cs & ~3);
+        p.Ip = handler;
+        p.Rflags = flags & ~(ulong)(RFlags.TF | RFlags.NT | RFlags.RF | RFlags.VM);
+        if (mask) SetMask(p, true); else SyncVirtualIf(p);
+    }
+
+    /// <summary>User SYSCALL: the hardware enters Xen (its LSTAR); Xen bounces to the registered syscall
+    /// callback on the guest kernel's stack, with RCX and R11 as SYSCALL left them and events masked.</summary>
+    void SyscallBounce(Processor p, Insn i)
+    {
+        ushort cs = p.Cs, ss = p.Ss;
+        ulong rsp = p.R[(int)Gpr.Rsp], flags = p.Rflags;
+        Execute(p, i);
+        CountHardware(p, i);
+        Counts.Add(CostEvent.InterruptInjection);
+        if (_syscallCallback == 0) throw new GuestFault(ExceptionVector.UD, null, null, "SYSCALL with no syscall callback registered");
+        p.Report(Trace.TraceKind.VmmEntry, i.Ip, "SYSCALL bounced to the guest kernel's callback");
+        p.Rflags = flags;   // the frame records the user's flags; PushBounceFrame masks
+        PushBounceFrame(p, _syscallCallback, 0x08, true, null, i.NextIp, cs, ss, rsp, flags);
+    }
+
+    /// <summary>HYPERVISOR_iret: RSP points at rax, r11, rcx, flags, rip, cs, rflags, rsp, ss (Xen's iret
+    /// context). Returns to user or kernel mode; the upcall mask follows the restored IF.</summary>
+    void DoIret(Processor p)
+    {
+        ulong sp = p.R[(int)Gpr.Rsp];
+        Span<ulong> f = stackalloc ulong[9];
+        try { for (int k = 0; k < 9; k++) f[k] = p.Read64(sp + 8 * (ulong)k); }
+        catch (GuestFault) { p.R[(int)Gpr.Rax] = unchecked((ulong)EFAULT); return; }
+        ulong cs = f[5];
+        if ((cs & 3) is not (0 or 3) || !Processor.Canonical(f[4])) { p.R[(int)Gpr.Rax] = unchecked((ulong)EINVAL); return; }
+        Counts.Add((f[3] & VgcfInSyscall) != 0 ? CostEvent.Sysret : CostEvent.Iret);   // Xen returns by SYSRET or IRET
+        p.R[(int)Gpr.Rax] = f[0];
+        p.R[11] = f[1];
+        p.R[(int)Gpr.Rcx] = f[2];
+        p.Rflags = f[6] & ~(ulong)(RFlags.IOPL | RFlags.VM);
+        p.Cs = (ushort)cs;
+        p.Ss = (ushort)f[8];
+        p.R[(int)Gpr.Rsp] = f[7];
+        p.Ip = f[4];
+        SetMask(p, (f[6] & (ulong)RFlags.IF) == 0);
+    }
+
+    long DoSetTrapTable(Processor p, ulong table)
+    {
+        _traps.Clear();
+        for (ulong at = table; table != 0; at += 16)
+        {
+            ulong lo = p.Read64(at), address = p.Read64(at + 8);
+            if (address == 0) break;
+            _traps[(int)(lo & 0xFF)] = (address, (byte)(lo >> 8), (ushort)(lo >> 16));
+            if (_traps.Count > 256) return EINVAL;
+        }
+        p.VmmDelivers = true;
+        return 0;
+    }
+
+    long DoVcpuOp(Processor p, ulong cmd, ulong vcpu, ulong arg)
+    {
+        if (cmd != VcpuopRegisterVcpuInfo) return ENOSYS;
+        if (vcpu != 0) return EINVAL;
+        ulong mfn = p.Read64(arg), offset = p.Read32(arg + 8);
+        if (offset + 64 > 0x1000 || !Machine.Memory.Contains(mfn << 12, 0x1000)) return EINVAL;
+        _vcpuInfo = (mfn << 12) + offset;
+        SyncVirtualIf(p);
+        return 0;
+    }
+
+    long DoSetTimer(Processor p, Insn i, ulong timeout)
+    {
+        var apic = p.Apic;
+        long now = Semantics.Tsc(p, i);
+        apic.Write(LocalApic.MsrSvr, 0x1FF, now);
+        apic.Write(LocalApic.MsrTimerDivide, 0xB, now);           // divide by 1: the timer counts TSC ticks
+        apic.Write(LocalApic.MsrLvtTimer, TimerVector, now);      // one-shot
+        long delta = timeout == 0 ? 0 : Math.Clamp((long)Math.Min(timeout, long.MaxValue) - now, 1, uint.MaxValue);
+        apic.Write(LocalApic.MsrTimerInitial, (ulong)delta, now); // a deadline already past fires at once
+        return 0;
+    }
+
+    long DoConsoleIo(Processor p, ulong cmd, ulong count, ulong str)
+    {
+        if (cmd != 0) return ENOSYS;   // CONSOLEIO_write only
+        if (count > 1 << 20) return EINVAL;
+        var bytes = new byte[count];
+        for (ulong k = 0; k < count; k++) bytes[k] = p.Read8(str + k);   // all of it readable before any is written
+        foreach (var b in bytes) Machine.Console.Out(Io.Uart16550.Com1, 1, b);
+        return 0;
+    }
+
+    long DoSchedOp(Processor p, ulong cmd, ulong arg)
+    {
+        switch ((int)Math.Min(cmd, int.MaxValue))
+        {
+            case SchedopYield: return 0;   // one vCPU and one domain: nothing else to run
+            case SchedopBlock:
+                SetMask(p, false);          // blocking enables event delivery; wakes on the next event
+                p.Halted = true;
+                return 0;
+            case SchedopShutdown:
+                ShutdownReason = (int)p.Read32(arg);
+                SetMask(p, true);
+                p.Halted = true;            // masked and halted: the machine stops
+                return 0;
+            default: return ENOSYS;
+        }
+    }
+
+    // ---- memory: validated direct paging ----
+
+    long DoMmuUpdate(Processor p, ulong req, ulong count, ulong doneOut, ulong domid)
+    {
+        if ((domid & 0xFFFF) != DomidSelf) return EPERM;
+        long done = 0, r = 0;
+        for (ulong k = 0; k < count; k++)
+        {
+            ulong ptr = p.Read64(req + 16 * k), val = p.Read64(req + 16 * k + 8);
+            Counts.Add(CostEvent.HypercallBatchEntry);
+            MmuUpdateEntries++;
+            if ((ptr & 3) is not (0 or 2)) { r = EINVAL; RefusedUpdates++; break; }   // MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD
+            if ((r = Update(ptr & ~3UL, val)) < 0) break;
+            done++;
+        }
+        LargestMmuUpdateBatch = Math.Max(LargestMmuUpdateBatch, done);
+        if (doneOut != 0) p.Write32(doneOut, (uint)done);
+        return r;
+    }
+
+    long DoUpdateVaMapping(Processor p, ulong va, ulong val, ulong flags)
+    {
+        if (PteAddress(p.Cr3 & AddrMask, va) is not { } pte) { RefusedUpdates++; return EINVAL; }
+        long r = Update(pte, val);
+        if (r < 0) return r;
+        Flush(p, va, flags & UvmfFlushMask);
+        return 0;
+    }
+
+    void Flush(Processor p, ulong va, ulong how)
+    {
+        if (how == UvmfInvlpg) { Counts.Add(CostEvent.Invlpg); p.Events.Invlpgs++; p.FlushHostPages(); }
+        else if (how == UvmfTlbFlush) p.FlushHostPages();
+    }
+
+    long DoMmuextOp(Processor p, Insn i, ulong ops, ulong count, ulong doneOut, ulong domid)
+    {
+        if ((domid & 0xFFFF) != DomidSelf) return EPERM;
+        long done = 0, r = 0;
+        for (ulong k = 0; k < count && r == 0; k++)
+        {
+            ulong at = ops + 24 * k;
+            int cmd = (int)p.Read32(at);
+            ulong arg1 = p.Read64(at + 8);
+            Counts.Add(CostEvent.HypercallBatchEntry);
+            switch (cmd)
+            {
+                case >= MmuextPinL1 and <= MmuextPinL4:
+                    r = Pin(arg1, cmd + 1);
+                    break;
+                case MmuextUnpin:
+                    if (_tables.TryGetValue(arg1, out var t) && t.Pinned) { t.Pinned = false; PutType(arg1); }
+                    else r = EINVAL;
+                    break;
+                case MmuextNewBaseptr:
+                    r = NewBaseptr(p, i, arg1);
+                    break;
+                case MmuextTlbFlushLocal: p.FlushHostPages(); break;
+                case MmuextInvlpgLocal: Flush(p, arg1, UvmfInvlpg); break;
+                default: r = ENOSYS; break;
+            }
+            if (r == 0) done++;
+        }
+        if (doneOut != 0) p.Write32(doneOut, (uint)done);
+        return r;
+    }
+
+    long Pin(ulong mfn, int level)
+    {
+        if (_tables.TryGetValue(mfn, out var t) && t.Pinned) return EINVAL;
+        if (!CanType(mfn, level, [])) { RefusedUpdates++; return EINVAL; }
+        GetType(mfn, level);
+        _tables[mfn].Pinned = true;
+        return 0;
+    }
+
+    long NewBaseptr(Processor p, Insn i, ulong mfn)
+    {
+        if (!CanType(mfn, 4, [])) { RefusedUpdates++; return EINVAL; }
+        GetType(mfn, 4);
+        if (_baseptr != 0) PutType(_baseptr);
+        _baseptr = mfn;
+        // What MOV CR3 does, done by the hypervisor on the guest's behalf.
+        ulong cr3 = mfn << 12;
+        bool changed = cr3 != p.Cr3;
+        p.Cr3 = cr3;
+        p.Events.Cr3Loads++;
+        Counts.Add(CostEvent.Cr3Load);
+        if (changed) p.Report(Trace.TraceKind.ContextSwitch, i.Ip, 0);
+        p.FlushHostPages();
+        return 0;
+    }
+
+    /// <summary>One page-table update: the entry at guest-physical <paramref name="pa"/> becomes
+    /// <paramref name="val"/> if the hypervisor's rules allow it, else -EINVAL and nothing changes.
+    /// This is what each mmu_update entry and update_va_mapping do.</summary>
+    public long Update(ulong pa, ulong val)
+    {
+        if ((pa & 7) != 0 || !Machine.Memory.Contains(pa, 8) || !_tables.TryGetValue(pa >> 12, out var table))
+        { RefusedUpdates++; return EINVAL; }   // not an entry of one of the domain's page tables
+        if (!CanHold(table.Level, val, [pa >> 12])) { RefusedUpdates++; return EINVAL; }
+        var frame = Machine.Memory.Frame(pa >> 12);
+        ulong old = BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan((int)(pa & 0xFFF)));
+        Acquire(table.Level, val);   // before the release, so a table shared by both stays typed
+        Release(table.Level, old);
+        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan((int)(pa & 0xFFF)), val);
+        return 0;
+    }
+
+    static bool IsLeaf(int level, ulong e) => level == 1 || (level is 2 or 3 && (e & PageSize) != 0);
+
+    /// <summary>Whether a level-<paramref name="level"/> table may hold entry <paramref name="e"/>.</summary>
+    bool CanHold(int level, ulong e, HashSet<ulong> visiting)
+    {
+        if ((e & Present) == 0) return true;
+        ulong mfn = (e & AddrMask) >> 12;
+        if (!Machine.Memory.Contains(mfn << 12)) return false;   // not the domain's frame
+        if (IsLeaf(level, e))
+        {
+            if (level > 1 && (e & User) == 0) return true;       // the kernel's direct map (see the class notes)
+            if ((e & Writable) == 0) return true;
+            if (level == 1) return !_tables.ContainsKey(mfn);    // a page table is never mapped writable
+            ulong pages = level == 2 ? 512UL : 512UL * 512;
+            return !_tables.Keys.Any(f => f >= mfn && f < mfn + pages);
+        }
+        return CanType(mfn, level - 1, visiting);
+    }
+
+    /// <summary>Whether frame <paramref name="mfn"/> can be (or already is) a level-<paramref name="level"/> page table.</summary>
+    bool CanType(ulong mfn, int level, HashSet<ulong> visiting)
+    {
+        if (!Machine.Memory.Contains(mfn << 12, 0x1000)) return false;
+        if (_tables.TryGetValue(mfn, out var t)) return t.Level == level;
+        if (_writable.GetValueOrDefault(mfn) > 0) return false;  // mapped writable somewhere: cannot become a table
+        if (!visiting.Add(mfn)) return false;                    // a loop of tables
+        var frame = Machine.Memory.Frame(mfn);
+        for (int k = 0; k < 512; k++)
+            if (!CanHold(level, BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(8 * k)), visiting)) return false;
+        visiting.Remove(mfn);
+        return true;
+    }
+
+    void Acquire(int level, ulong e)
+    {
+        if ((e & Present) == 0) return;
+        ulong mfn = (e & AddrMask) >> 12;
+        if (IsLeaf(level, e)) { if (level == 1 && (e & Writable) != 0) _writable[mfn] = _writable.GetValueOrDefault(mfn) + 1; }
+        else GetType(mfn, level - 1);
+    }
+
+    void Release(int level, ulong e)
+    {
+        if ((e & Present) == 0) return;
+        ulong mfn = (e & AddrMask) >> 12;
+        if (IsLeaf(level, e))
+        {
+            if (level == 1 && (e & Writable) != 0 && _writable.TryGetValue(mfn, out int n))
+            { if (n <= 1) _writable.Remove(mfn); else _writable[mfn] = n - 1; }
+        }
+        else PutType(mfn);
+    }
+
+    /// <summary>Takes a type reference; the first one types the frame and takes references for its entries.</summary>
+    void GetType(ulong mfn, int level)
+    {
+        if (_tables.TryGetValue(mfn, out var t)) { t.Refs++; return; }
+        _tables[mfn] = new PageType(level) { Refs = 1 };
+        var frame = Machine.Memory.Frame(mfn);
+        for (int k = 0; k < 512; k++) Acquire(level, BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(8 * k)));
+    }
+
+    /// <summary>Drops a type reference; the last one (and no pin) makes the frame ordinary memory again.</summary>
+    void PutType(ulong mfn)
+    {
+        if (!_tables.TryGetValue(mfn, out var t)) return;
+        if (--t.Refs > 0 || t.Pinned) return;
+        _tables.Remove(mfn);
+        var frame = Machine.Memory.Frame(mfn);
+        for (int k = 0; k < 512; k++) Release(t.Level, BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(8 * k)));
+    }
+
+    /// <summary>The guest-physical address of the L1 entry mapping <paramref name="va"/> under
+    /// <paramref name="root"/>, or null if a level above it is not present (or is a large page).</summary>
+    ulong? PteAddress(ulong root, ulong va)
+    {
+        ulong table = root;
+        for (int shift = 39; ; shift -= 9)
+        {
+            ulong at = table + ((va >> shift) & 511) * 8;
+            if (!Machine.Memory.Contains(at, 8)) return null;
+            if (shift == 12) return at;
+            ulong e = BinaryPrimitives.ReadUInt64LittleEndian(Machine.Memory.Frame(at >> 12).AsSpan((int)(at & 0xFFF)));
+            if ((e & Present) == 0 || (e & PageSize) != 0) return null;
+            table = e & AddrMask;
+        }
+    }
+}
