@@ -8,9 +8,10 @@ namespace VirtPS.Tests.Styles;
 
 public class StyleTests
 {
-    internal static Guest Run(string workload, VirtualizationStyle style, long? iterations = null, int? processes = null)
+    internal static Guest Run(string workload, VirtualizationStyle style, long? iterations = null, int? processes = null,
+        MemoryVirtualization? paging = null)
     {
-        var g = Guest.CreateWorkload("s", workload, iterations, processes, style: style);
+        var g = Guest.CreateWorkload("s", workload, iterations, processes, style: style, paging: paging);
         long retired = 0;
         RunStop stop;
         do { var r = g.Machine.Run(200_000_000); retired += r.Retired; stop = r.Stop; }
@@ -19,23 +20,29 @@ public class StyleTests
         return g;
     }
 
-    public static TheoryData<string, VirtualizationStyle> Cases()
+    /// <summary>Every style but Native, and HardwareAssisted with each of its paging modes.</summary>
+    public static TheoryData<string, VirtualizationStyle, MemoryVirtualization?> Cases()
     {
-        var d = new TheoryData<string, VirtualizationStyle>();
+        var d = new TheoryData<string, VirtualizationStyle, MemoryVirtualization?>();
         foreach (var w in Workload.All)
             foreach (var s in Vmm.Available.Where(s => s != VirtualizationStyle.Native))
-                d.Add(w.Name, s);
+                if (s == VirtualizationStyle.HardwareAssisted)
+                {
+                    d.Add(w.Name, s, MemoryVirtualization.Nested);
+                    d.Add(w.Name, s, MemoryVirtualization.Shadow);
+                }
+                else d.Add(w.Name, s, null);
         return d;
     }
 
     /// <summary>The bar: every style runs every workload to the same console output as Native.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void EveryStyleGivesNativeConsoleOutput(string workload, VirtualizationStyle style)
+    public void EveryStyleGivesNativeConsoleOutput(string workload, VirtualizationStyle style, MemoryVirtualization? paging)
     {
         long n = Math.Max(1, Workload.Find(workload)!.DefaultIterations / 10);
         var native = Run(workload, VirtualizationStyle.Native, n);
-        var other = Run(workload, style, n);
+        var other = Run(workload, style, n, paging: paging);
         if (style == VirtualizationStyle.Paravirtual)
         {
             // Another build of the kernel retires other instructions, and the timer counts retired instructions:
@@ -121,7 +128,7 @@ public class StyleBehaviourTests
             a.mov(Iced.Intel.AssemblerRegisters.cr8, Iced.Intel.AssemblerRegisters.rcx);   // TPR shadow: no exit
             a.hlt();
         });
-        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes);
+        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes, paging: MemoryVirtualization.Shadow);
         g.Machine.Cpu.Tracer = events.Add;
         g.Machine.Run(10_000);
         var exits = events.Where(e => e.Kind == VirtPS.Engine.Trace.TraceKind.VmmEntry).Select(e => (e.Vector, e.Qualification)).ToArray();
@@ -138,7 +145,7 @@ public class StyleBehaviourTests
     public void HardwareAssistedControlsSelectExits()
     {
         var bytes = VirtPS.Tests.Cpu.GuestCode.Assemble(Guest.DefaultLoadAddress, a => { a.@in(Iced.Intel.AssemblerRegisters.al, 0x80); a.hlt(); });
-        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes);
+        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes, paging: MemoryVirtualization.Shadow);
         var ha = (HardwareAssisted)g.Vmm;
         ha.Controls &= ~(VmExecutionControls.HltExiting | VmExecutionControls.UnconditionalIoExiting);
         g.Machine.Run(10_000);
@@ -154,7 +161,8 @@ public class StyleBehaviourTests
     public void ShadowPagingSeparatesHiddenTracingAndTrueFaults(VirtualizationStyle style)
     {
         var native = StyleTests.Run("pgfault", VirtualizationStyle.Native, 500);
-        var g = StyleTests.Run("pgfault", style, 500);
+        var g = StyleTests.Run("pgfault", style, 500,
+            paging: style == VirtualizationStyle.HardwareAssisted ? MemoryVirtualization.Shadow : null);
         var sh = g.Vmm.Shadow!;
         Assert.Equal(native.Machine.Cpu.Events.PageFaults, sh.TrueFaults);
         Assert.True(sh.TracingFaults >= 500, $"tracing {sh.TracingFaults}");
