@@ -111,6 +111,7 @@ public sealed partial class Machine
                 if (blk != null) { if (blk.Next1 == null || !blk.Next1.Valid) blk.Next1 = next; else blk.Next2 = next; }
             }
             blk = next;
+            if (blk.Start >> 12 != p.ItlbPage) p.FetchTlb(blk.Start);   // decoded blocks bypass translation: one ITLB lookup per code page entered
 
             var insns = blk.Insns;
             int n = insns.Length;

@@ -31,7 +31,10 @@ public sealed partial class Processor
     /// (which the memory-virtualization work models and counts); the write cache never holds a page that
     /// has decoded code on it, so every write to code goes the slow way and invalidates the decodes.
     /// </summary>
-    struct HostPage { public ulong Tag; public byte[] Frame; public ulong Pfn; }
+    /// <summary>A host page cache entry. The caches are a subset of the L1 DTLB (every entry's page is held there), so a
+    /// hit is an L1 DTLB hit: it stamps the recency of that TLB entry (<see cref="Stamps"/>[<see cref="Way"/>]) with the
+    /// TLB's clock, which keeps LRU exact and counts the hit (<see cref="LruClock.FrontTicks"/>).</summary>
+    struct HostPage { public ulong Tag; public byte[] Frame; public ulong Pfn; public long[] Stamps; public int Way; }
     const int CacheSize = 256;
     // One pair for supervisor accesses and one for user accesses: what the supervisor may touch is not what
     // user code may, so a privilege change just selects the other pair (see Cs).
@@ -53,7 +56,7 @@ public sealed partial class Processor
     void InitMemory()
     {
         _rd = _rdSup; _wr = _wrSup;
-        FlushHostPages();
+        InitTlb();
     }
 
     /// <summary>
@@ -81,12 +84,17 @@ public sealed partial class Processor
         _wr = user ? _wrUser : _wrSup;
     }
 
-    internal void FlushHostPages()
+    /// <summary>Every translation may have changed: the TLB entries of this VPID, the guest-dimension walk caches, the host
+    /// caches, and decoded blocks must check their mappings again (what a full TLB flush does).</summary>
+    internal void FlushHostPages() => InvalidateTlbAll();
+
+    /// <summary>Drops the host page caches (and an emulator's soft TLB) only; the TLB keeps its entries.</summary>
+    void DropHostCaches()
     {
         foreach (var c in (HostPage[][])[_rdSup, _wrSup, _rdUser, _wrUser])
             for (int i = 0; i < CacheSize; i++) c[i].Tag = ulong.MaxValue;
         _softTlb?.Clear();
-        TranslationEpoch++;
+        ItlbPage = ulong.MaxValue;
     }
 
     /// <summary>Drops write-cache entries that reach a frame that just got decoded code on it.</summary>
@@ -109,36 +117,72 @@ public sealed partial class Processor
         ulong softKey = 0;
         if (SoftMmu)
         {
-            // An emulator's software MMU: every access is a lookup in its own TLB, a walk on a miss.
+            // An emulator's software MMU: every access is a lookup in its own TLB, a walk on a miss. Like the host
+            // caches it holds only what the modelled TLB holds (data accesses), so a hit there is an L1 DTLB hit.
             SoftMmuLookups++;
             softKey = (la >> 12) << 3 | (ulong)access << 1 | (Cpl == 3 && !_system ? 1UL : 0);
-            if (_softTlb.TryGetValue(softKey, out ulong frame)) return frame | (la & 0xFFF);
+            if (_softTlb.TryGetValue(softKey, out var soft))
+            {
+                if (TlbModel) Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(soft.Stamps), soft.Way) = ++Caches.Tlb.Clock.Now;
+                return soft.Frame | (la & 0xFFF);
+            }
         }
+        _inTlb = false;
         var mode = PagingControls();
+        bool fetch = access == Access.Execute;
+        ushort pcid = 0;
+        Tlb? tlb = null;
+        if (TlbModel)
+        {
+            tlb = Caches.Tlb;
+            pcid = CurrentPcid;
+            if (tlb.Lookup(la, fetch, Vpid, pcid, out var hit) != TlbLevel.Miss && Permits(hit, access, mode))
+            {
+                ulong pa = (hit.GuestPhysical << 12 & ~(hit.PageSize - 1)) | (la & (hit.PageSize - 1));
+                Filled(tlb, fetch, softKey, pa);
+                return pa;
+            }
+        }
         if (Vmm?.Shadow is { } shadow)
         {
             // Under shadow paging the hardware walks the VMM's tables; the guest's are the VMM's business.
             PageWalks++;
             WalkReferences += 4;
-            if (shadow.Translate(Cr3, la, (AccessKind)access, mode, out var spf, out bool cacheable) is not { } spa)
+            if (tlb != null) TlbMissReferences += 4;
+            if (shadow.Translate(Cr3, la, (AccessKind)access, mode, out var spf, out bool cacheable, out var hw) is not { } spa)
                 throw new GuestFault(ExceptionVector.PF, spf.ErrorCode, la, $"0x{la:X}: {spf.Reason}");
             if (!cacheable) { _uncacheable = true; _shadowWrite = access == Access.Write; }
             if (!Mem.Contains(spa))
                 throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{spa:X}, beyond guest memory");
+            if (cacheable)
+            {
+                // The shadow leaf's rights are what the hardware caches (the VMM backs guest frame n with host frame n).
+                tlb?.Insert(la, fetch, Vpid, pcid, false, new TlbEntry(spa >> 12, spa >> 12, 0x1000, hw.Writable, hw.User, hw.Executable, hw.Dirty));
+                Filled(tlb, fetch, softKey, spa);
+            }
             return spa;
         }
-        if (Vmm?.Ept is { } ept) return TranslateNested(ept, la, access, mode, softKey);
-        var t = PageWalker.Walk(Mem, la, (AccessKind)access, mode, out var pf);
+        if (Vmm?.Ept is { } ept) return TranslateNested(ept, la, access, mode, softKey, tlb, pcid);
+        var t = PageWalker.Walk(Mem, la, (AccessKind)access, mode, out var pf, default,
+            new WalkCacheContext(tlb != null ? Caches.Guest : null, Vpid, pcid));
         PageWalks++;
         if (t is not { } tr)
         {
             WalkReferences += 4;
+            if (tlb != null) TlbMissReferences += 4;
             throw new GuestFault(ExceptionVector.PF, pf.ErrorCode, la, $"0x{la:X}: {pf.Reason}");
         }
         WalkReferences += tr.References;
+        if (tlb != null) TlbMissReferences += tr.References;
         if (!Mem.Contains(tr.Physical))
             throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{tr.Physical:X}, beyond guest memory");
-        if (SoftMmu) _softTlb[softKey] = tr.Physical & ~0xFFFUL;
+        if (tlb != null)
+        {
+            ulong frame = (tr.Physical & ~(tr.PageSize - 1)) >> 12;
+            tlb.Insert(la, fetch, Vpid, pcid, tr.Global && (Cr4 & Cr4PGE) != 0,
+                new TlbEntry(frame, frame, tr.PageSize, tr.Writable, tr.User, tr.Executable, tr.Dirty));
+        }
+        Filled(tlb, fetch, softKey, tr.Physical);
         return tr.Physical;
     }
 
@@ -147,17 +191,29 @@ public sealed partial class Processor
     /// misconfiguration is a VM exit the VMM resolves (mapping the frame), after which the access is retried; the
     /// references of every attempt are counted, as the hardware made them.
     /// </summary>
-    ulong TranslateNested(ExtendedPageTables ept, ulong la, Access access, in PagingMode mode, ulong softKey)
+    ulong TranslateNested(ExtendedPageTables ept, ulong la, Access access, in PagingMode mode, ulong softKey, Tlb? tlb, ushort pcid)
     {
         PageWalks++;
+        bool fetch = access == Access.Execute;
         for (int attempt = 0; ; attempt++)
         {
-            var w = NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true);
+            var w = tlb != null
+                ? NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true, null,
+                    new WalkCacheContext(Caches.Guest, Vpid, pcid), new EptCacheContext(Caches.Nested, Caches.Ept))
+                : NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true);
             WalkReferences += w.References;
+            if (tlb != null) TlbMissReferences += w.References;
             switch (w.Outcome)
             {
                 case NestedOutcome.Translated:
-                    if (SoftMmu) _softTlb[softKey] = w.Gpa & ~0xFFFUL;
+                    if (tlb != null)
+                    {
+                        ulong size = w.PageSize;
+                        var g = w.Guest;
+                        tlb.Insert(la, fetch, Vpid, pcid, g.Global && (Cr4 & Cr4PGE) != 0,
+                            new TlbEntry((w.Hpa & ~(size - 1)) >> 12, (w.Gpa & ~(size - 1)) >> 12, size, g.Writable, g.User, g.Executable, g.Dirty));
+                    }
+                    Filled(tlb, fetch, softKey, w.Gpa);
                     return w.Gpa;   // guest memory is stored by GPA; the HPA is the EPT's business
                 case NestedOutcome.PageFault:
                     throw new GuestFault(ExceptionVector.PF, w.PageFault.ErrorCode, la, $"0x{la:X}: {w.PageFault.Reason}");
@@ -166,6 +222,32 @@ public sealed partial class Processor
             if (!Vmm!.OnEptExit(w.Ept) || attempt > 8)
                 throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{w.Ept.Gpa:X}, beyond guest memory");
         }
+    }
+
+    /// <summary>A translation the TLB now holds (or, with the model off, any translation): the host caches and an
+    /// emulator's soft TLB may keep it, stamping the L1 DTLB entry it came from.</summary>
+    void Filled(Tlb? tlb, bool fetch, ulong softKey, ulong pa)
+    {
+        _inTlb = true;
+        if (fetch) return;
+        _frontStamps = tlb?.LastDataStamps ?? NoStamps;
+        _frontWay = tlb?.LastDataWay ?? 0;
+        if (SoftMmu) _softTlb[softKey] = new SoftEntry { Frame = pa & ~0xFFFUL, Stamps = _frontStamps, Way = _frontWay };
+    }
+
+    /// <summary>Whether a TLB entry allows the access now (SDM Vol. 3A, 4.6). A write to an entry whose page is not yet
+    /// dirty walks again to set D; a refused access walks again too, which finds the fault (or a newer, wider entry).</summary>
+    bool Permits(in TlbEntry e, Access access, in PagingMode mode)
+    {
+        if (mode.User && !e.User) return false;
+        // Under shadow paging the VMM's leaves are read-only until it allows the write, whatever the guest's CR0.WP.
+        bool wp = mode.WriteProtect || Vmm?.Shadow != null;
+        return access switch
+        {
+            Access.Write => (e.Writable || (!mode.User && !wp)) && e.Dirty,
+            Access.Execute => !(mode.NoExecute && !e.Executable) && !(!mode.User && mode.Smep && e.User),
+            _ => true,
+        };
     }
 
     /// <summary>What a walk depends on now: CR3 (without the PCID), CR0.WP, CR4.SMEP, EFER.NXE, and who asks.</summary>
@@ -179,7 +261,8 @@ public sealed partial class Processor
     /// as a software-MMU lookup.</summary>
     internal bool SoftMmu;
     public long SoftMmuLookups { get; private set; }
-    readonly Dictionary<ulong, ulong> _softTlb = [];
+    struct SoftEntry { public ulong Frame; public long[] Stamps; public int Way; }
+    readonly Dictionary<ulong, SoftEntry> _softTlb = [];
 
     /// <summary>The simulator's own check that a decoded block's address still maps where it did: a look at
     /// the guest's tables that is not a guest access (no fault, no VMM event, nothing counted).</summary>
@@ -201,16 +284,22 @@ public sealed partial class Processor
     internal byte[]? ReadPage(ulong la)
     {
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
-        return e.Tag == la >> 12 ? e.Frame : null;
+        if (e.Tag != la >> 12) return null;
+        Touch(ref e);
+        return e.Frame;
     }
+
+    /// <summary>A host-cache hit is an L1 DTLB hit: it refreshes that entry's recency, and the clock's tick counts it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void Touch(ref HostPage e) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(e.Stamps), e.Way) = ++_lru.Now;
 
     byte[] FillRead(ulong la)
     {
         ulong pa = Translate(la, Access.Read);
         var frame = Mem.Frame(pa >> 12);
-        if (SoftMmu) return frame;
+        if (SoftMmu || !_inTlb) return frame;
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
-        e.Tag = la >> 12; e.Frame = frame; e.Pfn = pa >> 12;
+        e.Tag = la >> 12; e.Frame = frame; e.Pfn = pa >> 12; e.Stamps = _frontStamps; e.Way = _frontWay;
         return frame;
     }
 
@@ -224,9 +313,9 @@ public sealed partial class Processor
         }
         var frame = Mem.Frame(pfn);
         // A write the VMM must see again next time (a guest page-table page under shadow paging) is not cached.
-        if (_uncacheable || SoftMmu) { _uncacheable = false; return frame; }
+        if (_uncacheable || SoftMmu || !_inTlb) { _uncacheable = false; return frame; }
         ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
-        e.Tag = la >> 12; e.Frame = frame; e.Pfn = pfn;
+        e.Tag = la >> 12; e.Frame = frame; e.Pfn = pfn; e.Stamps = _frontStamps; e.Way = _frontWay;
         return frame;
     }
 
@@ -236,7 +325,7 @@ public sealed partial class Processor
     {
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
         ulong off = la & 0xFFF;
-        if (e.Tag == la >> 12 && off <= 0xFF8) return Unsafe.ReadUnaligned<ulong>(ref At(e.Frame, off));
+        if (e.Tag == la >> 12 && off <= 0xFF8) { Touch(ref e); return Unsafe.ReadUnaligned<ulong>(ref At(e.Frame, off)); }
         return ReadSlow(la, 8);
     }
 
@@ -245,7 +334,7 @@ public sealed partial class Processor
     {
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
         ulong off = la & 0xFFF;
-        if (e.Tag == la >> 12 && off <= 0xFFC) return Unsafe.ReadUnaligned<uint>(ref At(e.Frame, off));
+        if (e.Tag == la >> 12 && off <= 0xFFC) { Touch(ref e); return Unsafe.ReadUnaligned<uint>(ref At(e.Frame, off)); }
         return (uint)ReadSlow(la, 4);
     }
 
@@ -253,14 +342,14 @@ public sealed partial class Processor
     {
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
         ulong off = la & 0xFFF;
-        if (e.Tag == la >> 12 && off <= 0xFFE) return Unsafe.ReadUnaligned<ushort>(ref At(e.Frame, off));
+        if (e.Tag == la >> 12 && off <= 0xFFE) { Touch(ref e); return Unsafe.ReadUnaligned<ushort>(ref At(e.Frame, off)); }
         return (ushort)ReadSlow(la, 2);
     }
 
     internal byte Read8(ulong la)
     {
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
-        if (e.Tag == la >> 12) return At(e.Frame, la & 0xFFF);
+        if (e.Tag == la >> 12) { Touch(ref e); return At(e.Frame, la & 0xFFF); }
         return (byte)ReadSlow(la, 1);
     }
 
@@ -308,7 +397,7 @@ public sealed partial class Processor
     {
         ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
         ulong off = la & 0xFFF;
-        if (e.Tag == la >> 12 && off <= 0xFF8) { Unsafe.WriteUnaligned(ref At(e.Frame, off), v); return; }
+        if (e.Tag == la >> 12 && off <= 0xFF8) { Touch(ref e); Unsafe.WriteUnaligned(ref At(e.Frame, off), v); return; }
         WriteSlow(la, 8, v);
     }
 
@@ -317,7 +406,7 @@ public sealed partial class Processor
     {
         ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
         ulong off = la & 0xFFF;
-        if (e.Tag == la >> 12 && off <= 0xFFC) { Unsafe.WriteUnaligned(ref At(e.Frame, off), v); return; }
+        if (e.Tag == la >> 12 && off <= 0xFFC) { Touch(ref e); Unsafe.WriteUnaligned(ref At(e.Frame, off), v); return; }
         WriteSlow(la, 4, v);
     }
 
@@ -325,14 +414,14 @@ public sealed partial class Processor
     {
         ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
         ulong off = la & 0xFFF;
-        if (e.Tag == la >> 12 && off <= 0xFFE) { Unsafe.WriteUnaligned(ref At(e.Frame, off), v); return; }
+        if (e.Tag == la >> 12 && off <= 0xFFE) { Touch(ref e); Unsafe.WriteUnaligned(ref At(e.Frame, off), v); return; }
         WriteSlow(la, 2, v);
     }
 
     internal void Write8(ulong la, byte v)
     {
         ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
-        if (e.Tag == la >> 12) { At(e.Frame, la & 0xFFF) = v; return; }
+        if (e.Tag == la >> 12) { Touch(ref e); At(e.Frame, la & 0xFFF) = v; return; }
         WriteSlow(la, 1, v);
     }
 
@@ -434,6 +523,7 @@ public sealed partial class Processor
             {
                 try { pa = Translate(a, Access.Execute); }
                 catch (GuestFault f) { fault = f; return done; }
+                if (done == 0) ItlbPage = a >> 12;   // this fetch was the ITLB lookup for the block's page
             }
             if (done == 0) firstPa = pa; else secondPa = pa;
             int n = Math.Min(into.Length - done, 0x1000 - (int)(a & 0xFFF));

@@ -199,6 +199,6 @@ internal static unsafe partial class Semantics
         if (pcid > 0xFFF) throw new GuestFault(ExceptionVector.GP, 0, null, "INVPCID descriptor sets reserved bits");
         if (type == 0 && !Processor.Canonical(la)) throw new GuestFault(ExceptionVector.GP, 0, null, "INVPCID of a non-canonical address");
         if (type <= 1 && (p.Cr4 & Processor.Cr4PCIDE) == 0 && pcid != 0) throw new GuestFault(ExceptionVector.GP, 0, null, "INVPCID of a PCID other than 0 with CR4.PCIDE clear");
-        p.FlushHostPages();
+        p.Invpcid((int)type, (ushort)pcid, la);
     }
 }

@@ -19,8 +19,10 @@ internal static unsafe partial class Semantics
                 if (v >> 32 != 0) throw Gp0("CR0 bits 63:32 are reserved");
                 if ((v & Processor.Cr0PG) == 0 || (v & Processor.Cr0PE) == 0) throw Gp0("clearing CR0.PG or CR0.PE leaves long mode, which this machine does not model");
                 if ((v & Processor.Cr0NW) != 0 && (v & Processor.Cr0CD) == 0) throw Gp0("CR0.NW without CR0.CD");
+                ulong was0 = p.Cr0;
                 p.Cr0 = v | Processor.Cr0ET;
-                p.FlushHostPages();
+                // Paging changes (PG, WP, CD) invalidate every translation (SDM Vol. 3A, 4.10.4.1).
+                if (((was0 ^ p.Cr0) & (Processor.Cr0PG | Processor.Cr0WP | Processor.Cr0CD | Processor.Cr0PE)) != 0) p.InvalidateTlbAll();
                 break;
             case 2: p.Cr2 = v; break;
             case 3:
@@ -32,8 +34,7 @@ internal static unsafe partial class Semantics
                 p.Cr3 = cr3;
                 p.Events.Cr3Loads++;
                 if (changed) p.Report(Trace.TraceKind.ContextSwitch, i.Ip, 0);
-                // The host page caches are not tagged by PCID, so they go even when the TLB would keep entries.
-                p.FlushHostPages();
+                p.OnCr3Load(keep: (p.Cr4 & Processor.Cr4PCIDE) != 0 && (v >> 63) != 0);
                 break;
             }
             case 4:
@@ -41,8 +42,12 @@ internal static unsafe partial class Semantics
                 if ((v & Processor.Cr4PAE) == 0) throw Gp0("clearing CR4.PAE in long mode");
                 if ((v & Processor.Cr4PCIDE) != 0 && (p.Cr4 & Processor.Cr4PCIDE) == 0 && (p.Cr3 & 0xFFF) != 0)
                     throw Gp0("setting CR4.PCIDE while CR3[11:0] is not zero");
+                if ((v & Processor.Cr4PCIDE) != 0 && !p.PcidSupported) throw Gp0("setting CR4.PCIDE on a processor without PCIDs (CPUID.1:ECX[17] = 0)");
+                ulong was4 = p.Cr4;
                 p.Cr4 = v;
-                p.FlushHostPages();
+                // PGE, PAE, PSE, PCIDE, SMEP or SMAP changes invalidate every translation, global ones included.
+                const ulong paging4 = Processor.Cr4PGE | Processor.Cr4PAE | 0x10 | Processor.Cr4PCIDE | Processor.Cr4SMEP | Processor.Cr4SMAP;
+                if (((was4 ^ v) & paging4) != 0) p.InvalidateTlbAll();
                 break;
             case 8:
                 if (v >> 4 != 0) throw Gp0("CR8 bits 63:4 are reserved");
@@ -88,7 +93,9 @@ internal static unsafe partial class Semantics
 
     internal static void Cpuid(Processor p, Insn i)
     {
-        var (a, b, c, d) = CpuidLeaves.Query((uint)p.R[(int)Gpr.Rax], (uint)p.R[(int)Gpr.Rcx]);
+        uint leaf = (uint)p.R[(int)Gpr.Rax];
+        var (a, b, c, d) = CpuidLeaves.Query(leaf, (uint)p.R[(int)Gpr.Rcx]);
+        if (leaf == 1 && !p.PcidSupported) c &= ~(1u << 17);
         p.R[(int)Gpr.Rax] = a; p.R[(int)Gpr.Rbx] = b; p.R[(int)Gpr.Rcx] = c; p.R[(int)Gpr.Rdx] = d;
     }
 
@@ -107,12 +114,13 @@ internal static unsafe partial class Semantics
         p.Halted = true;
     }
 
-    /// <summary>INVLPG, WBINVD, INVD: privileged. There is no TLB or cache to act on yet beyond the host page caches.</summary>
+    /// <summary>INVLPG, WBINVD, INVD: privileged. INVLPG invalidates the page's TLB entries and the walk caches.</summary>
     internal static void CacheControl(Processor p, Insn i)
     {
         p.RequireCpl0();
-        if (i.Decoded.Mnemonic == Mnemonic.Invlpg) p.Events.Invlpgs++;
-        p.FlushHostPages();
+        if (i.Decoded.Mnemonic != Mnemonic.Invlpg) return;   // the caches WBINVD and INVD act on are not modelled
+        p.Events.Invlpgs++;
+        p.InvalidateTlbPage(i.Ea(p));
     }
 
     internal static void Swapgs(Processor p, Insn i)

@@ -13,6 +13,10 @@ public enum WalkDimension { Guest, Nested, Shadow }
 /// </summary>
 public sealed record WalkReference(WalkDimension Dimension, int Level, ulong? TableGpa, ulong TableHpa, ulong Entry, string Flags, ulong? ForGpa);
 
+/// <summary>The caches in front of an EPT walk: the nested TLB and the EPT dimension's paging-structure caches;
+/// <see cref="Peek"/> uses them without changing them.</summary>
+public readonly record struct EptCacheContext(NestedTlb? Nested, PagingStructureCaches? Walk, bool Peek = false);
+
 /// <summary>What stopped an EPT translation: an EPT violation (exit reason 48) or misconfiguration (49).</summary>
 public enum EptExitKind { None, Violation, Misconfiguration }
 
@@ -103,16 +107,35 @@ public sealed class ExtendedPageTables
 
     /// <summary>As the other overload, also giving the size of the EPT page that mapped <paramref name="gpa"/>.</summary>
     public ulong? Translate(ulong gpa, AccessKind access, bool pagingStructure, bool setFlags, List<WalkReference>? log,
-        ref int references, out EptFault fault, out ulong pageSize)
+        ref int references, out EptFault fault, out ulong pageSize) =>
+        Translate(gpa, access, pagingStructure, setFlags, log, ref references, out fault, out pageSize, default);
+
+    /// <summary>As the other overloads, in front of the walk the nested TLB (a hit makes no reference) and the EPT
+    /// dimension's paging-structure caches (a hit skips the levels above it) of <paramref name="caches"/>.</summary>
+    public ulong? Translate(ulong gpa, AccessKind access, bool pagingStructure, bool setFlags, List<WalkReference>? log,
+        ref int references, out EptFault fault, out ulong pageSize, EptCacheContext caches)
     {
         fault = default;
         pageSize = 0;
         bool write = access == AccessKind.Write || pagingStructure;
+        ulong need = write ? Write | Dirty : access == AccessKind.Execute ? Execute : Read;
+        if (caches.Nested is { } ntlb && ntlb.TryGet(gpa, out var cached, caches.Peek) && (cached.Rights & need) == need)
+        {
+            pageSize = cached.PageSize;
+            return cached.HostPage | (gpa & (cached.PageSize - 1));
+        }
         ulong table = Pml4;
         ulong rights = Read | Write | Execute;
+        int start = 4;
+        if (caches.Walk is { } psc && (start = psc.Find(0, 0, gpa, out var upper, caches.Peek)) < 4)
+        {
+            table = upper.Table;
+            rights = (upper.Writable ? Write : 0) | (upper.User ? Read : 0) | (upper.Executable ? Execute : 0);
+        }
         Span<ulong> at = stackalloc ulong[4];
         Span<ulong> entries = stackalloc ulong[4];
-        for (int level = 4; level >= 1; level--)
+        Span<ulong> upperRights = stackalloc ulong[4];
+        for (int level = start; level >= 1; level--)
         {
             int shift = 12 + 9 * (level - 1);
             ulong slot = table + ((gpa >> shift) & 0x1FF) * 8;
@@ -133,6 +156,7 @@ public sealed class ExtendedPageTables
                 return null;
             }
             rights &= perms;
+            upperRights[level - 1] = rights;
             if (!leaf) { table = e & AddrMask; continue; }
             bool denied = write ? (rights & Write) == 0 : access == AccessKind.Execute ? (rights & Execute) == 0 : (rights & Read) == 0;
             if (denied)
@@ -142,13 +166,23 @@ public sealed class ExtendedPageTables
                 return null;
             }
             if (setFlags)
-                for (int l = 4; l >= level; l--)
+                for (int l = start; l >= level; l--)
                 {
                     ulong want = entries[l - 1] | Accessed | (l == level && write ? Dirty : 0);
                     if (want != entries[l - 1]) WriteEntry(at[l - 1], want);
                 }
             ulong size = pageSize = 1UL << shift;
-            return (e & AddrMask & ~(size - 1)) | (gpa & (size - 1));
+            ulong hpa = (e & AddrMask & ~(size - 1)) | (gpa & (size - 1));
+            if (!caches.Peek)
+            {
+                // The walk caches hold R in the "user" slot of an entry: EPT has no user/supervisor bit.
+                if (caches.Walk is { } fill)
+                    for (int l = start; l > level; l--)
+                        fill.Fill(0, 0, gpa, l, new WalkCacheEntry(entries[l - 1] & AddrMask, (upperRights[l - 1] & Write) != 0,
+                            (upperRights[l - 1] & Read) != 0, (upperRights[l - 1] & Execute) != 0));
+                caches.Nested?.Fill(gpa, hpa, size, rights | (write || (e & Dirty) != 0 ? Dirty : 0));
+            }
+            return hpa;
         }
         return null;   // not reached: level 1 is always a leaf
     }

@@ -12,6 +12,8 @@ public readonly record struct NestedWalk(NestedOutcome Outcome, ulong Gpa, ulong
 {
     /// <summary>The size a TLB entry for this translation could cover: the smaller of the two page sizes.</summary>
     public ulong PageSize => Math.Min(GuestPageSize, EptPageSize);
+    /// <summary>The guest dimension's result (permissions, G bit, where the walk started) when translated.</summary>
+    public Translation Guest { get; init; }
 }
 
 /// <summary>
@@ -24,22 +26,28 @@ public readonly record struct NestedWalk(NestedOutcome Outcome, ulong Gpa, ulong
 public static class NestedWalker
 {
     public static NestedWalk Walk(PhysicalMemory guest, ExtendedPageTables ept, ulong la, AccessKind access, in PagingMode mode,
-        bool setFlags, List<WalkReference>? log = null)
+        bool setFlags, List<WalkReference>? log = null) => Walk(guest, ept, la, access, mode, setFlags, log, default, default);
+
+    /// <summary>As the other overload, with the guest dimension's paging-structure caches (<paramref name="guestCaches"/>)
+    /// in front of the guest walk, and the nested TLB and EPT walk caches (<paramref name="eptCaches"/>) in front of
+    /// every EPT translation.</summary>
+    public static NestedWalk Walk(PhysicalMemory guest, ExtendedPageTables ept, ulong la, AccessKind access, in PagingMode mode,
+        bool setFlags, List<WalkReference>? log, WalkCacheContext guestCaches, EptCacheContext eptCaches)
     {
-        var tables = new NestedTables(guest, ept, setFlags, log);
-        var t = PageWalker.Walk(ref tables, la, access, mode, out var pf);
+        var tables = new NestedTables(guest, ept, setFlags, log, eptCaches);
+        var t = PageWalker.Walk(ref tables, la, access, mode, out var pf, default, guestCaches);
         if (t is not { } g)
             return tables.Fault.Kind != EptExitKind.None
                 ? new(NestedOutcome.EptExit, tables.Fault.Gpa, 0, 0, 0, tables.References, default, tables.Fault)
                 : new(NestedOutcome.PageFault, 0, 0, 0, 0, tables.References, pf, default);
         int refs = tables.References;
-        ulong? hpa = ept.Translate(g.Physical, access, pagingStructure: false, setFlags, log, ref refs, out var f, out ulong eptSize);
+        ulong? hpa = ept.Translate(g.Physical, access, pagingStructure: false, setFlags, log, ref refs, out var f, out ulong eptSize, eptCaches);
         if (hpa is not { } h) return new(NestedOutcome.EptExit, g.Physical, 0, g.PageSize, 0, refs, default, f);
-        return new(NestedOutcome.Translated, g.Physical, h, g.PageSize, eptSize, refs, default, default);
+        return new(NestedOutcome.Translated, g.Physical, h, g.PageSize, eptSize, refs, default, default) { Guest = g };
     }
 
     /// <summary>Guest paging structures reached through EPT: each table's GPA is translated before its entry is read.</summary>
-    struct NestedTables(PhysicalMemory guest, ExtendedPageTables ept, bool setFlags, List<WalkReference>? log) : IPagingStructures
+    struct NestedTables(PhysicalMemory guest, ExtendedPageTables ept, bool setFlags, List<WalkReference>? log, EptCacheContext caches) : IPagingStructures
     {
         public int References;
         public EptFault Fault;
@@ -49,7 +57,7 @@ public static class NestedWalker
         public bool TryRead(int level, ulong table, ulong at, out ulong entry)
         {
             entry = 0;
-            if (ept.Translate(at, AccessKind.Read, pagingStructure: true, setFlags, log, ref References, out Fault) is not { } hpa) return false;
+            if (ept.Translate(at, AccessKind.Read, pagingStructure: true, setFlags, log, ref References, out Fault, out _, caches) is not { } hpa) return false;
             entry = setFlags || guest.IsResident(at >> 12) ? PageWalker.ReadEntry(guest, at) : 0;
             References++;
             log?.Add(new WalkReference(WalkDimension.Guest, level, table, hpa & ~0xFFFUL, entry, PageWalker.Describe(entry, level), null));

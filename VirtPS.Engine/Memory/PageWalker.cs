@@ -17,7 +17,16 @@ public readonly record struct Translation(ulong Physical, ulong PageSize, int Re
     public bool User { get; init; }
     public bool Executable { get; init; }
     public bool Dirty { get; init; }
+    /// <summary>The leaf's G bit (a TLB keeps the entry across PCIDs when CR4.PGE is set).</summary>
+    public bool Global { get; init; }
+    /// <summary>The level of the first table the walk read: 4 from the root, lower when a paging-structure cache
+    /// supplied the entries above it.</summary>
+    public int StartLevel { get; init; }
 }
+
+/// <summary>The paging-structure caches a walk may start from and fill, with the tags they are looked up by;
+/// <see cref="Peek"/> looks without changing them (a look that must leave no trace).</summary>
+public readonly record struct WalkCacheContext(PagingStructureCaches? Caches, ushort Vpid, ushort Pcid, bool Peek = false);
 
 /// <summary>A failed walk: the #PF error code (Intel SDM Vol. 3A, 4.7) and why.</summary>
 public readonly record struct PageFault(ulong ErrorCode, string Reason);
@@ -30,7 +39,7 @@ public readonly record struct PageFault(ulong ErrorCode, string Reason);
 /// </summary>
 public static class PageWalker
 {
-    public const ulong Present = 1, Writable = 2, UserBit = 4, Accessed = 0x20, Dirty = 0x40, PageSizeBit = 0x80;
+    public const ulong Present = 1, Writable = 2, UserBit = 4, Accessed = 0x20, Dirty = 0x40, PageSizeBit = 0x80, GlobalBit = 0x100;
     public const ulong NoExecuteBit = 1UL << 63;
     const int MaxPhysAddr = 39;
     const ulong AddrMask = ((1UL << MaxPhysAddr) - 1) & ~0xFFFUL;
@@ -43,10 +52,11 @@ public static class PageWalker
 
     /// <summary>As the other overload, also recording in <paramref name="tables"/> (4 slots, PML4 first) the
     /// physical address of each table the walk read: a shadow-paging VMM write-protects them.</summary>
-    public static Translation? Walk(PhysicalMemory mem, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, Span<ulong> tables)
+    public static Translation? Walk(PhysicalMemory mem, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, Span<ulong> tables,
+        WalkCacheContext cache = default)
     {
         var direct = new DirectTables(mem, setFlags: true);
-        return Walk(ref direct, la, access, mode, out fault, tables);
+        return Walk(ref direct, la, access, mode, out fault, tables, cache);
     }
 
     /// <summary>
@@ -54,16 +64,24 @@ public static class PageWalker
     /// nested paging, after translating the table's guest-physical address through EPT) and may stop the walk
     /// (returning null with <paramref name="fault"/> left default: the reader knows why).
     /// </summary>
-    public static Translation? Walk<T>(ref T tables, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, Span<ulong> tableLog = default)
+    public static Translation? Walk<T>(ref T tables, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, Span<ulong> tableLog = default,
+        WalkCacheContext cache = default)
         where T : struct, IPagingStructures
     {
         fault = default;
         ulong table = mode.Cr3 & AddrMask;
         bool writable = true, user = true, executable = true;
-        int refs = 0;
+        int refs = 0, start = 4;
+        if (cache.Caches is { } psc && (start = psc.Find(cache.Vpid, cache.Pcid, la, out var cached, cache.Peek)) < 4)
+        {
+            // The cached entry stands for every entry above it: their rights, and a next table to read.
+            table = cached.Table;
+            writable = cached.Writable; user = cached.User; executable = cached.Executable;
+        }
         Span<ulong> entryAddrs = stackalloc ulong[4];
         Span<ulong> entries = stackalloc ulong[4];
-        for (int level = 4; level >= 1; level--)
+        Span<byte> rights = stackalloc byte[4];
+        for (int level = start; level >= 1; level--)
         {
             int shift = 12 + 9 * (level - 1);
             ulong at = table + ((la >> shift) & 0x1FF) * 8;
@@ -83,6 +101,7 @@ public static class PageWalker
             writable &= (e & Writable) != 0;
             user &= (e & UserBit) != 0;
             executable &= (e & NoExecuteBit) == 0;
+            rights[level - 1] = (byte)((writable ? 1 : 0) | (user ? 2 : 0) | (executable ? 4 : 0));
             if (large || level == 1)
             {
                 // Permissions (SDM Vol. 3A, 4.6): user accesses need U/S everywhere; writes need R/W
@@ -96,17 +115,23 @@ public static class PageWalker
                     : null;
                 if (denied != null) { fault = Fail(access, mode, PfPresent, denied); return null; }
                 // Accessed on every entry used, Dirty on the leaf for a write.
-                for (int l = 4; l >= level; l--)
+                // (Entries a paging-structure cache stood for were accessed when they were cached.)
+                for (int l = start; l >= level; l--)
                 {
                     ulong want = entries[l - 1] | Accessed | (l == level && access == AccessKind.Write ? Dirty : 0);
                     if (want != entries[l - 1]) tables.Write(entryAddrs[l - 1], want);
                 }
+                if (cache.Caches is { } fill && !cache.Peek)
+                    for (int l = start; l > level; l--)
+                        fill.Fill(cache.Vpid, cache.Pcid, la, l, new WalkCacheEntry(entries[l - 1] & AddrMask,
+                            (rights[l - 1] & 1) != 0, (rights[l - 1] & 2) != 0, (rights[l - 1] & 4) != 0));
                 ulong size = 1UL << shift;
                 ulong pa = (e & AddrMask & ~(size - 1)) | (la & (size - 1));
                 return new Translation(pa, size, refs)
                 {
                     Writable = writable, User = user, Executable = executable,
                     Dirty = (e & Dirty) != 0 || access == AccessKind.Write,
+                    Global = (e & GlobalBit) != 0, StartLevel = start,
                 };
             }
             table = e & AddrMask;

@@ -33,13 +33,16 @@ public readonly record struct CacheGeometry(int Entries, int Ways)
 /// </summary>
 public sealed class SetAssociativeCache<TKey, TValue> where TKey : IEquatable<TKey>
 {
-    struct Way { public bool Valid; public TKey Key; public TValue Value; public long LastUse; }
+    struct Way { public bool Valid; public TKey Key; public TValue Value; }
 
     readonly Way[] _ways;
+    // LRU stamps apart from the ways, so a cache in front of this one (the processor's host page caches) can
+    // refresh an entry's recency on its own hits without a lookup.
+    readonly long[] _lastUse;
     readonly int _assoc, _sets;
-    long _clock;
+    readonly LruClock _clock;
 
-    public SetAssociativeCache(CacheGeometry geometry, string name)
+    public SetAssociativeCache(CacheGeometry geometry, string name, LruClock? clock = null)
     {
         geometry.Validate(name);
         Geometry = geometry;
@@ -47,7 +50,16 @@ public sealed class SetAssociativeCache<TKey, TValue> where TKey : IEquatable<TK
         _assoc = geometry.Ways;
         _sets = geometry.Sets;
         _ways = new Way[geometry.Entries];
+        _lastUse = new long[geometry.Entries];
+        _clock = clock ?? new LruClock();
     }
+
+    /// <summary>The recency stamps, one per way (see <see cref="LastWay"/>).</summary>
+    internal long[] Stamps => _lastUse;
+    /// <summary>The way the last hit or fill used.</summary>
+    internal int LastWay { get; private set; }
+    /// <summary>Told of every valid entry that leaves other than by <see cref="Clear"/>: evicted by a fill, or invalidated.</summary>
+    public Action<TKey>? Dropped { get; set; }
 
     public string Name { get; }
     public CacheGeometry Geometry { get; }
@@ -68,13 +80,24 @@ public sealed class SetAssociativeCache<TKey, TValue> where TKey : IEquatable<TK
             ref var w = ref _ways[i];
             if (w.Valid && w.Key.Equals(key))
             {
-                w.LastUse = ++_clock;
+                _lastUse[i] = _clock.Tick();
+                LastWay = i;
                 Hits++;
                 value = w.Value;
                 return true;
             }
         }
         Misses++;
+        value = default!;
+        return false;
+    }
+
+    /// <summary>As <see cref="TryGet"/>, but a look that leaves no trace: no recency change, no statistics.</summary>
+    public bool TryPeek(ulong index, TKey key, out TValue value)
+    {
+        int s = SetOf(index);
+        for (int i = s; i < s + _assoc; i++)
+            if (_ways[i].Valid && _ways[i].Key.Equals(key)) { value = _ways[i].Value; return true; }
         value = default!;
         return false;
     }
@@ -88,12 +111,14 @@ public sealed class SetAssociativeCache<TKey, TValue> where TKey : IEquatable<TK
             ref var w = ref _ways[i];
             if (!w.Valid) { if (free < 0) free = i; continue; }
             if (w.Key.Equals(key)) { victim = i; break; }
-            if (w.LastUse < _ways[lru].LastUse || !_ways[lru].Valid) lru = i;
+            if (_lastUse[i] < _lastUse[lru] || !_ways[lru].Valid) lru = i;
         }
         if (victim < 0) victim = free >= 0 ? free : lru;
         ref var v = ref _ways[victim];
-        if (v.Valid && !v.Key.Equals(key)) Evictions++;
-        v = new Way { Valid = true, Key = key, Value = value, LastUse = ++_clock };
+        if (v.Valid && !v.Key.Equals(key)) { Evictions++; Dropped?.Invoke(v.Key); }
+        v = new Way { Valid = true, Key = key, Value = value };
+        _lastUse[victim] = _clock.Tick();
+        LastWay = victim;
     }
 
     /// <summary>Drops every entry <paramref name="match"/> selects; returns how many went.</summary>
@@ -103,7 +128,7 @@ public sealed class SetAssociativeCache<TKey, TValue> where TKey : IEquatable<TK
         for (int i = 0; i < _ways.Length; i++)
         {
             ref var w = ref _ways[i];
-            if (w.Valid && match(w.Key, w.Value)) { w.Valid = false; n++; }
+            if (w.Valid && match(w.Key, w.Value)) { w.Valid = false; n++; Dropped?.Invoke(w.Key); }
         }
         return n;
     }
@@ -119,4 +144,18 @@ public sealed class SetAssociativeCache<TKey, TValue> where TKey : IEquatable<TK
     }
 
     public void ResetStatistics() { Hits = 0; Misses = 0; Evictions = 0; }
+}
+
+/// <summary>
+/// The recency clock of one or more caches. A cache ticks it on its own hits and fills; a front cache that
+/// serves hits for it (the host page caches for the L1 DTLB) stamps with <see cref="Now"/> directly, and those
+/// ticks are the front's hits: <see cref="Now"/> minus <see cref="CacheTicks"/>.
+/// </summary>
+public sealed class LruClock
+{
+    public long Now;
+    public long CacheTicks;
+    internal long Tick() { CacheTicks++; return ++Now; }
+    /// <summary>Ticks made by a front cache's hits.</summary>
+    public long FrontTicks => Now - CacheTicks;
 }

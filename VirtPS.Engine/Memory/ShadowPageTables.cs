@@ -63,8 +63,11 @@ public sealed class ShadowPageTables
 
     /// <summary>Told of every fault the shadow takes, for the VMM's accounting.</summary>
     public Action<ShadowFaultKind, ulong>? Fault { get; set; }
-    /// <summary>Told when mappings were dropped or narrowed: whatever caches translations must forget them.</summary>
+    /// <summary>Told when every mapping was dropped (a reset): whatever caches translations must forget them all.</summary>
     public Action? Invalidated { get; set; }
+    /// <summary>Told of each shadow leaf cleared (zapped, narrowed, INVLPG), with its linear address: whatever caches
+    /// translations forgets that page only.</summary>
+    public Action<ulong>? PageInvalidated { get; set; }
 
     public long HiddenFaults { get; private set; }
     public long TracingFaults { get; private set; }
@@ -91,13 +94,20 @@ public sealed class ShadowPageTables
     /// true guest fault (<paramref name="fault"/> holds the guest's own #PF error code). A write to a guest
     /// page table is let through once and not cacheable (<paramref name="cacheable"/> false): the VMM emulates it.
     /// </summary>
-    public ulong? Translate(ulong guestCr3, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, out bool cacheable)
+    public ulong? Translate(ulong guestCr3, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, out bool cacheable) =>
+        Translate(guestCr3, la, access, mode, out fault, out cacheable, out _);
+
+    /// <summary>As the other overload, also giving the hardware's walk of the shadow (<paramref name="hardware"/>: the
+    /// leaf's rights, what a TLB caches) when the access is cacheable; default otherwise.</summary>
+    public ulong? Translate(ulong guestCr3, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, out bool cacheable,
+        out Translation hardware)
     {
         cacheable = true;
+        hardware = default;
         if (_pendingWrites.Count > 0) WriteLanded();   // a write that faulted part-way: apply what is known
         var root = RootFor(guestCr3);
         var shadowMode = mode with { Cr3 = root.Table, WriteProtect = true };
-        if (PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } hit) return hit.Physical;
+        if (PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } hit) { hardware = hit; return hit.Physical; }
 
         Span<ulong> tables = [ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue];
         if (PageWalker.Walk(_guest, la, access, mode, out fault, tables) is not { } g)
@@ -141,7 +151,9 @@ public sealed class ShadowPageTables
         Fault?.Invoke(ShadowFaultKind.Hidden, la);
         FillFromWalk(root, la, g, tables, mode);
         if (g.PageSize > 4096) PrefetchNeighbours(root, la, g, tables, mode);
-        return PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } t2 ? t2.Physical : g.Physical;
+        if (PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } t2) { hardware = t2; return t2.Physical; }
+        cacheable = false;
+        return g.Physical;
     }
 
     /// <summary>Fills the shadow leaf for <paramref name="la"/> from a guest walk, protecting the tables it read.</summary>
@@ -219,7 +231,6 @@ public sealed class ShadowPageTables
         if (_pendingWrites.Count == 0) return;
         var writes = _pendingWrites.ToArray();
         _pendingWrites.Clear();
-        bool dropped = false;
         foreach (ulong pa in writes)
         {
             ulong frame = pa >> 12;
@@ -233,20 +244,19 @@ public sealed class ShadowPageTables
                 for (int idx = first; idx <= last; idx++)
                 {
                     ulong la = Canonical(regionBase + ((ulong)idx << shift));
-                    if (level == 1) dropped |= Refresh(root, la);
+                    if (level == 1) Refresh(root, la);
                     else
                     {
                         ulong lo = la >> 12, hi = lo + (1UL << (shift - 12));
                         foreach (var (r, page) in derived.Where(d => ReferenceEquals(d.Root, root) && d.Page - lo < hi - lo).ToArray())
                         {
-                            dropped |= ClearLeaf(r, page);
+                            ClearLeaf(r, page);
                             derived.Remove((r, page));
                         }
                     }
                 }
             }
         }
-        if (dropped) Invalidated?.Invoke();
     }
 
     /// <summary>Re-derives the shadow leaf for <paramref name="la"/> in <paramref name="root"/> from the guest's
@@ -323,7 +333,7 @@ public sealed class ShadowPageTables
     /// <summary>INVLPG: the guest dropped its translation of <paramref name="la"/>; so does the shadow.</summary>
     public void Invalidate(ulong guestCr3, ulong la)
     {
-        if (_roots.TryGetValue(guestCr3 & AddrMask, out var root) && ClearLeaf(root, la >> 12)) Invalidated?.Invoke();
+        if (_roots.TryGetValue(guestCr3 & AddrMask, out var root)) ClearLeaf(root, la >> 12);
     }
 
     /// <summary>The guest changed how paging works (CR0, CR4): every shadow is rebuilt from scratch.</summary>
@@ -410,6 +420,7 @@ public sealed class ShadowPageTables
         if ((Read(at) & PageWalker.Present) == 0) return false;
         Write(at, 0);
         Zaps++;
+        PageInvalidated?.Invoke(la);   // per page: the TLB keeps every other translation
         return true;
     }
 
@@ -419,7 +430,6 @@ public sealed class ShadowPageTables
         var set = _derived[tableFrame];
         foreach (var (root, page) in set) ClearLeaf(root, page);
         set.Clear();
-        Invalidated?.Invoke();
     }
 
     /// <summary>A frame became a guest page table: no shadow entry may map it writable any more.</summary>
@@ -427,7 +437,6 @@ public sealed class ShadowPageTables
     {
         if (!_writable.Remove(frame, out var leaves)) return;
         foreach (var (root, page) in leaves) ClearLeaf(root, page);
-        Invalidated?.Invoke();
     }
 
     ulong Read(ulong at) => BinaryPrimitives.ReadUInt64LittleEndian(_vmm.Frame(at >> 12).AsSpan((int)(at & 0xFFF), 8));

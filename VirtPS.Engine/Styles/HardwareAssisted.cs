@@ -4,6 +4,9 @@ using VirtPS.Engine.Guests;
 
 namespace VirtPS.Engine.Styles;
 
+/// <summary>Whether TLB entries carry a VPID: untagged parts flush them at every VM entry and exit.</summary>
+public enum TlbTagging { Untagged, Vpid }
+
 /// <summary>
 /// Hardware-assisted virtualization (Intel VT-x): the guest runs in VMX non-root mode at its own CPL, so its
 /// kernel's privileged instructions run directly unless a VM-execution control makes them exit. Each exit is
@@ -29,7 +32,7 @@ public sealed class HardwareAssisted : Vmm
         }
         else
         {
-            Ept = new Memory.ExtendedPageTables(machine.Memory.Size) { Invalidated = Cpu.FlushHostPages };
+            Ept = new Memory.ExtendedPageTables(machine.Memory.Size) { Invalidated = Cpu.EptInvalidated };
             Controls = DefaultControls & ~ShadowPagingControls & ~VmExecutionControls.Cr3StoreExiting;
             ExceptionBitmap = 0;
         }
@@ -80,11 +83,23 @@ public sealed class HardwareAssisted : Vmm
 
     bool Has(VmExecutionControls c) => (Controls & c) != 0;
 
+    /// <summary>How the TLB tells this guest's entries from the host's: untagged (no VPID support, the default until hosts
+    /// say otherwise) flushes every linear and combined mapping on each VM entry and exit; VPID tags keep them.</summary>
+    public TlbTagging Tagging
+    {
+        get => _tagging;
+        set { _tagging = value; Cpu.Vpid = value == TlbTagging.Vpid ? (ushort)1 : (ushort)0; Cpu.InvalidateTlbAll(); }
+    }
+    TlbTagging _tagging = TlbTagging.Untagged;
+
     void Exit(Processor p, ExitReason reason, ulong rip, ulong qualification = 0, string? detail = null)
     {
         _exits[(int)reason]++;
         Counts.Add(CostEvent.VmExit);
         Counts.Add(CostEvent.ExitHandling);
+        // The exit and the VM entry that resumes the guest: without VPIDs both flush VPID 0's mappings (SDM Vol. 3C,
+        // 28.3.3.3); the VMM's own translations in between are not modelled, so one flush stands for the pair.
+        if (_tagging == TlbTagging.Untagged) p.FlushOnVmTransition();
         p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason}){(detail is null ? "" : ": " + detail)}", (int)reason, qualification);
     }
 

@@ -108,6 +108,8 @@ public abstract unsafe class Vmm
         l.Add(CostEvent.NearCall, Cpu.NearCalls);
         l.Add(CostEvent.NearReturn, Cpu.NearReturns);
         if (Shadow is { } s) l.Add(CostEvent.ShadowUpdate, s.Fills + s.Zaps);
+        // Walks the TLB's misses made (with the TLB model off walks only refill host caches, and are not priced).
+        l.Add(CostEvent.PageWalkReference, Cpu.TlbMissReferences);
         return l;
     }
 
@@ -135,7 +137,7 @@ public abstract unsafe class Vmm
     // ---- shadow paging, for the styles that virtualize memory with it ----
 
     private protected void UseShadowPaging() =>
-        Shadow = new Memory.ShadowPageTables(Machine.Memory) { Fault = OnShadowFault, Invalidated = Cpu.FlushHostPages };
+        Shadow = new Memory.ShadowPageTables(Machine.Memory) { Fault = OnShadowFault, Invalidated = Cpu.InvalidateTlbAll, PageInvalidated = Cpu.ShadowPageInvalidated };
 
     /// <summary>How a shadow fault reaches this monitor: a VM exit, a trap.</summary>
     private protected virtual void EnterForShadowFault(Memory.ShadowFaultKind kind, ulong la) { }
