@@ -21,11 +21,13 @@ public sealed partial class Guest
     /// </summary>
     public static Guest CreateWorkload(string name, string workload, long? iterations = null, int? processes = null,
         int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
-        VirtualizationStyle style = VirtualizationStyle.Native, Styles.MemoryVirtualization? paging = null)
+        VirtualizationStyle style = VirtualizationStyle.Native, Styles.MemoryVirtualization? paging = null,
+        IReadOnlyDictionary<string, long>? parameters = null, bool? pcid = null)
     {
         ValidatePaging(style, paging);
-        var w = VirtPS.Engine.Guests.Workload.Find(workload) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
-            $"No workload named '{workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", workload);
+        var w = (VirtPS.Engine.Guests.Workload.Find(workload) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
+            $"No workload named '{workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", workload))
+            .With(parameters);
         long n = iterations ?? w.DefaultIterations;
         int p = processes ?? w.DefaultProcesses;
         if (n < 1 || n > 1L << 40)
@@ -33,6 +35,7 @@ public sealed partial class Guest
         var user = Kernel.AssembleWorkload(w, n);
         var g = CreateKernelGuest(name, user.Bytes, p, memoryMB, timerPeriod, costs, style: style, paging: paging);
         g.Workload = w; g.WorkloadIterations = n; g.WorkloadProcesses = p;
+        if (pcid is { } on) g.Pcid = on;
         return g;
     }
 

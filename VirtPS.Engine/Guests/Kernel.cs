@@ -65,8 +65,12 @@ public static partial class Kernel
 
     /// <summary>Assembles a workload's user program for <paramref name="iterations"/>, linked at <see cref="UserCodeAddress"/>.</summary>
     public static AssembledProgram AssembleWorkload(Workload workload, long iterations) =>
-        Cache.GetOrAdd($"{workload.Name}/{iterations}", _ => Assembler.Assemble(Source(workload.ProgramFile),
-            new Dictionary<string, long> { ["ITER"] = iterations }, UserCodeAddress));
+        Cache.GetOrAdd($"{workload}/{iterations}", _ =>
+        {
+            var defines = new Dictionary<string, long> { ["ITER"] = iterations };
+            foreach (var (k, v) in workload.Parameters) defines[k.ToUpperInvariant()] = v;
+            return Assembler.Assemble(Source(workload.ProgramFile), defines, UserCodeAddress);
+        });
 
     /// <summary>Assembles user code given as text, linked at <see cref="UserCodeAddress"/>.</summary>
     public static AssembledProgram AssembleUser(string source, IReadOnlyDictionary<string, long>? defines = null) =>

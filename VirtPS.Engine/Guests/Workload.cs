@@ -12,9 +12,12 @@ public sealed class Workload
         Func<long, int, long> syscalls, Func<long, int, long>? pageFaults = null,
         Func<long, int, long>? contextSwitches = null, Func<long, int, long>? processesRun = null,
         Func<long, int, long>? divideErrors = null, Func<long, int, long>? invlpgs = null,
-        Func<long, int, long>? portReads = null)
+        Func<long, int, long>? portReads = null, IReadOnlyDictionary<string, long>? parameters = null,
+        Func<IReadOnlyDictionary<string, long>, Workload>? bind = null)
     {
         Name = name; Description = description; DefaultIterations = defaultIterations; DefaultProcesses = defaultProcesses;
+        Parameters = parameters ?? new Dictionary<string, long>();
+        _bind = bind;
         _syscalls = syscalls;
         _pageFaults = pageFaults ?? ((_, _) => 0);
         _contextSwitches = contextSwitches ?? ((_, p) => p - 1);
@@ -25,6 +28,34 @@ public sealed class Workload
     }
 
     readonly Func<long, int, long> _syscalls, _pageFaults, _contextSwitches, _processes, _divideErrors, _invlpgs, _portReads;
+    readonly Func<IReadOnlyDictionary<string, long>, Workload>? _bind;
+
+    /// <summary>The workload's own parameters beyond ITER (e.g. tlbstride's Pages and Stride): the defaults, or the values
+    /// bound by <see cref="With"/>. Each is passed to the program as an upper-case define, and the expected counts use them.</summary>
+    public IReadOnlyDictionary<string, long> Parameters { get; }
+
+    /// <summary>This workload with some parameters set (the rest keep their defaults). Unknown names and values out of
+    /// range are refused (UnknownWorkloadParameter, InvalidWorkloadParameter).</summary>
+    public Workload With(IReadOnlyDictionary<string, long>? values)
+    {
+        if (values is null || values.Count == 0) return this;
+        var merged = new Dictionary<string, long>(Parameters, StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in values)
+        {
+            if (!merged.ContainsKey(k))
+                throw new VirtPSException("UnknownWorkloadParameter", ErrorKind.InvalidArgument,
+                    Parameters.Count == 0 ? $"Workload '{Name}' takes no parameters; got '{k}'."
+                        : $"Workload '{Name}' has no parameter '{k}'; it takes: {string.Join(", ", Parameters.Keys)}.", k);
+            if (v < 1 || v > MaxParameter)
+                throw new VirtPSException("InvalidWorkloadParameter", ErrorKind.InvalidArgument,
+                    $"Workload parameter {k} must be 1 to {MaxParameter}; got {v}.", v);
+            merged[Parameters.Keys.First(n => string.Equals(n, k, StringComparison.OrdinalIgnoreCase))] = v;
+        }
+        return _bind!(merged);
+    }
+
+    /// <summary>Largest value a workload parameter may take (65536 pages is 256 MiB of working set).</summary>
+    public const long MaxParameter = 65536;
 
     public string Name { get; }
     /// <summary>What the workload stresses.</summary>
@@ -49,7 +80,19 @@ public sealed class Workload
     /// <summary>Reads of port 0x80 made on the processes' behalf.</summary>
     public long ExpectedPortReads(long iterations, int processes) => _portReads(iterations, processes);
 
-    public override string ToString() => Name;
+    public override string ToString() => Parameters.Count == 0 ? Name : $"{Name} ({string.Join(", ", Parameters.Select(kv => $"{kv.Key}={kv.Value}"))})";
+
+    /// <summary>Pages a sweep touches: every Stride-th of Pages.</summary>
+    static long Touched(IReadOnlyDictionary<string, long> a) => (a["Pages"] + a["Stride"] - 1) / a["Stride"];
+
+    static Workload TlbStride(IReadOnlyDictionary<string, long> a) =>
+        new("tlbstride", "mmaps Pages pages and sweeps them ITER times, touching every Stride-th page: TLB reach (the STLB's 1536 entries cover 6 MiB).",
+            4, 1, (_, p) => p * 2, pageFaults: (_, p) => p * Touched(a), parameters: a, bind: TlbStride);
+
+    static Workload TlbSwitch(IReadOnlyDictionary<string, long> a) =>
+        new("tlbswitch", "Each process mmaps Pages pages of its own and sweeps them (every Stride-th), then yields, ITER times: TLB refills after context switches (PCID keeps them).",
+            200, 2, (n, p) => p * (n + 2), pageFaults: (_, p) => p * Touched(a),
+            contextSwitches: (n, p) => p == 1 ? 0 : p * n + p - 1, parameters: a, bind: TlbSwitch);
 
     /// <summary>The built-in workloads (Adams &amp; Agesen's nanobenchmarks plus context switches).</summary>
     public static IReadOnlyList<Workload> All { get; } =
@@ -75,6 +118,8 @@ public sealed class Workload
         new("forkwait", "Spawns a child (an eager copy of the address space) that exits at once, and waits for it.",
             100, 1, (n, p) => p * (3 * n + 1), contextSwitches: (n, p) => p == 1 ? 2 * n : p * 2 * n + p - 1,
             processesRun: (n, p) => p * (n + 1)),
+        TlbStride(new Dictionary<string, long> { ["Pages"] = 2048, ["Stride"] = 1 }),
+        TlbSwitch(new Dictionary<string, long> { ["Pages"] = 64, ["Stride"] = 1 }),
     ];
 
     /// <summary>Finds a workload by name (case-insensitive), or null.</summary>

@@ -7,7 +7,13 @@ namespace VirtPS.Engine.Styles;
 /// <summary>One style's run of a workload: its cycles per iteration and how that compares with Native.</summary>
 public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Style, string Paging, string CostModel, long Iterations,
     long Instructions, double Cycles, double CyclesPerIteration, double RatioToNative, long Exits, long Traps, long Callouts,
-    long Hypercalls, int FidelityViolations, string Console, double HostSeconds);
+    long Hypercalls, int FidelityViolations, string Console, double HostSeconds)
+{
+    /// <summary>TLB misses that walked (STLB misses, data and instruction) and the references those walks made, per
+    /// iteration, marginal like the cycles.</summary>
+    public double TlbMissesPerIteration { get; init; }
+    public double WalkReferencesPerIteration { get; init; }
+}
 
 /// <summary>
 /// Runs one workload under several styles, each on a fresh guest, and prices every run with the same cost
@@ -21,7 +27,7 @@ public static class StyleComparison
 {
     public static IEnumerable<StyleComparisonRow> Run(string workload, IEnumerable<VirtualizationStyle> styles, long? iterations,
         CostModel model, long maxInstructions = 2_000_000_000, CancellationToken cancel = default,
-        MemoryVirtualization paging = MemoryVirtualization.Nested)
+        MemoryVirtualization paging = MemoryVirtualization.Nested, IReadOnlyDictionary<string, long>? parameters = null, ulong? eptPageSize = null)
     {
         var list = styles.Distinct().ToList();
         foreach (var s in list)
@@ -31,9 +37,9 @@ public static class StyleComparison
         double? native = null;
         foreach (var style in list)
         {
-            var g = RunOnce(workload, style, iterations, model, maxInstructions, cancel, paging);
+            var g = RunOnce(workload, style, iterations, model, maxInstructions, cancel, paging, parameters, eptPageSize);
             if (g is null) yield break;
-            var twice = RunOnce(workload, style, 2 * g.WorkloadIterations, model, maxInstructions, cancel, paging);
+            var twice = RunOnce(workload, style, 2 * g.WorkloadIterations, model, maxInstructions, cancel, paging, parameters, eptPageSize);
             if (twice is null) yield break;
             var l = g.Vmm.Ledger();
             double cycles = l.Total(model);
@@ -42,15 +48,20 @@ public static class StyleComparison
             yield return new StyleComparisonRow(workload, style, g.Paging?.ToString() ?? "", model.Name, g.WorkloadIterations, g.Instructions, cycles,
                 Math.Round(perIteration, 1), Math.Round(perIteration / native.Value, 2),
                 g.Vmm is HardwareAssisted ha ? ha.TotalExits : 0, l[CostEvent.Trap], l[CostEvent.Callout], l[CostEvent.Hypercall],
-                g.Vmm.Violations.Count, g.Machine.Console.Output, g.HostSeconds);
+                g.Vmm.Violations.Count, g.Machine.Console.Output, g.HostSeconds)
+            {
+                TlbMissesPerIteration = Math.Round((double)(twice.Machine.Cpu.Caches.Tlb.StlbMisses - g.Machine.Cpu.Caches.Tlb.StlbMisses) / (g.WorkloadIterations * g.WorkloadProcesses), 2),
+                WalkReferencesPerIteration = Math.Round((double)(twice.Machine.Cpu.TlbMissReferences - g.Machine.Cpu.TlbMissReferences) / (g.WorkloadIterations * g.WorkloadProcesses), 2),
+            };
         }
     }
 
     static Guest? RunOnce(string workload, VirtualizationStyle style, long? iterations, CostModel model, long maxInstructions,
-        CancellationToken cancel, MemoryVirtualization paging)
+        CancellationToken cancel, MemoryVirtualization paging, IReadOnlyDictionary<string, long>? parameters, ulong? eptPageSize)
     {
         var g = Guest.CreateWorkload(style.ToString(), workload, iterations, style: style, costs: model,
-            paging: style == VirtualizationStyle.HardwareAssisted ? paging : null);
+            paging: style == VirtualizationStyle.HardwareAssisted ? paging : null, parameters: parameters);
+        if (eptPageSize is { } size && g.Vmm is HardwareAssisted { Ept: not null } ha) ha.EptPageSize = size;
         var r = g.Step(maxInstructions, cancel);
         if (r.StopReason == StopReason.Cancelled) return null;
         if (r.StopReason != StopReason.Halt)
