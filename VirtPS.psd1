@@ -26,6 +26,8 @@
         'Compare-VStyle'
         'Get-VTranslationCache'
         'Get-VTranslation'
+        'Get-VTlb'
+        'Clear-VTlb'
         'New-VNetwork'
         'Get-VNetwork'
         'Set-VNetwork'

@@ -33,6 +33,14 @@ public sealed class VMeasurement
         PageWalks = cpu.PageWalks;
         WalkReferences = cpu.WalkReferences;
         ReferencesPerWalk = PageWalks > 0 ? Math.Round((double)WalkReferences / PageWalks, 2) : 0;
+        var tlb = cpu.Caches.Tlb;
+        L1InstructionTlbHits = tlb.L1InstructionHits; L1InstructionTlbMisses = tlb.L1InstructionMisses;
+        L1DataTlbHits = tlb.L1DataHits; L1DataTlbMisses = tlb.L1DataMisses;
+        StlbHits = tlb.StlbHits; StlbMisses = tlb.StlbMisses; TlbFlushes = tlb.Flushes;
+        long lookups = tlb.L1InstructionHits + tlb.L1InstructionMisses + tlb.L1DataHits + tlb.L1DataMisses;
+        TlbHitRate = lookups > 0 ? Math.Round(1 - (double)tlb.StlbMisses / lookups, 4) : 0;
+        WalkCacheHits = cpu.Caches.Guest.Hits + cpu.Caches.Ept.Hits;
+        NestedTlbHits = cpu.Caches.Nested.Hits;
         Traps = ledger[VirtPS.Engine.Costs.CostEvent.Trap];
         Callouts = ledger[VirtPS.Engine.Costs.CostEvent.Callout];
         Hypercalls = ledger[VirtPS.Engine.Costs.CostEvent.Hypercall];
@@ -109,11 +117,24 @@ public sealed class VMeasurement
     public int FidelityViolations { get; private set; }
     /// <summary>How memory is virtualized: Nested or Shadow (empty where the guest's tables are the machine's).</summary>
     public string Paging { get; private set; } = "";
-    /// <summary>Hardware page walks (the simulator walks on each miss of its host page cache; no guest TLB is
-    /// modelled yet), their memory references in total and per walk (24 for a cold nested 4-level/4-level walk).</summary>
+    /// <summary>Hardware page walks (each one a TLB miss, data or instruction), their memory references in total and per
+    /// walk (24 for a cold nested 4-level/4-level walk; the walk caches and the nested TLB make it far fewer).</summary>
     public long PageWalks { get; private set; }
     public long WalkReferences { get; private set; }
     public double ReferencesPerWalk { get; private set; }
+    /// <summary>TLB hits and misses per level: the L1 ITLB (looked up per code page entered), the L1 DTLB (host page cache
+    /// hits included), the STLB (its misses walk), whole-TLB or whole-PCID flushes, and the share of lookups that did not walk.</summary>
+    public long L1InstructionTlbHits { get; private set; }
+    public long L1InstructionTlbMisses { get; private set; }
+    public long L1DataTlbHits { get; private set; }
+    public long L1DataTlbMisses { get; private set; }
+    public long StlbHits { get; private set; }
+    public long StlbMisses { get; private set; }
+    public long TlbFlushes { get; private set; }
+    public double TlbHitRate { get; private set; }
+    /// <summary>Walks a paging-structure cache shortened (guest and EPT dimensions), and nested-TLB hits.</summary>
+    public long WalkCacheHits { get; private set; }
+    public long NestedTlbHits { get; private set; }
     /// <summary>Nested paging: EPT violations (first touches the VMM mapped) and EPT misconfigurations.</summary>
     public long EptViolations { get; private set; }
     public long EptMisconfigurations { get; private set; }

@@ -147,9 +147,11 @@ public sealed partial class Processor
         {
             // Under shadow paging the hardware walks the VMM's tables; the guest's are the VMM's business.
             PageWalks++;
-            WalkReferences += 4;
-            if (tlb != null) TlbMissReferences += 4;
-            if (shadow.Translate(Cr3, la, (AccessKind)access, mode, out var spf, out bool cacheable, out var hw) is not { } spa)
+            var sspa = shadow.Translate(Cr3, la, (AccessKind)access, mode, out var spf, out bool cacheable, out var hw, out int srefs,
+                new WalkCacheContext(tlb != null ? Caches.Guest : null, Vpid, 0));
+            WalkReferences += srefs;
+            if (tlb != null) TlbMissReferences += srefs;
+            if (sspa is not { } spa)
                 throw new GuestFault(ExceptionVector.PF, spf.ErrorCode, la, $"0x{la:X}: {spf.Reason}");
             if (!cacheable) { _uncacheable = true; _shadowWrite = access == Access.Write; }
             if (!Mem.Contains(spa))
@@ -237,7 +239,7 @@ public sealed partial class Processor
 
     /// <summary>Whether a TLB entry allows the access now (SDM Vol. 3A, 4.6). A write to an entry whose page is not yet
     /// dirty walks again to set D; a refused access walks again too, which finds the fault (or a newer, wider entry).</summary>
-    bool Permits(in TlbEntry e, Access access, in PagingMode mode)
+    internal bool Permits(in TlbEntry e, Access access, in PagingMode mode)
     {
         if (mode.User && !e.User) return false;
         // Under shadow paging the VMM's leaves are read-only until it allows the write, whatever the guest's CR0.WP.

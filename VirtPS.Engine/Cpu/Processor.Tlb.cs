@@ -44,7 +44,7 @@ public sealed partial class Processor
 
     /// <summary>The PCID entries are tagged with: CR3[11:0] with CR4.PCIDE; 0 otherwise, and under shadow paging (the VMM
     /// loads its own roots, untagged).</summary>
-    internal ushort CurrentPcid => (Cr4 & Cr4PCIDE) != 0 && Vmm?.Shadow == null ? (ushort)(Cr3 & 0xFFF) : (ushort)0;
+    public ushort CurrentPcid => (Cr4 & Cr4PCIDE) != 0 && Vmm?.Shadow == null ? (ushort)(Cr3 & 0xFFF) : (ushort)0;
 
     void InitTlb() => UseCaches(new TranslationCaches());
 

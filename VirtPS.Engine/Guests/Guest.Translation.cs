@@ -38,12 +38,33 @@ public sealed partial class Guest
         var mode = cpu.PagingControls();
         double price = Costs.Cycles(CostEvent.PageWalkReference);
         var log = new List<WalkReference>(24);
+        string pagingName = Vmm.Ept != null ? "Nested" : Vmm.Shadow != null ? "Shadow" : Style switch
+        {
+            VirtualizationStyle.Emulation => "Emulated",
+            VirtualizationStyle.Paravirtual => "Direct",   // the guest's tables hold machine frames, validated by hypercall
+            _ => "Native",
+        };
+        // The TLB first, as the hardware looks (a peek: no recency change, no statistics).
+        var caches = cpu.TlbModel ? cpu.Caches : null;
+        if (caches != null && caches.Tlb.Peek(address, access == AccessKind.Execute, cpu.Vpid, cpu.CurrentPcid, out var te) is var level
+            && level != TlbLevel.Miss && cpu.Permits(te, (Cpu.Access)access, mode))
+        {
+            ulong gpa = (te.GuestPhysical << 12) | (address & (te.PageSize - 1)), hpa = (te.HostFrame << 12) | (address & (te.PageSize - 1));
+            return new(Name, address, access, mode.User, pagingName, log, gpa, hpa, te.PageSize, price, level == TlbLevel.L1 ? "L1 TLB" : "STLB")
+            { TlbLevel = level.ToString() };
+        }
         if (Vmm.Ept is { } ept)
         {
-            var w = NestedWalker.Walk(Machine.Memory, ept, address, access, mode, setFlags: false, log);
+            int before = caches is null ? 0 : caches.Guest.PeekHits + caches.Ept.PeekHits + caches.Nested.PeekHits;
+            var w = caches is null
+                ? NestedWalker.Walk(Machine.Memory, ept, address, access, mode, setFlags: false, log)
+                : NestedWalker.Walk(Machine.Memory, ept, address, access, mode, setFlags: false, log,
+                    new WalkCacheContext(caches.Guest, cpu.Vpid, cpu.CurrentPcid, Peek: true), new EptCacheContext(caches.Nested, caches.Ept, Peek: true));
+            int hits = caches is null ? 0 : caches.Guest.PeekHits + caches.Ept.PeekHits + caches.Nested.PeekHits - before;
             return w.Outcome switch
             {
-                NestedOutcome.Translated => new(Name, address, access, mode.User, "Nested", log, w.Gpa, w.Hpa, w.PageSize, price, "Walk"),
+                NestedOutcome.Translated => new(Name, address, access, mode.User, "Nested", log, w.Gpa, w.Hpa, w.PageSize, price,
+                    hits > 0 ? "WalkCache" : "Walk") { WalkCacheHits = hits },
                 NestedOutcome.PageFault => throw PageFault(address, access, w.PageFault),
                 _ => throw EptFault(address, w.Ept),
             };
@@ -52,15 +73,11 @@ public sealed partial class Guest
             return new(Name, address, access, mode.User, "Shadow", log, s.Physical, s.Physical, s.PageSize, price, "Walk");
         log.Clear();
         var direct = new LoggedTables(Machine.Memory, log);
-        if (PageWalker.Walk(ref direct, address, access, mode, out var pf) is not { } t) throw PageFault(address, access, pf);
-        string paging = Vmm.Shadow != null ? "Shadow" : Style switch
-        {
-            VirtualizationStyle.Emulation => "Emulated",
-            VirtualizationStyle.Paravirtual => "Direct",   // the guest's tables hold machine frames, validated by hypercall
-            _ => "Native",
-        };
-        return new(Name, address, access, mode.User, paging, log, t.Physical, t.Physical, t.PageSize, price,
-            Vmm.Shadow != null ? "GuestTables" : "Walk");
+        var psc = caches != null && Vmm.Shadow == null ? new WalkCacheContext(caches.Guest, cpu.Vpid, cpu.CurrentPcid, Peek: true) : default;
+        if (PageWalker.Walk(ref direct, address, access, mode, out var pf, default, psc) is not { } t) throw PageFault(address, access, pf);
+        int skipped = 4 - t.StartLevel;
+        return new(Name, address, access, mode.User, pagingName, log, t.Physical, t.Physical, t.PageSize, price,
+            Vmm.Shadow != null ? "GuestTables" : skipped > 0 ? "WalkCache" : "Walk") { WalkCacheHits = skipped > 0 ? 1 : 0 };
     }
 
     VirtPSException PageFault(ulong address, AccessKind access, in PageFault pf) =>

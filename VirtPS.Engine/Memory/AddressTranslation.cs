@@ -1,10 +1,10 @@
 namespace VirtPS.Engine.Memory;
 
 /// <summary>
-/// How one guest-virtual address translates, as the hardware would walk it now with cold caches: every memory
-/// reference of the walk in order, the guest-physical and host-physical address, the page size a TLB entry could
-/// cover, and what the references cost under the guest's cost model. No TLB or paging-structure cache is
-/// modelled yet, so none was consulted (<see cref="TlbHit"/> false, <see cref="Source"/> "Walk").
+/// How one guest-virtual address translates, as the hardware would find it now: from the TLB (no reference), or by a
+/// walk whose every memory reference is listed in order (the paging-structure caches and the nested TLB may have
+/// spared some), the guest-physical and host-physical address, the page size a TLB entry covers, and what the
+/// references cost under the guest's cost model. Looking changes nothing: no recency, no statistics, no A/D bits.
 /// </summary>
 public sealed class AddressTranslation
 {
@@ -34,11 +34,15 @@ public sealed class AddressTranslation
     public ulong PageSize { get; }
     /// <summary>References times the cost model's PageWalkReference.</summary>
     public double Cycles { get; }
-    /// <summary>Whether a TLB held the translation: always false until a TLB is modelled.</summary>
-    public bool TlbHit => false;
-    /// <summary>Paging-structure (walk) cache hits: none until such caches are modelled.</summary>
-    public int WalkCacheHits => 0;
-    /// <summary>Where the translation came from: "Walk" (the hardware's walk), or "GuestTables" under shadow paging
-    /// when the shadow holds no entry yet (the VMM would fill it from the guest's tables on a hidden fault).</summary>
+    /// <summary>Whether a TLB held the translation (then <see cref="Walk"/> is empty).</summary>
+    public bool TlbHit => TlbLevel != "";
+    /// <summary>The TLB level that held it: "L1" or "Stlb"; empty when the translation needed a walk.</summary>
+    public string TlbLevel { get; init; } = "";
+    /// <summary>Cached entries the walk used instead of references: a paging-structure cache hit in the guest
+    /// dimension, and under nested paging each nested-TLB or EPT paging-structure cache hit.</summary>
+    public int WalkCacheHits { get; init; }
+    /// <summary>Where the translation came from: "L1 TLB" or "STLB"; "Walk" (a walk from the root); "WalkCache" (a walk
+    /// the walk caches shortened); or "GuestTables" under shadow paging when the shadow holds no entry yet (the VMM
+    /// would fill it from the guest's tables on a hidden fault).</summary>
     public string Source { get; }
 }

@@ -100,14 +100,26 @@ public sealed class ShadowPageTables
     /// <summary>As the other overload, also giving the hardware's walk of the shadow (<paramref name="hardware"/>: the
     /// leaf's rights, what a TLB caches) when the access is cacheable; default otherwise.</summary>
     public ulong? Translate(ulong guestCr3, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, out bool cacheable,
-        out Translation hardware)
+        out Translation hardware) => Translate(guestCr3, la, access, mode, out fault, out cacheable, out hardware, out _, default);
+
+    /// <summary>As the other overloads, with the processor's paging-structure caches in front of its walks of the shadow
+    /// (<paramref name="caches"/>), and the memory references those walks made (<paramref name="references"/>: a walk that
+    /// missed the shadow counts its four, as the hardware read them before the VMM took the fault).</summary>
+    public ulong? Translate(ulong guestCr3, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, out bool cacheable,
+        out Translation hardware, out int references, WalkCacheContext caches)
     {
         cacheable = true;
         hardware = default;
         if (_pendingWrites.Count > 0) WriteLanded();   // a write that faulted part-way: apply what is known
         var root = RootFor(guestCr3);
         var shadowMode = mode with { Cr3 = root.Table, WriteProtect = true };
-        if (PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } hit) { hardware = hit; return hit.Physical; }
+        if (PageWalker.Walk(_vmm, la, access, shadowMode, out fault, default, caches) is { } hit)
+        {
+            references = hit.References;
+            hardware = hit;
+            return hit.Physical;
+        }
+        references = 4;
 
         Span<ulong> tables = [ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue];
         if (PageWalker.Walk(_guest, la, access, mode, out fault, tables) is not { } g)
@@ -151,7 +163,7 @@ public sealed class ShadowPageTables
         Fault?.Invoke(ShadowFaultKind.Hidden, la);
         FillFromWalk(root, la, g, tables, mode);
         if (g.PageSize > 4096) PrefetchNeighbours(root, la, g, tables, mode);
-        if (PageWalker.Walk(_vmm, la, access, shadowMode, out fault) is { } t2) { hardware = t2; return t2.Physical; }
+        if (PageWalker.Walk(_vmm, la, access, shadowMode, out fault, default, caches) is { } t2) { references += t2.References; hardware = t2; return t2.Physical; }
         cacheable = false;
         return g.Physical;
     }

@@ -36,6 +36,8 @@ public sealed class PagingStructureCaches
     /// <summary>Walks that started below the root thanks to a cached entry, and walks that found none.</summary>
     public long Hits { get; private set; }
     public long Misses { get; private set; }
+    /// <summary>Hits of traceless looks (Get-VTranslation), kept apart from the hardware's statistics.</summary>
+    internal int PeekHits;
 
     static ulong Prefix(ulong address, int level) => (address & 0xFFFF_FFFF_FFFF) >> (12 + 9 * (level - 1));
 
@@ -54,7 +56,7 @@ public sealed class PagingStructureCaches
             var c = _levels[level - 2];
             if (peek ? c.TryPeek(key.Prefix, key, out entry) : c.TryGet(key.Prefix, key, out entry))
             {
-                if (!peek) Hits++;
+                if (!peek) Hits++; else PeekHits++;
                 return level - 1;
             }
         }
@@ -108,6 +110,7 @@ public sealed class NestedTlb
     public long Hits => _cache.Hits;
     public long Lookups { get; private set; }
     public long Misses => Lookups - Hits;
+    internal int PeekHits;
 
     public bool TryGet(ulong gpa, out NestedTlbEntry entry, bool peek = false)
     {
@@ -118,7 +121,7 @@ public sealed class NestedTlb
             var key = (gpa >> shift, shift);
             if (peek ? _cache.TryPeek(key.Item1, key, out entry) : _cache.TryGet(key.Item1, key, out entry))
             {
-                if (!peek) Lookups++;
+                if (!peek) Lookups++; else PeekHits++;
                 return true;
             }
         }

@@ -31,6 +31,14 @@ public sealed class CompareVStyleCommand : PSCmdlet
     [Parameter]
     public MemoryVirtualization Paging { get; set; } = MemoryVirtualization.Nested;
 
+    /// <summary>Under nested paging, the EPT page size in bytes: 4096 (the default) or 2097152 (2MB).</summary>
+    [Parameter]
+    public ulong EptPageSize { get; set; } = Engine.Memory.ExtendedPageTables.SmallPage;
+
+    /// <summary>Values for the workload's own parameters (see Get-VWorkload), e.g. @{ Pages = 4096 } for tlbstride.</summary>
+    [Parameter]
+    public System.Collections.Hashtable? WorkloadParameter { get; set; }
+
     /// <summary>A built-in cost profile to price the runs with (default: the default host's cost model).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(CostProfileNameCompleter))]
@@ -44,7 +52,9 @@ public sealed class CompareVStyleCommand : PSCmdlet
             if (Workload_Find() is null) return;
             var styles = Style ?? [.. Vmm.Available];
             int done = 0;
-            foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model, paging: Paging))
+            foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model, paging: Paging,
+                parameters: NewVGuestCommand.WorkloadParameters(WorkloadParameter),
+                eptPageSize: MyInvocation.BoundParameters.ContainsKey(nameof(EptPageSize)) ? EptPageSize : null))
             {
                 WriteProgress(new ProgressRecord(1, $"Compare-VStyle {Workload}", $"{row.Style} done") { PercentComplete = Math.Min(100, ++done * 100 / (styles.Length + 1)) });
                 WriteObject(row);

@@ -96,6 +96,15 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter]
     public int MemoryMB { get; set; } = 64;
 
+    /// <summary>Whether CPUID reports PCIDs to the guest: On (the default, as on a modern core) or Off. The built-in kernel
+    /// tags each process's TLB entries with a PCID when it has them.</summary>
+    [Parameter]
+    public OnOff Pcid { get; set; } = OnOff.On;
+
+    /// <summary>Values for the workload's own parameters (see Get-VWorkload), e.g. @{ Pages = 4096; Stride = 2 } for tlbstride.</summary>
+    [Parameter(ParameterSetName = WorkloadSet)]
+    public Hashtable? WorkloadParameter { get; set; }
+
     /// <summary>Symbols for assembling -Code, like <c>nasm -D</c>: <c>@{ N = 10 }</c>.</summary>
     [Parameter(ParameterSetName = CodeSet)]
     [Parameter(ParameterSetName = BareCodeSet)]
@@ -122,7 +131,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                     guest = Guest.CreateWorkload(Name, Workload,
                         bound.ContainsKey(nameof(Iterations)) ? Iterations : null,
                         bound.ContainsKey(nameof(Processes)) ? Processes : null,
-                        kernelMemory, TimerPeriod, style: Style, paging: paging);
+                        kernelMemory, TimerPeriod, style: Style, paging: paging, parameters: WorkloadParameters(WorkloadParameter));
                     break;
                 case ProgramSet or CodeSet or BytesSet:
                 {
@@ -159,11 +168,28 @@ public sealed class NewVGuestCommand : PSCmdlet
                         $"-EptPageSize applies to HardwareAssisted guests with nested paging; this guest runs under {Style}.", EptPageSize);
                 ha.EptPageSize = EptPageSize;   // checked before the guest joins the lab: a bad size leaves nothing behind
             }
+            guest.Pcid = Pcid == OnOff.On;
             lab.Add(guest);
             WriteObject(guest);
         }
         catch (AssemblyException e) { WriteError(Errors.From(e, null)); }
         catch (VirtPSException e) { WriteError(Errors.From(e)); }
+    }
+
+    /// <summary>-WorkloadParameter as names and whole numbers (InvalidWorkloadParameter for anything else).</summary>
+    internal static Dictionary<string, long>? WorkloadParameters(Hashtable? table)
+    {
+        if (table is null) return null;
+        var d = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry e in table)
+        {
+            object? v = e.Value is PSObject pso ? pso.BaseObject : e.Value;
+            if (v is not (int or long or short or byte or uint or ulong or ushort))
+                throw new VirtPSException("InvalidWorkloadParameter", ErrorKind.InvalidArgument,
+                    $"Workload parameter '{e.Key}' must be a whole number; got '{v}'.", e.Key);
+            d[e.Key.ToString()!] = Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return d;
     }
 
     /// <summary>Assembles -Code: at 0x100000 for a bare machine, else as a user program at the user base.</summary>

@@ -5,7 +5,8 @@ using VirtPS.Engine.Styles;
 
 namespace VirtPS.Commands;
 
-/// <summary>Changes a hardware-assisted guest's VM-execution controls: which events cause VM exits, by SDM exit reason.</summary>
+/// <summary>Changes a guest: a hardware-assisted guest's VM-execution controls (which events cause VM exits, by SDM exit
+/// reason), and any guest's translation hardware: PCID support, the walk caches, the nested TLB, the TLB's geometry.</summary>
 [Cmdlet(VerbsCommon.Set, "VGuest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(Guest))]
 public sealed class SetVGuestCommand : PSCmdlet
@@ -27,14 +28,45 @@ public sealed class SetVGuestCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public ExitReason[]? NoExitOn { get; set; }
 
+    /// <summary>On: CPUID reports PCIDs (the built-in kernel then tags each process's TLB entries); Off: it does not.
+    /// Turning it off after the guest set CR4.PCIDE is refused (PcidInUse).</summary>
+    [Parameter]
+    public OnOff Pcid { get; set; }
+
+    /// <summary>The paging-structure caches (PML4E, PDPTE, PDE; guest and EPT dimensions) on or off.</summary>
+    [Parameter]
+    public OnOff WalkCache { get; set; }
+
+    /// <summary>The nested TLB (guest-physical to host-physical translations) on or off.</summary>
+    [Parameter]
+    public OnOff NestedTlb { get; set; }
+
+    /// <summary>Entries of the second-level TLB (default 1536); with -StlbWays it must divide into whole sets.</summary>
+    [Parameter]
+    public int StlbEntries { get; set; }
+
+    /// <summary>Ways (associativity) of the second-level TLB (default 12).</summary>
+    [Parameter]
+    public int StlbWays { get; set; }
+
+    /// <summary>Entries of the L1 DTLB for 4 KiB pages (default 64).</summary>
+    [Parameter]
+    public int DtlbEntries { get; set; }
+
+    /// <summary>Ways of the L1 DTLB for 4 KiB pages (default 4).</summary>
+    [Parameter]
+    public int DtlbWays { get; set; }
+
     /// <summary>Writes each changed guest to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
+        var bound = MyInvocation.BoundParameters;
         foreach (var g in Guest)
         {
+            if (!SetTranslationHardware(g, bound)) continue;
             if (ExitOn is null && NoExitOn is null) { if (PassThru) WriteObject(g); continue; }
             if (g.Vmm is not HardwareAssisted ha)
             {
@@ -47,5 +79,34 @@ public sealed class SetVGuestCommand : PSCmdlet
             catch (VirtPSException e) { WriteError(Errors.From(e)); continue; }
             if (PassThru) WriteObject(g);
         }
+    }
+
+    /// <summary>Applies the translation-hardware parameters; false (with the error written) if one is refused. The TLB
+    /// geometry is validated before anything changes.</summary>
+    bool SetTranslationHardware(Guest g, IDictionary<string, object> bound)
+    {
+        bool geometry = bound.ContainsKey(nameof(StlbEntries)) || bound.ContainsKey(nameof(StlbWays))
+            || bound.ContainsKey(nameof(DtlbEntries)) || bound.ContainsKey(nameof(DtlbWays));
+        if (!geometry && !bound.ContainsKey(nameof(Pcid)) && !bound.ContainsKey(nameof(WalkCache)) && !bound.ContainsKey(nameof(NestedTlb))) return true;
+        if (!ShouldProcess(g.Name, "Change the translation hardware (PCID, walk caches, nested TLB, TLB geometry)")) return false;
+        try
+        {
+            var c = g.TlbConfiguration;
+            if (geometry)
+            {
+                c = c with
+                {
+                    SecondLevel = new(bound.ContainsKey(nameof(StlbEntries)) ? StlbEntries : c.SecondLevel.Entries, bound.ContainsKey(nameof(StlbWays)) ? StlbWays : c.SecondLevel.Ways),
+                    DataSmall = new(bound.ContainsKey(nameof(DtlbEntries)) ? DtlbEntries : c.DataSmall.Entries, bound.ContainsKey(nameof(DtlbWays)) ? DtlbWays : c.DataSmall.Ways),
+                };
+                c.Validate();   // before anything changes
+            }
+            if (bound.ContainsKey(nameof(Pcid))) g.Pcid = Pcid == OnOff.On;
+            if (geometry) g.TlbConfiguration = c;
+            if (bound.ContainsKey(nameof(WalkCache))) g.WalkCaches = WalkCache == OnOff.On;
+            if (bound.ContainsKey(nameof(NestedTlb))) g.NestedTlb = NestedTlb == OnOff.On;
+            return true;
+        }
+        catch (VirtPSException e) { WriteError(Errors.From(e)); return false; }
     }
 }

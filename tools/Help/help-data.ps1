@@ -46,10 +46,12 @@ $answer = '"mov rax, 42`nhlt"'
     EptPageSize = 'Under nested paging, the size of the pages the VMM maps guest memory with in EPT: 4096 (the default) or 2097152 (2MB); a guest 2 MiB region only partly inside guest memory is mapped with 4 KiB pages. Another size is InvalidEptPageSize; a guest without nested paging gives PagingModeNeedsHardwareAssisted or NestedPagingNotEnabled.'
     MemoryMB = 'Guest-physical memory in megabytes, 1 to 4096. The default is 64, or 128 when the guest boots the kernel; the kernel needs 4 to 1024.'
     Define = 'Symbols for assembling -Code, as a hashtable of names and integers: @{ N = 10 }.'
-    Workload = 'Boot the built-in kernel running this workload in user processes. Get-VWorkload lists them: compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait. An unknown name is UnknownWorkload.'
+    Workload = 'Boot the built-in kernel running this workload in user processes. Get-VWorkload lists them: compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait, tlbstride, tlbswitch. An unknown name is UnknownWorkload.'
     Iterations = 'How many iterations the workload runs, 1 or more; the default is the workload''s own (see Get-VWorkload).'
     Processes = 'How many user processes the kernel starts with the workload or program, 1 to 16; the default is the workload''s own, or 1 for a program.'
     TimerPeriod = 'Instructions between the kernel''s timer interrupts (the default is 100000); 0 turns preemption off, so context switches happen only on yield and exit.'
+    Pcid = 'On (the default, as on a modern core) or Off: whether CPUID.1:ECX[17] reports PCIDs. With them the built-in kernel sets CR4.PCIDE and tags each process''s TLB entries (PCID = slot + 1, CR3 bit 63 on switches), so context switches keep the TLB; without them every CR3 load flushes it.'
+    WorkloadParameter = 'Values for the workload''s own parameters, as a hashtable of names and whole numbers 1 to 65536 (Get-VWorkload shows each workload''s Parameters): tlbstride and tlbswitch take Pages (the working set, in 4 KiB pages) and Stride (touch every Stride-th page), e.g. @{ Pages = 4096; Stride = 2 }. An unknown name is UnknownWorkloadParameter, a bad value InvalidWorkloadParameter.'
   }
   Inputs = @(@{ Type = 'System.String'; Text = 'Guest names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The new guest.' })
@@ -142,11 +144,14 @@ $answer = '"mov rax, 42`nhlt"'
     Style = 'The styles to compare (default: every style that can run the kernel: Native, Emulation, TrapAndEmulate, BinaryTranslation, HardwareAssisted). Native is always included.'
     Iterations = 'Iterations of the workload (default: the workload''s own). Emulation decodes every instruction afresh, so large counts take a while under it.'
     CostProfile = 'A built-in cost profile to price the runs with (Pentium4-2006 or Modern; default: the default host''s cost model).'
+    EptPageSize = 'Under -Paging Nested, the EPT page size for the HardwareAssisted row: 4096 (the default) or 2097152 (2MB).'
+    WorkloadParameter = 'Values for the workload''s own parameters, as for New-VGuest -WorkloadParameter: @{ Pages = 4096 } runs tlbstride over 16 MiB.'
     Paging = 'How the HardwareAssisted row virtualizes memory: Nested (EPT, the default) or Shadow (shadow page tables, as first-generation VT-x: use it to set the rows beside Adams and Agesen''s hardware VMM). The row''s Paging property says which; the table shows HWAssist/Nested or HWAssist/Shadow.'
   }
   Inputs = @(@{ Type = 'System.String'; Text = 'A workload name, by property name (Name or Workload), for example from Get-VWorkload.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Styles.StyleComparisonRow'; Text = 'Workload, Style, Paging, CostModel, Iterations, Instructions, Cycles, CyclesPerIteration, RatioToNative, Exits, Traps, Callouts, Hypercalls, FidelityViolations, Console, HostSeconds.' })
   Examples = @(
+    @{ Title = 'Nested against shadow paging beyond the TLB''s reach'; Code = "'Nested', 'Shadow' | ForEach-Object { Compare-VStyle -Workload tlbstride -Style HardwareAssisted -Paging `$_ -Iterations 2 -CostProfile Modern -WorkloadParameter @{ Pages = 2048 } } | Where-Object Style -eq HardwareAssisted | Format-Table Workload, Paging, CyclesPerIteration, TlbMissesPerIteration, WalkReferencesPerIteration"; Remarks = 'Every touch misses the TLB: a nested walk costs more references than a shadow walk; -EptPageSize 2MB narrows the gap.' }
     @{ Title = 'System calls under every style'; Code = 'Compare-VStyle -Workload syscall -Iterations 1000 -CostProfile Pentium4-2006'; Remarks = 'TrapAndEmulate pays a trap on every SYSRET; HardwareAssisted runs system calls without exits.' }
     @{ Title = 'Page-table updates with and without hardware help'; Code = 'Compare-VStyle ptemod -Style TrapAndEmulate, HardwareAssisted -Paging Shadow -Iterations 100 | Format-Table Style, Paging, CyclesPerIteration, RatioToNative, Exits, Traps'; Remarks = 'Both keep shadow page tables, so every PTE write is traced and emulated by the VMM.' }
     @{ Title = 'Nested against shadow paging'; Code = "'Nested', 'Shadow' | ForEach-Object { Compare-VStyle forkwait -Style HardwareAssisted -Paging `$_ -Iterations 100 | Select-Object -Last 1 }"; Remarks = 'The same fork-and-wait loop: with EPT the copies of page tables, CR3 loads and page faults stay in the guest; shadow paging exits on each.' }
@@ -174,9 +179,9 @@ $answer = '"mov rax, 42`nhlt"'
 'Get-VTranslation' = @{
   Synopsis = 'Shows how a guest-virtual address translates: every memory reference of the page walk, GVA to GPA to HPA.'
   Description = @(
-    'Get-VTranslation walks a guest''s page tables for one guest-virtual (linear) address as the hardware would now, with cold caches, and writes one object: Walk (each memory reference in order, with its Dimension, Level, TableGpa, TableHpa, Entry and Flags as text), Gpa, Hpa, PageSize, References (their count), Cycles (References times the cost model''s PageWalkReference), TlbHit and WalkCacheHits (no TLB or paging-structure cache is modelled yet: always False and 0, Source Walk), Paging and User (the access is checked at the guest''s current privilege level).'
+    'Get-VTranslation translates one guest-virtual (linear) address of a guest as its hardware would now and writes one object: TlbHit and TlbLevel (L1 or Stlb) when the TLB holds the translation (then no reference is made and Walk is empty), otherwise Walk (each memory reference the walk actually makes, in order, with its Dimension, Level, TableGpa, TableHpa, Entry and Flags as text) and WalkCacheHits (entries the paging-structure caches and the nested TLB supplied instead of references); Source says which (L1 TLB, STLB, Walk, WalkCache); Gpa, Hpa, PageSize, References (their count), Cycles (References times the cost model''s PageWalkReference), Paging and User (the access is checked at the guest''s current privilege level). Run Clear-VTlb first to see a cold walk.'
     'Under nested paging (HardwareAssisted, the default) the walk is two-dimensional (Bhargava et al., ASPLOS 2008): each guest table''s entry is a guest-physical address that is first translated through the VMM''s EPT tables (Dimension Nested, 4 references, tables in host memory so TableGpa is empty), then read (Dimension Guest); the final guest-physical address is translated through EPT last: 24 references for 4 KiB guest and EPT pages, 19 with 2 MiB EPT pages. The VMM places the guest at host-physical 0x100000000, so Hpa is Gpa plus that. Under shadow paging the hardware walks the VMM''s shadow tables (Dimension Shadow, 4 references; where the shadow holds no entry yet, the guest''s own tables are shown with Source GuestTables); natively the guest''s tables are the machine''s (Dimension Guest, 4 references, Hpa = Gpa).'
-    'Get-VTranslation does not change the guest: no accessed or dirty bit is set, no EPT or shadow entry is made, no VM exit is counted and no untouched guest frame is allocated.'
+    'Get-VTranslation does not change the guest: no accessed or dirty bit is set, no EPT or shadow entry is made, no VM exit is counted, no untouched guest frame is allocated, and the TLB, walk caches and nested TLB are only looked at (no entry is filled, no recency or statistic changes).'
     'It fails as the hardware would: a page fault is GuestPageFault (ObjectNotFound), with the #PF error code of Intel SDM Vol. 3A, 4.7 in the message; a guest-physical address not mapped in EPT (a frame the guest has not touched yet) is EptViolation (ObjectNotFound), with the exit qualification of SDM Vol. 3C, Table 28-7; a bad EPT entry is EptMisconfiguration (InvalidData). A non-canonical address is NonCanonicalAddress (InvalidArgument), a guest with paging disabled PagingDisabled (InvalidOperation). Addresses with bit 63 set need the u suffix in PowerShell (0xFFFF800000000000u).'
   )
   Parameters = @{
@@ -185,13 +190,51 @@ $answer = '"mov rax, 42`nhlt"'
     Access = 'The access to check: Read (the default), Write or Execute. A write to a read-only page or a fetch from a no-execute page is a protection #PF.'
   }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' })
-  Outputs = @(@{ Type = 'VirtPS.Engine.Memory.AddressTranslation'; Text = 'Guest, Address, Access, User, Paging, Walk, References, Gpa, Hpa, PageSize, Cycles, TlbHit, WalkCacheHits, Source.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Memory.AddressTranslation'; Text = 'Guest, Address, Access, User, Paging, Walk, References, Gpa, Hpa, PageSize, Cycles, TlbHit, TlbLevel, WalkCacheHits, Source.' })
   Examples = @(
-    @{ Title = 'The 24 references of a nested walk'; Code = "New-VGuest -Name web -Style HardwareAssisted -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`n(Get-VTranslation -Guest web -Address 0x40000000).Walk | Format-Table"; Remarks = 'The user program''s first page: four EPT references before each of the four guest entries, and four more for the page itself.' }
+    @{ Title = 'The 24 references of a cold nested walk'; Code = "New-VGuest -Name web -Style HardwareAssisted -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`nClear-VTlb -Guest web`n(Get-VTranslation -Guest web -Address 0x40000000).Walk | Format-Table"; Remarks = 'With the TLB, walk caches and nested TLB flushed, the user program''s first page takes four EPT references before each of the four guest entries, and four more for the page itself.' }
+    @{ Title = 'What the caches spare'; Code = "New-VGuest -Name warm -Style HardwareAssisted -Workload tlbstride -Iterations 2 | Invoke-VStep | Out-Null`nGet-VTranslation warm 0x40400000 | Select-Object Source, TlbLevel, References, WalkCacheHits"; Remarks = 'After the run the heap page may still be in the TLB (no reference), or its walk starts from the walk caches with a reference or two instead of 24.' }
     @{ Title = 'Nested, shadow and native side by side'; Code = "New-VGuest -Name ept -Style HardwareAssisted -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`nNew-VGuest -Name ept2m -Style HardwareAssisted -EptPageSize 2MB -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`nNew-VGuest -Name spt -Style HardwareAssisted -Paging Shadow -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`nNew-VGuest -Name bare -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`n'ept', 'ept2m', 'spt', 'bare' | ForEach-Object { Get-VTranslation `$_ 0x40000000 } | Format-Table Guest, Paging, References, Cycles, Gpa, Hpa"; Remarks = '24, 19, 4 and 4 references.' }
-    @{ Title = 'A write to the user stack, with 2 MiB EPT pages'; Code = "New-VGuest -Name st -Style HardwareAssisted -EptPageSize 2MB -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`nGet-VTranslation st 0x401FF000 -Access Write | Select-Object Paging, References, PageSize, Gpa, Hpa, Cycles"; Remarks = '19 references: each EPT walk stops at a 2 MiB leaf. A write to read-only user code instead (Get-VTranslation st 0x40000000 -Access Write) is GuestPageFault with error code 0x3.' }
+    @{ Title = 'A write to the user stack, with 2 MiB EPT pages'; Code = "New-VGuest -Name st -Style HardwareAssisted -EptPageSize 2MB -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`nClear-VTlb st`nGet-VTranslation st 0x401FF000 -Access Write | Select-Object Paging, References, PageSize, Gpa, Hpa, Cycles"; Remarks = '19 references: each EPT walk stops at a 2 MiB leaf. A write to read-only user code instead (Get-VTranslation st 0x40000000 -Access Write) is GuestPageFault with error code 0x3.' }
   )
-  Links = @('New-VGuest', 'Measure-VGuest', 'Compare-VStyle')
+  Links = @('New-VGuest', 'Measure-VGuest', 'Compare-VStyle', 'Get-VTlb', 'Clear-VTlb')
+}
+'Get-VTlb' = @{
+  Synopsis = 'Lists the entries of a guest''s TLB, or its hit and miss statistics per level.'
+  Description = @(
+    'Every guest''s processor has a TLB sized like an Intel Skylake core''s (Optimization Reference Manual): an L1 ITLB (128 entries 8-way for 4 KiB pages, 8 for 2 MiB), an L1 DTLB (64 entries 4-way for 4 KiB pages, 32 4-way for 2 MiB), and a 1536-entry 12-way STLB shared by both, all with LRU replacement. Every style''s MMU uses it: a data access or an instruction fetch looks it up, a miss walks (the native walk, the shadow tables, or the two-dimensional nested walk) and fills it with the final GVA to HPA translation and its rights. In front of the walks sit paging-structure caches (PML4E, PDPTE and PDE entries, for the guest dimension and for EPT; Intel SDM Vol. 3A, 4.10.3) and a nested TLB of guest-physical translations (Bhargava et al., ASPLOS 2008).'
+    'Entries carry a VPID tag (0: untagged) and a PCID (global entries match any). They go as the SDM says: MOV to CR3 drops the non-global entries of the PCID (none with CR4.PCIDE and bit 63 set), INVLPG the page and the walk caches of the PCID, INVPCID by its type, CR0 and CR4 paging changes everything; shadow paging''s zaps drop single pages; EPT changes drop the nested TLB; and a hardware-assisted guest without VPIDs loses its entries at every VM exit and entry.'
+    'Get-VTlb writes one VTlbEntry per valid entry: Level, Vpid, Pcid, Global, GvaPage, GpaPage, HpaPage, PageSize and Permissions (RW/RO, US/S, X/XD, D). With -Statistics it writes one VTlbStatistics instead: hits and misses of the L1 ITLB, L1 DTLB (the simulator''s host page caches hold only L1 DTLB entries, so their hits count and refresh LRU as L1 DTLB hits) and STLB (its misses are the walks), flushes, walks and their references (priced as PageWalkReference), the walk caches'' and nested TLB''s hits and misses, and the settings (Set-VGuest -Pcid, -WalkCache, -NestedTlb, the geometry).'
+  )
+  Parameters = @{
+    Guest = 'The guest, as an object or a name.'
+    Statistics = 'Writes the statistics summary instead of the entries.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' })
+  Outputs = @(@{ Type = 'VirtPS.VTlbEntry'; Text = 'One per valid entry (by default).' }, @{ Type = 'VirtPS.VTlbStatistics'; Text = 'With -Statistics.' })
+  Examples = @(
+    @{ Title = 'The entries after a run'; Code = "New-VGuest -Name t -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`nGet-VTlb -Guest t | Where-Object Level -like 'L1 DTLB*' | Format-Table"; Remarks = 'The kernel''s and the process''s pages in the L1 DTLB, tagged with the process''s PCID (global for none here: the kernel does not set G).' }
+    @{ Title = 'PCIDs keep entries across context switches'; Code = "'On', 'Off' | ForEach-Object { `$g = New-VGuest -Name `"sw`$_`" -Workload tlbswitch -Iterations 100 -Pcid `$_; `$g | Invoke-VStep | Out-Null; Get-VTlb `$g -Statistics } | Format-Table Guest, Pcid, StlbMisses, Flushes"; Remarks = 'Two processes sweep 64 pages each and yield: without PCIDs every switch flushes the TLB and each sweep misses again.' }
+  )
+  Links = @('Clear-VTlb', 'Get-VTranslation', 'Set-VGuest', 'Measure-VGuest')
+}
+'Clear-VTlb' = @{
+  Synopsis = 'Flushes a guest''s TLB, paging-structure caches and nested TLB.'
+  Description = @(
+    'Clear-VTlb empties every level of the TLB, both dimensions'' walk caches and the nested TLB of guests named or piped in, so the next translations walk cold (Get-VTranslation then shows the full walk: 24 references for a nested 4 KiB/4 KiB walk). Statistics are kept. The guest''s state is not changed otherwise.'
+  )
+  Parameters = @{
+    Guest = 'Guests to flush, as objects or names.'
+    PassThru = 'Writes each guest to the pipeline.'
+    WhatIf = 'Shows which guests would be flushed.'
+    Confirm = 'Asks before flushing each guest.'
+  }
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the guests.' })
+  Examples = @(
+    @{ Title = 'A cold walk'; Code = "`$g = New-VGuest -Name c -Style HardwareAssisted -Workload compute -Iterations 100`n`$g | Invoke-VStep | Out-Null`n`$g | Clear-VTlb -PassThru | Get-VTranslation -Address 0x40000000 | Select-Object Source, References"; Remarks = 'Walk, 24 references.' }
+  )
+  Links = @('Get-VTlb', 'Get-VTranslation')
 }
 'Get-VWorkload' = @{
   Synopsis = 'Lists the built-in kernel''s workloads.'
@@ -287,6 +330,7 @@ $answer = '"mov rax, 42`nhlt"'
   Synopsis = 'Measures what guests or steps cost: instructions, cycles, host time and MIPS.'
   Description = @(
     'Measure-VGuest writes a measurement for each guest or step result piped to it. For a step result (from Invoke-VStep) it measures that step; for a guest it measures the guest''s whole life. Each measurement has Name, Style, Scope (Step or Guest), Instructions, Cycles (simulated: every primitive event counted, times the price in the guest''s cost model), HostSeconds, Mips (guest instructions per host second, in millions), Cpi and ResidentBytes. It also reports the virtual machine monitor''s counters over the guest''s life: CostModel, CyclesPerIteration (for a workload), Events (the priced ledger: event, count, cycles each, cycles), Exits and ExitsByReason (HardwareAssisted, by Intel SDM basic exit reason), Traps, Callouts, Hypercalls, WorldSwitches, FidelityViolations (TrapAndEmulate), Translations and TranslationCacheHits (BinaryTranslation: guest instructions translated, retranslations included, and entries into blocks already in the translation cache), the shadow-paging faults: HiddenPageFaults, TracingPageFaults (guest page-table writes) and TruePageFaults, and the paging counters: Paging (Nested or Shadow), PageWalks, WalkReferences and ReferencesPerWalk (the simulator walks on each miss of its host page cache, as no guest TLB is modelled yet; a nested walk makes up to 24 references, a native or shadow one 4), EptViolations and EptMisconfigurations (nested paging).'
+    'TLB figures (every style): L1InstructionTlbHits and L1InstructionTlbMisses (the ITLB is looked up whenever execution enters another code page), L1DataTlbHits and L1DataTlbMisses (the simulator''s host page caches hold only L1 DTLB entries, so their hits are L1 DTLB hits), StlbHits and StlbMisses (each STLB miss is a walk), TlbFlushes, TlbHitRate (lookups that did not walk), PageWalks, WalkReferences and ReferencesPerWalk (the walk caches and nested TLB bring a nested walk far below 24), WalkCacheHits and NestedTlbHits. Walk references made because of TLB misses are priced as PageWalkReference. Get-VTlb -Statistics shows the same and more.'
   )
   Parameters = @{
     Guest = 'Guests to measure over their whole life, as objects or names.'
@@ -295,6 +339,7 @@ $answer = '"mov rax, 42`nhlt"'
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'Step results.' })
   Outputs = @(@{ Type = 'VirtPS.VMeasurement'; Text = 'One per input object.' })
   Examples = @(
+    @{ Title = 'TLB reach'; Code = "New-VGuest -Name reach -Workload tlbstride -Iterations 2 -WorkloadParameter @{ Pages = 2048 } | Invoke-VStep | Measure-VGuest | Select-Object StlbHits, StlbMisses, TlbHitRate, PageWalks, ReferencesPerWalk"; Remarks = '2048 pages (8 MiB) are more than the STLB''s 1536 entries cover, so each sweep misses on every page it touches.' }
     @{ Title = 'Measure a run'; Code = "New-VGuest -Name count -Bare -Code 'mov ecx, 100000', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep | Measure-VGuest"; Remarks = 'Measures the step that ran the loop to its HLT (200,002 instructions).' }
     @{ Title = 'Measure a guest over several steps'; Code = "`$g = New-VGuest -Name count -Bare -Code 'mov ecx, 1000', 'l: dec rcx', 'jnz l', 'hlt'`n1..3 | ForEach-Object { `$g | Invoke-VStep -Instructions 100 } | Out-Null`n`$g | Measure-VGuest"; Remarks = 'Three steps of 100 instructions; the guest''s measurement totals 300.' }
     @{ Title = 'Compare styles on one workload'; Code = "'Native', 'TrapAndEmulate', 'HardwareAssisted' | ForEach-Object { New-VGuest -Name `$_ -Workload syscall -Iterations 1000 -Style `$_ } | Invoke-VStep | Measure-VGuest | Format-Table Name, CyclesPerIteration, Traps, Exits, FidelityViolations"; Remarks = 'The same kernel and workload under three styles: TrapAndEmulate traps on every SYSRET, HardwareAssisted exits only on IO, CPUID, HLT and the shadow-paging events.' }
@@ -659,8 +704,9 @@ $answer = '"mov rax, 42`nhlt"'
   Links = @('New-VHost', 'Set-VHost')
 }
 'Set-VGuest' = @{
-  Synopsis = 'Changes which events make a hardware-assisted guest exit to its VMM.'
+  Synopsis = 'Changes which events make a hardware-assisted guest exit to its VMM, and a guest''s translation hardware.'
   Description = @(
+    'Translation hardware (any style): -Pcid On|Off shows or hides PCIDs in CPUID (the built-in kernel enables them at boot, so New-VGuest -Pcid is the usual place; withdrawing them after the guest set CR4.PCIDE is PcidInUse). -WalkCache On|Off turns the paging-structure caches of both walk dimensions on or off, -NestedTlb On|Off the nested TLB: with them off a cold nested walk makes 24 references. -StlbEntries, -StlbWays, -DtlbEntries and -DtlbWays change the TLB''s geometry (the TLB starts empty); one that does not divide into whole sets is InvalidTlbGeometry naming the value, and nothing changes.'
     'Set-VGuest changes the VM-execution controls of HardwareAssisted guests, named or piped in, by exit reason as the Intel SDM numbers them (Vol. 3D, Appendix C): -ExitOn makes the reasons exit from now on, -NoExitOn stops them. Each reason maps to the control that governs it: Hlt to HLT exiting, IoInstruction to unconditional IO exiting, Rdmsr and Wrmsr (given together) to the MSR bitmap, ControlRegisterAccess to CR3 and CR8 load/store exiting with the TPR shadow off, Invlpg and Invpcid to INVLPG exiting, ExternalInterrupt to external-interrupt exiting, ExceptionOrNmi to the whole exception bitmap, Wbinvd to WBINVD exiting.'
     'Everything is checked before anything changes. A reason that always exits (Cpuid, Vmcall, Invd, TripleFault) cannot be turned off (UnconditionalExit); one that no control governs is ExitReasonNotControllable; the same reason in both lists is ConflictingExitControls; turning off what shadow paging needs (ControlRegisterAccess, Invlpg, Invpcid, ExceptionOrNmi) on a guest made with -Paging Shadow is ShadowPagingNeedsExit (under nested paging, the default, those exits may go); a guest of another style is NotHardwareAssisted.'
   )
@@ -668,6 +714,13 @@ $answer = '"mov rax, 42`nhlt"'
     Guest = 'Guests to change, as objects or names. Names complete on Tab.'
     ExitOn = 'Exit reasons that should cause VM exits from now on.'
     NoExitOn = 'Exit reasons that should no longer cause VM exits.'
+    Pcid = 'On: CPUID.1:ECX[17] reports PCIDs; Off: it does not.'
+    WalkCache = 'On or Off: the PML4E, PDPTE and PDE caches of the guest and EPT dimensions.'
+    NestedTlb = 'On or Off: the nested TLB of guest-physical to host-physical translations.'
+    StlbEntries = 'Entries of the second-level TLB (default 1536).'
+    StlbWays = 'Ways of the second-level TLB (default 12).'
+    DtlbEntries = 'Entries of the L1 DTLB for 4 KiB pages (default 64).'
+    DtlbWays = 'Ways of the L1 DTLB for 4 KiB pages (default 4).'
     PassThru = 'Writes each changed guest to the pipeline.'
     WhatIf = 'Shows which guests would change without changing them.'
     Confirm = 'Asks before changing each guest.'
@@ -676,6 +729,8 @@ $answer = '"mov rax, 42`nhlt"'
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the changed guests.' })
   Examples = @(
     @{ Title = 'Let port IO through'; Code = "`$g = New-VGuest -Name io -Workload in -Iterations 100 -Style HardwareAssisted`nSet-VGuest `$g -NoExitOn IoInstruction`n`$g | Invoke-VStep | Out-Null`n(Measure-VGuest `$g).ExitsByReason"; Remarks = 'Without IO exiting the kernel''s port reads and console output reach the devices directly: no IoInstruction exits are left.' }
+    @{ Title = 'Nested walks without walk caches'; Code = "`$g = New-VGuest -Name nw -Workload tlbstride -Iterations 2 -Style HardwareAssisted`nSet-VGuest `$g -WalkCache Off -NestedTlb Off`n`$g | Invoke-VStep | Measure-VGuest | Select-Object PageWalks, ReferencesPerWalk"; Remarks = 'Every walk makes close to the full 24 references; with the caches on (the default) one or two.' }
+    @{ Title = 'A smaller STLB'; Code = "`$g = New-VGuest -Name small -Workload tlbstride -Iterations 2`nSet-VGuest `$g -StlbEntries 512 -StlbWays 8`n`$g | Invoke-VStep | Out-Null`n(Get-VTlb `$g -Statistics).StlbMisses"; Remarks = '-StlbEntries 500 -StlbWays 8 would be InvalidTlbGeometry: 500 entries do not divide into sets of 8.' }
     @{ Title = 'Exit on every CR8 write'; Code = "`$g = New-VGuest -Name tpr -Workload cr8wr -Iterations 100 -Style HardwareAssisted`nSet-VGuest `$g -ExitOn ControlRegisterAccess -PassThru | Invoke-VStep | Out-Null`n(Measure-VGuest `$g).ExitsByReason"; Remarks = 'With the TPR shadow off, each of the 100 CR8 writes is a control-register-access exit (reason 28).' }
   )
   Links = @('New-VGuest', 'Measure-VGuest', 'Compare-VStyle')

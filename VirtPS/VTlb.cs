@@ -1,0 +1,70 @@
+using VirtPS.Engine.Guests;
+using VirtPS.Engine.Memory;
+
+namespace VirtPS;
+
+/// <summary>A setting that is either on or off (PCIDs, walk caches, the nested TLB).</summary>
+public enum OnOff { Off, On }
+
+/// <summary>One valid TLB entry: where it sits, its tags (VPID, PCID; global entries match any PCID), the guest-virtual
+/// page it translates, the guest-physical and host-physical page behind it, the page size and the rights the walk granted.</summary>
+public sealed record VTlbEntry(string Guest, string Level, ushort Vpid, int? Pcid, bool Global, ulong GvaPage, ulong GpaPage,
+    ulong HpaPage, ulong PageSize, string Permissions)
+{
+    internal static VTlbEntry From(string guest, string level, TlbKey k, TlbEntry e) =>
+        new(guest, level, k.Vpid, k.Pcid == Tlb.GlobalPcid ? null : k.Pcid, k.Pcid == Tlb.GlobalPcid,
+            (ulong)(((long)(k.Page << k.PageShift) << 16) >> 16), e.GuestPhysical << 12, e.HostFrame << 12, e.PageSize,
+            string.Join(' ', new[] { e.Writable ? "RW" : "RO", e.User ? "US" : "S", e.Executable ? "X" : "XD", e.Dirty ? "D" : "" }.Where(x => x != "")));
+}
+
+/// <summary>A guest's translation hardware statistics: hits and misses per TLB level, flushes, the walks TLB misses made
+/// and their references, and the walk caches' and nested TLB's hits and misses.</summary>
+public sealed class VTlbStatistics
+{
+    internal VTlbStatistics(Guest g)
+    {
+        var c = g.TranslationCaches;
+        var t = c.Tlb;
+        var cpu = g.Machine.Cpu;
+        Guest = g.Name;
+        L1InstructionHits = t.L1InstructionHits; L1InstructionMisses = t.L1InstructionMisses;
+        L1DataHits = t.L1DataHits; L1DataMisses = t.L1DataMisses;
+        StlbHits = t.StlbHits; StlbMisses = t.StlbMisses; Flushes = t.Flushes;
+        Walks = cpu.PageWalks; WalkReferences = cpu.TlbMissReferences;
+        ReferencesPerWalk = Walks > 0 ? Math.Round((double)WalkReferences / Walks, 2) : 0;
+        WalkCacheHits = c.Guest.Hits; WalkCacheMisses = c.Guest.Misses;
+        EptWalkCacheHits = c.Ept.Hits; EptWalkCacheMisses = c.Ept.Misses;
+        NestedTlbHits = c.Nested.Hits; NestedTlbMisses = c.Nested.Misses;
+        Entries = t.Entries().Count();
+        Pcid = g.Pcid; WalkCaches = g.WalkCaches; NestedTlb = g.NestedTlb; Configuration = t.Configuration;
+    }
+
+    public string Guest { get; }
+    public long L1InstructionHits { get; }
+    public long L1InstructionMisses { get; }
+    /// <summary>L1 DTLB hits, the host page caches' hits included (they hold only L1 DTLB entries).</summary>
+    public long L1DataHits { get; }
+    public long L1DataMisses { get; }
+    public long StlbHits { get; }
+    /// <summary>Misses of every level: each one walked.</summary>
+    public long StlbMisses { get; }
+    public long Flushes { get; }
+    public long Walks { get; }
+    /// <summary>Memory references of the walks TLB misses made (priced as PageWalkReference).</summary>
+    public long WalkReferences { get; }
+    public double ReferencesPerWalk { get; }
+    /// <summary>Paging-structure caches of the guest dimension: walks that started below the root, and walks that did not.</summary>
+    public long WalkCacheHits { get; }
+    public long WalkCacheMisses { get; }
+    /// <summary>The same for EPT walks (nested paging).</summary>
+    public long EptWalkCacheHits { get; }
+    public long EptWalkCacheMisses { get; }
+    public long NestedTlbHits { get; }
+    public long NestedTlbMisses { get; }
+    /// <summary>Valid entries now, in every level (an L1 entry is usually in the STLB as well).</summary>
+    public int Entries { get; }
+    public bool Pcid { get; }
+    public bool WalkCaches { get; }
+    public bool NestedTlb { get; }
+    public TlbConfiguration Configuration { get; }
+}
