@@ -349,7 +349,7 @@ public class KernelSyscallEdgeTests
     [Fact]
     public void EveryWorkloadHasAProgramAndADescription()
     {
-        Assert.Equal(10, Workload.All.Count);
+        Assert.Equal(12, Workload.All.Count);
         foreach (var w in Workload.All)
         {
             Assert.False(string.IsNullOrWhiteSpace(w.Description));

@@ -106,6 +106,7 @@ public class NestedPagingTests
         var g = Guest.CreateWorkload("n", "compute", 100, style: VirtualizationStyle.HardwareAssisted);
         ((HardwareAssisted)g.Vmm).EptPageSize = Ept.LargePageSize;
         g.Step(null);
+        g.ClearTlb();   // a cold walk: nothing in the TLB, walk caches or nested TLB
         var t = g.Translate(Engine.Guests.Kernel.UserCodeAddress);
         Assert.Equal(19, t.References);
         Assert.Equal(4, t.Walk.Count(r => r.Dimension == WalkDimension.Guest));
