@@ -273,6 +273,7 @@ public class NestedPagingTests
     {
         var g = Guest.CreateWorkload("t", "compute", 50, style: VirtualizationStyle.HardwareAssisted);
         g.Step(null);
+        g.ClearTlb();   // a cold walk
         var ha = (HardwareAssisted)g.Vmm;
         long mappings = ha.Ept!.Mappings, resident = g.ResidentBytes;
         var before = g.Machine.Memory.Read(0, 8 << 20);

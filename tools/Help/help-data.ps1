@@ -233,7 +233,7 @@ $answer = '"mov rax, 42`nhlt"'
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the guests.' })
   Examples = @(
     @{ Title = 'A cold walk'; Code = "`$g = New-VGuest -Name c -Style HardwareAssisted -Workload compute -Iterations 100`n`$g | Invoke-VStep | Out-Null`n`$g | Clear-VTlb -PassThru | Get-VTranslation -Address 0x40000000 | Select-Object Source, References"; Remarks = 'Walk, 24 references.' }
-    @{ Title = 'Flush several guests, asking first'; Code = "New-VGuest -Name f1 -Workload compute -Iterations 10 | Invoke-VStep | Out-Null`nNew-VGuest -Name f2 -Workload compute -Iterations 10 | Invoke-VStep | Out-Null`n'f1', 'f2' | Clear-VTlb -WhatIf"; Remarks = 'Names work as well as objects; -WhatIf shows what would be flushed.' }
+    @{ Title = 'Flush several guests, asking first'; Code = "New-VGuest -Name f1 -Workload compute -Iterations 10 | Invoke-VStep | Out-Null`nNew-VGuest -Name f2 -Workload compute -Iterations 10 | Invoke-VStep | Out-Null`n'f1', 'f2' | Clear-VTlb -PassThru | ForEach-Object { '{0}: {1} entries' -f `$_.Name, @(Get-VTlb `$_).Count }"; Remarks = 'Names work as well as objects; both guests are left with 0 entries. -WhatIf would show what would be flushed instead.' }
   )
   Links = @('Get-VTlb', 'Get-VTranslation')
 }
