@@ -69,7 +69,8 @@ public sealed class NewVGuestCommand : PSCmdlet
     [ValidateRange(1, 16)]
     public int Processes { get; set; }
 
-    /// <summary>Instructions between the kernel's timer ticks (default 100000); 0 turns preemption off.</summary>
+    /// <summary>User instructions between the kernel's scheduling ticks, counted by a performance-monitoring
+    /// counter (default 100000); 0 turns preemption off.</summary>
     [Parameter(ParameterSetName = WorkloadSet)]
     [Parameter(ParameterSetName = ProgramSet)]
     [Parameter(ParameterSetName = CodeSet)]
