@@ -25,6 +25,7 @@
         'Get-VWorkload'
         'Compare-VStyle'
         'Get-VTranslationCache'
+        'Get-VTranslation'
         'New-VNetwork'
         'Get-VNetwork'
         'Set-VNetwork'

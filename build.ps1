@@ -271,7 +271,13 @@ Write-Host (Receive-VConsole -Guest kernel)
 
 Say 'One kernel under every way of virtualizing a CPU, priced like the Pentium 4 of Adams & Agesen (ASPLOS 2006).'
 Compare-VStyle -Workload syscall -Iterations 2000 -CostProfile Pentium4-2006 | Format-Table | Out-String | Write-Host
-Compare-VStyle -Workload ptemod -Iterations 2000 -Style BinaryTranslation, HardwareAssisted, Paravirtual -CostProfile Pentium4-2006 |
+Compare-VStyle -Workload ptemod -Iterations 2000 -Style BinaryTranslation, HardwareAssisted, Paravirtual -Paging Shadow -CostProfile Pentium4-2006 |
+    Format-Table | Out-String | Write-Host
+
+Say 'Nested paging (EPT): GVA -> GPA -> HPA in a two-dimensional walk, 24 memory references with cold caches.'
+New-VGuest -Name ept -Workload compute -Iterations 100 -Style HardwareAssisted | Invoke-VStep | Out-Null
+(Get-VTranslation -Guest ept -Address 0x40000000).Walk | Format-Table | Out-String | Write-Host
+'Nested', 'Shadow' | ForEach-Object { Compare-VStyle forkwait -Style HardwareAssisted -Paging $_ -Iterations 100 | Select-Object -Last 1 } |
     Format-Table | Out-String | Write-Host
 
 Say 'Binary translation: the kernel runs from a translation cache; sensitive instructions became callouts.'
@@ -322,6 +328,15 @@ $k = New-VGuest -Name kcompute -Workload compute -Iterations 20000000
 $ks = $k | Invoke-VStep
 'kernel compute {0:N0} instructions, {1:N1} MIPS with paging ({2})' -f $ks.Instructions, $ks.Mips, $ks.StopReason
 if ($ks.StopReason -ne 'Halt') { Write-Host 'Bench FAILED: the compute workload did not finish.' -ForegroundColor Red; exit 1 }
+
+# The same workload under hardware-assisted virtualization with nested paging: user code runs directly and the
+# two-dimensional walk sits only on host-page-cache misses (the memory-virtualization issue asks for 40 MIPS or more).
+$kn = New-VGuest -Name kcompute-ept -Workload compute -Iterations 20000000 -Style HardwareAssisted -Paging Nested
+$kns = $kn | Invoke-VStep
+$knm = $kn | Measure-VGuest
+'kernel compute HardwareAssisted/Nested {0:N1} MIPS ({1}, {2:N0} EPT violations, {3:N1} references per walk)' -f $kns.Mips, $kns.StopReason, $knm.EptViolations, $knm.ReferencesPerWalk
+if ($kns.Instructions -ne $ks.Instructions -or (Receive-VConsole -Guest $kn -All) -ne (Receive-VConsole -Guest $k -All)) { Write-Host 'Bench FAILED: compute under nested paging differs from Native.' -ForegroundColor Red; exit 1 }
+if ($kns.Mips -lt 40) { Write-Host 'Bench FAILED: compute under HardwareAssisted with nested paging is below 40 MIPS.' -ForegroundColor Red; exit 1 }
 
 # The block translator on the same two guests: every block compiled to .NET code and run from the
 # translation cache (the engine the BinaryTranslation style builds on); the result must be the same.

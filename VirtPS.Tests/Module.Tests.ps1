@@ -26,7 +26,7 @@ Describe 'Manifest' {
             'Add-VPortForward', 'Add-VRoute', 'Compare-VStyle', 'Connect-VNetworkAdapter', 'ConvertTo-VProgram',
             'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Get-VCostModel', 'Get-VDisassembly', 'Get-VGuest',
             'Get-VHost', 'Get-VNatSession', 'Get-VNetwork', 'Get-VNetworkAdapter', 'Get-VReachability',
-            'Get-VRegister', 'Get-VTranslationCache', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest',
+            'Get-VRegister', 'Get-VTranslation', 'Get-VTranslationCache', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest',
             'New-VHost', 'New-VNetwork', 'Receive-VConsole', 'Remove-VGuest', 'Remove-VHost', 'Remove-VNetwork',
             'Remove-VRoute', 'Send-VConsole', 'Send-VPacket', 'Set-VGuest', 'Set-VHost', 'Set-VNetwork',
             'Start-VCapture', 'Stop-VCapture', 'Test-VConnection')

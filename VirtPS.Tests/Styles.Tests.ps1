@@ -109,8 +109,9 @@ Describe 'Set-VGuest: VM-execution controls by exit reason' {
 
     It 'makes each of the workload''s CR8 writes exit with -ExitOn ControlRegisterAccess' {
         $n = 120
-        $shadowed = New-VGuest -Name s -Workload cr8wr -Iterations $n -Style HardwareAssisted
-        $exiting = New-VGuest -Name e -Workload cr8wr -Iterations $n -Style HardwareAssisted
+        # Shadow paging: the CR3 loads exit in both guests, so the difference is the CR8 writes alone.
+        $shadowed = New-VGuest -Name s -Workload cr8wr -Iterations $n -Style HardwareAssisted -Paging Shadow
+        $exiting = New-VGuest -Name e -Workload cr8wr -Iterations $n -Style HardwareAssisted -Paging Shadow
         Set-VGuest $exiting -ExitOn ControlRegisterAccess -PassThru | Should -Be $exiting
         $shadowed, $exiting | Invoke-VStep | Out-Null
         $before = (Measure-VGuest $shadowed).ExitsByReason['ControlRegisterAccess']
@@ -125,11 +126,20 @@ Describe 'Set-VGuest: VM-execution controls by exit reason' {
         @{ Case = 'a reason in both lists'; Id = 'ConflictingExitControls'; Splat = @{ ExitOn = 'Hlt'; NoExitOn = 'Hlt' } }
         @{ Case = 'an MSR reason without its pair'; Id = 'MsrExitsPaired'; Splat = @{ NoExitOn = 'Rdmsr' } }
         @{ Case = 'a reason no control governs'; Id = 'ExitReasonNotControllable'; Splat = @{ ExitOn = 'EptViolation' } }) {
-        $g = New-VGuest -Name h -Workload syscall -Iterations 10 -Style HardwareAssisted
+        $g = New-VGuest -Name h -Workload syscall -Iterations 10 -Style HardwareAssisted -Paging Shadow
         Set-VGuest $g -NoExitOn Hlt
         $controls = $g.Vmm.Controls
         { Set-VGuest $g @Splat -ErrorAction Stop } | Should -Throw -ErrorId "$Id,VirtPS.Commands.SetVGuestCommand"
         $g.Vmm.Controls | Should -Be $controls
+    }
+
+    It 'lets a nested-paging guest keep its CR3 loads, INVLPG and exceptions' {
+        $g = New-VGuest -Name np -Workload ptemod -Iterations 50 -Style HardwareAssisted
+        Set-VGuest $g -ExitOn Invlpg
+        $g.Vmm.Controls.HasFlag([VirtPS.Engine.Styles.VmExecutionControls]::InvlpgExiting) | Should -BeTrue
+        Set-VGuest $g -NoExitOn Invlpg, ControlRegisterAccess, ExceptionOrNmi
+        $g.Vmm.Controls.HasFlag([VirtPS.Engine.Styles.VmExecutionControls]::InvlpgExiting) | Should -BeFalse
+        $g.Vmm.ExceptionBitmap | Should -Be 0
     }
 
     It 'refuses a guest of another style with NotHardwareAssisted' {
@@ -189,7 +199,7 @@ Describe 'Paravirtual (Xen)' {
     }
 
     It 'costs less than shadow paging on <Workload> (Pentium4-2006)' -TestCases @(@{ Workload = 'forkwait' }, @{ Workload = 'ptemod' }) {
-        $rows = Compare-VStyle -Workload $Workload -Style HardwareAssisted, Paravirtual -CostProfile Pentium4-2006
+        $rows = Compare-VStyle -Workload $Workload -Style HardwareAssisted, Paravirtual -Paging Shadow -CostProfile Pentium4-2006
         $ha = $rows | Where-Object Style -eq 'HardwareAssisted'
         $pv = $rows | Where-Object Style -eq 'Paravirtual'
         $rows | Format-Table Workload, Style, Iterations, Cycles, CyclesPerIteration, RatioToNative, Exits, Hypercalls | Out-String | Write-Host

@@ -25,7 +25,14 @@ public sealed class VMeasurement
         {
             Exits = ha.TotalExits;
             ExitsByReason = ha.Exits.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value);
+            EptViolations = ha.EptViolations;
+            EptMisconfigurations = ha.EptMisconfigurations;
         }
+        Paging = guest.Paging?.ToString() ?? "";
+        var cpu = guest.Machine.Cpu;
+        PageWalks = cpu.PageWalks;
+        WalkReferences = cpu.WalkReferences;
+        ReferencesPerWalk = PageWalks > 0 ? Math.Round((double)WalkReferences / PageWalks, 2) : 0;
         Traps = ledger[VirtPS.Engine.Costs.CostEvent.Trap];
         Callouts = ledger[VirtPS.Engine.Costs.CostEvent.Callout];
         Hypercalls = ledger[VirtPS.Engine.Costs.CostEvent.Hypercall];
@@ -100,6 +107,16 @@ public sealed class VMeasurement
     public long TranslationCacheHits { get; private set; }
     /// <summary>Sensitive unprivileged instructions that silently misbehaved (TrapAndEmulate).</summary>
     public int FidelityViolations { get; private set; }
+    /// <summary>How memory is virtualized: Nested or Shadow (empty where the guest's tables are the machine's).</summary>
+    public string Paging { get; private set; } = "";
+    /// <summary>Hardware page walks (the simulator walks on each miss of its host page cache; no guest TLB is
+    /// modelled yet), their memory references in total and per walk (24 for a cold nested 4-level/4-level walk).</summary>
+    public long PageWalks { get; private set; }
+    public long WalkReferences { get; private set; }
+    public double ReferencesPerWalk { get; private set; }
+    /// <summary>Nested paging: EPT violations (first touches the VMM mapped) and EPT misconfigurations.</summary>
+    public long EptViolations { get; private set; }
+    public long EptMisconfigurations { get; private set; }
     /// <summary>Shadow paging: faults the VMM resolved itself (hidden), guest page-table writes it traced and
     /// emulated, and true guest page faults it reflected.</summary>
     public long HiddenPageFaults { get; private set; }

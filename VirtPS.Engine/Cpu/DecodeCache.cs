@@ -137,6 +137,7 @@ internal sealed class DecodeCache
 
         ulong end = insns[^1].NextIp;
         bool crosses = have > 0 && (Math.Max(end, ip + 1) - 1) >> 12 != ip >> 12 && secondPa != ulong.MaxValue;
+        if (crosses) _p.FetchCrossed((ip | 0xFFF) + 1);
         var block = new Block
         {
             Start = ip,

@@ -127,6 +127,7 @@ public sealed partial class Processor
                 throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{spa:X}, beyond guest memory");
             return spa;
         }
+        if (Vmm?.Ept is { } ept) return TranslateNested(ept, la, access, mode, softKey);
         var t = PageWalker.Walk(Mem, la, (AccessKind)access, mode, out var pf);
         PageWalks++;
         if (t is not { } tr)
@@ -141,8 +142,34 @@ public sealed partial class Processor
         return tr.Physical;
     }
 
+    /// <summary>
+    /// Nested paging: the two-dimensional walk through the guest's tables and the VMM's EPT. An EPT violation or
+    /// misconfiguration is a VM exit the VMM resolves (mapping the frame), after which the access is retried; the
+    /// references of every attempt are counted, as the hardware made them.
+    /// </summary>
+    ulong TranslateNested(ExtendedPageTables ept, ulong la, Access access, in PagingMode mode, ulong softKey)
+    {
+        PageWalks++;
+        for (int attempt = 0; ; attempt++)
+        {
+            var w = NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true);
+            WalkReferences += w.References;
+            switch (w.Outcome)
+            {
+                case NestedOutcome.Translated:
+                    if (SoftMmu) _softTlb[softKey] = w.Gpa & ~0xFFFUL;
+                    return w.Gpa;   // guest memory is stored by GPA; the HPA is the EPT's business
+                case NestedOutcome.PageFault:
+                    throw new GuestFault(ExceptionVector.PF, w.PageFault.ErrorCode, la, $"0x{la:X}: {w.PageFault.Reason}");
+            }
+            // A walk needs at most five mappings (four tables and the page); more means the VMM cannot resolve it.
+            if (!Vmm!.OnEptExit(w.Ept) || attempt > 8)
+                throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{w.Ept.Gpa:X}, beyond guest memory");
+        }
+    }
+
     /// <summary>What a walk depends on now: CR3 (without the PCID), CR0.WP, CR4.SMEP, EFER.NXE, and who asks.</summary>
-    PagingMode PagingControls() => new((Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3, (Cr0 & Cr0WP) != 0,
+    internal PagingMode PagingControls() => new((Cr4 & Cr4PCIDE) != 0 ? Cr3 & ~0xFFFUL : Cr3, (Cr0 & Cr0WP) != 0,
         (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
 
     bool _uncacheable;
@@ -358,6 +385,17 @@ public sealed partial class Processor
         Vmm?.Shadow?.WriteLanded();
     }
 
+    ulong _fetchAhead = ulong.MaxValue;
+
+    /// <summary>A decoded block has an instruction that crosses into the page at <paramref name="la"/>: if that page's
+    /// bytes were read ahead without an EPT access, the fetch is made now (taking its EPT violation).</summary>
+    internal void FetchCrossed(ulong la)
+    {
+        if (_fetchAhead != (la & ~0xFFFUL)) return;
+        _fetchAhead = ulong.MaxValue;
+        Translate(la, Access.Execute);
+    }
+
     /// <summary>
     /// Fetches instruction bytes for the decoder, translating once per page; returns how many could be read
     /// before a fault, and the physical address of each page touched.
@@ -365,6 +403,7 @@ public sealed partial class Processor
     internal int Fetch(ulong la, Span<byte> into, out GuestFault? fault, out ulong firstPa, out ulong secondPa)
     {
         fault = null; firstPa = secondPa = ulong.MaxValue;
+        _fetchAhead = ulong.MaxValue;
         int done = 0;
         while (done < into.Length)
         {
@@ -379,6 +418,17 @@ public sealed partial class Processor
                 if (shadow.Peek(a, AccessKind.Execute, mode, out var pf) is not { } ahead || !Mem.Contains(ahead))
                 { fault = new GuestFault(ExceptionVector.PF, pf.ErrorCode, a, $"0x{a:X}: {pf.Reason}"); return done; }
                 pa = ahead;
+            }
+            else if (done > 0 && Vmm?.Ept is { } ept && IsCanonical(a)
+                && NestedWalker.Walk(Mem, ept, a, AccessKind.Execute, PagingControls(), setFlags: false) is
+                   { Outcome: NestedOutcome.EptExit, Ept.Qualification: var q } ahead && (q & 0x100) != 0 && Mem.Contains(ahead.Gpa))
+            {
+                // The look-ahead's page is not in EPT yet: its bytes are read, but the access (and the EPT violation)
+                // happens only if an instruction really crosses over (see FetchCrossed). The guest's tables (already
+                // in EPT) get the accessed bits the bare machine's look-ahead sets.
+                PageWalker.Walk(Mem, a, AccessKind.Execute, PagingControls(), out _);
+                pa = ahead.Gpa;
+                _fetchAhead = a & ~0xFFFUL;
             }
             else
             {

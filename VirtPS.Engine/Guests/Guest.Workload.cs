@@ -21,8 +21,9 @@ public sealed partial class Guest
     /// </summary>
     public static Guest CreateWorkload(string name, string workload, long? iterations = null, int? processes = null,
         int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
-        VirtualizationStyle style = VirtualizationStyle.Native)
+        VirtualizationStyle style = VirtualizationStyle.Native, Styles.MemoryVirtualization? paging = null)
     {
+        ValidatePaging(style, paging);
         var w = VirtPS.Engine.Guests.Workload.Find(workload) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
             $"No workload named '{workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", workload);
         long n = iterations ?? w.DefaultIterations;
@@ -30,7 +31,7 @@ public sealed partial class Guest
         if (n < 1 || n > 1L << 40)
             throw new VirtPSException("InvalidIterations", ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {n}.", n);
         var user = Kernel.AssembleWorkload(w, n);
-        var g = CreateKernelGuest(name, user.Bytes, p, memoryMB, timerPeriod, costs, style: style);
+        var g = CreateKernelGuest(name, user.Bytes, p, memoryMB, timerPeriod, costs, style: style, paging: paging);
         g.Workload = w; g.WorkloadIterations = n; g.WorkloadProcesses = p;
         return g;
     }
@@ -41,8 +42,10 @@ public sealed partial class Guest
     /// and the kernel does not relocate.</summary>
     public static Guest CreateKernelGuest(string name, ReadOnlySpan<byte> userProgram, int processes = 1, int memoryMB = 128,
         long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
-        ulong userOrigin = Kernel.UserCodeAddress, ulong? userEntry = null, VirtualizationStyle style = VirtualizationStyle.Native)
+        ulong userOrigin = Kernel.UserCodeAddress, ulong? userEntry = null, VirtualizationStyle style = VirtualizationStyle.Native,
+        Styles.MemoryVirtualization? paging = null)
     {
+        ValidatePaging(style, paging);
         if (processes < 1 || processes > Kernel.MaxProcesses)
             throw new VirtPSException("InvalidProcessCount", ErrorKind.InvalidArgument,
                 $"Processes must be between 1 and {Kernel.MaxProcesses}; got {processes}.", processes);
@@ -65,7 +68,7 @@ public sealed partial class Guest
         ulong mem = (ulong)memoryMB << 20;
         bool paravirt = style == VirtualizationStyle.Paravirtual;
         var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem, entry, paravirt);
-        var g = CreateCore(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs, paravirtKernel: paravirt);
+        var g = CreateCore(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs, paravirtKernel: paravirt, paging: paging);
         g.Machine.Memory.Write(Kernel.UserImageAddress, userProgram);
         g.KernelSymbols = kernel.Symbols;
         return g;

@@ -41,10 +41,10 @@ public sealed partial class Guest
     public const ulong DefaultLoadAddress = 0x100000;
     public const int MaxMemoryMB = 4096;
 
-    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs)
+    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs, Styles.MemoryVirtualization? paging = null)
     {
         Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
-        Vmm = Styles.Vmm.For(style, machine);
+        Vmm = Styles.Vmm.For(style, machine, paging);
         Vmm.HostTypeSource = () => Host?.Type ?? HypervisorType.Type1;
     }
 
@@ -95,14 +95,17 @@ public sealed partial class Guest
     /// Validates everything before building anything, so a failure leaves nothing behind.
     /// </summary>
     public static Guest Create(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
-        ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "") =>
-        CreateCore(name, style, memoryMB, image, loadAddress, entryPoint, costs, commandLine, paravirtKernel: false);
+        ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "",
+        Styles.MemoryVirtualization? paging = null) =>
+        CreateCore(name, style, memoryMB, image, loadAddress, entryPoint, costs, commandLine, paravirtKernel: false, paging: paging);
 
     internal static Guest CreateCore(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
-        ulong loadAddress, ulong? entryPoint, CostModel? costs, string commandLine = "", bool paravirtKernel = false)
+        ulong loadAddress, ulong? entryPoint, CostModel? costs, string commandLine = "", bool paravirtKernel = false,
+        Styles.MemoryVirtualization? paging = null)
     {
         ValidateName(name);
         if (!Styles.Vmm.Available.Contains(style)) throw Styles.Vmm.Unavailable(style);
+        ValidatePaging(style, paging);
         // A paravirtual hypervisor offers no privileged instructions, only hypercalls: only a kernel written
         // for them (the built-in kernel's PARAVIRT build) can run under it.
         if (style == VirtualizationStyle.Paravirtual && !paravirtKernel)
@@ -136,7 +139,7 @@ public sealed partial class Guest
         machine.Cpu.Rip = entry;
         machine.Cpu.SetGpr(Gpr.Rsp, memBytes);
         machine.Cpu.SetGpr(Gpr.Rsi, BootInfo.Address);
-        return new Guest(name, style, memoryMB, machine, costs);
+        return new Guest(name, style, memoryMB, machine, costs, paging);
     }
 
     /// <summary>

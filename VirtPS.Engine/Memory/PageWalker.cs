@@ -45,6 +45,18 @@ public static class PageWalker
     /// physical address of each table the walk read: a shadow-paging VMM write-protects them.</summary>
     public static Translation? Walk(PhysicalMemory mem, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, Span<ulong> tables)
     {
+        var direct = new DirectTables(mem, setFlags: true);
+        return Walk(ref direct, la, access, mode, out fault, tables);
+    }
+
+    /// <summary>
+    /// The walk itself, over any view of the paging structures: <paramref name="tables"/> reads each entry (for
+    /// nested paging, after translating the table's guest-physical address through EPT) and may stop the walk
+    /// (returning null with <paramref name="fault"/> left default: the reader knows why).
+    /// </summary>
+    public static Translation? Walk<T>(ref T tables, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, Span<ulong> tableLog = default)
+        where T : struct, IPagingStructures
+    {
         fault = default;
         ulong table = mode.Cr3 & AddrMask;
         bool writable = true, user = true, executable = true;
@@ -55,9 +67,9 @@ public static class PageWalker
         {
             int shift = 12 + 9 * (level - 1);
             ulong at = table + ((la >> shift) & 0x1FF) * 8;
-            if (!tables.IsEmpty) tables[4 - level] = table;
-            if (!mem.Contains(at, 8)) { fault = Fail(access, mode, 0, $"level-{level} table at 0x{table:X} is outside guest memory"); return null; }
-            ulong e = ReadEntry(mem, at);
+            if (!tableLog.IsEmpty) tableLog[4 - level] = table;
+            if (!tables.Contains(at)) { fault = Fail(access, mode, 0, $"level-{level} table at 0x{table:X} is outside guest memory"); return null; }
+            if (!tables.TryRead(level, table, at, out ulong e)) return null;
             refs++;
             entryAddrs[level - 1] = at; entries[level - 1] = e;
             if ((e & Present) == 0) { fault = Fail(access, mode, 0, $"level-{level} entry not present"); return null; }
@@ -87,7 +99,7 @@ public static class PageWalker
                 for (int l = 4; l >= level; l--)
                 {
                     ulong want = entries[l - 1] | Accessed | (l == level && access == AccessKind.Write ? Dirty : 0);
-                    if (want != entries[l - 1]) WriteEntry(mem, entryAddrs[l - 1], want);
+                    if (want != entries[l - 1]) tables.Write(entryAddrs[l - 1], want);
                 }
                 ulong size = 1UL << shift;
                 ulong pa = (e & AddrMask & ~(size - 1)) | (la & (size - 1));
@@ -106,9 +118,48 @@ public static class PageWalker
         new(bits | (access == AccessKind.Write ? PfWrite : 0) | (mode.User ? PfUser : 0)
             | (access == AccessKind.Execute && (mode.NoExecute || mode.Smep) ? PfFetch : 0), reason);
 
-    static ulong ReadEntry(PhysicalMemory mem, ulong at) =>
+    internal static ulong ReadEntry(PhysicalMemory mem, ulong at) =>
         BinaryPrimitives.ReadUInt64LittleEndian(mem.Frame(at >> 12).AsSpan((int)(at & 0xFFF), 8));
 
-    static void WriteEntry(PhysicalMemory mem, ulong at, ulong v) =>
+    internal static void WriteEntry(PhysicalMemory mem, ulong at, ulong v) =>
         BinaryPrimitives.WriteUInt64LittleEndian(mem.Frame(at >> 12).AsSpan((int)(at & 0xFFF), 8), v);
+
+    /// <summary>Flags of a guest paging-structure entry as text ("P RW US A D PS XD"), for people reading a walk.</summary>
+    public static string Describe(ulong e, int level)
+    {
+        if ((e & Present) == 0) return "not present";
+        var parts = new List<string>(8) { "P", (e & Writable) != 0 ? "RW" : "RO", (e & UserBit) != 0 ? "US" : "S" };
+        if ((e & Accessed) != 0) parts.Add("A");
+        bool leaf = level == 1 || (level is 2 or 3 && (e & PageSizeBit) != 0);
+        if (leaf && (e & Dirty) != 0) parts.Add("D");
+        if (leaf && level > 1) parts.Add("PS");
+        if ((e & NoExecuteBit) != 0) parts.Add("XD");
+        return string.Join(' ', parts);
+    }
+}
+
+/// <summary>How a page walk reaches the paging structures it reads: straight in guest-physical memory, or
+/// (nested paging) through a second translation per table. A struct, so each use is compiled on its own.</summary>
+public interface IPagingStructures
+{
+    /// <summary>Whether guest-physical <paramref name="at"/> holds memory a table entry can be read from.</summary>
+    bool Contains(ulong at);
+    /// <summary>Reads the level-<paramref name="level"/> entry at guest-physical <paramref name="at"/> in the table
+    /// at <paramref name="table"/>; false stops the walk (the reader holds the reason).</summary>
+    bool TryRead(int level, ulong table, ulong at, out ulong entry);
+    /// <summary>Sets accessed and dirty bits (a reader that must leave no trace ignores it).</summary>
+    void Write(ulong at, ulong entry);
+}
+
+/// <summary>Paging structures read directly from guest-physical memory (the bare machine, shadow paging).</summary>
+public readonly struct DirectTables(PhysicalMemory mem, bool setFlags) : IPagingStructures
+{
+    public bool Contains(ulong at) => mem.Contains(at, 8);
+    public bool TryRead(int level, ulong table, ulong at, out ulong entry)
+    {
+        // A look that must leave no trace does not allocate untouched frames either.
+        entry = setFlags || mem.IsResident(at >> 12) ? PageWalker.ReadEntry(mem, at) : 0;
+        return true;
+    }
+    public void Write(ulong at, ulong entry) { if (setFlags) PageWalker.WriteEntry(mem, at, entry); }
 }

@@ -296,6 +296,30 @@ public sealed class ShadowPageTables
     public ulong? Peek(ulong la, AccessKind access, in PagingMode mode, out PageFault fault) =>
         PageWalker.Walk(_guest, la, access, mode, out fault) is { } g ? g.Physical : null;
 
+    /// <summary>
+    /// The hardware's walk of the shadow for <paramref name="la"/> in the address space of <paramref name="guestCr3"/>,
+    /// each reference logged in <paramref name="log"/> (tables in VMM memory, so no GPA), leaving no trace; null
+    /// if the shadow holds no translation for this access (the hardware would take a #PF the VMM sees first).
+    /// </summary>
+    public Translation? Walk(ulong guestCr3, ulong la, AccessKind access, in PagingMode mode, List<WalkReference> log)
+    {
+        if (!_roots.TryGetValue(guestCr3 & AddrMask, out var root)) return null;
+        var tables = new LoggedShadow(_vmm, log);
+        return PageWalker.Walk(ref tables, la, access, mode with { Cr3 = root.Table, WriteProtect = true }, out _);
+    }
+
+    readonly struct LoggedShadow(PhysicalMemory vmm, List<WalkReference> log) : IPagingStructures
+    {
+        public bool Contains(ulong at) => vmm.Contains(at, 8);
+        public bool TryRead(int level, ulong table, ulong at, out ulong entry)
+        {
+            entry = vmm.IsResident(at >> 12) ? PageWalker.ReadEntry(vmm, at) : 0;
+            log.Add(new WalkReference(WalkDimension.Shadow, level, null, table, entry, PageWalker.Describe(entry, level), null));
+            return true;
+        }
+        public void Write(ulong at, ulong entry) { }
+    }
+
     /// <summary>INVLPG: the guest dropped its translation of <paramref name="la"/>; so does the shadow.</summary>
     public void Invalidate(ulong guestCr3, ulong la)
     {

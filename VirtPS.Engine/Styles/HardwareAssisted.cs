@@ -9,20 +9,55 @@ namespace VirtPS.Engine.Styles;
 /// kernel's privileged instructions run directly unless a VM-execution control makes them exit. Each exit is
 /// counted by its SDM basic exit reason with its exit qualification, and priced as one VM exit round trip
 /// (plus the VMM's own work: emulating the instruction, switching to the host for a hosted VMM's devices).
-/// First-generation VT-x has no EPT, so memory is virtualized by shadow paging: #PF is in the exception
-/// bitmap, CR3 loads and INVLPG exit, and guest page-table writes fault into the VMM.
+/// Memory is virtualized by nested paging (EPT, the default: the VMM maps guest frames lazily on EPT
+/// violations, and the guest's page tables, CR3 loads and INVLPG are its own business) or, as first-generation
+/// VT-x had to, by shadow paging: #PF is in the exception bitmap, CR3 loads and INVLPG exit, and guest
+/// page-table writes fault into the VMM.
 /// </summary>
 public sealed class HardwareAssisted : Vmm
 {
     readonly long[] _exits = new long[64];
 
-    public HardwareAssisted(Machine machine) : base(machine) => UseShadowPaging();
+    public HardwareAssisted(Machine machine, MemoryVirtualization paging = MemoryVirtualization.Nested) : base(machine)
+    {
+        Paging = paging;
+        if (paging == MemoryVirtualization.Shadow)
+        {
+            UseShadowPaging();
+            Controls = DefaultControls;
+            ExceptionBitmap = 1u << (int)ExceptionVector.PF;
+        }
+        else
+        {
+            Ept = new Memory.ExtendedPageTables(machine.Memory.Size) { Invalidated = Cpu.FlushHostPages };
+            Controls = DefaultControls & ~ShadowPagingControls & ~VmExecutionControls.Cr3StoreExiting;
+            ExceptionBitmap = 0;
+        }
+    }
 
     public override VirtualizationStyle Style => VirtualizationStyle.HardwareAssisted;
 
+    /// <summary>How this VMM virtualizes memory: nested paging (EPT) or shadow paging.</summary>
+    public MemoryVirtualization Paging { get; }
+
+    /// <summary>Under nested paging, the size of the pages the VMM maps guest memory with in EPT: 4096 (the default)
+    /// or 2097152. Changing it drops every EPT mapping, so the guest's next accesses map afresh.</summary>
+    public ulong EptPageSize
+    {
+        get => Ept?.PageSize ?? 0;
+        set
+        {
+            if (Ept is null)
+                throw new VirtPSException("NestedPagingNotEnabled", ErrorKind.InvalidOperation,
+                    "This guest's memory is virtualized by shadow paging; EPT page sizes apply under -Paging Nested.", value);
+            Ept.PageSize = value;
+        }
+    }
+
     /// <summary>The controls a VMM for first-generation VT-x sets: what shadow paging needs (CR3 load and
     /// store, INVLPG, #PF), HLT and every IO instruction, every MSR (no MSR bitmap), external interrupts, and
-    /// the TPR shadow so that CR8 writes above the threshold stay in the guest.</summary>
+    /// the TPR shadow so that CR8 writes above the threshold stay in the guest. Under nested paging the CR3 and
+    /// INVLPG controls are clear and #PF is not in the exception bitmap.</summary>
     public const VmExecutionControls DefaultControls = VmExecutionControls.ExternalInterruptExiting | VmExecutionControls.HltExiting
         | VmExecutionControls.InvlpgExiting | VmExecutionControls.Cr3LoadExiting | VmExecutionControls.Cr3StoreExiting
         | VmExecutionControls.UseTprShadow | VmExecutionControls.UnconditionalIoExiting | VmExecutionControls.WbinvdExiting;
@@ -30,9 +65,9 @@ public sealed class HardwareAssisted : Vmm
     /// <summary>Controls that shadow paging cannot work without.</summary>
     public const VmExecutionControls ShadowPagingControls = VmExecutionControls.InvlpgExiting | VmExecutionControls.Cr3LoadExiting;
 
-    public VmExecutionControls Controls { get; set; } = DefaultControls;
+    public VmExecutionControls Controls { get; set; }
     /// <summary>Bit n set: exception vector n exits (SDM 25.6.3). #PF is needed by shadow paging.</summary>
-    public uint ExceptionBitmap { get; set; } = 1u << (int)ExceptionVector.PF;
+    public uint ExceptionBitmap { get; set; }
     /// <summary>With <see cref="VmExecutionControls.UseIoBitmaps"/>: the ports whose access exits.</summary>
     public HashSet<ushort> IoBitmap { get; } = [];
     /// <summary>With <see cref="VmExecutionControls.UseMsrBitmaps"/>: the MSRs whose reads and writes exit.</summary>
@@ -45,12 +80,12 @@ public sealed class HardwareAssisted : Vmm
 
     bool Has(VmExecutionControls c) => (Controls & c) != 0;
 
-    void Exit(Processor p, ExitReason reason, ulong rip, ulong qualification = 0)
+    void Exit(Processor p, ExitReason reason, ulong rip, ulong qualification = 0, string? detail = null)
     {
         _exits[(int)reason]++;
         Counts.Add(CostEvent.VmExit);
         Counts.Add(CostEvent.ExitHandling);
-        p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason})", (int)reason, qualification);
+        p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason}){(detail is null ? "" : ": " + detail)}", (int)reason, qualification);
     }
 
     internal override void Intercept(Processor p, Insn i)
@@ -117,7 +152,7 @@ public sealed class HardwareAssisted : Vmm
     /// control that governs it (HLT exiting, unconditional IO exiting, the MSR bitmaps, CR3/CR8 exiting and
     /// the TPR shadow, INVLPG exiting, external-interrupt exiting, the exception bitmap, WBINVD exiting).
     /// Refused, with nothing changed: a reason that exits unconditionally (CPUID, VMCALL, INVD, triple fault),
-    /// one no control governs, one both turned on and off, and turning off what shadow paging needs
+    /// one no control governs, one both turned on and off, and, under shadow paging, turning off what it needs
     /// (CR3 loads, INVLPG, #PF).
     /// </summary>
     public void SetExits(IReadOnlyCollection<ExitReason> on, IReadOnlyCollection<ExitReason> off)
@@ -136,10 +171,17 @@ public sealed class HardwareAssisted : Vmm
                     if (!exit) throw new VirtPSException("UnconditionalExit", ErrorKind.InvalidArgument,
                         $"{r} (exit reason {(int)r}) always exits under VT-x (SDM Vol. 3C, 26.1.2); no control turns it off.", r);
                     break;
-                case ExitReason.ControlRegisterAccess or ExitReason.Invlpg or ExitReason.Invpcid when !exit:
+                case ExitReason.ControlRegisterAccess or ExitReason.Invlpg or ExitReason.Invpcid when !exit && Shadow != null:
                     throw ShadowNeeds(r, "guest CR3 loads and INVLPG must reach the VMM to keep the shadow page tables in step");
-                case ExitReason.ExceptionOrNmi when !exit:
+                case ExitReason.ExceptionOrNmi when !exit && Shadow != null:
                     throw ShadowNeeds(r, "#PF must reach the VMM to tell hidden faults from the guest's own");
+                // Under nested paging the guest owns its CR3, INVLPG and exceptions: these controls may go.
+                case ExitReason.ControlRegisterAccess when !exit:
+                    controls = (controls & ~(VmExecutionControls.Cr3LoadExiting | VmExecutionControls.Cr3StoreExiting
+                        | VmExecutionControls.Cr8LoadExiting | VmExecutionControls.Cr8StoreExiting)) | VmExecutionControls.UseTprShadow;
+                    break;
+                case ExitReason.Invlpg or ExitReason.Invpcid when !exit: controls &= ~VmExecutionControls.InvlpgExiting; break;
+                case ExitReason.ExceptionOrNmi when !exit: exceptions = 0; break;
                 case ExitReason.ControlRegisterAccess:   // every CR3 and CR8 access: the TPR shadow off
                     controls = (controls | VmExecutionControls.Cr3LoadExiting | VmExecutionControls.Cr3StoreExiting
                         | VmExecutionControls.Cr8LoadExiting | VmExecutionControls.Cr8StoreExiting) & ~VmExecutionControls.UseTprShadow;
@@ -223,6 +265,31 @@ public sealed class HardwareAssisted : Vmm
             Counts.Add(CostEvent.InterruptInjection);   // VM entry injects the event into the guest
         }
         Counts.Add(CostEvent.ExceptionDelivery);
+    }
+
+    /// <summary>EPT violations resolved by mapping guest memory, and EPT misconfigurations met.</summary>
+    public long EptViolations => _exits[(int)ExitReason.EptViolation];
+    public long EptMisconfigurations => _exits[(int)ExitReason.EptMisconfiguration];
+    /// <summary>The last EPT-induced exit: its guest-physical address, qualification and reason.</summary>
+    public Memory.EptFault? LastEptExit { get; private set; }
+
+    /// <summary>
+    /// An EPT-induced VM exit. A violation on guest memory is the guest's first touch of a frame (or 2 MiB region):
+    /// the VMM maps it, as KVM's EPT fault handler does; the EPT entry writes are part of the exit's handling. A
+    /// misconfiguration means the VMM's own entry is bad: it clears the entry, so the next access faults it in anew.
+    /// </summary>
+    internal override bool OnEptExit(in Memory.EptFault fault)
+    {
+        LastEptExit = fault;
+        var reason = fault.Kind == Memory.EptExitKind.Misconfiguration ? ExitReason.EptMisconfiguration : ExitReason.EptViolation;
+        Exit(Cpu, reason, Cpu.Ip, fault.Qualification, $"guest-physical 0x{fault.Gpa:X}");
+        if (reason == ExitReason.EptMisconfiguration)
+        {
+            if (Ept!.EntryAddress(fault.Gpa, fault.Level) is not { } slot) return false;
+            Ept.WriteEntryAt(slot, 0);
+            return true;
+        }
+        return Ept!.Map(fault.Gpa, out _);
     }
 
     private protected override void EnterForShadowFault(Memory.ShadowFaultKind kind, ulong la) =>

@@ -5,7 +5,7 @@ using VirtPS.Engine.Guests;
 namespace VirtPS.Engine.Styles;
 
 /// <summary>One style's run of a workload: its cycles per iteration and how that compares with Native.</summary>
-public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Style, string CostModel, long Iterations,
+public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Style, string Paging, string CostModel, long Iterations,
     long Instructions, double Cycles, double CyclesPerIteration, double RatioToNative, long Exits, long Traps, long Callouts,
     long Hypercalls, int FidelityViolations, string Console, double HostSeconds);
 
@@ -20,7 +20,8 @@ public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Sty
 public static class StyleComparison
 {
     public static IEnumerable<StyleComparisonRow> Run(string workload, IEnumerable<VirtualizationStyle> styles, long? iterations,
-        CostModel model, long maxInstructions = 2_000_000_000, CancellationToken cancel = default)
+        CostModel model, long maxInstructions = 2_000_000_000, CancellationToken cancel = default,
+        MemoryVirtualization paging = MemoryVirtualization.Nested)
     {
         var list = styles.Distinct().ToList();
         foreach (var s in list)
@@ -30,24 +31,26 @@ public static class StyleComparison
         double? native = null;
         foreach (var style in list)
         {
-            var g = RunOnce(workload, style, iterations, model, maxInstructions, cancel);
+            var g = RunOnce(workload, style, iterations, model, maxInstructions, cancel, paging);
             if (g is null) yield break;
-            var twice = RunOnce(workload, style, 2 * g.WorkloadIterations, model, maxInstructions, cancel);
+            var twice = RunOnce(workload, style, 2 * g.WorkloadIterations, model, maxInstructions, cancel, paging);
             if (twice is null) yield break;
             var l = g.Vmm.Ledger();
             double cycles = l.Total(model);
             double perIteration = (twice.Vmm.Ledger().Total(model) - cycles) / (g.WorkloadIterations * g.WorkloadProcesses);
             native ??= perIteration;
-            yield return new StyleComparisonRow(workload, style, model.Name, g.WorkloadIterations, g.Instructions, cycles,
+            yield return new StyleComparisonRow(workload, style, g.Paging?.ToString() ?? "", model.Name, g.WorkloadIterations, g.Instructions, cycles,
                 Math.Round(perIteration, 1), Math.Round(perIteration / native.Value, 2),
                 g.Vmm is HardwareAssisted ha ? ha.TotalExits : 0, l[CostEvent.Trap], l[CostEvent.Callout], l[CostEvent.Hypercall],
                 g.Vmm.Violations.Count, g.Machine.Console.Output, g.HostSeconds);
         }
     }
 
-    static Guest? RunOnce(string workload, VirtualizationStyle style, long? iterations, CostModel model, long maxInstructions, CancellationToken cancel)
+    static Guest? RunOnce(string workload, VirtualizationStyle style, long? iterations, CostModel model, long maxInstructions,
+        CancellationToken cancel, MemoryVirtualization paging)
     {
-        var g = Guest.CreateWorkload(style.ToString(), workload, iterations, style: style, costs: model);
+        var g = Guest.CreateWorkload(style.ToString(), workload, iterations, style: style, costs: model,
+            paging: style == VirtualizationStyle.HardwareAssisted ? paging : null);
         var r = g.Step(maxInstructions, cancel);
         if (r.StopReason == StopReason.Cancelled) return null;
         if (r.StopReason != StopReason.Halt)

@@ -40,6 +40,12 @@ public abstract unsafe class Vmm
     public IReadOnlyList<FidelityViolation> Violations => _violations;
     /// <summary>The shadow page tables, for the styles that keep them.</summary>
     public Memory.ShadowPageTables? Shadow { get; protected set; }
+    /// <summary>The extended page tables, for a hardware-assisted VMM that uses nested paging.</summary>
+    public Memory.ExtendedPageTables? Ept { get; protected set; }
+
+    /// <summary>An EPT violation or misconfiguration stopped a guest access: the VMM takes the VM exit and
+    /// fixes what it can (maps the frame, rebuilds a bad entry); false if the access cannot be made to succeed.</summary>
+    internal virtual bool OnEptExit(in Memory.EptFault fault) => false;
 
     /// <summary>Called for each decoded instruction: sensitive ones are routed through the VMM.</summary>
     internal void Prepare(Insn i)
@@ -111,13 +117,13 @@ public abstract unsafe class Vmm
          VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual];
 
     /// <summary>The monitor for <paramref name="style"/>, attached to <paramref name="machine"/>.</summary>
-    internal static Vmm For(VirtualizationStyle style, Machine machine) => style switch
+    internal static Vmm For(VirtualizationStyle style, Machine machine, MemoryVirtualization? paging = null) => style switch
     {
         VirtualizationStyle.Native => new Native(machine),
         VirtualizationStyle.Emulation => new Emulation(machine),
         VirtualizationStyle.TrapAndEmulate => new TrapAndEmulate(machine),
         VirtualizationStyle.BinaryTranslation => new BinaryTranslation(machine),
-        VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine),
+        VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine, paging ?? MemoryVirtualization.Nested),
         VirtualizationStyle.Paravirtual => new Paravirtual(machine),
         _ => throw Unavailable(style),
     };

@@ -8,9 +8,10 @@ namespace VirtPS.Tests.Styles;
 
 public class StyleTests
 {
-    internal static Guest Run(string workload, VirtualizationStyle style, long? iterations = null, int? processes = null)
+    internal static Guest Run(string workload, VirtualizationStyle style, long? iterations = null, int? processes = null,
+        MemoryVirtualization? paging = null)
     {
-        var g = Guest.CreateWorkload("s", workload, iterations, processes, style: style);
+        var g = Guest.CreateWorkload("s", workload, iterations, processes, style: style, paging: paging);
         long retired = 0;
         RunStop stop;
         do { var r = g.Machine.Run(200_000_000); retired += r.Retired; stop = r.Stop; }
@@ -19,13 +20,17 @@ public class StyleTests
         return g;
     }
 
-    public static TheoryData<string, VirtualizationStyle, int> Cases()
+    /// <summary>Every style but Native, and HardwareAssisted with each of its paging modes; each with the workload's
+    /// default process count and with 3.</summary>
+    public static TheoryData<string, VirtualizationStyle, MemoryVirtualization?, int> Cases()
     {
-        var d = new TheoryData<string, VirtualizationStyle, int>();
+        var d = new TheoryData<string, VirtualizationStyle, MemoryVirtualization?, int>();
         foreach (var w in Workload.All)
             foreach (var s in Vmm.Available.Where(s => s != VirtualizationStyle.Native))
-                foreach (int p in new[] { w.DefaultProcesses, 3 })
-                    d.Add(w.Name, s, p);
+                foreach (var paging in s == VirtualizationStyle.HardwareAssisted
+                    ? new MemoryVirtualization?[] { MemoryVirtualization.Nested, MemoryVirtualization.Shadow } : [null])
+                    foreach (int p in new[] { w.DefaultProcesses, 3 })
+                        d.Add(w.Name, s, paging, p);
         return d;
     }
 
@@ -35,10 +40,10 @@ public class StyleTests
     /// switch counts agree too.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void EveryStyleGivesNativeConsoleOutput(string workload, VirtualizationStyle style, int processes)
+    public void EveryStyleGivesNativeConsoleOutput(string workload, VirtualizationStyle style, MemoryVirtualization? paging, int processes)
     {
         var native = Run(workload, VirtualizationStyle.Native, null, processes);
-        var other = Run(workload, style, null, processes);
+        var other = Run(workload, style, null, processes, paging);
         Assert.Equal(native.Machine.Console.Output, other.Machine.Console.Output);
         // The paravirtual build retires other kernel instructions; the others run the same kernel, instruction for instruction.
         if (style != VirtualizationStyle.Paravirtual) Assert.Equal(native.Machine.Cpu.Retired, other.Machine.Cpu.Retired);
@@ -108,7 +113,7 @@ public class StyleBehaviourTests
             a.mov(Iced.Intel.AssemblerRegisters.cr8, Iced.Intel.AssemblerRegisters.rcx);   // TPR shadow: no exit
             a.hlt();
         });
-        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes);
+        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes, paging: MemoryVirtualization.Shadow);
         g.Machine.Cpu.Tracer = events.Add;
         g.Machine.Run(10_000);
         var exits = events.Where(e => e.Kind == VirtPS.Engine.Trace.TraceKind.VmmEntry).Select(e => (e.Vector, e.Qualification)).ToArray();
@@ -125,7 +130,7 @@ public class StyleBehaviourTests
     public void HardwareAssistedControlsSelectExits()
     {
         var bytes = VirtPS.Tests.Cpu.GuestCode.Assemble(Guest.DefaultLoadAddress, a => { a.@in(Iced.Intel.AssemblerRegisters.al, 0x80); a.hlt(); });
-        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes);
+        var g = Guest.Create("h", VirtualizationStyle.HardwareAssisted, 16, bytes, paging: MemoryVirtualization.Shadow);
         var ha = (HardwareAssisted)g.Vmm;
         ha.Controls &= ~(VmExecutionControls.HltExiting | VmExecutionControls.UnconditionalIoExiting);
         g.Machine.Run(10_000);
@@ -141,7 +146,8 @@ public class StyleBehaviourTests
     public void ShadowPagingSeparatesHiddenTracingAndTrueFaults(VirtualizationStyle style)
     {
         var native = StyleTests.Run("pgfault", VirtualizationStyle.Native, 500);
-        var g = StyleTests.Run("pgfault", style, 500);
+        var g = StyleTests.Run("pgfault", style, 500,
+            paging: style == VirtualizationStyle.HardwareAssisted ? MemoryVirtualization.Shadow : null);
         var sh = g.Vmm.Shadow!;
         Assert.Equal(native.Machine.Cpu.Events.PageFaults, sh.TrueFaults);
         Assert.True(sh.TracingFaults >= 500, $"tracing {sh.TracingFaults}");

@@ -27,6 +27,10 @@ public sealed class CompareVStyleCommand : PSCmdlet
     [ValidateRange(1, 1L << 40)]
     public long Iterations { get; set; }
 
+    /// <summary>How the HardwareAssisted row virtualizes memory: Nested (EPT, the default) or Shadow (first-generation VT-x).</summary>
+    [Parameter]
+    public MemoryVirtualization Paging { get; set; } = MemoryVirtualization.Nested;
+
     /// <summary>A built-in cost profile to price the runs with (default: the default host's cost model).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(CostProfileNameCompleter))]
@@ -40,7 +44,7 @@ public sealed class CompareVStyleCommand : PSCmdlet
             if (Workload_Find() is null) return;
             var styles = Style ?? [.. Vmm.Available];
             int done = 0;
-            foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model))
+            foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model, paging: Paging))
             {
                 WriteProgress(new ProgressRecord(1, $"Compare-VStyle {Workload}", $"{row.Style} done") { PercentComplete = Math.Min(100, ++done * 100 / (styles.Length + 1)) });
                 WriteObject(row);

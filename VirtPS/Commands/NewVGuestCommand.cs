@@ -3,6 +3,8 @@ using System.Management.Automation;
 using VirtPS.Engine;
 using VirtPS.Engine.Asm;
 using VirtPS.Engine.Guests;
+using VirtPS.Engine.Memory;
+using VirtPS.Engine.Styles;
 
 namespace VirtPS.Commands;
 
@@ -82,6 +84,15 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter]
     public VirtualizationStyle Style { get; set; } = VirtualizationStyle.Native;
 
+    /// <summary>How a HardwareAssisted guest's memory is virtualized: Nested (EPT, the default) or Shadow (shadow page
+    /// tables, as first-generation VT-x). Only valid with -Style HardwareAssisted.</summary>
+    [Parameter]
+    public MemoryVirtualization Paging { get; set; } = MemoryVirtualization.Nested;
+
+    /// <summary>Under nested paging, the size of the EPT pages the VMM maps guest memory with: 4096 (default) or 2097152 (2 MiB).</summary>
+    [Parameter]
+    public ulong EptPageSize { get; set; } = ExtendedPageTables.SmallPage;
+
     /// <summary>Guest-physical memory in MB, 1 to 4096 (default 64; 128 under the kernel). Frames are backed only when touched.</summary>
     [Parameter]
     public int MemoryMB { get; set; } = 64;
@@ -103,6 +114,7 @@ public sealed class NewVGuestCommand : PSCmdlet
             // Everything is checked before the guest exists, so a failure leaves nothing behind.
             Guest.ValidateName(Name);
             lab.EnsureNameFree(Name);
+            MemoryVirtualization? paging = bound.ContainsKey(nameof(Paging)) ? Paging : null;
             Guest guest;
             switch (ParameterSetName)
             {
@@ -111,7 +123,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                     guest = Guest.CreateWorkload(Name, Workload,
                         bound.ContainsKey(nameof(Iterations)) ? Iterations : null,
                         bound.ContainsKey(nameof(Processes)) ? Processes : null,
-                        kernelMemory, TimerPeriod, style: Style);
+                        kernelMemory, TimerPeriod, style: Style, paging: paging);
                     break;
                 case ProgramSet or CodeSet or BytesSet:
                 {
@@ -124,7 +136,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                     };
                     int processes = bound.ContainsKey(nameof(Processes)) ? Processes : 1;
                     if (!ShouldProcess(Name, $"Create a {Style} guest booting the kernel with a {image.Length}-byte user program in {processes} process(es)")) return;
-                    guest = Guest.CreateKernelGuest(Name, image, processes, kernelMemory, TimerPeriod, userOrigin: origin, userEntry: entry, style: Style);
+                    guest = Guest.CreateKernelGuest(Name, image, processes, kernelMemory, TimerPeriod, userOrigin: origin, userEntry: entry, style: Style, paging: paging);
                     break;
                 }
                 default:
@@ -137,9 +149,16 @@ public sealed class NewVGuestCommand : PSCmdlet
                         _ => (Hlt, Guest.DefaultLoadAddress, (ulong?)null),
                     };
                     if (!ShouldProcess(Name, $"Create {Style} guest with {MemoryMB} MB and a {image.Length}-byte image")) return;
-                    guest = Guest.Create(Name, Style, MemoryMB, image, load, entry);
+                    guest = Guest.Create(Name, Style, MemoryMB, image, load, entry, paging: paging);
                     break;
                 }
+            }
+            if (bound.ContainsKey(nameof(EptPageSize)))
+            {
+                if (guest.Vmm is not HardwareAssisted ha)
+                    throw new VirtPSException("PagingModeNeedsHardwareAssisted", ErrorKind.InvalidArgument,
+                        $"-EptPageSize applies to HardwareAssisted guests with nested paging; this guest runs under {Style}.", EptPageSize);
+                ha.EptPageSize = EptPageSize;   // checked before the guest joins the lab: a bad size leaves nothing behind
             }
             lab.Add(guest);
             WriteObject(guest);

@@ -534,6 +534,20 @@ walk:
     pop rbx
     ret
 
+; user_pte(rsi = va) -> rax = address of the running process's PTE for va if the page is present, else 0
+user_pte:
+    mov rax, [cur]
+    mov rdi, [rax + P_CR3]
+    xor edx, edx
+    call walk
+    test rax, rax
+    jz .done
+    test qword [rax], 1
+    jnz .done
+    xor eax, eax
+.done:
+    ret
+
 ; map(rdi = pml4, rsi = va, rdx = frame | flags)
 map:
     push rdx
@@ -1060,16 +1074,11 @@ sys_mprotect:               ; rdi = addr, rsi = len, rdx = prot (bit 1: writable
 .page:
     cmp r12, r13
     jae .ok
-    mov rax, [cur]
-    mov rdi, [rax + P_CR3]
     mov rsi, r12
-    xor edx, edx
-    call walk
+    call user_pte
     test rax, rax
     jz .fail
     mov rcx, [rax]
-    test cl, 1
-    jz .fail
     and rcx, -3
     test r14, 2
     jz .ro
@@ -1294,14 +1303,9 @@ sys_ptemod:                 ; rdi = user page, rsi = count: flips the PTE's R/W 
     jae .fail
     mov r12, rdi
     mov r13, rsi
-    mov rax, [cur]
-    mov rdi, [rax + P_CR3]
     mov rsi, r12
-    xor edx, edx
-    call walk
+    call user_pte
     test rax, rax
-    jz .fail
-    test qword [rax], 1
     jz .fail
 %ifdef PARAVIRT
     mov r8, rax                 ; each flip is a queued update of the PTE, validated in batches by mmu_update

@@ -1,0 +1,34 @@
+using System.Management.Automation;
+using VirtPS.Engine;
+using VirtPS.Engine.Guests;
+using VirtPS.Engine.Memory;
+
+namespace VirtPS.Commands;
+
+/// <summary>Translates a guest-virtual address as the hardware would walk it now (GVA → GPA → HPA), listing every
+/// memory reference of the walk; the guest is left untouched.</summary>
+[Cmdlet(VerbsCommon.Get, "VTranslation")]
+[OutputType(typeof(AddressTranslation))]
+public sealed class GetVTranslationCommand : PSCmdlet
+{
+    /// <summary>The guest, as an object or a name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [GuestTransformation]
+    [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [ValidateNotNull]
+    public Guest? Guest { get; set; }
+
+    /// <summary>The guest-virtual (linear) address to translate.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    public ulong Address { get; set; }
+
+    /// <summary>The kind of access to check: Read (default), Write or Execute.</summary>
+    [Parameter]
+    public AccessKind Access { get; set; } = AccessKind.Read;
+
+    protected override void ProcessRecord()
+    {
+        try { WriteObject(Guest!.Translate(Address, Access)); }
+        catch (VirtPSException e) { WriteError(Errors.From(e)); }
+    }
+}
