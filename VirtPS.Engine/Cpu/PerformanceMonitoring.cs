@@ -37,7 +37,7 @@ public sealed class PerformanceMonitoring
 
     public ulong Pmc0 => _pmc;
     public ulong PerfEvtSel0 => _evtSel;
-    /// <summary>Times IA32_PMC0 wrapped, and the PMIs those overflows requested from the local APIC.</summary>
+    /// <summary>Times IA32_PMC0 wrapped (each one a PMI request when INT is set; the LVT entry decides).</summary>
     public long Overflows { get; private set; }
 
     bool CountsAt(int cpl) =>
@@ -61,8 +61,8 @@ public sealed class PerformanceMonitoring
         Update();
     }
 
-    /// <summary>An MSR access at index <paramref name="inBlock"/> of the running block: count the instructions
-    /// before it (and, for <paramref name="including"/>, the accessing one) under the configuration they ran with.</summary>
+    /// <summary>An MSR access inside the running block: counts its first <paramref name="inBlock"/> instructions now,
+    /// under the configuration they ran with; <see cref="Retire"/> counts the rest at the block's end.</summary>
     void Account(int cpl, int inBlock)
     {
         if (inBlock > _accounted && CountsAt(cpl)) Add((ulong)(inBlock - _accounted));
