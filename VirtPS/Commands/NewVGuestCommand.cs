@@ -93,6 +93,12 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter]
     public ulong EptPageSize { get; set; } = ExtendedPageTables.SmallPage;
 
+    /// <summary>The host to place the guest on (default: the lab's default host).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? VHost { get; set; }
+
     /// <summary>Guest-physical memory in MB, 1 to 4096 (default 64; 128 under the kernel). Frames are backed only when touched.</summary>
     [Parameter]
     public int MemoryMB { get; set; } = 64;
@@ -114,6 +120,10 @@ public sealed class NewVGuestCommand : PSCmdlet
             // Everything is checked before the guest exists, so a failure leaves nothing behind.
             Guest.ValidateName(Name);
             lab.EnsureNameFree(Name);
+            VHost? host = null;
+            if (VHost is { } hostName)
+                host = lab.Hosts.FirstOrDefault(h => string.Equals(h.Name, hostName, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"No host named '{hostName}' exists.", hostName);
             MemoryVirtualization? paging = bound.ContainsKey(nameof(Paging)) ? Paging : null;
             Guest guest;
             switch (ParameterSetName)
@@ -160,7 +170,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                         $"-EptPageSize applies to HardwareAssisted guests with nested paging; this guest runs under {Style}.", EptPageSize);
                 ha.EptPageSize = EptPageSize;   // checked before the guest joins the lab: a bad size leaves nothing behind
             }
-            lab.Add(guest);
+            lab.Add(guest, host);
             WriteObject(guest);
         }
         catch (AssemblyException e) { WriteError(Errors.From(e, null)); }

@@ -37,6 +37,7 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Parameters = @{
     Name = 'The guest''s name: 1 to 64 letters, digits, underscores, hyphens or dots, starting with a letter, digit or underscore. Names are unique in the runspace, compared without case. Several names piped in create several guests.'
+    VHost = 'The host to place the guest on (default: the lab''s default host); its cost model prices the guest, and Invoke-VStep -VHost co-schedules its guests. Names complete on Tab; an unknown one is HostNotFound.'
     Program = 'An assembled program from ConvertTo-VProgram, started at its entry point. Under the kernel it must be assembled at the user base (ConvertTo-VProgram -Origin 0x40000000), otherwise the error is ProgramOriginNotUserBase; with -Bare it is loaded at its origin.'
     Code = 'Assembly source, assembled at the user base 0x40000000 and run as a user process; with -Bare, assembled at 0x100000 and run alone. Several strings are joined as lines.'
     Bytes = 'Raw x86-64 machine code, started at its first byte: loaded at the user base 0x40000000 as a user process, or at 0x100000 with -Bare.'
@@ -111,11 +112,13 @@ $answer = '"mov rax, 42`nhlt"'
     'With -Instructions the step ends after that many instructions, or earlier if the guest halts or faults; with -Until Halt, or with neither parameter, it runs until the guest halts or faults. A guest stopped by -Instructions can be stepped again and continues where it left off.'
     '-Until can also name events that a guest kernel sees: Exception, PageFault, Interrupt, Syscall (SYSCALL or INT n) and ContextSwitch (a CR3 load). The step then ends right after the first such event, with that StopReason, and the guest stays ready to continue. -Trace writes a TraceEvent for every such event and for the halt, as they happen (Instruction, Kind, Rip, Cpl, Vector, ErrorCode, Cr2, Cr3, and under the built-in kernel the ProcessId), so Group-Object Kind and Where-Object work on them.'
     'Long runs write progress. Ctrl+C stops the run within a few milliseconds and leaves the guest consistent and ready to run again.'
-    'A halted guest cannot be stepped again: that is a non-terminating GuestHalted error (InvalidOperation); a guest stopped by an exception gives GuestFaulted. A -Name that matches no guest is GuestNotFound.'
+    'Several guests (piped, listed, or every ready guest of a host with -VHost) are co-scheduled: each host pins its guests to its physical CPUs in turn (the k-th on CPU k mod PhysicalCpus), and each CPU runs its guests round-robin, the host''s Quantum of guest instructions at a time. Handing a CPU from one guest to another is a world switch, which the incoming guest pays for (its WorldSwitchesIn grows) and which, on a host without TLB tags (Set-VHost -TlbTagging None), also costs it the translations it had cached. The results come at the end, one per guest in the order given; with -Instructions each guest retires at most that many.'
+    'A halted guest cannot be stepped again: that is a non-terminating GuestHalted error (InvalidOperation); a guest stopped by an exception gives GuestFaulted. A -Name that matches no guest is GuestNotFound, a -VHost that names no host HostNotFound.'
   )
   Parameters = @{
     Guest = 'The guests to run, as objects (usually piped) or names.'
     Name = 'Names of the guests to run.'
+    VHost = 'Co-schedule every ready guest on this host, given by name or as a host object. Names complete on Tab.'
     Instructions = 'The most instructions to retire in this step, 1 or more.'
     Until = 'Run until one of these events: Halt (the default), or stop right after an Exception, PageFault, Interrupt, Syscall or ContextSwitch. With -Instructions too, whichever comes first ends the step.'
     Trace = 'Also write a TraceEvent object for each exception, page fault, interrupt, system call, context switch and halt, before the step result.'
@@ -126,6 +129,7 @@ $answer = '"mov rax, 42`nhlt"'
     @{ Title = 'Run a guest until it halts'; Code = "New-VGuest -Name answer -Bare -Code $answer | Invoke-VStep"; Remarks = 'Runs two instructions and stops with StopReason Halt.' }
     @{ Title = 'Run in slices'; Code = "`$g = New-VGuest -Name count -Bare -Code 'mov ecx, 1000', 'l: dec rcx', 'jnz l', 'hlt'`n`$g | Invoke-VStep -Instructions 500`n`$g | Invoke-VStep -Until Halt"; Remarks = 'The first step stops after 500 instructions (InstructionLimit); the second continues from there to the HLT.' }
     @{ Title = 'Run guests by name'; Code = "'a', 'b' | New-VGuest | Out-Null`nInvoke-VStep -Name a, b"; Remarks = 'Runs two empty guests, one instruction each.' }
+    @{ Title = 'Two guests sharing one physical CPU'; Code = "New-VHost -Name box -PhysicalCpus 1 | Set-VHost -Quantum 10000`n'p', 'q' | ForEach-Object { New-VGuest -Name `$_ -Workload syscall -Iterations 500 -VHost box } | Out-Null`nInvoke-VStep -VHost box | Out-Null`nGet-VGuest p, q | Select-Object Name, Instructions, WorldSwitchesIn"; Remarks = 'The guests take turns 10,000 instructions at a time; each hand-over is a world switch.' }
     @{ Title = 'Trace the events of a run'; Code = "New-VGuest -Name traced -Bare -Code 'mov ecx, 10', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep -Trace | Where-Object Kind -eq Halt"; Remarks = 'With -Trace the run writes a TraceEvent per event before its step result; this bare program has only one, the halt.' }
   )
   Links = @('New-VGuest', 'Measure-VGuest', 'Get-VRegister')
@@ -693,6 +697,8 @@ $answer = '"mov rax, 42`nhlt"'
     PhysicalCpus = 'The new number of physical CPUs, 1 to 1024.'
     CostProfile = 'The name of a built-in cost profile: Modern or Pentium4-2006.'
     CostModel = 'A cost model object from Get-VCostModel, or the path of a cost model JSON file.'
+    TlbTagging = 'None: TLB entries carry no guest tag, so every switch between guests (and, for hardware-assisted guests, every VM entry and exit) flushes them. Vpid (the default): each guest''s entries carry its virtual-processor identifier and survive.'
+    Quantum = 'Guest instructions a vCPU runs before the host may give its physical CPU to another guest (1 to 2^32; default 50,000).'
     PassThru = 'Writes each changed host to the pipeline.'
     WhatIf = 'Shows which hosts would change without changing them.'
     Confirm = 'Asks before changing each host.'
