@@ -263,9 +263,9 @@ $out | Where-Object { $_ -is [VirtPS.Engine.Guests.StepResult] } | Format-Table 
 $r = Get-VRegister -Guest divzero
 Write-Host ('CPL {0}   CR0 0x{1:X}   CR3 0x{2:X} (the loader''s identity map)   EFER 0x{3:X}   IDTR 0x{4:X}/{5}' -f $r.Cpl, $r.Cr0, $r.Cr3, $r.Efer, $r.Idtr.Base, $r.Idtr.Limit)
 
-Say 'The built-in kernel: two user processes doing system calls, scheduled on timer ticks, each with its own page tables.'
+Say 'The built-in kernel: two user processes doing system calls, each with its own page tables, preempted round robin by a tick every 20000 of their user instructions (a performance-counter interrupt).'
 Get-VWorkload | ForEach-Object { Write-Host ('  {0,-10} {1}' -f $_.Name, $_.Description) }
-$sys = New-VGuest -Name kernel -Workload syscall -Processes 2
+$sys = New-VGuest -Name kernel -Workload syscall -Processes 2 -TimerPeriod 20000
 $sys | Invoke-VStep -Trace | Where-Object Kind | Group-Object Kind | Format-Table Count, Name | Out-String | Write-Host
 Write-Host (Receive-VConsole -Guest kernel)
 

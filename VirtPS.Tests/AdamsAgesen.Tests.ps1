@@ -19,7 +19,7 @@ BeforeAll {
     $module = if ($env:VIRTPS_MODULE) { $env:VIRTPS_MODULE } else { Join-Path $PSScriptRoot '../out/VirtPS' }
     Import-Module $module -Force
     # Marginal cycles per iteration (Compare-VStyle subtracts a run of N from one of 2N), at sizes where the
-    # periodic timer's ticks are few.
+    # scheduling ticks (one per 100000 user instructions) are few.
     $sizes = @{ syscall = 2000; in = 2000; cr8wr = 4000; callret = 4000; pgfault = 256; divzero = 2000; ptemod = 4000 }
     $script:measured = @{}
     foreach ($w in $sizes.Keys) {

@@ -39,6 +39,9 @@ Describe 'Workloads under the kernel' {
         ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
         $g.KernelSummary.TimerSwitches | Should -BeGreaterThan 0
         $g.KernelSummary.Ticks + 1 | Should -Be $g.Machine.Cpu.Events.Interrupts   # + the boot self-test's SELF IPI
+        # each tick a performance-monitoring interrupt: IA32_PMC0 wrapped after 100000 user instructions
+        $g.Machine.Cpu.Apic.PerformanceMonitoringInterrupts - $g.KernelSummary.Ticks | Should -BeIn 0, 1
+        $g.Machine.Cpu.Apic.TimerInterrupts | Should -Be 0
     }
 
     It 'stops on the first system call with -Until Syscall and traces page faults' {

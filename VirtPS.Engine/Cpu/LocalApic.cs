@@ -2,18 +2,19 @@ namespace VirtPS.Engine.Cpu;
 
 /// <summary>
 /// The local APIC in x2APIC mode, reached through MSRs 0x800-0x8FF (Intel SDM Vol. 3A, 10.12): TPR, EOI,
-/// the spurious-vector register, the in-service and request registers, SELF IPI, and the timer (one-shot or periodic,
-/// with its divide configuration). The timer counts TSC ticks, so its interrupts land at deterministic
-/// points in the instruction stream.
+/// the spurious-vector register, the in-service and request registers, SELF IPI, the timer (one-shot or periodic,
+/// with its divide configuration) and the LVT performance-counter entry, through which the PMU's overflows
+/// interrupt (<see cref="PerformanceMonitoring"/>). The timer counts TSC ticks, so its interrupts land at
+/// deterministic points in the instruction stream.
 /// </summary>
 public sealed class LocalApic
 {
     public const uint MsrId = 0x802, MsrVersion = 0x803, MsrTpr = 0x808, MsrPpr = 0x80A, MsrEoi = 0x80B, MsrSvr = 0x80F,
-        MsrIsr0 = 0x810, MsrIrr0 = 0x820, MsrLvtTimer = 0x832, MsrTimerInitial = 0x838, MsrTimerCurrent = 0x839, MsrTimerDivide = 0x83E, MsrSelfIpi = 0x83F;
+        MsrIsr0 = 0x810, MsrIrr0 = 0x820, MsrLvtTimer = 0x832, MsrLvtPmi = 0x834, MsrTimerInitial = 0x838, MsrTimerCurrent = 0x839, MsrTimerDivide = 0x83E, MsrSelfIpi = 0x83F;
 
     readonly ulong[] _irr = new ulong[4], _isr = new ulong[4];
     int _requests;   // vectors set in the IRR, so the run loop's check between blocks is a single compare
-    uint _svr = 0xFF, _lvtTimer = 0x1_0000, _initial, _divideConfig;
+    uint _svr = 0xFF, _lvtTimer = 0x1_0000, _lvtPmi = 0x1_0000, _initial, _divideConfig;
     long _armedAt;
 
     /// <summary>Task priority (bits 7:4 are CR8).</summary>
@@ -21,6 +22,10 @@ public sealed class LocalApic
     /// <summary>The TSC value at which the timer next fires, or null when it is stopped.</summary>
     public long? Deadline { get; private set; }
     public long TimerInterrupts { get; private set; }
+    /// <summary>Performance-monitoring interrupts requested (counter overflows the LVT entry let through).</summary>
+    public long PerformanceMonitoringInterrupts { get; private set; }
+    /// <summary>The LVT performance-counter entry (x2APIC MSR 0x834): vector, delivery mode, mask.</summary>
+    public uint LvtPerformanceCounter => _lvtPmi;
     public long Eois { get; private set; }
 
     bool SoftwareEnabled => (_svr & 0x100) != 0;
@@ -41,6 +46,7 @@ public sealed class LocalApic
         >= MsrIsr0 and < MsrIsr0 + 8 => Word(_isr, (int)(msr - MsrIsr0)),
         >= MsrIrr0 and < MsrIrr0 + 8 => Word(_irr, (int)(msr - MsrIrr0)),
         MsrLvtTimer => _lvtTimer,
+        MsrLvtPmi => _lvtPmi,
         MsrTimerInitial => _initial,
         MsrTimerCurrent => Deadline is { } dl && dl > tsc ? (ulong)((dl - tsc + Divide - 1) / Divide) : 0,
         MsrTimerDivide => _divideConfig,
@@ -59,6 +65,7 @@ public sealed class LocalApic
                 break;
             case MsrSvr: _svr = (uint)v & 0x1FF; break;
             case MsrLvtTimer: _lvtTimer = (uint)v & 0x7_10FF; break;
+            case MsrLvtPmi: _lvtPmi = (uint)v & 0x1_07FF; break;   // vector, delivery mode, mask
             case MsrTimerInitial:
                 _initial = (uint)v;
                 _armedAt = tsc;
@@ -80,6 +87,19 @@ public sealed class LocalApic
             TimerInterrupts++;
         }
         Deadline = Periodic && _initial != 0 ? dl + _initial * Divide : null;
+    }
+
+    /// <summary>
+    /// A performance counter overflowed with its INT bit set. An unmasked entry in fixed delivery mode requests its
+    /// vector, and the processor then sets the entry's mask bit (SDM Vol. 3A, Figure 10-8): the handler unmasks it
+    /// to take the next one. Other delivery modes (SMI, NMI, INIT, ExtINT) are not modelled and raise nothing.
+    /// </summary>
+    public void PerformanceCounterOverflow()
+    {
+        if ((_lvtPmi & 0x1_0000) != 0 || !SoftwareEnabled || ((_lvtPmi >> 8) & 7) != 0) return;
+        Request((int)(_lvtPmi & 0xFF));
+        PerformanceMonitoringInterrupts++;
+        _lvtPmi |= 0x1_0000;
     }
 
     /// <summary>Sets <paramref name="v"/> in the IRR; a vector already requested stays one request.</summary>

@@ -84,6 +84,7 @@ public sealed partial class Machine
         long retired = 0;
         Block? blk = null;
         var apic = p.Apic;
+        var pmu = p.Pmu;
         var translator = Translator;
         for (int blocks = 0; retired < budget && blocks < MaxBlocksPerCall; blocks++)
         {
@@ -117,6 +118,11 @@ public sealed partial class Machine
             int n = insns.Length;
             long room = budget - retired;
             if (apic.Deadline is { } next2) room = Math.Min(room, Math.Max(1, next2 - p.Tsc));   // stop where the timer fires
+            // Blocks never span a privilege change, so the CPL at its start is the one every instruction of it
+            // retires at; stop where the performance counter wraps.
+            int cpl = p.Cpl;
+            long pmcRoom = cpl == 0 ? pmu.OsRoom : pmu.UserRoom;
+            if (pmcRoom < room) room = pmcRoom;
             int limit = n <= room ? n : (int)room;
             p.Ip = blk.FallThrough;
             TranslatedBlock? tb = null;
@@ -158,12 +164,14 @@ public sealed partial class Machine
                     // A bare program with no IDT: the exception stops the machine as a recorded guest event.
                     p.Ip = ins.Ip;
                     p.Retired += k;
+                    if (pmu.Active) pmu.Retire(cpl, k);
                     return Stop(retired + k, new GuestException(f.Vector, f.ErrorCode, ins.Ip, ins.Bytes, f.Address, f.Detail));
                 }
                 // A software interrupt is a trap: it retires and the handler returns after it. A fault does not.
                 int done = f.Software ? k + 1 : k;
                 retired += done;
                 p.Retired += done;
+                if (pmu.Active) pmu.Retire(cpl, done);
                 if (tb != null) { translator!.Retire(tb, done, false); translator.Running = null; }
                 if (Raise(f, f.Software ? ins.NextIp : ins.Ip, ins.Ip, ins.Bytes) is { } chain)
                 {
@@ -192,11 +200,13 @@ public sealed partial class Machine
                 // it depends on. The loop goes on from the next instruction unless the budget is spent.
                 p.Ip = insns[k].Ip;
                 p.CodeChanged = false;
+                if (pmu.Active) pmu.Retire(cpl, k);
                 blk = null;
                 continue;
             }
             p.CodeChanged = false;
-            if (p.Unretired) { retired--; p.Retired--; p.Unretired = false; if (tb != null) translator!.Unretire(tb); }
+            if (p.Unretired) { retired--; p.Retired--; p.Unretired = false; k--; if (tb != null) translator!.Unretire(tb); }
+            if (pmu.Active) pmu.Retire(cpl, k);
             if (p.EventStop) return new RunResult(retired, RunStop.Event);
             if (p.Halted)
             {

@@ -47,6 +47,8 @@ public sealed partial class Processor
 
     /// <summary>The local APIC (x2APIC mode) and the IO-port bus this processor reaches.</summary>
     public LocalApic Apic { get; } = new();
+    /// <summary>The performance-monitoring counters, which interrupt through <see cref="Apic"/>.</summary>
+    public PerformanceMonitoring Pmu { get; }
     public VirtPS.Engine.Io.PortBus Ports { get; } = new();
     internal uint TrLimit;
     /// <summary>Receives trace events as they happen (null: tracing off, nothing is built).</summary>
@@ -117,8 +119,10 @@ public sealed partial class Processor
     /// <summary>RDMSR: the value of <paramref name="index"/>, or #GP(0) for an MSR this processor lacks.</summary>
     bool X2Apic => (ApicBaseMsr & (3UL << 10)) == 3UL << 10;
 
-    internal ulong ReadMsr(uint index, long tsc) => Apic.Handles(index)
+    /// <param name="inBlock">The accessing instruction's index in the running block (the PMU counts the ones before it).</param>
+    internal ulong ReadMsr(uint index, long tsc, int inBlock = 0) => Apic.Handles(index)
         ? (X2Apic ? Apic.Read(index, tsc) : throw new GuestFault(ExceptionVector.GP, 0, null, "x2APIC MSRs need IA32_APIC_BASE.EXTD and EN"))
+        : PerformanceMonitoring.Handles(index) ? Pmu.Read(index, Cpl, inBlock)
         : (Msr)index switch
     {
         Msr.Tsc => (ulong)tsc,
@@ -136,7 +140,7 @@ public sealed partial class Processor
     };
 
     /// <summary>WRMSR, with the SDM's #GP(0) for unknown MSRs, reserved bits and non-canonical addresses.</summary>
-    internal void WriteMsr(uint index, ulong v, long tsc)
+    internal void WriteMsr(uint index, ulong v, long tsc, int inBlock = 0)
     {
         void Canon() { if (!Canonical(v)) throw new GuestFault(ExceptionVector.GP, 0, null, $"non-canonical value 0x{v:X} for MSR 0x{index:X}"); }
         if (Apic.Handles(index))
@@ -145,6 +149,7 @@ public sealed partial class Processor
             Apic.Write(index, v, tsc);
             return;
         }
+        if (PerformanceMonitoring.Handles(index)) { Pmu.Write(index, v, Cpl, inBlock); return; }
         switch ((Msr)index)
         {
             case Msr.Tsc: TscOffset += (long)v - tsc; break;

@@ -38,6 +38,7 @@ public sealed partial class Processor
     internal Processor(PhysicalMemory mem)
     {
         Mem = mem;
+        Pmu = new PerformanceMonitoring(Apic);
         InitMemory();
     }
 

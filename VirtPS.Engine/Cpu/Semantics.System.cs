@@ -69,7 +69,7 @@ internal static unsafe partial class Semantics
     internal static void Rdmsr(Processor p, Insn i)
     {
         p.RequireCpl0();
-        ulong v = p.ReadMsr((uint)p.R[(int)Gpr.Rcx], Tsc(p, i));
+        ulong v = p.ReadMsr((uint)p.R[(int)Gpr.Rcx], Tsc(p, i), i.IndexInBlock);
         p.R[(int)Gpr.Rax] = (uint)v;
         p.R[(int)Gpr.Rdx] = v >> 32;
     }
@@ -77,7 +77,7 @@ internal static unsafe partial class Semantics
     internal static void Wrmsr(Processor p, Insn i)
     {
         p.RequireCpl0();
-        p.WriteMsr((uint)p.R[(int)Gpr.Rcx], ((ulong)(uint)p.R[(int)Gpr.Rdx] << 32) | (uint)p.R[(int)Gpr.Rax], Tsc(p, i));
+        p.WriteMsr((uint)p.R[(int)Gpr.Rcx], ((ulong)(uint)p.R[(int)Gpr.Rdx] << 32) | (uint)p.R[(int)Gpr.Rax], Tsc(p, i), i.IndexInBlock);
     }
 
     /// <summary>RDTSC: the TSC counts retired instructions (the Native profile's one cycle each), so it is
@@ -270,10 +270,14 @@ internal static class CpuidLeaves
 
     public static (uint, uint, uint, uint) Query(uint leaf, uint sub) => leaf switch
     {
-        0 => (7, VendorB, VendorC, VendorD),
+        0 => (0xA, VendorB, VendorC, VendorD),
         // Family 6, model 0x55, stepping 4; EDX: TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) SEP(11) PGE(13) CMOV(15);
-        // ECX: CX16(13) PCID(17) x2APIC(21) POPCNT(23).
-        1 => (0x0005_0654, 0, (1u << 13) | (1u << 17) | (1u << 21) | (1u << 23), (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) | (1u << 13) | (1u << 15)),
+        // ECX: CX16(13) PDCM(15: IA32_PERF_CAPABILITIES) PCID(17) x2APIC(21) POPCNT(23).
+        1 => (0x0005_0654, 0, (1u << 13) | (1u << 15) | (1u << 17) | (1u << 21) | (1u << 23), (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) | (1u << 13) | (1u << 15)),
+        // Architectural performance monitoring (SDM Vol. 3B, 18.2): version 1, one general-purpose counter per
+        // logical processor, 48 bits wide; EBX has a bit per architectural event, set = unavailable, and only
+        // bit 1 (instructions retired) is clear of the seven EAX[31:24] says it describes.
+        0xA => (1u | (1u << 8) | ((uint)PerformanceMonitoring.Width << 16) | (7u << 24), 0x7Du, 0, 0),
         0x8000_0000 => (0x8000_0008, 0, 0, 0),
         // ECX: LAHF/SAHF(0) LZCNT(5); EDX: SYSCALL(11) NX(20) 1-GB pages(26) RDTSCP(27) LM(29).
         0x8000_0001 => (0, 0, 1u | (1u << 5), (1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29)),

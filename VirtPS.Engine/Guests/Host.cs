@@ -11,6 +11,10 @@ public enum HypervisorType
     Type2,
 }
 
+/// <summary>How a host's TLBs tell guests apart: not at all (every switch between guests, and every VM entry
+/// and exit, must flush them), or by a virtual-processor identifier per guest (Intel VPID, AMD ASID).</summary>
+public enum TlbTagging { None, Vpid }
+
 /// <summary>
 /// The physical machine guests run on: its hypervisor type, its physical CPUs and the cost model that
 /// prices what its guests do. A lab always has one named <see cref="Lab.DefaultHostName"/>.
@@ -27,18 +31,32 @@ public sealed class VHost
     public HypervisorType Type { get; private set; }
     public int PhysicalCpus { get; private set; }
     public CostModel CostModel { get; private set; }
+    /// <summary>Whether TLB entries carry a per-guest tag (VPID), so guests' translations survive VM entries,
+    /// exits and switches between guests. Processors since Nehalem (2008) have it.</summary>
+    public TlbTagging TlbTagging { get; private set; } = TlbTagging.Vpid;
+    /// <summary>Guest instructions a vCPU runs before the host may give its physical CPU to another guest.</summary>
+    public long Quantum { get; private set; } = DefaultQuantum;
+    public const long DefaultQuantum = 50_000;
+    public const long MaxQuantum = 1L << 32;
     /// <summary>The guests placed on this host, in the order they were added to the lab.</summary>
     public IReadOnlyList<Guest> Guests => _lab.Guests.Where(g => ReferenceEquals(g.Host, this)).ToList();
     public bool IsDefault => string.Equals(Name, Lab.DefaultHostName, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Changes what is given, after checking all of it, so a bad value changes nothing.</summary>
-    public void Update(HypervisorType? type = null, int? physicalCpus = null, CostModel? costModel = null)
+    public void Update(HypervisorType? type = null, int? physicalCpus = null, CostModel? costModel = null,
+        TlbTagging? tlbTagging = null, long? quantum = null)
     {
         if (type is { } t) ValidateType(t);
         if (physicalCpus is { } n) ValidatePhysicalCpus(n);
+        if (tlbTagging is { } tt && !Enum.IsDefined(tt))
+            throw new VirtPSException("InvalidTlbTagging", ErrorKind.InvalidArgument, $"TLB tagging '{tt}' is not None or Vpid.", tt);
+        if (quantum is { } q && (q < 1 || q > MaxQuantum))
+            throw new VirtPSException("InvalidQuantum", ErrorKind.InvalidArgument, $"Quantum must be 1 to {MaxQuantum} guest instructions; got {q}.", q);
         if (type is { } t2) Type = t2;
         if (physicalCpus is { } n2) PhysicalCpus = n2;
         if (costModel is not null) CostModel = costModel;
+        if (tlbTagging is { } tt2) TlbTagging = tt2;
+        if (quantum is { } q2) Quantum = q2;
     }
 
     internal static void ValidateType(HypervisorType type)

@@ -27,7 +27,7 @@ public static partial class Kernel
     public const ulong HeapBase = 0x40400000;
     /// <summary>Most processes alive at once.</summary>
     public const int MaxProcesses = 16;
-    /// <summary>Default APIC timer period, in retired instructions.</summary>
+    /// <summary>Default scheduling-tick period, in user instructions (the kernel counts them with IA32_PMC0).</summary>
     public const long DefaultTimerPeriod = 100_000;
     /// <summary>The kernel maps the first 1 GiB; guests running it must not have more.</summary>
     public const int MaxMemoryMB = 1024;

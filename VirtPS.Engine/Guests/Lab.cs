@@ -77,16 +77,18 @@ public sealed class Lab
     public IReadOnlyList<Guest> Guests { get { lock (_gate) return _order.ToList(); } }
 
     /// <summary>Adds a guest; throws GuestExists if the name is taken.</summary>
-    public void Add(Guest guest)
+    public void Add(Guest guest, VHost? host = null)
     {
         lock (_gate)
         {
+            if (host is not null && !_hostOrder.Contains(host))
+                throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"Host '{host.Name}' is not in this lab.", host.Name);
             if (_guests.ContainsKey(guest.Name))
                 throw new VirtPSException("GuestExists", ErrorKind.ResourceExists,
                     $"A guest named '{guest.Name}' already exists.", guest.Name);
             _guests.Add(guest.Name, guest);
             _order.Add(guest);
-            guest.Host ??= DefaultHost;
+            guest.Host ??= host ?? DefaultHost;
         }
     }
 

@@ -4,9 +4,6 @@ using VirtPS.Engine.Guests;
 
 namespace VirtPS.Engine.Styles;
 
-/// <summary>Whether TLB entries carry a VPID: untagged parts flush them at every VM entry and exit.</summary>
-public enum TlbTagging { Untagged, Vpid }
-
 /// <summary>
 /// Hardware-assisted virtualization (Intel VT-x): the guest runs in VMX non-root mode at its own CPL, so its
 /// kernel's privileged instructions run directly unless a VM-execution control makes them exit. Each exit is
@@ -83,14 +80,15 @@ public sealed class HardwareAssisted : Vmm
 
     bool Has(VmExecutionControls c) => (Controls & c) != 0;
 
-    /// <summary>How the TLB tells this guest's entries from the host's: untagged (no VPID support, the default until hosts
-    /// say otherwise) flushes every linear and combined mapping on each VM entry and exit; VPID tags keep them.</summary>
+    /// <summary>How the TLB tells this guest's entries from the VMM's: None (no VPIDs, this VMM's default) flushes every
+    /// linear and combined mapping on each VM entry and exit; Vpid tags keep them. (The host's TlbTagging governs what a
+    /// guest keeps across the host's world switches between guests; this one, the VMM's own exits.)</summary>
     public TlbTagging Tagging
     {
         get => _tagging;
         set { _tagging = value; Cpu.Vpid = value == TlbTagging.Vpid ? (ushort)1 : (ushort)0; Cpu.InvalidateTlbAll(); }
     }
-    TlbTagging _tagging = TlbTagging.Untagged;
+    TlbTagging _tagging = TlbTagging.None;
 
     void Exit(Processor p, ExitReason reason, ulong rip, ulong qualification = 0, string? detail = null)
     {
@@ -99,7 +97,7 @@ public sealed class HardwareAssisted : Vmm
         Counts.Add(CostEvent.ExitHandling);
         // The exit and the VM entry that resumes the guest: without VPIDs both flush VPID 0's mappings (SDM Vol. 3C,
         // 28.3.3.3); the VMM's own translations in between are not modelled, so one flush stands for the pair.
-        if (_tagging == TlbTagging.Untagged) p.FlushOnVmTransition();
+        if (_tagging == TlbTagging.None) p.FlushOnVmTransition();
         p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason}){(detail is null ? "" : ": " + detail)}", (int)reason, qualification);
     }
 

@@ -27,7 +27,7 @@ namespace VirtPS.Engine.Styles;
 /// <item>The guest kernel keeps its own selectors (0x08 kernel code, 0x23/0x1B user), not Xen's FLAT_*
 /// ones, and has one page-table base for kernel and user (no NEW_USER_BASEPTR: its kernel is not in ring 3).</item>
 /// <item>System time is the TSC (retired instructions), one "nanosecond" per tick, so set_timer_op deadlines
-/// fall at the same instants as the native kernel's APIC timer.</item>
+/// count what the APIC timer counts.</item>
 /// <item>The kernel's direct map (2 MiB supervisor pages of its own memory, as Xen keeps a direct map in its
 /// hypervisor slots) is accepted when its table is validated; the frame and type rules are enforced for
 /// every 4 KiB entry and every user mapping.</item>
@@ -40,8 +40,9 @@ namespace VirtPS.Engine.Styles;
 /// updates must target a page-table frame. A refused update returns -EINVAL and is counted.</para>
 ///
 /// <para>Events: Xen takes every exception and interrupt first and bounces it to the handler the guest
-/// registered with set_trap_table (a Trap and an InterruptInjection); its timer arrives as an event on the
-/// callback registered with set_callbacks; a user SYSCALL enters Xen and is bounced to the syscall callback
+/// registered with set_trap_table (a Trap and an InterruptInjection); the kernel's scheduling tick, a
+/// performance-counter overflow of Xen's virtual PMU (xenpmu_op; the counter MSRs by trapped WRMSR), arrives as an
+/// event (VIRQ_XENPMU) on the callback registered with set_callbacks, as set_timer_op's timer would; a user SYSCALL enters Xen and is bounced to the syscall callback
 /// (Syscall + InterruptInjection); returns to user mode are the iret hypercall (Hypercall + IRET or SYSRET,
 /// as Xen returns). The guest's virtual IF is the upcall mask byte of its vcpu_info, a plain memory byte the
 /// hypervisor reads at every hypercall and keeps in step with what it delivers.</para>
@@ -50,13 +51,17 @@ public sealed class Paravirtual : Vmm
 {
     // ---- Xen's numbers (xen/include/public/xen.h, sched.h, vcpu.h, callback.h) ----
     public const int SetTrapTable = 0, MmuUpdate = 1, StackSwitch = 3, SetCallbacks = 4, UpdateVaMapping = 14,
-        SetTimerOp = 15, ConsoleIo = 18, Iret = 23, VcpuOp = 24, MmuextOp = 26, SchedOp = 29;
+        SetTimerOp = 15, ConsoleIo = 18, Iret = 23, VcpuOp = 24, MmuextOp = 26, SchedOp = 29, XenpmuOp = 40;
     static readonly Dictionary<int, string> Names = new()
     {
         [SetTrapTable] = "set_trap_table", [MmuUpdate] = "mmu_update", [StackSwitch] = "stack_switch",
         [SetCallbacks] = "set_callbacks", [UpdateVaMapping] = "update_va_mapping", [SetTimerOp] = "set_timer_op",
         [ConsoleIo] = "console_io", [Iret] = "iret", [VcpuOp] = "vcpu_op", [MmuextOp] = "mmuext_op", [SchedOp] = "sched_op",
+        [XenpmuOp] = "xenpmu_op",
     };
+    // xen/include/public/pmu.h: the xenpmu_op sub-commands this hypervisor offers, and where xen_pmu_data keeps the LVT entry.
+    const int XenpmuInit = 4, XenpmuLvtpcSet = 6, XenpmuFlush = 7;
+    const ulong XenpmuLapicLvtpc = 88;
     const int MmuextPinL1 = 0, MmuextPinL4 = 3, MmuextUnpin = 4, MmuextNewBaseptr = 5, MmuextTlbFlushLocal = 6, MmuextInvlpgLocal = 7;
     const ulong UvmfInvlpg = 2, UvmfTlbFlush = 1, UvmfFlushMask = 3;
     const int SchedopYield = 0, SchedopBlock = 1, SchedopShutdown = 2;
@@ -72,6 +77,8 @@ public sealed class Paravirtual : Vmm
     /// <summary>The vector the hypervisor's own timer uses on the local APIC (the native kernel's timer vector,
     /// so the task-priority rules that gate it are the same).</summary>
     const int TimerVector = 0x20;
+    /// <summary>The hypervisor's vector for counter overflows (Xen's PMU_APIC_VECTOR): the guest's LVT entry gives only the mask.</summary>
+    const int PmiVector = 0x21;
     const ulong AddrMask = 0x000F_FFFF_FFFF_F000;
     const ulong Present = 1, Writable = 2, User = 4, PageSize = 0x80;
 
@@ -82,6 +89,7 @@ public sealed class Paravirtual : Vmm
     ulong _kernelSp;
     ushort _kernelSs;
     ulong _vcpuInfo;   // guest-physical; 0 until registered
+    ulong _xenpmuData; // guest-physical xen_pmu_data page; 0 until XENPMU_init
     ulong _baseptr;    // the frame the hypervisor loaded as CR3 (holds a type reference), 0 for the loader's tables
 
     sealed class PageType(int level) { public readonly int Level = level; public int Refs; public bool Pinned; }
@@ -112,6 +120,8 @@ public sealed class Paravirtual : Vmm
     public IReadOnlyDictionary<string, long> PrivilegedTraps => _privileged;
     /// <summary>Frames currently typed as page tables.</summary>
     public int PageTableFrames => _tables.Count;
+    /// <summary>Counter overflows delivered to the guest as VIRQ_XENPMU events.</summary>
+    public long PmuEvents { get; private set; }
     /// <summary>The reason of the domain's SCHEDOP_shutdown (0 poweroff, 3 crash), or null while it runs.</summary>
     public int? ShutdownReason { get; private set; }
 
@@ -169,6 +179,7 @@ public sealed class Paravirtual : Vmm
                 case VcpuOp: r = DoVcpuOp(p, a1, a2, a3); break;
                 case MmuextOp: r = DoMmuextOp(p, i, a1, a2, a3, a4); break;
                 case SchedOp: r = DoSchedOp(p, a1, a2); break;
+                case XenpmuOp: r = DoXenpmuOp(p, a1, a2); break;
                 default: r = ENOSYS; break;
             }
         }
@@ -210,7 +221,9 @@ public sealed class Paravirtual : Vmm
         int v = (int)vector;
         if (!software && v >= 32)
         {
-            // The hypervisor's own timer: acknowledged by Xen, then an event upcall to the guest's callback.
+            // The hypervisor's own timer or counter overflow: acknowledged by Xen, then an event upcall to the
+            // guest's callback (VIRQ_TIMER, VIRQ_XENPMU).
+            if (v == PmiVector) PmuEvents++;
             p.Apic.Write(LocalApic.MsrEoi, 0, p.Tsc);
             if (_vcpuInfo != 0) Machine.Memory.Frame(_vcpuInfo >> 12)[(_vcpuInfo & 0xFFF) + VcpuPending] = 1;
             if (_eventCallback == 0) return;
@@ -319,6 +332,38 @@ public sealed class Paravirtual : Vmm
         long delta = timeout == 0 ? 0 : Math.Clamp((long)Math.Min(timeout, long.MaxValue) - now, 1, uint.MaxValue);
         apic.Write(LocalApic.MsrTimerInitial, (ulong)delta, now); // a deadline already past fires at once
         return 0;
+    }
+
+    /// <summary>
+    /// Xen's virtual PMU for PV guests (xenpmu_op, XENPMU_MODE_SELF): XENPMU_init shares a xen_pmu_data page;
+    /// XENPMU_lvtpc_set applies the LVT entry the guest left in it (only its mask bit: the vector is the
+    /// hypervisor's); XENPMU_flush ends the guest's PMI handling and unmasks the entry the PMI masked. The counter
+    /// MSRs themselves are not hypercalls: the kernel's WRMSR traps and is emulated (see <see cref="PrivilegedTraps"/>),
+    /// as Xen's vpmu_do_wrmsr does, so the counter counts the guest's own instructions at the CPL it filters on.
+    /// Departures: no mode_set (the mode is SELF), no register snapshot or cached context in the page.
+    /// </summary>
+    long DoXenpmuOp(Processor p, ulong op, ulong arg)
+    {
+        switch ((int)Math.Min(op, int.MaxValue))
+        {
+            case XenpmuInit:
+            {
+                ulong gfn = p.Read64(arg + 8), vcpu = p.Read32(arg + 16);
+                if (vcpu != 0) return EINVAL;
+                if (!Machine.Memory.Contains(gfn << 12, 0x1000)) return EINVAL;
+                _xenpmuData = gfn << 12;
+                p.Apic.Write(LocalApic.MsrSvr, 0x1FF, p.Tsc);   // the hypervisor's APIC is software-enabled
+                return 0;
+            }
+            case XenpmuLvtpcSet or XenpmuFlush:
+            {
+                if (_xenpmuData == 0) return EINVAL;
+                uint lvtpc = BinaryPrimitives.ReadUInt32LittleEndian(Machine.Memory.Frame(_xenpmuData >> 12).AsSpan((int)XenpmuLapicLvtpc));
+                p.Apic.Write(LocalApic.MsrLvtPmi, PmiVector | (lvtpc & 0x1_0000UL), p.Tsc);
+                return 0;
+            }
+            default: return ENOSYS;
+        }
     }
 
     long DoConsoleIo(Processor p, ulong cmd, ulong count, ulong str)

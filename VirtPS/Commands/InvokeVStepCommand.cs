@@ -7,8 +7,10 @@ using System.Collections.Concurrent;
 namespace VirtPS.Commands;
 
 /// <summary>
-/// Runs guests: a number of instructions, or until they halt. The engine runs on a worker thread; this
-/// thread writes its progress and, on Ctrl+C, cancels it and waits (a few ms) so the guest stays resumable.
+/// Runs guests: a number of instructions, or until they halt. One guest runs alone; several (piped, listed,
+/// or every guest of a host with -VHost) are co-scheduled on their hosts' physical CPUs, time-sliced, with a
+/// world switch each time a CPU passes from one guest to another. The engine runs on a worker thread; this
+/// thread writes its progress and, on Ctrl+C, cancels it and waits (a few ms) so the guests stay resumable.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "VStep", DefaultParameterSetName = GuestSet)]
 [OutputType(typeof(StepResult), typeof(TraceEvent))]
@@ -16,6 +18,7 @@ public sealed class InvokeVStepCommand : PSCmdlet
 {
     const string GuestSet = "Guest";
     const string NameSet = "Name";
+    const string HostSet = "Host";
 
     /// <summary>The guests to run, piped or given as objects or names.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
@@ -29,6 +32,12 @@ public sealed class InvokeVStepCommand : PSCmdlet
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
+
+    /// <summary>Co-schedules every guest on this host (a name or a host object).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = HostSet)]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    [ValidateNotNull]
+    public object? VHost { get; set; }
 
     /// <summary>The most instructions to retire in this step (1 or more). Without -Until, the step ends after them even if the guest has not halted.</summary>
     [Parameter]
@@ -44,33 +53,68 @@ public sealed class InvokeVStepCommand : PSCmdlet
     public SwitchParameter Trace { get; set; }
 
     readonly CancellationTokenSource _cancel = new();
+    readonly List<Guest> _guests = [];
     static int s_activityId;
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == GuestSet)
+        switch (ParameterSetName)
         {
-            foreach (var g in Guest) Run(g);
-            return;
-        }
-        foreach (var name in Name)
-        {
-            if (LabState.Current.TryGet(name, out var g)) Run(g);
-            else WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name));
+            case GuestSet:
+                _guests.AddRange(Guest);
+                break;
+            case NameSet:
+                foreach (var name in Name)
+                {
+                    if (LabState.Current.TryGet(name, out var g)) _guests.Add(g);
+                    else WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name));
+                }
+                break;
+            case HostSet:
+                var host = (VHost is PSObject p ? p.BaseObject : VHost) switch
+                {
+                    VHost h => h,
+                    string name => LabState.Current.Hosts.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)),
+                    _ => null,
+                };
+                if (host is null) { WriteError(HostLookup.NotFound(VHost?.ToString() ?? "")); return; }
+                _guests.AddRange(host.Guests.Where(g => g.State == GuestState.Ready));
+                break;
         }
     }
 
-    void Run(Guest guest)
+    protected override void EndProcessing()
+    {
+        // Several guests share their hosts' CPUs; one runs alone, as it always did.
+        var guests = new List<Guest>();
+        foreach (var g in _guests.Distinct())
+        {
+            // A guest that cannot run is reported on its own; the others still run.
+            if (g.State == GuestState.Halted)
+                WriteError(Errors.Create("GuestHalted", ErrorKind.InvalidOperation, $"Guest '{g.Name}' has halted; create a new guest to run it again.", g));
+            else if (g.State == GuestState.Faulted)
+                WriteError(Errors.Create("GuestFaulted", ErrorKind.InvalidOperation, $"Guest '{g.Name}' stopped on {g.LastException}; it cannot run further.", g));
+            else guests.Add(g);
+        }
+        if (guests.Count == 1) { Run(guests, guests[0].Name); return; }
+        if (guests.Count > 1) Run(guests, $"{guests.Count} guests co-scheduled");
+    }
+
+    void Run(List<Guest> guests, string what)
     {
         // -Instructions alone: that many. -Until alone or neither: to the halt. Both: whichever first.
         long? budget = MyInvocation.BoundParameters.ContainsKey(nameof(Instructions)) ? Instructions : null;
         long latest = 0;
         var events = Trace ? new ConcurrentQueue<TraceEvent>() : null;
         var until = Until.ToTraceKinds();
-        var task = Task.Run(() => guest.Step(budget, _cancel.Token, n => Interlocked.Exchange(ref latest, n), until, events is null ? null : events.Enqueue));
+        Action<long> report = n => Interlocked.Exchange(ref latest, n);
+        var task = Task.Run(() => guests.Count == 1
+            ? [guests[0].Step(budget, _cancel.Token, report, until, events is null ? null : events.Enqueue)]
+            : HostScheduler.Run(guests, budget, _cancel.Token, report, until, events is null ? null : events.Enqueue));
+        if (budget is { } perGuest) budget = perGuest * guests.Count;
 
         var progress = new ProgressRecord(Interlocked.Increment(ref s_activityId) & 0x3fffffff,
-            $"Running guest '{guest.Name}'", "Starting");
+            guests.Count == 1 ? $"Running guest '{what}'" : $"Running {what}", "Starting");
         bool shown = false;
         long reported = -1;
         try
@@ -102,12 +146,12 @@ public sealed class InvokeVStepCommand : PSCmdlet
             }
         }
 
-        StepResult result;
-        try { result = task.GetAwaiter().GetResult(); }
+        IReadOnlyList<StepResult> results;
+        try { results = task.GetAwaiter().GetResult(); }
         catch (VirtPSException e) { WriteError(Errors.From(e)); return; }
         Drain(events);
         if (_cancel.IsCancellationRequested) throw new PipelineStoppedException();
-        WriteObject(result);
+        foreach (var r in results) WriteObject(r);
     }
 
     /// <summary>Writes the trace events the engine has queued so far (on the pipeline thread, as PowerShell requires).</summary>

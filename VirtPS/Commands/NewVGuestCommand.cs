@@ -71,7 +71,8 @@ public sealed class NewVGuestCommand : PSCmdlet
     [ValidateRange(1, 16)]
     public int Processes { get; set; }
 
-    /// <summary>Instructions between the kernel's timer ticks (default 100000); 0 turns preemption off.</summary>
+    /// <summary>User instructions between the kernel's scheduling ticks, counted by a performance-monitoring
+    /// counter (default 100000); 0 turns preemption off.</summary>
     [Parameter(ParameterSetName = WorkloadSet)]
     [Parameter(ParameterSetName = ProgramSet)]
     [Parameter(ParameterSetName = CodeSet)]
@@ -91,6 +92,12 @@ public sealed class NewVGuestCommand : PSCmdlet
     /// <summary>Under nested paging, the size of the EPT pages the VMM maps guest memory with: 4096 (default) or 2097152 (2 MiB).</summary>
     [Parameter]
     public ulong EptPageSize { get; set; } = ExtendedPageTables.SmallPage;
+
+    /// <summary>The host to place the guest on (default: the lab's default host).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? VHost { get; set; }
 
     /// <summary>Guest-physical memory in MB, 1 to 4096 (default 64; 128 under the kernel). Frames are backed only when touched.</summary>
     [Parameter]
@@ -122,6 +129,10 @@ public sealed class NewVGuestCommand : PSCmdlet
             // Everything is checked before the guest exists, so a failure leaves nothing behind.
             Guest.ValidateName(Name);
             lab.EnsureNameFree(Name);
+            VHost? host = null;
+            if (VHost is { } hostName)
+                host = lab.Hosts.FirstOrDefault(h => string.Equals(h.Name, hostName, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"No host named '{hostName}' exists.", hostName);
             MemoryVirtualization? paging = bound.ContainsKey(nameof(Paging)) ? Paging : null;
             Guest guest;
             switch (ParameterSetName)
@@ -169,7 +180,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                 ha.EptPageSize = EptPageSize;   // checked before the guest joins the lab: a bad size leaves nothing behind
             }
             guest.Pcid = Pcid == OnOff.On;
-            lab.Add(guest);
+            lab.Add(guest, host);
             WriteObject(guest);
         }
         catch (AssemblyException e) { WriteError(Errors.From(e, null)); }

@@ -43,6 +43,14 @@ public sealed class SetVHostCommand : PSCmdlet
     [ValidateNotNull]
     public object? CostModel { get; set; }
 
+    /// <summary>Whether the host's TLBs tag entries per guest: None (every VM entry, exit and guest switch flushes) or Vpid.</summary>
+    [Parameter]
+    public TlbTagging? TlbTagging { get; set; }
+
+    /// <summary>Guest instructions a vCPU runs before its physical CPU may pass to another guest.</summary>
+    [Parameter]
+    public long? Quantum { get; set; }
+
     /// <summary>Writes each changed host to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -57,7 +65,7 @@ public sealed class SetVHostCommand : PSCmdlet
         foreach (var h in targets.ToList())
         {
             if (!ShouldProcess(h.Name, "Change host")) continue;
-            try { h.Update(Type, PhysicalCpus, model); }
+            try { h.Update(Type, PhysicalCpus, model, TlbTagging, Quantum); }
             catch (VirtPSException e) { WriteError(Errors.From(e)); continue; }
             if (PassThru) WriteObject(h);
         }

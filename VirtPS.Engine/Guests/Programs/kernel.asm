@@ -1,5 +1,6 @@
 ; VirtPS built-in guest kernel.
-; Defines: MEM_TOP (bytes of guest memory), NPROC (initial processes), TIMER_PERIOD (APIC timer period in retired instructions, 0 = off),
+; Defines: MEM_TOP (bytes of guest memory), NPROC (initial processes), TIMER_PERIOD (user instructions between scheduling
+;          ticks, 0 = off),
 ;          USER_LEN (bytes of the user program the host placed at USER_IMAGE), USER_ENTRY (where each first process starts).
 ; Memory: kernel image at 0x100000, user program at USER_IMAGE (0x1C0000), the CPU entry area at
 ; 0x200000 (GDT, IDT, TSS, 8 KiB kernel stack per process slot), frames from 0x400000 upward (a free
@@ -12,6 +13,10 @@
 ;   7 wait(pid)  8 inb(port 0x80, count)  9 setcr8(value, count)  10 callret(count)  11 ptemod(addr, count)
 ;   (8-11 are Adams & Agesen's nanobenchmarks: the operation runs count times inside the kernel, as theirs
 ;   ran in the guest kernel, so one iteration is one IN, one CR8 write, one call/ret pair, one PTE write)
+; The scheduling tick is a performance-monitoring interrupt, not a timer: IA32_PMC0 counts instructions retired at
+; CPL 3 only and interrupts when it wraps, TIMER_PERIOD user instructions after it was armed, as record/replay
+; systems deliver their events. Ticks then land at the same user instruction whatever the kernel itself executes,
+; so both builds (native and PARAVIRT) preempt their processes at the same points.
 ; A user fault the kernel does not resolve (demand paging of mmap'd pages, #DE on a register DIV) kills
 ; the process with a line "virtps: pid N killed by #XX(code) at rip 0x..." and the kernel runs the others.
 default rel
@@ -59,6 +64,11 @@ HYPERVISOR_iret             equ 23
 HYPERVISOR_vcpu_op          equ 24
 HYPERVISOR_mmuext_op        equ 26
 HYPERVISOR_sched_op         equ 29
+HYPERVISOR_xenpmu_op        equ 40
+XENPMU_init         equ 4
+XENPMU_lvtpc_set    equ 6
+XENPMU_flush        equ 7
+XENPMU_LVTPC        equ 88          ; xen_pmu_data.pmu.l.lapic_lvtpc
 MMUEXT_PIN_L4_TABLE equ 3
 MMUEXT_UNPIN_TABLE  equ 4
 MMUEXT_NEW_BASEPTR  equ 5
@@ -192,7 +202,7 @@ start:
     ; ---- SYSCALL
 %ifdef PARAVIRT
     mov eax, HYPERVISOR_set_callbacks   ; Xen owns the SYSCALL MSRs; it bounces user SYSCALLs to syscall_entry
-    lea rdi, [isr_timer]                ; the event callback: the only event source is the timer
+    lea rdi, [isr_timer]                ; the event callback: the only event is the PMU's (the tick)
     xor esi, esi
     lea rdx, [syscall_entry]
     vmcall
@@ -227,19 +237,26 @@ start:
     mov qword [nprocs], NPROC
     lea rsi, [msg_boot]
     call puts
-    ; ---- local APIC (x2APIC) and the timer
+    ; ---- local APIC (x2APIC) and the scheduling tick
 %ifdef PARAVIRT
-    mov rax, TIMER_PERIOD               ; Xen's one-shot timer, re-armed a period later on each tick
+    mov rax, TIMER_PERIOD
     test rax, rax
     jz .notimer
-    rdtsc
-    shl rdx, 32
-    or rax, rdx
-    add rax, TIMER_PERIOD
-    mov [timer_deadline], rax
-    mov rdi, rax
-    mov eax, HYPERVISOR_set_timer_op
+    ; Xen's virtual PMU: a shared xen_pmu_data page holds the LVT entry, which XENPMU_lvtpc_set applies; the
+    ; counter MSRs are written by WRMSR, which Xen traps and emulates; the PMI comes as VIRQ_XENPMU
+    lea rax, [xenpmu_data]
+    shr rax, 12
+    mov [xenpmu_params + 8], rax        ; val: the page's frame
+    mov dword [xenpmu_data + XENPMU_LVTPC], 0x20   ; unmasked
+    mov eax, HYPERVISOR_xenpmu_op
+    mov edi, XENPMU_init
+    lea rsi, [xenpmu_params]
     vmcall
+    mov eax, HYPERVISOR_xenpmu_op
+    mov edi, XENPMU_lvtpc_set
+    xor esi, esi
+    vmcall
+    call pmu_start
 .notimer:
 %else
     mov ecx, 0x1B
@@ -253,15 +270,10 @@ start:
     mov rax, TIMER_PERIOD
     test rax, rax
     jz .notimer
-    mov ecx, 0x83E
-    mov eax, 0xB
+    mov ecx, 0x834              ; LVT performance-monitoring counters: vector 0x20, fixed, unmasked
+    mov eax, 0x20
     wrmsr
-    mov ecx, 0x832
-    mov eax, 0x20020
-    wrmsr
-    mov ecx, 0x838
-    mov eax, TIMER_PERIOD
-    wrmsr
+    call pmu_start
 .notimer:
     ; (under PARAVIRT there is neither self-test nor PCID: the virtual IF is a memory byte, and the
     ; base pointer is Xen's to load)
@@ -327,6 +339,26 @@ load_cr3:
     mov cr3, rax
 %endif
     inc qword [cr3_loads]
+    ret
+
+; pmu_start: IA32_PERFEVTSEL0 = instructions retired (event C0H, umask 0) at CPL 3 (USR), interrupt on
+; overflow (INT), enabled (EN); the counter armed first
+pmu_start:
+    call pmc_arm
+    mov ecx, 0x186
+    mov eax, 0xC0 | (1 << 16) | (1 << 20) | (1 << 22)
+    xor edx, edx
+    wrmsr
+    ret
+
+; pmc_arm: IA32_PMC0 = 2^48 - TIMER_PERIOD, so it wraps after TIMER_PERIOD user instructions; written through
+; its full-width alias IA32_A_PMC0, as the legacy IA32_PMC0 write sign-extends bit 31
+pmc_arm:
+    mov ecx, 0x4C1
+    mov rax, (1 << 48) - TIMER_PERIOD
+    mov rdx, rax
+    shr rdx, 32
+    wrmsr
     ret
 
 ; set_gate(edi = vector, rsi = handler): 64-bit interrupt gate to the kernel's code segment, DPL 0
@@ -1448,17 +1480,20 @@ isr_common:
     jmp kill_current
 .timer:
     inc qword [ticks]
+    call pmc_arm                ; the next tick TIMER_PERIOD user instructions from here
 %ifdef PARAVIRT
     mov byte [vcpu_info], 0     ; evtchn_upcall_pending: taken
-    mov rdi, [timer_deadline]
-    add rdi, TIMER_PERIOD
-    mov [timer_deadline], rdi
-    mov eax, HYPERVISOR_set_timer_op
+    mov eax, HYPERVISOR_xenpmu_op   ; XENPMU_flush: Xen unmasks the LVT entry it masked for the PMI
+    mov edi, XENPMU_flush
+    xor esi, esi
     vmcall
 %else
+    mov ecx, 0x834              ; unmask the LVT entry, which the PMI masked
+    mov eax, 0x20
+    xor edx, edx
+    wrmsr
     mov ecx, 0x80B
     xor eax, eax
-    xor edx, edx
     wrmsr
 %endif
     mov edi, 1
@@ -1803,12 +1838,14 @@ numbuf:     times 32 db 0
 align 64
 vcpu_info:  times 64 db 0       ; Xen's vcpu_info: upcall pending (0), upcall mask (1), arch.cr2 (16)
 vcpu_reg:   dq 0, 0             ; vcpu_register_vcpu_info: mfn, offset
-timer_deadline: dq 0
+xenpmu_params: dq 0, 0, 0        ; xen_pmu_params: version, val, vcpu
 shutdown_reason: dq 0
 ptq_len:    dq 0
 align 16
 ptq:        times PTQ_LEN*16 db 0   ; mmu_update_t requests: ptr, val
 trap_table: times 32*16 db 0        ; trap_info: vector, flags, cs, handler; ends with a zero handler
+align 4096
+xenpmu_data: times 4096 db 0        ; Xen's xen_pmu_data, shared with the hypervisor
 %endif
 
 align 16

@@ -1,0 +1,94 @@
+using VirtPS.Engine.Costs;
+using VirtPS.Engine.Trace;
+
+namespace VirtPS.Engine.Guests;
+
+/// <summary>
+/// Runs several guests' vCPUs on their hosts' physical CPUs, time-sliced. A host's guests are pinned in the
+/// order given: the k-th runs on physical CPU k mod <see cref="VHost.PhysicalCpus"/>. Each physical CPU runs
+/// its guests round-robin, <see cref="VHost.Quantum"/> guest instructions at a time, and handing a CPU from
+/// one guest to another is a world switch: the incoming guest pays it (<see cref="CostEvent.WorldSwitch"/>),
+/// and what it does to the translations cached on that CPU is the host's TLB tagging
+/// (<see cref="VHost.TlbTagging"/>). The physical CPUs advance in lock step, one slice each per round, so the
+/// interleaving — and every counter — is the same on every run.
+/// </summary>
+public static class HostScheduler
+{
+    /// <summary>A physical CPU of a host, as the scheduler sees it: who ran on it last.</summary>
+    public sealed class PhysicalCpu(VHost host, int index)
+    {
+        public VHost Host { get; } = host;
+        public int Index { get; } = index;
+        public Guest? Current { get; internal set; }
+        public long WorldSwitches { get; internal set; }
+        public override string ToString() => $"{Host.Name}/cpu{Index}";
+    }
+
+    /// <summary>
+    /// Runs <paramref name="guests"/> until each has retired <paramref name="budget"/> instructions (null: until
+    /// it halts), stopped on an <paramref name="until"/> event or faulted; one combined result per guest, in
+    /// the order given.
+    /// </summary>
+    public static IReadOnlyList<StepResult> Run(IReadOnlyList<Guest> guests, long? budget, CancellationToken cancel = default,
+        Action<long>? progress = null, TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null)
+    {
+        if (guests.Distinct().Count() != guests.Count)
+            throw new VirtPSException("DuplicateGuest", ErrorKind.InvalidArgument, "A guest was given more than once to run co-scheduled.", guests);
+        foreach (var g in guests)
+            if (g.State is GuestState.Halted or GuestState.Faulted)
+                throw new VirtPSException(g.State == GuestState.Halted ? "GuestHalted" : "GuestFaulted", ErrorKind.InvalidOperation,
+                    $"Guest '{g.Name}' has {(g.State == GuestState.Halted ? "halted" : "faulted")}; it cannot run co-scheduled.", g);
+
+        var cpus = new Dictionary<(VHost, int), PhysicalCpu>();
+        var cpuOf = new Dictionary<Guest, PhysicalCpu>();
+        foreach (var byHost in guests.GroupBy(g => g.Host ?? throw new VirtPSException("GuestNotOnHost", ErrorKind.InvalidOperation,
+                     $"Guest '{g.Name}' is not on a host; add it to a lab first.", g)))
+        {
+            int k = 0;
+            foreach (var g in byHost)
+            {
+                var key = (byHost.Key, k++ % byHost.Key.PhysicalCpus);
+                if (!cpus.TryGetValue(key, out var cpu)) cpus[key] = cpu = new PhysicalCpu(key.Item1, key.Item2);
+                cpuOf[g] = cpu;
+            }
+        }
+
+        var retired = guests.ToDictionary(g => g, _ => 0L);
+        var cycles = guests.ToDictionary(g => g, _ => 0L);
+        var seconds = guests.ToDictionary(g => g, _ => 0.0);
+        var done = new Dictionary<Guest, StepResult>();
+        long total = 0;
+        while (done.Count < guests.Count)
+        {
+            foreach (var g in guests)
+            {
+                if (done.ContainsKey(g)) continue;
+                var cpu = cpuOf[g];
+                if (cpu.Current is { } previous && !ReferenceEquals(previous, g)) SwitchIn(cpu, g);
+                cpu.Current = g;
+                long slice = Math.Min(cpu.Host.Quantum, (budget ?? long.MaxValue) - retired[g]);
+                var r = g.Step(slice, cancel, null, until, trace);
+                retired[g] += r.Instructions; cycles[g] += r.Cycles; seconds[g] += r.HostSeconds;
+                total += r.Instructions;
+                bool finished = r.StopReason != StopReason.InstructionLimit || retired[g] >= (budget ?? long.MaxValue);
+                if (finished) done[g] = new StepResult(g, retired[g], cycles[g], r.StopReason, seconds[g], r.Exception);
+                if (r.StopReason == StopReason.Cancelled)
+                    foreach (var other in guests.Where(o => !done.ContainsKey(o)))
+                        done[other] = new StepResult(other, retired[other], cycles[other], StopReason.Cancelled, seconds[other]);
+                progress?.Invoke(total);
+                if (done.Count == guests.Count) break;
+            }
+        }
+        return guests.Select(g => done[g]).ToList();
+    }
+
+    /// <summary>The CPU passes to <paramref name="incoming"/>: a world switch, and without tags the translations
+    /// the previous guest left in the TLB must go before another guest may run (Intel SDM Vol. 3C, 28.3.3.3).</summary>
+    static void SwitchIn(PhysicalCpu cpu, Guest incoming)
+    {
+        cpu.WorldSwitches++;
+        incoming.Vmm.Counts.Add(CostEvent.WorldSwitch);
+        incoming.WorldSwitchesIn++;
+        incoming.OnWorldSwitchIn(cpu.Host.TlbTagging);
+    }
+}
