@@ -37,6 +37,7 @@ public sealed class VMeasurement
         L1InstructionTlbHits = tlb.L1InstructionHits; L1InstructionTlbMisses = tlb.L1InstructionMisses;
         L1DataTlbHits = tlb.L1DataHits; L1DataTlbMisses = tlb.L1DataMisses;
         StlbHits = tlb.StlbHits; StlbMisses = tlb.StlbMisses; TlbFlushes = tlb.Flushes;
+        TlbMisses = cpu.TlbMisses;
         long lookups = tlb.L1InstructionHits + tlb.L1InstructionMisses + tlb.L1DataHits + tlb.L1DataMisses;
         TlbHitRate = lookups > 0 ? Math.Round(1 - (double)tlb.StlbMisses / lookups, 4) : 0;
         WalkCacheHits = cpu.Caches.Guest.Hits + cpu.Caches.Ept.Hits;
@@ -130,6 +131,8 @@ public sealed class VMeasurement
     public long L1DataTlbMisses { get; private set; }
     public long StlbHits { get; private set; }
     public long StlbMisses { get; private set; }
+    /// <summary>This guest's lookups that missed the whole TLB (StlbMisses counts every guest sharing the CPU's TLB).</summary>
+    public long TlbMisses { get; private set; }
     public long TlbFlushes { get; private set; }
     public double TlbHitRate { get; private set; }
     /// <summary>Walks a paging-structure cache shortened (guest and EPT dimensions), and nested-TLB hits.</summary>

@@ -136,7 +136,9 @@ public sealed partial class Processor
         {
             tlb = Caches.Tlb;
             pcid = CurrentPcid;
-            if (tlb.Lookup(la, fetch, Vpid, pcid, out var hit) != TlbLevel.Miss && Permits(hit, access, mode))
+            var level = tlb.Lookup(la, fetch, Vpid, pcid, out var hit);
+            if (level == TlbLevel.Miss) TlbMisses++;
+            else if (Permits(hit, access, mode))
             {
                 ulong pa = (hit.GuestPhysical << 12 & ~(hit.PageSize - 1)) | (la & (hit.PageSize - 1));
                 Filled(tlb, fetch, softKey, pa);

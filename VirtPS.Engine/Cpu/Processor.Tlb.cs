@@ -35,6 +35,10 @@ public sealed partial class Processor
     /// <summary>Whether CPUID.1:ECX[17] reports PCIDs (and CR4.PCIDE may be set).</summary>
     public bool PcidSupported { get; internal set; } = true;
 
+    /// <summary>Lookups of this processor that missed every TLB level (the TLB's own statistics count every guest that
+    /// shares it, on a host's physical CPU).</summary>
+    public long TlbMisses { get; private set; }
+
     /// <summary>Memory references of walks made because the TLB missed: priced as PageWalkReference.</summary>
     public long TlbMissReferences { get; private set; }
 

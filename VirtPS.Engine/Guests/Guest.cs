@@ -45,7 +45,7 @@ public sealed partial class Guest
     {
         Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
         Vmm = Styles.Vmm.For(style, machine, paging);
-        Vmm.HostTypeSource = () => Host?.Type ?? HypervisorType.Type1;
+        Vmm.HostSource = () => Host;
     }
 
     readonly CostModel? _costs;
@@ -62,13 +62,6 @@ public sealed partial class Guest
     public VHost? Host { get; internal set; }
     /// <summary>Times the host gave this guest a physical CPU another guest had been running on.</summary>
     public long WorldSwitchesIn { get; internal set; }
-
-    /// <summary>The guest gets a physical CPU back from another guest: without TLB tags nothing the CPU cached
-    /// may be trusted, so the translations go.</summary>
-    internal void OnWorldSwitchIn(TlbTagging tagging)
-    {
-        if (tagging == TlbTagging.None) Machine.Cpu.FlushHostPages();
-    }
     /// <summary>The cost model pricing this guest's events: the one it was made with, else its host's, else <see cref="CostModel.Default"/>.</summary>
     public CostModel Costs => _costs ?? Host?.CostModel ?? CostModel.Default;
     /// <summary>Total instructions retired over the guest's life.</summary>

@@ -72,5 +72,30 @@ public sealed class VHost
                 $"PhysicalCpus must be between 1 and {MaxPhysicalCpus}; got {n}.", n);
     }
 
+    readonly List<PhysicalCpu> _cpus = [];
+
+    /// <summary>The host's physical CPUs as the scheduler has used them so far (each keeps its TLB and who ran last).</summary>
+    public IReadOnlyList<PhysicalCpu> Cpus => _cpus;
+
+    /// <summary>Physical CPU <paramref name="index"/>, made on first use with a Skylake-sized TLB.</summary>
+    internal PhysicalCpu Cpu(int index)
+    {
+        while (_cpus.Count <= index) _cpus.Add(new PhysicalCpu(this, _cpus.Count));
+        return _cpus[index];
+    }
+
     public override string ToString() => Name;
+}
+
+/// <summary>A physical CPU of a host: its TLB, paging-structure caches and nested TLB, which every guest the
+/// host runs on it uses, and the guest that ran on it last.</summary>
+public sealed class PhysicalCpu(VHost host, int index)
+{
+    public VHost Host { get; } = host;
+    public int Index { get; } = index;
+    public Memory.TranslationCaches Caches { get; } = new();
+    public Guest? Current { get; internal set; }
+    /// <summary>Times the CPU passed from one guest to another.</summary>
+    public long WorldSwitches { get; internal set; }
+    public override string ToString() => $"{Host.Name}/cpu{Index}";
 }

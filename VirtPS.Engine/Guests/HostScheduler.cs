@@ -14,16 +14,6 @@ namespace VirtPS.Engine.Guests;
 /// </summary>
 public static class HostScheduler
 {
-    /// <summary>A physical CPU of a host, as the scheduler sees it: who ran on it last.</summary>
-    public sealed class PhysicalCpu(VHost host, int index)
-    {
-        public VHost Host { get; } = host;
-        public int Index { get; } = index;
-        public Guest? Current { get; internal set; }
-        public long WorldSwitches { get; internal set; }
-        public override string ToString() => $"{Host.Name}/cpu{Index}";
-    }
-
     /// <summary>
     /// Runs <paramref name="guests"/> until each has retired <paramref name="budget"/> instructions (null: until
     /// it halts), stopped on an <paramref name="until"/> event or faulted; one combined result per guest, in
@@ -39,17 +29,16 @@ public static class HostScheduler
                 throw new VirtPSException(g.State == GuestState.Halted ? "GuestHalted" : "GuestFaulted", ErrorKind.InvalidOperation,
                     $"Guest '{g.Name}' has {(g.State == GuestState.Halted ? "halted" : "faulted")}; it cannot run co-scheduled.", g);
 
-        var cpus = new Dictionary<(VHost, int), PhysicalCpu>();
         var cpuOf = new Dictionary<Guest, PhysicalCpu>();
+        var vpidOf = new Dictionary<Guest, ushort>();
         foreach (var byHost in guests.GroupBy(g => g.Host ?? throw new VirtPSException("GuestNotOnHost", ErrorKind.InvalidOperation,
                      $"Guest '{g.Name}' is not on a host; add it to a lab first.", g)))
         {
             int k = 0;
             foreach (var g in byHost)
             {
-                var key = (byHost.Key, k++ % byHost.Key.PhysicalCpus);
-                if (!cpus.TryGetValue(key, out var cpu)) cpus[key] = cpu = new PhysicalCpu(key.Item1, key.Item2);
-                cpuOf[g] = cpu;
+                cpuOf[g] = byHost.Key.Cpu(k++ % byHost.Key.PhysicalCpus);
+                vpidOf[g] = (ushort)k;   // VPID 0 is the host's own (SDM Vol. 3C, 28.1)
             }
         }
 
@@ -64,7 +53,7 @@ public static class HostScheduler
             {
                 if (done.ContainsKey(g)) continue;
                 var cpu = cpuOf[g];
-                if (cpu.Current is { } previous && !ReferenceEquals(previous, g)) SwitchIn(cpu, g);
+                if (!ReferenceEquals(cpu.Current, g)) SwitchIn(cpu, g, vpidOf[g]);
                 cpu.Current = g;
                 long slice = Math.Min(cpu.Host.Quantum, (budget ?? long.MaxValue) - retired[g]);
                 var r = g.Step(slice, cancel, null, until, trace);
@@ -82,13 +71,26 @@ public static class HostScheduler
         return guests.Select(g => done[g]).ToList();
     }
 
-    /// <summary>The CPU passes to <paramref name="incoming"/>: a world switch, and without tags the translations
-    /// the previous guest left in the TLB must go before another guest may run (Intel SDM Vol. 3C, 28.3.3.3).</summary>
-    static void SwitchIn(PhysicalCpu cpu, Guest incoming)
+    /// <summary>
+    /// The CPU passes to <paramref name="incoming"/> (a world switch if another guest had it), whose processor now
+    /// translates through this CPU's caches. Tagged (a hardware-assisted guest on a VPID host), its entries carry
+    /// its VPID and survive other guests' turns; untagged, whatever the CPU cached cannot be told apart from the
+    /// incoming guest's own, so it all goes (Intel SDM Vol. 3C, 28.3.3.3).
+    /// </summary>
+    static void SwitchIn(PhysicalCpu cpu, Guest incoming, ushort vpid)
     {
+        bool tagged = cpu.Host.TlbTagging == TlbTagging.Vpid && incoming.Vmm is Styles.HardwareAssisted;
+        var p = incoming.Machine.Cpu;
+        p.UseCaches(cpu.Caches);   // wires the shared TLB's callbacks to this processor and drops its host caches
+        p.Vpid = tagged ? vpid : (ushort)0;
+        if (cpu.Current is null) return;
         cpu.WorldSwitches++;
         incoming.Vmm.Counts.Add(CostEvent.WorldSwitch);
         incoming.WorldSwitchesIn++;
-        incoming.OnWorldSwitchIn(cpu.Host.TlbTagging);
+        if (!tagged) { cpu.Caches.FlushAll(); return; }
+        // Guest-physical mappings (the nested TLB, the EPT walk caches) belong to one EPT: hardware tags them with
+        // its root (EP4TA), this model does not, so another guest's go.
+        cpu.Caches.Nested.Clear();
+        cpu.Caches.Ept.Clear();
     }
 }

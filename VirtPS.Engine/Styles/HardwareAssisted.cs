@@ -80,15 +80,6 @@ public sealed class HardwareAssisted : Vmm
 
     bool Has(VmExecutionControls c) => (Controls & c) != 0;
 
-    /// <summary>How the TLB tells this guest's entries from the VMM's: None (no VPIDs, this VMM's default) flushes every
-    /// linear and combined mapping on each VM entry and exit; Vpid tags keep them. (The host's TlbTagging governs what a
-    /// guest keeps across the host's world switches between guests; this one, the VMM's own exits.)</summary>
-    public TlbTagging Tagging
-    {
-        get => _tagging;
-        set { _tagging = value; Cpu.Vpid = value == TlbTagging.Vpid ? (ushort)1 : (ushort)0; Cpu.InvalidateTlbAll(); }
-    }
-    TlbTagging _tagging = TlbTagging.None;
 
     void Exit(Processor p, ExitReason reason, ulong rip, ulong qualification = 0, string? detail = null)
     {
@@ -97,7 +88,7 @@ public sealed class HardwareAssisted : Vmm
         Counts.Add(CostEvent.ExitHandling);
         // The exit and the VM entry that resumes the guest: without VPIDs both flush VPID 0's mappings (SDM Vol. 3C,
         // 28.3.3.3); the VMM's own translations in between are not modelled, so one flush stands for the pair.
-        if (_tagging == TlbTagging.None) p.FlushOnVmTransition();
+        if (TlbTagging == TlbTagging.None) p.FlushOnVmTransition();
         p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason}){(detail is null ? "" : ": " + detail)}", (int)reason, qualification);
     }
 

@@ -31,9 +31,12 @@ public abstract unsafe class Vmm
     public abstract VirtualizationStyle Style { get; }
     /// <summary>Type 1 runs on the bare machine; Type 2 (hosted) keeps its device models in the host OS, so
     /// every device access it intercepts costs a world switch to the host and back.</summary>
-    public HypervisorType HostType => HostTypeSource?.Invoke() ?? HypervisorType.Type1;
+    public HypervisorType HostType => HostSource?.Invoke()?.Type ?? HypervisorType.Type1;
+    /// <summary>How the host's TLBs tag guests' entries; a guest on no host (an engine-level run) has no tags, as
+    /// first-generation VT-x had none.</summary>
+    public TlbTagging TlbTagging => HostSource?.Invoke()?.TlbTagging ?? TlbTagging.None;
     /// <summary>Where the host's type comes from once the guest is placed on a host (a host can change type).</summary>
-    internal Func<HypervisorType>? HostTypeSource { get; set; }
+    internal Func<VHost?>? HostSource { get; set; }
     /// <summary>Primitive events caused so far, apart from plain instructions (see <see cref="Ledger"/>).</summary>
     public EventCounts Counts { get; } = new();
     /// <summary>Sensitive unprivileged instructions that silently gave the guest a wrong result.</summary>
