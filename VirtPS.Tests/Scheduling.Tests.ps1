@@ -66,6 +66,18 @@ Describe 'TLB tagging across world switches' {
         Get-VHost | Where-Object Name -ne 'default' | Remove-VHost -Confirm:$false
     }
 
+    It 'lists a physical CPU''s TLB with each guest''s entries under its own VPID' {
+        New-VHost -Name tagged -PhysicalCpus 1 | Set-VHost -Quantum 5000 -TlbTagging Vpid
+        $g = 1, 2 | ForEach-Object { New-VGuest -Name "t$_" -Workload tlbstride -Iterations 3 -WorkloadParameter @{ Pages = 64 } -Style HardwareAssisted -VHost tagged }
+        Invoke-VStep -VHost tagged | Out-Null
+        $entries = @(Get-VTlb -VHost tagged)
+        $entries.Guest | Sort-Object -Unique | Should -Be 'tagged/cpu0'
+        # VPIDs 1 and 2, as the host pinned them; 0 is the host's own and no guest uses it (SDM Vol. 3C, 28.1).
+        $entries.Vpid | Sort-Object -Unique | Should -Be @(1, 2)
+        $stats = Get-VTlb -VHost tagged -Statistics
+        $stats.Walks | Should -Be (($g | ForEach-Object { $_.Machine.Cpu.PageWalks }) | Measure-Object -Sum).Sum
+    }
+
     It 'cuts the TLB misses two time-sliced guests suffer after world switches by at least 90% with VPIDs' {
         # Two hardware-assisted guests sweep 384 pages each: both working sets fit the STLB (1536 entries)
         # together, so with tags a guest finds its translations again after the other's turn. Each tagging is

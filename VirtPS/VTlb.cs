@@ -21,22 +21,32 @@ public sealed record VTlbEntry(string Guest, string Level, ushort Vpid, int? Pci
 /// and their references, and the walk caches' and nested TLB's hits and misses.</summary>
 public sealed class VTlbStatistics
 {
-    internal VTlbStatistics(Guest g)
+    internal VTlbStatistics(Guest g) : this(g.Name, g.TranslationCaches, [g])
     {
-        var c = g.TranslationCaches;
+        Pcid = g.Pcid; WalkCaches = g.WalkCaches; NestedTlb = g.NestedTlb;
+    }
+
+    /// <summary>A host's physical CPU: its caches serve every guest that ran there (the walks are theirs, summed).</summary>
+    internal VTlbStatistics(PhysicalCpu cpu)
+        : this(cpu.ToString(), cpu.Caches, cpu.Host.Guests.Where(g => ReferenceEquals(g.TranslationCaches, cpu.Caches)))
+    {
+        WalkCaches = cpu.Caches.WalkCaches; NestedTlb = cpu.Caches.NestedTlbEnabled;
+    }
+
+    VTlbStatistics(string name, TranslationCaches c, IEnumerable<Guest> users)
+    {
         var t = c.Tlb;
-        var cpu = g.Machine.Cpu;
-        Guest = g.Name;
+        Guest = name;
         L1InstructionHits = t.L1InstructionHits; L1InstructionMisses = t.L1InstructionMisses;
         L1DataHits = t.L1DataHits; L1DataMisses = t.L1DataMisses;
         StlbHits = t.StlbHits; StlbMisses = t.StlbMisses; Flushes = t.Flushes;
-        Walks = cpu.PageWalks; WalkReferences = cpu.TlbMissReferences;
+        foreach (var g in users) { Walks += g.Machine.Cpu.PageWalks; WalkReferences += g.Machine.Cpu.TlbMissReferences; }
         ReferencesPerWalk = Walks > 0 ? Math.Round((double)WalkReferences / Walks, 2) : 0;
         WalkCacheHits = c.Guest.Hits; WalkCacheMisses = c.Guest.Misses;
         EptWalkCacheHits = c.Ept.Hits; EptWalkCacheMisses = c.Ept.Misses;
         NestedTlbHits = c.Nested.Hits; NestedTlbMisses = c.Nested.Misses;
         Entries = t.Entries().Count();
-        Pcid = g.Pcid; WalkCaches = g.WalkCaches; NestedTlb = g.NestedTlb; Configuration = t.Configuration;
+        Configuration = t.Configuration;
     }
 
     public string Guest { get; }
@@ -49,9 +59,9 @@ public sealed class VTlbStatistics
     /// <summary>Misses of every level: each one walked.</summary>
     public long StlbMisses { get; }
     public long Flushes { get; }
-    public long Walks { get; }
+    public long Walks { get; private set; }
     /// <summary>Memory references of the walks TLB misses made (priced as PageWalkReference).</summary>
-    public long WalkReferences { get; }
+    public long WalkReferences { get; private set; }
     public double ReferencesPerWalk { get; }
     /// <summary>Paging-structure caches of the guest dimension: walks that started below the root, and walks that did not.</summary>
     public long WalkCacheHits { get; }

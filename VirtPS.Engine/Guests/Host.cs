@@ -84,6 +84,10 @@ public sealed class VHost
         return _cpus[index];
     }
 
+    /// <summary>The host named <paramref name="name"/> (compared without case) among <paramref name="hosts"/>, or null.</summary>
+    public static VHost? Find(IEnumerable<VHost> hosts, string name) =>
+        hosts.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase));
+
     public override string ToString() => Name;
 }
 

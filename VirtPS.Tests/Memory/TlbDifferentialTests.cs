@@ -111,6 +111,49 @@ public class TlbDifferentialTests(ITestOutputHelper output)
         return d;
     }
 
+    /// <summary>Guest switches too: two guests making their own random edits share one physical CPU's TLB, walk caches
+    /// and nested TLB, time-sliced every 61 instructions, with VPID tags and without; each must end exactly as
+    /// it does alone with no TLB model at all.</summary>
+    [Theory]
+    [InlineData(VirtualizationStyle.HardwareAssisted, MemoryVirtualization.Nested, TlbTagging.Vpid)]
+    [InlineData(VirtualizationStyle.HardwareAssisted, MemoryVirtualization.Nested, TlbTagging.None)]
+    [InlineData(VirtualizationStyle.HardwareAssisted, MemoryVirtualization.Shadow, TlbTagging.Vpid)]
+    [InlineData(VirtualizationStyle.Native, null, TlbTagging.None)]
+    public void GuestsSharingATlbNeverSeeEachOthersTranslations(VirtualizationStyle style, MemoryVirtualization? paging, TlbTagging tagging)
+    {
+        var lab = new Lab();
+        var host = lab.AddHost("cpu", physicalCpus: 1);
+        host.Update(tlbTagging: tagging, quantum: 61);
+        var guests = new List<Guest>();
+        var alone = new List<Guest>();
+        foreach (int seed in new[] { 11, 12 })
+        {
+            var image = Assembler.Assemble(Program(seed, 300), null, Guest.DefaultLoadAddress).Bytes;
+            var g = Guest.Create($"g{seed}", style, 16, image, paging: paging);
+            lab.Add(g, host);
+            guests.Add(g);
+            var reference = Guest.Create($"r{seed}", style, 16, image, paging: paging);
+            reference.Machine.Cpu.TlbModel = false;
+            Assert.Equal(StopReason.Halt, reference.Step(10_000_000).StopReason);
+            alone.Add(reference);
+        }
+        var results = HostScheduler.Run(guests, 10_000_000);
+        Assert.All(results, r => Assert.Equal(StopReason.Halt, r.StopReason));
+        Assert.True(guests.Sum(g => g.WorldSwitchesIn) > 20);
+        for (int k = 0; k < guests.Count; k++)
+        {
+            var on = guests[k].Machine; var off = alone[k].Machine;
+            foreach (var r in Enum.GetValues<Gpr>()) Assert.Equal(off.Cpu.GetGpr(r), on.Cpu.GetGpr(r));
+            var a = new byte[0x1000]; var b = new byte[0x1000];
+            for (ulong pfn = 0; pfn < (16UL << 20) >> 12; pfn++)
+            {
+                off.Memory.Read(pfn << 12, a);
+                on.Memory.Read(pfn << 12, b);
+                Assert.True(a.AsSpan().SequenceEqual(b), $"guest {k}: frame 0x{pfn:X} differs");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void TheTlbModelNeverChangesWhatTheGuestComputes(VirtualizationStyle style, MemoryVirtualization? paging, int seed)

@@ -74,7 +74,7 @@ public sealed class InvokeVStepCommand : PSCmdlet
                 var host = (VHost is PSObject p ? p.BaseObject : VHost) switch
                 {
                     VHost h => h,
-                    string name => LabState.Current.Hosts.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)),
+                    string name => Engine.Guests.VHost.Find(LabState.Current.Hosts, name),
                     _ => null,
                 };
                 if (host is null) { WriteError(HostLookup.NotFound(VHost?.ToString() ?? "")); return; }

@@ -131,7 +131,7 @@ public sealed class NewVGuestCommand : PSCmdlet
             lab.EnsureNameFree(Name);
             VHost? host = null;
             if (VHost is { } hostName)
-                host = lab.Hosts.FirstOrDefault(h => string.Equals(h.Name, hostName, StringComparison.OrdinalIgnoreCase))
+                host = Engine.Guests.VHost.Find(lab.Hosts, hostName)
                     ?? throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"No host named '{hostName}' exists.", hostName);
             MemoryVirtualization? paging = bound.ContainsKey(nameof(Paging)) ? Paging : null;
             Guest guest;

@@ -211,6 +211,7 @@ $answer = '"mov rax, 42`nhlt"'
     'Get-VTlb writes one VTlbEntry per valid entry: Level, Vpid, Pcid, Global, GvaPage, GpaPage, HpaPage, PageSize and Permissions (RW/RO, US/S, X/XD, D). With -Statistics it writes one VTlbStatistics instead: hits and misses of the L1 ITLB, L1 DTLB (the simulator''s host page caches hold only L1 DTLB entries, so their hits count and refresh LRU as L1 DTLB hits) and STLB (its misses are the walks), flushes, walks and their references (priced as PageWalkReference), the walk caches'' and nested TLB''s hits and misses, and the settings (Set-VGuest -Pcid, -WalkCache, -NestedTlb, the geometry).'
   )
   Parameters = @{
+    VHost = 'A host (name or object): lists the TLBs of its physical CPUs instead, which its co-scheduled guests share; each entry''s Vpid tells whose it is, and Guest names the CPU (host/cpuN).'
     Guest = 'The guest, as an object or a name.'
     Statistics = 'Writes the statistics summary instead of the entries.'
   }
@@ -218,6 +219,7 @@ $answer = '"mov rax, 42`nhlt"'
   Outputs = @(@{ Type = 'VirtPS.VTlbEntry'; Text = 'One per valid entry (by default).' }, @{ Type = 'VirtPS.VTlbStatistics'; Text = 'With -Statistics.' })
   Examples = @(
     @{ Title = 'The entries after a run'; Code = "New-VGuest -Name t -Workload compute -Iterations 100 | Invoke-VStep | Out-Null`nGet-VTlb -Guest t | Where-Object Level -like 'L1 DTLB*' | Format-Table"; Remarks = 'The kernel''s and the process''s pages in the L1 DTLB, tagged with the process''s PCID (global for none here: the kernel does not set G).' }
+    @{ Title = 'One physical CPU shared by two guests'; Code = "New-VHost -Name cpu1 -PhysicalCpus 1 | Set-VHost -TlbTagging Vpid -Quantum 5000`n1, 2 | ForEach-Object { New-VGuest -Name `"v`$_`" -Workload tlbstride -Iterations 3 -WorkloadParameter @{ Pages = 64 } -Style HardwareAssisted -VHost cpu1 } | Out-Null`nInvoke-VStep -VHost cpu1 | Out-Null`nGet-VTlb -VHost cpu1 | Group-Object Vpid | Format-Table Name, Count"; Remarks = 'The guests took turns on one CPU; its TLB holds entries of both, told apart by VPID 1 and 2.' }
     @{ Title = 'PCIDs keep entries across context switches'; Code = "'On', 'Off' | ForEach-Object { `$g = New-VGuest -Name `"sw`$_`" -Workload tlbswitch -Iterations 100 -Pcid `$_; `$g | Invoke-VStep | Out-Null; Get-VTlb `$g -Statistics } | Format-Table Guest, Pcid, StlbMisses, Flushes"; Remarks = 'Two processes sweep 64 pages each and yield: without PCIDs every switch flushes the TLB and each sweep misses again.' }
   )
   Links = @('Clear-VTlb', 'Get-VTranslation', 'Set-VGuest', 'Measure-VGuest')
