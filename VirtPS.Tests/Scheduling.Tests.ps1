@@ -78,6 +78,18 @@ Describe 'TLB tagging across world switches' {
         $stats.Walks | Should -Be (($g | ForEach-Object { $_.Machine.Cpu.PageWalks }) | Measure-Object -Sum).Sum
     }
 
+    It 'sizes its physical CPUs'' TLBs as the host says, refusing a geometry that does not divide into sets' {
+        New-VHost -Name small -PhysicalCpus 1 | Out-Null
+        { Set-VHost -Name small -StlbEntries 100 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTlbGeometry,VirtPS.Commands.SetVHostCommand'
+        (Get-VHost small).TlbConfiguration.SecondLevel.Entries | Should -Be 1536
+        Set-VHost -Name small -StlbEntries 96 -StlbWays 6
+        New-VGuest -Name s1 -Workload compute -Iterations 10 -Style HardwareAssisted -VHost small | Out-Null
+        New-VGuest -Name s2 -Workload compute -Iterations 10 -Style HardwareAssisted -VHost small | Out-Null
+        Invoke-VStep -VHost small | Out-Null
+        $c = (Get-VTlb -VHost small -Statistics).Configuration
+        $c.SecondLevel.Entries, $c.SecondLevel.Ways | Should -Be @(96, 6)
+    }
+
     It 'cuts the TLB misses two time-sliced guests suffer after world switches by at least 90% with VPIDs' {
         # Two hardware-assisted guests sweep 384 pages each: both working sets fit the STLB (1536 entries)
         # together, so with tags a guest finds its translations again after the other's turn. Each tagging is

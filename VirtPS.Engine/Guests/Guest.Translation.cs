@@ -34,7 +34,7 @@ public sealed partial class Guest
         var cpu = Machine.Cpu;
         if ((cpu.Cr0 & Cpu.Processor.Cr0PG) == 0)
             throw new VirtPSException("PagingDisabled", ErrorKind.InvalidOperation,
-                $"Guest '{Name}' has paging disabled (CR0.PG = 0): its addresses are physical, nothing to translate.", this);
+                $"Guest '{Name}' has paging disabled (CR0 = 0x{cpu.Cr0:X}, PG clear): its addresses are physical, nothing to translate.", cpu.Cr0);
         var mode = cpu.PagingControls();
         double price = Costs.Cycles(CostEvent.PageWalkReference);
         var log = new List<WalkReference>(24);

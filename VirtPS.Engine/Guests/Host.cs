@@ -36,6 +36,8 @@ public sealed class VHost
     public TlbTagging TlbTagging { get; private set; } = TlbTagging.Vpid;
     /// <summary>Guest instructions a vCPU runs before the host may give its physical CPU to another guest.</summary>
     public long Quantum { get; private set; } = DefaultQuantum;
+    /// <summary>The sizes of each physical CPU's TLB (a Skylake core's by default).</summary>
+    public Memory.TlbConfiguration TlbConfiguration { get; private set; } = Memory.TlbConfiguration.Skylake;
     public const long DefaultQuantum = 50_000;
     public const long MaxQuantum = 1L << 32;
     /// <summary>The guests placed on this host, in the order they were added to the lab.</summary>
@@ -44,8 +46,9 @@ public sealed class VHost
 
     /// <summary>Changes what is given, after checking all of it, so a bad value changes nothing.</summary>
     public void Update(HypervisorType? type = null, int? physicalCpus = null, CostModel? costModel = null,
-        TlbTagging? tlbTagging = null, long? quantum = null)
+        TlbTagging? tlbTagging = null, long? quantum = null, Memory.TlbConfiguration? tlbConfiguration = null)
     {
+        tlbConfiguration?.Validate();
         if (type is { } t) ValidateType(t);
         if (physicalCpus is { } n) ValidatePhysicalCpus(n);
         if (tlbTagging is { } tt && !Enum.IsDefined(tt))
@@ -57,6 +60,11 @@ public sealed class VHost
         if (costModel is not null) CostModel = costModel;
         if (tlbTagging is { } tt2) TlbTagging = tt2;
         if (quantum is { } q2) Quantum = q2;
+        if (tlbConfiguration is not null)
+        {
+            TlbConfiguration = tlbConfiguration;
+            foreach (var cpu in _cpus) cpu.Caches.Reconfigure(tlbConfiguration);   // the CPUs' TLBs start empty
+        }
     }
 
     internal static void ValidateType(HypervisorType type)
@@ -97,7 +105,7 @@ public sealed class PhysicalCpu(VHost host, int index)
 {
     public VHost Host { get; } = host;
     public int Index { get; } = index;
-    public Memory.TranslationCaches Caches { get; } = new();
+    public Memory.TranslationCaches Caches { get; } = new(host.TlbConfiguration);
     public Guest? Current { get; internal set; }
     /// <summary>Times the CPU passed from one guest to another.</summary>
     public long WorldSwitches { get; internal set; }

@@ -32,6 +32,18 @@ public sealed record TlbConfiguration
 
     public static TlbConfiguration Skylake { get; } = new();
 
+    /// <summary>This configuration with the given STLB and 4 KiB L1 DTLB sizes changed (null keeps a value); validated.</summary>
+    public TlbConfiguration With(int? stlbEntries = null, int? stlbWays = null, int? dtlbEntries = null, int? dtlbWays = null)
+    {
+        var c = this with
+        {
+            SecondLevel = new(stlbEntries ?? SecondLevel.Entries, stlbWays ?? SecondLevel.Ways),
+            DataSmall = new(dtlbEntries ?? DataSmall.Entries, dtlbWays ?? DataSmall.Ways),
+        };
+        c.Validate();
+        return c;
+    }
+
     /// <summary>Refuses any geometry that does not divide into sets, naming it and the value.</summary>
     public void Validate()
     {

@@ -286,3 +286,27 @@ public class NestedPagingTests
         Assert.Equal("NonCanonicalAddress", v.ErrorId);
     }
 }
+
+public class TranslationInputTests
+{
+    /// <summary>This machine boots guests in long mode with paging on, so no guest program can reach this state; the
+    /// check is exercised on a processor whose CR0.PG is cleared directly.</summary>
+    [Fact]
+    public void ATranslationWithPagingDisabledIsRefusedNamingCr0()
+    {
+        var g = VirtPS.Engine.Guests.Guest.Create("p", VirtPS.Engine.Guests.VirtualizationStyle.Native, 16, [0xF4]);
+        g.Machine.Cpu.Cr0 &= ~VirtPS.Engine.Cpu.Processor.Cr0PG;
+        var e = Assert.Throws<VirtPS.Engine.VirtPSException>(() => g.Translate(0x100000));
+        Assert.Equal("PagingDisabled", e.ErrorId);
+        Assert.Contains($"0x{g.Machine.Cpu.Cr0:X}", e.Message);
+    }
+
+    [Fact]
+    public void ANonCanonicalAddressIsRefusedNamingIt()
+    {
+        var g = VirtPS.Engine.Guests.Guest.Create("c", VirtPS.Engine.Guests.VirtualizationStyle.Native, 16, [0xF4]);
+        var e = Assert.Throws<VirtPS.Engine.VirtPSException>(() => g.Translate(0x0000_8000_0000_0000));
+        Assert.Equal("NonCanonicalAddress", e.ErrorId);
+        Assert.Contains("0x800000000000", e.Message);
+    }
+}

@@ -81,6 +81,8 @@ public sealed class SetVGuestCommand : PSCmdlet
         }
     }
 
+    internal static int? Bound(IDictionary<string, object> bound, string name, int value) => bound.ContainsKey(name) ? value : null;
+
     /// <summary>Applies the translation-hardware parameters; false (with the error written) if one is refused. The TLB
     /// geometry is validated before anything changes.</summary>
     bool SetTranslationHardware(Guest g, IDictionary<string, object> bound)
@@ -94,12 +96,9 @@ public sealed class SetVGuestCommand : PSCmdlet
             var c = g.TlbConfiguration;
             if (geometry)
             {
-                c = c with
-                {
-                    SecondLevel = new(bound.ContainsKey(nameof(StlbEntries)) ? StlbEntries : c.SecondLevel.Entries, bound.ContainsKey(nameof(StlbWays)) ? StlbWays : c.SecondLevel.Ways),
-                    DataSmall = new(bound.ContainsKey(nameof(DtlbEntries)) ? DtlbEntries : c.DataSmall.Entries, bound.ContainsKey(nameof(DtlbWays)) ? DtlbWays : c.DataSmall.Ways),
-                };
-                c.Validate();   // before anything changes
+                // Validated before anything changes.
+                c = c.With(Bound(bound, nameof(StlbEntries), StlbEntries), Bound(bound, nameof(StlbWays), StlbWays),
+                    Bound(bound, nameof(DtlbEntries), DtlbEntries), Bound(bound, nameof(DtlbWays), DtlbWays));
             }
             if (bound.ContainsKey(nameof(Pcid))) g.Pcid = Pcid == OnOff.On;
             if (geometry) g.TlbConfiguration = c;
