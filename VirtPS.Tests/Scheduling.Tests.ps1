@@ -74,6 +74,8 @@ Describe 'TLB tagging across world switches' {
         $entries.Guest | Sort-Object -Unique | Should -Be 'tagged/cpu0'
         # VPIDs 1 and 2, as the host pinned them; 0 is the host's own and no guest uses it (SDM Vol. 3C, 28.1).
         $entries.Vpid | Sort-Object -Unique | Should -Be @(1, 2)
+        Clear-VTlb -Host tagged -Confirm:$false
+        @(Get-VTlb -Host tagged).Count | Should -Be 0
         $stats = Get-VTlb -VHost tagged -Statistics
         $stats.Walks | Should -Be (($g | ForEach-Object { $_.Machine.Cpu.PageWalks }) | Measure-Object -Sum).Sum
     }

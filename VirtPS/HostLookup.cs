@@ -11,6 +11,14 @@ internal static class HostLookup
     public static ErrorRecord NotFound(string name) =>
         Errors.Create("HostNotFound", ErrorKind.ObjectNotFound, $"No host named '{name}' exists.", name);
 
+    /// <summary>A -VHost argument: a host object, or a host's name; null if it names none.</summary>
+    public static VHost? Resolve(object? value) => (value is PSObject p ? p.BaseObject : value) switch
+    {
+        VHost h => h,
+        string name => VHost.Find(LabState.Current.Hosts, name),
+        _ => null,
+    };
+
     /// <summary>The hosts matching each name or pattern; a plain name matching nothing writes HostNotFound.</summary>
     public static IEnumerable<VHost> Match(Cmdlet cmdlet, IEnumerable<string> names)
     {

@@ -76,6 +76,7 @@ public sealed partial class Machine
     /// of the kinds in <paramref name="stopOn"/> (with the guest ready to continue).</summary>
     public unsafe RunResult Run(long budget, Trace.TraceKind stopOn)
     {
+        Cpu.EnsureWired();
         Cpu.StopOn = stopOn;
         Cpu.EventStop = false;
         if (Halted) return new RunResult(0, RunStop.Halt);

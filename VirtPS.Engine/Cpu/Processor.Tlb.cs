@@ -68,8 +68,29 @@ public sealed partial class Processor
         DropHostCaches();
     }
 
+    /// <summary>
+    /// Before this processor runs. If another guest's processor used these caches since (a host's physical CPU passed
+    /// to this guest), the TLB's drops went to that one, so this one's host caches may hold what the TLB no longer
+    /// does: rewire and drop them. And what the other guest cached must not serve this one: untagged (VPID 0), every
+    /// entry goes (Intel SDM Vol. 3C, 28.3.3.3); tagged, only the guest-physical mappings, which hardware tags by EPT
+    /// root (EP4TA) and this model does not.
+    /// </summary>
+    internal void EnsureWired()
+    {
+        if (ReferenceEquals(Caches.WiredTo, this)) return;
+        bool shared = Caches.WiredTo != null;
+        UseCaches(Caches);
+        if (!shared) return;
+        if (Vpid == 0) Caches.FlushAll();
+        else { Caches.Nested.Clear(); Caches.Ept.Clear(); }
+    }
+
+    /// <summary>Translates through <paramref name="caches"/> from the next run on (a host's physical CPU's).</summary>
+    internal void Attach(TranslationCaches caches) => Caches = caches;
+
     void Wire()
     {
+        Caches.WiredTo = this;
         var tlb = Caches.Tlb;
         _lru = tlb.Clock;
         tlb.DataDropped = DropHostPage;

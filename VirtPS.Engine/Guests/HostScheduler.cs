@@ -81,16 +81,12 @@ public static class HostScheduler
     {
         bool tagged = cpu.Host.TlbTagging == TlbTagging.Vpid && incoming.Vmm is Styles.HardwareAssisted;
         var p = incoming.Machine.Cpu;
-        p.UseCaches(cpu.Caches);   // wires the shared TLB's callbacks to this processor and drops its host caches
         p.Vpid = tagged ? vpid : (ushort)0;
+        // The processor takes over the CPU's caches when it next runs (Processor.EnsureWired flushes what the tags require).
+        p.Attach(cpu.Caches);
         if (cpu.Current is null) return;
         cpu.WorldSwitches++;
         incoming.Vmm.Counts.Add(CostEvent.WorldSwitch);
         incoming.WorldSwitchesIn++;
-        if (!tagged) { cpu.Caches.FlushAll(); return; }
-        // Guest-physical mappings (the nested TLB, the EPT walk caches) belong to one EPT: hardware tags them with
-        // its root (EP4TA), this model does not, so another guest's go.
-        cpu.Caches.Nested.Clear();
-        cpu.Caches.Ept.Clear();
     }
 }

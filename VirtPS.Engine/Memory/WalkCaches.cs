@@ -152,6 +152,9 @@ public sealed class TranslationCaches
     public TranslationCaches(TlbConfiguration? configuration = null) => Tlb = new Tlb(configuration);
 
     public Tlb Tlb { get; private set; }
+    /// <summary>The processor whose host caches the TLB's drops are reported to: caches a host's physical CPU shares
+    /// serve one guest's processor at a time, and a processor must be wired again before it runs.</summary>
+    internal object? WiredTo { get; set; }
     public PagingStructureCaches Guest { get; } = new("guest");
     public PagingStructureCaches Ept { get; } = new("EPT");
     public NestedTlb Nested { get; } = new();

@@ -18,6 +18,7 @@ public sealed class GetVTlbCommand : PSCmdlet
 
     /// <summary>The host (a name or a host object) whose physical CPUs' TLBs to list: the ones its guests were co-scheduled on.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "Host")]
+    [Alias("Host")]
     [ArgumentCompleter(typeof(HostNameCompleter))]
     [ValidateNotNull]
     public object? VHost { get; set; }
@@ -30,12 +31,7 @@ public sealed class GetVTlbCommand : PSCmdlet
     {
         if (ParameterSetName == "Host")
         {
-            var host = (VHost is PSObject p ? p.BaseObject : VHost) switch
-            {
-                VHost h => h,
-                string name => Engine.Guests.VHost.Find(LabState.Current.Hosts, name),
-                _ => null,
-            };
+            var host = HostLookup.Resolve(VHost);
             if (host is null) { WriteError(HostLookup.NotFound(VHost?.ToString() ?? "")); return; }
             foreach (var cpu in host.Cpus)
             {

@@ -35,6 +35,7 @@ public sealed class InvokeVStepCommand : PSCmdlet
 
     /// <summary>Co-schedules every guest on this host (a name or a host object).</summary>
     [Parameter(Mandatory = true, ParameterSetName = HostSet)]
+    [Alias("Host")]
     [ArgumentCompleter(typeof(HostNameCompleter))]
     [ValidateNotNull]
     public object? VHost { get; set; }
@@ -71,12 +72,7 @@ public sealed class InvokeVStepCommand : PSCmdlet
                 }
                 break;
             case HostSet:
-                var host = (VHost is PSObject p ? p.BaseObject : VHost) switch
-                {
-                    VHost h => h,
-                    string name => Engine.Guests.VHost.Find(LabState.Current.Hosts, name),
-                    _ => null,
-                };
+                var host = HostLookup.Resolve(VHost);
                 if (host is null) { WriteError(HostLookup.NotFound(VHost?.ToString() ?? "")); return; }
                 _guests.AddRange(host.Guests.Where(g => g.State == GuestState.Ready));
                 break;

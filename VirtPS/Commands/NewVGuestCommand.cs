@@ -95,6 +95,7 @@ public sealed class NewVGuestCommand : PSCmdlet
 
     /// <summary>The host to place the guest on (default: the lab's default host).</summary>
     [Parameter]
+    [Alias("Host")]
     [ArgumentCompleter(typeof(HostNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string? VHost { get; set; }

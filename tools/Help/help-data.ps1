@@ -230,6 +230,7 @@ $answer = '"mov rax, 42`nhlt"'
     'Clear-VTlb empties every level of the TLB, both dimensions'' walk caches and the nested TLB of guests named or piped in, so the next translations walk cold (Get-VTranslation then shows the full walk: 24 references for a nested 4 KiB/4 KiB walk). Statistics are kept. The guest''s state is not changed otherwise.'
   )
   Parameters = @{
+    VHost = 'A host (name or object, alias -Host): flushes the caches of each of its physical CPUs instead, which its co-scheduled guests share.'
     Guest = 'Guests to flush, as objects or names.'
     PassThru = 'Writes each guest to the pipeline.'
     WhatIf = 'Shows which guests would be flushed.'
