@@ -69,6 +69,7 @@ public static partial class Kernel
         {
             var defines = new Dictionary<string, long> { ["ITER"] = iterations };
             foreach (var (k, v) in workload.Parameters) defines[k.ToUpperInvariant()] = v;
+            foreach (var (k, v) in workload.Switches) defines[k] = v;
             return Assembler.Assemble(Source(workload.ProgramFile), defines, UserCodeAddress);
         });
 

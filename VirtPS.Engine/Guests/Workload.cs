@@ -13,8 +13,11 @@ public sealed class Workload
         Func<long, int, long>? contextSwitches = null, Func<long, int, long>? processesRun = null,
         Func<long, int, long>? divideErrors = null, Func<long, int, long>? invlpgs = null,
         Func<long, int, long>? portReads = null, IReadOnlyDictionary<string, long>? parameters = null,
-        Func<IReadOnlyDictionary<string, long>, Workload>? bind = null)
+        Func<IReadOnlyDictionary<string, long>, Workload>? bind = null, string? program = null,
+        IReadOnlyDictionary<string, long>? switches = null)
     {
+        ProgramFile = program ?? name + ".asm";
+        Switches = switches ?? new Dictionary<string, long>();
         Name = name; Description = description; DefaultIterations = defaultIterations; DefaultProcesses = defaultProcesses;
         Parameters = parameters ?? new Dictionary<string, long>();
         _bind = bind;
@@ -63,7 +66,9 @@ public sealed class Workload
     public long DefaultIterations { get; }
     public int DefaultProcesses { get; }
     /// <summary>Source file of the user program (embedded resource).</summary>
-    public string ProgramFile => Name + ".asm";
+    public string ProgramFile { get; }
+    /// <summary>Defines that select a variant of a program another workload shares (tlbswitch is tlbstride with YIELD).</summary>
+    public IReadOnlyDictionary<string, long> Switches { get; }
 
     /// <summary>SYSCALL instructions executed, exits included.</summary>
     public long ExpectedSyscalls(long iterations, int processes) => _syscalls(iterations, processes);
@@ -92,7 +97,8 @@ public sealed class Workload
     static Workload TlbSwitch(IReadOnlyDictionary<string, long> a) =>
         new("tlbswitch", "Each process mmaps Pages pages of its own and sweeps them (every Stride-th), then yields, ITER times: TLB refills after context switches (PCID keeps them).",
             200, 2, (n, p) => p * (n + 2), pageFaults: (_, p) => p * Touched(a),
-            contextSwitches: (n, p) => p == 1 ? 0 : p * n + p - 1, parameters: a, bind: TlbSwitch);
+            contextSwitches: (n, p) => p == 1 ? 0 : p * n + p - 1, parameters: a, bind: TlbSwitch,
+            program: "tlbstride.asm", switches: new Dictionary<string, long> { ["YIELD"] = 1 });
 
     /// <summary>The built-in workloads (Adams &amp; Agesen's nanobenchmarks plus context switches).</summary>
     public static IReadOnlyList<Workload> All { get; } =

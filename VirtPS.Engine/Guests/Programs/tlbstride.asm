@@ -1,6 +1,8 @@
 ; tlbstride: mmap PAGES pages, then sweep them ITER times, adding to the first quadword of every STRIDE-th page:
 ; one TLB lookup per page touched, so a working set beyond the TLB's reach walks on every touch.
-; Defines: ITER, PAGES, STRIDE.
+; With YIELD (the tlbswitch workload) each process yields after every sweep: with two or more processes each
+; sweep starts right after a context switch (a CR3 load).
+; Defines: ITER, PAGES, STRIDE; YIELD.
 default rel
 start:
     mov eax, 4              ; mmap
@@ -16,6 +18,10 @@ start:
     add rsi, STRIDE * 4096
     dec rcx
     jnz .touch
+%ifdef YIELD
+    mov eax, 3              ; yield
+    syscall
+%endif
     dec rbx
     jnz .sweep
     xor eax, eax            ; exit
