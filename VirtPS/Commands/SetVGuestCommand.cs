@@ -9,7 +9,7 @@ namespace VirtPS.Commands;
 /// reason), and any guest's translation hardware: PCID support, the walk caches, the nested TLB, the TLB's geometry.</summary>
 [Cmdlet(VerbsCommon.Set, "VGuest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(Guest))]
-public sealed class SetVGuestCommand : PSCmdlet
+public sealed class SetVGuestCommand : TlbGeometryCommandBase
 {
     /// <summary>Guests to change, as objects or names.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -41,32 +41,15 @@ public sealed class SetVGuestCommand : PSCmdlet
     [Parameter]
     public OnOff NestedTlb { get; set; }
 
-    /// <summary>Entries of the second-level TLB (default 1536); with -StlbWays it must divide into whole sets.</summary>
-    [Parameter]
-    public int StlbEntries { get; set; }
-
-    /// <summary>Ways (associativity) of the second-level TLB (default 12).</summary>
-    [Parameter]
-    public int StlbWays { get; set; }
-
-    /// <summary>Entries of the L1 DTLB for 4 KiB pages (default 64).</summary>
-    [Parameter]
-    public int DtlbEntries { get; set; }
-
-    /// <summary>Ways of the L1 DTLB for 4 KiB pages (default 4).</summary>
-    [Parameter]
-    public int DtlbWays { get; set; }
-
     /// <summary>Writes each changed guest to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
-        var bound = MyInvocation.BoundParameters;
         foreach (var g in Guest)
         {
-            if (!SetTranslationHardware(g, bound)) continue;
+            if (!SetTranslationHardware(g)) continue;
             if (ExitOn is null && NoExitOn is null) { if (PassThru) WriteObject(g); continue; }
             if (g.Vmm is not HardwareAssisted ha)
             {
@@ -81,29 +64,19 @@ public sealed class SetVGuestCommand : PSCmdlet
         }
     }
 
-    internal static int? Bound(IDictionary<string, object> bound, string name, int value) => bound.ContainsKey(name) ? value : null;
-
     /// <summary>Applies the translation-hardware parameters; false (with the error written) if one is refused. The TLB
     /// geometry is validated before anything changes.</summary>
-    bool SetTranslationHardware(Guest g, IDictionary<string, object> bound)
+    bool SetTranslationHardware(Guest g)
     {
-        bool geometry = bound.ContainsKey(nameof(StlbEntries)) || bound.ContainsKey(nameof(StlbWays))
-            || bound.ContainsKey(nameof(DtlbEntries)) || bound.ContainsKey(nameof(DtlbWays));
-        if (!geometry && !bound.ContainsKey(nameof(Pcid)) && !bound.ContainsKey(nameof(WalkCache)) && !bound.ContainsKey(nameof(NestedTlb))) return true;
+        if (!GeometryBound && !Bound(nameof(Pcid)) && !Bound(nameof(WalkCache)) && !Bound(nameof(NestedTlb))) return true;
         if (!ShouldProcess(g.Name, "Change the translation hardware (PCID, walk caches, nested TLB, TLB geometry)")) return false;
         try
         {
-            var c = g.TlbConfiguration;
-            if (geometry)
-            {
-                // Validated before anything changes.
-                c = c.With(Bound(bound, nameof(StlbEntries), StlbEntries), Bound(bound, nameof(StlbWays), StlbWays),
-                    Bound(bound, nameof(DtlbEntries), DtlbEntries), Bound(bound, nameof(DtlbWays), DtlbWays));
-            }
-            if (bound.ContainsKey(nameof(Pcid))) g.Pcid = Pcid == OnOff.On;
-            if (geometry) g.TlbConfiguration = c;
-            if (bound.ContainsKey(nameof(WalkCache))) g.WalkCaches = WalkCache == OnOff.On;
-            if (bound.ContainsKey(nameof(NestedTlb))) g.NestedTlb = NestedTlb == OnOff.On;
+            var geometry = Geometry(g.TlbConfiguration);   // validated before anything changes
+            if (Bound(nameof(Pcid))) g.Pcid = Pcid == OnOff.On;
+            if (geometry is { } c) g.TlbConfiguration = c;
+            if (Bound(nameof(WalkCache))) g.WalkCaches = WalkCache == OnOff.On;
+            if (Bound(nameof(NestedTlb))) g.NestedTlb = NestedTlb == OnOff.On;
             return true;
         }
         catch (VirtPSException e) { WriteError(Errors.From(e)); return false; }

@@ -7,7 +7,7 @@ namespace VirtPS.Commands;
 /// <summary>Changes a host's hypervisor type, physical CPUs or cost model; its guests are priced by the new model from then on.</summary>
 [Cmdlet(VerbsCommon.Set, "VHost", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VHost))]
-public sealed class SetVHostCommand : PSCmdlet
+public sealed class SetVHostCommand : TlbGeometryCommandBase
 {
     const string NameSet = "Name";
     const string ObjectSet = "InputObject";
@@ -51,22 +51,6 @@ public sealed class SetVHostCommand : PSCmdlet
     [Parameter]
     public long? Quantum { get; set; }
 
-    /// <summary>Entries of each physical CPU's second-level TLB (default 1536); with -StlbWays it must divide into whole sets.</summary>
-    [Parameter]
-    public int StlbEntries { get; set; }
-
-    /// <summary>Ways of each physical CPU's second-level TLB (default 12).</summary>
-    [Parameter]
-    public int StlbWays { get; set; }
-
-    /// <summary>Entries of each physical CPU's L1 DTLB for 4 KiB pages (default 64).</summary>
-    [Parameter]
-    public int DtlbEntries { get; set; }
-
-    /// <summary>Ways of each physical CPU's L1 DTLB for 4 KiB pages (default 4).</summary>
-    [Parameter]
-    public int DtlbWays { get; set; }
-
     /// <summary>Writes each changed host to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -83,12 +67,7 @@ public sealed class SetVHostCommand : PSCmdlet
             if (!ShouldProcess(h.Name, "Change host")) continue;
             try
             {
-                var bound = MyInvocation.BoundParameters;
-                var geometry = bound.ContainsKey(nameof(StlbEntries)) || bound.ContainsKey(nameof(StlbWays))
-                    || bound.ContainsKey(nameof(DtlbEntries)) || bound.ContainsKey(nameof(DtlbWays))
-                    ? h.TlbConfiguration.With(SetVGuestCommand.Bound(bound, nameof(StlbEntries), StlbEntries), SetVGuestCommand.Bound(bound, nameof(StlbWays), StlbWays),
-                        SetVGuestCommand.Bound(bound, nameof(DtlbEntries), DtlbEntries), SetVGuestCommand.Bound(bound, nameof(DtlbWays), DtlbWays))
-                    : null;
+                var geometry = Geometry(h.TlbConfiguration);
                 h.Update(Type, PhysicalCpus, model, TlbTagging, Quantum, geometry);
             }
             catch (VirtPSException e) { WriteError(Errors.From(e)); continue; }

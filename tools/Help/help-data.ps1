@@ -212,7 +212,7 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Parameters = @{
     VHost = 'A host (name or object): lists the TLBs of its physical CPUs instead, which its co-scheduled guests share; each entry''s Vpid tells whose it is, and Guest names the CPU (host/cpuN).'
-    Guest = 'The guest, as an object or a name.'
+    Guest = 'Guests, as objects or names (piped or listed); their entries come one guest after another.'
     Statistics = 'Writes the statistics summary instead of the entries.'
   }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' })
