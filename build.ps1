@@ -277,8 +277,7 @@ Compare-VStyle -Workload ptemod -Iterations 2000 -Style BinaryTranslation, Hardw
 Say 'Nested paging (EPT): GVA -> GPA -> HPA in a two-dimensional walk, 24 memory references with cold caches.'
 New-VGuest -Name ept -Workload compute -Iterations 100 -Style HardwareAssisted | Invoke-VStep | Out-Null
 (Get-VTranslation -Guest ept -Address 0x40000000).Walk | Format-Table | Out-String | Write-Host
-'Nested', 'Shadow' | ForEach-Object { Compare-VStyle forkwait -Style HardwareAssisted -Paging $_ -Iterations 100 | Select-Object -Last 1 } |
-    Format-Table | Out-String | Write-Host
+Compare-VStyle forkwait -Style HardwareAssisted -Paging Nested, Shadow -Iterations 100 | Format-Table | Out-String | Write-Host
 
 Say 'Binary translation: the kernel runs from a translation cache; sensitive instructions became callouts.'
 New-VGuest -Name bt -Workload ptemod -Iterations 200 -Style BinaryTranslation | Invoke-VStep | Out-Null

@@ -213,24 +213,37 @@ Describe 'The TLB' {
 
 Describe 'Nested against shadow paging' {
     It 'nested wins by far on ptemod and forkwait, loses beyond the STLB''s reach on tlbstride, and 2 MiB EPT pages narrow that' {
+        $ha = { $input | Where-Object Style -eq HardwareAssisted }
         $rows = @(
-            foreach ($w in 'ptemod', 'forkwait') {
-                foreach ($p in 'Nested', 'Shadow') { Compare-VStyle -Workload $w -Style HardwareAssisted -Paging $p -Iterations 100 -CostProfile Modern | Where-Object Style -eq HardwareAssisted }
-            }
+            foreach ($w in 'ptemod', 'forkwait') { Compare-VStyle -Workload $w -Style HardwareAssisted -Paging Nested, Shadow -Iterations 100 -CostProfile Modern | & $ha }
             $big = @{ Pages = 2048 }   # 8 MiB: more than 1536 STLB entries x 4 KiB = 6 MiB
-            foreach ($p in 'Nested', 'Shadow') { Compare-VStyle -Workload tlbstride -Style HardwareAssisted -Paging $p -Iterations 2 -CostProfile Modern -WorkloadParameter $big | Where-Object Style -eq HardwareAssisted }
-            Compare-VStyle -Workload tlbstride -Style HardwareAssisted -Paging Nested -EptPageSize 2MB -Iterations 2 -CostProfile Modern -WorkloadParameter $big |
-                Where-Object Style -eq HardwareAssisted | ForEach-Object { $_ | Add-Member -NotePropertyName Ept -NotePropertyValue 2MB -PassThru }
+            Compare-VStyle -Workload tlbstride -Style HardwareAssisted -Paging Nested, Shadow -EptPageSize 4KB, 2MB -Iterations 2 -CostProfile Modern -WorkloadParameter $big | & $ha
         )
-        $rows | Format-Table Workload, Paging, @{ n = 'Ept'; e = { if ($_.Ept) { '2 MiB' } elseif ($_.Paging -eq 'Nested') { '4 KiB' } else { '' } } },
-            CyclesPerIteration, Exits, TlbMissesPerIteration, WalkReferencesPerIteration -AutoSize | Out-String | Write-Host
-        $get = { param($w, $p, $big) $rows | Where-Object { $_.Workload -eq $w -and $_.Paging -eq $p -and [bool]$_.Ept -eq [bool]$big } }
+        $rows | Format-Table -View Memory | Out-String | Write-Host
+        $get = { param($w, $setup) $rows | Where-Object { $_.Workload -eq $w -and $_.Setup -eq $setup } }
         foreach ($w in 'ptemod', 'forkwait') {
-            (& $get $w Nested $false).CyclesPerIteration * 2 | Should -BeLessThan (& $get $w Shadow $false).CyclesPerIteration
+            (& $get $w HWAssist/Nested).CyclesPerIteration * 2 | Should -BeLessThan (& $get $w HWAssist/Shadow).CyclesPerIteration
         }
-        $nested = & $get tlbstride Nested $false; $shadow = & $get tlbstride Shadow $false; $large = & $get tlbstride Nested $true
+        $nested = & $get tlbstride HWAssist/Nested; $shadow = & $get tlbstride HWAssist/Shadow; $large = & $get tlbstride 'HWAssist/Nested 2M'
+        $large.EptPageSize | Should -Be 2MB
+        $nested.EptPageSize | Should -Be 4KB
         $nested.CyclesPerIteration | Should -BeGreaterThan $shadow.CyclesPerIteration
         $large.CyclesPerIteration | Should -BeLessThan $nested.CyclesPerIteration
         ($large.CyclesPerIteration - $shadow.CyclesPerIteration) | Should -BeLessThan ($nested.CyclesPerIteration - $shadow.CyclesPerIteration)
+    }
+
+    It 'writes one HardwareAssisted row per paging mode and EPT page size, after Native' {
+        $rows = Compare-VStyle -Workload syscall -Style HardwareAssisted -Paging Shadow, Nested -EptPageSize 2MB, 4KB -Iterations 5
+        $rows.Setup | Should -Be 'Native', 'HWAssist/Shadow', 'HWAssist/Nested 2M', 'HWAssist/Nested'
+        ($rows | Select-Object -Skip 1).Paging | Should -Be 'Shadow', 'Nested', 'Nested'
+    }
+
+    It 'refuses an EPT page size other than 4 KiB or 2 MiB before running anything' {
+        $err = $null
+        $rows = Compare-VStyle -Workload syscall -Style HardwareAssisted -EptPageSize 4KB, 1GB -ErrorVariable err -ErrorAction SilentlyContinue
+        $rows | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidEptPageSize,VirtPS.Commands.CompareVStyleCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].Exception.Message | Should -Match '1073741824'
     }
 }

@@ -66,13 +66,19 @@ public sealed class ExtendedPageTables
         get => _pageSize;
         set
         {
-            if (value is not (SmallPage or LargePageSize))
-                throw new VirtPSException("InvalidEptPageSize", ErrorKind.InvalidArgument,
-                    $"EPT page size must be 4096 (4 KiB) or 2097152 (2 MiB); got {value}.", value);
+            ValidatePageSize(value);
             if (value == _pageSize) return;
             _pageSize = value;
             Reset();
         }
+    }
+
+    /// <summary>Refuses an EPT page size other than 4 KiB or 2 MiB (the sizes this VMM maps with), naming the value.</summary>
+    public static void ValidatePageSize(ulong size)
+    {
+        if (size is not (SmallPage or LargePageSize))
+            throw new VirtPSException("InvalidEptPageSize", ErrorKind.InvalidArgument,
+                $"EPT page size must be 4096 (4 KiB) or 2097152 (2 MiB); got {size}.", size);
     }
 
     /// <summary>The EPT pointer (SDM Vol. 3C, 25.6.11): PML4 address, write-back (6) in bits 2:0, page-walk length

@@ -9,6 +9,13 @@ public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Sty
     long Instructions, double Cycles, double CyclesPerIteration, double RatioToNative, long Exits, long Traps, long Callouts,
     long Hypercalls, int FidelityViolations, string Console, double HostSeconds)
 {
+    /// <summary>Under nested paging, the size of the pages EPT mapped the guest with; 0 otherwise.</summary>
+    public ulong EptPageSize { get; init; }
+    /// <summary>The style with its memory virtualization where it has a choice: HWAssist/Nested, HWAssist/Nested 2M
+    /// (2 MiB EPT pages), HWAssist/Shadow.</summary>
+    public string Setup => Style == VirtualizationStyle.HardwareAssisted && Paging != ""
+        ? $"HWAssist/{Paging}{(EptPageSize == Memory.ExtendedPageTables.LargePageSize ? " 2M" : "")}"
+        : Style.ToString();
     /// <summary>TLB misses that walked (STLB misses, data and instruction) and the references those walks made, per
     /// iteration, marginal like the cycles.</summary>
     public double TlbMissesPerIteration { get; init; }
@@ -25,17 +32,52 @@ public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Sty
 /// </summary>
 public static class StyleComparison
 {
+    /// <summary>
+    /// One row per style; HardwareAssisted gives one row per paging mode in <paramref name="paging"/> (default: nested
+    /// only) and, under nested paging, one per EPT page size in <paramref name="eptPageSizes"/> (default: 4 KiB), so
+    /// nested, nested with 2 MiB pages and shadow paging stand side by side. Everything is validated before the first run.
+    /// </summary>
     public static IEnumerable<StyleComparisonRow> Run(string workload, IEnumerable<VirtualizationStyle> styles, long? iterations,
         CostModel model, long maxInstructions = 2_000_000_000, CancellationToken cancel = default,
-        MemoryVirtualization paging = MemoryVirtualization.Nested, IReadOnlyDictionary<string, long>? parameters = null, ulong? eptPageSize = null)
+        IEnumerable<MemoryVirtualization>? paging = null, IReadOnlyDictionary<string, long>? parameters = null, IEnumerable<ulong>? eptPageSizes = null)
+    {
+        var setups = Setups(styles, paging, eptPageSizes);
+        return RunSetups(workload, setups, iterations, model, maxInstructions, cancel, parameters);
+    }
+
+    /// <summary>How many rows <see cref="Run"/> writes for these choices (for progress).</summary>
+    public static int Count(IEnumerable<VirtualizationStyle> styles, IEnumerable<MemoryVirtualization>? paging, IEnumerable<ulong>? eptPageSizes) =>
+        Setups(styles, paging, eptPageSizes).Count;
+
+    /// <summary>The runs a comparison makes: Native first (every other row is a ratio to it), then each style, the
+    /// hardware-assisted one once per paging mode and EPT page size.</summary>
+    static List<(VirtualizationStyle Style, MemoryVirtualization? Paging, ulong? EptPageSize)> Setups(IEnumerable<VirtualizationStyle> styles,
+        IEnumerable<MemoryVirtualization>? paging, IEnumerable<ulong>? eptPageSizes)
     {
         var list = styles.Distinct().ToList();
         foreach (var s in list)
             if (!Vmm.Available.Contains(s)) throw Vmm.Unavailable(s);
-        // Native is always measured: every other row is a ratio to it.
+        var sizes = eptPageSizes?.Distinct().ToList() ?? [];
+        foreach (var size in sizes) Memory.ExtendedPageTables.ValidatePageSize(size);
         if (!list.Contains(VirtualizationStyle.Native)) list.Insert(0, VirtualizationStyle.Native);
-        double? native = null;
+        var setups = new List<(VirtualizationStyle, MemoryVirtualization?, ulong?)>();
         foreach (var style in list)
+        {
+            if (style != VirtualizationStyle.HardwareAssisted) { setups.Add((style, null, null)); continue; }
+            foreach (var p in paging?.Distinct().ToList() is { Count: > 0 } modes ? modes : [MemoryVirtualization.Nested])
+            {
+                if (p == MemoryVirtualization.Shadow || sizes.Count == 0) setups.Add((style, p, null));
+                else foreach (var size in sizes) setups.Add((style, p, size));
+            }
+        }
+        return setups;
+    }
+
+    static IEnumerable<StyleComparisonRow> RunSetups(string workload, List<(VirtualizationStyle Style, MemoryVirtualization? Paging, ulong? EptPageSize)> setups,
+        long? iterations, CostModel model, long maxInstructions, CancellationToken cancel, IReadOnlyDictionary<string, long>? parameters)
+    {
+        double? native = null;
+        foreach (var (style, paging, eptPageSize) in setups)
         {
             var g = RunOnce(workload, style, iterations, model, maxInstructions, cancel, paging, parameters, eptPageSize);
             if (g is null) yield break;
@@ -50,6 +92,7 @@ public static class StyleComparison
                 g.Vmm is HardwareAssisted ha ? ha.TotalExits : 0, l[CostEvent.Trap], l[CostEvent.Callout], l[CostEvent.Hypercall],
                 g.Vmm.Violations.Count, g.Machine.Console.Output, g.HostSeconds)
             {
+                EptPageSize = g.Vmm is HardwareAssisted { Ept: { } ept } ? ept.PageSize : 0,
                 TlbMissesPerIteration = Math.Round((double)(twice.Machine.Cpu.Caches.Tlb.StlbMisses - g.Machine.Cpu.Caches.Tlb.StlbMisses) / (g.WorkloadIterations * g.WorkloadProcesses), 2),
                 WalkReferencesPerIteration = Math.Round((double)(twice.Machine.Cpu.TlbMissReferences - g.Machine.Cpu.TlbMissReferences) / (g.WorkloadIterations * g.WorkloadProcesses), 2),
             };
@@ -57,10 +100,9 @@ public static class StyleComparison
     }
 
     static Guest? RunOnce(string workload, VirtualizationStyle style, long? iterations, CostModel model, long maxInstructions,
-        CancellationToken cancel, MemoryVirtualization paging, IReadOnlyDictionary<string, long>? parameters, ulong? eptPageSize)
+        CancellationToken cancel, MemoryVirtualization? paging, IReadOnlyDictionary<string, long>? parameters, ulong? eptPageSize)
     {
-        var g = Guest.CreateWorkload(style.ToString(), workload, iterations, style: style, costs: model,
-            paging: style == VirtualizationStyle.HardwareAssisted ? paging : null, parameters: parameters);
+        var g = Guest.CreateWorkload(style.ToString(), workload, iterations, style: style, costs: model, paging: paging, parameters: parameters);
         if (eptPageSize is { } size && g.Vmm is HardwareAssisted { Ept: not null } ha) ha.EptPageSize = size;
         var r = g.Step(maxInstructions, cancel);
         if (r.StopReason == StopReason.Cancelled) return null;

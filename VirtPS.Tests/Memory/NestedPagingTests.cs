@@ -229,7 +229,7 @@ public class NestedPagingTests
         var model = CostModel.Builtin("Modern");
         var rows = new Dictionary<MemoryVirtualization, StyleComparisonRow>();
         foreach (var paging in new[] { MemoryVirtualization.Nested, MemoryVirtualization.Shadow })
-            rows[paging] = StyleComparison.Run(workload, [VirtualizationStyle.HardwareAssisted], 200, model, paging: paging)
+            rows[paging] = StyleComparison.Run(workload, [VirtualizationStyle.HardwareAssisted], 200, model, paging: [paging])
                 .Single(r => r.Style == VirtualizationStyle.HardwareAssisted);
         Assert.Equal(rows[MemoryVirtualization.Nested].Console, rows[MemoryVirtualization.Shadow].Console);
         Assert.True(rows[MemoryVirtualization.Nested].Exits < rows[MemoryVirtualization.Shadow].Exits,

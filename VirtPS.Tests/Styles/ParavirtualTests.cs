@@ -144,7 +144,7 @@ public class ParavirtualTests
     public void ForkwaitCostsLessThanUnderHardwareAssistedShadowPaging()
     {
         var rows = StyleComparison.Run("forkwait", [VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual], 20,
-            CostModel.Builtin("Pentium4-2006"), paging: MemoryVirtualization.Shadow).ToList();
+            CostModel.Builtin("Pentium4-2006"), paging: [MemoryVirtualization.Shadow]).ToList();
         var ha = rows.Single(r => r.Style == VirtualizationStyle.HardwareAssisted);
         var pv = rows.Single(r => r.Style == VirtualizationStyle.Paravirtual);
         Assert.True(pv.CyclesPerIteration * 2 < ha.CyclesPerIteration, $"PV {pv.CyclesPerIteration} HA {ha.CyclesPerIteration}");

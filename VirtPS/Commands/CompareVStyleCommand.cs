@@ -27,13 +27,16 @@ public sealed class CompareVStyleCommand : PSCmdlet
     [ValidateRange(1, 1L << 40)]
     public long Iterations { get; set; }
 
-    /// <summary>How the HardwareAssisted row virtualizes memory: Nested (EPT, the default) or Shadow (first-generation VT-x).</summary>
+    /// <summary>How HardwareAssisted virtualizes memory: Nested (EPT, the default), Shadow (first-generation VT-x), or
+    /// both, one row each.</summary>
     [Parameter]
-    public MemoryVirtualization Paging { get; set; } = MemoryVirtualization.Nested;
+    [ValidateNotNullOrEmpty]
+    public MemoryVirtualization[]? Paging { get; set; }
 
-    /// <summary>Under nested paging, the EPT page size in bytes: 4096 (the default) or 2097152 (2MB).</summary>
+    /// <summary>Under nested paging, EPT page sizes in bytes: 4096 (the default) and/or 2097152 (2MB), one row each.</summary>
     [Parameter]
-    public ulong EptPageSize { get; set; } = Engine.Memory.ExtendedPageTables.SmallPage;
+    [ValidateNotNullOrEmpty]
+    public ulong[]? EptPageSize { get; set; }
 
     /// <summary>Values for the workload's own parameters (see Get-VWorkload), e.g. @{ Pages = 4096 } for tlbstride.</summary>
     [Parameter]
@@ -51,12 +54,11 @@ public sealed class CompareVStyleCommand : PSCmdlet
             var model = CostProfile is { } name ? CostModel.Builtin(name) : LabState.Current.DefaultHost.CostModel;
             if (Workload_Find() is null) return;
             var styles = Style ?? [.. Vmm.Available];
-            int done = 0;
-            foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model, paging: Paging,
-                parameters: NewVGuestCommand.WorkloadParameters(WorkloadParameter),
-                eptPageSize: MyInvocation.BoundParameters.ContainsKey(nameof(EptPageSize)) ? EptPageSize : null))
+            int done = 0, runs = StyleComparison.Count(styles, Paging, EptPageSize);
+            foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model,
+                paging: Paging, parameters: NewVGuestCommand.WorkloadParameters(WorkloadParameter), eptPageSizes: EptPageSize))
             {
-                WriteProgress(new ProgressRecord(1, $"Compare-VStyle {Workload}", $"{row.Style} done") { PercentComplete = Math.Min(100, ++done * 100 / (styles.Length + 1)) });
+                WriteProgress(new ProgressRecord(1, $"Compare-VStyle {Workload}", $"{row.Style} {row.Paging} done") { PercentComplete = Math.Min(100, ++done * 100 / runs) });
                 WriteObject(row);
             }
             WriteProgress(new ProgressRecord(1, $"Compare-VStyle {Workload}", "done") { RecordType = ProgressRecordType.Completed });
