@@ -29,8 +29,22 @@ public sealed partial class Processor
     }
     bool _tlbModel = true;
 
-    /// <summary>The VPID this processor's entries are tagged with: 0, the host's tag, for an untagged guest.</summary>
-    public ushort Vpid { get; internal set; }
+    /// <summary>The VPID this processor's entries are tagged with: 0, the host's tag, for an untagged guest. A new tag
+    /// leaves the entries made under the old one behind; becoming untagged, the processor could meet other untagged
+    /// guests' entries, so everything goes.</summary>
+    public ushort Vpid
+    {
+        get => _vpid;
+        internal set
+        {
+            if (value == _vpid) return;
+            _vpid = value;
+            if (value == 0) Caches.FlushAll();
+            DropHostCaches();
+            TranslationEpoch++;
+        }
+    }
+    ushort _vpid;
 
     /// <summary>Whether CPUID.1:ECX[17] reports PCIDs (and CR4.PCIDE may be set).</summary>
     public bool PcidSupported { get; internal set; } = true;

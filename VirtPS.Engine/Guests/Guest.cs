@@ -60,6 +60,9 @@ public sealed partial class Guest
     public Machine Machine { get; }
     /// <summary>The host the guest runs on: the lab's default host once the guest is added to a lab.</summary>
     public VHost? Host { get; internal set; }
+    /// <summary>The virtual-processor identifier its host gave it on placement (1 to 65535; 0 if the host had none left).
+    /// Its TLB entries carry it when the host tags them (<see cref="VHost.TlbTagging"/> Vpid) and it runs hardware-assisted.</summary>
+    public ushort Vpid { get; internal set; }
     /// <summary>Times the host gave this guest a physical CPU another guest had been running on.</summary>
     public long WorldSwitchesIn { get; internal set; }
     /// <summary>The cost model pricing this guest's events: the one it was made with, else its host's, else <see cref="CostModel.Default"/>.</summary>

@@ -44,6 +44,15 @@ public sealed class VHost
     public IReadOnlyList<Guest> Guests => _lab.Guests.Where(g => ReferenceEquals(g.Host, this)).ToList();
     public bool IsDefault => string.Equals(Name, Lab.DefaultHostName, StringComparison.OrdinalIgnoreCase);
 
+    ushort _nextVpid = 1;   // VPID 0 is the host's own (Intel SDM Vol. 3C, 28.1)
+
+    /// <summary>
+    /// The VPID for a guest placed on this host: each its own for the host's life, never handed out again, so entries a
+    /// removed or differently ordered guest left in a physical CPU's TLB can never serve another. Once all 65,535 are
+    /// given, 0: the guest runs untagged, as KVM runs a vCPU when its VPID bitmap is full.
+    /// </summary>
+    internal ushort AssignVpid() => _nextVpid == 0 ? (ushort)0 : _nextVpid++;
+
     /// <summary>Changes what is given, after checking all of it, so a bad value changes nothing.</summary>
     public void Update(HypervisorType? type = null, int? physicalCpus = null, CostModel? costModel = null,
         TlbTagging? tlbTagging = null, long? quantum = null, Memory.TlbConfiguration? tlbConfiguration = null)

@@ -30,7 +30,6 @@ public static class HostScheduler
                     $"Guest '{g.Name}' has {(g.State == GuestState.Halted ? "halted" : "faulted")}; it cannot run co-scheduled.", g);
 
         var cpuOf = new Dictionary<Guest, PhysicalCpu>();
-        var vpidOf = new Dictionary<Guest, ushort>();
         foreach (var byHost in guests.GroupBy(g => g.Host ?? throw new VirtPSException("GuestNotOnHost", ErrorKind.InvalidOperation,
                      $"Guest '{g.Name}' is not on a host; add it to a lab first.", g)))
         {
@@ -38,7 +37,10 @@ public static class HostScheduler
             foreach (var g in byHost)
             {
                 cpuOf[g] = byHost.Key.Cpu(k++ % byHost.Key.PhysicalCpus);
-                vpidOf[g] = (ushort)k;   // VPID 0 is the host's own (SDM Vol. 3C, 28.1)
+                // Tagged: a hardware-assisted guest on a VPID host, with its own VPID (the host's tagging may have changed
+                // since the guest last ran, so this is settled for every guest, not only at world switches).
+                bool tagged = byHost.Key.TlbTagging == TlbTagging.Vpid && g.Vmm is Styles.HardwareAssisted && g.Vpid != 0;
+                g.Machine.Cpu.Vpid = tagged ? g.Vpid : (ushort)0;
             }
         }
 
@@ -53,7 +55,7 @@ public static class HostScheduler
             {
                 if (done.ContainsKey(g)) continue;
                 var cpu = cpuOf[g];
-                if (!ReferenceEquals(cpu.Current, g)) SwitchIn(cpu, g, vpidOf[g]);
+                if (!ReferenceEquals(cpu.Current, g)) SwitchIn(cpu, g);
                 cpu.Current = g;
                 long slice = Math.Min(cpu.Host.Quantum, (budget ?? long.MaxValue) - retired[g]);
                 var r = g.Step(slice, cancel, null, until, trace);
@@ -73,17 +75,14 @@ public static class HostScheduler
 
     /// <summary>
     /// The CPU passes to <paramref name="incoming"/> (a world switch if another guest had it), whose processor now
-    /// translates through this CPU's caches. Tagged (a hardware-assisted guest on a VPID host), its entries carry
-    /// its VPID and survive other guests' turns; untagged, whatever the CPU cached cannot be told apart from the
-    /// incoming guest's own, so it all goes (Intel SDM Vol. 3C, 28.3.3.3).
+    /// translates through this CPU's caches. Tagged, its entries carry its VPID and survive other guests' turns;
+    /// untagged, whatever the CPU cached cannot be told apart from the incoming guest's own, so it all goes (Intel SDM
+    /// Vol. 3C, 28.3.3.3).
     /// </summary>
-    static void SwitchIn(PhysicalCpu cpu, Guest incoming, ushort vpid)
+    static void SwitchIn(PhysicalCpu cpu, Guest incoming)
     {
-        bool tagged = cpu.Host.TlbTagging == TlbTagging.Vpid && incoming.Vmm is Styles.HardwareAssisted;
-        var p = incoming.Machine.Cpu;
-        p.Vpid = tagged ? vpid : (ushort)0;
         // The processor takes over the CPU's caches when it next runs (Processor.EnsureWired flushes what the tags require).
-        p.Attach(cpu.Caches);
+        incoming.Machine.Cpu.Attach(cpu.Caches);
         if (cpu.Current is null) return;
         cpu.WorldSwitches++;
         incoming.Vmm.Counts.Add(CostEvent.WorldSwitch);

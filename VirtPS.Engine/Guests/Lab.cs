@@ -89,6 +89,7 @@ public sealed class Lab
             _guests.Add(guest.Name, guest);
             _order.Add(guest);
             guest.Host ??= host ?? DefaultHost;
+            if (guest.Vpid == 0) guest.Vpid = guest.Host.AssignVpid();
         }
     }
 

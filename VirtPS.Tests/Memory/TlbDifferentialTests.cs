@@ -119,7 +119,9 @@ public class TlbDifferentialTests(ITestOutputHelper output)
     [InlineData(VirtualizationStyle.HardwareAssisted, MemoryVirtualization.Nested, TlbTagging.None)]
     [InlineData(VirtualizationStyle.HardwareAssisted, MemoryVirtualization.Shadow, TlbTagging.Vpid)]
     [InlineData(VirtualizationStyle.Native, null, TlbTagging.None)]
-    public void GuestsSharingATlbNeverSeeEachOthersTranslations(VirtualizationStyle style, MemoryVirtualization? paging, TlbTagging tagging)
+    [InlineData(VirtualizationStyle.HardwareAssisted, MemoryVirtualization.Nested, TlbTagging.Vpid, VirtualizationStyle.Native)]
+    public void GuestsSharingATlbNeverSeeEachOthersTranslations(VirtualizationStyle style, MemoryVirtualization? paging, TlbTagging tagging,
+        VirtualizationStyle? secondStyle = null)
     {
         var lab = new Lab();
         var host = lab.AddHost("cpu", physicalCpus: 1);
@@ -128,18 +130,27 @@ public class TlbDifferentialTests(ITestOutputHelper output)
         var alone = new List<Guest>();
         foreach (int seed in new[] { 11, 12 })
         {
+            // The second guest may run another style: an untagged one beside a tagged one.
+            var s = seed == 12 ? secondStyle ?? style : style;
+            var p = s == VirtualizationStyle.HardwareAssisted ? paging : null;
             var image = Assembler.Assemble(Program(seed, 300), null, Guest.DefaultLoadAddress).Bytes;
-            var g = Guest.Create($"g{seed}", style, 16, image, paging: paging);
+            var g = Guest.Create($"g{seed}", s, 16, image, paging: p);
             lab.Add(g, host);
             guests.Add(g);
-            var reference = Guest.Create($"r{seed}", style, 16, image, paging: paging);
+            var reference = Guest.Create($"r{seed}", s, 16, image, paging: p);
             reference.Machine.Cpu.TlbModel = false;
             Assert.Equal(StopReason.Halt, reference.Step(10_000_000).StopReason);
             alone.Add(reference);
         }
-        // Co-scheduled for a while, then stepped one at a time outside the scheduler (as separate Invoke-VStep calls
-        // would), still sharing the physical CPU's caches.
-        var results = HostScheduler.Run(guests, 600);
+        // Co-scheduled for a while, in one order and the other (a guest keeps its VPID whatever the order it is run in),
+        // then stepped one at a time outside the scheduler (as separate Invoke-VStep calls would), still sharing the
+        // physical CPU's caches.
+        for (int round = 0; round < 8; round++)
+        {
+            // The host's tagging changes twice on the way (a guest that becomes untagged must not meet others' entries).
+            if (round is 4 or 7) host.Update(tlbTagging: host.TlbTagging == TlbTagging.Vpid ? TlbTagging.None : TlbTagging.Vpid);
+            HostScheduler.Run(round % 2 == 0 ? guests : [guests[1], guests[0]], 150);
+        }
         Assert.True(guests.Sum(g => g.WorldSwitchesIn) > 10);
         while (guests.Any(g => g.State == GuestState.Ready))
             foreach (var g in guests.Where(g => g.State == GuestState.Ready)) g.Step(97);
