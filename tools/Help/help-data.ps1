@@ -211,7 +211,7 @@ $answer = '"mov rax, 42`nhlt"'
     'Get-VTlb writes one VTlbEntry per valid entry: Level, Vpid, Pcid, Global, GvaPage, GpaPage, HpaPage, PageSize and Permissions (RW/RO, US/S, X/XD, D). With -Statistics it writes one VTlbStatistics instead: hits and misses of the L1 ITLB, L1 DTLB (the simulator''s host page caches hold only L1 DTLB entries, so their hits count and refresh LRU as L1 DTLB hits) and STLB (its misses are the walks), flushes, walks and their references (priced as PageWalkReference), the walk caches'' and nested TLB''s hits and misses, and the settings (Set-VGuest -Pcid, -WalkCache, -NestedTlb, the geometry).'
   )
   Parameters = @{
-    VHost = 'A host (name or object): lists the TLBs of its physical CPUs instead, which its co-scheduled guests share; each entry''s Vpid tells whose it is, and Guest names the CPU (host/cpuN).'
+    VHost = 'A host (name or object): lists the TLBs of its physical CPUs instead, which its co-scheduled guests share; each entry''s Vpid tells whose it is (a guest''s Vpid property: its host gives each guest placed on it its own, 1, 2, … in order, never reused), and Guest names the CPU (host/cpuN).'
     Guest = 'Guests, as objects or names (piped or listed); their entries come one guest after another.'
     Statistics = 'Writes the statistics summary instead of the entries.'
   }
