@@ -203,7 +203,7 @@ public sealed partial class Processor
         {
             var w = tlb != null
                 ? NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true, null,
-                    new WalkCacheContext(Caches.Guest, Vpid, pcid), new EptCacheContext(Caches.Nested, Caches.Ept))
+                    new WalkCacheContext(Caches.Guest, Vpid, pcid), new EptCacheContext(Caches.Nested, Caches.Ept, Context: EptContext))
                 : NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true);
             WalkReferences += w.References;
             if (tlb != null) TlbMissReferences += w.References;

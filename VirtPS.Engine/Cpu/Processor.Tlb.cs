@@ -46,6 +46,14 @@ public sealed partial class Processor
     }
     ushort _vpid;
 
+    /// <summary>
+    /// The tag of this guest's EPT in the nested TLB and the EPT walk caches. Hardware tags guest-physical mappings by
+    /// the EPT's root address (EP4TA, Intel SDM Vol. 3C, 28.3.1), which differs for every guest; this model keeps each
+    /// guest's EPT in memory of its own at the same address, so its host numbers them instead (with the guest's VPID
+    /// number, whether or not its TLB entries are tagged). 0 on caches of its own.
+    /// </summary>
+    public ushort EptContext { get; internal set; }
+
     /// <summary>Whether CPUID.1:ECX[17] reports PCIDs (and CR4.PCIDE may be set).</summary>
     public bool PcidSupported { get; internal set; } = true;
 
@@ -85,9 +93,9 @@ public sealed partial class Processor
     /// <summary>
     /// Before this processor runs. If another guest's processor used these caches since (a host's physical CPU passed
     /// to this guest), the TLB's drops went to that one, so this one's host caches may hold what the TLB no longer
-    /// does: rewire and drop them. And what the other guest cached must not serve this one: untagged (VPID 0), every
-    /// entry goes (Intel SDM Vol. 3C, 28.3.3.3); tagged, only the guest-physical mappings, which hardware tags by EPT
-    /// root (EP4TA) and this model does not.
+    /// does: rewire and drop them. And what the other guest cached must not serve this one: untagged (VPID 0), its
+    /// linear and combined mappings go (Intel SDM Vol. 3C, 28.3.3.3); guest-physical mappings carry their EPT's
+    /// context and stay, unless this guest has none to tell them apart by.
     /// </summary>
     internal void EnsureWired()
     {
@@ -95,8 +103,8 @@ public sealed partial class Processor
         bool shared = Caches.WiredTo != null;
         UseCaches(Caches);
         if (!shared) return;
-        if (Vpid == 0) Caches.FlushAll();
-        else { Caches.Nested.Clear(); Caches.Ept.Clear(); }
+        if (Vpid == 0) { Caches.Tlb.FlushAll(); Caches.Guest.Clear(); }
+        if (EptContext == 0) { Caches.Nested.Clear(); Caches.Ept.Clear(); }
     }
 
     /// <summary>Translates through <paramref name="caches"/> from the next run on (a host's physical CPU's).</summary>
@@ -204,11 +212,12 @@ public sealed partial class Processor
         DropHostCaches();
     }
 
-    /// <summary>The VMM changed EPT (INVEPT): guest-physical and combined mappings go.</summary>
+    /// <summary>The VMM changed EPT (single-context INVEPT, Intel SDM Vol. 3C, 28.3.3.1): this EPT's guest-physical
+    /// mappings go, and the combined ones of this VPID.</summary>
     internal void EptInvalidated()
     {
-        Caches.Nested.Clear();
-        Caches.Ept.Clear();
+        Caches.Nested.Invalidate(EptContext);
+        Caches.Ept.Invalidate(EptContext);
         InvalidateTlbAll();
     }
 

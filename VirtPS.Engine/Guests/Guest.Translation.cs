@@ -59,7 +59,7 @@ public sealed partial class Guest
             var w = caches is null
                 ? NestedWalker.Walk(Machine.Memory, ept, address, access, mode, setFlags: false, log)
                 : NestedWalker.Walk(Machine.Memory, ept, address, access, mode, setFlags: false, log,
-                    new WalkCacheContext(caches.Guest, cpu.Vpid, cpu.CurrentPcid, Peek: true), new EptCacheContext(caches.Nested, caches.Ept, Peek: true));
+                    new WalkCacheContext(caches.Guest, cpu.Vpid, cpu.CurrentPcid, Peek: true), new EptCacheContext(caches.Nested, caches.Ept, Peek: true, Context: cpu.EptContext));
             int hits = caches is null ? 0 : caches.Guest.PeekHits + caches.Ept.PeekHits + caches.Nested.PeekHits - before;
             return w.Outcome switch
             {

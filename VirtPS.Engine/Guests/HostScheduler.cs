@@ -41,6 +41,7 @@ public static class HostScheduler
                 // since the guest last ran, so this is settled for every guest, not only at world switches).
                 bool tagged = byHost.Key.TlbTagging == TlbTagging.Vpid && g.Vmm is Styles.HardwareAssisted && g.Vpid != 0;
                 g.Machine.Cpu.Vpid = tagged ? g.Vpid : (ushort)0;
+                g.Machine.Cpu.EptContext = g.Vpid;
             }
         }
 

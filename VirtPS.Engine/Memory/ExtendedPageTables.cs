@@ -13,9 +13,10 @@ public enum WalkDimension { Guest, Nested, Shadow }
 /// </summary>
 public sealed record WalkReference(WalkDimension Dimension, int Level, ulong? TableGpa, ulong TableHpa, ulong Entry, string Flags, ulong? ForGpa);
 
-/// <summary>The caches in front of an EPT walk: the nested TLB and the EPT dimension's paging-structure caches;
+/// <summary>The caches in front of an EPT walk: the nested TLB and the EPT dimension's paging-structure caches, whose
+/// entries carry <see cref="Context"/>, the tag of this EPT (see <see cref="Cpu.Processor.EptContext"/>);
 /// <see cref="Peek"/> uses them without changing them.</summary>
-public readonly record struct EptCacheContext(NestedTlb? Nested, PagingStructureCaches? Walk, bool Peek = false);
+public readonly record struct EptCacheContext(NestedTlb? Nested, PagingStructureCaches? Walk, bool Peek = false, ushort Context = 0);
 
 /// <summary>What stopped an EPT translation: an EPT violation (exit reason 48) or misconfiguration (49).</summary>
 public enum EptExitKind { None, Violation, Misconfiguration }
@@ -125,7 +126,7 @@ public sealed class ExtendedPageTables
         pageSize = 0;
         bool write = access == AccessKind.Write || pagingStructure;
         ulong need = write ? Write | Dirty : access == AccessKind.Execute ? Execute : Read;
-        if (caches.Nested is { } ntlb && ntlb.TryGet(gpa, out var cached, caches.Peek) && (cached.Rights & need) == need)
+        if (caches.Nested is { } ntlb && ntlb.TryGet(caches.Context, gpa, out var cached, caches.Peek) && (cached.Rights & need) == need)
         {
             pageSize = cached.PageSize;
             return cached.HostPage | (gpa & (cached.PageSize - 1));
@@ -133,7 +134,7 @@ public sealed class ExtendedPageTables
         ulong table = Pml4;
         ulong rights = Read | Write | Execute;
         int start = 4;
-        if (caches.Walk is { } psc && (start = psc.Find(0, 0, gpa, out var upper, caches.Peek)) < 4)
+        if (caches.Walk is { } psc && (start = psc.Find(caches.Context, 0, gpa, out var upper, caches.Peek)) < 4)
         {
             table = upper.Table;
             rights = (upper.Writable ? Write : 0) | (upper.User ? Read : 0) | (upper.Executable ? Execute : 0);
@@ -184,9 +185,9 @@ public sealed class ExtendedPageTables
                 // The walk caches hold R in the "user" slot of an entry: EPT has no user/supervisor bit.
                 if (caches.Walk is { } fill)
                     for (int l = start; l > level; l--)
-                        fill.Fill(0, 0, gpa, l, new WalkCacheEntry(entries[l - 1] & AddrMask, (upperRights[l - 1] & Write) != 0,
+                        fill.Fill(caches.Context, 0, gpa, l, new WalkCacheEntry(entries[l - 1] & AddrMask, (upperRights[l - 1] & Write) != 0,
                             (upperRights[l - 1] & Read) != 0, (upperRights[l - 1] & Execute) != 0));
-                caches.Nested?.Fill(gpa, hpa, size, rights | (write || (e & Dirty) != 0 ? Dirty : 0));
+                caches.Nested?.Fill(caches.Context, gpa, hpa, size, rights | (write || (e & Dirty) != 0 ? Dirty : 0));
             }
             return hpa;
         }

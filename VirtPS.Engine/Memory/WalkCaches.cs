@@ -1,7 +1,8 @@
 namespace VirtPS.Engine.Memory;
 
-/// <summary>What a paging-structure-cache entry is found by: the VPID and PCID tags (0 in the EPT dimension), the
-/// level of the cached entry (4 PML4E, 3 PDPTE, 2 PDE) and the address bits that select it (47:39, 47:30, 47:21).</summary>
+/// <summary>What a paging-structure-cache entry is found by: its tags (in the guest dimension the VPID and PCID; in the
+/// EPT dimension the EPT context, in the VPID's place, and 0), the level of the cached entry (4 PML4E, 3 PDPTE, 2 PDE)
+/// and the address bits that select it (47:39, 47:30, 47:21).</summary>
 public readonly record struct WalkCacheKey(ushort Vpid, ushort Pcid, int Level, ulong Prefix);
 
 /// <summary>A cached upper-level entry: the table it points to (guest-physical in the guest dimension, host-physical
@@ -78,7 +79,8 @@ public sealed class PagingStructureCaches
         foreach (var c in _levels) c.Invalidate((k, _) => k.Vpid == vpid && k.Pcid == pcid);
     }
 
-    /// <summary>Drops every entry of one VPID (INVPCID types 2 and 3, an untagged VM entry or exit).</summary>
+    /// <summary>Drops every entry of one VPID (INVPCID types 2 and 3, an untagged VM entry or exit), or in the EPT
+    /// dimension of one EPT context (single-context INVEPT).</summary>
     public void Invalidate(ushort vpid)
     {
         foreach (var c in _levels) c.Invalidate((k, _) => k.Vpid == vpid);
@@ -99,12 +101,14 @@ public readonly record struct NestedTlbEntry(ulong HostPage, ulong PageSize, ulo
 /// <summary>
 /// The nested TLB (Bhargava et al., ASPLOS 2008): guest-physical → host-physical translations cached so that the EPT
 /// walk of each guest paging-structure reference, and of the final guest-physical address, is skipped on a hit. It holds
-/// guest-physical mappings (Intel SDM Vol. 3C, 29.4.1), tagged by EPTP, so VM entries and exits keep it; INVEPT drops
-/// it. 32 entries, 4-way: this model's choice, between the paper's small nested TLBs and a PDE-cache-sized array.
+/// guest-physical mappings (Intel SDM Vol. 3C, 28.3.1), tagged by the EPT they came from (its EP4TA; here the
+/// processor's <see cref="Cpu.Processor.EptContext"/>), so VM entries, exits and switches between guests keep it;
+/// INVEPT drops one context's or all. 32 entries, 4-way: this model's choice, between the paper's small nested TLBs
+/// and a PDE-cache-sized array.
 /// </summary>
 public sealed class NestedTlb
 {
-    readonly SetAssociativeCache<(ulong Page, byte Shift), NestedTlbEntry> _cache = new(new CacheGeometry(32, 4), "nested TLB");
+    readonly SetAssociativeCache<(ulong Page, byte Shift, ushort Context), NestedTlbEntry> _cache = new(new CacheGeometry(32, 4), "nested TLB");
 
     public bool Enabled { get; set; } = true;
     public long Hits => _cache.Hits;
@@ -112,13 +116,13 @@ public sealed class NestedTlb
     public long Misses => Lookups - Hits;
     internal int PeekHits;
 
-    public bool TryGet(ulong gpa, out NestedTlbEntry entry, bool peek = false)
+    public bool TryGet(ushort context, ulong gpa, out NestedTlbEntry entry, bool peek = false)
     {
         entry = default;
         if (!Enabled) return false;
         foreach (byte shift in (ReadOnlySpan<byte>)[12, 21, 30])
         {
-            var key = (gpa >> shift, shift);
+            var key = (gpa >> shift, shift, context);
             if (peek ? _cache.TryPeek(key.Item1, key, out entry) : _cache.TryGet(key.Item1, key, out entry))
             {
                 if (!peek) Lookups++; else PeekHits++;
@@ -129,16 +133,20 @@ public sealed class NestedTlb
         return false;
     }
 
-    public void Fill(ulong gpa, ulong hpa, ulong pageSize, ulong rights)
+    public void Fill(ushort context, ulong gpa, ulong hpa, ulong pageSize, ulong rights)
     {
         if (!Enabled) return;
         byte shift = (byte)System.Numerics.BitOperations.Log2(pageSize);
-        _cache.Put(gpa >> shift, (gpa >> shift, shift), new NestedTlbEntry(hpa & ~(pageSize - 1), pageSize, rights));
+        _cache.Put(gpa >> shift, (gpa >> shift, shift, context), new NestedTlbEntry(hpa & ~(pageSize - 1), pageSize, rights));
     }
 
     public void Clear() => _cache.Clear();
 
-    public IEnumerable<(ulong Gpa, NestedTlbEntry Entry)> Entries() => _cache.Entries().Select(e => (e.Key.Page << e.Key.Shift, e.Value));
+    /// <summary>Drops one EPT context's entries (single-context INVEPT).</summary>
+    public void Invalidate(ushort context) => _cache.Invalidate((k, _) => k.Context == context);
+
+    public IEnumerable<(ushort Context, ulong Gpa, NestedTlbEntry Entry)> Entries() =>
+        _cache.Entries().Select(e => (e.Key.Context, e.Key.Page << e.Key.Shift, e.Value));
 
     public void ResetStatistics() { _cache.ResetStatistics(); Lookups = 0; }
 }

@@ -51,4 +51,33 @@ public class TlbModelTests(ITestOutputHelper output)
         Assert.True(PerWalk(true) < 8);
         Assert.True(PerWalk(false) > 20);
     }
+
+    /// <summary>Guest-physical mappings are tagged by the EPT they came from (EP4TA, Intel SDM Vol. 3C, 28.3.1): two
+    /// nested-paging guests time-sliced on one physical CPU each keep theirs in the nested TLB across the other's turns,
+    /// tagged host or not (VM transitions drop only linear and combined mappings, 28.3.3.3), and a single-context
+    /// INVEPT for one guest's EPT leaves the other's.</summary>
+    [Theory]
+    [InlineData(TlbTagging.Vpid)]
+    [InlineData(TlbTagging.None)]
+    public void NestedTlbEntriesCarryTheirEptsContext(TlbTagging tagging)
+    {
+        var lab = new Lab();
+        var host = lab.AddHost("cpu", physicalCpus: 1);
+        host.Update(tlbTagging: tagging, quantum: 3000);
+        var guests = new[] { 1, 2 }.Select(i =>
+        {
+            var g = Guest.CreateWorkload($"n{i}", "tlbstride", 3, style: VirtualizationStyle.HardwareAssisted,
+                parameters: new Dictionary<string, long> { ["Pages"] = 8 });
+            lab.Add(g, host);
+            return g;
+        }).ToList();
+        HostScheduler.Run(guests, 20_000);
+        Assert.True(guests.Sum(g => g.WorldSwitchesIn) > 2);
+        var nested = host.Cpus[0].Caches.Nested;
+        Assert.Equal([guests[0].Vpid, guests[1].Vpid], nested.Entries().Select(e => e.Context).Distinct().Order());
+
+        // Guest 1's VMM remaps its EPT (2 MiB pages): an INVEPT of its context only.
+        ((HardwareAssisted)guests[0].Vmm).EptPageSize = ExtendedPageTables.LargePageSize;
+        Assert.Equal([guests[1].Vpid], nested.Entries().Select(e => e.Context).Distinct());
+    }
 }
