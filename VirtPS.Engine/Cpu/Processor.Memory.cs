@@ -151,8 +151,7 @@ public sealed partial class Processor
             PageWalks++;
             var sspa = shadow.Translate(Cr3, la, (AccessKind)access, mode, out var spf, out bool cacheable, out var hw, out int srefs,
                 new WalkCacheContext(tlb != null ? Caches.Guest : null, Vpid, 0));
-            WalkReferences += srefs;
-            if (tlb != null) TlbMissReferences += srefs;
+            Walked(srefs, tlb);
             if (sspa is not { } spa)
                 throw new GuestFault(ExceptionVector.PF, spf.ErrorCode, la, $"0x{la:X}: {spf.Reason}");
             if (!cacheable) { _uncacheable = true; _shadowWrite = access == Access.Write; }
@@ -172,12 +171,10 @@ public sealed partial class Processor
         PageWalks++;
         if (t is not { } tr)
         {
-            WalkReferences += 4;
-            if (tlb != null) TlbMissReferences += 4;
+            Walked(pf.References, tlb);
             throw new GuestFault(ExceptionVector.PF, pf.ErrorCode, la, $"0x{la:X}: {pf.Reason}");
         }
-        WalkReferences += tr.References;
-        if (tlb != null) TlbMissReferences += tr.References;
+        Walked(tr.References, tlb);
         if (!Mem.Contains(tr.Physical))
             throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{tr.Physical:X}, beyond guest memory");
         if (tlb != null)
@@ -205,8 +202,7 @@ public sealed partial class Processor
                 ? NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true, null,
                     new WalkCacheContext(Caches.Guest, Vpid, pcid), new EptCacheContext(Caches.Nested, Caches.Ept, Context: EptContext))
                 : NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true);
-            WalkReferences += w.References;
-            if (tlb != null) TlbMissReferences += w.References;
+            Walked(w.References, tlb);
             switch (w.Outcome)
             {
                 case NestedOutcome.Translated:
@@ -226,6 +222,13 @@ public sealed partial class Processor
             if (!Vmm!.OnEptExit(w.Ept) || attempt > 8)
                 throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{w.Ept.Gpa:X}, beyond guest memory");
         }
+    }
+
+    /// <summary>Counts a walk's memory references; those made because the modelled TLB missed are priced.</summary>
+    void Walked(int references, Tlb? tlb)
+    {
+        WalkReferences += references;
+        if (tlb != null) TlbMissReferences += references;
     }
 
     /// <summary>A translation the TLB now holds (or, with the model off, any translation): the host caches and an

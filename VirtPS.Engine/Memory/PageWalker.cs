@@ -28,8 +28,12 @@ public readonly record struct Translation(ulong Physical, ulong PageSize, int Re
 /// <see cref="Peek"/> looks without changing them (a look that must leave no trace).</summary>
 public readonly record struct WalkCacheContext(PagingStructureCaches? Caches, ushort Vpid, ushort Pcid, bool Peek = false);
 
-/// <summary>A failed walk: the #PF error code (Intel SDM Vol. 3A, 4.7) and why.</summary>
-public readonly record struct PageFault(ulong ErrorCode, string Reason);
+/// <summary>A failed walk: the #PF error code (Intel SDM Vol. 3A, 4.7), why, and the memory references the walk
+/// made before it stopped.</summary>
+public readonly record struct PageFault(ulong ErrorCode, string Reason)
+{
+    public int References { get; init; }
+}
 
 /// <summary>
 /// The x86-64 4-level page walk (Intel SDM Vol. 3A, 4.5): PML4 → PDPT → PD → PT, with 1 GiB and 2 MiB
@@ -86,18 +90,18 @@ public static class PageWalker
             int shift = 12 + 9 * (level - 1);
             ulong at = table + ((la >> shift) & 0x1FF) * 8;
             if (!tableLog.IsEmpty) tableLog[4 - level] = table;
-            if (!tables.Contains(at)) { fault = Fail(access, mode, 0, $"level-{level} table at 0x{table:X} is outside guest memory"); return null; }
+            if (!tables.Contains(at)) { fault = Fail(access, mode, 0, $"level-{level} table at 0x{table:X} is outside guest memory", refs); return null; }
             if (!tables.TryRead(level, table, at, out ulong e)) return null;
             refs++;
             entryAddrs[level - 1] = at; entries[level - 1] = e;
-            if ((e & Present) == 0) { fault = Fail(access, mode, 0, $"level-{level} entry not present"); return null; }
+            if ((e & Present) == 0) { fault = Fail(access, mode, 0, $"level-{level} entry not present", refs); return null; }
             // Reserved: address bits above MAXPHYADDR, XD without EFER.NXE, PS in a PML4E, and the low
             // address bits of a large page (other than PAT, bit 12).
             bool large = level is 2 or 3 && (e & PageSizeBit) != 0;
             ulong reserved = (e & ~NoExecuteBit) >> MaxPhysAddr & ((1UL << (52 - MaxPhysAddr)) - 1);
             if (reserved != 0 || (!mode.NoExecute && (e & NoExecuteBit) != 0) || (level == 4 && (e & PageSizeBit) != 0)
                 || (large && (e & ((1UL << shift) - 1) & ~0x1FFFUL) != 0))
-            { fault = Fail(access, mode, PfPresent | PfReserved, $"reserved bit set in the level-{level} entry"); return null; }
+            { fault = Fail(access, mode, PfPresent | PfReserved, $"reserved bit set in the level-{level} entry", refs); return null; }
             writable &= (e & Writable) != 0;
             user &= (e & UserBit) != 0;
             executable &= (e & NoExecuteBit) == 0;
@@ -113,7 +117,7 @@ public static class PageWalker
                     : access == AccessKind.Execute && mode.NoExecute && !executable ? "fetch from a no-execute page"
                     : access == AccessKind.Execute && !mode.User && mode.Smep && user ? "supervisor fetch from a user page (SMEP)"
                     : null;
-                if (denied != null) { fault = Fail(access, mode, PfPresent, denied); return null; }
+                if (denied != null) { fault = Fail(access, mode, PfPresent, denied, refs); return null; }
                 // Accessed on every entry used, Dirty on the leaf for a write.
                 // (Entries a paging-structure cache stood for were accessed when they were cached.)
                 for (int l = start; l >= level; l--)
@@ -139,9 +143,9 @@ public static class PageWalker
         return null;   // not reached: level 1 always returns
     }
 
-    static PageFault Fail(AccessKind access, in PagingMode mode, ulong bits, string reason) =>
+    static PageFault Fail(AccessKind access, in PagingMode mode, ulong bits, string reason, int references) =>
         new(bits | (access == AccessKind.Write ? PfWrite : 0) | (mode.User ? PfUser : 0)
-            | (access == AccessKind.Execute && (mode.NoExecute || mode.Smep) ? PfFetch : 0), reason);
+            | (access == AccessKind.Execute && (mode.NoExecute || mode.Smep) ? PfFetch : 0), reason) { References = references };
 
     internal static ulong ReadEntry(PhysicalMemory mem, ulong at) =>
         BinaryPrimitives.ReadUInt64LittleEndian(mem.Frame(at >> 12).AsSpan((int)(at & 0xFFF), 8));

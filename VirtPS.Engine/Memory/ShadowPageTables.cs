@@ -103,8 +103,8 @@ public sealed class ShadowPageTables
         out Translation hardware) => Translate(guestCr3, la, access, mode, out fault, out cacheable, out hardware, out _, default);
 
     /// <summary>As the other overloads, with the processor's paging-structure caches in front of its walks of the shadow
-    /// (<paramref name="caches"/>), and the memory references those walks made (<paramref name="references"/>: a walk that
-    /// missed the shadow counts its four, as the hardware read them before the VMM took the fault).</summary>
+    /// (<paramref name="caches"/>), and the memory references the hardware's walk of the shadow made
+    /// (<paramref name="references"/>), also when it missed and the VMM took the fault).</summary>
     public ulong? Translate(ulong guestCr3, ulong la, AccessKind access, in PagingMode mode, out PageFault fault, out bool cacheable,
         out Translation hardware, out int references, WalkCacheContext caches)
     {
@@ -119,7 +119,7 @@ public sealed class ShadowPageTables
             hardware = hit;
             return hit.Physical;
         }
-        references = 4;
+        references = fault.References;
 
         Span<ulong> tables = [ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue];
         if (PageWalker.Walk(_guest, la, access, mode, out fault, tables) is not { } g)

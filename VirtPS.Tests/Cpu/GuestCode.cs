@@ -18,6 +18,19 @@ internal static class GuestCode
 
     public static void Place(Machine m, ulong at, Action<Assembler> code) => m.Memory.Write(at, Assemble(at, code));
 
+    /// <summary>Where <see cref="Boot"/> places code.</summary>
+    public const ulong Load = 0x100000;
+
+    /// <summary>A bare machine with <paramref name="code"/> at <see cref="Load"/>, RIP on it and RSP at the top of memory.</summary>
+    public static Machine Boot(Action<Assembler> code, ulong memory = 4UL << 20)
+    {
+        var m = new Machine(memory);
+        Place(m, Load, code);
+        m.Cpu.Rip = Load;
+        m.Cpu.SetGpr(Gpr.Rsp, memory);
+        return m;
+    }
+
     public static void Put(Machine m, ulong at, ulong v) => m.Memory.Write(at, BitConverter.GetBytes(v));
 
     public static ulong Get(Machine m, ulong at) => BitConverter.ToUInt64(m.Memory.Read(at, 8));

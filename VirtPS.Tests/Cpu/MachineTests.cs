@@ -9,16 +9,9 @@ namespace VirtPS.Tests.Cpu;
 /// code, sparse memory, bounded host work. Test code is built with Iced's own assembler, not ours.</summary>
 public class MachineTests
 {
-    const ulong Load = 0x100000;
+    const ulong Load = GuestCode.Load;
 
-    static Machine Boot(Action<Assembler> code, ulong memory = 4UL << 20)
-    {
-        var m = new Machine(memory);
-        GuestCode.Place(m, Load, code);
-        m.Cpu.Rip = Load;
-        m.Cpu.SetGpr(Gpr.Rsp, memory);
-        return m;
-    }
+    static Machine Boot(Action<Assembler> code, ulong memory = 4UL << 20) => GuestCode.Boot(code, memory);
 
     /// <summary>The shared benchmark's loop (../shared/bench/loop.asm), checked against the final state its
     /// header gives for ITER=1000000: 5 + 9*ITER instructions, rax=1, rdx=0x029d32a06ac144b2.</summary>

@@ -83,6 +83,35 @@ public class PagingTests
         Assert.Equal(Window + 0x2010, m.LastException!.FaultAddress);
     }
 
+    /// <summary>A walk that faults has read every entry down to the one at fault (SDM Vol. 3A, 4.5): a PTE not present
+    /// costs four references, a PDE not present three, a PDPTE two, a PML4E one; the processor counts what the walk made.</summary>
+    [Theory]
+    [InlineData(Window, 4)]
+    [InlineData(0x1000000UL, 3)]         // PD entry 8: past the 16 MiB the loader maps
+    [InlineData(0x60000000UL, 2)]        // PDPT entry 1: past the first GiB
+    [InlineData(0x8000000000UL, 1)]      // PML4 entry 1
+    public void AFaultingWalkCountsTheReferencesItMade(ulong address, int references)
+    {
+        var m = Make(a => a.hlt());
+        var walk = PageWalker.Walk(m.Memory, address, AccessKind.Read, m.Cpu.PagingControls(), out var pf);
+        Assert.Null(walk);
+        Assert.Equal(references, pf.References);
+
+        // The processor counts them too: against a walk that stops at the PML4E (one reference), the same program
+        // makes references - 1 more.
+        Assert.Equal(references - 1, FaultingLoadReferences(address) - FaultingLoadReferences(0x8000000000UL));
+    }
+
+    /// <summary>Walk references a bare machine counts running a load from <paramref name="address"/> that faults.</summary>
+    static long FaultingLoadReferences(ulong address)
+    {
+        var m = Make(a => { a.mov(rsi, address); a.mov(rax, __qword_ptr[rsi]); a.hlt(); });
+        m.Cpu.TlbModel = false;   // no walk caches: every walk starts at the root
+        Assert.Equal(RunStop.Exception, m.Run(10).Stop);
+        Assert.Equal(0x0UL, FaultCode(m));
+        return m.Cpu.WalkReferences;
+    }
+
     /// <summary>The example: a user write to a read-only page is #PF with error code 0x7.</summary>
     [Fact]
     public void UserWriteToAReadOnlyPageIsPf7()

@@ -14,16 +14,9 @@ namespace VirtPS.Tests.Cpu;
 /// </summary>
 public class TranslatorTests
 {
-    const ulong Load = 0x100000;
+    const ulong Load = GuestCode.Load;
 
-    static Machine Boot(Action<Assembler> code, ulong memory = 4UL << 20)
-    {
-        var m = new Machine(memory);
-        GuestCode.Place(m, Load, code);
-        m.Cpu.Rip = Load;
-        m.Cpu.SetGpr(Gpr.Rsp, memory);
-        return m;
-    }
+    static Machine Boot(Action<Assembler> code, ulong memory = 4UL << 20) => GuestCode.Boot(code, memory);
 
     /// <summary>A flat GDT (kernel code 0x08, data 0x10) and an IDT at <paramref name="idt"/>, so exceptions are delivered.</summary>
     static void Tables(Machine m, ulong idt)
