@@ -254,8 +254,8 @@ public sealed partial class Machine
                 if (cur.Software) Cpu.Events.SoftwareInterrupts++;
                 else if (ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt) Cpu.Events.Interrupts++;
                 else Cpu.Events.CountException(cur.Vector);
-                Cpu.Vmm?.OnDelivery(cur.Vector, cur.Software ? Styles.DeliveryKind.Software
-                    : kind == Trace.TraceKind.Interrupt ? Styles.DeliveryKind.External : Styles.DeliveryKind.Exception, atRip);
+                Cpu.Vmm?.OnDelivery(cur.Vector, cur.Software ? DeliveryKind.Software
+                    : kind == Trace.TraceKind.Interrupt ? DeliveryKind.External : DeliveryKind.Exception, atRip);
                 return null;
             }
             catch (GuestFault next)

@@ -21,7 +21,7 @@ public sealed partial class Guest
     /// </summary>
     public static Guest CreateWorkload(string name, string workload, long? iterations = null, int? processes = null,
         int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
-        VirtualizationStyle style = VirtualizationStyle.Native, Styles.MemoryVirtualization? paging = null,
+        VirtualizationStyle style = VirtualizationStyle.Native, MemoryVirtualization? paging = null,
         IReadOnlyDictionary<string, long>? parameters = null, bool? pcid = null)
     {
         ValidatePaging(style, paging);
@@ -46,7 +46,7 @@ public sealed partial class Guest
     public static Guest CreateKernelGuest(string name, ReadOnlySpan<byte> userProgram, int processes = 1, int memoryMB = 128,
         long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
         ulong userOrigin = Kernel.UserCodeAddress, ulong? userEntry = null, VirtualizationStyle style = VirtualizationStyle.Native,
-        Styles.MemoryVirtualization? paging = null)
+        MemoryVirtualization? paging = null)
     {
         ValidatePaging(style, paging);
         if (processes < 1 || processes > Kernel.MaxProcesses)

@@ -6,34 +6,6 @@ using VirtPS.Engine.Trace;
 
 namespace VirtPS.Engine.Guests;
 
-/// <summary>How a guest's CPU is virtualized (see the classes in <c>VirtPS.Engine.Styles</c>).</summary>
-public enum VirtualizationStyle
-{
-    /// <summary>The bare simulated machine: the baseline every other style is compared with.</summary>
-    Native,
-    /// <summary>Every instruction interpreted, with a software MMU (Bochs).</summary>
-    Emulation,
-    /// <summary>The guest kernel deprivileged to CPL 1; privileged instructions trap (Popek &amp; Goldberg).</summary>
-    TrapAndEmulate,
-    /// <summary>Guest kernel code translated block by block, sensitive instructions turned into callouts (VMware).</summary>
-    BinaryTranslation,
-    /// <summary>VMX non-root mode with VM exits (Intel VT-x).</summary>
-    HardwareAssisted,
-    /// <summary>A modified guest kernel that makes hypercalls (Xen).</summary>
-    Paravirtual,
-}
-
-/// <summary>Where a guest is in its life.</summary>
-public enum GuestState
-{
-    /// <summary>Created or stopped part-way; can be stepped.</summary>
-    Ready,
-    /// <summary>Executed HLT; stepping it again is an error.</summary>
-    Halted,
-    /// <summary>Raised an exception it could not handle; see <see cref="Guest.LastException"/>.</summary>
-    Faulted,
-}
-
 /// <summary>A virtual machine: a name, a style, memory, one CPU, and the counters of what it has run.</summary>
 public sealed partial class Guest
 {
@@ -41,7 +13,7 @@ public sealed partial class Guest
     public const ulong DefaultLoadAddress = 0x100000;
     public const int MaxMemoryMB = 4096;
 
-    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs, Styles.MemoryVirtualization? paging = null)
+    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs, MemoryVirtualization? paging = null)
     {
         Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
         Vmm = Styles.Vmm.For(style, machine, paging);
@@ -101,12 +73,12 @@ public sealed partial class Guest
     /// </summary>
     public static Guest Create(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
         ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "",
-        Styles.MemoryVirtualization? paging = null) =>
+        MemoryVirtualization? paging = null) =>
         CreateCore(name, style, memoryMB, image, loadAddress, entryPoint, costs, commandLine, paravirtKernel: false, paging: paging);
 
     internal static Guest CreateCore(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
         ulong loadAddress, ulong? entryPoint, CostModel? costs, string commandLine = "", bool paravirtKernel = false,
-        Styles.MemoryVirtualization? paging = null)
+        MemoryVirtualization? paging = null)
     {
         ValidateName(name);
         if (!Styles.Vmm.Available.Contains(style)) throw Styles.Vmm.Unavailable(style);

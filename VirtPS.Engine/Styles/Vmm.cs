@@ -4,9 +4,6 @@ using VirtPS.Engine.Guests;
 
 namespace VirtPS.Engine.Styles;
 
-/// <summary>How an event reached the guest's IDT.</summary>
-public enum DeliveryKind { Exception, External, Software }
-
 /// <summary>
 /// The layer between a guest and the machine: one subclass per virtualization style. The processor keeps
 /// the state the guest sees (its CR0, CR3, IDT, IF, ...: the virtual CPU); the VMM is entered exactly where a
@@ -174,8 +171,4 @@ public abstract unsafe class Vmm
         p.Report(Trace.TraceKind.FidelityViolation, i.Ip, $"{v.Instruction}: got {got}, CPL 0 gives {expected}");
     }
 }
-
-/// <summary>One silent divergence (Robin &amp; Irvine): the instruction, where, what the deprivileged guest
-/// got, and what real hardware at CPL 0 would have given it.</summary>
-public sealed record FidelityViolation(string Instruction, ulong Rip, long AtInstruction, string Got, string Expected);
 

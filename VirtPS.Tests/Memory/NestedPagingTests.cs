@@ -294,7 +294,7 @@ public class TranslationInputTests
     [Fact]
     public void ATranslationWithPagingDisabledIsRefusedNamingCr0()
     {
-        var g = VirtPS.Engine.Guests.Guest.Create("p", VirtPS.Engine.Guests.VirtualizationStyle.Native, 16, [0xF4]);
+        var g = VirtPS.Engine.Guests.Guest.Create("p", VirtPS.Engine.VirtualizationStyle.Native, 16, [0xF4]);
         g.Machine.Cpu.Cr0 &= ~VirtPS.Engine.Cpu.Processor.Cr0PG;
         var e = Assert.Throws<VirtPS.Engine.VirtPSException>(() => g.Translate(0x100000));
         Assert.Equal("PagingDisabled", e.ErrorId);
@@ -304,7 +304,7 @@ public class TranslationInputTests
     [Fact]
     public void ANonCanonicalAddressIsRefusedNamingIt()
     {
-        var g = VirtPS.Engine.Guests.Guest.Create("c", VirtPS.Engine.Guests.VirtualizationStyle.Native, 16, [0xF4]);
+        var g = VirtPS.Engine.Guests.Guest.Create("c", VirtPS.Engine.VirtualizationStyle.Native, 16, [0xF4]);
         var e = Assert.Throws<VirtPS.Engine.VirtPSException>(() => g.Translate(0x0000_8000_0000_0000));
         Assert.Equal("NonCanonicalAddress", e.ErrorId);
         Assert.Contains("0x800000000000", e.Message);
