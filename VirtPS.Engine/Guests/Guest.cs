@@ -17,7 +17,7 @@ public sealed partial class Guest
     {
         Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
         Vmm = Styles.Vmm.For(style, machine, paging);
-        Vmm.HostSource = () => Host;
+        Vmm.HostSource = () => Host is { } h ? (h.Type, h.TlbTagging) : (HypervisorType.Type1, TlbTagging.None);
     }
 
     readonly CostModel? _costs;
@@ -36,7 +36,7 @@ public sealed partial class Guest
     /// Its TLB entries carry it when the host tags them (<see cref="VHost.TlbTagging"/> Vpid) and it runs hardware-assisted.</summary>
     public ushort Vpid { get; internal set; }
     /// <summary>Times the host gave this guest a physical CPU another guest had been running on.</summary>
-    public long WorldSwitchesIn { get; internal set; }
+    public long WorldSwitchesIn => Machine.Cpu.Ledger.Count(Trace.GuestEvent.WorldSwitch, Trace.EventLedger.AnotherGuest);
     /// <summary>The cost model pricing this guest's events: the one it was made with, else its host's, else <see cref="CostModel.Default"/>.</summary>
     public CostModel Costs => _costs ?? Host?.CostModel ?? CostModel.Default;
     /// <summary>Total instructions retired over the guest's life.</summary>
@@ -64,6 +64,29 @@ public sealed partial class Guest
             throw new VirtPSException(errorId, ErrorKind.InvalidArgument,
                 $"{what} name '{name}' is not valid: use 1 to 64 letters, digits, '_', '-' or '.', starting with a letter, digit or '_'.", name);
     }
+
+    /// <summary>
+    /// Builds the guest <paramref name="spec"/> describes: validated whole before anything is built, so a failure
+    /// leaves nothing behind. The one way a guest is made; the other <c>Create</c> methods only fill in a spec.
+    /// </summary>
+    public static Guest Create(GuestSpec spec)
+    {
+        spec.Validate();
+        var g = spec.Kind switch
+        {
+            GuestImageKind.Workload => CreateWorkloadCore(spec),
+            GuestImageKind.UserProgram => CreateKernelCore(spec, spec.Image, spec.Processes ?? 1),
+            _ => CreateCore(spec.Name, spec.Style, spec.EffectiveMemoryMB, spec.Image.Length == 0 ? [0xF4] : spec.Image,
+                spec.Origin ?? DefaultLoadAddress, spec.EntryPoint, spec.Costs, spec.CommandLine, paravirtKernel: false, paging: spec.Paging),
+        };
+        if (spec.EptPageSize is { } size) ((Styles.HardwareAssisted)g.Vmm).EptPageSize = size;
+        g.Pcid = spec.Pcid;
+        g.Spec = spec;
+        return g;
+    }
+
+    /// <summary>The specification the guest was built from.</summary>
+    public GuestSpec Spec { get; private set; } = null!;
 
     /// <summary>
     /// Makes a guest with <paramref name="image"/> loaded at <paramref name="loadAddress"/>, ready to run at
@@ -125,7 +148,7 @@ public sealed partial class Guest
     /// about every 50 ms of host time.
     /// </summary>
     public StepResult Step(long? maxInstructions, CancellationToken cancel = default, Action<long>? progress = null,
-        TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null)
+        TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null, IEngineDiagnostics? diagnostics = null)
     {
         if (maxInstructions is <= 0)
             throw new VirtPSException("InvalidInstructionCount", ErrorKind.InvalidArgument,
@@ -138,6 +161,7 @@ public sealed partial class Guest
                 $"Guest '{Name}' stopped on {LastException}; it cannot run further.", this);
 
         Machine.Cpu.Tracer = trace is null || KernelSymbols is null ? trace : e => trace(e with { ProcessId = CurrentProcessId });
+        Vmm.Diagnostics = diagnostics;
         var sw = Stopwatch.StartNew();
         long budget = maxInstructions ?? long.MaxValue;
         long retired = 0;
@@ -159,6 +183,7 @@ public sealed partial class Guest
         }
         sw.Stop();
         Machine.Cpu.Tracer = null;
+        Vmm.Diagnostics = null;
 
         // Only retired instructions are counted so far; the styles will charge every CostEvent they count.
         // Cycles are counted primitive events times the cost model's prices, nothing else.
@@ -189,6 +214,9 @@ public sealed partial class Guest
         return new StepResult(this, retired, cycles, reason, sw.Elapsed.TotalSeconds,
             reason is StopReason.Exception or StopReason.TripleFault ? Machine.LastException : null);
     }
+
+    /// <summary>What the guest has cost over its life, and every count behind it.</summary>
+    public GuestMeasurement Measure() => new(this);
 
     public override string ToString() => Name;
 }

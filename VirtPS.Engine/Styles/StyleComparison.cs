@@ -69,7 +69,7 @@ public static class StyleComparison
             double cycles = l.Total(model);
             double perIteration = (twice.Vmm.Ledger().Total(model) - cycles) / (g.WorkloadIterations * g.WorkloadProcesses);
             native ??= perIteration;
-            yield return new StyleComparisonRow(workload, style, g.Paging?.ToString() ?? "", model.Name, g.WorkloadIterations, g.Instructions, cycles,
+            yield return new StyleComparisonRow(workload, style, g.Paging.ToString(), model.Name, g.WorkloadIterations, g.Instructions, cycles,
                 Math.Round(perIteration, 1), Math.Round(perIteration / native.Value, 2),
                 g.Vmm is HardwareAssisted ha ? ha.TotalExits : 0, l[CostEvent.Trap], l[CostEvent.Callout], l[CostEvent.Hypercall],
                 g.Vmm.Violations.Count, g.Machine.Console.Output, g.HostSeconds)

@@ -161,7 +161,7 @@ public class NestedPagingTests
         }, g =>
         {
             // Pre-map frame 0 read+execute only: the store to 0x200 is a write the EPT denies.
-            var ept = g.Vmm.Ept!;
+            var ept = ((HardwareAssisted)g.Vmm).Ept!;
             ept.Map(0, out _);
             ulong slot = ept.EntryAddress(0)!.Value;
             ept.WriteEntryAt(slot, (ept.ReadEntryAt(slot) & ~Ept.Write));

@@ -345,7 +345,7 @@ $answer = '"mov rax, 42`nhlt"'
     StepResult = 'Step results from Invoke-VStep, measured one by one.'
   }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'Step results.' })
-  Outputs = @(@{ Type = 'VirtPS.VMeasurement'; Text = 'One per input object.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.GuestMeasurement'; Text = 'One per input object.' })
   Examples = @(
     @{ Title = 'TLB reach'; Code = "New-VGuest -Name reach -Workload tlbstride -Iterations 2 -WorkloadParameter @{ Pages = 2048 } | Invoke-VStep | Measure-VGuest | Select-Object StlbHits, StlbMisses, TlbHitRate, PageWalks, ReferencesPerWalk"; Remarks = '2048 pages (8 MiB) are more than the STLB''s 1536 entries cover, so each sweep misses on every page it touches.' }
     @{ Title = 'Measure a run'; Code = "New-VGuest -Name count -Bare -Code 'mov ecx, 100000', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep | Measure-VGuest"; Remarks = 'Measures the step that ran the loop to its HLT (200,002 instructions).' }
