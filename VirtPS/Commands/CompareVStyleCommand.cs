@@ -70,7 +70,7 @@ public sealed class CompareVStyleCommand : PSCmdlet
     {
         var w = Engine.Guests.Workload.Find(Workload);
         if (w is null)
-            WriteError(Errors.Create("WorkloadNotFound", ErrorKind.ObjectNotFound, $"No workload named '{Workload}'.", Workload));
+            WriteError(Errors.Create(ErrorIds.WorkloadNotFound, ErrorKind.ObjectNotFound, $"No workload named '{Workload}'.", Workload));
         return w;
     }
 }

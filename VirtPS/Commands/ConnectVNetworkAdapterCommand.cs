@@ -13,11 +13,14 @@ public sealed class ConnectVNetworkAdapterCommand : PSCmdlet
     const string GuestSet = "Guest";
     const string NetworkSet = "Network";
 
-    /// <summary>The guests (names or objects) to connect; guests may be piped in.</summary>
+    /// <summary>The guests to connect: guest objects (usually piped), names or wildcard patterns, an adapter each.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NetworkSet)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 

@@ -57,7 +57,7 @@ public sealed class ConvertToVProgramCommand : PSCmdlet
             }
             if (file is null || !File.Exists(file))
             {
-                WriteError(Errors.Create("FileNotFound", ErrorKind.ObjectNotFound, $"Cannot find the source file '{Path}'.", Path));
+                WriteError(Errors.Create(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Cannot find the source file '{Path}'.", Path));
                 return;
             }
             source = File.ReadAllText(file);

@@ -19,7 +19,7 @@ public sealed class ExportVCaptureCommand : CaptureCommandBase
         if (targets.Count == 0) return;
         if (targets.Count > 1)
         {
-            WriteError(Errors.Create("AmbiguousCapture", ErrorKind.InvalidArgument,
+            WriteError(Errors.Create(ErrorIds.AmbiguousCapture, ErrorKind.InvalidArgument,
                 $"{targets.Count} capture points match; export one at a time ({string.Join(", ", targets.Select(t => t.Name))}).", Path));
             return;
         }
@@ -29,7 +29,7 @@ public sealed class ExportVCaptureCommand : CaptureCommandBase
         try { capture.Save(file); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            WriteError(new ErrorRecord(e, "CaptureWriteFailed", ErrorCategory.WriteError, file));
+            WriteError(new ErrorRecord(e, ErrorIds.CaptureWriteFailed, ErrorCategory.WriteError, file));
         }
     }
 }

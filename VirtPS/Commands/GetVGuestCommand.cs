@@ -18,23 +18,6 @@ public sealed class GetVGuestCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var guests = LabState.Current.Guests.OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase).ToList();
-        if (Name is null)
-        {
-            WriteObject(guests, enumerateCollection: true);
-            return;
-        }
-        foreach (var name in Name)
-        {
-            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-            bool any = false;
-            foreach (var g in guests.Where(g => pattern.IsMatch(g.Name)))
-            {
-                any = true;
-                WriteObject(g);
-            }
-            if (!any && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name));
-        }
+        foreach (var g in LabNames.Match(this, Name ?? ["*"], LabNames.Guests)) WriteObject(g);
     }
 }

@@ -17,6 +17,6 @@ public sealed class GetVHostCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var h in HostLookup.Match(this, Name ?? ["*"])) WriteObject(h);
+        foreach (var h in LabNames.Match(this, Name ?? ["*"], LabNames.Hosts)) WriteObject(h);
     }
 }

@@ -11,12 +11,15 @@ namespace VirtPS.Commands;
 [OutputType(typeof(AddressTranslation))]
 public sealed class GetVTranslationCommand : PSCmdlet
 {
-    /// <summary>The guest, as an object or a name.</summary>
+    /// <summary>The guests whose address to translate: guest objects (usually piped), names or wildcard patterns.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public Guest? Guest { get; set; }
+    public Guest[] Guest { get; set; } = [];
 
     /// <summary>The guest-virtual (linear) address to translate.</summary>
     [Parameter(Mandatory = true, Position = 1)]
@@ -28,7 +31,10 @@ public sealed class GetVTranslationCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        try { WriteObject(Guest!.Translate(Address, Access)); }
-        catch (VirtPSException e) { WriteError(Errors.From(e)); }
+        foreach (var g in Guest)
+        {
+            try { WriteObject(g.Translate(Address, Access)); }
+            catch (VirtPSException e) { WriteError(Errors.From(e)); }
+        }
     }
 }

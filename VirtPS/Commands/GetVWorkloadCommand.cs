@@ -22,7 +22,7 @@ public sealed class GetVWorkloadCommand : PSCmdlet
             var pattern = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
             var found = Workload.All.Where(w => pattern.IsMatch(w.Name)).ToList();
             if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(n))
-                WriteError(Errors.Create("WorkloadNotFound", ErrorKind.ObjectNotFound, $"No workload named '{n}'.", n));
+                WriteError(Errors.Create(ErrorIds.WorkloadNotFound, ErrorKind.ObjectNotFound, $"No workload named '{n}'.", n));
             foreach (var w in found) WriteObject(w);
         }
     }

@@ -11,10 +11,13 @@ public sealed class MeasureVGuestCommand : PSCmdlet
     const string GuestSet = "Guest";
     const string StepSet = "Step";
 
-    /// <summary>Guests to measure over their whole life, as objects or names.</summary>
+    /// <summary>Guests to measure over their whole life: guest objects (usually piped), names or wildcard patterns.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 

@@ -93,10 +93,16 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter]
     public ulong EptPageSize { get; set; } = ExtendedPageTables.SmallPage;
 
-    /// <summary>The host to place the guest on (default: the lab's default host).</summary>
+    /// <summary>The host to place the guest on (default: the lab's default host): a host object, a name, or a pattern
+    /// that matches one host; -Host is an alias. Its cost model prices the guest, and Invoke-VStep -VHost co-schedules
+    /// its guests. A name that matches no host fails parameter binding with a HostNotFound error inside (a pattern that
+    /// matches several, with AmbiguousName). Names complete on Tab.</summary>
     [Parameter]
     [Alias("Host")]
+    [HostTransformation(Single = true)]
     [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [PSDefaultValue(Help = "the lab's default host ('default')")]
     [ValidateNotNullOrEmpty]
     public string? VHost { get; set; }
 

@@ -41,7 +41,7 @@ public sealed class NewVHostCommand : PSCmdlet
         if (!ShouldProcess(Name, $"Create {Type} host")) return;
         try
         {
-            var model = HostLookup.ResolveCostModel(this, CostProfile, CostModel);
+            var model = CostModelArgument.Resolve(this, CostProfile, CostModel);
             WriteObject(LabState.Current.AddHost(Name, Type, PhysicalCpus, model));
         }
         catch (VirtPSException e) { WriteError(Errors.From(e)); }

@@ -27,7 +27,7 @@ public sealed class RemoveVRouteCommand : PSCmdlet
             try
             {
                 if (!LabState.Network.RemoveRoute(node, Destination))
-                    WriteError(Errors.Create("RouteNotFound", ErrorKind.ObjectNotFound, $"'{node}' has no static route to {Destination}.", Destination));
+                    WriteError(Errors.Create(ErrorIds.RouteNotFound, ErrorKind.ObjectNotFound, $"'{node}' has no static route to {Destination}.", Destination));
             }
             catch (VirtPSException e) { WriteError(Errors.From(e)); }
         }

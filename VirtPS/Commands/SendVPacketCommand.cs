@@ -53,7 +53,7 @@ public sealed class SendVPacketCommand : PSCmdlet
         if (ParameterSetName == FrameSet && Frame.Length < EthernetHeaderLength)
         {
             // The engine's switch drops a runt without a word; say so here and send nothing.
-            WriteError(Errors.Create("FrameTooShort", ErrorKind.InvalidArgument,
+            WriteError(Errors.Create(ErrorIds.FrameTooShort, ErrorKind.InvalidArgument,
                 $"A frame of {Frame.Length} bytes is shorter than an Ethernet header ({EthernetHeaderLength} bytes).", Frame));
             return;
         }

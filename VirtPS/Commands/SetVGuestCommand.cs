@@ -11,10 +11,13 @@ namespace VirtPS.Commands;
 [OutputType(typeof(Guest))]
 public sealed class SetVGuestCommand : TlbGeometryCommandBase
 {
-    /// <summary>Guests to change, as objects or names.</summary>
+    /// <summary>Guests to change: guest objects (usually piped), names or wildcard patterns. Names complete on Tab.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
@@ -53,7 +56,7 @@ public sealed class SetVGuestCommand : TlbGeometryCommandBase
             if (ExitOn is null && NoExitOn is null) { if (PassThru) WriteObject(g); continue; }
             if (g.Vmm is not HardwareAssisted ha)
             {
-                WriteError(Errors.Create("NotHardwareAssisted", ErrorKind.InvalidOperation,
+                WriteError(Errors.Create(ErrorIds.NotHardwareAssisted, ErrorKind.InvalidOperation,
                     $"Guest '{g.Name}' runs under {g.Style}; exit controls exist only for HardwareAssisted guests.", g));
                 continue;
             }

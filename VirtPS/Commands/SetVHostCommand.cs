@@ -10,7 +10,7 @@ namespace VirtPS.Commands;
 public sealed class SetVHostCommand : TlbGeometryCommandBase
 {
     const string NameSet = "Name";
-    const string ObjectSet = "InputObject";
+    const string HostSet = "VHost";
 
     /// <summary>Names or wildcard patterns of the hosts to change.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
@@ -19,10 +19,16 @@ public sealed class SetVHostCommand : TlbGeometryCommandBase
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
-    /// <summary>Host objects to change, usually piped from Get-VHost.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
+    /// <summary>Hosts to change: host objects, usually piped from Get-VHost or New-VHost, names or wildcard patterns (-InputObject is
+    /// an alias). A name that matches no host fails parameter binding with a HostNotFound error inside.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = HostSet)]
+    [Alias("InputObject")]
+    [HostTransformation]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public VHost[] InputObject { get; set; } = [];
+    public VHost[] VHost { get; set; } = [];
 
     /// <summary>The new hypervisor type.</summary>
     [Parameter]
@@ -59,9 +65,9 @@ public sealed class SetVHostCommand : TlbGeometryCommandBase
     {
         Engine.Costs.CostModel? model;
         // Resolve the model once, before any host changes, so a bad one changes nothing.
-        try { model = HostLookup.ResolveCostModel(this, CostProfile, CostModel); }
+        try { model = CostModelArgument.Resolve(this, CostProfile, CostModel); }
         catch (VirtPSException e) { WriteError(Errors.From(e)); return; }
-        var targets = ParameterSetName == ObjectSet ? InputObject : HostLookup.Match(this, Name);
+        var targets = ParameterSetName == HostSet ? VHost : LabNames.Match(this, Name, LabNames.Hosts);
         foreach (var h in targets.ToList())
         {
             if (!ShouldProcess(h.Name, "Change host")) continue;
