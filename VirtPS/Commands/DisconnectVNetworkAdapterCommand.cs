@@ -29,6 +29,7 @@ public sealed class DisconnectVNetworkAdapterCommand : PSCmdlet
     [NameTransformation]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "all of the guest's adapters")]
     public string? Network { get; set; }
 
     /// <summary>Adapter objects to disconnect, usually piped from Get-VNetworkAdapter.</summary>

@@ -8,7 +8,8 @@ namespace VirtPS.Commands;
 [Cmdlet(VerbsData.Export, "VCapture", DefaultParameterSetName = CaptureTarget.NetworkSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 public sealed class ExportVCaptureCommand : CaptureCommandBase
 {
-    /// <summary>The .pcap file to write; PowerShell paths are resolved and an existing file is replaced.</summary>
+    /// <summary>The .pcap file to write. PowerShell paths are resolved, so Temp: works; an existing file is
+    /// replaced.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";

@@ -14,14 +14,18 @@ public sealed class GetVCostModelCommand : PSCmdlet
     const string PathSet = "Path";
     const string HostSet = "Host";
 
-    /// <summary>Names or wildcard patterns of built-in profiles; a plain unknown name is UnknownCostProfile.</summary>
+    /// <summary>Names or wildcard patterns of built-in profiles (Modern, Pentium4-2006); without -Name, every
+    /// built-in profile is written. A plain name that is no profile is UnknownCostProfile. Names complete on
+    /// Tab.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [ArgumentCompleter(typeof(CostProfileNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "* (every built-in profile)")]
     public string[]? Name { get; set; }
 
-    /// <summary>Paths of cost model JSON files to read and check.</summary>
+    /// <summary>Paths of cost model JSON files to read and check. PowerShell paths are resolved; a malformed model
+    /// is InvalidCostModel.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];

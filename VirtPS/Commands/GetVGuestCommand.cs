@@ -9,11 +9,13 @@ namespace VirtPS.Commands;
 [OutputType(typeof(Guest))]
 public sealed class GetVGuestCommand : PSCmdlet
 {
-    /// <summary>Names or wildcard patterns; a plain name that matches no guest is a GuestNotFound error.</summary>
+    /// <summary>Names or wildcard patterns of the guests to get, compared without case; without -Name, every guest
+    /// is written. A plain name that matches no guest is a non-terminating GuestNotFound error.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "* (every guest)")]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()

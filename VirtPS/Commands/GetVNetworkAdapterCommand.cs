@@ -20,12 +20,14 @@ public sealed class GetVNetworkAdapterCommand : PSCmdlet
     [PSDefaultValue(Help = "every guest's adapters")]
     public Guest[]? Guest { get; set; }
 
-    /// <summary>Networks (names, wildcard patterns or objects) whose adapters to list.</summary>
+    /// <summary>Only the adapters on these networks (names, wildcard patterns or objects); a plain name that
+    /// matches no network is NetworkNotFound.</summary>
     [Parameter]
     [NameTransformation]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "every network")]
     public string[]? Network { get; set; }
 
     protected override void ProcessRecord()

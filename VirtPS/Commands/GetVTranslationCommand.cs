@@ -25,7 +25,8 @@ public sealed class GetVTranslationCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 1)]
     public ulong Address { get; set; }
 
-    /// <summary>The kind of access to check: Read (default), Write or Execute.</summary>
+    /// <summary>The access to check: Read (the default), Write or Execute. A write to a read-only page or a fetch
+    /// from a no-execute page is a protection #PF.</summary>
     [Parameter]
     public AccessKind Access { get; set; } = AccessKind.Read;
 

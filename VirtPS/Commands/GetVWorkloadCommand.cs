@@ -9,10 +9,12 @@ namespace VirtPS.Commands;
 [OutputType(typeof(Workload))]
 public sealed class GetVWorkloadCommand : PSCmdlet
 {
-    /// <summary>Names of workloads to get; wildcards are allowed. A name without wildcards that matches none is WorkloadNotFound.</summary>
+    /// <summary>Names of the workloads to get; wildcards are allowed. A name without wildcards that matches no
+    /// workload is WorkloadNotFound (ObjectNotFound).</summary>
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(WorkloadNameCompleter))]
+    [PSDefaultValue(Help = "* (every workload)")]
     public string[] Name { get; set; } = ["*"];
 
     protected override void ProcessRecord()

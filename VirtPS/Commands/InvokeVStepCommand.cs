@@ -56,7 +56,7 @@ public sealed class InvokeVStepCommand : PSCmdlet
     /// continues where it left off.</summary>
     [Parameter]
     [ValidateRange(1, long.MaxValue)]
-    [PSDefaultValue(Help = "None: run until the guest halts (or an -Until event)")]
+    [PSDefaultValue(Help = "no limit (to the halt or an -Until event)")]
     public long Instructions { get; set; }
 
     /// <summary>Run until one of these events: Halt (the default), or stop right after an Exception, PageFault,

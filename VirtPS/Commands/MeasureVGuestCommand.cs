@@ -21,7 +21,7 @@ public sealed class MeasureVGuestCommand : PSCmdlet
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
-    /// <summary>Step results (from Invoke-VStep) to measure one by one.</summary>
+    /// <summary>Step results from Invoke-VStep, measured one by one: that step only.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StepSet)]
     [ValidateNotNull]
     public StepResult[] StepResult { get; set; } = [];

@@ -30,7 +30,8 @@ public sealed class ReceiveVConsoleCommand : PSCmdlet
     [Parameter]
     public SwitchParameter All { get; set; }
 
-    /// <summary>If nothing new has been printed, run the guest until it prints something, stops, or Ctrl+C.</summary>
+    /// <summary>If nothing new has been printed, run the guest until it prints something, stops, or
+    /// Ctrl+C.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 

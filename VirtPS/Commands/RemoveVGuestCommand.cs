@@ -12,7 +12,8 @@ public sealed class RemoveVGuestCommand : PSCmdlet
     const string NameSet = "Name";
     const string GuestSet = "Guest";
 
-    /// <summary>Names or wildcard patterns of the guests to remove; a plain name that matches nothing is GuestNotFound.</summary>
+    /// <summary>Names or wildcard patterns of the guests to remove; a plain name that matches nothing is a
+    /// non-terminating GuestNotFound error.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [SupportsWildcards]

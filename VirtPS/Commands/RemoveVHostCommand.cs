@@ -12,7 +12,8 @@ public sealed class RemoveVHostCommand : PSCmdlet
     const string NameSet = "Name";
     const string HostSet = "VHost";
 
-    /// <summary>Names or wildcard patterns of the hosts to remove; a plain name that matches nothing is HostNotFound.</summary>
+    /// <summary>Names or wildcard patterns of the hosts to remove; a plain name that matches nothing is a
+    /// non-terminating HostNotFound error.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [ArgumentCompleter(typeof(HostNameCompleter))]
     [SupportsWildcards]

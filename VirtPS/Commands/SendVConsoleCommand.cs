@@ -18,7 +18,8 @@ public sealed class SendVConsoleCommand : PSCmdlet
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
-    /// <summary>The text to send, as ASCII; each string is followed by a carriage return unless -NoNewline.</summary>
+    /// <summary>The text to send, as ASCII; several strings, or strings from the pipeline, are sent one after
+    /// another, each followed by a carriage return unless -NoNewline.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [AllowEmptyString]
     public string[] Text { get; set; } = [];

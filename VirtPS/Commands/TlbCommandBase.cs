@@ -12,8 +12,8 @@ public abstract class TlbCommandBase : PSCmdlet
     protected const string GuestSet = "Guest";
     protected const string HostSet = "Host";
 
-    /// <summary>Guests (objects, usually piped, names or wildcard patterns) whose own TLB, paging-structure caches and
-    /// nested TLB to use; several come one guest after another. A name that matches no guest fails parameter binding
+    /// <summary>Guests whose own TLB, paging-structure caches and nested TLB to use: guest objects (usually piped),
+    /// names or wildcard patterns, one guest after another. A name that matches no guest fails parameter binding
     /// with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
     [GuestTransformation]
@@ -23,9 +23,10 @@ public abstract class TlbCommandBase : PSCmdlet
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
-    /// <summary>Hosts (objects, names or wildcard patterns; -Host is an alias) whose physical CPUs' caches to use instead:
-    /// the ones the host's co-scheduled guests share, one CPU after another. A name that matches no host fails
-    /// parameter binding with a HostNotFound error inside.</summary>
+    /// <summary>Hosts whose physical CPUs' caches to use instead (host objects, names or wildcard patterns; -Host
+    /// is an alias): the ones the host's co-scheduled guests share, one CPU after another. Each entry's Vpid tells
+    /// whose it is, and its Guest names the CPU (host/cpuN). A name that matches no host fails parameter binding
+    /// with a HostNotFound error inside.</summary>
     [Parameter(Mandatory = true, ParameterSetName = HostSet)]
     [Alias("Host")]
     [HostTransformation]
