@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using VirtPS.Engine;
 using VirtPS.Engine.Costs;
-using VirtPS.Engine.Guests;
 
 namespace VirtPS;
 
