@@ -140,6 +140,47 @@ Describe 'VirtPS guests' {
             $inner.ErrorId | Should -Be 'GuestNotFound'
             "$e" | Should -Match "No guest named 'nosuch'"
         }
+        It 'takes names, wildcard patterns and objects, as arguments or piped, in every form' {
+            'w2', 'w1', 'x1' | New-VGuest -Bare -Bytes $Answer | Out-Null
+            (Get-VRegister -Guest w*).Name | Should -Be @('w1', 'w2')
+            (Get-VRegister -Guest x1, (Get-VGuest w2)).Name | Should -Be @('x1', 'w2')
+            ('w1', 'x*' | Measure-VGuest).Name | Should -Be @('w1', 'x1')
+            (Set-VGuest -Guest w* -NestedTlb Off -PassThru).Name | Should -Be @('w1', 'w2')
+            @(Get-VDisassembly -Guest w* -Count 1).Count | Should -Be 2
+            Remove-VGuest -Guest 'w*'
+            (Get-VGuest).Name | Should -Be @('x1')
+        }
+        It 'selects nothing, and writes no error, for a pattern that matches no guest' {
+            New-VGuest -Name only | Out-Null
+            Get-VRegister -Guest 'zz*' -ErrorVariable e | Should -BeNullOrEmpty
+            Clear-VTlb -Guest 'zz*' -PassThru -ErrorVariable e2 | Should -BeNullOrEmpty
+            @($e) + @($e2) | Should -BeNullOrEmpty
+        }
+        It 'is the one transformation on -Guest (and -VHost) in every cmdlet that targets guests (and hosts)' {
+            # Parameters that name a guest but are no target: the endpoints the network engine resolves itself (a guest,
+            # 'host', a simulated machine or an address), and the forward's destination of Add-VPortForward.
+            $endpoints = 'Add-VPortForward/Guest', 'Add-VRoute/Node', 'Remove-VRoute/Node', 'Test-VConnection/From',
+                'Test-VConnection/To', 'Send-VPacket/From', 'Send-VPacket/To'
+            # The guest and host nouns' own -Name filters (a plain name that matches nothing is a non-terminating NotFound).
+            $filters = 'Get-VGuest/Name', 'Remove-VGuest/Name', 'Get-VHost/Name', 'Set-VHost/Name', 'Remove-VHost/Name'
+            $checked = 0
+            foreach ($c in (Get-Module VirtPS).ExportedCmdlets.Values) {
+                foreach ($p in $c.Parameters.Values) {
+                    $key = "$($c.Name)/$($p.Name)"
+                    $completer = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ArgumentCompleterAttribute] }).Type
+                    $kind = if ($p.Name -eq 'Guest' -or $completer -contains [VirtPS.GuestNameCompleter]) { 'Guest' }
+                        elseif ($p.Name -eq 'VHost' -or $completer -contains [VirtPS.HostNameCompleter]) { 'VHost' }
+                    if (-not $kind -or $key -in $endpoints -or $key -in $filters) { continue }
+                    $p.Name | Should -Be $kind -Because "$key targets a $kind"
+                    $transform = if ($kind -eq 'Guest') { [VirtPS.GuestTransformationAttribute] } else { [VirtPS.HostTransformationAttribute] }
+                    @($p.Attributes | Where-Object { $_ -is $transform }).Count | Should -Be 1 -Because "$key takes its argument through $($transform.Name)"
+                    @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }).Count | Should -Be 1 -Because "$key takes patterns"
+                    if ($kind -eq 'Guest') { $p.ParameterType | Should -Be ([VirtPS.Engine.Guests.Guest[]]) -Because "$key takes several guests" }
+                    $checked++
+                }
+            }
+            $checked | Should -BeGreaterThan 20
+        }
     }
 
     Describe 'Per-runspace labs' {

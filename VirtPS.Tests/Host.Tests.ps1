@@ -133,7 +133,8 @@ Describe 'VirtPS hosts' {
     Context 'errors' {
         It '<Id> (<Category>)' -ForEach @(
             @{ Id = 'HostNotFound'; Category = 'ObjectNotFound'; Block = { Get-VHost nosuch } }
-            @{ Id = 'HostNotFound'; Category = 'ObjectNotFound'; Block = { Get-VCostModel -Host nosuch } }
+            # -VHost (alias -Host) takes names through the one host transformation: an unknown name fails binding, HostNotFound inside.
+            @{ Id = 'HostNotFound'; Category = 'ObjectNotFound'; Binding = $true; Block = { Get-VCostModel -Host nosuch } }
             @{ Id = 'HostNameInUse'; Category = 'ResourceExists'; Block = { New-VHost -Name Default } }
             @{ Id = 'InvalidHostName'; Category = 'InvalidArgument'; Block = { New-VHost -Name 'a b' } }
             @{ Id = 'InvalidPhysicalCpus'; Category = 'InvalidArgument'; Block = { New-VHost -Name c0 -PhysicalCpus 0 } }
@@ -148,6 +149,14 @@ Describe 'VirtPS hosts' {
         ) {
             $e = Get-ErrorOf $Block
             $e | Should -Not -BeNullOrEmpty
+            if ($Binding) {
+                $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+                $inner = $e.Exception
+                while ($inner -and $inner -isnot [VirtPS.Engine.VirtPSException]) { $inner = $inner.InnerException }
+                $inner.ErrorId | Should -Be $Id
+                "$($inner.Kind)" | Should -Be $Category
+                return
+            }
             $e.FullyQualifiedErrorId | Should -BeLike "$Id,*"
             "$($e.CategoryInfo.Category)" | Should -Be $Category
         }
@@ -196,5 +205,44 @@ Describe 'VirtPS hosts' {
             $h.Type | Should -Be 'Type1'
             $h.CostModel.Name | Should -Be 'Modern' -Because 'a host update is all or nothing'
         }
+    }
+}
+
+Describe '-VHost parameters' {
+    AfterEach {
+        Get-VGuest | Remove-VGuest -Confirm:$false
+        Get-VHost | Where-Object Name -ne 'default' | Remove-VHost -Confirm:$false
+    }
+
+    It 'take host objects, names and wildcard patterns, as arguments or piped' {
+        New-VHost -Name cpu1 | Out-Null
+        New-VHost -Name cpu2 -PhysicalCpus 2 | Out-Null
+        @(Get-VCostModel -VHost cpu*).Count | Should -Be 2
+        (Set-VHost -VHost cpu1 -Quantum 1000 -PassThru).Quantum | Should -Be 1000
+        (Set-VHost -InputObject (Get-VHost cpu1) -Quantum 3000 -PassThru).Quantum | Should -Be 3000
+        ('cpu2' | Set-VHost -Quantum 2000 -PassThru).Name | Should -Be 'cpu2'
+        (New-VGuest -Name g1 -VHost (Get-VHost cpu2)).Host.Name | Should -Be 'cpu2'
+        (New-VGuest -Name g2 -VHost 'cpu1*').Host.Name | Should -Be 'cpu1'
+        (Invoke-VStep -VHost cpu*).Guest.Name | Should -Be @('g2', 'g1')
+        @(Get-VTlb -VHost cpu* -Statistics).Count | Should -Be 2     # one per physical CPU the guests ran on
+        Get-VGuest | Remove-VGuest
+        Remove-VHost -VHost cpu* -PassThru | ForEach-Object Name | Should -Be @('cpu1', 'cpu2')
+    }
+
+    It 'select nothing, and write no error, for a pattern that matches no host' {
+        Invoke-VStep -VHost 'zz*' -ErrorVariable e | Should -BeNullOrEmpty
+        Get-VTlb -VHost 'zz*' -ErrorVariable e2 | Should -BeNullOrEmpty
+        @($e) + @($e2) | Should -BeNullOrEmpty
+    }
+
+    It 'refuse a pattern that matches several hosts where one is taken (AmbiguousName), making nothing' {
+        New-VHost -Name cpu1 | Out-Null
+        New-VHost -Name cpu2 | Out-Null
+        $err = { New-VGuest -Name g -VHost 'cpu*' -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*' -PassThru
+        $inner = $err.Exception
+        while ($inner -and $inner -isnot [VirtPS.Engine.VirtPSException]) { $inner = $inner.InnerException }
+        $inner.ErrorId | Should -Be 'AmbiguousName'
+        "$err" | Should -Match 'cpu1, cpu2'
+        Get-VGuest | Should -BeNullOrEmpty
     }
 }

@@ -99,8 +99,62 @@ Describe 'Help example <Index> of <Name>' -ForEach $examples {
     }
 }
 
+Describe 'Help has one source' {
+    It 'shows the default of -Paging and -TimerPeriod in Get-Help New-VGuest' {
+        (Get-Help New-VGuest -Parameter Paging).defaultValue | Should -Match '^Nested\b'
+        (Get-Help New-VGuest -Parameter Paging | Out-String) | Should -Match 'Default value\s+Nested'
+        (Get-Help New-VGuest -Parameter TimerPeriod).defaultValue | Should -Be '100000'
+        (Get-Help New-VGuest -Parameter MemoryMB).defaultValue | Should -Match '64.*128'
+    }
+
+    It 'shows a default for every parameter that has one, in every cmdlet' {
+        # A parameter has a default if its property starts with a value (an enum always has one), carries
+        # [PSDefaultValue], or its description says what the default is. Switches default to False; parameters that
+        # are mandatory in every parameter set never use theirs.
+        $missing = foreach ($c in (Get-Module VirtPS).ExportedCmdlets.Values) {
+            $instance = [Activator]::CreateInstance($c.ImplementingType)
+            $help = @((Get-Help $c.Name -Full).parameters.parameter)
+            foreach ($p in $c.Parameters.Values | Where-Object { $_.Name -notin $Common -and -not $_.SwitchParameter }) {
+                if (@($p.ParameterSets.Values | Where-Object { -not $_.IsMandatory }).Count -eq 0) { continue }
+                $prop = $c.ImplementingType.GetProperty($p.Name)
+                $value = $prop.GetValue($instance)
+                $hasValue = $value -is [Enum] -or ($null -ne $value -and "$value" -ne '' -and "$value" -ne '0' -and
+                    -not ($value -is [Array] -and $value.Count -eq 0))
+                $attr = $prop.GetCustomAttributes([System.Management.Automation.PSDefaultValueAttribute], $true)
+                $h = $help | Where-Object name -eq $p.Name
+                $says = ($h.description.Text -join ' ') -match '\bdefault\b'
+                if (-not ($hasValue -or $attr -or $says)) { continue }
+                $shown = "$($h.defaultValue)".Trim()
+                if (-not $shown -or $shown -eq 'None') { "$($c.Name) -$($p.Name)" }
+                elseif ($hasValue -and -not $attr -and $value -is [Enum] -and $shown -ne "$value") { "$($c.Name) -$($p.Name) shows '$shown', not '$value'" }
+            }
+        }
+        @($missing) | Should -BeNullOrEmpty
+    }
+
+    It 'is what New-Help.ps1 makes from the /// comments and help-data.ps1, which holds no parameter text' {
+        $root = Join-Path $PSScriptRoot '..'
+        $data = & (Join-Path $root 'tools/Help/help-data.ps1')
+        @($data.Keys | Where-Object { $data[$_].ContainsKey('Parameters') }) | Should -BeNullOrEmpty
+        $doc = Join-Path $root 'VirtPS/bin/Release/net10.0/VirtPS.xml'
+        $doc | Should -Exist -Because 'the build writes the /// comments there'
+        $fresh = Join-Path ([IO.Path]::GetTempPath()) "virtps-help-$PID.xml"
+        try {
+            & (Join-Path $root 'tools/Help/New-Help.ps1') -Module $ModulePath -OutFile $fresh -DocFile $doc | Out-Null
+            (Get-Content $fresh -Raw) | Should -Be (Get-Content (Join-Path $ModulePath 'en-US/VirtPS.dll-Help.xml') -Raw) -Because 'en-US/VirtPS.dll-Help.xml is regenerated with tools/Help/New-Help.ps1 after a help change'
+        } finally { Remove-Item $fresh -ErrorAction Ignore }
+    }
+}
+
 Describe 'about_VirtPS' {
     It 'is found by Get-Help' {
         (Get-Help about_VirtPS | Out-String) | Should -Match 'GuestNotFound'
+    }
+
+    It 'lists every error id the module raises (the ErrorIds constants)' {
+        $about = Get-Content (Join-Path $ModulePath 'en-US/about_VirtPS.help.txt') -Raw
+        $ids = [VirtPS.ErrorIds].GetFields() | Where-Object IsLiteral | ForEach-Object { $_.GetRawConstantValue() }
+        $ids.Count | Should -BeGreaterThan 10
+        foreach ($id in $ids) { $about | Should -Match "(?m)^\s+$id\s" -Because "$id is an error id of the module" }
     }
 }

@@ -1,5 +1,5 @@
-# Several guests on one host: Invoke-VStep co-schedules them on the host's physical CPUs, a quantum at a
-# time, and every hand-over of a CPU between guests is a world switch the incoming guest pays for.
+# Several guests on one host: Invoke-VStep -CoSchedule (or -VHost) co-schedules them on the host's physical CPUs, a
+# quantum at a time, and every hand-over of a CPU between guests is a world switch the incoming guest pays for.
 BeforeAll {
     $module = if ($env:VIRTPS_MODULE) { $env:VIRTPS_MODULE } else { Join-Path $PSScriptRoot '../out/VirtPS' }
     Import-Module $module -Force
@@ -20,7 +20,7 @@ Describe 'Co-scheduling guests on a host' {
         Invoke-VStep -VHost own | Out-Null
         $a = New-VGuest -Name a -Workload syscall -Iterations 3000 -Style HardwareAssisted -VHost one
         $b = New-VGuest -Name b -Workload compute -Iterations 3000 -Style HardwareAssisted -VHost one
-        $results = @($a, $b | Invoke-VStep)
+        $results = @($a, $b | Invoke-VStep -CoSchedule)
         $results.Guest.Name | Should -Be @('a', 'b')
         $results.StopReason | Should -Be @('Halt', 'Halt')
         Receive-VConsole -Guest a -All | Should -Be (Receive-VConsole -Guest alone-syscall -All)
@@ -44,6 +44,17 @@ Describe 'Co-scheduling guests on a host' {
         }
     }
 
+    It 'runs piped guests one after another without -CoSchedule: no world switches on a shared CPU' {
+        New-VHost -Name one -PhysicalCpus 1 | Set-VHost -Quantum 20000
+        $g = 'p', 'q' | ForEach-Object { New-VGuest -Name $_ -Workload syscall -Iterations 3000 -Style HardwareAssisted -VHost one }
+        ($g | Invoke-VStep).StopReason | Should -Be @('Halt', 'Halt')
+        $g.WorldSwitchesIn | Should -Be @(0, 0)
+        # The same pair co-scheduled takes turns on the CPU.
+        $h = 'r', 's' | ForEach-Object { New-VGuest -Name $_ -Workload syscall -Iterations 3000 -Style HardwareAssisted -VHost one }
+        ($h | Invoke-VStep -CoSchedule).StopReason | Should -Be @('Halt', 'Halt')
+        ($h.WorldSwitchesIn | Measure-Object -Sum).Sum | Should -BeGreaterThan 0
+    }
+
     It 'gives each guest its own physical CPU when the host has enough: no world switches' {
         New-VHost -Name two -PhysicalCpus 2 | Out-Null
         $g = 'x', 'y' | ForEach-Object { New-VGuest -Name $_ -Workload syscall -Iterations 500 -VHost two }
@@ -53,9 +64,16 @@ Describe 'Co-scheduling guests on a host' {
 
     It 'gives <Id> for <Case>' -TestCases @(
         @{ Case = 'a quantum of zero'; Id = 'InvalidQuantum,VirtPS.Commands.SetVHostCommand'; Run = { Set-VHost -Name default -Quantum 0 -ErrorAction Stop } }
-        @{ Case = 'an unknown host for a new guest'; Id = 'HostNotFound,VirtPS.Commands.NewVGuestCommand'; Run = { New-VGuest -Name z -VHost nosuch -ErrorAction Stop } }
-        @{ Case = 'running an unknown host'; Id = 'HostNotFound,VirtPS.Commands.InvokeVStepCommand'; Run = { Invoke-VStep -VHost nosuch -ErrorAction Stop } }) {
-        $Run | Should -Throw -ErrorId $Id
+        # -VHost takes names through the one host transformation: a name that matches no host fails binding, HostNotFound inside.
+        @{ Case = 'an unknown host for a new guest'; Id = 'ParameterArgumentTransformationError,VirtPS.Commands.NewVGuestCommand'; Inner = 'HostNotFound'; Run = { New-VGuest -Name z -VHost nosuch -ErrorAction Stop } }
+        @{ Case = 'running an unknown host'; Id = 'ParameterArgumentTransformationError,VirtPS.Commands.InvokeVStepCommand'; Inner = 'HostNotFound'; Run = { Invoke-VStep -VHost nosuch -ErrorAction Stop } }) {
+        $err = $Run | Should -Throw -ErrorId $Id -PassThru
+        if ($Inner) {
+            $e = $err.Exception
+            while ($e -and $e -isnot [VirtPS.Engine.VirtPSException]) { $e = $e.InnerException }
+            $e.ErrorId | Should -Be $Inner
+            $e.Kind | Should -Be 'ObjectNotFound'
+        }
         Get-VGuest | Should -BeNullOrEmpty
     }
 }

@@ -4,6 +4,12 @@ BeforeAll {
     Import-Module $module -Force
     $ModulePath = (Get-Module VirtPS).ModuleBase
 
+    # The VirtPS error inside an error record (a binding error wraps it).
+    function Get-VirtPSError($Record) {
+        $inner = $Record.Exception
+        while ($inner -and $inner -isnot [VirtPS.Engine.VirtPSException]) { $inner = $inner.InnerException }
+        $inner
+    }
     function Get-ErrorOf([scriptblock] $Block) {
         $out = try { & $Block 2>&1 } catch { $_ }
         @($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0]
@@ -76,10 +82,55 @@ Describe 'VirtPS stepping' {
             $e[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
         }
 
-        It 'writes GuestNotFound for a missing -Name' {
+        It 'fails binding with a GuestNotFound (ObjectNotFound) error inside for a missing -Name' {
+            # -Name is an alias of -Guest, which takes names through the one guest transformation (see Guest.Tests.ps1).
             $e = Get-ErrorOf { Invoke-VStep -Name ghost }
-            $e.FullyQualifiedErrorId | Should -BeLike 'GuestNotFound,*'
-            $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+            $inner = Get-VirtPSError $e
+            $inner.ErrorId | Should -Be 'GuestNotFound'
+            $inner.Kind | Should -Be 'ObjectNotFound'
+            "$e" | Should -Match "No guest named 'ghost'"
+        }
+
+        It 'fails only the piped name that matches no guest; the others run' {
+            'p1', 'p2' | New-VGuest | Out-Null
+            $out = 'p1', 'ghost', 'p2' | Invoke-VStep -ErrorVariable e -ErrorAction SilentlyContinue
+            $out.Guest.Name | Should -Be @('p1', 'p2')
+            $e.Count | Should -Be 1
+            (Get-VirtPSError $e[0]).ErrorId | Should -Be 'GuestNotFound'
+        }
+
+        It 'runs every guest a wildcard pattern matches, in name order, and nothing for one that matches none' {
+            'w2', 'w1', 'x1' | New-VGuest | Out-Null
+            (Invoke-VStep -Guest w*).Guest.Name | Should -Be @('w1', 'w2')
+            Invoke-VStep -Guest 'zz*' -ErrorVariable e | Should -BeNullOrEmpty
+            $e | Should -BeNullOrEmpty
+        }
+
+        It 'runs each piped guest as it arrives: the first result is written before the third guest is read' {
+            $log = [System.Collections.Generic.List[string]]::new()
+            & {
+                foreach ($n in 1..3) {
+                    $log.Add("read s$n")
+                    New-VGuest -Name "s$n" -Bare -Bytes (Get-LoopBytes 1000)
+                }
+            } | Invoke-VStep | ForEach-Object { $log.Add("result $($_.Guest.Name)") }
+            $log.IndexOf('result s1') | Should -BeGreaterThan -1
+            $log.IndexOf('result s1') | Should -BeLessThan $log.IndexOf('read s3')
+            $log | Should -Be @('read s1', 'result s1', 'read s2', 'result s2', 'read s3', 'result s3')
+        }
+
+        It 'with -CoSchedule collects the piped guests and writes their results after the last is read' {
+            $log = [System.Collections.Generic.List[string]]::new()
+            $results = @(& {
+                    foreach ($n in 1..3) {
+                        $log.Add("read c$n")
+                        New-VGuest -Name "c$n" -Bare -Bytes (Get-LoopBytes (10 * $n))
+                    }
+                } | Invoke-VStep -CoSchedule | ForEach-Object { $log.Add("result $($_.Guest.Name)"); $_ })
+            $log | Should -Be @('read c1', 'read c2', 'read c3', 'result c1', 'result c2', 'result c3')
+            $results.Instructions | Should -Be @(22, 42, 62)
+            $results.StopReason | Should -Be @('Halt', 'Halt', 'Halt')
         }
 
         It 'rejects a non-positive count <Count> at binding' -ForEach @(@{ Count = 0 }, @{ Count = -5 }) {

@@ -29,7 +29,7 @@ internal static class AsmBridge
             try { defines[name] = LanguagePrimitives.ConvertTo<long>(e.Value); }
             catch (PSInvalidCastException)
             {
-                throw new VirtPSException("InvalidDefine", ErrorKind.InvalidArgument,
+                throw new VirtPSException(ErrorIds.InvalidDefine, ErrorKind.InvalidArgument,
                     $"The value of define '{name}' ('{e.Value}') is not an integer.", name);
             }
         }

@@ -24,7 +24,7 @@ internal static class CaptureTarget
                 foreach (var nic in adapters ?? [])
                 {
                     if (!world.Adapters.Contains(nic))
-                        cmdlet.WriteError(Errors.Create("AdapterNotFound", ErrorKind.ObjectNotFound, $"Adapter {nic.GuestName}/{nic.Name} is not connected.", nic));
+                        cmdlet.WriteError(Errors.Create(ErrorIds.AdapterNotFound, ErrorKind.ObjectNotFound, $"Adapter {nic.GuestName}/{nic.Name} is not connected.", nic));
                     else yield return ($"{nic.GuestName}/{nic.Name}", nic.Port.Capture);
                 }
                 break;

@@ -32,7 +32,7 @@ internal static class Errors
     /// <summary>Assembly source errors: id <c>AssemblyError</c>, category ParserError, line and column in the message.</summary>
     public static ErrorRecord From(AssemblyException e, string? path)
     {
-        var record = new ErrorRecord(e, "AssemblyError", ErrorCategory.ParserError, path ?? (object)$"line {e.Line}");
+        var record = new ErrorRecord(e, ErrorIds.AssemblyError, ErrorCategory.ParserError, path ?? (object)$"line {e.Line}");
         record.ErrorDetails = new ErrorDetails(
             (path is null ? "" : path + ": ") + $"line {e.Line}, column {e.Column}: {e.Detail}");
         return record;

@@ -6,9 +6,11 @@ using VirtPS.Engine.Network;
 namespace VirtPS;
 
 /// <summary>
-/// Lets a name parameter (-Network, -Guest of the network cmdlets, -From, -To) take the object as well:
-/// a guest becomes its name, a network its name. Strings pass through. Adapters are left alone, so an
-/// adapter piped to a cmdlet with an -Adapter parameter binds there.
+/// Lets a name parameter take the object as well: -Network, and the endpoints the network engine resolves itself
+/// (-From, -To, -Node, and Add-VPortForward's -Guest, the forward's destination), which may be a guest, 'host', a
+/// simulated machine or an address. A guest becomes its name, a network its name; strings pass through. Adapters are
+/// left alone, so an adapter piped to a cmdlet with an -Adapter parameter binds there. Parameters that target guests or
+/// hosts use <see cref="GuestTransformationAttribute"/> and <see cref="HostTransformationAttribute"/> instead.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class NameTransformationAttribute : ArgumentTransformationAttribute

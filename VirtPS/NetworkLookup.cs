@@ -8,7 +8,7 @@ namespace VirtPS;
 internal static class NetworkLookup
 {
     public static ErrorRecord NotFound(string name) =>
-        Errors.Create("NetworkNotFound", ErrorKind.ObjectNotFound, $"No network named '{name}' exists.", name);
+        Errors.Create(ErrorIds.NetworkNotFound, ErrorKind.ObjectNotFound, $"No network named '{name}' exists.", name);
 
     /// <summary>The networks matching each name or pattern; a plain name matching nothing writes NetworkNotFound.</summary>
     public static IEnumerable<VirtualNetwork> Match(Cmdlet cmdlet, IEnumerable<string> names)

@@ -10,7 +10,8 @@ namespace VirtPS.Commands;
 [OutputType(typeof(PortForward))]
 public sealed class AddVPortForwardCommand : PSCmdlet
 {
-    /// <summary>The Nat network (name or object) the guest is on.</summary>
+    /// <summary>The Nat network (name or object) the guest is on; a network not in Nat mode is
+    /// NotNatNetwork.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [NameTransformation]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
@@ -22,12 +23,14 @@ public sealed class AddVPortForwardCommand : PSCmdlet
     [ValidateSet("Tcp", "Udp")]
     public string Protocol { get; set; } = "Tcp";
 
-    /// <summary>The port on the host's pnet0 address that outside machines connect to.</summary>
+    /// <summary>The port on the host's pnet0 address that outside machines connect to; one already forwarded is
+    /// PortForwardExists.</summary>
     [Parameter(Mandatory = true)]
     [ValidateRange(1, 65535)]
     public int HostPort { get; set; }
 
-    /// <summary>The guest (name or object) that receives the forwarded traffic.</summary>
+    /// <summary>The guest (name or object) that receives the forwarded traffic: the rule's destination, which must
+    /// have an adapter on the network (else GuestNotFound, written by the network).</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Alias("GuestName")]
     [NameTransformation]
@@ -38,6 +41,7 @@ public sealed class AddVPortForwardCommand : PSCmdlet
     /// <summary>The port on the guest; the host port by default.</summary>
     [Parameter]
     [ValidateRange(1, 65535)]
+    [PSDefaultValue(Help = "the host port (-HostPort)")]
     public int GuestPort { get; set; }
 
     /// <summary>Writes the new rule to the pipeline.</summary>

@@ -9,7 +9,8 @@ namespace VirtPS.Commands;
 [OutputType(typeof(Route))]
 public sealed class AddVRouteCommand : PSCmdlet
 {
-    /// <summary>The node that gets the route: 'gateway', 'lanhost1', 'lanhost2', 'host', 'internet', a guest, or a node's address.</summary>
+    /// <summary>The nodes that get the route: gateway, lanhost1, lanhost2, internet, host, a guest (name or
+    /// object), or an address of one of them; nodes may be piped in.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [NameTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
@@ -21,7 +22,8 @@ public sealed class AddVRouteCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string Destination { get; set; } = "";
 
-    /// <summary>The next hop's address; it must be on a subnet the node is directly connected to.</summary>
+    /// <summary>The next hop's IPv4 address; it must be on a subnet the node is directly connected to (else
+    /// GatewayUnreachable).</summary>
     [Parameter(Mandatory = true, Position = 2)]
     [ValidateNotNullOrEmpty]
     public string Gateway { get; set; } = "";

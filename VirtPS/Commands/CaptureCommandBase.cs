@@ -10,7 +10,8 @@ namespace VirtPS.Commands;
 /// </summary>
 public abstract class CaptureCommandBase : PSCmdlet
 {
-    /// <summary>Networks (names, patterns or objects) whose switch captures every frame that enters it.</summary>
+    /// <summary>Networks (names, wildcard patterns or objects) whose switch capture to use: it records every frame
+    /// that enters the switch. Networks may be piped in.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = CaptureTarget.NetworkSet)]
     [NameTransformation]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
@@ -18,12 +19,14 @@ public abstract class CaptureCommandBase : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Network { get; set; } = [];
 
-    /// <summary>Adapters (from Get-VNetworkAdapter) whose switch port captures the frames in both directions.</summary>
+    /// <summary>Adapters (from Get-VNetworkAdapter) whose switch port capture to use: it records the frames in both
+    /// directions.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = CaptureTarget.AdapterSet)]
     [ValidateNotNull]
     public VirtualNic[] Adapter { get; set; } = [];
 
-    /// <summary>A physical segment: Lan (the host's pnet0 side, where NAT shows translated addresses) or Internet.</summary>
+    /// <summary>A physical segment's switch: Lan (the host's pnet0 side, where NAT shows translated addresses) or
+    /// Internet.</summary>
     [Parameter(Mandatory = true, ParameterSetName = CaptureTarget.SegmentSet)]
     public CaptureSegment Segment { get; set; }
 

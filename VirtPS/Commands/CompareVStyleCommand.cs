@@ -12,39 +12,52 @@ namespace VirtPS.Commands;
 [OutputType(typeof(StyleComparisonRow))]
 public sealed class CompareVStyleCommand : PSCmdlet
 {
-    /// <summary>The workload to run (see Get-VWorkload).</summary>
+    /// <summary>The workload to run (see Get-VWorkload); an unknown one is WorkloadNotFound.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [ArgumentCompleter(typeof(WorkloadNameCompleter))]
     public string Workload { get; set; } = "";
 
-    /// <summary>Styles to compare (default: every style that can run the kernel). Native is always run, as the baseline.</summary>
+    /// <summary>The styles to compare (default: every style that can run the built-in kernel). Native is always
+    /// run, as the baseline.</summary>
     [Parameter(Position = 1)]
+    [PSDefaultValue(Help = "every style that can run the kernel")]
     public VirtualizationStyle[]? Style { get; set; }
 
-    /// <summary>Iterations of the workload (default: the workload's own).</summary>
+    /// <summary>Iterations of the workload (default: the workload's own). Emulation decodes every instruction
+    /// afresh, so large counts take a while under it.</summary>
     [Parameter]
     [ValidateRange(1, 1L << 40)]
+    [PSDefaultValue(Help = "the workload's own")]
     public long Iterations { get; set; }
 
-    /// <summary>How HardwareAssisted virtualizes memory: Nested (EPT, the default), Shadow (first-generation VT-x), or
-    /// both, one row each.</summary>
+    /// <summary>How HardwareAssisted virtualizes memory: Nested (EPT, the default), Shadow (shadow page tables, as
+    /// first-generation VT-x: use it to set the rows beside Adams and Agesen's hardware VMM), or both (-Paging
+    /// Nested, Shadow), one row each. The row's Paging and EptPageSize properties say which; the table's Style
+    /// column (the Setup property) shows HWAssist/Nested, HWAssist/Nested 2M or HWAssist/Shadow.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "Nested")]
     public MemoryVirtualization[]? Paging { get; set; }
 
-    /// <summary>Under nested paging, EPT page sizes in bytes: 4096 (the default) and/or 2097152 (2MB), one row each.</summary>
+    /// <summary>Under nested paging, the EPT page sizes in bytes: 4096 (the default) and/or 2097152 (2MB), one
+    /// HardwareAssisted row each (shown as HWAssist/Nested and HWAssist/Nested 2M). Any other size is
+    /// InvalidEptPageSize (InvalidArgument), before anything runs.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "4096")]
     public ulong[]? EptPageSize { get; set; }
 
-    /// <summary>Values for the workload's own parameters (see Get-VWorkload), e.g. @{ Pages = 4096 } for tlbstride.</summary>
+    /// <summary>Values for the workload's own parameters (see Get-VWorkload), as for New-VGuest -WorkloadParameter:
+    /// @{ Pages = 4096 } runs tlbstride over 16 MiB.</summary>
     [Parameter]
     public System.Collections.Hashtable? WorkloadParameter { get; set; }
 
-    /// <summary>A built-in cost profile to price the runs with (default: the default host's cost model).</summary>
+    /// <summary>A built-in cost profile to price the runs with (Pentium4-2006 or Modern; default: the default
+    /// host's cost model); an unknown one is UnknownCostProfile.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(CostProfileNameCompleter))]
+    [PSDefaultValue(Help = "the default host's cost model")]
     public string? CostProfile { get; set; }
 
     protected override void ProcessRecord()
@@ -70,7 +83,7 @@ public sealed class CompareVStyleCommand : PSCmdlet
     {
         var w = Engine.Guests.Workload.Find(Workload);
         if (w is null)
-            WriteError(Errors.Create("WorkloadNotFound", ErrorKind.ObjectNotFound, $"No workload named '{Workload}'.", Workload));
+            WriteError(Errors.Create(ErrorIds.WorkloadNotFound, ErrorKind.ObjectNotFound, $"No workload named '{Workload}'.", Workload));
         return w;
     }
 }

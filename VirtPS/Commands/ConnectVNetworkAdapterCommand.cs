@@ -13,15 +13,18 @@ public sealed class ConnectVNetworkAdapterCommand : PSCmdlet
     const string GuestSet = "Guest";
     const string NetworkSet = "Network";
 
-    /// <summary>The guests (names or objects) to connect; guests may be piped in.</summary>
+    /// <summary>The guests to connect: guest objects (usually piped), names or wildcard patterns, an adapter each.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NetworkSet)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
-    /// <summary>The network (name or object) to connect to; a network may be piped in.</summary>
+    /// <summary>The network to connect to, as a name or a network object; a network may be piped in.</summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = GuestSet)]
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ParameterSetName = NetworkSet)]
     [NameTransformation]
@@ -29,9 +32,12 @@ public sealed class ConnectVNetworkAdapterCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string Network { get; set; } = "";
 
-    /// <summary>The adapter's MAC address (unicast, unique); by default the next address of the locally administered range.</summary>
+    /// <summary>The new adapter's MAC address, such as 02:00:00:00:00:42: unicast and not in use (else
+    /// InvalidMacAddress or DuplicateMacAddress). By default the next address of the locally administered
+    /// range.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "the next free locally administered address")]
     public string? MacAddress { get; set; }
 
     /// <summary>Writes each new adapter to the pipeline.</summary>

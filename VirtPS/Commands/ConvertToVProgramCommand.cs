@@ -15,22 +15,28 @@ public sealed class ConvertToVProgramCommand : PSCmdlet
     const string TextSet = "Text";
     const string PathSet = "Path";
 
-    /// <summary>Source text. Strings piped in are joined into one source, line by line, like <c>Get-Content</c> output.</summary>
+    /// <summary>The assembly source. Several strings (as arguments or from the pipeline) are joined with newlines
+    /// into one source, so Get-Content output assembles as a whole.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = TextSet)]
     [AllowEmptyString]
     public string[] Text { get; set; } = [];
 
-    /// <summary>A source file; PowerShell paths (PSDrives, relative paths) are resolved.</summary>
+    /// <summary>The path of a source file. PowerShell paths are resolved, so relative paths and drives such as
+    /// Temp: work; a missing file is FileNotFound.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    /// <summary>Symbols defined before assembly, like <c>nasm -D</c>: <c>@{ ITER = 1000 }</c>.</summary>
+    /// <summary>Symbols defined before assembly, like nasm -D, as a hashtable of names and integers: @{ ITER = 1000
+    /// }. A value that is not an integer is an InvalidDefine error.</summary>
     [Parameter]
     public Hashtable? Define { get; set; }
 
-    /// <summary>Guest-physical address the program is assembled for and loaded at (default 0x100000).</summary>
+    /// <summary>The guest-physical address the program is assembled for and loaded at. The default is 0x100000,
+    /// where New-VGuest -Bare loads images; use 0x40000000, the user base, for a program New-VGuest runs as a user
+    /// process under the built-in kernel.</summary>
     [Parameter]
+    [PSDefaultValue(Help = "0x100000")]
     public ulong Origin { get; set; } = Guest.DefaultLoadAddress;
 
     readonly StringBuilder _source = new();
@@ -57,7 +63,7 @@ public sealed class ConvertToVProgramCommand : PSCmdlet
             }
             if (file is null || !File.Exists(file))
             {
-                WriteError(Errors.Create("FileNotFound", ErrorKind.ObjectNotFound, $"Cannot find the source file '{Path}'.", Path));
+                WriteError(Errors.Create(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Cannot find the source file '{Path}'.", Path));
                 return;
             }
             source = File.ReadAllText(file);

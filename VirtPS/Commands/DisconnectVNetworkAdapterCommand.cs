@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using VirtPS.Engine;
+using VirtPS.Engine.Guests;
 using VirtPS.Engine.Network;
 
 namespace VirtPS.Commands;
@@ -12,18 +13,23 @@ public sealed class DisconnectVNetworkAdapterCommand : PSCmdlet
     const string GuestSet = "Guest";
     const string AdapterSet = "Adapter";
 
-    /// <summary>The guest (name or object) whose adapters to disconnect.</summary>
+    /// <summary>The guests whose adapters to disconnect: guest objects (usually piped), names or wildcard patterns. A
+    /// name that matches no guest fails parameter binding with a GuestNotFound error inside; a guest with no adapter
+    /// (on -Network) is AdapterNotFound.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
-    [NameTransformation]
+    [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] Guest { get; set; } = [];
+    [SupportsWildcards]
+    [AllowEmptyCollection]
+    [ValidateNotNull]
+    public Guest[] Guest { get; set; } = [];
 
     /// <summary>Only the guest's adapters on this network (name or object); all of them without it.</summary>
     [Parameter(Position = 1, ParameterSetName = GuestSet)]
     [NameTransformation]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "all of the guest's adapters")]
     public string? Network { get; set; }
 
     /// <summary>Adapter objects to disconnect, usually piped from Get-VNetworkAdapter.</summary>
@@ -46,10 +52,10 @@ public sealed class DisconnectVNetworkAdapterCommand : PSCmdlet
             targets = [];
             foreach (var g in Guest)
             {
-                var found = world.GetAdapters(g).Where(n => Network is null || string.Equals(n.Network.Name, Network, StringComparison.OrdinalIgnoreCase)).ToList();
+                var found = world.GetAdapters(g.Name).Where(n => Network is null || string.Equals(n.Network.Name, Network, StringComparison.OrdinalIgnoreCase)).ToList();
                 if (found.Count == 0)
-                    WriteError(Errors.Create("AdapterNotFound", ErrorKind.ObjectNotFound,
-                        $"Guest '{g}' has no network adapter{(Network is null ? "" : $" on network '{Network}'")}.", g));
+                    WriteError(Errors.Create(ErrorIds.AdapterNotFound, ErrorKind.ObjectNotFound,
+                        $"Guest '{g.Name}' has no network adapter{(Network is null ? "" : $" on network '{Network}'")}.", g.Name));
                 targets.AddRange(found);
             }
         }
@@ -57,7 +63,7 @@ public sealed class DisconnectVNetworkAdapterCommand : PSCmdlet
         {
             if (!world.Adapters.Contains(nic))
             {
-                WriteError(Errors.Create("AdapterNotFound", ErrorKind.ObjectNotFound, $"Adapter {nic.GuestName}/{nic.Name} is not connected.", nic));
+                WriteError(Errors.Create(ErrorIds.AdapterNotFound, ErrorKind.ObjectNotFound, $"Adapter {nic.GuestName}/{nic.Name} is not connected.", nic));
                 continue;
             }
             if (!ShouldProcess($"{nic.GuestName}/{nic.Name}", $"Disconnect from '{nic.Network.Name}'")) continue;

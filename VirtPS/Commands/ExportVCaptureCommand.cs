@@ -8,7 +8,8 @@ namespace VirtPS.Commands;
 [Cmdlet(VerbsData.Export, "VCapture", DefaultParameterSetName = CaptureTarget.NetworkSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 public sealed class ExportVCaptureCommand : CaptureCommandBase
 {
-    /// <summary>The .pcap file to write; PowerShell paths are resolved and an existing file is replaced.</summary>
+    /// <summary>The .pcap file to write. PowerShell paths are resolved, so Temp: works; an existing file is
+    /// replaced.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
@@ -19,7 +20,7 @@ public sealed class ExportVCaptureCommand : CaptureCommandBase
         if (targets.Count == 0) return;
         if (targets.Count > 1)
         {
-            WriteError(Errors.Create("AmbiguousCapture", ErrorKind.InvalidArgument,
+            WriteError(Errors.Create(ErrorIds.AmbiguousCapture, ErrorKind.InvalidArgument,
                 $"{targets.Count} capture points match; export one at a time ({string.Join(", ", targets.Select(t => t.Name))}).", Path));
             return;
         }
@@ -29,7 +30,7 @@ public sealed class ExportVCaptureCommand : CaptureCommandBase
         try { capture.Save(file); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            WriteError(new ErrorRecord(e, "CaptureWriteFailed", ErrorCategory.WriteError, file));
+            WriteError(new ErrorRecord(e, ErrorIds.CaptureWriteFailed, ErrorCategory.WriteError, file));
         }
     }
 }

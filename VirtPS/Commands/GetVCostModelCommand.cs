@@ -14,39 +14,42 @@ public sealed class GetVCostModelCommand : PSCmdlet
     const string PathSet = "Path";
     const string HostSet = "Host";
 
-    /// <summary>Names or wildcard patterns of built-in profiles; a plain unknown name is UnknownCostProfile.</summary>
+    /// <summary>Names or wildcard patterns of built-in profiles (Modern, Pentium4-2006); without -Name, every
+    /// built-in profile is written. A plain name that is no profile is UnknownCostProfile. Names complete on
+    /// Tab.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [ArgumentCompleter(typeof(CostProfileNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "* (every built-in profile)")]
     public string[]? Name { get; set; }
 
-    /// <summary>Paths of cost model JSON files to read and check.</summary>
+    /// <summary>Paths of cost model JSON files to read and check. PowerShell paths are resolved; a malformed model
+    /// is InvalidCostModel.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
-    /// <summary>Hosts (names or objects) whose cost model to get. -Host is an alias.</summary>
+    /// <summary>Hosts (objects, names or wildcard patterns; -Host is an alias) whose cost model to get; hosts may be
+    /// piped in. A name that matches no host fails parameter binding with a HostNotFound error inside. Names complete on Tab.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = HostSet)]
     [Alias("Host")]
+    [HostTransformation]
     [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public object[] VHost { get; set; } = [];
+    public VHost[] VHost { get; set; } = [];
 
     protected override void ProcessRecord()
     {
         switch (ParameterSetName)
         {
             case PathSet:
-                foreach (var p in Path) Emit(() => HostLookup.ResolveCostModel(this, null, p)!);
+                foreach (var p in Path) Emit(() => CostModelArgument.Resolve(this, null, p)!);
                 break;
             case HostSet:
-                foreach (var o in VHost)
-                {
-                    var value = o is PSObject ps ? ps.BaseObject : o;
-                    if (value is VHost h) WriteObject(h.CostModel);
-                    else Emit(() => LabState.Current.GetHost(value?.ToString() ?? "").CostModel);
-                }
+                foreach (var h in VHost) WriteObject(h.CostModel);
                 break;
             default:
                 foreach (var name in Name ?? ["*"])

@@ -9,32 +9,17 @@ namespace VirtPS.Commands;
 [OutputType(typeof(Guest))]
 public sealed class GetVGuestCommand : PSCmdlet
 {
-    /// <summary>Names or wildcard patterns; a plain name that matches no guest is a GuestNotFound error.</summary>
+    /// <summary>Names or wildcard patterns of the guests to get, compared without case; without -Name, every guest
+    /// is written. A plain name that matches no guest is a non-terminating GuestNotFound error.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "* (every guest)")]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()
     {
-        var guests = LabState.Current.Guests.OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase).ToList();
-        if (Name is null)
-        {
-            WriteObject(guests, enumerateCollection: true);
-            return;
-        }
-        foreach (var name in Name)
-        {
-            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-            bool any = false;
-            foreach (var g in guests.Where(g => pattern.IsMatch(g.Name)))
-            {
-                any = true;
-                WriteObject(g);
-            }
-            if (!any && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name));
-        }
+        foreach (var g in LabNames.Match(this, Name ?? ["*"], LabNames.Guests)) WriteObject(g);
     }
 }

@@ -8,15 +8,17 @@ namespace VirtPS.Commands;
 [OutputType(typeof(VHost))]
 public sealed class GetVHostCommand : PSCmdlet
 {
-    /// <summary>Names or wildcard patterns; a plain name that matches no host is a HostNotFound error.</summary>
+    /// <summary>Names or wildcard patterns of the hosts to get; without -Name, every host is written. A plain name
+    /// that matches no host is a non-terminating HostNotFound error. Names complete on Tab.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(HostNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "* (every host)")]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()
     {
-        foreach (var h in HostLookup.Match(this, Name ?? ["*"])) WriteObject(h);
+        foreach (var h in LabNames.Match(this, Name ?? ["*"], LabNames.Hosts)) WriteObject(h);
     }
 }

@@ -8,13 +8,15 @@ namespace VirtPS.Commands;
 [OutputType(typeof(NatSession))]
 public sealed class GetVNatSessionCommand : PSCmdlet
 {
-    /// <summary>Networks (names, patterns or objects) whose sessions to list; every network's without it.</summary>
+    /// <summary>Networks (names, wildcard patterns or objects) whose sessions to list; every network's without
+    /// it.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [NameTransformation]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "every network")]
     public string[]? Network { get; set; }
 
     protected override void ProcessRecord()

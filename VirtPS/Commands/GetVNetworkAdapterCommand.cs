@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using VirtPS.Engine.Guests;
 using VirtPS.Engine.Network;
 
 namespace VirtPS.Commands;
@@ -8,31 +9,36 @@ namespace VirtPS.Commands;
 [OutputType(typeof(VirtualNic))]
 public sealed class GetVNetworkAdapterCommand : PSCmdlet
 {
-    /// <summary>Guests (names, wildcard patterns or objects) whose adapters to list; guests may be piped in.</summary>
+    /// <summary>Only the adapters of these guests: guest objects (usually piped), names or wildcard patterns. A name
+    /// that matches no guest fails parameter binding with a GuestNotFound error inside. Every guest's without it.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [NameTransformation]
+    [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[]? Guest { get; set; }
+    [AllowEmptyCollection]
+    [ValidateNotNull]
+    [PSDefaultValue(Help = "every guest's adapters")]
+    public Guest[]? Guest { get; set; }
 
-    /// <summary>Networks (names, wildcard patterns or objects) whose adapters to list.</summary>
+    /// <summary>Only the adapters on these networks (names, wildcard patterns or objects); a plain name that
+    /// matches no network is NetworkNotFound.</summary>
     [Parameter]
     [NameTransformation]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "every network")]
     public string[]? Network { get; set; }
 
     protected override void ProcessRecord()
     {
-        var guests = (Guest ?? ["*"]).Select(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase)).ToList();
+        var guests = Guest?.Select(g => g.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var networks = (Network ?? ["*"]).Select(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase)).ToList();
         foreach (var name in Network ?? [])
             if (!WildcardPattern.ContainsWildcardCharacters(name) && !LabState.Network.TryGetNetwork(name, out _))
                 WriteError(NetworkLookup.NotFound(name));
         foreach (var nic in LabState.Network.Adapters
-                     .Where(n => guests.Any(p => p.IsMatch(n.GuestName)) && networks.Any(p => p.IsMatch(n.Network.Name)))
+                     .Where(n => (guests is null || guests.Contains(n.GuestName)) && networks.Any(p => p.IsMatch(n.Network.Name)))
                      .OrderBy(n => n.GuestName, StringComparer.OrdinalIgnoreCase).ThenBy(n => n.Name, StringComparer.Ordinal))
             WriteObject(nic);
     }

@@ -8,11 +8,13 @@ namespace VirtPS.Commands;
 [OutputType(typeof(VirtualNetwork))]
 public sealed class GetVNetworkCommand : PSCmdlet
 {
-    /// <summary>Names or wildcard patterns; a plain name that matches no network is a NetworkNotFound error.</summary>
+    /// <summary>Names or wildcard patterns of the networks to get; without -Name, every network is written. A plain
+    /// name that matches no network is a non-terminating NetworkNotFound error.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "* (every network)")]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()

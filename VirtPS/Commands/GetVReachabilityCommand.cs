@@ -9,7 +9,8 @@ namespace VirtPS.Commands;
 [OutputType(typeof(ReachabilityCell))]
 public sealed class GetVReachabilityCommand : PSCmdlet
 {
-    /// <summary>The networks (names, patterns or objects) whose matrix to build; networks may be piped in.</summary>
+    /// <summary>The networks (names, wildcard patterns or objects) whose matrix to build; networks may be piped
+    /// in.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [NameTransformation]

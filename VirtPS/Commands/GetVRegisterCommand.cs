@@ -8,12 +8,18 @@ namespace VirtPS.Commands;
 [OutputType(typeof(VRegisters))]
 public sealed class GetVRegisterCommand : PSCmdlet
 {
-    /// <summary>The guest, as an object or a name; a step result's guest binds by property name.</summary>
+    /// <summary>The guests to read: guest objects (usually piped; a step result's guest binds by property name), names
+    /// or wildcard patterns, one register set each. A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public Guest? Guest { get; set; }
+    public Guest[] Guest { get; set; } = [];
 
-    protected override void ProcessRecord() => WriteObject(new VRegisters(Guest!));
+    protected override void ProcessRecord()
+    {
+        foreach (var g in Guest) WriteObject(new VRegisters(g));
+    }
 }

@@ -8,7 +8,8 @@ namespace VirtPS.Commands;
 [OutputType(typeof(VTlbEntry), typeof(VTlbStatistics))]
 public sealed class GetVTlbCommand : TlbCommandBase
 {
-    /// <summary>Writes one summary of hits, misses, flushes and walks per level instead of the entries.</summary>
+    /// <summary>Writes one summary of hits, misses, flushes and walks per level (a VTlbStatistics per guest or
+    /// physical CPU) instead of the entries.</summary>
     [Parameter]
     public SwitchParameter Statistics { get; set; }
 

@@ -12,21 +12,27 @@ namespace VirtPS.Commands;
 [OutputType(typeof(TranslatedBlock))]
 public sealed class GetVTranslationCacheCommand : PSCmdlet
 {
-    /// <summary>The guest, as an object or a name; it must run under the BinaryTranslation style.</summary>
+    /// <summary>The guests whose translation cache to list: guest objects (usually piped), names or wildcard patterns;
+    /// each must run under the BinaryTranslation style (else NoTranslationCache). A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public Guest? Guest { get; set; }
+    public Guest[] Guest { get; set; } = [];
 
     protected override void ProcessRecord()
     {
-        if (Guest!.Vmm is not BinaryTranslation bt)
+        foreach (var g in Guest)
         {
-            WriteError(Errors.Create("NoTranslationCache", ErrorKind.InvalidOperation,
-                $"Guest '{Guest.Name}' runs under {Guest.Style}; only BinaryTranslation guests have a translation cache.", Guest));
-            return;
+            if (g.Vmm is not BinaryTranslation bt)
+            {
+                WriteError(Errors.Create(ErrorIds.NoTranslationCache, ErrorKind.InvalidOperation,
+                    $"Guest '{g.Name}' runs under {g.Style}; only BinaryTranslation guests have a translation cache.", g));
+                continue;
+            }
+            foreach (var block in bt.TranslationCache) WriteObject(block);
         }
-        foreach (var block in bt.TranslationCache) WriteObject(block);
     }
 }

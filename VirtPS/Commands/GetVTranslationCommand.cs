@@ -11,24 +11,31 @@ namespace VirtPS.Commands;
 [OutputType(typeof(AddressTranslation))]
 public sealed class GetVTranslationCommand : PSCmdlet
 {
-    /// <summary>The guest, as an object or a name.</summary>
+    /// <summary>The guests whose address to translate: guest objects (usually piped), names or wildcard patterns.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public Guest? Guest { get; set; }
+    public Guest[] Guest { get; set; } = [];
 
     /// <summary>The guest-virtual (linear) address to translate.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     public ulong Address { get; set; }
 
-    /// <summary>The kind of access to check: Read (default), Write or Execute.</summary>
+    /// <summary>The access to check: Read (the default), Write or Execute. A write to a read-only page or a fetch
+    /// from a no-execute page is a protection #PF.</summary>
     [Parameter]
     public AccessKind Access { get; set; } = AccessKind.Read;
 
     protected override void ProcessRecord()
     {
-        try { WriteObject(Guest!.Translate(Address, Access)); }
-        catch (VirtPSException e) { WriteError(Errors.From(e)); }
+        foreach (var g in Guest)
+        {
+            try { WriteObject(g.Translate(Address, Access)); }
+            catch (VirtPSException e) { WriteError(Errors.From(e)); }
+        }
     }
 }

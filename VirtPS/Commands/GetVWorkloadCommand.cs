@@ -9,10 +9,12 @@ namespace VirtPS.Commands;
 [OutputType(typeof(Workload))]
 public sealed class GetVWorkloadCommand : PSCmdlet
 {
-    /// <summary>Names of workloads to get; wildcards are allowed. A name without wildcards that matches none is WorkloadNotFound.</summary>
+    /// <summary>Names of the workloads to get; wildcards are allowed. A name without wildcards that matches no
+    /// workload is WorkloadNotFound (ObjectNotFound).</summary>
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(WorkloadNameCompleter))]
+    [PSDefaultValue(Help = "* (every workload)")]
     public string[] Name { get; set; } = ["*"];
 
     protected override void ProcessRecord()
@@ -22,7 +24,7 @@ public sealed class GetVWorkloadCommand : PSCmdlet
             var pattern = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
             var found = Workload.All.Where(w => pattern.IsMatch(w.Name)).ToList();
             if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(n))
-                WriteError(Errors.Create("WorkloadNotFound", ErrorKind.ObjectNotFound, $"No workload named '{n}'.", n));
+                WriteError(Errors.Create(ErrorIds.WorkloadNotFound, ErrorKind.ObjectNotFound, $"No workload named '{n}'.", n));
             foreach (var w in found) WriteObject(w);
         }
     }

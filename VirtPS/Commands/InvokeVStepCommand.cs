@@ -7,93 +7,98 @@ using System.Collections.Concurrent;
 namespace VirtPS.Commands;
 
 /// <summary>
-/// Runs guests: a number of instructions, or until they halt. One guest runs alone; several (piped, listed,
-/// or every guest of a host with -VHost) are co-scheduled on their hosts' physical CPUs, time-sliced, with a
-/// world switch each time a CPU passes from one guest to another. The engine runs on a worker thread; this
-/// thread writes its progress and, on Ctrl+C, cancels it and waits (a few ms) so the guests stay resumable.
+/// Runs guests: a number of instructions, or until they halt. Piped or listed guests run one at a time, each as it
+/// arrives, and its result is written before the next is read. With -CoSchedule, or every ready guest of a host with
+/// -VHost, the guests are co-scheduled on their hosts' physical CPUs, time-sliced, with a world switch each time a CPU
+/// passes from one guest to another. The engine runs on a worker thread; this thread writes its progress and, on
+/// Ctrl+C, cancels it and waits (a few ms) so the guests stay resumable.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "VStep", DefaultParameterSetName = GuestSet)]
 [OutputType(typeof(StepResult), typeof(TraceEvent))]
 public sealed class InvokeVStepCommand : PSCmdlet
 {
     const string GuestSet = "Guest";
-    const string NameSet = "Name";
     const string HostSet = "Host";
 
-    /// <summary>The guests to run, piped or given as objects or names.</summary>
+    /// <summary>The guests to run: guest objects (usually piped), names or wildcard patterns. Each runs as it arrives
+    /// and its result is written before the next guest is read; with -CoSchedule they run together. -Name is an alias.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside; a pattern that matches
+    /// none runs nothing.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
+    [Alias("Name")]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
-    /// <summary>Names of the guests to run; a name that matches no guest is GuestNotFound.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = NameSet)]
-    [ArgumentCompleter(typeof(GuestNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] Name { get; set; } = [];
+    /// <summary>Collect the guests (piped or listed) and co-schedule them on their hosts' physical CPUs once the last
+    /// has arrived: each host pins its guests to its CPUs in turn and time-slices each CPU, a Quantum at a time; a
+    /// hand-over between guests is a world switch. The results come at the end, one per guest in the order given.</summary>
+    [Parameter(ParameterSetName = GuestSet)]
+    public SwitchParameter CoSchedule { get; set; }
 
-    /// <summary>Co-schedules every guest on this host (a name or a host object).</summary>
+    /// <summary>Co-schedule every ready guest of these hosts (host objects, names or wildcard patterns; -Host is an alias)
+    /// on their physical CPUs, as -CoSchedule does. A name that matches no host fails parameter binding with a
+    /// HostNotFound error inside. Names complete on Tab.</summary>
     [Parameter(Mandatory = true, ParameterSetName = HostSet)]
     [Alias("Host")]
+    [HostTransformation]
     [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public object? VHost { get; set; }
+    public VHost[] VHost { get; set; } = [];
 
-    /// <summary>The most instructions to retire in this step (1 or more). Without -Until, the step ends after them even if the guest has not halted.</summary>
+    /// <summary>The most instructions to retire in this step, 1 or more (per guest when co-scheduled). Without -Until
+    /// the step ends after them even if the guest has not halted; a guest stopped so can be stepped again and
+    /// continues where it left off.</summary>
     [Parameter]
     [ValidateRange(1, long.MaxValue)]
+    [PSDefaultValue(Help = "no limit (to the halt or an -Until event)")]
     public long Instructions { get; set; }
 
-    /// <summary>Run until one of these events: Halt (the default), or stop right after an Exception, Interrupt, Syscall, PageFault or ContextSwitch. With -Instructions, whichever comes first ends the step.</summary>
+    /// <summary>Run until one of these events: Halt (the default), or stop right after an Exception, PageFault,
+    /// Interrupt, Syscall or ContextSwitch. With -Instructions too, whichever comes first ends the step.</summary>
     [Parameter]
     public StepUntil[] Until { get; set; } = [StepUntil.Halt];
 
-    /// <summary>Also write a TraceEvent for every exception, page fault, interrupt, system call, context switch and halt, as they happen.</summary>
+    /// <summary>Also write a TraceEvent object for each exception, page fault, interrupt, system call, context switch
+    /// and halt, as they happen, before the step result.</summary>
     [Parameter]
     public SwitchParameter Trace { get; set; }
 
     readonly CancellationTokenSource _cancel = new();
-    readonly List<Guest> _guests = [];
+    readonly List<Guest> _together = [];
     static int s_activityId;
 
     protected override void ProcessRecord()
     {
-        switch (ParameterSetName)
-        {
-            case GuestSet:
-                _guests.AddRange(Guest);
-                break;
-            case NameSet:
-                foreach (var name in Name)
-                {
-                    if (LabState.Current.TryGet(name, out var g)) _guests.Add(g);
-                    else WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name));
-                }
-                break;
-            case HostSet:
-                var host = HostLookup.Resolve(VHost);
-                if (host is null) { WriteError(HostLookup.NotFound(VHost?.ToString() ?? "")); return; }
-                _guests.AddRange(host.Guests.Where(g => g.State == GuestState.Ready));
-                break;
-        }
+        if (ParameterSetName == HostSet)
+            _together.AddRange(VHost.SelectMany(h => h.Guests).Where(g => g.State == GuestState.Ready));
+        else if (CoSchedule)
+            _together.AddRange(Guest);
+        else
+            foreach (var g in Guest.Where(CanRun)) Run([g], g.Name);
     }
 
     protected override void EndProcessing()
     {
-        // Several guests share their hosts' CPUs; one runs alone, as it always did.
-        var guests = new List<Guest>();
-        foreach (var g in _guests.Distinct())
-        {
-            // A guest that cannot run is reported on its own; the others still run.
-            if (g.State == GuestState.Halted)
-                WriteError(Errors.Create("GuestHalted", ErrorKind.InvalidOperation, $"Guest '{g.Name}' has halted; create a new guest to run it again.", g));
-            else if (g.State == GuestState.Faulted)
-                WriteError(Errors.Create("GuestFaulted", ErrorKind.InvalidOperation, $"Guest '{g.Name}' stopped on {g.LastException}; it cannot run further.", g));
-            else guests.Add(g);
-        }
-        if (guests.Count == 1) { Run(guests, guests[0].Name); return; }
-        if (guests.Count > 1) Run(guests, $"{guests.Count} guests co-scheduled");
+        var guests = _together.Distinct().Where(CanRun).ToList();
+        if (guests.Count == 1) Run(guests, guests[0].Name);
+        else if (guests.Count > 1) Run(guests, $"{guests.Count} guests co-scheduled");
+    }
+
+    /// <summary>True if the guest can run; a halted or faulted guest is reported on its own and the others still run.</summary>
+    bool CanRun(Guest g)
+    {
+        if (g.State == GuestState.Halted)
+            WriteError(Errors.Create(ErrorIds.GuestHalted, ErrorKind.InvalidOperation, $"Guest '{g.Name}' has halted; create a new guest to run it again.", g));
+        else if (g.State == GuestState.Faulted)
+            WriteError(Errors.Create(ErrorIds.GuestFaulted, ErrorKind.InvalidOperation, $"Guest '{g.Name}' stopped on {g.LastException}; it cannot run further.", g));
+        else return true;
+        return false;
     }
 
     void Run(List<Guest> guests, string what)

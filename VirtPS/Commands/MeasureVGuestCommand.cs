@@ -11,14 +11,17 @@ public sealed class MeasureVGuestCommand : PSCmdlet
     const string GuestSet = "Guest";
     const string StepSet = "Step";
 
-    /// <summary>Guests to measure over their whole life, as objects or names.</summary>
+    /// <summary>Guests to measure over their whole life: guest objects (usually piped), names or wildcard patterns.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
-    /// <summary>Step results (from Invoke-VStep) to measure one by one.</summary>
+    /// <summary>Step results from Invoke-VStep, measured one by one: that step only.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = StepSet)]
     [ValidateNotNull]
     public StepResult[] StepResult { get; set; } = [];

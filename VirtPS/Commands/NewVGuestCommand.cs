@@ -27,93 +27,145 @@ public sealed class NewVGuestCommand : PSCmdlet
     const string BareBytesSet = "BareBytes";
     const string WorkloadSet = "Workload";
 
-    /// <summary>The guest's name: 1–64 letters, digits, '_', '-' or '.'; unique in the lab (case-insensitive).</summary>
+    /// <summary>The guest's name: 1 to 64 letters, digits, underscores, hyphens or dots, starting with a letter,
+    /// digit or underscore. Names are unique in the runspace, compared without case (else InvalidGuestName or
+    /// GuestExists). Several names piped in create several guests.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string Name { get; set; } = "";
 
-    /// <summary>An assembled program (from ConvertTo-VProgram): under the kernel it must be linked at 0x40000000;
-    /// with -Bare it is loaded at its origin. Either way it starts at its entry point.</summary>
+    /// <summary>An assembled program from ConvertTo-VProgram, started at its entry point. Under the kernel it must
+    /// be assembled at the user base (ConvertTo-VProgram -Origin 0x40000000), otherwise the error is
+    /// ProgramOriginNotUserBase; with -Bare it is loaded at its origin.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ProgramSet)]
     [Parameter(Mandatory = true, ParameterSetName = BareProgramSet)]
     public VProgram? Program { get; set; }
 
-    /// <summary>Source text, assembled at the user base 0x40000000 (or at 0x100000 with -Bare); several strings are joined as lines.</summary>
+    /// <summary>Assembly source, assembled at the user base 0x40000000 and run as a user process; with -Bare,
+    /// assembled at 0x100000 and run alone. Several strings are joined as lines.</summary>
     [Parameter(Mandatory = true, ParameterSetName = CodeSet)]
     [Parameter(Mandatory = true, ParameterSetName = BareCodeSet)]
     public string[] Code { get; set; } = [];
 
-    /// <summary>Raw machine code loaded at the user base 0x40000000 (or at 0x100000 with -Bare) and started at its first byte.</summary>
+    /// <summary>Raw x86-64 machine code, started at its first byte: loaded at the user base 0x40000000 as a user
+    /// process, or at 0x100000 with -Bare.</summary>
     [Parameter(Mandatory = true, ParameterSetName = BytesSet)]
     [Parameter(Mandatory = true, ParameterSetName = BareBytesSet)]
     public byte[] Bytes { get; set; } = [];
 
-    /// <summary>Run the program alone on the machine, without the kernel: loaded at 0x100000 (or its origin), at CPL 0.</summary>
+    /// <summary>Runs -Program, -Code or -Bytes alone on the machine, without the built-in kernel: loaded at
+    /// 0x100000 (or the program's origin) at privilege level 0, as a bare-metal program. HLT then halts the
+    /// machine.</summary>
     [Parameter(Mandatory = true, ParameterSetName = BareProgramSet)]
     [Parameter(Mandatory = true, ParameterSetName = BareCodeSet)]
     [Parameter(Mandatory = true, ParameterSetName = BareBytesSet)]
     public SwitchParameter Bare { get; set; }
 
-    /// <summary>Boot the built-in kernel running this workload (see Get-VWorkload): compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait.</summary>
+    /// <summary>Boot the built-in kernel running this workload in user processes. Get-VWorkload lists them:
+    /// compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait, tlbstride, tlbswitch.
+    /// An unknown name is UnknownWorkload.</summary>
     [Parameter(Mandatory = true, ParameterSetName = WorkloadSet)]
     [ArgumentCompleter(typeof(WorkloadNameCompleter))]
     public string Workload { get; set; } = "";
 
-    /// <summary>The workload's iteration count (default: the workload's own).</summary>
+    /// <summary>How many iterations the workload runs, 1 or more; the default is the workload's own (see
+    /// Get-VWorkload).</summary>
     [Parameter(ParameterSetName = WorkloadSet)]
     [ValidateRange(1, 1L << 40)]
+    [PSDefaultValue(Help = "the workload's own")]
     public long Iterations { get; set; }
 
-    /// <summary>How many user processes run the workload or program, 1 to 16 (default: the workload's own; 1 for a program).</summary>
+    /// <summary>How many user processes the kernel starts with the workload or program, 1 to 16; the default is the
+    /// workload's own, or 1 for a program.</summary>
     [Parameter(ParameterSetName = WorkloadSet)]
     [Parameter(ParameterSetName = ProgramSet)]
     [Parameter(ParameterSetName = CodeSet)]
     [Parameter(ParameterSetName = BytesSet)]
     [ValidateRange(1, 16)]
+    [PSDefaultValue(Help = "the workload's own; 1 for a program")]
     public int Processes { get; set; }
 
-    /// <summary>User instructions between the kernel's scheduling ticks, counted by a performance-monitoring
-    /// counter (default 100000); 0 turns preemption off.</summary>
+    /// <summary>User instructions between the kernel's scheduling ticks (the default is 100000); 0 turns preemption
+    /// off, so context switches happen only on yield and exit. The tick is a performance-monitoring interrupt: the
+    /// kernel programs IA32_PMC0 to count instructions retired at CPL 3 and to interrupt when it wraps, so ticks
+    /// land at the same user instruction under every style and in the paravirtual build of the kernel, whatever the
+    /// kernel itself executes.</summary>
     [Parameter(ParameterSetName = WorkloadSet)]
     [Parameter(ParameterSetName = ProgramSet)]
     [Parameter(ParameterSetName = CodeSet)]
     [Parameter(ParameterSetName = BytesSet)]
     [ValidateRange(0, long.MaxValue)]
+    [PSDefaultValue(Value = Engine.Guests.Kernel.DefaultTimerPeriod)]
     public long TimerPeriod { get; set; } = Engine.Guests.Kernel.DefaultTimerPeriod;
 
-    /// <summary>How the guest's CPU is virtualized (default Native).</summary>
+    /// <summary>How the guest's CPU is virtualized. Native (the default) is the bare simulated machine. Emulation
+    /// interprets every instruction through a software MMU. TrapAndEmulate runs the guest kernel deprivileged (ring
+    /// compression to CPL 1): privileged instructions trap into the VMM, and the sensitive unprivileged ones
+    /// (PUSHF, POPF, MOV from CS, SGDT, SMSW, ...) silently misbehave and are recorded as fidelity violations.
+    /// BinaryTranslation (VMware's software VMM) runs guest user code directly and guest kernel code only from a
+    /// translation cache, with every sensitive instruction replaced by a callout into the VMM (see
+    /// Get-VTranslationCache). HardwareAssisted runs the guest in VT-x non-root mode with VM exits chosen by
+    /// VMCS-like controls, its memory virtualized by nested paging (EPT) unless -Paging Shadow says otherwise.
+    /// TrapAndEmulate and BinaryTranslation virtualize memory with shadow page tables. Paravirtual runs the
+    /// built-in kernel's paravirtual build, made from the same source: Xen's hypercalls in place of privileged
+    /// instructions, page-table updates batched and validated by the hypervisor on the guest's own tables (direct
+    /// paging), and the scheduling tick from Xen's virtual PMU (xenpmu_op; the counter's WRMSRs trap and are
+    /// emulated); a bare program makes no hypercalls and is refused (error StyleNeedsParavirtualKernel).</summary>
     [Parameter]
     public VirtualizationStyle Style { get; set; } = VirtualizationStyle.Native;
 
-    /// <summary>How a HardwareAssisted guest's memory is virtualized: Nested (EPT, the default) or Shadow (shadow page
-    /// tables, as first-generation VT-x). Only valid with -Style HardwareAssisted.</summary>
+    /// <summary>How a HardwareAssisted guest's memory is virtualized. Nested (the default): EPT, a two-dimensional
+    /// walk (24 memory references for 4-level guest and EPT tables with cold caches); the VMM maps guest frames on
+    /// their first touch (EPT violations, exit 48) and the guest's page-table writes, CR3 loads and INVLPG need no
+    /// VMM. Shadow: shadow page tables as first-generation VT-x kept them, with #PF, CR3-load and INVLPG exits and
+    /// traced page-table writes. Only valid with -Style HardwareAssisted: with another style the error is
+    /// PagingModeNeedsHardwareAssisted (InvalidArgument) and no guest is made; the other styles' paging is their
+    /// own.</summary>
     [Parameter]
+    [PSDefaultValue(Help = "Nested (under HardwareAssisted)")]
     public MemoryVirtualization Paging { get; set; } = MemoryVirtualization.Nested;
 
-    /// <summary>Under nested paging, the size of the EPT pages the VMM maps guest memory with: 4096 (default) or 2097152 (2 MiB).</summary>
+    /// <summary>Under nested paging, the size of the pages the VMM maps guest memory with in EPT: 4096 (the
+    /// default) or 2097152 (2MB); a guest 2 MiB region only partly inside guest memory is mapped with 4 KiB pages.
+    /// Another size is InvalidEptPageSize; a guest without nested paging gives PagingModeNeedsHardwareAssisted or
+    /// NestedPagingNotEnabled.</summary>
     [Parameter]
     public ulong EptPageSize { get; set; } = ExtendedPageTables.SmallPage;
 
-    /// <summary>The host to place the guest on (default: the lab's default host).</summary>
+    /// <summary>The host to place the guest on (default: the lab's default host): a host object, a name, or a pattern
+    /// that matches one host; -Host is an alias. Its cost model prices the guest, and Invoke-VStep -VHost co-schedules
+    /// its guests. A name that matches no host fails parameter binding with a HostNotFound error inside (a pattern that
+    /// matches several, with AmbiguousName). Names complete on Tab.</summary>
     [Parameter]
     [Alias("Host")]
+    [HostTransformation(Single = true)]
     [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [PSDefaultValue(Help = "default (the lab's default host)")]
     [ValidateNotNullOrEmpty]
     public string? VHost { get; set; }
 
-    /// <summary>Guest-physical memory in MB, 1 to 4096 (default 64; 128 under the kernel). Frames are backed only when touched.</summary>
+    /// <summary>Guest-physical memory in megabytes, 1 to 4096. The default is 64, or 128 when the guest boots the
+    /// kernel; the kernel needs 4 to 1024. Frames are backed by host memory only when the guest touches
+    /// them.</summary>
     [Parameter]
+    [PSDefaultValue(Help = "64; 128 when the guest boots the kernel")]
     public int MemoryMB { get; set; } = 64;
 
-    /// <summary>Whether CPUID reports PCIDs to the guest: On (the default, as on a modern core) or Off. The built-in kernel
-    /// tags each process's TLB entries with a PCID when it has them.</summary>
+    /// <summary>On (the default, as on a modern core) or Off: whether CPUID.1:ECX[17] reports PCIDs. With them the
+    /// built-in kernel sets CR4.PCIDE and tags each process's TLB entries (PCID = slot + 1, CR3 bit 63 on
+    /// switches), so context switches keep the TLB; without them every CR3 load flushes it.</summary>
     [Parameter]
     public OnOff Pcid { get; set; } = OnOff.On;
 
-    /// <summary>Values for the workload's own parameters (see Get-VWorkload), e.g. @{ Pages = 4096; Stride = 2 } for tlbstride.</summary>
+    /// <summary>Values for the workload's own parameters, as a hashtable of names and whole numbers 1 to 65536
+    /// (Get-VWorkload shows each workload's Parameters): tlbstride and tlbswitch take Pages (the working set, in 4
+    /// KiB pages) and Stride (touch every Stride-th page), e.g. @{ Pages = 4096; Stride = 2 }. An unknown name is
+    /// UnknownWorkloadParameter, a bad value InvalidWorkloadParameter.</summary>
     [Parameter(ParameterSetName = WorkloadSet)]
     public Hashtable? WorkloadParameter { get; set; }
 
-    /// <summary>Symbols for assembling -Code, like <c>nasm -D</c>: <c>@{ N = 10 }</c>.</summary>
+    /// <summary>Symbols for assembling -Code, like nasm -D, as a hashtable of names and integers: @{ N = 10
+    /// }.</summary>
     [Parameter(ParameterSetName = CodeSet)]
     [Parameter(ParameterSetName = BareCodeSet)]
     public Hashtable? Define { get; set; }

@@ -16,18 +16,22 @@ public sealed class ReceiveVConsoleCommand : PSCmdlet
     /// <summary>Where each guest's console was last read up to.</summary>
     static readonly ConditionalWeakTable<Guest, StrongBox<int>> Cursors = new();
 
-    /// <summary>The guest whose console to read, as an object or a name.</summary>
+    /// <summary>The guests whose console to read: guest objects (usually piped), names or wildcard patterns, one
+    /// after another. A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public Guest? Guest { get; set; }
+    public Guest[] Guest { get; set; } = [];
 
     /// <summary>Return everything printed since the guest started, not only what is new.</summary>
     [Parameter]
     public SwitchParameter All { get; set; }
 
-    /// <summary>If nothing new has been printed, run the guest until it prints something, stops, or Ctrl+C.</summary>
+    /// <summary>If nothing new has been printed, run the guest until it prints something, stops, or
+    /// Ctrl+C.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
@@ -35,7 +39,11 @@ public sealed class ReceiveVConsoleCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var guest = Guest!;
+        foreach (var g in Guest) Receive(g);
+    }
+
+    void Receive(Guest guest)
+    {
         var console = guest.Machine.Console;
         var cursor = Cursors.GetValue(guest, _ => new StrongBox<int>(0));
         if (Wait)

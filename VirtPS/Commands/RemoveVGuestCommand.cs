@@ -12,15 +12,21 @@ public sealed class RemoveVGuestCommand : PSCmdlet
     const string NameSet = "Name";
     const string GuestSet = "Guest";
 
-    /// <summary>Names or wildcard patterns of the guests to remove; a plain name that matches nothing is GuestNotFound.</summary>
+    /// <summary>Names or wildcard patterns of the guests to remove; a plain name that matches nothing is a
+    /// non-terminating GuestNotFound error.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
-    /// <summary>Guest objects to remove, usually piped from Get-VGuest or New-VGuest.</summary>
+    /// <summary>Guests to remove: guest objects, usually piped from Get-VGuest or New-VGuest, names or wildcard
+    /// patterns. A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = GuestSet)]
+    [GuestTransformation]
+    [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
@@ -36,15 +42,7 @@ public sealed class RemoveVGuestCommand : PSCmdlet
             foreach (var g in Guest) Remove(lab, g);
             return;
         }
-        var guests = lab.Guests.OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase).ToList();
-        foreach (var name in Name)
-        {
-            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-            var matches = guests.Where(g => pattern.IsMatch(g.Name)).ToList();
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name));
-            foreach (var g in matches) Remove(lab, g);
-        }
+        foreach (var g in LabNames.Match(this, Name, LabNames.Guests).ToList()) Remove(lab, g);
     }
 
     void Remove(Lab lab, Guest g)
@@ -52,7 +50,7 @@ public sealed class RemoveVGuestCommand : PSCmdlet
         if (!ShouldProcess(g.Name, "Remove guest")) return;
         if (!lab.Remove(g))
         {
-            WriteError(Errors.Create("GuestNotFound", ErrorKind.ObjectNotFound, $"Guest '{g.Name}' is not in this runspace's lab.", g));
+            WriteError(Errors.Create(ErrorIds.GuestNotFound, ErrorKind.ObjectNotFound, $"Guest '{g.Name}' is not in this runspace's lab.", g));
             return;
         }
         // The guest's adapters go with it, so a new guest of the same name starts unplugged.

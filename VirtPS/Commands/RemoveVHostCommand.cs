@@ -10,19 +10,26 @@ namespace VirtPS.Commands;
 public sealed class RemoveVHostCommand : PSCmdlet
 {
     const string NameSet = "Name";
-    const string ObjectSet = "InputObject";
+    const string HostSet = "VHost";
 
-    /// <summary>Names or wildcard patterns of the hosts to remove; a plain name that matches nothing is HostNotFound.</summary>
+    /// <summary>Names or wildcard patterns of the hosts to remove; a plain name that matches nothing is a
+    /// non-terminating HostNotFound error.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [ArgumentCompleter(typeof(HostNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
-    /// <summary>Host objects to remove, usually piped from Get-VHost.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
+    /// <summary>Hosts to remove: host objects, usually piped from Get-VHost, names or wildcard patterns (-InputObject is
+    /// an alias). A name that matches no host fails parameter binding with a HostNotFound error inside.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = HostSet)]
+    [Alias("InputObject")]
+    [HostTransformation]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public VHost[] InputObject { get; set; } = [];
+    public VHost[] VHost { get; set; } = [];
 
     /// <summary>Writes each removed host to the pipeline.</summary>
     [Parameter]
@@ -30,7 +37,7 @@ public sealed class RemoveVHostCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var targets = ParameterSetName == ObjectSet ? InputObject : HostLookup.Match(this, Name);
+        var targets = ParameterSetName == HostSet ? VHost : LabNames.Match(this, Name, LabNames.Hosts);
         foreach (var h in targets.ToList())
         {
             if (!ShouldProcess(h.Name, "Remove host")) continue;

@@ -12,7 +12,8 @@ public sealed class RemoveVNetworkCommand : PSCmdlet
     const string NameSet = "Name";
     const string NetworkSet = "Network";
 
-    /// <summary>Names or wildcard patterns of the networks to remove; a plain name that matches nothing is NetworkNotFound.</summary>
+    /// <summary>Names or wildcard patterns of the networks to remove; a plain name that matches nothing is a
+    /// non-terminating NetworkNotFound error.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     [SupportsWildcards]

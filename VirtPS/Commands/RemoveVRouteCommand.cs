@@ -7,14 +7,16 @@ namespace VirtPS.Commands;
 [Cmdlet(VerbsCommon.Remove, "VRoute", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 public sealed class RemoveVRouteCommand : PSCmdlet
 {
-    /// <summary>The node whose route to remove: 'gateway', 'lanhost1', 'lanhost2', 'host', 'internet', a guest, or a node's address.</summary>
+    /// <summary>The nodes whose route to remove: gateway, lanhost1, lanhost2, internet, host, a guest (name or
+    /// object), or an address of one of them.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [NameTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Node { get; set; } = [];
 
-    /// <summary>The destination subnet of the static route, in CIDR notation.</summary>
+    /// <summary>The destination subnet of the static route, in CIDR notation; a node without that route is
+    /// RouteNotFound.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     public string Destination { get; set; } = "";
@@ -27,7 +29,7 @@ public sealed class RemoveVRouteCommand : PSCmdlet
             try
             {
                 if (!LabState.Network.RemoveRoute(node, Destination))
-                    WriteError(Errors.Create("RouteNotFound", ErrorKind.ObjectNotFound, $"'{node}' has no static route to {Destination}.", Destination));
+                    WriteError(Errors.Create(ErrorIds.RouteNotFound, ErrorKind.ObjectNotFound, $"'{node}' has no static route to {Destination}.", Destination));
             }
             catch (VirtPSException e) { WriteError(Errors.From(e)); }
         }

@@ -8,14 +8,18 @@ namespace VirtPS.Commands;
 [Cmdlet(VerbsCommunications.Send, "VConsole")]
 public sealed class SendVConsoleCommand : PSCmdlet
 {
-    /// <summary>The guest to type into, as an object or a name.</summary>
+    /// <summary>The guests to type into: guest objects, names or wildcard patterns; each receives the same text.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public Guest? Guest { get; set; }
+    public Guest[] Guest { get; set; } = [];
 
-    /// <summary>The text to send, as ASCII; each string is followed by a carriage return unless -NoNewline.</summary>
+    /// <summary>The text to send, as ASCII; several strings, or strings from the pipeline, are sent one after
+    /// another, each followed by a carriage return unless -NoNewline.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [AllowEmptyString]
     public string[] Text { get; set; } = [];
@@ -27,6 +31,6 @@ public sealed class SendVConsoleCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         foreach (var t in Text)
-            Guest!.Machine.Console.Receive(Encoding.ASCII.GetBytes(NoNewline ? t : t + "\r"));
+            foreach (var g in Guest) g.Machine.Console.Receive(Encoding.ASCII.GetBytes(NoNewline ? t : t + "\r"));
     }
 }

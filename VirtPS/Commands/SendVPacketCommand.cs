@@ -13,31 +13,35 @@ public sealed class SendVPacketCommand : PSCmdlet
     const string UdpSet = "Udp";
     const string FrameSet = "Frame";
 
-    /// <summary>The sender: a guest (name or object) with an adapter, 'host', or a simulated machine's name or address.</summary>
+    /// <summary>The sender: a guest (name or object) with an adapter, host, or a simulated machine's name or
+    /// address.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [NameTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string From { get; set; } = "";
 
-    /// <summary>The complete frame (Ethernet header onward), sent as given out of the sender's first adapter.</summary>
+    /// <summary>The complete frame's bytes from the destination MAC address on (no preamble, no FCS), sent as given
+    /// out of the sender's first adapter; one shorter than an Ethernet header (14 bytes) is
+    /// FrameTooShort.</summary>
     [Parameter(Mandatory = true, ParameterSetName = FrameSet)]
     [ValidateNotNull]
     public byte[] Frame { get; set; } = [];
 
-    /// <summary>The datagram's target: a guest, 'host', a simulated machine's name, or an IPv4 address.</summary>
+    /// <summary>The datagram's target: a guest (name or object), host, a simulated machine's name, or an IPv4
+    /// address.</summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = UdpSet)]
     [NameTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string To { get; set; } = "";
 
-    /// <summary>The destination UDP port (7 is echo, 9 discard on every simulated machine).</summary>
+    /// <summary>The destination UDP port (default 9, discard; 7 is echo on every simulated machine).</summary>
     [Parameter(ParameterSetName = UdpSet)]
     [ValidateRange(1, 65535)]
     public int Port { get; set; } = 9;
 
-    /// <summary>The source UDP port.</summary>
+    /// <summary>The source UDP port (default 40000).</summary>
     [Parameter(ParameterSetName = UdpSet)]
     [ValidateRange(1, 65535)]
     public int SourcePort { get; set; } = 40000;
@@ -53,7 +57,7 @@ public sealed class SendVPacketCommand : PSCmdlet
         if (ParameterSetName == FrameSet && Frame.Length < EthernetHeaderLength)
         {
             // The engine's switch drops a runt without a word; say so here and send nothing.
-            WriteError(Errors.Create("FrameTooShort", ErrorKind.InvalidArgument,
+            WriteError(Errors.Create(ErrorIds.FrameTooShort, ErrorKind.InvalidArgument,
                 $"A frame of {Frame.Length} bytes is shorter than an Ethernet header ({EthernetHeaderLength} bytes).", Frame));
             return;
         }

@@ -11,34 +11,42 @@ namespace VirtPS.Commands;
 [OutputType(typeof(Guest))]
 public sealed class SetVGuestCommand : TlbGeometryCommandBase
 {
-    /// <summary>Guests to change, as objects or names.</summary>
+    /// <summary>Guests to change: guest objects (usually piped), names or wildcard patterns. Names complete on Tab.
+    /// A name that matches no guest fails parameter binding with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
-    /// <summary>Exit reasons that should cause VM exits from now on (HardwareAssisted guests).</summary>
+    /// <summary>Exit reasons (Intel SDM numbering) that should cause VM exits from now on; HardwareAssisted guests
+    /// only, others give NotHardwareAssisted.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public ExitReason[]? ExitOn { get; set; }
 
-    /// <summary>Exit reasons that should no longer cause VM exits (HardwareAssisted guests).</summary>
+    /// <summary>Exit reasons that should no longer cause VM exits; HardwareAssisted guests only.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public ExitReason[]? NoExitOn { get; set; }
 
-    /// <summary>On: CPUID reports PCIDs (the built-in kernel then tags each process's TLB entries); Off: it does not.
-    /// Turning it off after the guest set CR4.PCIDE is refused (PcidInUse).</summary>
+    /// <summary>On: CPUID.1:ECX[17] reports PCIDs (the built-in kernel then tags each process's TLB entries); Off:
+    /// it does not. Turning it off after the guest set CR4.PCIDE is refused (PcidInUse).</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged")]
     public OnOff Pcid { get; set; }
 
-    /// <summary>The paging-structure caches (PML4E, PDPTE, PDE; guest and EPT dimensions) on or off.</summary>
+    /// <summary>On or Off: the paging-structure caches (PML4E, PDPTE and PDE) of the guest and EPT
+    /// dimensions.</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged")]
     public OnOff WalkCache { get; set; }
 
-    /// <summary>The nested TLB (guest-physical to host-physical translations) on or off.</summary>
+    /// <summary>On or Off: the nested TLB of guest-physical to host-physical translations.</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged")]
     public OnOff NestedTlb { get; set; }
 
     /// <summary>Writes each changed guest to the pipeline.</summary>
@@ -53,7 +61,7 @@ public sealed class SetVGuestCommand : TlbGeometryCommandBase
             if (ExitOn is null && NoExitOn is null) { if (PassThru) WriteObject(g); continue; }
             if (g.Vmm is not HardwareAssisted ha)
             {
-                WriteError(Errors.Create("NotHardwareAssisted", ErrorKind.InvalidOperation,
+                WriteError(Errors.Create(ErrorIds.NotHardwareAssisted, ErrorKind.InvalidOperation,
                     $"Guest '{g.Name}' runs under {g.Style}; exit controls exist only for HardwareAssisted guests.", g));
                 continue;
             }

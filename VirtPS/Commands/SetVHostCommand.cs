@@ -10,45 +10,62 @@ namespace VirtPS.Commands;
 public sealed class SetVHostCommand : TlbGeometryCommandBase
 {
     const string NameSet = "Name";
-    const string ObjectSet = "InputObject";
+    const string HostSet = "VHost";
 
-    /// <summary>Names or wildcard patterns of the hosts to change.</summary>
+    /// <summary>Names or wildcard patterns of the hosts to change; a plain name that matches nothing is a
+    /// non-terminating HostNotFound error.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
     [ArgumentCompleter(typeof(HostNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
-    /// <summary>Host objects to change, usually piped from Get-VHost.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
+    /// <summary>Hosts to change: host objects, usually piped from Get-VHost or New-VHost, names or wildcard patterns (-InputObject is
+    /// an alias). A name that matches no host fails parameter binding with a HostNotFound error inside.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = HostSet)]
+    [Alias("InputObject")]
+    [HostTransformation]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public VHost[] InputObject { get; set; } = [];
+    public VHost[] VHost { get; set; } = [];
 
-    /// <summary>The new hypervisor type.</summary>
+    /// <summary>The new hypervisor type: Type1 or Type2.</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged")]
     public HypervisorType? Type { get; set; }
 
-    /// <summary>The new number of physical CPUs.</summary>
+    /// <summary>The new number of physical CPUs, 1 to 1024.</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged")]
     public int? PhysicalCpus { get; set; }
 
-    /// <summary>A built-in cost profile by name.</summary>
+    /// <summary>The name of a built-in cost profile: Modern or Pentium4-2006; the host's guests are priced by it
+    /// from then on.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(CostProfileNameCompleter))]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "unchanged")]
     public string? CostProfile { get; set; }
 
-    /// <summary>A cost model object or the path of a cost model JSON file.</summary>
+    /// <summary>A cost model object from Get-VCostModel, or the path of a cost model JSON file.</summary>
     [Parameter]
     [ValidateNotNull]
+    [PSDefaultValue(Help = "unchanged")]
     public object? CostModel { get; set; }
 
-    /// <summary>Whether the host's TLBs tag entries per guest: None (every VM entry, exit and guest switch flushes) or Vpid.</summary>
+    /// <summary>None: TLB entries carry no guest tag, so every switch between guests (and, for hardware-assisted
+    /// guests, every VM entry and exit) flushes them. Vpid (a new host's): each guest's entries carry its
+    /// virtual-processor identifier and survive.</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged (Vpid on a new host)")]
     public TlbTagging? TlbTagging { get; set; }
 
-    /// <summary>Guest instructions a vCPU runs before its physical CPU may pass to another guest.</summary>
+    /// <summary>Guest instructions a vCPU runs before the host may give its physical CPU to another guest (1 to
+    /// 2^32; a new host's is 50,000).</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged (50,000 on a new host)")]
     public long? Quantum { get; set; }
 
     /// <summary>Writes each changed host to the pipeline.</summary>
@@ -59,9 +76,9 @@ public sealed class SetVHostCommand : TlbGeometryCommandBase
     {
         Engine.Costs.CostModel? model;
         // Resolve the model once, before any host changes, so a bad one changes nothing.
-        try { model = HostLookup.ResolveCostModel(this, CostProfile, CostModel); }
+        try { model = CostModelArgument.Resolve(this, CostProfile, CostModel); }
         catch (VirtPSException e) { WriteError(Errors.From(e)); return; }
-        var targets = ParameterSetName == ObjectSet ? InputObject : HostLookup.Match(this, Name);
+        var targets = ParameterSetName == HostSet ? VHost : LabNames.Match(this, Name, LabNames.Hosts);
         foreach (var h in targets.ToList())
         {
             if (!ShouldProcess(h.Name, "Change host")) continue;

@@ -12,7 +12,8 @@ public sealed class SetVNetworkCommand : PSCmdlet
     const string NameSet = "Name";
     const string NetworkSet = "Network";
 
-    /// <summary>Names or wildcard patterns of the networks to change.</summary>
+    /// <summary>Names or wildcard patterns of the networks to change; a plain name that matches nothing is a
+    /// non-terminating NetworkNotFound error.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     [SupportsWildcards]
@@ -24,7 +25,8 @@ public sealed class SetVNetworkCommand : PSCmdlet
     [ValidateNotNull]
     public VirtualNetwork[] Network { get; set; } = [];
 
-    /// <summary>The new mode.</summary>
+    /// <summary>The new mode: Bridge, Isolated, HostOnly, Routed or Nat. The guests keep their adapters and are
+    /// re-addressed as the mode needs.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     public NetworkMode Mode { get; set; }
 

@@ -9,14 +9,16 @@ namespace VirtPS.Commands;
 [OutputType(typeof(ProbeResult))]
 public sealed class TestVConnectionCommand : PSCmdlet
 {
-    /// <summary>The sender: a guest (name or object) with an adapter, 'host', or a simulated machine's name or address.</summary>
+    /// <summary>The senders: a guest (name or object) with an adapter, host, or a simulated machine's name or
+    /// address. Several senders probe in turn.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [NameTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] From { get; set; } = [];
 
-    /// <summary>The target: a guest (name or object), 'host', a simulated machine's name, or any IPv4 address.</summary>
+    /// <summary>The targets: a guest (name or object), host, a simulated machine's name, or any IPv4
+    /// address.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [NameTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
@@ -27,12 +29,14 @@ public sealed class TestVConnectionCommand : PSCmdlet
     [Parameter]
     public ProbeProtocol Protocol { get; set; } = ProbeProtocol.Icmp;
 
-    /// <summary>The destination port for Udp and Tcp; 7 (echo) for Udp and 80 for Tcp by default.</summary>
+    /// <summary>The destination port for Udp (default 7, echo) and Tcp (default 80).</summary>
     [Parameter]
     [ValidateRange(1, 65535)]
+    [PSDefaultValue(Help = "7 for Udp, 80 for Tcp")]
     public int Port { get; set; }
 
-    /// <summary>The IPv4 time to live of the probe; a small value shows where it expires (ICMP time exceeded).</summary>
+    /// <summary>The time to live of the probe's IPv4 packets (default 64). With a small value the probe ends in
+    /// TimeExceeded at the router where it expired.</summary>
     [Parameter]
     [ValidateRange(1, 255)]
     public int Ttl { get; set; } = 64;

@@ -12,25 +12,30 @@ public abstract class TlbCommandBase : PSCmdlet
     protected const string GuestSet = "Guest";
     protected const string HostSet = "Host";
 
-    /// <summary>Guests, as objects or names.</summary>
+    /// <summary>Guests whose own TLB, paging-structure caches and nested TLB to use: guest objects (usually piped),
+    /// names or wildcard patterns, one guest after another. A name that matches no guest fails parameter binding
+    /// with a GuestNotFound error inside.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = GuestSet)]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 
-    /// <summary>A host (a name or a host object): its physical CPUs' caches, the ones its guests were co-scheduled on.</summary>
+    /// <summary>Hosts whose physical CPUs' caches to use instead (host objects, names or wildcard patterns; -Host
+    /// is an alias): the ones the host's co-scheduled guests share, one CPU after another. Each entry's Vpid tells
+    /// whose it is, and its Guest names the CPU (host/cpuN). A name that matches no host fails parameter binding
+    /// with a HostNotFound error inside.</summary>
     [Parameter(Mandatory = true, ParameterSetName = HostSet)]
     [Alias("Host")]
+    [HostTransformation]
     [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
+    [AllowEmptyCollection]
     [ValidateNotNull]
-    public object? VHost { get; set; }
+    public VHost[] VHost { get; set; } = [];
 
-    /// <summary>The host's physical CPUs; for a host that does not exist, the error is written and there are none.</summary>
-    protected IReadOnlyList<PhysicalCpu> HostCpus()
-    {
-        if (HostLookup.Resolve(VHost) is { } host) return host.Cpus;
-        WriteError(HostLookup.NotFound(VHost?.ToString() ?? ""));
-        return [];
-    }
+    /// <summary>The physical CPUs of the -VHost hosts, host by host.</summary>
+    protected IEnumerable<PhysicalCpu> HostCpus() => VHost.SelectMany(h => h.Cpus);
 }

@@ -9,20 +9,26 @@ namespace VirtPS.Commands;
 /// </summary>
 public abstract class TlbGeometryCommandBase : PSCmdlet
 {
-    /// <summary>Entries of the second-level TLB (default 1536); with -StlbWays it must divide into whole sets.</summary>
+    /// <summary>Entries of the second-level TLB (1536 on a new guest or host, a Skylake core's): the guest's own,
+    /// or each of the host's physical CPUs'. With the ways it must divide into whole sets, else InvalidTlbGeometry
+    /// naming the value; a host's CPUs' TLBs start empty after a change.</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged (1536 on a new guest or host)")]
     public int StlbEntries { get; set; }
 
-    /// <summary>Ways (associativity) of the second-level TLB (default 12).</summary>
+    /// <summary>Ways (associativity) of the second-level TLB (12 on a new guest or host).</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged (12 on a new guest or host)")]
     public int StlbWays { get; set; }
 
-    /// <summary>Entries of the L1 DTLB for 4 KiB pages (default 64).</summary>
+    /// <summary>Entries of the L1 DTLB for 4 KiB pages (64 on a new guest or host).</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged (64 on a new guest or host)")]
     public int DtlbEntries { get; set; }
 
-    /// <summary>Ways of the L1 DTLB for 4 KiB pages (default 4).</summary>
+    /// <summary>Ways of the L1 DTLB for 4 KiB pages (4 on a new guest or host).</summary>
     [Parameter]
+    [PSDefaultValue(Help = "unchanged (4 on a new guest or host)")]
     public int DtlbWays { get; set; }
 
     /// <summary>True if any geometry parameter was given.</summary>

@@ -1,4 +1,5 @@
-# Text of the VirtPS cmdlet help; New-Help.ps1 merges it with the cmdlets' metadata into MAML.
+# Text of the VirtPS cmdlet help: synopsis, description, inputs, outputs, examples and links. Parameter descriptions
+# are the /// comments on the cmdlets' properties, defaults their initial values or [PSDefaultValue]; New-Help.ps1 merges all three.
 $answer = '"mov rax, 42`nhlt"'
 @{
 'ConvertTo-VProgram' = @{
@@ -9,12 +10,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Conditional assembly follows nasm''s preprocessor: %define NAME value and %undef NAME (single-line, no parameters), %if, %ifn, %ifdef, %ifndef, their %elif forms, %else, %endif, and %error "text". -Define symbols count as defined for %ifdef and have their values in %if, which also knows the comparisons (= == <> != < <= > >=, signed) and && || ^^. Other % directives (%macro, %include, ...) are errors.'
     'An error in the source is reported as a non-terminating AssemblyError (category ParserError) whose message gives the line and column. A missing file is FileNotFound (ObjectNotFound).'
   )
-  Parameters = @{
-    Text = 'The assembly source. Several strings (as arguments or from the pipeline) are joined with newlines into one source.'
-    Path = 'The path of a source file. PowerShell paths are resolved, so relative paths and drives such as Temp: work.'
-    Define = 'Symbols defined before assembly, as a hashtable of names and integers: @{ ITER = 1000 }. A value that is not an integer is an InvalidDefine error.'
-    Origin = 'The address the program is assembled for and loaded at. The default is 0x100000, where New-VGuest -Bare loads images; use 0x40000000, the user base, for a program New-VGuest runs as a user process under the built-in kernel.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Lines of assembly source.' })
   Outputs = @(@{ Type = 'VirtPS.VProgram'; Text = 'The assembled program: Bytes, Size, Origin, EntryPoint, Symbols, Listing.' })
   Examples = @(
@@ -35,25 +30,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Everything is checked before the guest exists, so a failure leaves nothing behind: an invalid name is InvalidGuestName, a name already in use is GuestExists (ResourceExists), a program that does not fit is ProgramTooLarge (LimitsExceeded), bad source is AssemblyError (ParserError), an entry point outside the program is InvalidEntryPoint and a memory size outside 1 to 4096 MB (4 to 1024 MB under the kernel) is InvalidMemorySize. -Bare together with -Workload, -Processes or -TimerPeriod does not bind to any parameter set. Guest memory is backed by host memory only where the guest touches it.'
     'Names are unique per runspace and compared without case. Guests live in the runspace that created them: runspaces of ForEach-Object -Parallel each have their own.'
   )
-  Parameters = @{
-    Name = 'The guest''s name: 1 to 64 letters, digits, underscores, hyphens or dots, starting with a letter, digit or underscore. Names are unique in the runspace, compared without case. Several names piped in create several guests.'
-    VHost = 'The host to place the guest on (default: the lab''s default host); its cost model prices the guest, and Invoke-VStep -VHost co-schedules its guests. Names complete on Tab; an unknown one is HostNotFound.'
-    Program = 'An assembled program from ConvertTo-VProgram, started at its entry point. Under the kernel it must be assembled at the user base (ConvertTo-VProgram -Origin 0x40000000), otherwise the error is ProgramOriginNotUserBase; with -Bare it is loaded at its origin.'
-    Code = 'Assembly source, assembled at the user base 0x40000000 and run as a user process; with -Bare, assembled at 0x100000 and run alone. Several strings are joined as lines.'
-    Bytes = 'Raw x86-64 machine code, started at its first byte: loaded at the user base 0x40000000 as a user process, or at 0x100000 with -Bare.'
-    Bare = 'Runs -Program, -Code or -Bytes alone on the machine, without the built-in kernel: loaded at 0x100000 (or the program''s origin) at privilege level 0, as a bare-metal program. HLT then halts the machine.'
-    Style = 'How the guest''s CPU is virtualized. Native (the default) is the bare simulated machine. Emulation interprets every instruction through a software MMU. TrapAndEmulate runs the guest kernel deprivileged (ring compression to CPL 1): privileged instructions trap into the VMM, and the sensitive unprivileged ones (PUSHF, POPF, MOV from CS, SGDT, SMSW, ...) silently misbehave and are recorded as fidelity violations. BinaryTranslation (VMware''s software VMM) runs guest user code directly and guest kernel code only from a translation cache, with every sensitive instruction replaced by a callout into the VMM (see Get-VTranslationCache). HardwareAssisted runs the guest in VT-x non-root mode with VM exits chosen by VMCS-like controls, its memory virtualized by nested paging (EPT) unless -Paging Shadow says otherwise. TrapAndEmulate and BinaryTranslation virtualize memory with shadow page tables. Paravirtual runs the built-in kernel''s paravirtual build, made from the same source: Xen''s hypercalls in place of privileged instructions, page-table updates batched and validated by the hypervisor on the guest''s own tables (direct paging), and the scheduling tick from Xen''s virtual PMU (xenpmu_op; the counter''s WRMSRs trap and are emulated); a bare program makes no hypercalls and is refused (error StyleNeedsParavirtualKernel).'
-    Paging = 'How a HardwareAssisted guest''s memory is virtualized. Nested (the default): EPT, a two-dimensional walk (24 memory references for 4-level guest and EPT tables with cold caches); the VMM maps guest frames on their first touch (EPT violations, exit 48) and the guest''s page-table writes, CR3 loads and INVLPG need no VMM. Shadow: shadow page tables as first-generation VT-x kept them, with #PF, CR3-load and INVLPG exits and traced page-table writes. With another style the error is PagingModeNeedsHardwareAssisted (InvalidArgument) and no guest is made.'
-    EptPageSize = 'Under nested paging, the size of the pages the VMM maps guest memory with in EPT: 4096 (the default) or 2097152 (2MB); a guest 2 MiB region only partly inside guest memory is mapped with 4 KiB pages. Another size is InvalidEptPageSize; a guest without nested paging gives PagingModeNeedsHardwareAssisted or NestedPagingNotEnabled.'
-    MemoryMB = 'Guest-physical memory in megabytes, 1 to 4096. The default is 64, or 128 when the guest boots the kernel; the kernel needs 4 to 1024.'
-    Define = 'Symbols for assembling -Code, as a hashtable of names and integers: @{ N = 10 }.'
-    Workload = 'Boot the built-in kernel running this workload in user processes. Get-VWorkload lists them: compute, syscall, in, cr8wr, callret, pgfault, divzero, ptemod, ctxswitch, forkwait, tlbstride, tlbswitch. An unknown name is UnknownWorkload.'
-    Iterations = 'How many iterations the workload runs, 1 or more; the default is the workload''s own (see Get-VWorkload).'
-    Processes = 'How many user processes the kernel starts with the workload or program, 1 to 16; the default is the workload''s own, or 1 for a program.'
-    TimerPeriod = 'User instructions between scheduling ticks (the default is 100000); 0 turns preemption off, so context switches happen only on yield and exit. The tick is a performance-monitoring interrupt: the kernel programs IA32_PMC0 to count instructions retired at CPL 3 and to interrupt when it wraps, so ticks land at the same user instruction under every style and in the paravirtual build of the kernel, whatever the kernel itself executes.'
-    Pcid = 'On (the default, as on a modern core) or Off: whether CPUID.1:ECX[17] reports PCIDs. With them the built-in kernel sets CR4.PCIDE and tags each process''s TLB entries (PCID = slot + 1, CR3 bit 63 on switches), so context switches keep the TLB; without them every CR3 load flushes it.'
-    WorkloadParameter = 'Values for the workload''s own parameters, as a hashtable of names and whole numbers 1 to 65536 (Get-VWorkload shows each workload''s Parameters): tlbstride and tlbswitch take Pages (the working set, in 4 KiB pages) and Stride (touch every Stride-th page), e.g. @{ Pages = 4096; Stride = 2 }. An unknown name is UnknownWorkloadParameter, a bad value InvalidWorkloadParameter.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Guest names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The new guest.' })
   Examples = @(
@@ -75,9 +51,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Get-VGuest writes the guests of the current runspace''s lab, in name order. With -Name it writes only the guests whose names match; wildcards are allowed.'
     'A name without wildcards that matches no guest is a non-terminating GuestNotFound error (ObjectNotFound). A wildcard that matches nothing writes nothing.'
   )
-  Parameters = @{
-    Name = 'Names or wildcard patterns of the guests to get, compared without case. Without -Name, every guest is written.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Guest names or patterns.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The matching guests.' })
   Examples = @(
@@ -89,16 +62,9 @@ $answer = '"mov rax, 42`nhlt"'
 'Remove-VGuest' = @{
   Synopsis = 'Removes guests from the current runspace.'
   Description = @(
-    'Remove-VGuest removes guests, named with -Name (wildcards allowed) or piped in as objects. It asks for confirmation as a Medium-impact change does, and supports -WhatIf and -Confirm. It writes nothing unless -PassThru is given.'
+    'Remove-VGuest removes guests, named with -Name (wildcards allowed), or given to -Guest (piped in) as objects, names or patterns. It asks for confirmation as a Medium-impact change does, and supports -WhatIf and -Confirm. It writes nothing unless -PassThru is given.'
     'A name without wildcards that matches no guest is a non-terminating GuestNotFound error (ObjectNotFound). A removed guest''s network adapters are disconnected with it. A removed guest''s name may be used again at once.'
   )
-  Parameters = @{
-    Name = 'Names or wildcard patterns of the guests to remove.'
-    Guest = 'Guest objects to remove, usually piped from Get-VGuest or New-VGuest.'
-    PassThru = 'Writes each removed guest to the pipeline.'
-    WhatIf = 'Shows which guests would be removed without removing them.'
-    Confirm = 'Asks for confirmation before removing each guest.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests to remove.' }, @{ Type = 'System.String'; Text = 'Names of guests to remove.' })
   Outputs = @(@{ Type = 'None'; Text = 'By default, nothing.' }, @{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the removed guests.' })
   Examples = @(
@@ -110,27 +76,20 @@ $answer = '"mov rax, 42`nhlt"'
 'Invoke-VStep' = @{
   Synopsis = 'Runs guests for a number of instructions or until they halt.'
   Description = @(
-    'Invoke-VStep runs each guest it is given (piped, by -Guest as objects or names, or by -Name) and writes a StepResult for each: the instructions retired and simulated cycles counted in this step, why it stopped (InstructionLimit, Halt, Exception or Cancelled), the host seconds it took and the resulting MIPS.'
+    'Invoke-VStep runs each guest it is given (piped, or by -Guest as objects, names or wildcard patterns; -Name is an alias) and writes a StepResult for each: the instructions retired and simulated cycles counted in this step, why it stopped (InstructionLimit, Halt, Exception or Cancelled), the host seconds it took and the resulting MIPS.'
     'With -Instructions the step ends after that many instructions, or earlier if the guest halts or faults; with -Until Halt, or with neither parameter, it runs until the guest halts or faults. A guest stopped by -Instructions can be stepped again and continues where it left off.'
     '-Until can also name events that a guest kernel sees: Exception, PageFault, Interrupt, Syscall (SYSCALL or INT n) and ContextSwitch (a CR3 load). The step then ends right after the first such event, with that StopReason, and the guest stays ready to continue. -Trace writes a TraceEvent for every such event and for the halt, as they happen (Instruction, Kind, Rip, Cpl, Vector, ErrorCode, Cr2, Cr3, and under the built-in kernel the ProcessId), so Group-Object Kind and Where-Object work on them.'
-    'Long runs write progress. Ctrl+C stops the run within a few milliseconds and leaves the guest consistent and ready to run again.'
-    'Several guests (piped, listed, or every ready guest of a host with -VHost) are co-scheduled: each host pins its guests to its physical CPUs in turn (the k-th on CPU k mod PhysicalCpus), and each CPU runs its guests round-robin, the host''s Quantum of guest instructions at a time. Handing a CPU from one guest to another is a world switch, which the incoming guest pays for (its WorldSwitchesIn grows) and which, on a host without TLB tags (Set-VHost -TlbTagging None), also costs it the translations it had cached. The results come at the end, one per guest in the order given; with -Instructions each guest retires at most that many.'
-    'A halted guest cannot be stepped again: that is a non-terminating GuestHalted error (InvalidOperation); a guest stopped by an exception gives GuestFaulted. A -Name that matches no guest is GuestNotFound, a -VHost that names no host HostNotFound.'
+    'Guests run one at a time, each as it arrives: a piped guest runs as soon as it is read and its result (after its trace events) is written before the next guest is read, so a long pipeline shows its first results at once and a guest made further up the pipeline can depend on an earlier one''s run. Long runs write progress. Ctrl+C stops the run within a few milliseconds and leaves the guest consistent and ready to run again.'
+    'Co-scheduling is asked for: with -CoSchedule the piped or listed guests are collected and run together once the last has arrived, and with -VHost every ready guest of the hosts is. Co-scheduled guests share their hosts'' physical CPUs: each host pins its guests to its physical CPUs in turn (the k-th on CPU k mod PhysicalCpus), and each CPU runs its guests round-robin, the host''s Quantum of guest instructions at a time. Handing a CPU from one guest to another is a world switch, which the incoming guest pays for (its WorldSwitchesIn grows) and which, on a host without TLB tags (Set-VHost -TlbTagging None), also costs it the translations it had cached. The results come at the end, one per guest in the order given (a guest given twice runs once); with -Instructions each guest retires at most that many.'
+    'A halted guest cannot be stepped again: that is a non-terminating GuestHalted error (InvalidOperation); a guest stopped by an exception gives GuestFaulted. A -Guest name that matches no guest fails parameter binding with a GuestNotFound error inside (piped, only that input fails), a -VHost name that matches no host with HostNotFound; a wildcard pattern that matches nothing runs nothing.'
   )
-  Parameters = @{
-    Guest = 'The guests to run, as objects (usually piped) or names.'
-    Name = 'Names of the guests to run.'
-    VHost = 'Co-schedule every ready guest on this host, given by name or as a host object. Names complete on Tab.'
-    Instructions = 'The most instructions to retire in this step, 1 or more.'
-    Until = 'Run until one of these events: Halt (the default), or stop right after an Exception, PageFault, Interrupt, Syscall or ContextSwitch. With -Instructions too, whichever comes first ends the step.'
-    Trace = 'Also write a TraceEvent object for each exception, page fault, interrupt, system call, context switch and halt, before the step result.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests to run.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'One per guest: Guest, Instructions, Cycles, StopReason, HostSeconds, Mips.' })
   Examples = @(
     @{ Title = 'Run a guest until it halts'; Code = "New-VGuest -Name answer -Bare -Code $answer | Invoke-VStep"; Remarks = 'Runs two instructions and stops with StopReason Halt.' }
     @{ Title = 'Run in slices'; Code = "`$g = New-VGuest -Name count -Bare -Code 'mov ecx, 1000', 'l: dec rcx', 'jnz l', 'hlt'`n`$g | Invoke-VStep -Instructions 500`n`$g | Invoke-VStep -Until Halt"; Remarks = 'The first step stops after 500 instructions (InstructionLimit); the second continues from there to the HLT.' }
-    @{ Title = 'Run guests by name'; Code = "'a', 'b' | New-VGuest | Out-Null`nInvoke-VStep -Name a, b"; Remarks = 'Runs two empty guests, one instruction each.' }
+    @{ Title = 'Run guests by name or pattern'; Code = "'a1', 'a2', 'b1' | New-VGuest | Out-Null`nInvoke-VStep -Guest a*, b1"; Remarks = 'Runs three empty guests, one instruction each, one after another: a1 and a2 (the pattern, in name order), then b1.' }
+    @{ Title = 'Two guests co-scheduled on one physical CPU'; Code = "New-VHost -Name pair -PhysicalCpus 1 | Set-VHost -Quantum 10000`n'x', 'y' | ForEach-Object { New-VGuest -Name `$_ -Workload syscall -Iterations 500 -VHost pair } | Invoke-VStep -CoSchedule | Select-Object Name, StopReason, @{ n = 'WorldSwitchesIn'; e = { `$_.Guest.WorldSwitchesIn } }"; Remarks = 'Without -CoSchedule each guest would run alone to its halt as it arrives; with it they take turns 10,000 instructions at a time, and each hand-over is a world switch.' }
     @{ Title = 'Two guests sharing one physical CPU'; Code = "New-VHost -Name box -PhysicalCpus 1 | Set-VHost -Quantum 10000`n'p', 'q' | ForEach-Object { New-VGuest -Name `$_ -Workload syscall -Iterations 500 -VHost box } | Out-Null`nInvoke-VStep -VHost box | Out-Null`nGet-VGuest p, q | Select-Object Name, Instructions, WorldSwitchesIn"; Remarks = 'The guests take turns 10,000 instructions at a time; each hand-over is a world switch.' }
     @{ Title = 'Trace the events of a run'; Code = "New-VGuest -Name traced -Bare -Code 'mov ecx, 10', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep -Trace | Where-Object Kind -eq Halt"; Remarks = 'With -Trace the run writes a TraceEvent per event before its step result; this bare program has only one, the halt.' }
   )
@@ -143,15 +102,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Every figure is counted events times the cost model''s primitive prices (see Get-VCostModel); nothing in a row is a constant of the style or the workload. With -CostProfile Pentium4-2006 the rows can be set beside Adams and Agesen''s nanobenchmark table (ASPLOS 2006). The guests are not added to the lab.'
     'Styles that cannot run the built-in kernel yet give UnsupportedStyle (InvalidArgument); an unknown workload gives WorkloadNotFound (ObjectNotFound); an unknown profile gives UnknownCostProfile.'
   )
-  Parameters = @{
-    Workload = 'The workload to run (see Get-VWorkload).'
-    Style = 'The styles to compare (default: every style that can run the kernel: Native, Emulation, TrapAndEmulate, BinaryTranslation, HardwareAssisted). Native is always included.'
-    Iterations = 'Iterations of the workload (default: the workload''s own). Emulation decodes every instruction afresh, so large counts take a while under it.'
-    CostProfile = 'A built-in cost profile to price the runs with (Pentium4-2006 or Modern; default: the default host''s cost model).'
-    EptPageSize = 'Under nested paging, the EPT page sizes: 4096 (the default) and/or 2097152 (2MB), one HardwareAssisted row each (shown as HWAssist/Nested and HWAssist/Nested 2M). Any other size is InvalidEptPageSize (InvalidArgument), before anything runs.'
-    WorkloadParameter = 'Values for the workload''s own parameters, as for New-VGuest -WorkloadParameter: @{ Pages = 4096 } runs tlbstride over 16 MiB.'
-    Paging = 'How HardwareAssisted virtualizes memory: Nested (EPT, the default), Shadow (shadow page tables, as first-generation VT-x: use it to set the rows beside Adams and Agesen''s hardware VMM), or both (-Paging Nested, Shadow), one row each. The row''s Paging and EptPageSize properties say which; the table''s Style column (the Setup property) shows HWAssist/Nested, HWAssist/Nested 2M or HWAssist/Shadow.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'A workload name, by property name (Name or Workload), for example from Get-VWorkload.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Styles.StyleComparisonRow'; Text = 'Workload, Style, Paging, EptPageSize, Setup, CostModel, Iterations, Instructions, Cycles, CyclesPerIteration, RatioToNative, Exits, Traps, Callouts, Hypercalls, FidelityViolations, TlbMissesPerIteration, WalkReferencesPerIteration, Console, HostSeconds. The default table shows the costs and the events behind them; Format-Table -View Memory shows TLB misses and walk references per iteration instead.' })
   Examples = @(
@@ -169,9 +119,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Get-VTranslationCache writes one object per live translated block, in address order: Address (the guest linear address of its first instruction), PhysicalAddress, GuestInstructions (NASM text), TranslatedForm (one line per guest instruction: the kept instruction, or callout Name(instruction)), Callouts, Executions and Compiled. Adaptive binary translation shows as a "pte write" callout in place of a kernel instruction that kept writing guest page tables. Blocks whose code the guest overwrote are not listed: their translations were dropped.'
     'A guest that does not run under BinaryTranslation has no translation cache: NoTranslationCache (InvalidOperation).'
   )
-  Parameters = @{
-    Guest = 'The guest, as an object or a name; it must run under the BinaryTranslation style. A name that matches no guest fails parameter binding with a GuestNotFound error.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'A step result; its guest''s cache is listed.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Cpu.TranslatedBlock'; Text = 'Address, PhysicalAddress, GuestInstructions, TranslatedForm, Callouts, Executions, Compiled, Valid.' })
   Examples = @(
@@ -188,11 +135,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Get-VTranslation does not change the guest: no accessed or dirty bit is set, no EPT or shadow entry is made, no VM exit is counted, no untouched guest frame is allocated, and the TLB, walk caches and nested TLB are only looked at (no entry is filled, no recency or statistic changes).'
     'It fails as the hardware would: a page fault is GuestPageFault (ObjectNotFound), with the #PF error code of Intel SDM Vol. 3A, 4.7 in the message; a guest-physical address not mapped in EPT (a frame the guest has not touched yet) is EptViolation (ObjectNotFound), with the exit qualification of SDM Vol. 3C, Table 28-7; a bad EPT entry is EptMisconfiguration (InvalidData). A non-canonical address is NonCanonicalAddress (InvalidArgument), a guest with paging disabled PagingDisabled (InvalidOperation). Addresses with bit 63 set need the u suffix in PowerShell (0xFFFF800000000000u).'
   )
-  Parameters = @{
-    Guest = 'The guest, as an object or a name. A name that matches no guest fails parameter binding with a GuestNotFound error.'
-    Address = 'The guest-virtual (linear) address to translate.'
-    Access = 'The access to check: Read (the default), Write or Execute. A write to a read-only page or a fetch from a no-execute page is a protection #PF.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Memory.AddressTranslation'; Text = 'Guest, Address, Access, User, Paging, Walk, References, Gpa, Hpa, PageSize, Cycles, TlbHit, TlbLevel, WalkCacheHits, Source.' })
   Examples = @(
@@ -209,12 +151,8 @@ $answer = '"mov rax, 42`nhlt"'
     'Every guest''s processor has a TLB sized like an Intel Skylake core''s (Optimization Reference Manual): an L1 ITLB (128 entries 8-way for 4 KiB pages, 8 for 2 MiB), an L1 DTLB (64 entries 4-way for 4 KiB pages, 32 4-way for 2 MiB), and a 1536-entry 12-way STLB shared by both, all with LRU replacement. Every style''s MMU uses it: a data access or an instruction fetch looks it up, a miss walks (the native walk, the shadow tables, or the two-dimensional nested walk) and fills it with the final GVA to HPA translation and its rights. In front of the walks sit paging-structure caches (PML4E, PDPTE and PDE entries, for the guest dimension and for EPT; Intel SDM Vol. 3A, 4.10.3) and a nested TLB of guest-physical translations (Bhargava et al., ASPLOS 2008).'
     'Entries carry a VPID tag (0: untagged) and a PCID (global entries match any). They go as the SDM says: MOV to CR3 drops the non-global entries of the PCID (none with CR4.PCIDE and bit 63 set), INVLPG the page and the walk caches of the PCID, INVPCID by its type, CR0 and CR4 paging changes everything; shadow paging''s zaps drop single pages; EPT changes drop the nested TLB; and a hardware-assisted guest without VPIDs loses its entries at every VM exit and entry.'
     'Get-VTlb writes one VTlbEntry per valid entry: Level, Vpid, Pcid, Global, GvaPage, GpaPage, HpaPage, PageSize and Permissions (RW/RO, US/S, X/XD, D). With -Statistics it writes one VTlbStatistics instead: hits and misses of the L1 ITLB, L1 DTLB (the simulator''s host page caches hold only L1 DTLB entries, so their hits count and refresh LRU as L1 DTLB hits) and STLB (its misses are the walks), flushes, walks and their references (priced as PageWalkReference), the walk caches'' and nested TLB''s hits and misses, and the settings (Set-VGuest -Pcid, -WalkCache, -NestedTlb, the geometry).'
+    'With -VHost it lists the TLBs of the host''s physical CPUs instead, which the guests co-scheduled there share: each entry''s Vpid tells whose it is (a guest''s Vpid property: its host gives each guest placed on it its own, 1, 2, ... in order, never reused), and its Guest names the CPU (host/cpuN).'
   )
-  Parameters = @{
-    VHost = 'A host (name or object): lists the TLBs of its physical CPUs instead, which its co-scheduled guests share; each entry''s Vpid tells whose it is (a guest''s Vpid property: its host gives each guest placed on it its own, 1, 2, … in order, never reused), and Guest names the CPU (host/cpuN).'
-    Guest = 'Guests, as objects or names (piped or listed); their entries come one guest after another.'
-    Statistics = 'Writes the statistics summary instead of the entries.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' })
   Outputs = @(@{ Type = 'VirtPS.VTlbEntry'; Text = 'One per valid entry (by default).' }, @{ Type = 'VirtPS.VTlbStatistics'; Text = 'With -Statistics.' })
   Examples = @(
@@ -229,13 +167,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Clear-VTlb empties every level of the TLB, both dimensions'' walk caches and the nested TLB of guests named or piped in, so the next translations walk cold (Get-VTranslation then shows the full walk: 24 references for a nested 4 KiB/4 KiB walk). Statistics are kept. The guest''s state is not changed otherwise.'
   )
-  Parameters = @{
-    VHost = 'A host (name or object, alias -Host): flushes the caches of each of its physical CPUs instead, which its co-scheduled guests share.'
-    Guest = 'Guests to flush, as objects or names.'
-    PassThru = 'Writes each guest to the pipeline.'
-    WhatIf = 'Shows which guests would be flushed.'
-    Confirm = 'Asks before flushing each guest.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the guests.' })
   Examples = @(
@@ -249,9 +180,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'The built-in kernel runs named user programs, the nanobenchmarks of Adams and Agesen (ASPLOS 2006) plus context switches: each stresses something virtualization makes expensive. Get-VWorkload lists them with what each stresses, its default iteration count and process count. New-VGuest -Workload boots the kernel with one.'
   )
-  Parameters = @{
-    Name = 'Names of the workloads to get; wildcards are allowed. A name without wildcards that matches no workload is WorkloadNotFound (ObjectNotFound).'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Workload names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Workload'; Text = 'Name, Description, DefaultIterations, DefaultProcesses, and the expected counts as methods of iterations and processes.' })
   Examples = @(
@@ -266,11 +194,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Every guest has a 16550 UART at port 0x3F8, its serial console. Receive-VConsole returns, as one string, the text the guest transmitted since the last Receive-VConsole for that guest (or everything with -All). Nothing is written when there is nothing new.'
     'With -Wait and nothing new yet, Receive-VConsole runs the guest in small steps until it prints something, halts, faults, or you press Ctrl+C.'
   )
-  Parameters = @{
-    Guest = 'The guest whose console to read, as an object or a name.'
-    All = 'Return everything printed since the guest started, not only what is new.'
-    Wait = 'If nothing new has been printed, run the guest until it prints, stops, or Ctrl+C.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests whose console to read.' })
   Outputs = @(@{ Type = 'System.String'; Text = 'The console text.' })
   Examples = @(
@@ -284,11 +207,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Send-VConsole queues bytes in the receive FIFO of the guest''s UART at 0x3F8, where the guest reads them from the receive register (its line-status register shows data ready). Each string is followed by a carriage return unless -NoNewline. Text is sent as ASCII.'
   )
-  Parameters = @{
-    Guest = 'The guest to type into, as an object or a name.'
-    Text = 'The text to send; several strings, or strings from the pipeline, are sent one after another.'
-    NoNewline = 'Do not add a carriage return after each string.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Text to send.' })
   Outputs = @(@{ Type = 'None'; Text = 'Send-VConsole writes nothing.' })
   Examples = @(
@@ -301,11 +219,8 @@ $answer = '"mov rax, 42`nhlt"'
   Synopsis = 'Gets a guest''s registers.'
   Description = @(
     'Get-VRegister reads a guest''s general-purpose registers RAX to R15, RIP, RFLAGS and the FS and GS bases, and its system state: CPL, the CS, SS and TR selectors, CR0, CR2, CR3, CR4, CR8, EFER, the GDTR and IDTR, and, for a guest running the built-in kernel, the pid of the current process. The Flags property names the set RFLAGS bits, lowest first (for example PF ZF IF). The default view shows the values in hexadecimal; the properties are numbers, so they compare and compute as such.'
-    'The guest can be given as an object, as a name, or piped; a step result from Invoke-VStep binds by its Guest property.'
+    'The guests can be given as objects, names or wildcard patterns, or piped, one register set each; a step result from Invoke-VStep binds by its Guest property. A name that matches no guest fails parameter binding with a GuestNotFound error inside.'
   )
-  Parameters = @{
-    Guest = 'The guest to read, as an object or a name. A name that matches no guest fails parameter binding with a GuestNotFound error.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'A step result; its guest is read.' })
   Outputs = @(@{ Type = 'VirtPS.VRegisters'; Text = 'The register values and decoded flags.' })
   Examples = @(
@@ -320,12 +235,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Get-VDisassembly decodes up to -Count instructions and writes each with its address, bytes and NASM-syntax text. From a guest it reads guest-physical memory, starting at the guest''s RIP unless -Address says otherwise; from a program (-Program) it reads the image, starting at its origin.'
     'An address outside the guest''s memory or the program''s image is a non-terminating AddressOutOfRange error (InvalidArgument).'
   )
-  Parameters = @{
-    Guest = 'The guest whose memory is decoded, as an object or a name.'
-    Program = 'An assembled program from ConvertTo-VProgram.'
-    Address = 'The address of the first instruction. The default is the guest''s RIP or the program''s origin.'
-    Count = 'How many instructions to decode, 1 to 10000. The default is 10. Fewer are written when the code ends first.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' }, @{ Type = 'VirtPS.VProgram'; Text = 'A program.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Asm.DisassembledInstruction'; Text = 'Address, Bytes and Text of each instruction.' })
   Examples = @(
@@ -340,10 +249,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Measure-VGuest writes a measurement for each guest or step result piped to it. For a step result (from Invoke-VStep) it measures that step; for a guest it measures the guest''s whole life. Each measurement has Name, Style, Scope (Step or Guest), Instructions, Cycles (simulated: every primitive event counted, times the price in the guest''s cost model), HostSeconds, Mips (guest instructions per host second, in millions), Cpi and ResidentBytes. It also reports the virtual machine monitor''s counters over the guest''s life: CostModel, CyclesPerIteration (for a workload), Events (the priced ledger: event, count, cycles each, cycles), Exits and ExitsByReason (HardwareAssisted, by Intel SDM basic exit reason), Traps, Callouts, Hypercalls, WorldSwitches, FidelityViolations (TrapAndEmulate), Translations and TranslationCacheHits (BinaryTranslation: guest instructions translated, retranslations included, and entries into blocks already in the translation cache), the shadow-paging faults: HiddenPageFaults, TracingPageFaults (guest page-table writes) and TruePageFaults, and the paging counters: Paging (Nested or Shadow), PageWalks, WalkReferences and ReferencesPerWalk (the simulator walks on each miss of its host page cache, as no guest TLB is modelled yet; a nested walk makes up to 24 references, a native or shadow one 4), EptViolations and EptMisconfigurations (nested paging).'
     'TLB figures (every style): L1InstructionTlbHits and L1InstructionTlbMisses (the ITLB is looked up whenever execution enters another code page), L1DataTlbHits and L1DataTlbMisses (the simulator''s host page caches hold only L1 DTLB entries, so their hits are L1 DTLB hits), StlbHits and StlbMisses (each STLB miss is a walk), TlbFlushes, TlbHitRate (lookups that did not walk), PageWalks, WalkReferences and ReferencesPerWalk (the walk caches and nested TLB bring a nested walk far below 24), WalkCacheHits and NestedTlbHits. Walk references made because of TLB misses are priced as PageWalkReference. Get-VTlb -Statistics shows the same and more.'
   )
-  Parameters = @{
-    Guest = 'Guests to measure over their whole life, as objects or names.'
-    StepResult = 'Step results from Invoke-VStep, measured one by one.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'Step results.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.GuestMeasurement'; Text = 'One per input object.' })
   Examples = @(
@@ -361,11 +266,6 @@ $answer = '"mov rax, 42`nhlt"'
     'New-VNetwork creates a virtual network in the current runspace''s network world and writes it to the pipeline. Each network has its own learning switch; the mode decides what else is attached. Bridge: an uplink into the physical LAN (192.168.1.0/24), guests lease addresses from the LAN gateway''s DHCP server. Isolated: guests only. HostOnly: the host''s interface vnetN at .1 serving DHCP, never forwarded. Routed: as HostOnly, and the host forwards between the subnet and the LAN; the outside reaches the guests only where a static route points at the host (Add-VRoute). Nat: the host at .2 masquerades the guests behind its pnet0 address 192.168.1.10 and serves DHCP from .15, like VirtualBox; inbound traffic only through Add-VPortForward.'
     'The default subnet is 10.0.2.0/24 for Nat and 192.168.56.0/24 otherwise (the next free /24 when taken). A malformed or too small -Subnet is InvalidCidr, one that overlaps another network, the LAN or the internet is SubnetOverlap, a name in use is NetworkExists. Nothing is created when an error is written.'
   )
-  Parameters = @{
-    Name = 'The network''s name, unique in the runspace (compared without case).'
-    Mode = 'Bridge, Isolated, HostOnly, Routed or Nat.'
-    Subnet = 'The guests'' subnet in CIDR notation, such as 10.0.5.0/24 (at most /29). Ignored by Bridge networks, whose guests take LAN addresses.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Network names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'The new network.' })
   Examples = @(
@@ -379,7 +279,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Get-VNetwork writes the virtual networks of the current runspace in name order, all of them or those whose names match -Name (wildcards allowed). A name without wildcards that matches nothing is a non-terminating NetworkNotFound error.'
   )
-  Parameters = @{ Name = 'Names or wildcard patterns of the networks to get. Without -Name, every network is written.' }
   Inputs = @(@{ Type = 'System.String'; Text = 'Network names or patterns.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Name, Mode, Subnet, HostInterface and Adapters of each network.' })
   Examples = @(
@@ -394,12 +293,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Set-VNetwork changes the mode of existing networks. The guests keep their adapters (and MAC addresses) and are re-addressed as the new mode needs: by the LAN''s DHCP server when bridged, by the host''s DHCP server on HostOnly, Routed and Nat networks, from the network''s own pool on Isolated ones. ARP caches and switch MAC tables are flushed and the network''s NAT sessions are dropped; its port forwards are kept and apply whenever the network is in Nat mode.'
     'It writes nothing unless -PassThru is given. An unknown name is NetworkNotFound.'
   )
-  Parameters = @{
-    Name = 'Names or wildcard patterns of the networks to change.'
-    Network = 'Network objects to change, usually piped from Get-VNetwork.'
-    Mode = 'The new mode: Bridge, Isolated, HostOnly, Routed or Nat.'
-    PassThru = 'Writes each changed network to the pipeline.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Networks to change.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'With -PassThru, the changed networks.' })
   Examples = @(
@@ -413,13 +306,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Remove-VNetwork removes networks, named with -Name (wildcards allowed) or piped in. The adapters on them are disconnected, their host interface, NAT sessions and port forwards go with them. It supports -WhatIf and -Confirm and writes nothing unless -PassThru is given. A name without wildcards that matches nothing is NetworkNotFound.'
   )
-  Parameters = @{
-    Name = 'Names or wildcard patterns of the networks to remove.'
-    Network = 'Network objects to remove, usually piped from Get-VNetwork or New-VNetwork.'
-    PassThru = 'Writes each removed network to the pipeline.'
-    WhatIf = 'Shows which networks would be removed without removing them.'
-    Confirm = 'Asks before removing each network.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Network names.' }, @{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Networks.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'With -PassThru, the removed networks.' })
   Examples = @(
@@ -434,12 +320,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Connect-VNetworkAdapter adds a new virtual NIC to each guest, plugs it into the network''s switch and addresses it as the network''s mode says (by DHCP on the wire, or from the pool of an Isolated network). Pipe guests in and name the network, or pipe a network in and name the guests, like Hyper-V''s Connect-VMNetworkAdapter.'
     'MAC addresses come from the locally administered range 02:56:50:xx:xx:xx unless -MacAddress is given. A malformed MAC is InvalidMacAddress, a MAC in use is DuplicateMacAddress, an unknown network is NetworkNotFound; nothing is connected when an error is written. It writes nothing unless -PassThru is given.'
   )
-  Parameters = @{
-    Guest = 'The guests to connect, as objects or names.'
-    Network = 'The network to connect to, as a name or a network object.'
-    MacAddress = 'The new adapter''s MAC address, such as 02:00:00:00:00:42: unicast and not in use.'
-    PassThru = 'Writes each new adapter to the pipeline.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests to connect.' }, @{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'The network to connect to.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'With -PassThru, the new adapters.' })
   Examples = @(
@@ -453,12 +333,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Disconnect-VNetworkAdapter unplugs adapters and removes them from their guests: piped adapters (from Get-VNetworkAdapter), or the adapters of -Guest, only those on -Network when it is given. DHCP leases are released and port forwards to the guest on that network are dropped. A guest without a matching adapter is AdapterNotFound. It supports -WhatIf and -Confirm and writes nothing unless -PassThru is given.'
   )
-  Parameters = @{
-    Guest = 'The guests (names or objects) whose adapters to disconnect.'
-    Network = 'Only the adapters on this network (name or object).'
-    Adapter = 'Adapter objects to disconnect, usually piped from Get-VNetworkAdapter.'
-    PassThru = 'Writes each disconnected adapter to the pipeline.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'Adapters.' }, @{ Type = 'System.String'; Text = 'Guest names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'With -PassThru, the disconnected adapters.' })
   Examples = @(
@@ -470,12 +344,8 @@ $answer = '"mov rax, 42`nhlt"'
 'Get-VNetworkAdapter' = @{
   Synopsis = 'Gets guests'' network adapters.'
   Description = @(
-    'Get-VNetworkAdapter writes the virtual NICs of the current runspace, by guest name: Guest, Name (eth0, eth1...), Network, Mode, MacAddress and IPAddress. -Guest and -Network narrow the list; both take names, wildcard patterns or objects. A -Network name without wildcards that matches nothing is NetworkNotFound.'
+    'Get-VNetworkAdapter writes the virtual NICs of the current runspace, by guest name: Guest, Name (eth0, eth1...), Network, Mode, MacAddress and IPAddress. -Guest and -Network narrow the list; both take names, wildcard patterns or objects. A -Network name without wildcards that matches nothing is NetworkNotFound; a -Guest name that matches no guest fails parameter binding with a GuestNotFound error inside.'
   )
-  Parameters = @{
-    Guest = 'Guests (names, patterns or objects) whose adapters to get.'
-    Network = 'Networks (names, patterns or objects) whose adapters to get.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'The matching adapters.' })
   Examples = @(
@@ -490,13 +360,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Test-VConnection sends one probe from -From to -To in simulated time and writes the result: Success, Status (Reply, TimeExceeded, DestinationUnreachable, Reset, NoRoute or Timeout), ReplySource (the reply''s source address as the sender saw it: behind NAT, the internet host sees 192.168.1.10), RoundTripMicroseconds of simulated time and Path, the hop records of every device the packets crossed and what each rewrote.'
     'Each side is a guest (name or object; it needs an adapter), the word host, a simulated machine (gateway, lanhost1, lanhost2, internet) or its address (192.168.1.20, 203.0.113.10). The target may also be any IPv4 address. Icmp pings; Udp sends to the echo service (port 7 unless -Port); Tcp opens a connection (port 80 unless -Port), sends data and closes. An unknown endpoint is EndpointNotFound.'
   )
-  Parameters = @{
-    From = 'The sender: a guest, host, or a simulated machine''s name or address. Several senders probe in turn.'
-    To = 'The target: a guest, host, a simulated machine''s name, or an IPv4 address.'
-    Protocol = 'Icmp (the default), Udp or Tcp.'
-    Port = 'The destination port for Udp (default 7, echo) and Tcp (default 80).'
-    Ttl = 'The time to live of the probe''s IPv4 packets (default 64). With a small value the probe ends in TimeExceeded at the router where it expired.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Senders.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.Stack.ProbeResult'; Text = 'One per sender and target.' })
   Examples = @(
@@ -511,7 +374,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Get-VReachability pings every ordered pair of endpoints: the first two guests on the network, a guest on another network (when there is one), the host, a LAN host (192.168.1.20) and the internet host (203.0.113.10). It writes one cell per pair with From, To, TargetAddress, Success, Status and ReplySource: the table courses draw by hand for each network mode.'
   )
-  Parameters = @{ Network = 'The networks (names, patterns or objects) whose matrix to build.' }
   Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Networks.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.ReachabilityCell'; Text = 'One per ordered pair of endpoints.' })
   Examples = @(
@@ -526,14 +388,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Add-VPortForward adds an inbound NAT rule: TCP or UDP traffic to the host''s pnet0 address (192.168.1.10) on -HostPort goes to -Guest on -GuestPort, like VirtualBox''s port forwarding. Without a rule, nothing outside can open a connection to a NAT guest.'
     'A network that is not in Nat mode is NotNatNetwork, a guest without an adapter on it is GuestNotFound, a host port already forwarded is PortForwardExists; no rule is added when an error is written. It writes nothing unless -PassThru is given.'
   )
-  Parameters = @{
-    Network = 'The Nat network (name or object).'
-    Protocol = 'Tcp or Udp.'
-    HostPort = 'The port on the host''s pnet0 address.'
-    Guest = 'The guest (name or object) that receives the traffic.'
-    GuestPort = 'The port on the guest; the host port by default.'
-    PassThru = 'Writes the new rule to the pipeline.'
-  }
   Inputs = @(@{ Type = 'None'; Text = 'Nothing is read from the pipeline except -Network and -Guest by property name.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.PortForward'; Text = 'With -PassThru, the new rule.' })
   Examples = @(
@@ -547,7 +401,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Get-VNatSession writes the host''s connection-tracking sessions: for each, the network, protocol, inside address and port (the guest), outside address and port (on pnet0), the remote address and port, and when it expires in simulated microseconds. ICMP sessions are keyed by echo id, UDP and TCP by ports. Expired sessions are dropped first.'
   )
-  Parameters = @{ Network = 'Networks (names, patterns or objects) whose sessions to get; every network''s without it.' }
   Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'Networks.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.NatSession'; Text = 'One per session.' })
   Examples = @(
@@ -562,12 +415,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Add-VRoute adds a static route to the routing table of a node: the LAN gateway (gateway), a LAN host (lanhost1, lanhost2), the internet host, the host, or a guest, named or by address. A route to a Routed network''s subnet via the host''s pnet0 address (192.168.1.10) on the gateway is what lets the LAN and the internet reach Routed guests.'
     'A malformed destination is InvalidCidr, a malformed gateway InvalidIpAddress, a next hop not on a connected subnet GatewayUnreachable, an unknown node EndpointNotFound. A route to the same destination replaces the old one. It writes nothing unless -PassThru is given.'
   )
-  Parameters = @{
-    Node = 'The node that gets the route: gateway, lanhost1, lanhost2, internet, host, a guest, or an address of one of them.'
-    Destination = 'The destination subnet in CIDR notation.'
-    Gateway = 'The next hop''s IPv4 address, on a subnet the node is connected to.'
-    PassThru = 'Writes the new route to the pipeline.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Node names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.Stack.Route'; Text = 'With -PassThru, the new route.' })
   Examples = @(
@@ -581,10 +428,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Remove-VRoute removes the static route to -Destination from a node''s routing table (the LAN gateway, a LAN host, the internet host, the host or a guest). Routes live as long as the runspace''s network world, so a script that adds a route on the gateway removes it when done. A node without that route is RouteNotFound. It supports -WhatIf and -Confirm and writes nothing.'
   )
-  Parameters = @{
-    Node = 'The node whose route to remove: gateway, lanhost1, lanhost2, internet, host, a guest, or an address of one of them.'
-    Destination = 'The destination subnet of the route, in CIDR notation.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Node names.' })
   Outputs = @(@{ Type = 'None'; Text = 'Nothing.' })
   Examples = @(
@@ -598,12 +441,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Every switch and switch port records the frames it carries from the moment it exists (up to 100,000 frames). Start-VCapture clears a capture point and starts it again, so a capture holds one run: a network''s switch (-Network), one adapter''s port (-Adapter), or a physical segment (-Segment Lan for the host''s pnet0 side, Internet). It writes nothing unless -PassThru is given.'
   )
-  Parameters = @{
-    Network = 'Networks (names, patterns or objects) whose switch to capture.'
-    Adapter = 'Adapters (from Get-VNetworkAdapter) whose port to capture.'
-    Segment = 'Lan or Internet: a physical segment''s switch.'
-    PassThru = 'Writes the capture point''s state to the pipeline.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'Adapters.' }, @{ Type = 'System.String'; Text = 'Network names.' })
   Outputs = @(@{ Type = 'VirtPS.VCapture'; Text = 'With -PassThru: Name, Running, FrameCount and Limit.' })
   Examples = @(
@@ -617,12 +454,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Stop-VCapture stops a capture point; the frames recorded so far stay for Export-VCapture. Start-VCapture clears and restarts it. It writes nothing unless -PassThru is given.'
   )
-  Parameters = @{
-    Network = 'Networks (names, patterns or objects) whose switch capture to stop.'
-    Adapter = 'Adapters (from Get-VNetworkAdapter) whose port capture to stop.'
-    Segment = 'Lan or Internet: a physical segment''s switch.'
-    PassThru = 'Writes the capture point''s state to the pipeline.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'Adapters.' }, @{ Type = 'System.String'; Text = 'Network names.' })
   Outputs = @(@{ Type = 'VirtPS.VCapture'; Text = 'With -PassThru: Name, Running, FrameCount and Limit.' })
   Examples = @(
@@ -637,12 +468,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Export-VCapture writes the frames of one capture point to a libpcap file (link type Ethernet, microsecond timestamps of simulated time): a network''s switch (-Network), one adapter''s port (-Adapter), or a physical segment (-Segment Lan or Internet). On a NAT network the network''s capture shows the guests'' own addresses and the Lan capture the translated ones.'
     'The file is replaced if it exists. More than one matching capture point is AmbiguousCapture; a file that cannot be written is CaptureWriteFailed (WriteError). It writes nothing to the pipeline.'
   )
-  Parameters = @{
-    Network = 'The network (name or object) whose switch capture to write.'
-    Adapter = 'The adapter (from Get-VNetworkAdapter) whose port capture to write.'
-    Segment = 'Lan or Internet: a physical segment''s switch.'
-    Path = 'The pcap file to write. PowerShell paths are resolved, so Temp: works.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'An adapter.' }, @{ Type = 'System.String'; Text = 'A network name.' })
   Outputs = @(@{ Type = 'None'; Text = 'Nothing.' })
   Examples = @(
@@ -657,14 +482,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Send-VPacket puts traffic on the simulated wire from -From (a guest, host, or a simulated machine) and writes the hop records of everything that followed: each device, what it did and when, in simulated microseconds. With -Frame the bytes are sent exactly as given out of the sender''s first adapter, malformed ones included (receivers drop them); a frame shorter than an Ethernet header (14 bytes) is refused with FrameTooShort and nothing is sent. With -To it sends one UDP datagram to -Port (9, discard, by default; 7 echoes) carrying -Data.'
     'A sender without an adapter is AdapterNotConnected, an unknown endpoint EndpointNotFound.'
   )
-  Parameters = @{
-    From = 'The sender: a guest (name or object), host, or a simulated machine''s name or address.'
-    Frame = 'The frame''s bytes from the destination MAC address on (no preamble, no FCS).'
-    To = 'The datagram''s target: a guest, host, a simulated machine''s name, or an IPv4 address.'
-    Port = 'The destination UDP port (default 9, discard).'
-    SourcePort = 'The source UDP port (default 40000).'
-    Data = 'The payload: bytes, or a string sent as UTF-8.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The sender.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Network.HopRecord'; Text = 'TimeMicroseconds, Device and Action of each step.' })
   Examples = @(
@@ -680,15 +497,6 @@ $answer = '"mov rax, 42`nhlt"'
     'The cost model is a built-in profile named with -CostProfile (Modern by default; Pentium4-2006 is the machine of Adams and Agesen, ASPLOS 2006) or a model given with -CostModel: an object from Get-VCostModel or the path of a JSON file with a cycles figure and a source for every event.'
     'There is always a host named default (Type1, 1 CPU, Modern). Everything is checked before the host exists: a name in use is HostNameInUse (ResourceExists), a bad name InvalidHostName, a CPU count outside 1 to 1024 InvalidPhysicalCpus, an unknown profile UnknownCostProfile (ObjectNotFound), a bad JSON model InvalidCostModel (InvalidData) naming the field, and a missing file FileNotFound.'
   )
-  Parameters = @{
-    Name = 'The host''s name: 1 to 64 letters, digits, underscores, hyphens or dots, unique in the runspace (compared without case). Several names piped in create several hosts.'
-    Type = 'Type1 (the hypervisor runs on the hardware; the default) or Type2 (hosted: the hypervisor runs on an operating system and switches worlds to reach it).'
-    PhysicalCpus = 'The number of physical CPUs, 1 to 1024. The default is 1.'
-    CostProfile = 'The name of a built-in cost profile: Modern (the default) or Pentium4-2006. Names complete on Tab.'
-    CostModel = 'A cost model: an object from Get-VCostModel, or the path of a JSON file of the form { "name", "description", "costs": { "<event>": { "cycles", "source" } } } pricing every event.'
-    WhatIf = 'Shows the host that would be created without creating it.'
-    Confirm = 'Asks before creating the host.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Host names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'The new host.' })
   Examples = @(
@@ -702,7 +510,6 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Get-VHost writes the hosts of the current runspace''s lab in name order, all of them or those whose names match -Name (wildcards allowed). There is always a host named default, which guests run on. A name without wildcards that matches nothing is a non-terminating HostNotFound error (ObjectNotFound).'
   )
-  Parameters = @{ Name = 'Names or wildcard patterns of the hosts to get. Without -Name, every host is written. Names complete on Tab.' }
   Inputs = @(@{ Type = 'System.String'; Text = 'Host names or patterns.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'Name, Type, PhysicalCpus, CostModel and Guests of each host.' })
   Examples = @(
@@ -718,21 +525,6 @@ $answer = '"mov rax, 42`nhlt"'
     'Set-VGuest changes the VM-execution controls of HardwareAssisted guests, named or piped in, by exit reason as the Intel SDM numbers them (Vol. 3D, Appendix C): -ExitOn makes the reasons exit from now on, -NoExitOn stops them. Each reason maps to the control that governs it: Hlt to HLT exiting, IoInstruction to unconditional IO exiting, Rdmsr and Wrmsr (given together) to the MSR bitmap, ControlRegisterAccess to CR3 and CR8 load/store exiting with the TPR shadow off, Invlpg and Invpcid to INVLPG exiting, ExternalInterrupt to external-interrupt exiting, ExceptionOrNmi to the whole exception bitmap, Wbinvd to WBINVD exiting.'
     'Everything is checked before anything changes. A reason that always exits (Cpuid, Vmcall, Invd, TripleFault) cannot be turned off (UnconditionalExit); one that no control governs is ExitReasonNotControllable; the same reason in both lists is ConflictingExitControls; turning off what shadow paging needs (ControlRegisterAccess, Invlpg, Invpcid, ExceptionOrNmi) on a guest made with -Paging Shadow is ShadowPagingNeedsExit (under nested paging, the default, those exits may go); a guest of another style is NotHardwareAssisted.'
   )
-  Parameters = @{
-    Guest = 'Guests to change, as objects or names. Names complete on Tab.'
-    ExitOn = 'Exit reasons that should cause VM exits from now on.'
-    NoExitOn = 'Exit reasons that should no longer cause VM exits.'
-    Pcid = 'On: CPUID.1:ECX[17] reports PCIDs; Off: it does not.'
-    WalkCache = 'On or Off: the PML4E, PDPTE and PDE caches of the guest and EPT dimensions.'
-    NestedTlb = 'On or Off: the nested TLB of guest-physical to host-physical translations.'
-    StlbEntries = 'Entries of the second-level TLB (default 1536).'
-    StlbWays = 'Ways of the second-level TLB (default 12).'
-    DtlbEntries = 'Entries of the L1 DTLB for 4 KiB pages (default 64).'
-    DtlbWays = 'Ways of the L1 DTLB for 4 KiB pages (default 4).'
-    PassThru = 'Writes each changed guest to the pipeline.'
-    WhatIf = 'Shows which guests would change without changing them.'
-    Confirm = 'Asks before changing each guest.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests to change.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the changed guests.' })
   Examples = @(
@@ -746,26 +538,9 @@ $answer = '"mov rax, 42`nhlt"'
 'Set-VHost' = @{
   Synopsis = 'Changes a host''s hypervisor type, physical CPUs or cost model.'
   Description = @(
-    'Set-VHost changes hosts named with -Name (wildcards allowed) or piped in. -CostProfile picks a built-in profile, -CostModel a model object or a JSON file; give one of them, not both (ConflictingCostParameters). From then on every guest on the host is priced by the new model.'
+    'Set-VHost changes hosts named with -Name (wildcards allowed), or given to -VHost (piped in) as objects, names or patterns. -CostProfile picks a built-in profile, -CostModel a model object or a JSON file; give one of them, not both (ConflictingCostParameters). From then on every guest on the host is priced by the new model.'
     'Everything is checked before anything changes: an unknown profile is UnknownCostProfile, a bad JSON model InvalidCostModel naming the field, a CPU count outside 1 to 1024 InvalidPhysicalCpus. It writes nothing unless -PassThru is given.'
   )
-  Parameters = @{
-    Name = 'Names or wildcard patterns of the hosts to change.'
-    InputObject = 'Host objects to change, usually piped from Get-VHost or New-VHost.'
-    Type = 'The new hypervisor type: Type1 or Type2.'
-    PhysicalCpus = 'The new number of physical CPUs, 1 to 1024.'
-    CostProfile = 'The name of a built-in cost profile: Modern or Pentium4-2006.'
-    CostModel = 'A cost model object from Get-VCostModel, or the path of a cost model JSON file.'
-    TlbTagging = 'None: TLB entries carry no guest tag, so every switch between guests (and, for hardware-assisted guests, every VM entry and exit) flushes them. Vpid (the default): each guest''s entries carry its virtual-processor identifier and survive.'
-    Quantum = 'Guest instructions a vCPU runs before the host may give its physical CPU to another guest (1 to 2^32; default 50,000).'
-    StlbEntries = 'Entries of each physical CPU''s second-level TLB (default 1536, a Skylake core''s); with the ways it must divide into whole sets, else InvalidTlbGeometry naming the value. The CPUs'' TLBs start empty after a change.'
-    StlbWays = 'Ways of each physical CPU''s second-level TLB (default 12).'
-    DtlbEntries = 'Entries of each physical CPU''s L1 DTLB for 4 KiB pages (default 64).'
-    DtlbWays = 'Ways of each physical CPU''s L1 DTLB for 4 KiB pages (default 4).'
-    PassThru = 'Writes each changed host to the pipeline.'
-    WhatIf = 'Shows which hosts would change without changing them.'
-    Confirm = 'Asks before changing each host.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'Hosts to change.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'With -PassThru, the changed hosts.' })
   Examples = @(
@@ -777,16 +552,9 @@ $answer = '"mov rax, 42`nhlt"'
 'Remove-VHost' = @{
   Synopsis = 'Removes hosts.'
   Description = @(
-    'Remove-VHost removes hosts named with -Name (wildcards allowed) or piped in. It supports -WhatIf and -Confirm and writes nothing unless -PassThru is given.'
-    'The host named default cannot be removed (DefaultHostCannotBeRemoved, InvalidOperation), nor can a host that still has guests (HostHasGuests, InvalidOperation). A name without wildcards that matches nothing is HostNotFound.'
+    'Remove-VHost removes hosts named with -Name (wildcards allowed), or given to -VHost (piped in) as objects, names or patterns. It supports -WhatIf and -Confirm and writes nothing unless -PassThru is given.'
+    'The host named default cannot be removed (DefaultHostCannotBeRemoved, InvalidOperation), nor can a host that still has guests (HostHasGuests, InvalidOperation). A -Name without wildcards that matches nothing is a non-terminating HostNotFound; a -VHost name that matches no host fails parameter binding with a HostNotFound error inside.'
   )
-  Parameters = @{
-    Name = 'Names or wildcard patterns of the hosts to remove.'
-    InputObject = 'Host objects to remove, usually piped from Get-VHost.'
-    PassThru = 'Writes each removed host to the pipeline.'
-    WhatIf = 'Shows which hosts would be removed without removing them.'
-    Confirm = 'Asks before removing each host.'
-  }
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'Hosts.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'With -PassThru, the removed hosts.' })
   Examples = @(
@@ -799,14 +567,9 @@ $answer = '"mov rax, 42`nhlt"'
   Synopsis = 'Gets cost models: built-in profiles, JSON files, or the model a host uses.'
   Description = @(
     'A cost model assigns cycles to primitive events only: a natively executed instruction, SYSCALL, an exception delivered through the IDT, a CR3 load, an interpreted or translated instruction, a callout, a trap into the VMM, a VM exit round trip, a hypercall, a world switch, an interrupt injection, a page-walk memory reference, a shadow page-table update and more. Every number carries its source. Composite figures such as a workload''s cycles are counted events times these prices; no composite is ever an input.'
-    'Get-VCostModel writes the built-in profiles (Modern, Pentium4-2006) by name or pattern, reads and checks JSON files with -Path, or gets the model of hosts with -VHost (alias -Host). The Costs property lists each event with its cycles and source.'
+    'Get-VCostModel writes the built-in profiles (Modern, Pentium4-2006) by name or pattern, reads and checks JSON files with -Path, or gets the model of hosts with -VHost (alias -Host; objects, names or patterns, or hosts piped in). The Costs property lists each event with its cycles and source.'
     'An unknown profile name is UnknownCostProfile (ObjectNotFound); a file that is not a valid model is InvalidCostModel (InvalidData), whose message names the field: a missing event (costs.VmExit is missing), a negative or non-numeric cycles figure, an empty source, an unknown event, or malformed JSON with its line and position.'
   )
-  Parameters = @{
-    Name = 'Names or wildcard patterns of built-in profiles. Without -Name, every built-in profile is written. Names complete on Tab.'
-    Path = 'Paths of cost model JSON files to read and check. PowerShell paths are resolved.'
-    VHost = 'Hosts, as names or objects, whose cost model to get. -Host is an alias. Names complete on Tab.'
-  }
   Inputs = @(@{ Type = 'System.String'; Text = 'Profile names.' }, @{ Type = 'VirtPS.Engine.Guests.VHost'; Text = 'Hosts.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Costs.CostModel'; Text = 'Name, Description, Origin and Costs (Event, Cycles, Source) of each model.' })
   Examples = @(
