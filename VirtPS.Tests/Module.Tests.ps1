@@ -153,7 +153,7 @@ Describe 'about_VirtPS' {
 
     It 'lists every error id the module raises (the ErrorIds constants)' {
         $about = Get-Content (Join-Path $ModulePath 'en-US/about_VirtPS.help.txt') -Raw
-        $ids = [VirtPS.ErrorIds].GetFields() | Where-Object IsLiteral | ForEach-Object { $_.GetRawConstantValue() }
+        $ids = [VirtPS.Engine.ErrorIds].GetFields() | Where-Object IsLiteral | ForEach-Object { $_.GetRawConstantValue() }
         $ids.Count | Should -BeGreaterThan 10
         foreach ($id in $ids) { $about | Should -Match "(?m)^\s+$id\s" -Because "$id is an error id of the module" }
     }

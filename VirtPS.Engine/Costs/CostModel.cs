@@ -17,7 +17,7 @@ public sealed record CostEntry(CostEvent Event, double Cycles, string Source);
 public sealed class InvalidCostModelException : VirtPSException
 {
     public InvalidCostModelException(string origin, string field, string message, Exception? inner = null)
-        : base("InvalidCostModel", ErrorKind.InvalidData, $"{origin}: {message}", origin, inner)
+        : base(ErrorIds.InvalidCostModel, ErrorKind.InvalidData, $"{origin}: {message}", origin, inner)
     { Field = field; Origin = origin; }
 
     /// <summary>The offending field, as a JSON path without the leading <c>$.</c>; <c>$</c> for the document itself.</summary>
@@ -72,7 +72,7 @@ public sealed class CostModel
     {
         string? known = Known.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
         if (known is null)
-            throw new VirtPSException("UnknownCostProfile", ErrorKind.ObjectNotFound,
+            throw new VirtPSException(ErrorIds.UnknownCostProfile, ErrorKind.ObjectNotFound,
                 $"No cost profile named '{name}'; use one of: {string.Join(", ", Known)}.", name);
         lock (Cache)
         {
@@ -93,9 +93,9 @@ public sealed class CostModel
         string text;
         try { text = File.ReadAllText(full); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        { throw new VirtPSException("FileNotFound", ErrorKind.ObjectNotFound, $"Cannot find the cost model file '{full}'.", full, e); }
+        { throw new VirtPSException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Cannot find the cost model file '{full}'.", full, e); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new VirtPSException("FileReadError", ErrorKind.ReadError, $"Cannot read the cost model file '{full}': {e.Message}", full, e); }
+        { throw new VirtPSException(ErrorIds.FileReadError, ErrorKind.ReadError, $"Cannot read the cost model file '{full}': {e.Message}", full, e); }
         return Parse(text, full, full);
     }
 

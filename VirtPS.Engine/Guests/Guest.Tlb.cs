@@ -17,7 +17,7 @@ public sealed partial class Guest
         set
         {
             if (!value && (Machine.Cpu.Cr4 & Cpu.Processor.Cr4PCIDE) != 0)
-                throw new VirtPSException("PcidInUse", ErrorKind.InvalidOperation,
+                throw new VirtPSException(ErrorIds.PcidInUse, ErrorKind.InvalidOperation,
                     $"Guest '{Name}' has already set CR4.PCIDE; PCIDs cannot be withdrawn from a running kernel. Create the guest with -Pcid Off.", this);
             Machine.Cpu.PcidSupported = value;
         }

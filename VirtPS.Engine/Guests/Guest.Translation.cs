@@ -13,7 +13,7 @@ public sealed partial class Guest
     static void ValidatePaging(VirtualizationStyle style, MemoryVirtualization? paging)
     {
         if (paging is { } p && style != VirtualizationStyle.HardwareAssisted)
-            throw new VirtPSException("PagingModeNeedsHardwareAssisted", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.PagingModeNeedsHardwareAssisted, ErrorKind.InvalidArgument,
                 $"-Paging {p} applies to HardwareAssisted guests only; {style} virtualizes memory its own way.", p);
     }
 
@@ -27,11 +27,11 @@ public sealed partial class Guest
     public AddressTranslation Translate(ulong address, AccessKind access = AccessKind.Read)
     {
         if ((ulong)(((long)address << 16) >> 16) != address)
-            throw new VirtPSException("NonCanonicalAddress", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.NonCanonicalAddress, ErrorKind.InvalidArgument,
                 $"0x{address:X} is not canonical: bits 63:47 must all equal bit 47 (Intel SDM Vol. 1, 3.3.7.1).", address);
         var cpu = Machine.Cpu;
         if ((cpu.Cr0 & Cpu.Processor.Cr0PG) == 0)
-            throw new VirtPSException("PagingDisabled", ErrorKind.InvalidOperation,
+            throw new VirtPSException(ErrorIds.PagingDisabled, ErrorKind.InvalidOperation,
                 $"Guest '{Name}' has paging disabled (CR0 = 0x{cpu.Cr0:X}, PG clear): its addresses are physical, nothing to translate.", cpu.Cr0);
         var mode = cpu.PagingControls();
         double price = Costs.Cycles(CostEvent.PageWalkReference);
@@ -52,13 +52,13 @@ public sealed partial class Guest
     }
 
     VirtPSException PageFault(ulong address, AccessKind access, in PageFault pf) =>
-        new("GuestPageFault", ErrorKind.ObjectNotFound,
+        new(ErrorIds.GuestPageFault, ErrorKind.ObjectNotFound,
             $"A {access.ToString().ToLowerInvariant()} of 0x{address:X} raises #PF with error code 0x{pf.ErrorCode:X} ({DescribeErrorCode(pf.ErrorCode)}): {pf.Reason}.", address);
 
     static VirtPSException EptFault(ulong address, in EptFault f) => f.Kind == EptExitKind.Misconfiguration
-        ? new("EptMisconfiguration", ErrorKind.InvalidData,
+        ? new(ErrorIds.EptMisconfiguration, ErrorKind.InvalidData,
             $"Translating 0x{address:X} meets an EPT misconfiguration (VM exit 49) at guest-physical 0x{f.Gpa:X}: {f.Reason}.", address)
-        : new("EptViolation", ErrorKind.ObjectNotFound,
+        : new(ErrorIds.EptViolation, ErrorKind.ObjectNotFound,
             $"Translating 0x{address:X} causes an EPT violation (VM exit 48) at guest-physical 0x{f.Gpa:X}, exit qualification 0x{f.Qualification:X}: {f.Reason}.", address);
 
     /// <summary>The #PF error code's bits in words (Intel SDM Vol. 3A, 4.7).</summary>

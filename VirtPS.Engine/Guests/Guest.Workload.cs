@@ -28,13 +28,13 @@ public sealed partial class Guest
 
     static Guest CreateWorkloadCore(GuestSpec spec)
     {
-        var w = (VirtPS.Engine.Guests.Workload.Find(spec.Workload!) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
+        var w = (VirtPS.Engine.Guests.Workload.Find(spec.Workload!) ?? throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument,
             $"No workload named '{spec.Workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", spec.Workload))
             .With(spec.WorkloadParameters);
         long n = spec.Iterations ?? w.DefaultIterations;
         int p = spec.Processes ?? w.DefaultProcesses;
         if (n < 1 || n > 1L << 40)
-            throw new VirtPSException("InvalidIterations", ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {n}.", n);
+            throw new VirtPSException(ErrorIds.InvalidIterations, ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {n}.", n);
         var user = Kernel.AssembleWorkload(w, n);
         var g = CreateKernelCore(spec with { Origin = null, EntryPoint = null }, user.Bytes, p);
         g.Workload = w; g.WorkloadIterations = n; g.WorkloadProcesses = p;
@@ -60,23 +60,23 @@ public sealed partial class Guest
         ulong userOrigin = spec.Origin ?? Kernel.UserCodeAddress;
         var style = spec.Style;
         if (processes < 1 || processes > Kernel.MaxProcesses)
-            throw new VirtPSException("InvalidProcessCount", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidProcessCount, ErrorKind.InvalidArgument,
                 $"Processes must be between 1 and {Kernel.MaxProcesses}; got {processes}.", processes);
         if (memoryMB < 4 || memoryMB > Kernel.MaxMemoryMB)
-            throw new VirtPSException("InvalidMemorySize", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidMemorySize, ErrorKind.InvalidArgument,
                 $"The built-in kernel needs between 4 and {Kernel.MaxMemoryMB} MB; got {memoryMB}.", memoryMB);
         if (userProgram.Length == 0 || userProgram.Length > Kernel.MaxUserProgram)
-            throw new VirtPSException("ProgramTooLarge", ErrorKind.LimitsExceeded,
+            throw new VirtPSException(ErrorIds.ProgramTooLarge, ErrorKind.LimitsExceeded,
                 $"The user program must be 1 to {Kernel.MaxUserProgram} bytes; got {userProgram.Length}.", userProgram.Length);
         if (timerPeriod < 0 || timerPeriod > uint.MaxValue)
-            throw new VirtPSException("InvalidTimerPeriod", ErrorKind.InvalidArgument, $"Timer period must be 0 (off) to 2^32-1; got {timerPeriod}.", timerPeriod);
+            throw new VirtPSException(ErrorIds.InvalidTimerPeriod, ErrorKind.InvalidArgument, $"Timer period must be 0 (off) to 2^32-1; got {timerPeriod}.", timerPeriod);
         // A flat image carries no relocations, so one linked elsewhere would run with every absolute address wrong.
         if (userOrigin != Kernel.UserCodeAddress)
-            throw new VirtPSException("ProgramOriginNotUserBase", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.ProgramOriginNotUserBase, ErrorKind.InvalidArgument,
                 $"The program is linked at 0x{userOrigin:X}, but the kernel runs user programs at 0x{Kernel.UserCodeAddress:X} and cannot relocate them; assemble it with ConvertTo-VProgram -Origin 0x{Kernel.UserCodeAddress:X}, or run it without the kernel with -Bare.", userOrigin);
         ulong entry = spec.EntryPoint ?? Kernel.UserCodeAddress;
         if (entry < Kernel.UserCodeAddress || entry >= Kernel.UserCodeAddress + (ulong)userProgram.Length)
-            throw new VirtPSException("InvalidEntryPoint", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidEntryPoint, ErrorKind.InvalidArgument,
                 $"Entry point 0x{entry:X} is outside the user program (0x{Kernel.UserCodeAddress:X}-0x{Kernel.UserCodeAddress + (ulong)userProgram.Length - 1:X}).", entry);
         ulong mem = (ulong)memoryMB << 20;
         bool paravirt = style == VirtualizationStyle.Paravirtual;

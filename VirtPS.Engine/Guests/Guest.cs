@@ -109,28 +109,28 @@ public sealed partial class Guest
         // A paravirtual hypervisor offers no privileged instructions, only hypercalls: only a kernel written
         // for them (the built-in kernel's PARAVIRT build) can run under it.
         if (style == VirtualizationStyle.Paravirtual && !paravirtKernel)
-            throw new VirtPSException("StyleNeedsParavirtualKernel", ErrorKind.InvalidOperation,
+            throw new VirtPSException(ErrorIds.StyleNeedsParavirtualKernel, ErrorKind.InvalidOperation,
                 "The Paravirtual style runs only a kernel modified to make hypercalls; a bare program has none. Run the built-in kernel (-Workload, or a user program without -Bare), or choose another style.", style);
         if (memoryMB < 1 || memoryMB > MaxMemoryMB)
-            throw new VirtPSException("InvalidMemorySize", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidMemorySize, ErrorKind.InvalidArgument,
                 $"MemoryMB must be between 1 and {MaxMemoryMB}; got {memoryMB}.", memoryMB);
         ulong memBytes = (ulong)memoryMB << 20;
         if (loadAddress >= memBytes)
-            throw new VirtPSException("ProgramTooLarge", ErrorKind.LimitsExceeded,
+            throw new VirtPSException(ErrorIds.ProgramTooLarge, ErrorKind.LimitsExceeded,
                 $"Guest memory ({memoryMB} MB) ends before the load address 0x{loadAddress:X}, so no program fits; use {(loadAddress >> 20) + 1} MB or more.", name);
         if ((ulong)image.Length > memBytes - loadAddress)
-            throw new VirtPSException("ProgramTooLarge", ErrorKind.LimitsExceeded,
+            throw new VirtPSException(ErrorIds.ProgramTooLarge, ErrorKind.LimitsExceeded,
                 $"The program ({image.Length} bytes at 0x{loadAddress:X}) does not fit in {memoryMB} MB of guest memory.", name);
         ulong reservedEnd = BootInfo.ReservedEnd(memBytes);
         if (image.Length > 0 && loadAddress < reservedEnd && loadAddress + (ulong)image.Length > BootInfo.Address)
-            throw new VirtPSException("ImageOverlapsLoaderData", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.ImageOverlapsLoaderData, ErrorKind.InvalidArgument,
                 $"The program (0x{loadAddress:X}-0x{loadAddress + (ulong)image.Length - 1:X}) would overwrite the loader's boot information and page tables at 0x{BootInfo.Address:X}-0x{reservedEnd - 1:X}; load it at 0x{reservedEnd:X} or above (the default is 0x{DefaultLoadAddress:X}).", name);
         if (commandLine.Length > BootInfo.MaxCommandLine || commandLine.Any(c => c > 0x7E || c < 0x20))
-            throw new VirtPSException("InvalidCommandLine", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidCommandLine, ErrorKind.InvalidArgument,
                 $"The command line must be printable ASCII of at most {BootInfo.MaxCommandLine} characters.", commandLine);
         ulong entry = entryPoint ?? loadAddress;
         if (entry >= memBytes)
-            throw new VirtPSException("InvalidEntryPoint", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidEntryPoint, ErrorKind.InvalidArgument,
                 $"Entry point 0x{entry:X} is outside guest memory.", entry);
 
         var machine = new Machine(memBytes);
@@ -151,13 +151,13 @@ public sealed partial class Guest
         TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null, IEngineDiagnostics? diagnostics = null)
     {
         if (maxInstructions is <= 0)
-            throw new VirtPSException("InvalidInstructionCount", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidInstructionCount, ErrorKind.InvalidArgument,
                 $"The instruction count must be positive; got {maxInstructions}.", maxInstructions);
         if (State == GuestState.Halted)
-            throw new VirtPSException("GuestHalted", ErrorKind.InvalidOperation,
+            throw new VirtPSException(ErrorIds.GuestHalted, ErrorKind.InvalidOperation,
                 $"Guest '{Name}' has halted; create a new guest to run it again.", this);
         if (State == GuestState.Faulted)
-            throw new VirtPSException("GuestFaulted", ErrorKind.InvalidOperation,
+            throw new VirtPSException(ErrorIds.GuestFaulted, ErrorKind.InvalidOperation,
                 $"Guest '{Name}' stopped on {LastException}; it cannot run further.", this);
 
         Machine.Cpu.Tracer = trace is null || KernelSymbols is null ? trace : e => trace(e with { ProcessId = CurrentProcessId });

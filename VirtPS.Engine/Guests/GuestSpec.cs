@@ -72,23 +72,23 @@ public sealed record GuestSpec
         if (Paging is { } p)
         {
             if (Style != VirtualizationStyle.HardwareAssisted)
-                throw new VirtPSException("PagingModeNeedsHardwareAssisted", ErrorKind.InvalidArgument,
+                throw new VirtPSException(ErrorIds.PagingModeNeedsHardwareAssisted, ErrorKind.InvalidArgument,
                     $"-Paging {p} applies to HardwareAssisted guests only; {Style} virtualizes memory its own way.", p);
             if (!Styles.HardwareAssisted.PagingModes.Contains(p))
-                throw new VirtPSException("PagingModeNotSupported", ErrorKind.InvalidArgument,
+                throw new VirtPSException(ErrorIds.PagingModeNotSupported, ErrorKind.InvalidArgument,
                     $"A hardware-assisted VMM virtualizes memory by {string.Join(" or ", Styles.HardwareAssisted.PagingModes)} paging, not {p}.", p);
         }
         if (EptPageSize is { } size)
         {
             if (Style != VirtualizationStyle.HardwareAssisted)
-                throw new VirtPSException("PagingModeNeedsHardwareAssisted", ErrorKind.InvalidArgument,
+                throw new VirtPSException(ErrorIds.PagingModeNeedsHardwareAssisted, ErrorKind.InvalidArgument,
                     $"-EptPageSize applies to HardwareAssisted guests with nested paging; this guest runs under {Style}.", size);
             if ((Paging ?? Styles.HardwareAssisted.DefaultPaging) != MemoryVirtualization.Nested)
-                throw new VirtPSException("NestedPagingNotEnabled", ErrorKind.InvalidOperation,
+                throw new VirtPSException(ErrorIds.NestedPagingNotEnabled, ErrorKind.InvalidOperation,
                     "This guest's memory is virtualized by shadow paging; EPT page sizes apply under -Paging Nested.", size);
             Memory.ExtendedPageTables.ValidatePageSize(size);
         }
         if (Kind == GuestImageKind.Workload && string.IsNullOrEmpty(Workload))
-            throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument, "A workload guest needs a workload name.", Workload);
+            throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument, "A workload guest needs a workload name.", Workload);
     }
 }

@@ -48,9 +48,9 @@ public sealed class VHost
         if (type is { } t) ValidateType(t);
         if (physicalCpus is { } n) ValidatePhysicalCpus(n);
         if (tlbTagging is { } tt && !Enum.IsDefined(tt))
-            throw new VirtPSException("InvalidTlbTagging", ErrorKind.InvalidArgument, $"TLB tagging '{tt}' is not None or Vpid.", tt);
+            throw new VirtPSException(ErrorIds.InvalidTlbTagging, ErrorKind.InvalidArgument, $"TLB tagging '{tt}' is not None or Vpid.", tt);
         if (quantum is { } q && (q < 1 || q > MaxQuantum))
-            throw new VirtPSException("InvalidQuantum", ErrorKind.InvalidArgument, $"Quantum must be 1 to {MaxQuantum} guest instructions; got {q}.", q);
+            throw new VirtPSException(ErrorIds.InvalidQuantum, ErrorKind.InvalidArgument, $"Quantum must be 1 to {MaxQuantum} guest instructions; got {q}.", q);
         if (type is { } t2) Type = t2;
         if (physicalCpus is { } n2) PhysicalCpus = n2;
         if (costModel is not null) CostModel = costModel;
@@ -66,13 +66,13 @@ public sealed class VHost
     internal static void ValidateType(HypervisorType type)
     {
         if (!Enum.IsDefined(type))
-            throw new VirtPSException("InvalidHypervisorType", ErrorKind.InvalidArgument, $"Hypervisor type '{type}' is not Type1 or Type2.", type);
+            throw new VirtPSException(ErrorIds.InvalidHypervisorType, ErrorKind.InvalidArgument, $"Hypervisor type '{type}' is not Type1 or Type2.", type);
     }
 
     internal static void ValidatePhysicalCpus(int n)
     {
         if (n < 1 || n > MaxPhysicalCpus)
-            throw new VirtPSException("InvalidPhysicalCpus", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidPhysicalCpus, ErrorKind.InvalidArgument,
                 $"PhysicalCpus must be between 1 and {MaxPhysicalCpus}; got {n}.", n);
     }
 

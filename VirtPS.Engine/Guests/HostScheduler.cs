@@ -23,14 +23,14 @@ public static class HostScheduler
         Action<long>? progress = null, TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null, IEngineDiagnostics? diagnostics = null)
     {
         if (guests.Distinct().Count() != guests.Count)
-            throw new VirtPSException("DuplicateGuest", ErrorKind.InvalidArgument, "A guest was given more than once to run co-scheduled.", guests);
+            throw new VirtPSException(ErrorIds.DuplicateGuest, ErrorKind.InvalidArgument, "A guest was given more than once to run co-scheduled.", guests);
         foreach (var g in guests)
             if (g.State is GuestState.Halted or GuestState.Faulted)
-                throw new VirtPSException(g.State == GuestState.Halted ? "GuestHalted" : "GuestFaulted", ErrorKind.InvalidOperation,
+                throw new VirtPSException(g.State == GuestState.Halted ? ErrorIds.GuestHalted : ErrorIds.GuestFaulted, ErrorKind.InvalidOperation,
                     $"Guest '{g.Name}' has {(g.State == GuestState.Halted ? "halted" : "faulted")}; it cannot run co-scheduled.", g);
 
         var cpuOf = new Dictionary<Guest, PhysicalCpu>();
-        foreach (var byHost in guests.GroupBy(g => g.Host ?? throw new VirtPSException("GuestNotOnHost", ErrorKind.InvalidOperation,
+        foreach (var byHost in guests.GroupBy(g => g.Host ?? throw new VirtPSException(ErrorIds.GuestNotOnHost, ErrorKind.InvalidOperation,
                      $"Guest '{g.Name}' is not on a host; add it to a lab first.", g)))
         {
             int k = 0;

@@ -38,7 +38,7 @@ public static partial class Kernel
     public static string Source(string file)
     {
         using var s = typeof(Kernel).Assembly.GetManifestResourceStream("VirtPS.Engine.Guests.Programs." + file)
-            ?? throw new VirtPSException("ProgramNotFound", ErrorKind.InvalidArgument, $"No built-in program '{file}'.", file);
+            ?? throw new VirtPSException(ErrorIds.ProgramNotFound, ErrorKind.InvalidArgument, $"No built-in program '{file}'.", file);
         using var r = new StreamReader(s);
         return r.ReadToEnd();
     }

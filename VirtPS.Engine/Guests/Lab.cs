@@ -37,7 +37,7 @@ public sealed class Lab
         lock (_gate)
         {
             if (_hosts.ContainsKey(name))
-                throw new VirtPSException("HostNameInUse", ErrorKind.ResourceExists, $"A host named '{name}' already exists.", name);
+                throw new VirtPSException(ErrorIds.HostNameInUse, ErrorKind.ResourceExists, $"A host named '{name}' already exists.", name);
             var h = new VHost(this, name, type, physicalCpus, costModel ?? CostModel.Default);
             _hosts.Add(name, h);
             _hostOrder.Add(h);
@@ -52,20 +52,20 @@ public sealed class Lab
 
     /// <summary>The host named <paramref name="name"/>; throws HostNotFound if there is none.</summary>
     public VHost GetHost(string name) => TryGetHost(name, out var h) ? h
-        : throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"No host named '{name}' exists.", name);
+        : throw new VirtPSException(ErrorIds.HostNotFound, ErrorKind.ObjectNotFound, $"No host named '{name}' exists.", name);
 
     /// <summary>Removes a host; the default host and hosts with guests are refused.</summary>
     public bool RemoveHost(VHost host)
     {
         if (ReferenceEquals(host, DefaultHost))
-            throw new VirtPSException("DefaultHostCannotBeRemoved", ErrorKind.InvalidOperation,
+            throw new VirtPSException(ErrorIds.DefaultHostCannotBeRemoved, ErrorKind.InvalidOperation,
                 $"The host '{DefaultHostName}' is always present and cannot be removed.", host);
         lock (_gate)
         {
             if (!_hosts.TryGetValue(host.Name, out var h) || !ReferenceEquals(h, host)) return false;
             var guests = _order.Where(g => ReferenceEquals(g.Host, host)).Select(g => g.Name).ToList();
             if (guests.Count > 0)
-                throw new VirtPSException("HostHasGuests", ErrorKind.InvalidOperation,
+                throw new VirtPSException(ErrorIds.HostHasGuests, ErrorKind.InvalidOperation,
                     $"Host '{host.Name}' still has guests ({string.Join(", ", guests)}); remove them first.", host);
             _hosts.Remove(host.Name);
             _hostOrder.Remove(host);
@@ -83,7 +83,7 @@ public sealed class Lab
         Guest.ValidateName(spec.Name);
         EnsureNameFree(spec.Name);
         VHost? host = spec.Host is { } name ? VHost.Find(Hosts, name)
-            ?? throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"No host named '{name}' exists.", name) : null;
+            ?? throw new VirtPSException(ErrorIds.HostNotFound, ErrorKind.ObjectNotFound, $"No host named '{name}' exists.", name) : null;
         var guest = Guest.Create(spec);
         Add(guest, host);
         if (guest.Vpid == 0)
@@ -97,9 +97,9 @@ public sealed class Lab
         lock (_gate)
         {
             if (host is not null && !_hostOrder.Contains(host))
-                throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"Host '{host.Name}' is not in this lab.", host.Name);
+                throw new VirtPSException(ErrorIds.HostNotFound, ErrorKind.ObjectNotFound, $"Host '{host.Name}' is not in this lab.", host.Name);
             if (_guests.ContainsKey(guest.Name))
-                throw new VirtPSException("GuestExists", ErrorKind.ResourceExists,
+                throw new VirtPSException(ErrorIds.GuestExists, ErrorKind.ResourceExists,
                     $"A guest named '{guest.Name}' already exists.", guest.Name);
             _guests.Add(guest.Name, guest);
             _order.Add(guest);
@@ -113,7 +113,7 @@ public sealed class Lab
     {
         lock (_gate)
             if (_guests.ContainsKey(name))
-                throw new VirtPSException("GuestExists", ErrorKind.ResourceExists,
+                throw new VirtPSException(ErrorIds.GuestExists, ErrorKind.ResourceExists,
                     $"A guest named '{name}' already exists.", name);
     }
 
@@ -124,7 +124,7 @@ public sealed class Lab
 
     /// <summary>The guest named <paramref name="name"/>; throws GuestNotFound if there is none.</summary>
     public Guest Get(string name) => TryGet(name, out var g) ? g
-        : throw new VirtPSException("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name);
+        : throw new VirtPSException(ErrorIds.GuestNotFound, ErrorKind.ObjectNotFound, $"No guest named '{name}' exists.", name);
 
     public bool Remove(Guest guest)
     {

@@ -46,11 +46,11 @@ public sealed class Workload
         foreach (var (k, v) in values)
         {
             if (!merged.ContainsKey(k))
-                throw new VirtPSException("UnknownWorkloadParameter", ErrorKind.InvalidArgument,
+                throw new VirtPSException(ErrorIds.UnknownWorkloadParameter, ErrorKind.InvalidArgument,
                     Parameters.Count == 0 ? $"Workload '{Name}' takes no parameters; got '{k}'."
                         : $"Workload '{Name}' has no parameter '{k}'; it takes: {string.Join(", ", Parameters.Keys)}.", k);
             if (v < 1 || v > MaxParameter)
-                throw new VirtPSException("InvalidWorkloadParameter", ErrorKind.InvalidArgument,
+                throw new VirtPSException(ErrorIds.InvalidWorkloadParameter, ErrorKind.InvalidArgument,
                     $"Workload parameter {k} must be 1 to {MaxParameter}; got {v}.", v);
             merged[Parameters.Keys.First(n => string.Equals(n, k, StringComparison.OrdinalIgnoreCase))] = v;
         }

@@ -78,7 +78,7 @@ public sealed class ExtendedPageTables
     public static void ValidatePageSize(ulong size)
     {
         if (size is not (SmallPage or LargePageSize))
-            throw new VirtPSException("InvalidEptPageSize", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidEptPageSize, ErrorKind.InvalidArgument,
                 $"EPT page size must be 4096 (4 KiB) or 2097152 (2 MiB); got {size}.", size);
     }
 

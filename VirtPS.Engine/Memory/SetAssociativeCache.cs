@@ -12,13 +12,13 @@ public readonly record struct CacheGeometry(int Entries, int Ways)
     public void Validate(string what)
     {
         if (Entries < 1 || Entries > 1 << 20)
-            throw new VirtPSException("InvalidTlbGeometry", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidTlbGeometry, ErrorKind.InvalidArgument,
                 $"{what}: {Entries} entries; a cache needs 1 to {1 << 20}.", Entries);
         if (Ways < 1 || Ways > Entries)
-            throw new VirtPSException("InvalidTlbGeometry", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidTlbGeometry, ErrorKind.InvalidArgument,
                 $"{what}: {Ways} ways for {Entries} entries; the ways must be 1 to the number of entries.", Ways);
         if (Entries % Ways != 0)
-            throw new VirtPSException("InvalidTlbGeometry", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.InvalidTlbGeometry, ErrorKind.InvalidArgument,
                 $"{what}: {Entries} entries do not divide into sets of {Ways} ways.", Entries);
     }
 

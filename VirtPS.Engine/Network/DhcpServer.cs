@@ -37,7 +37,7 @@ public sealed class DhcpServer
             _sim.Log(Name, $"lease {a} to {client}{(Router is { } r ? $", router {r}" : "")}");
             return l;
         }
-        throw new VirtPSException("AddressPoolExhausted", ErrorKind.LimitsExceeded, $"{Name}: no free address in {Subnet}.", Subnet.ToString());
+        throw new VirtPSException(ErrorIds.AddressPoolExhausted, ErrorKind.LimitsExceeded, $"{Name}: no free address in {Subnet}.", Subnet.ToString());
     }
 
     public void Release(MacAddress client) => _leases.Remove(client);

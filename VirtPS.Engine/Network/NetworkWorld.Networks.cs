@@ -11,19 +11,19 @@ public sealed partial class NetworkWorld
     public VirtualNetwork NewNetwork(string name, NetworkMode mode, string? subnet = null)
     {
         if (string.IsNullOrWhiteSpace(name))
-            throw new VirtPSException("InvalidNetworkName", ErrorKind.InvalidArgument, "A network needs a name.", name);
+            throw new VirtPSException(ErrorIds.InvalidNetworkName, ErrorKind.InvalidArgument, "A network needs a name.", name);
         if (_networks.ContainsKey(name))
-            throw new VirtPSException("NetworkExists", ErrorKind.ResourceExists, $"A network named '{name}' already exists.", name);
+            throw new VirtPSException(ErrorIds.NetworkExists, ErrorKind.ResourceExists, $"A network named '{name}' already exists.", name);
         Ipv4Subnet s;
         if (subnet is null) s = DefaultSubnet(mode);
         else
         {
             s = Ipv4Subnet.Parse(subnet);
             if (s.PrefixLength > 29)
-                throw new VirtPSException("InvalidCidr", ErrorKind.InvalidArgument, $"'{subnet}' is too small for a network (at most /29).", subnet);
+                throw new VirtPSException(ErrorIds.InvalidCidr, ErrorKind.InvalidArgument, $"'{subnet}' is too small for a network (at most /29).", subnet);
             var clash = Taken().FirstOrDefault(t => t.Subnet.Overlaps(s));
             if (clash.Owner is not null)
-                throw new VirtPSException("SubnetOverlap", ErrorKind.InvalidArgument, $"{s} overlaps {clash.Subnet} of {clash.Owner} on this host.", subnet);
+                throw new VirtPSException(ErrorIds.SubnetOverlap, ErrorKind.InvalidArgument, $"{s} overlaps {clash.Subnet} of {clash.Owner} on this host.", subnet);
         }
         var n = new VirtualNetwork(name, mode, s, _nextIndex++, Sim);
         _networks.Add(name, n);
@@ -42,7 +42,7 @@ public sealed partial class NetworkWorld
             var s = mode == NetworkMode.Nat ? Ipv4Subnet.Parse($"10.0.{2 + k}.0/24") : Ipv4Subnet.Parse($"192.168.{56 + k}.0/24");
             if (!Taken().Any(t => t.Subnet.Overlaps(s))) return s;
         }
-        throw new VirtPSException("AddressPoolExhausted", ErrorKind.LimitsExceeded, "No free default subnet is left.");
+        throw new VirtPSException(ErrorIds.AddressPoolExhausted, ErrorKind.LimitsExceeded, "No free default subnet is left.");
     }
 
     /// <summary>Changes a network's mode live: its guests keep their NICs and are re-addressed as the new mode needs.</summary>
@@ -129,7 +129,7 @@ public sealed partial class NetworkWorld
     public VirtualNic ConnectAdapter(string guest, string network, string? macAddress = null)
     {
         if (string.IsNullOrWhiteSpace(guest))
-            throw new VirtPSException("GuestNotFound", ErrorKind.ObjectNotFound, "A guest name is required.", guest);
+            throw new VirtPSException(ErrorIds.GuestNotFound, ErrorKind.ObjectNotFound, "A guest name is required.", guest);
         var n = GetNetwork(network);
         MacAddress mac;
         if (macAddress is null) mac = NextGuestMac();
@@ -137,9 +137,9 @@ public sealed partial class NetworkWorld
         {
             mac = MacAddress.Parse(macAddress);
             if (mac.IsGroup || mac.Value == 0)
-                throw new VirtPSException("InvalidMacAddress", ErrorKind.InvalidArgument, $"{mac} is a group or zero address; a NIC needs a unicast MAC.", macAddress);
+                throw new VirtPSException(ErrorIds.InvalidMacAddress, ErrorKind.InvalidArgument, $"{mac} is a group or zero address; a NIC needs a unicast MAC.", macAddress);
             if (MacInUse(mac))
-                throw new VirtPSException("DuplicateMacAddress", ErrorKind.ResourceExists, $"MAC address {mac} is already in use.", macAddress);
+                throw new VirtPSException(ErrorIds.DuplicateMacAddress, ErrorKind.ResourceExists, $"MAC address {mac} is already in use.", macAddress);
         }
         if (!_guests.TryGetValue(guest, out var stack)) _guests[guest] = stack = new IpStack(guest, Sim);
         var iface = stack.AddInterface($"eth{stack.Interfaces.Count}", mac);
@@ -170,14 +170,14 @@ public sealed partial class NetworkWorld
     {
         var n = GetNetwork(network);
         if (protocol is not (IpProtocol.Tcp or IpProtocol.Udp))
-            throw new VirtPSException("InvalidProtocol", ErrorKind.InvalidArgument, "Port forwards are for TCP or UDP.", protocol);
+            throw new VirtPSException(ErrorIds.InvalidProtocol, ErrorKind.InvalidArgument, "Port forwards are for TCP or UDP.", protocol);
         if (n.Mode != NetworkMode.Nat)
-            throw new VirtPSException("NotNatNetwork", ErrorKind.InvalidOperation, $"Network '{n.Name}' is in {n.Mode} mode; port forwards need Nat.", network);
+            throw new VirtPSException(ErrorIds.NotNatNetwork, ErrorKind.InvalidOperation, $"Network '{n.Name}' is in {n.Mode} mode; port forwards need Nat.", network);
         if (FindNic(guest, n.Name) is null)
-            throw new VirtPSException("GuestNotFound", ErrorKind.ObjectNotFound, $"Guest '{guest}' has no adapter on network '{n.Name}'.", guest);
+            throw new VirtPSException(ErrorIds.GuestNotFound, ErrorKind.ObjectNotFound, $"Guest '{guest}' has no adapter on network '{n.Name}'.", guest);
         var clash = Forwarding.Forwards.FirstOrDefault(f => f.Protocol == protocol && f.HostPort == hostPort);
         if (clash is not null)
-            throw new VirtPSException("PortForwardExists", ErrorKind.ResourceExists,
+            throw new VirtPSException(ErrorIds.PortForwardExists, ErrorKind.ResourceExists,
                 $"Host port {protocol} {hostPort} is already forwarded to {clash.Guest}:{clash.GuestPort} on '{clash.Network}'.", hostPort);
         var pf = new PortForward(n.Name, protocol, hostPort, guest, guestPort);
         Forwarding.Forwards.Add(pf);

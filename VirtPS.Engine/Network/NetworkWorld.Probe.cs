@@ -19,7 +19,7 @@ public sealed partial class NetworkWorld
     {
         if (_guests.TryGetValue(endpoint, out var g)) return g;
         return FindMachine(endpoint)
-            ?? throw new VirtPSException("EndpointNotFound", ErrorKind.ObjectNotFound,
+            ?? throw new VirtPSException(ErrorIds.EndpointNotFound, ErrorKind.ObjectNotFound,
                 $"'{endpoint}' is not a guest with a network adapter, 'host', or a simulated machine's name or address.", endpoint);
     }
 
@@ -30,7 +30,7 @@ public sealed partial class NetworkWorld
         if (Ipv4Address.TryParse(endpoint, out var literal)) return literal;
         if (_guests.TryGetValue(endpoint, out var g)) return g.Interfaces.FirstOrDefault(i => i.Subnet is not null)?.Address;
         var m = FindMachine(endpoint)
-            ?? throw new VirtPSException("EndpointNotFound", ErrorKind.ObjectNotFound, $"'{endpoint}' is not a known endpoint.", endpoint);
+            ?? throw new VirtPSException(ErrorIds.EndpointNotFound, ErrorKind.ObjectNotFound, $"'{endpoint}' is not a known endpoint.", endpoint);
         if (m == Host)
             foreach (var i in from.Interfaces)
                 if (_nics.FirstOrDefault(n => n.Interface == i)?.Network.HostInterface is { } hi) return hi.Address;

@@ -12,7 +12,7 @@ public sealed partial class NetworkWorld
     {
         var s = ResolveSender(from);
         var i = s.Interfaces.FirstOrDefault(x => x.Adapter is not null)
-            ?? throw new VirtPSException("AdapterNotConnected", ErrorKind.InvalidOperation, $"'{from}' has no connected adapter.", from);
+            ?? throw new VirtPSException(ErrorIds.AdapterNotConnected, ErrorKind.InvalidOperation, $"'{from}' has no connected adapter.", from);
         int start = Sim.TraceCount;
         Sim.Log(s.Name, $"raw frame of {frame.Length} bytes out {i.Name}");
         i.Adapter!.Send(frame);
@@ -25,7 +25,7 @@ public sealed partial class NetworkWorld
     {
         var s = ResolveSender(from);
         var target = ResolveTarget(s, to)
-            ?? throw new VirtPSException("EndpointNotFound", ErrorKind.ObjectNotFound, $"'{to}' has no address.", to);
+            ?? throw new VirtPSException(ErrorIds.EndpointNotFound, ErrorKind.ObjectNotFound, $"'{to}' has no address.", to);
         int start = Sim.TraceCount;
         Sim.Log(s.Name, $"UDP {data.Length} bytes to {target}:{port}");
         if (!s.SendIp(new Ipv4Packet(Ipv4Address.Any, target, (byte)IpProtocol.Udp, Ipv4Packet.DefaultTtl, s.NextIpId(), new UdpDatagram(sourcePort, port, data))))

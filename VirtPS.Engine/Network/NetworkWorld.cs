@@ -88,13 +88,13 @@ public sealed partial class NetworkWorld
     public IReadOnlyList<VirtualNetwork> Networks => _networks.Values.OrderBy(n => n.Index).ToList();
 
     public VirtualNetwork GetNetwork(string name) => _networks.TryGetValue(name, out var n) ? n
-        : throw new VirtPSException("NetworkNotFound", ErrorKind.ObjectNotFound, $"No network named '{name}' exists.", name);
+        : throw new VirtPSException(ErrorIds.NetworkNotFound, ErrorKind.ObjectNotFound, $"No network named '{name}' exists.", name);
 
     public bool TryGetNetwork(string name, out VirtualNetwork network) => _networks.TryGetValue(name, out network!);
 
     /// <summary>The guest's IP stack (one per guest, shared by its NICs); throws GuestNotFound if the guest has no NIC.</summary>
     public IpStack GetGuestStack(string guest) => _guests.TryGetValue(guest, out var s) ? s
-        : throw new VirtPSException("GuestNotFound", ErrorKind.ObjectNotFound, $"No guest named '{guest}' has a network adapter.", guest);
+        : throw new VirtPSException(ErrorIds.GuestNotFound, ErrorKind.ObjectNotFound, $"No guest named '{guest}' has a network adapter.", guest);
 
     public IReadOnlyList<VirtualNic> Adapters => _nics.ToList();
     public IReadOnlyList<VirtualNic> GetAdapters(string guest) => _nics.Where(n => string.Equals(n.GuestName, guest, StringComparison.OrdinalIgnoreCase)).ToList();

@@ -48,7 +48,7 @@ public sealed class HardwareAssisted : Vmm
     {
         MemoryVirtualization.Shadow => ShadowPaging,
         MemoryVirtualization.Nested => m => new NestedMmu(m.Memory, new ExtendedPageTables(m.Memory.Size)),
-        _ => throw new VirtPSException("PagingModeNotSupported", ErrorKind.InvalidArgument,
+        _ => throw new VirtPSException(ErrorIds.PagingModeNotSupported, ErrorKind.InvalidArgument,
             $"A hardware-assisted VMM virtualizes memory by {string.Join(" or ", PagingModes)} paging, not {paging}.", paging),
     };
 
@@ -65,7 +65,7 @@ public sealed class HardwareAssisted : Vmm
         set
         {
             if (_nested is null)
-                throw new VirtPSException("NestedPagingNotEnabled", ErrorKind.InvalidOperation,
+                throw new VirtPSException(ErrorIds.NestedPagingNotEnabled, ErrorKind.InvalidOperation,
                     "This guest's memory is virtualized by shadow paging; EPT page sizes apply under -Paging Nested.", value);
             _nested.Ept.PageSize = value;
         }
@@ -175,7 +175,7 @@ public sealed class HardwareAssisted : Vmm
     public void SetExits(IReadOnlyCollection<ExitReason> on, IReadOnlyCollection<ExitReason> off)
     {
         foreach (var both in on.Intersect(off))
-            throw new VirtPSException("ConflictingExitControls", ErrorKind.InvalidArgument,
+            throw new VirtPSException(ErrorIds.ConflictingExitControls, ErrorKind.InvalidArgument,
                 $"Exit reason {both} is both in -ExitOn and -NoExitOn.", both);
         var controls = Controls;
         uint exceptions = ExceptionBitmap;
@@ -185,7 +185,7 @@ public sealed class HardwareAssisted : Vmm
             switch (r)
             {
                 case ExitReason.Cpuid or ExitReason.Vmcall or ExitReason.Invd or ExitReason.TripleFault:
-                    if (!exit) throw new VirtPSException("UnconditionalExit", ErrorKind.InvalidArgument,
+                    if (!exit) throw new VirtPSException(ErrorIds.UnconditionalExit, ErrorKind.InvalidArgument,
                         $"{r} (exit reason {(int)r}) always exits under VT-x (SDM Vol. 3C, 26.1.2); no control turns it off.", r);
                     break;
                 case ExitReason.ControlRegisterAccess or ExitReason.Invlpg or ExitReason.Invpcid when !exit && Shadow != null:
@@ -215,13 +215,13 @@ public sealed class HardwareAssisted : Vmm
                     // One bitmap serves reads and writes in this model: both reasons move together.
                     var pair = r == ExitReason.Rdmsr ? ExitReason.Wrmsr : ExitReason.Rdmsr;
                     if (!(exit ? on : off).Contains(pair))
-                        throw new VirtPSException("MsrExitsPaired", ErrorKind.InvalidArgument,
+                        throw new VirtPSException(ErrorIds.MsrExitsPaired, ErrorKind.InvalidArgument,
                             $"Give Rdmsr and Wrmsr together: this model keeps one MSR bitmap for reads and writes.", r);
                     controls = Toggle(controls, VmExecutionControls.UseMsrBitmaps, !exit);
                     if (!exit) MsrBitmap.Clear();
                     break;
                 default:
-                    throw new VirtPSException("ExitReasonNotControllable", ErrorKind.InvalidArgument,
+                    throw new VirtPSException(ErrorIds.ExitReasonNotControllable, ErrorKind.InvalidArgument,
                         $"Exit reason {r} ({(int)r}) is not governed by a VM-execution control this model has; controllable: ControlRegisterAccess, ExceptionOrNmi, ExternalInterrupt, Hlt, Invlpg, Invpcid, IoInstruction, Rdmsr, Wbinvd, Wrmsr.", r);
             }
         }
@@ -232,7 +232,7 @@ public sealed class HardwareAssisted : Vmm
     static VmExecutionControls Toggle(VmExecutionControls c, VmExecutionControls bit, bool set) => set ? c | bit : c & ~bit;
 
     static VirtPSException ShadowNeeds(ExitReason r, string why) =>
-        new("ShadowPagingNeedsExit", ErrorKind.InvalidOperation,
+        new(ErrorIds.ShadowPagingNeedsExit, ErrorKind.InvalidOperation,
             $"Cannot stop exits for {r}: this guest's memory is virtualized by shadow paging, and {why}.", r);
 
     bool IoExits(Processor p, Insn i, out ushort port)

@@ -89,7 +89,7 @@ public static class StyleComparison
         var r = g.Step(maxInstructions, cancel);
         if (r.StopReason == StopReason.Cancelled) return null;
         if (r.StopReason != StopReason.Halt)
-            throw new VirtPSException("WorkloadDidNotFinish", ErrorKind.InvalidOperation,
+            throw new VirtPSException(ErrorIds.WorkloadDidNotFinish, ErrorKind.InvalidOperation,
                 $"'{workload}' under {style} stopped with {r.StopReason} after {r.Instructions:N0} instructions{(g.LastException is { } e ? $": {e}" : "")}.", style);
         return g;
     }

@@ -135,7 +135,7 @@ public abstract unsafe class Vmm : IVmm
     };
 
     internal static VirtPSException Unavailable(VirtualizationStyle style) =>
-        new("UnsupportedStyle", ErrorKind.InvalidArgument,
+        new(ErrorIds.UnsupportedStyle, ErrorKind.InvalidArgument,
             $"Style '{style}' is not available yet; use one of: {string.Join(", ", Available)}.", style);
 
     // ---- shadow paging, for the styles that virtualize memory with it ----

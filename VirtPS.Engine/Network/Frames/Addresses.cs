@@ -18,12 +18,12 @@ public readonly record struct MacAddress(ulong Value)
     public static MacAddress Parse(string text)
     {
         var parts = text.Split(':', '-');
-        if (parts.Length != 6) throw new VirtPSException("InvalidMacAddress", ErrorKind.InvalidArgument, $"'{text}' is not a MAC address (six hex bytes).", text);
+        if (parts.Length != 6) throw new VirtPSException(ErrorIds.InvalidMacAddress, ErrorKind.InvalidArgument, $"'{text}' is not a MAC address (six hex bytes).", text);
         ulong v = 0;
         foreach (var p in parts)
         {
             if (!byte.TryParse(p, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var x))
-                throw new VirtPSException("InvalidMacAddress", ErrorKind.InvalidArgument, $"'{text}' is not a MAC address (six hex bytes).", text);
+                throw new VirtPSException(ErrorIds.InvalidMacAddress, ErrorKind.InvalidArgument, $"'{text}' is not a MAC address (six hex bytes).", text);
             v = (v << 8) | x;
         }
         return new MacAddress(v);
@@ -61,7 +61,7 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
     }
 
     public static Ipv4Address Parse(string text) => TryParse(text, out var a) ? a
-        : throw new VirtPSException("InvalidIpAddress", ErrorKind.InvalidArgument, $"'{text}' is not an IPv4 address.", text);
+        : throw new VirtPSException(ErrorIds.InvalidIpAddress, ErrorKind.InvalidArgument, $"'{text}' is not an IPv4 address.", text);
 
     public Ipv4Address Offset(int n) => new((uint)(Value + n));
     public int CompareTo(Ipv4Address other) => Value.CompareTo(other.Value);
@@ -87,11 +87,11 @@ public readonly record struct Ipv4Subnet(Ipv4Address Network, int PrefixLength)
         {
             var s = new Ipv4Subnet(a, n);
             if ((a.Value & ~s.Mask) != 0)
-                throw new VirtPSException("InvalidCidr", ErrorKind.InvalidArgument,
+                throw new VirtPSException(ErrorIds.InvalidCidr, ErrorKind.InvalidArgument,
                     $"'{text}' has host bits set; the network address is {new Ipv4Address(a.Value & s.Mask)}/{n}.", text);
             return s;
         }
-        throw new VirtPSException("InvalidCidr", ErrorKind.InvalidArgument, $"'{text}' is not an IPv4 prefix in CIDR notation (a.b.c.d/n, n from 0 to 32).", text);
+        throw new VirtPSException(ErrorIds.InvalidCidr, ErrorKind.InvalidArgument, $"'{text}' is not an IPv4 prefix in CIDR notation (a.b.c.d/n, n from 0 to 32).", text);
     }
 
     public override string ToString() => $"{Network}/{PrefixLength}";

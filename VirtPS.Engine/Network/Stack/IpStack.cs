@@ -57,7 +57,7 @@ public sealed partial class IpStack
     public Route AddRoute(Ipv4Subnet destination, Ipv4Address gateway)
     {
         var via = _interfaces.FirstOrDefault(i => i.Subnet?.Contains(gateway) == true)
-            ?? throw new VirtPSException("GatewayUnreachable", ErrorKind.InvalidArgument,
+            ?? throw new VirtPSException(ErrorIds.GatewayUnreachable, ErrorKind.InvalidArgument,
                 $"{Name}: gateway {gateway} is not on a connected subnet.", gateway.ToString());
         _static.RemoveAll(r => r.Destination == destination);
         var route = new Route(destination, gateway, via.Name, RouteKind.Static);

@@ -1,0 +1,99 @@
+namespace VirtPS.Engine;
+
+/// <summary>
+/// Every error id VirtPS raises, in one place: the engine's <see cref="VirtPSException"/>s and the module's
+/// <c>Errors.Create</c> name their id from here, and about_VirtPS lists each one (a Pester test holds the two together).
+/// An id is stable: scripts match on it (FullyQualifiedErrorId starts with it).
+/// </summary>
+public static class ErrorIds
+{
+    // Lookups: a name that matches nothing, or a pattern that matches more than a parameter takes.
+    public const string GuestNotFound = nameof(GuestNotFound);
+    public const string HostNotFound = nameof(HostNotFound);
+    public const string AmbiguousName = nameof(AmbiguousName);
+    public const string NetworkNotFound = nameof(NetworkNotFound);
+    public const string AdapterNotFound = nameof(AdapterNotFound);
+    public const string RouteNotFound = nameof(RouteNotFound);
+    public const string WorkloadNotFound = nameof(WorkloadNotFound);
+    public const string FileNotFound = nameof(FileNotFound);
+
+    // Running and inspecting guests.
+    public const string GuestHalted = nameof(GuestHalted);
+    public const string GuestFaulted = nameof(GuestFaulted);
+    public const string AddressOutOfRange = nameof(AddressOutOfRange);
+    public const string NoTranslationCache = nameof(NoTranslationCache);
+    public const string NotHardwareAssisted = nameof(NotHardwareAssisted);
+    public const string PagingModeNeedsHardwareAssisted = nameof(PagingModeNeedsHardwareAssisted);
+    public const string InvalidWorkloadParameter = nameof(InvalidWorkloadParameter);
+
+    // Source and arguments.
+    public const string AssemblyError = nameof(AssemblyError);
+    public const string InvalidDefine = nameof(InvalidDefine);
+    public const string ConflictingCostParameters = nameof(ConflictingCostParameters);
+    public const string InvalidCostModelArgument = nameof(InvalidCostModelArgument);
+
+    // Networks and captures.
+    public const string FrameTooShort = nameof(FrameTooShort);
+    public const string AmbiguousCapture = nameof(AmbiguousCapture);
+    public const string CaptureWriteFailed = nameof(CaptureWriteFailed);
+
+    // The engine: guests, styles, memory, hosts, networks, costs.
+    public const string UnknownWorkloadParameter = nameof(UnknownWorkloadParameter);
+    public const string AdapterNotConnected = nameof(AdapterNotConnected);
+    public const string AddressPoolExhausted = nameof(AddressPoolExhausted);
+    public const string ConflictingExitControls = nameof(ConflictingExitControls);
+    public const string DefaultHostCannotBeRemoved = nameof(DefaultHostCannotBeRemoved);
+    public const string DuplicateGuest = nameof(DuplicateGuest);
+    public const string DuplicateMacAddress = nameof(DuplicateMacAddress);
+    public const string EndpointNotFound = nameof(EndpointNotFound);
+    public const string EptMisconfiguration = nameof(EptMisconfiguration);
+    public const string EptViolation = nameof(EptViolation);
+    public const string ExitReasonNotControllable = nameof(ExitReasonNotControllable);
+    public const string FileReadError = nameof(FileReadError);
+    public const string GatewayUnreachable = nameof(GatewayUnreachable);
+    public const string GuestExists = nameof(GuestExists);
+    public const string GuestNotOnHost = nameof(GuestNotOnHost);
+    public const string GuestPageFault = nameof(GuestPageFault);
+    public const string HostHasGuests = nameof(HostHasGuests);
+    public const string HostNameInUse = nameof(HostNameInUse);
+    public const string ImageOverlapsLoaderData = nameof(ImageOverlapsLoaderData);
+    public const string InvalidCidr = nameof(InvalidCidr);
+    public const string InvalidCommandLine = nameof(InvalidCommandLine);
+    public const string InvalidCostModel = nameof(InvalidCostModel);
+    public const string InvalidEntryPoint = nameof(InvalidEntryPoint);
+    public const string InvalidEptPageSize = nameof(InvalidEptPageSize);
+    public const string InvalidHypervisorType = nameof(InvalidHypervisorType);
+    public const string InvalidInstructionCount = nameof(InvalidInstructionCount);
+    public const string InvalidIpAddress = nameof(InvalidIpAddress);
+    public const string InvalidIterations = nameof(InvalidIterations);
+    public const string InvalidMacAddress = nameof(InvalidMacAddress);
+    public const string InvalidMemorySize = nameof(InvalidMemorySize);
+    public const string InvalidNetworkName = nameof(InvalidNetworkName);
+    public const string InvalidPhysicalCpus = nameof(InvalidPhysicalCpus);
+    public const string InvalidProcessCount = nameof(InvalidProcessCount);
+    public const string InvalidProtocol = nameof(InvalidProtocol);
+    public const string InvalidQuantum = nameof(InvalidQuantum);
+    public const string InvalidTimerPeriod = nameof(InvalidTimerPeriod);
+    public const string InvalidTlbGeometry = nameof(InvalidTlbGeometry);
+    public const string InvalidTlbTagging = nameof(InvalidTlbTagging);
+    public const string MsrExitsPaired = nameof(MsrExitsPaired);
+    public const string NestedPagingNotEnabled = nameof(NestedPagingNotEnabled);
+    public const string NetworkExists = nameof(NetworkExists);
+    public const string NonCanonicalAddress = nameof(NonCanonicalAddress);
+    public const string NotNatNetwork = nameof(NotNatNetwork);
+    public const string PagingDisabled = nameof(PagingDisabled);
+    public const string PagingModeNotSupported = nameof(PagingModeNotSupported);
+    public const string PcidInUse = nameof(PcidInUse);
+    public const string PortForwardExists = nameof(PortForwardExists);
+    public const string ProgramNotFound = nameof(ProgramNotFound);
+    public const string ProgramOriginNotUserBase = nameof(ProgramOriginNotUserBase);
+    public const string ProgramTooLarge = nameof(ProgramTooLarge);
+    public const string ShadowPagingNeedsExit = nameof(ShadowPagingNeedsExit);
+    public const string StyleNeedsParavirtualKernel = nameof(StyleNeedsParavirtualKernel);
+    public const string SubnetOverlap = nameof(SubnetOverlap);
+    public const string UnconditionalExit = nameof(UnconditionalExit);
+    public const string UnknownCostProfile = nameof(UnknownCostProfile);
+    public const string UnknownWorkload = nameof(UnknownWorkload);
+    public const string UnsupportedStyle = nameof(UnsupportedStyle);
+    public const string WorkloadDidNotFinish = nameof(WorkloadDidNotFinish);
+}
