@@ -1,18 +1,5 @@
 namespace VirtPS.Engine;
 
-/// <summary>What kind of failure an engine error is; the module maps it onto a PowerShell error category.</summary>
-public enum ErrorKind
-{
-    InvalidArgument,
-    ObjectNotFound,
-    ResourceExists,
-    InvalidOperation,
-    LimitsExceeded,
-    SyntaxError,
-    ReadError,
-    InvalidData,
-}
-
 /// <summary>
 /// An error the engine reports to its caller (never one raised by guest code: those are guest events).
 /// <see cref="ErrorId"/> is stable: scripts and tests may match on it.

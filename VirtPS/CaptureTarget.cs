@@ -5,9 +5,6 @@ using VirtPS.Engine.Network.Capture;
 
 namespace VirtPS;
 
-/// <summary>The physical segments whose switches can be captured besides the virtual networks.</summary>
-public enum CaptureSegment { Lan, Internet }
-
 /// <summary>Finds the capture a capture cmdlet means: a network's switch, one adapter's port, or a physical segment.</summary>
 internal static class CaptureTarget
 {
@@ -37,6 +34,3 @@ internal static class CaptureTarget
         }
     }
 }
-
-/// <summary>The state of one capture point after Start-VCapture or Stop-VCapture.</summary>
-public sealed record VCapture(string Name, bool Running, int FrameCount, int Limit);

@@ -1,8 +1,5 @@
 namespace VirtPS.Engine.Asm;
 
-/// <summary>One line of an assembly listing: where it landed and what it became.</summary>
-public sealed record ListingLine(int Line, ulong Address, byte[] Bytes, string Source);
-
 /// <summary>The result of assembling a source text: a flat image loaded at <see cref="Origin"/>.</summary>
 public sealed class AssembledProgram
 {
@@ -17,16 +14,4 @@ public sealed class AssembledProgram
     public ulong EntryPoint { get; }
     public IReadOnlyDictionary<string, ulong> Symbols { get; }
     public IReadOnlyList<ListingLine> Listing { get; }
-}
-
-/// <summary>An error in assembly source, with the 1-based line and column where it was found.</summary>
-public sealed class AssemblyException : Exception
-{
-    public AssemblyException(int line, int column, string message)
-        : base($"line {line}, column {column}: {message}")
-    { Line = line; Column = column; Detail = message; }
-    public int Line { get; }
-    public int Column { get; }
-    /// <summary>What was wrong or expected, without the position.</summary>
-    public string Detail { get; }
 }

@@ -2,48 +2,6 @@ using Iced.Intel;
 
 namespace VirtPS.Engine.Asm;
 
-internal enum StatementKind { Empty, Instruction, Data, Reserve, Align, Equ, Bits, Default, Org, Ignored }
-
-internal enum BranchHint { None, Short, Near, Far }
-
-internal abstract record Operand(Token At);
-
-internal sealed record RegOperand(Token At, Register Reg) : Operand(At);
-
-/// <summary>
-/// A memory operand as written: <c>size [rel seg:expr]</c>. <see cref="AddrSize"/> is the size keyword
-/// written inside the brackets (byte/dword forces the displacement size, qword a 64-bit moffs address).
-/// </summary>
-internal sealed record MemOperand(Token At, int Size, bool Far, Register Segment, Expr Address, bool? Rel, int AddrSize) : Operand(At);
-
-/// <summary>An immediate or branch target; <see cref="Strict"/> ("strict dword 1") forbids the optimizer to shrink it.</summary>
-internal sealed record ImmOperand(Token At, Expr Value, int Size, BranchHint Hint, bool Strict) : Operand(At);
-
-/// <summary>One item of a db/dw/dd/dq list: a string or an expression.</summary>
-internal sealed record DataItem(byte[]? Text, Expr? Value);
-
-/// <summary>One parsed source line.</summary>
-internal sealed class Statement
-{
-    public required int Line { get; init; }
-    public required string Source { get; init; }
-    public Token LabelToken { get; set; }
-    public string? Label { get; set; }
-    public StatementKind Kind { get; set; }
-    public Token KeywordToken { get; set; }
-    public Expr? Times { get; set; }
-    public List<Token> Prefixes { get; } = [];
-    public Token Mnemonic { get; set; }
-    public List<Operand> Operands { get; } = [];
-    public int UnitSize { get; set; }
-    public List<DataItem> Items { get; } = [];
-    /// <summary>Count (resb), alignment (align), value (equ), mode (bits) or origin (org).</summary>
-    public Expr? Arg { get; set; }
-    /// <summary>For <c>align N, fill</c>: what to repeat; null means NOPs.</summary>
-    public Statement? Fill { get; set; }
-    public bool DefaultRel { get; set; }
-}
-
 /// <summary>Turns source lines into <see cref="Statement"/>s. Resolves local labels (<c>.x</c>) against the last global label.</summary>
 internal sealed class Parser
 {

@@ -3,12 +3,6 @@ using System.Text;
 namespace VirtPS.Engine.Asm;
 
 /// <summary>
-/// One line that survives preprocessing: its number and text in the original source (for errors and
-/// listings) and its tokens after <c>%define</c> expansion.
-/// </summary>
-internal sealed record SourceLine(int Number, string Text, List<Token> Tokens);
-
-/// <summary>
 /// The NASM preprocessor subset that conditional assembly needs: single-line <c>%define</c>/<c>%undef</c>,
 /// <c>%if</c>/<c>%ifn</c>/<c>%ifdef</c>/<c>%ifndef</c> with their <c>%elif</c> forms, <c>%else</c>, <c>%endif</c>,
 /// and <c>%error</c>. Lines in inactive branches are not tokenized, so they may hold anything, as in NASM.

@@ -2,8 +2,6 @@ using Iced.Intel;
 
 namespace VirtPS.Engine.Asm;
 
-internal enum ResolvedKind { Register, Memory, Immediate }
-
 /// <summary>An operand with its expressions evaluated for the current pass: what the matcher compares with Iced's operand kinds.</summary>
 internal sealed class ResolvedOperand
 {

@@ -2,11 +2,6 @@ using VirtPS.Engine.Memory;
 
 namespace VirtPS.Engine.Cpu;
 
-/// <summary>Why <see cref="Machine.Run"/> returned.</summary>
-public enum RunStop { Budget, Halt, Exception, Cancelled, TripleFault, Event }
-
-public readonly record struct RunResult(long Retired, RunStop Stop);
-
 /// <summary>
 /// A bare x86-64 machine: one processor and guest-physical memory, executing through a cache of decoded
 /// basic blocks (the reference interpreter).

@@ -5,22 +5,6 @@ using VirtPS.Engine.Memory;
 
 namespace VirtPS.Engine.Cpu;
 
-/// <summary>What a linear-address access is for; decides the #PF error code bits (Intel SDM Vol. 3A, 4.7).</summary>
-internal enum Access : byte { Read, Write, Execute }
-
-/// <summary>A guest exception in flight: thrown by the instruction that raises it, caught by the run loop.</summary>
-internal sealed class GuestFault(ExceptionVector vector, ulong? errorCode = null, ulong? address = null, string detail = "",
-    bool software = false) : Exception(detail)
-{
-    public ExceptionVector Vector { get; } = vector;
-    /// <summary>Raised by INT n, INT3 or INTO: a trap (the instruction retires, the handler returns after it)
-    /// that is subject to the gate's DPL check.</summary>
-    public bool Software { get; } = software;
-    public ulong? ErrorCode { get; } = errorCode;
-    public ulong? Address { get; } = address;
-    public string Detail { get; } = detail;
-}
-
 public sealed partial class Processor
 {
     internal readonly PhysicalMemory Mem;

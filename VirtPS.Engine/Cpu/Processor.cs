@@ -5,9 +5,6 @@ using VirtPS.Engine.Memory;
 
 namespace VirtPS.Engine.Cpu;
 
-/// <summary>The arithmetic operation whose flags are pending (lazy flags: computed only when read).</summary>
-internal enum LazyOp : byte { None, Add, Adc, Sub, Sbb, Logic, Inc, Dec }
-
 /// <summary>
 /// One logical processor's architectural state (Intel SDM Vol. 1, ch. 3): general registers, RIP, RFLAGS.
 /// The six status flags are kept lazily: an arithmetic instruction records its operands and result, and

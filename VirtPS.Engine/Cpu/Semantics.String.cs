@@ -1,8 +1,5 @@
 namespace VirtPS.Engine.Cpu;
 
-/// <summary>The string instructions' kinds.</summary>
-internal enum StringOp : byte { Movs, Stos, Lods, Cmps, Scas, Ins, Outs }
-
 internal static unsafe partial class Semantics
 {
     /// <summary>Iterations of a REP string instruction done per execution before it yields: the instruction

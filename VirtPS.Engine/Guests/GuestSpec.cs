@@ -2,17 +2,6 @@ using VirtPS.Engine.Costs;
 
 namespace VirtPS.Engine.Guests;
 
-/// <summary>What a guest runs: a built-in workload, a user program under the built-in kernel, or a bare image.</summary>
-public enum GuestImageKind
-{
-    /// <summary>The built-in kernel running a named workload (<see cref="Workload"/>).</summary>
-    Workload,
-    /// <summary>The built-in kernel running a user program, linked at <see cref="Kernel.UserCodeAddress"/>, as its first processes.</summary>
-    UserProgram,
-    /// <summary>A bare image, alone on the machine at CPL 0 with no kernel.</summary>
-    Bare,
-}
-
 /// <summary>
 /// One immutable description of a guest before it is built: its name, how it is virtualized (style, memory scheme, EPT
 /// page size), its memory, what it runs (a workload and its parameters, a user program, or a bare image) and the kernel's

@@ -1,13 +1,5 @@
 namespace VirtPS.Engine.Io;
 
-/// <summary>A device on the IO-port bus (what IN and OUT reach).</summary>
-public interface IPortDevice
-{
-    /// <summary>Reads <paramref name="size"/> bytes (1, 2 or 4) at <paramref name="port"/>.</summary>
-    ulong In(ushort port, int size);
-    void Out(ushort port, int size, ulong value);
-}
-
 /// <summary>
 /// The IO-port address space: 64 Ki byte-wide ports, each range owned by at most one device. An access to a
 /// port no device owns reads as all ones and writes go nowhere, as on a PC's floating bus.

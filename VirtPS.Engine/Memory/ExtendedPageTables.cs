@@ -2,29 +2,6 @@ using System.Buffers.Binary;
 
 namespace VirtPS.Engine.Memory;
 
-/// <summary>Which table a page-walk reference read: one of the guest's own, an EPT table (nested paging), or
-/// one of a shadow-paging VMM's tables.</summary>
-public enum WalkDimension { Guest, Nested, Shadow }
-
-/// <summary>
-/// One memory reference of a page walk, in the order the walk made it: the table it read (its guest-physical
-/// address for a guest table; EPT and shadow tables live in host memory and have none), the entry, and for an
-/// EPT reference the guest-physical address being translated.
-/// </summary>
-public sealed record WalkReference(WalkDimension Dimension, int Level, ulong? TableGpa, ulong TableHpa, ulong Entry, string Flags, ulong? ForGpa);
-
-/// <summary>The caches in front of an EPT walk: the nested TLB and the EPT dimension's paging-structure caches, whose
-/// entries carry <see cref="Context"/>, the tag of this EPT (see <see cref="Cpu.Processor.EptContext"/>);
-/// <see cref="Peek"/> uses them without changing them.</summary>
-public readonly record struct EptCacheContext(NestedTlb? Nested, PagingStructureCaches? Walk, bool Peek = false, ushort Context = 0);
-
-/// <summary>What stopped an EPT translation: an EPT violation (exit reason 48) or misconfiguration (49).</summary>
-public enum EptExitKind { None, Violation, Misconfiguration }
-
-/// <summary>An EPT-induced VM exit: the guest-physical address, the exit qualification (violations: SDM Vol. 3C,
-/// Table 28-7), the level of the entry at fault, and why, in words.</summary>
-public readonly record struct EptFault(EptExitKind Kind, ulong Gpa, ulong Qualification, int Level, string Reason);
-
 /// <summary>
 /// Extended page tables (Intel SDM Vol. 3C, 29.3): the VMM's GPA → HPA translation, 4-level, in the real EPT
 /// entry format — R/W/X in bits 2:0, the memory type in bits 5:3 of a leaf, bit 7 for a 2 MiB or 1 GiB page,

@@ -1,21 +1,5 @@
 namespace VirtPS.Engine.Memory;
 
-/// <summary>How a two-dimensional walk ended.</summary>
-public enum NestedOutcome { Translated, PageFault, EptExit }
-
-/// <summary>
-/// The result of a two-dimensional walk: the guest-physical and host-physical address, the guest's page size and
-/// the EPT's, the memory references made (counted even when the walk stopped part-way), and what stopped it.
-/// </summary>
-public readonly record struct NestedWalk(NestedOutcome Outcome, ulong Gpa, ulong Hpa, ulong GuestPageSize, ulong EptPageSize,
-    int References, PageFault PageFault, EptFault Ept)
-{
-    /// <summary>The size a TLB entry for this translation could cover: the smaller of the two page sizes.</summary>
-    public ulong PageSize => Math.Min(GuestPageSize, EptPageSize);
-    /// <summary>The guest dimension's result (permissions, G bit, where the walk started) when translated.</summary>
-    public Translation Guest { get; init; }
-}
-
 /// <summary>
 /// Nested paging's two-dimensional walk (Bhargava et al., "Accelerating two-dimensional page walks for virtualized
 /// systems", ASPLOS 2008): every guest paging-structure reference is a guest-physical address that is first

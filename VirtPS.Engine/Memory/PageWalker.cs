@@ -2,39 +2,6 @@ using System.Buffers.Binary;
 
 namespace VirtPS.Engine.Memory;
 
-/// <summary>What an access is for; decides the permission checks and the #PF error code.</summary>
-public enum AccessKind : byte { Read, Write, Execute }
-
-/// <summary>The paging controls a walk depends on (CR0.WP, CR4.SMEP, EFER.NXE, CR3) and who is asking.</summary>
-public readonly record struct PagingMode(ulong Cr3, bool WriteProtect, bool Smep, bool NoExecute, bool User);
-
-/// <summary>A successful walk: the physical address and the size of the page that mapped it.</summary>
-public readonly record struct Translation(ulong Physical, ulong PageSize, int References)
-{
-    /// <summary>The permissions the whole walk grants (R/W and U/S on every level, XD on none) and whether
-    /// the leaf is dirty: what a shadow or TLB entry caches.</summary>
-    public bool Writable { get; init; }
-    public bool User { get; init; }
-    public bool Executable { get; init; }
-    public bool Dirty { get; init; }
-    /// <summary>The leaf's G bit (a TLB keeps the entry across PCIDs when CR4.PGE is set).</summary>
-    public bool Global { get; init; }
-    /// <summary>The level of the first table the walk read: 4 from the root, lower when a paging-structure cache
-    /// supplied the entries above it.</summary>
-    public int StartLevel { get; init; }
-}
-
-/// <summary>The paging-structure caches a walk may start from and fill, with the tags they are looked up by;
-/// <see cref="Peek"/> looks without changing them (a look that must leave no trace).</summary>
-public readonly record struct WalkCacheContext(PagingStructureCaches? Caches, ushort Vpid, ushort Pcid, bool Peek = false);
-
-/// <summary>A failed walk: the #PF error code (Intel SDM Vol. 3A, 4.7), why, and the memory references the walk
-/// made before it stopped.</summary>
-public readonly record struct PageFault(ulong ErrorCode, string Reason)
-{
-    public int References { get; init; }
-}
-
 /// <summary>
 /// The x86-64 4-level page walk (Intel SDM Vol. 3A, 4.5): PML4 → PDPT → PD → PT, with 1 GiB and 2 MiB
 /// pages, the P, R/W, U/S and XD bits, reserved-bit checks, and the A and D bits set as the walk goes.
@@ -165,30 +132,4 @@ public static class PageWalker
         if ((e & NoExecuteBit) != 0) parts.Add("XD");
         return string.Join(' ', parts);
     }
-}
-
-/// <summary>How a page walk reaches the paging structures it reads: straight in guest-physical memory, or
-/// (nested paging) through a second translation per table. A struct, so each use is compiled on its own.</summary>
-public interface IPagingStructures
-{
-    /// <summary>Whether guest-physical <paramref name="at"/> holds memory a table entry can be read from.</summary>
-    bool Contains(ulong at);
-    /// <summary>Reads the level-<paramref name="level"/> entry at guest-physical <paramref name="at"/> in the table
-    /// at <paramref name="table"/>; false stops the walk (the reader holds the reason).</summary>
-    bool TryRead(int level, ulong table, ulong at, out ulong entry);
-    /// <summary>Sets accessed and dirty bits (a reader that must leave no trace ignores it).</summary>
-    void Write(ulong at, ulong entry);
-}
-
-/// <summary>Paging structures read directly from guest-physical memory (the bare machine, shadow paging).</summary>
-public readonly struct DirectTables(PhysicalMemory mem, bool setFlags) : IPagingStructures
-{
-    public bool Contains(ulong at) => mem.Contains(at, 8);
-    public bool TryRead(int level, ulong table, ulong at, out ulong entry)
-    {
-        // A look that must leave no trace does not allocate untouched frames either.
-        entry = setFlags || mem.IsResident(at >> 12) ? PageWalker.ReadEntry(mem, at) : 0;
-        return true;
-    }
-    public void Write(ulong at, ulong entry) { if (setFlags) PageWalker.WriteEntry(mem, at, entry); }
 }

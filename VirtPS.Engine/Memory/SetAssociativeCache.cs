@@ -1,31 +1,6 @@
 namespace VirtPS.Engine.Memory;
 
 /// <summary>
-/// The shape of a set-associative cache: how many entries and how many ways (entries per set). The sets
-/// are entries / ways; the set of a key is its index bits modulo that.
-/// </summary>
-public readonly record struct CacheGeometry(int Entries, int Ways)
-{
-    public int Sets => Entries / Ways;
-
-    /// <summary>Refuses a geometry that does not divide into whole sets, naming the value.</summary>
-    public void Validate(string what)
-    {
-        if (Entries < 1 || Entries > 1 << 20)
-            throw new VirtPSException(ErrorIds.InvalidTlbGeometry, ErrorKind.InvalidArgument,
-                $"{what}: {Entries} entries; a cache needs 1 to {1 << 20}.", Entries);
-        if (Ways < 1 || Ways > Entries)
-            throw new VirtPSException(ErrorIds.InvalidTlbGeometry, ErrorKind.InvalidArgument,
-                $"{what}: {Ways} ways for {Entries} entries; the ways must be 1 to the number of entries.", Ways);
-        if (Entries % Ways != 0)
-            throw new VirtPSException(ErrorIds.InvalidTlbGeometry, ErrorKind.InvalidArgument,
-                $"{what}: {Entries} entries do not divide into sets of {Ways} ways.", Entries);
-    }
-
-    public override string ToString() => $"{Entries} entries, {Ways}-way";
-}
-
-/// <summary>
 /// A set-associative cache with true LRU replacement within each set: the one mechanism behind every
 /// translation cache the memory model keeps (the TLB levels, the paging-structure caches, the nested TLB).
 /// Keys are placed by <c>index % sets</c>, where the caller chooses the index (the low bits of a page
@@ -144,18 +119,4 @@ public sealed class SetAssociativeCache<TKey, TValue> where TKey : IEquatable<TK
     }
 
     public void ResetStatistics() { Hits = 0; Misses = 0; Evictions = 0; }
-}
-
-/// <summary>
-/// The recency clock of one or more caches. A cache ticks it on its own hits and fills; a front cache that
-/// serves hits for it (the host page caches for the L1 DTLB) stamps with <see cref="Now"/> directly, and those
-/// ticks are the front's hits: <see cref="Now"/> minus <see cref="CacheTicks"/>.
-/// </summary>
-public sealed class LruClock
-{
-    public long Now;
-    public long CacheTicks;
-    internal long Tick() { CacheTicks++; return ++Now; }
-    /// <summary>Ticks made by a front cache's hits.</summary>
-    public long FrontTicks => Now - CacheTicks;
 }

@@ -2,10 +2,6 @@ using System.Buffers.Binary;
 
 namespace VirtPS.Engine.Memory;
 
-/// <summary>Why the shadow walk missed: a hidden fault the VMM resolves by filling the shadow, a write to a
-/// guest page-table page (traced and emulated), or a true guest fault it reflects to the guest.</summary>
-public enum ShadowFaultKind { Hidden, Tracing, True }
-
 /// <summary>
 /// Shadow paging, as software VMMs and first-generation VT-x did it: the processor walks real x86-64 tables
 /// that the VMM builds in its own memory, mapping guest-virtual pages straight to the host frames behind

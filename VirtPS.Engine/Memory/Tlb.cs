@@ -1,61 +1,6 @@
 namespace VirtPS.Engine.Memory;
 
 /// <summary>
-/// What a TLB entry is found by: the virtual-processor tag (VPID; 0 is the host or an untagged guest), the
-/// process-context identifier (PCID; <see cref="Tlb.GlobalPcid"/> for a global page, which matches every
-/// PCID — Intel SDM Vol. 3A, 4.10.1), and the virtual page number at the entry's page size.
-/// </summary>
-public readonly record struct TlbKey(ushort Vpid, ushort Pcid, ulong Page, byte PageShift);
-
-/// <summary>A cached translation: the final GVA → HPA page (and the GPA it went through), and the permissions
-/// the whole walk granted.</summary>
-public readonly record struct TlbEntry(ulong HostFrame, ulong GuestPhysical, ulong PageSize, bool Writable, bool User,
-    bool Executable, bool Dirty);
-
-/// <summary>Where a lookup was satisfied.</summary>
-public enum TlbLevel { L1, Stlb, Miss }
-
-/// <summary>
-/// The sizes of a core's TLBs. The defaults are an Intel Skylake core's (Intel 64 and IA-32 Architectures
-/// Optimization Reference Manual, Skylake microarchitecture, TLB parameters): L1 ITLB 128 entries 8-way and
-/// L1 DTLB 64 entries 4-way for 4 KiB pages, an L1 DTLB of 32 entries 4-way for 2 MiB pages, an L1 ITLB of
-/// 8 fully-associative entries for 2 MiB pages, and a second-level TLB of 1536 entries 12-way shared by
-/// 4 KiB and 2 MiB pages.
-/// </summary>
-public sealed record TlbConfiguration
-{
-    public CacheGeometry InstructionSmall { get; init; } = new(128, 8);
-    public CacheGeometry InstructionLarge { get; init; } = new(8, 8);
-    public CacheGeometry DataSmall { get; init; } = new(64, 4);
-    public CacheGeometry DataLarge { get; init; } = new(32, 4);
-    public CacheGeometry SecondLevel { get; init; } = new(1536, 12);
-
-    public static TlbConfiguration Skylake { get; } = new();
-
-    /// <summary>This configuration with the given STLB and 4 KiB L1 DTLB sizes changed (null keeps a value); validated.</summary>
-    public TlbConfiguration With(int? stlbEntries = null, int? stlbWays = null, int? dtlbEntries = null, int? dtlbWays = null)
-    {
-        var c = this with
-        {
-            SecondLevel = new(stlbEntries ?? SecondLevel.Entries, stlbWays ?? SecondLevel.Ways),
-            DataSmall = new(dtlbEntries ?? DataSmall.Entries, dtlbWays ?? DataSmall.Ways),
-        };
-        c.Validate();
-        return c;
-    }
-
-    /// <summary>Refuses any geometry that does not divide into sets, naming it and the value.</summary>
-    public void Validate()
-    {
-        InstructionSmall.Validate("L1 ITLB (4 KiB)");
-        InstructionLarge.Validate("L1 ITLB (2 MiB)");
-        DataSmall.Validate("L1 DTLB (4 KiB)");
-        DataLarge.Validate("L1 DTLB (2 MiB)");
-        SecondLevel.Validate("STLB");
-    }
-}
-
-/// <summary>
 /// A core's TLBs: separate first-level instruction and data TLBs (each with a 4 KiB and a large-page array)
 /// in front of a shared second-level TLB, all set-associative with LRU replacement. An STLB hit refills the
 /// first level. Entries are tagged with a VPID and a PCID; the invalidations are the ones the SDM defines for

@@ -2,9 +2,6 @@ using VirtPS.Engine.Network.Frames;
 
 namespace VirtPS.Engine.Network;
 
-/// <summary>A lease: what a DHCP ACK (RFC 2131) would carry.</summary>
-public sealed record DhcpLease(MacAddress Client, Ipv4Address Address, Ipv4Subnet Subnet, Ipv4Address? Router);
-
 /// <summary>
 /// The address pool of a segment: sticky leases per client MAC and a router option. A stack serves it on the wire
 /// (<see cref="Stack.IpStack.ServeDhcp"/>); Isolated networks, which have no server, take addresses from it directly.

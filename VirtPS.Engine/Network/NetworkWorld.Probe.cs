@@ -5,12 +5,6 @@ using VirtPS.Engine.Network.Switching;
 
 namespace VirtPS.Engine.Network;
 
-/// <summary>One cell of a reachability matrix: did <see cref="From"/> get an answer from <see cref="To"/>?</summary>
-public sealed record ReachabilityCell(string From, string To, Ipv4Address? TargetAddress, bool Success, ProbeStatus Status, Ipv4Address? ReplySource);
-
-/// <summary>What the bridge throughput bench measured.</summary>
-public sealed record ThroughputResult(long FramesSent, long FramesDelivered, double HostSeconds, double FramesPerSecond);
-
 public sealed partial class NetworkWorld
 {
     /// <summary>The sending stack for an endpoint: a guest name, "host", a machine's name, or a machine's address.

@@ -58,9 +58,3 @@ public sealed class Simulator
     }
     public IReadOnlyList<HopRecord> TraceSince(int index) => _trace.Skip(Math.Min(index, _trace.Count)).ToList();
 }
-
-/// <summary>One step of a packet's path: which device did what, at what simulated time.</summary>
-public sealed record HopRecord(long TimeMicroseconds, string Device, string Action)
-{
-    public override string ToString() => $"{TimeMicroseconds,8}us {Device}: {Action}";
-}

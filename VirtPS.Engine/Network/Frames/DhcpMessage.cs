@@ -2,9 +2,6 @@ using System.Buffers.Binary;
 
 namespace VirtPS.Engine.Network.Frames;
 
-/// <summary>DHCP message types, option 53 of RFC 2132.</summary>
-public enum DhcpMessageType : byte { Discover = 1, Offer = 2, Request = 3, Decline = 4, Ack = 5, Nak = 6, Release = 7 }
-
 /// <summary>
 /// A DHCP message (RFC 2131): the BOOTP fixed part (RFC 951) with the options this engine uses: 53 message type,
 /// 50 requested address, 54 server identifier, 1 subnet mask, 3 router, 51 lease time.

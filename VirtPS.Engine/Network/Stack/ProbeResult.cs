@@ -2,11 +2,6 @@ using VirtPS.Engine.Network.Frames;
 
 namespace VirtPS.Engine.Network.Stack;
 
-public enum ProbeProtocol { Icmp, Udp, Tcp }
-
-/// <summary>How a probe ended: a reply, a protocol error from some node, or nothing.</summary>
-public enum ProbeStatus { Reply, TimeExceeded, DestinationUnreachable, Reset, NoRoute, Timeout }
-
 /// <summary>The outcome of one probe (ping, UDP echo, or TCP connect + data + close), as the sender saw it.</summary>
 public sealed record ProbeResult(
     string From, Ipv4Address Target, ProbeProtocol Protocol, ushort Port, bool Success, ProbeStatus Status,

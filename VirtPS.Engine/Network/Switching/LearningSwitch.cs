@@ -81,30 +81,3 @@ public sealed class LearningSwitch
         foreach (var p in _ports.ToArray()) if (p != from) p.Deliver(frame, _sim.Now);
     }
 }
-
-public sealed record MacTableEntry(MacAddress Mac, string Port, long AgeMicroseconds);
-
-/// <summary>A switch port seen from the device plugged into it: an <see cref="INetworkAdapter"/>.</summary>
-public sealed class SwitchPort : INetworkAdapter
-{
-    internal SwitchPort(LearningSwitch sw, string name) { Switch = sw; Name = name; }
-    public LearningSwitch Switch { get; }
-    public string Name { get; }
-    internal bool Removed { get; set; }
-    public Action<byte[]>? Receive { get; set; }
-    /// <summary>Frames in both directions through this port (the per-adapter view).</summary>
-    public PacketCapture Capture { get; } = new();
-    public void Send(byte[] frame) => Switch.Ingress(this, frame);
-    internal void Deliver(byte[] frame, long now)
-    {
-        Capture.Record(now, frame);
-        Receive?.Invoke(frame);
-    }
-}
-
-/// <summary>A cable between two switch ports (used for a bridge uplink): what enters one leaves the other.</summary>
-public static class SwitchLink
-{
-    public static void Connect(SwitchPort a, SwitchPort b) { a.Receive = b.Send; b.Receive = a.Send; }
-    public static void Disconnect(SwitchPort a, SwitchPort b) { a.Receive = null; b.Receive = null; }
-}

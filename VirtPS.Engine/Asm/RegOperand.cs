@@ -1,0 +1,5 @@
+using Iced.Intel;
+
+namespace VirtPS.Engine.Asm;
+
+internal sealed record RegOperand(Token At, Register Reg) : Operand(At);

@@ -1,0 +1,6 @@
+using System.Runtime.CompilerServices;
+using Iced.Intel;
+
+namespace VirtPS.Engine.Cpu;
+
+internal enum RepPrefix : byte { None, Rep, Repne }

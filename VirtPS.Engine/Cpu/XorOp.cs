@@ -1,0 +1,3 @@
+namespace VirtPS.Engine.Cpu;
+
+internal struct XorOp : IAluOp { public static ulong Apply(ulong a, ulong b) => a ^ b; public static LazyOp Flags => LazyOp.Logic; public static bool WritesBack => true; }

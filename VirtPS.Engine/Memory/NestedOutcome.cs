@@ -1,0 +1,4 @@
+namespace VirtPS.Engine.Memory;
+
+/// <summary>How a two-dimensional walk ended.</summary>
+public enum NestedOutcome { Translated, PageFault, EptExit }

@@ -1,0 +1,5 @@
+using VirtPS.Engine.Network.Frames;
+
+namespace VirtPS.Engine.Network.Stack;
+
+public enum RouteKind { Connected, Static }
