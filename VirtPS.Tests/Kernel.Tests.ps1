@@ -111,7 +111,7 @@ len equ $ - msg
         ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
         $out = Receive-VConsole -Guest halter
         $out | Should -Match '(?s)virtps: pid 1 killed by #GP\(0\) at rip 0x40000001\n.*virtps: 1 processes, 0 syscalls'
-        $g.Machine.Cpu.Events.Exceptions([VirtPS.Engine.Cpu.ExceptionVector]::GP) | Should -Be 1
+        $g.Machine.Cpu.Events.Exceptions([VirtPS.Engine.ExceptionVector]::GP) | Should -Be 1
         (Get-VRegister -Guest halter).Cpl | Should -Be 0      # the machine halted in the kernel, not in the process
     }
 

@@ -58,7 +58,7 @@ Describe 'Manifest' {
         foreach ($c in (Get-Module VirtPS).ExportedCmdlets.Values) {
             foreach ($t in $c.OutputType | Where-Object { $_.Type -and -not $_.Type.IsPrimitive -and $_.Type -ne [string] }) { $views | Should -Contain $t.Name -Because "$($c.Name) writes $($t.Name)" }
         }
-        $views | Should -Contain 'VirtPS.VMeasurement'
+        $views | Should -Contain 'VirtPS.Engine.Guests.GuestMeasurement'
     }
 }
 

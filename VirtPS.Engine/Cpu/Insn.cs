@@ -18,7 +18,7 @@ internal sealed unsafe class Insn
     /// <summary>For an instruction the VMM intercepts: its own semantics (<see cref="Exec"/> then enters the VMM,
     /// which decides whether and how they run).</summary>
     public delegate*<Processor, Insn, void> Native;
-    public Styles.SensitiveOp Sensitive;
+    public SensitiveOp Sensitive;
 
     public ulong Ip, NextIp;
     public Instruction Decoded;

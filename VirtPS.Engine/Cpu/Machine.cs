@@ -251,11 +251,11 @@ public sealed partial class Machine
                     : ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt ? Trace.TraceKind.Interrupt
                     : cur.Vector == ExceptionVector.PF ? Trace.TraceKind.PageFault : Trace.TraceKind.Exception;
                 Cpu.Report(kind, atRip, cpl, (int)cur.Vector, cur.ErrorCode, cur.Vector == ExceptionVector.PF ? Cpu.Cr2 : null);
-                if (cur.Software) Cpu.Events.SoftwareInterrupts++;
-                else if (ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt) Cpu.Events.Interrupts++;
-                else Cpu.Events.CountException(cur.Vector);
-                Cpu.Vmm?.OnDelivery(cur.Vector, cur.Software ? Styles.DeliveryKind.Software
-                    : kind == Trace.TraceKind.Interrupt ? Styles.DeliveryKind.External : Styles.DeliveryKind.Exception, atRip);
+                if (cur.Software) Cpu.Ledger.Record(Trace.GuestEvent.SoftwareInterrupt);
+                else if (ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt) Cpu.Ledger.Record(Trace.GuestEvent.Interrupt);
+                else Cpu.Ledger.Record(Trace.GuestEvent.Exception, (int)cur.Vector);
+                Cpu.Vmm?.OnDelivery(cur.Vector, cur.Software ? DeliveryKind.Software
+                    : kind == Trace.TraceKind.Interrupt ? DeliveryKind.External : DeliveryKind.Exception, atRip);
                 return null;
             }
             catch (GuestFault next)

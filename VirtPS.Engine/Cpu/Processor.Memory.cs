@@ -93,7 +93,7 @@ public sealed partial class Processor
     {
         foreach (var c in (HostPage[][])[_rdSup, _wrSup, _rdUser, _wrUser])
             for (int i = 0; i < CacheSize; i++) c[i].Tag = ulong.MaxValue;
-        _softTlb?.Clear();
+        Mmu.SoftTlb?.Clear();
         ItlbPage = ulong.MaxValue;
     }
 
@@ -106,25 +106,24 @@ public sealed partial class Processor
     }
 
     /// <summary>
-    /// Translates a linear address to guest-physical with the 4-level walk over the guest's own tables
-    /// (the loader's identity map until the kernel loads CR3). This is where a TLB sits once memory
-    /// virtualization models one; here the host page caches in front of it play that part.
+    /// Translates a linear address to guest-physical, as the hardware does on a host-cache miss: the TLB first (and an
+    /// emulator's software TLB before it), then the guest's MMU — whichever scheme its VMM virtualizes memory with.
     /// </summary>
     internal ulong Translate(ulong la, Access access)
     {
         if (!IsCanonical(la))
             throw new GuestFault(ExceptionVector.GP, 0, la, $"non-canonical address 0x{la:X}");
         ulong softKey = 0;
-        if (SoftMmu)
+        if (Mmu.SoftTlb is { } soft)
         {
             // An emulator's software MMU: every access is a lookup in its own TLB, a walk on a miss. Like the host
             // caches it holds only what the modelled TLB holds (data accesses), so a hit there is an L1 DTLB hit.
-            SoftMmuLookups++;
-            softKey = (la >> 12) << 3 | (ulong)access << 1 | (Cpl == 3 && !_system ? 1UL : 0);
-            if (_softTlb.TryGetValue(softKey, out var soft))
+            soft.Lookups++;
+            softKey = SoftTlb.Key(la, (AccessKind)access, Cpl == 3 && !_system);
+            if (soft.TryGet(softKey, out var hit))
             {
-                if (TlbModel) Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(soft.Stamps), soft.Way) = ++Caches.Tlb.Clock.Now;
-                return soft.Frame | (la & 0xFFF);
+                if (TlbModel) Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(hit.Stamps), hit.Way) = ++Caches.Tlb.Clock.Now;
+                return hit.Frame | (la & 0xFFF);
             }
         }
         _inTlb = false;
@@ -136,92 +135,32 @@ public sealed partial class Processor
         {
             tlb = Caches.Tlb;
             pcid = CurrentPcid;
-            var level = tlb.Lookup(la, fetch, Vpid, pcid, out var hit);
+            var level = tlb.Lookup(la, fetch, Vpid, pcid, out var entry);
             if (level == TlbLevel.Miss) TlbMisses++;
-            else if (Permits(hit, access, mode))
+            else if (Permits(entry, access, mode))
             {
-                ulong pa = (hit.GuestPhysical << 12 & ~(hit.PageSize - 1)) | (la & (hit.PageSize - 1));
+                ulong pa = (entry.GuestPhysical << 12 & ~(entry.PageSize - 1)) | (la & (entry.PageSize - 1));
                 Filled(tlb, fetch, softKey, pa);
                 return pa;
             }
         }
-        if (Vmm?.Shadow is { } shadow)
-        {
-            // Under shadow paging the hardware walks the VMM's tables; the guest's are the VMM's business.
-            PageWalks++;
-            var sspa = shadow.Translate(Cr3, la, (AccessKind)access, mode, out var spf, out bool cacheable, out var hw, out int srefs,
-                new WalkCacheContext(tlb != null ? Caches.Guest : null, Vpid, 0));
-            Walked(srefs, tlb);
-            if (sspa is not { } spa)
-                throw new GuestFault(ExceptionVector.PF, spf.ErrorCode, la, $"0x{la:X}: {spf.Reason}");
-            if (!cacheable) { _uncacheable = true; _shadowWrite = access == Access.Write; }
-            if (!Mem.Contains(spa))
-                throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{spa:X}, beyond guest memory");
-            if (cacheable)
-            {
-                // The shadow leaf's rights are what the hardware caches (the VMM backs guest frame n with host frame n).
-                tlb?.Insert(la, fetch, Vpid, pcid, false, new TlbEntry(spa >> 12, spa >> 12, 0x1000, hw.Writable, hw.User, hw.Executable, hw.Dirty));
-                Filled(tlb, fetch, softKey, spa);
-            }
-            return spa;
-        }
-        if (Vmm?.Ept is { } ept) return TranslateNested(ept, la, access, mode, softKey, tlb, pcid);
-        var t = PageWalker.Walk(Mem, la, (AccessKind)access, mode, out var pf, default,
-            new WalkCacheContext(tlb != null ? Caches.Guest : null, Vpid, pcid));
         PageWalks++;
-        if (t is not { } tr)
+        var t = Mmu.Translate(la, (AccessKind)access, mode, new MmuContext(tlb != null ? Caches : null, Vpid, pcid, EptContext, Cr3));
+        Walked(t.References, tlb);
+        if (t.Faulted)
+            throw new GuestFault(ExceptionVector.PF, t.PageFault.ErrorCode, la, $"0x{la:X}: {t.PageFault.Reason}");
+        if (t.MachineCheck is { } why)
+            throw new GuestFault(ExceptionVector.MC, null, la, why);
+        // A write the VMM must see again (a guest page table under shadow paging) is not cached, and is reported once landed.
+        if (!t.Cacheable) { _uncacheable = true; _tracedWrite = t.TracedWrite; }
+        if (!Mem.Contains(t.Gpa))
+            throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{t.Gpa:X}, beyond guest memory");
+        if (t.Cacheable)
         {
-            Walked(pf.References, tlb);
-            throw new GuestFault(ExceptionVector.PF, pf.ErrorCode, la, $"0x{la:X}: {pf.Reason}");
+            tlb?.Insert(la, fetch, Vpid, pcid, t.Global && (Cr4 & Cr4PGE) != 0, t.Entry);
+            Filled(tlb, fetch, softKey, t.Gpa);
         }
-        Walked(tr.References, tlb);
-        if (!Mem.Contains(tr.Physical))
-            throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{tr.Physical:X}, beyond guest memory");
-        if (tlb != null)
-        {
-            ulong frame = (tr.Physical & ~(tr.PageSize - 1)) >> 12;
-            tlb.Insert(la, fetch, Vpid, pcid, tr.Global && (Cr4 & Cr4PGE) != 0,
-                new TlbEntry(frame, frame, tr.PageSize, tr.Writable, tr.User, tr.Executable, tr.Dirty));
-        }
-        Filled(tlb, fetch, softKey, tr.Physical);
-        return tr.Physical;
-    }
-
-    /// <summary>
-    /// Nested paging: the two-dimensional walk through the guest's tables and the VMM's EPT. An EPT violation or
-    /// misconfiguration is a VM exit the VMM resolves (mapping the frame), after which the access is retried; the
-    /// references of every attempt are counted, as the hardware made them.
-    /// </summary>
-    ulong TranslateNested(ExtendedPageTables ept, ulong la, Access access, in PagingMode mode, ulong softKey, Tlb? tlb, ushort pcid)
-    {
-        PageWalks++;
-        bool fetch = access == Access.Execute;
-        for (int attempt = 0; ; attempt++)
-        {
-            var w = tlb != null
-                ? NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true, null,
-                    new WalkCacheContext(Caches.Guest, Vpid, pcid), new EptCacheContext(Caches.Nested, Caches.Ept, Context: EptContext))
-                : NestedWalker.Walk(Mem, ept, la, (AccessKind)access, mode, setFlags: true);
-            Walked(w.References, tlb);
-            switch (w.Outcome)
-            {
-                case NestedOutcome.Translated:
-                    if (tlb != null)
-                    {
-                        ulong size = w.PageSize;
-                        var g = w.Guest;
-                        tlb.Insert(la, fetch, Vpid, pcid, g.Global && (Cr4 & Cr4PGE) != 0,
-                            new TlbEntry((w.Hpa & ~(size - 1)) >> 12, (w.Gpa & ~(size - 1)) >> 12, size, g.Writable, g.User, g.Executable, g.Dirty));
-                    }
-                    Filled(tlb, fetch, softKey, w.Gpa);
-                    return w.Gpa;   // guest memory is stored by GPA; the HPA is the EPT's business
-                case NestedOutcome.PageFault:
-                    throw new GuestFault(ExceptionVector.PF, w.PageFault.ErrorCode, la, $"0x{la:X}: {w.PageFault.Reason}");
-            }
-            // A walk needs at most five mappings (four tables and the page); more means the VMM cannot resolve it.
-            if (!Vmm!.OnEptExit(w.Ept) || attempt > 8)
-                throw new GuestFault(ExceptionVector.MC, null, la, $"0x{la:X} maps to 0x{w.Ept.Gpa:X}, beyond guest memory");
-        }
+        return t.Gpa;
     }
 
     /// <summary>Counts a walk's memory references; those made because the modelled TLB missed are priced.</summary>
@@ -239,7 +178,7 @@ public sealed partial class Processor
         if (fetch) return;
         _frontStamps = tlb?.LastDataStamps ?? NoStamps;
         _frontWay = tlb?.LastDataWay ?? 0;
-        if (SoftMmu) _softTlb[softKey] = new SoftEntry { Frame = pa & ~0xFFFUL, Stamps = _frontStamps, Way = _frontWay };
+        Mmu.SoftTlb?.Set(softKey, new SoftTlb.Entry { Frame = pa & ~0xFFFUL, Stamps = _frontStamps, Way = _frontWay });
     }
 
     /// <summary>Whether a TLB entry allows the access now (SDM Vol. 3A, 4.6). A write to an entry whose page is not yet
@@ -248,7 +187,7 @@ public sealed partial class Processor
     {
         if (mode.User && !e.User) return false;
         // Under shadow paging the VMM's leaves are read-only until it allows the write, whatever the guest's CR0.WP.
-        bool wp = mode.WriteProtect || Vmm?.Shadow != null;
+        bool wp = mode.WriteProtect || !Mmu.HardwareWalksGuestTables;
         return access switch
         {
             Access.Write => (e.Writable || (!mode.User && !wp)) && e.Dirty,
@@ -262,23 +201,15 @@ public sealed partial class Processor
         (Cr4 & Cr4SMEP) != 0, (Efer & EferNXE) != 0, Cpl == 3 && !_system);
 
     bool _uncacheable;
-    /// <summary>A write reached a guest page table under shadow paging: the shadow is told once it has landed.</summary>
-    bool _shadowWrite;
-    /// <summary>Set by the Emulation style: the host page caches are bypassed and every access is counted
-    /// as a software-MMU lookup.</summary>
-    internal bool SoftMmu;
-    public long SoftMmuLookups { get; private set; }
-    struct SoftEntry { public ulong Frame; public long[] Stamps; public int Way; }
-    readonly Dictionary<ulong, SoftEntry> _softTlb = [];
+    /// <summary>A write the MMU traces (a guest page table under shadow paging): it is told once the write has landed.</summary>
+    bool _tracedWrite;
 
     /// <summary>The simulator's own check that a decoded block's address still maps where it did: a look at
     /// the guest's tables that is not a guest access (no fault, no VMM event, nothing counted).</summary>
     internal ulong? Probe(ulong la)
     {
         if (!IsCanonical(la)) return null;
-        var mode = PagingControls();
-        return Vmm?.Shadow is { } shadow ? shadow.Peek(la, AccessKind.Execute, mode)
-            : PageWalker.Walk(Mem, la, AccessKind.Execute, mode, out _) is { } t ? t.Physical : null;
+        return Mmu.Probe(la, PagingControls());
     }
 
     static bool IsCanonical(ulong la) => (ulong)(((long)la << 16) >> 16) == la;
@@ -304,7 +235,7 @@ public sealed partial class Processor
     {
         ulong pa = Translate(la, Access.Read);
         var frame = Mem.Frame(pa >> 12);
-        if (SoftMmu || !_inTlb) return frame;
+        if (Mmu.SoftTlb != null || !_inTlb) return frame;
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
         e.Tag = la >> 12; e.Frame = frame; e.Pfn = pa >> 12; e.Stamps = _frontStamps; e.Way = _frontWay;
         return frame;
@@ -320,7 +251,7 @@ public sealed partial class Processor
         }
         var frame = Mem.Frame(pfn);
         // A write the VMM must see again next time (a guest page-table page under shadow paging) is not cached.
-        if (_uncacheable || SoftMmu || !_inTlb) { _uncacheable = false; return frame; }
+        if (_uncacheable || Mmu.SoftTlb != null || !_inTlb) { _uncacheable = false; return frame; }
         ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
         e.Tag = la >> 12; e.Frame = frame; e.Pfn = pfn; e.Stamps = _frontStamps; e.Way = _frontWay;
         return frame;
@@ -459,7 +390,7 @@ public sealed partial class Processor
                 case 2: Unsafe.WriteUnaligned(ref At(f, off), (ushort)v); break;
                 default: At(f, off) = (byte)v; break;
             }
-            if (_shadowWrite) ShadowWriteLanded();
+            if (_tracedWrite) TracedWriteLanded();
             return;
         }
         // Both pages must be writable before either is changed, so a fault leaves memory untouched.
@@ -472,13 +403,13 @@ public sealed partial class Processor
             var f = (a & ~0xFFFUL) == (la & ~0xFFFUL) ? f0 : f1;
             f[a & 0xFFF] = (byte)(v >> (8 * k));
         }
-        if (_shadowWrite) ShadowWriteLanded();
+        if (_tracedWrite) TracedWriteLanded();
     }
 
-    void ShadowWriteLanded()
+    void TracedWriteLanded()
     {
-        _shadowWrite = false;
-        Vmm?.Shadow?.WriteLanded();
+        _tracedWrite = false;
+        Mmu.WriteLanded();
     }
 
     ulong _fetchAhead = ulong.MaxValue;
@@ -505,26 +436,13 @@ public sealed partial class Processor
         {
             ulong a = la + (ulong)done;
             ulong pa;
-            if (done > 0 && Vmm?.Shadow is { } shadow)
+            if (done > 0 && IsCanonical(a) && Mmu.ReadAhead(a, PagingControls()) is { } ahead)
             {
-                // The bytes past the first page are read ahead in case the last instruction crosses over:
-                // under shadow paging that look-ahead must not count as (or fill on) a guest fault.
-                var mode = PagingControls();
-                if (!IsCanonical(a)) { fault = new GuestFault(ExceptionVector.GP, 0, a, $"non-canonical address 0x{a:X}"); return done; }
-                if (shadow.Peek(a, AccessKind.Execute, mode, out var pf) is not { } ahead || !Mem.Contains(ahead))
-                { fault = new GuestFault(ExceptionVector.PF, pf.ErrorCode, a, $"0x{a:X}: {pf.Reason}"); return done; }
-                pa = ahead;
-            }
-            else if (done > 0 && Vmm?.Ept is { } ept && IsCanonical(a)
-                && NestedWalker.Walk(Mem, ept, a, AccessKind.Execute, PagingControls(), setFlags: false) is
-                   { Outcome: NestedOutcome.EptExit, Ept.Qualification: var q } ahead && (q & 0x100) != 0 && Mem.Contains(ahead.Gpa))
-            {
-                // The look-ahead's page is not in EPT yet: its bytes are read, but the access (and the EPT violation)
-                // happens only if an instruction really crosses over (see FetchCrossed). The guest's tables (already
-                // in EPT) get the accessed bits the bare machine's look-ahead sets.
-                PageWalker.Walk(Mem, a, AccessKind.Execute, PagingControls(), out _);
+                // The bytes past the first page are read ahead in case the last instruction crosses over; how that
+                // look-ahead reads (and what it may not do yet: take a fault, fill a shadow entry, exit) is the MMU's.
+                if (ahead.Fault is { } pf) { fault = new GuestFault(ExceptionVector.PF, pf.ErrorCode, a, $"0x{a:X}: {pf.Reason}"); return done; }
                 pa = ahead.Gpa;
-                _fetchAhead = a & ~0xFFFUL;
+                if (ahead.Deferred) _fetchAhead = a & ~0xFFFUL;
             }
             else
             {

@@ -75,10 +75,16 @@ public sealed partial class Processor
 
     /// <summary>The virtual machine monitor this processor's guest runs under (null: a bare machine with no
     /// style at all, as engine tests use it).</summary>
-    internal Styles.Vmm? Vmm;
+    internal IVmm? Vmm;
 
-    /// <summary>Architectural events counted as they happen.</summary>
-    public MachineEvents Events { get; } = new();
+    /// <summary>The guest's MMU, which the processor calls on a TLB miss (the bare machine's until a VMM sets its own).</summary>
+    public Memory.IGuestMmu Mmu { get; internal set; }
+
+    /// <summary>The one record of what this processor and its VMM did: architectural events, VMM events, their
+    /// primitive costs; the trace is written from it as events are recorded.</summary>
+    public Trace.EventLedger Ledger { get; }
+    /// <summary>The architectural events in <see cref="Ledger"/>.</summary>
+    public MachineEvents Events { get; }
     /// <summary>TSC ticks spent halted, waiting for an interrupt.</summary>
     public long IdleTicks { get; internal set; }
 

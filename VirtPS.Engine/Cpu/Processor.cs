@@ -39,6 +39,9 @@ public sealed partial class Processor
     {
         Mem = mem;
         Pmu = new PerformanceMonitoring(Apic);
+        Ledger = new Trace.EventLedger { Reporter = Report };
+        Events = new MachineEvents(Ledger);
+        Mmu = new Memory.NativeMmu(mem);
         InitMemory();
     }
 

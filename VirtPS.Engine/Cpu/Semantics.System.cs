@@ -32,7 +32,7 @@ internal static unsafe partial class Semantics
                 if (cr3 >> Processor.MaxPhysAddr != 0) throw Gp0("CR3 sets bits above the physical-address width");
                 bool changed = cr3 != p.Cr3;
                 p.Cr3 = cr3;
-                p.Events.Cr3Loads++;
+                p.Ledger.Record(Trace.GuestEvent.Cr3Load);
                 if (changed) p.Report(Trace.TraceKind.ContextSwitch, i.Ip, 0);
                 p.OnCr3Load(keep: (p.Cr4 & Processor.Cr4PCIDE) != 0 && (v >> 63) != 0);
                 break;
@@ -119,7 +119,7 @@ internal static unsafe partial class Semantics
     {
         p.RequireCpl0();
         if (i.Decoded.Mnemonic != Mnemonic.Invlpg) return;   // the caches WBINVD and INVD act on are not modelled
-        p.Events.Invlpgs++;
+        p.Ledger.Record(Trace.GuestEvent.Invlpg);
         p.InvalidateTlbPage(i.Ea(p));
     }
 
@@ -222,7 +222,7 @@ internal static unsafe partial class Semantics
     internal static void Syscall(Processor p, Insn i)
     {
         if ((p.Efer & Processor.EferSCE) == 0) throw new GuestFault(ExceptionVector.UD, null, null, "SYSCALL with EFER.SCE clear");
-        p.Events.Syscalls++;
+        p.Ledger.Record(Trace.GuestEvent.Syscall);
         p.Report(Trace.TraceKind.Syscall, i.Ip, p.Cpl);
         p.R[(int)Gpr.Rcx] = i.NextIp;
         ulong flags = p.Rflags;

@@ -6,10 +6,8 @@ namespace VirtPS.Engine.Guests;
 
 public sealed partial class Guest
 {
-    /// <summary>How the guest's memory is virtualized: nested or shadow paging for a hardware-assisted guest, the
-    /// shadow paging of the software VMMs, or null where the guest's own tables are the machine's (Native) or an
-    /// emulator walks them (Emulation).</summary>
-    public MemoryVirtualization? Paging => Vmm is HardwareAssisted ha ? ha.Paging : Vmm.Shadow != null ? MemoryVirtualization.Shadow : null;
+    /// <summary>How the guest's memory is virtualized: its VMM's MMU.</summary>
+    public MemoryVirtualization Paging => Vmm.Paging;
 
     /// <summary>A paging mode is a choice only a hardware-assisted VMM has.</summary>
     static void ValidatePaging(VirtualizationStyle style, MemoryVirtualization? paging)
@@ -38,46 +36,19 @@ public sealed partial class Guest
         var mode = cpu.PagingControls();
         double price = Costs.Cycles(CostEvent.PageWalkReference);
         var log = new List<WalkReference>(24);
-        string pagingName = Vmm.Ept != null ? "Nested" : Vmm.Shadow != null ? "Shadow" : Style switch
-        {
-            VirtualizationStyle.Emulation => "Emulated",
-            VirtualizationStyle.Paravirtual => "Direct",   // the guest's tables hold machine frames, validated by hypercall
-            _ => "Native",
-        };
         // The TLB first, as the hardware looks (a peek: no recency change, no statistics).
         var caches = cpu.TlbModel ? cpu.Caches : null;
         if (caches != null && caches.Tlb.Peek(address, access == AccessKind.Execute, cpu.Vpid, cpu.CurrentPcid, out var te) is var level
             && level != TlbLevel.Miss && cpu.Permits(te, (Cpu.Access)access, mode))
         {
             ulong gpa = (te.GuestPhysical << 12) | (address & (te.PageSize - 1)), hpa = (te.HostFrame << 12) | (address & (te.PageSize - 1));
-            return new(Name, address, access, mode.User, pagingName, log, gpa, hpa, te.PageSize, price, level == TlbLevel.L1 ? "L1 TLB" : "STLB")
+            return new(Name, address, access, mode.User, Paging, log, gpa, hpa, te.PageSize, price, level == TlbLevel.L1 ? "L1 TLB" : "STLB")
             { TlbLevel = level.ToString() };
         }
-        if (Vmm.Ept is { } ept)
-        {
-            int before = caches is null ? 0 : caches.Guest.PeekHits + caches.Ept.PeekHits + caches.Nested.PeekHits;
-            var w = caches is null
-                ? NestedWalker.Walk(Machine.Memory, ept, address, access, mode, setFlags: false, log)
-                : NestedWalker.Walk(Machine.Memory, ept, address, access, mode, setFlags: false, log,
-                    new WalkCacheContext(caches.Guest, cpu.Vpid, cpu.CurrentPcid, Peek: true), new EptCacheContext(caches.Nested, caches.Ept, Peek: true, Context: cpu.EptContext));
-            int hits = caches is null ? 0 : caches.Guest.PeekHits + caches.Ept.PeekHits + caches.Nested.PeekHits - before;
-            return w.Outcome switch
-            {
-                NestedOutcome.Translated => new(Name, address, access, mode.User, "Nested", log, w.Gpa, w.Hpa, w.PageSize, price,
-                    hits > 0 ? "WalkCache" : "Walk") { WalkCacheHits = hits },
-                NestedOutcome.PageFault => throw PageFault(address, access, w.PageFault),
-                _ => throw EptFault(address, w.Ept),
-            };
-        }
-        if (Vmm.Shadow is { } shadow && shadow.Walk(mode.Cr3, address, access, mode, log) is { } s)
-            return new(Name, address, access, mode.User, "Shadow", log, s.Physical, s.Physical, s.PageSize, price, "Walk");
-        log.Clear();
-        var direct = new LoggedTables(Machine.Memory, log);
-        var psc = caches != null && Vmm.Shadow == null ? new WalkCacheContext(caches.Guest, cpu.Vpid, cpu.CurrentPcid, Peek: true) : default;
-        if (PageWalker.Walk(ref direct, address, access, mode, out var pf, default, psc) is not { } t) throw PageFault(address, access, pf);
-        int skipped = 4 - t.StartLevel;
-        return new(Name, address, access, mode.User, pagingName, log, t.Physical, t.Physical, t.PageSize, price,
-            Vmm.Shadow != null ? "GuestTables" : skipped > 0 ? "WalkCache" : "Walk") { WalkCacheHits = skipped > 0 ? 1 : 0 };
+        var i = Vmm.Mmu.Inspect(address, access, mode, new MmuContext(caches, cpu.Vpid, cpu.CurrentPcid, cpu.EptContext, cpu.Cr3, Peek: true), log);
+        if (i.PageFault is { } pf) throw PageFault(address, access, pf);
+        if (i.EptFault is { } ef) throw EptFault(address, ef);
+        return new(Name, address, access, mode.User, Paging, log, i.Gpa, i.Hpa, i.PageSize, price, i.Source) { WalkCacheHits = i.WalkCacheHits };
     }
 
     VirtPSException PageFault(ulong address, AccessKind access, in PageFault pf) =>
@@ -96,17 +67,4 @@ public sealed partial class Guest
         (code & PageWalker.PfWrite) != 0 ? "W/R=1 write" : "W/R=0 read",
         (code & PageWalker.PfUser) != 0 ? "U/S=1 user" : "U/S=0 supervisor")
         + ((code & PageWalker.PfReserved) != 0 ? ", RSVD=1" : "") + ((code & PageWalker.PfFetch) != 0 ? ", I/D=1 fetch" : "");
-
-    /// <summary>The guest's tables read in place, logged, leaving no trace.</summary>
-    readonly struct LoggedTables(PhysicalMemory mem, List<WalkReference> log) : IPagingStructures
-    {
-        public bool Contains(ulong at) => mem.Contains(at, 8);
-        public bool TryRead(int level, ulong table, ulong at, out ulong entry)
-        {
-            entry = mem.IsResident(at >> 12) ? BitConverter.ToUInt64(mem.Read(at, 8)) : 0;
-            log.Add(new WalkReference(WalkDimension.Guest, level, table, table, entry, PageWalker.Describe(entry, level), null));
-            return true;
-        }
-        public void Write(ulong at, ulong entry) { }
-    }
 }

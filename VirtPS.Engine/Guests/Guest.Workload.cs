@@ -20,22 +20,24 @@ public sealed partial class Guest
     /// <paramref name="processes"/> user processes (defaults: the workload's).
     /// </summary>
     public static Guest CreateWorkload(string name, string workload, long? iterations = null, int? processes = null,
-        int memoryMB = 128, long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
-        VirtualizationStyle style = VirtualizationStyle.Native, Styles.MemoryVirtualization? paging = null,
-        IReadOnlyDictionary<string, long>? parameters = null, bool? pcid = null)
+        int memoryMB = GuestSpec.DefaultKernelMemoryMB, long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
+        VirtualizationStyle style = VirtualizationStyle.Native, MemoryVirtualization? paging = null,
+        IReadOnlyDictionary<string, long>? parameters = null, bool? pcid = null) =>
+        Create(new GuestSpec { Name = name, Kind = GuestImageKind.Workload, Workload = workload, Iterations = iterations, Processes = processes,
+            MemoryMB = memoryMB, TimerPeriod = timerPeriod, Costs = costs, Style = style, Paging = paging, WorkloadParameters = parameters, Pcid = pcid ?? true });
+
+    static Guest CreateWorkloadCore(GuestSpec spec)
     {
-        ValidatePaging(style, paging);
-        var w = (VirtPS.Engine.Guests.Workload.Find(workload) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
-            $"No workload named '{workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", workload))
-            .With(parameters);
-        long n = iterations ?? w.DefaultIterations;
-        int p = processes ?? w.DefaultProcesses;
+        var w = (VirtPS.Engine.Guests.Workload.Find(spec.Workload!) ?? throw new VirtPSException("UnknownWorkload", ErrorKind.InvalidArgument,
+            $"No workload named '{spec.Workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", spec.Workload))
+            .With(spec.WorkloadParameters);
+        long n = spec.Iterations ?? w.DefaultIterations;
+        int p = spec.Processes ?? w.DefaultProcesses;
         if (n < 1 || n > 1L << 40)
             throw new VirtPSException("InvalidIterations", ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {n}.", n);
         var user = Kernel.AssembleWorkload(w, n);
-        var g = CreateKernelGuest(name, user.Bytes, p, memoryMB, timerPeriod, costs, style: style, paging: paging);
+        var g = CreateKernelCore(spec with { Origin = null, EntryPoint = null }, user.Bytes, p);
         g.Workload = w; g.WorkloadIterations = n; g.WorkloadProcesses = p;
-        if (pcid is { } on) g.Pcid = on;
         return g;
     }
 
@@ -43,12 +45,20 @@ public sealed partial class Guest
     /// first processes, entered at <paramref name="userEntry"/> (default: its first byte) at CPL 3. The program
     /// must be linked at <see cref="Kernel.UserCodeAddress"/>: <paramref name="userOrigin"/> says where it was,
     /// and the kernel does not relocate.</summary>
-    public static Guest CreateKernelGuest(string name, ReadOnlySpan<byte> userProgram, int processes = 1, int memoryMB = 128,
+    public static Guest CreateKernelGuest(string name, ReadOnlySpan<byte> userProgram, int processes = 1, int memoryMB = GuestSpec.DefaultKernelMemoryMB,
         long timerPeriod = Kernel.DefaultTimerPeriod, CostModel? costs = null,
         ulong userOrigin = Kernel.UserCodeAddress, ulong? userEntry = null, VirtualizationStyle style = VirtualizationStyle.Native,
-        Styles.MemoryVirtualization? paging = null)
+        MemoryVirtualization? paging = null) =>
+        Create(new GuestSpec { Name = name, Kind = GuestImageKind.UserProgram, Image = userProgram.ToArray(), Processes = processes,
+            MemoryMB = memoryMB, TimerPeriod = timerPeriod, Costs = costs, Origin = userOrigin, EntryPoint = userEntry, Style = style, Paging = paging });
+
+    static Guest CreateKernelCore(GuestSpec spec, ReadOnlySpan<byte> userProgram, int processes)
     {
-        ValidatePaging(style, paging);
+        string name = spec.Name;
+        int memoryMB = spec.EffectiveMemoryMB;
+        long timerPeriod = spec.TimerPeriod;
+        ulong userOrigin = spec.Origin ?? Kernel.UserCodeAddress;
+        var style = spec.Style;
         if (processes < 1 || processes > Kernel.MaxProcesses)
             throw new VirtPSException("InvalidProcessCount", ErrorKind.InvalidArgument,
                 $"Processes must be between 1 and {Kernel.MaxProcesses}; got {processes}.", processes);
@@ -64,14 +74,14 @@ public sealed partial class Guest
         if (userOrigin != Kernel.UserCodeAddress)
             throw new VirtPSException("ProgramOriginNotUserBase", ErrorKind.InvalidArgument,
                 $"The program is linked at 0x{userOrigin:X}, but the kernel runs user programs at 0x{Kernel.UserCodeAddress:X} and cannot relocate them; assemble it with ConvertTo-VProgram -Origin 0x{Kernel.UserCodeAddress:X}, or run it without the kernel with -Bare.", userOrigin);
-        ulong entry = userEntry ?? Kernel.UserCodeAddress;
+        ulong entry = spec.EntryPoint ?? Kernel.UserCodeAddress;
         if (entry < Kernel.UserCodeAddress || entry >= Kernel.UserCodeAddress + (ulong)userProgram.Length)
             throw new VirtPSException("InvalidEntryPoint", ErrorKind.InvalidArgument,
                 $"Entry point 0x{entry:X} is outside the user program (0x{Kernel.UserCodeAddress:X}-0x{Kernel.UserCodeAddress + (ulong)userProgram.Length - 1:X}).", entry);
         ulong mem = (ulong)memoryMB << 20;
         bool paravirt = style == VirtualizationStyle.Paravirtual;
         var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem, entry, paravirt);
-        var g = CreateCore(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, costs, paravirtKernel: paravirt, paging: paging);
+        var g = CreateCore(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, spec.Costs, paravirtKernel: paravirt, paging: spec.Paging);
         g.Machine.Memory.Write(Kernel.UserImageAddress, userProgram);
         g.KernelSymbols = kernel.Symbols;
         return g;

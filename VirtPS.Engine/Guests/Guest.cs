@@ -6,34 +6,6 @@ using VirtPS.Engine.Trace;
 
 namespace VirtPS.Engine.Guests;
 
-/// <summary>How a guest's CPU is virtualized (see the classes in <c>VirtPS.Engine.Styles</c>).</summary>
-public enum VirtualizationStyle
-{
-    /// <summary>The bare simulated machine: the baseline every other style is compared with.</summary>
-    Native,
-    /// <summary>Every instruction interpreted, with a software MMU (Bochs).</summary>
-    Emulation,
-    /// <summary>The guest kernel deprivileged to CPL 1; privileged instructions trap (Popek &amp; Goldberg).</summary>
-    TrapAndEmulate,
-    /// <summary>Guest kernel code translated block by block, sensitive instructions turned into callouts (VMware).</summary>
-    BinaryTranslation,
-    /// <summary>VMX non-root mode with VM exits (Intel VT-x).</summary>
-    HardwareAssisted,
-    /// <summary>A modified guest kernel that makes hypercalls (Xen).</summary>
-    Paravirtual,
-}
-
-/// <summary>Where a guest is in its life.</summary>
-public enum GuestState
-{
-    /// <summary>Created or stopped part-way; can be stepped.</summary>
-    Ready,
-    /// <summary>Executed HLT; stepping it again is an error.</summary>
-    Halted,
-    /// <summary>Raised an exception it could not handle; see <see cref="Guest.LastException"/>.</summary>
-    Faulted,
-}
-
 /// <summary>A virtual machine: a name, a style, memory, one CPU, and the counters of what it has run.</summary>
 public sealed partial class Guest
 {
@@ -41,11 +13,11 @@ public sealed partial class Guest
     public const ulong DefaultLoadAddress = 0x100000;
     public const int MaxMemoryMB = 4096;
 
-    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs, Styles.MemoryVirtualization? paging = null)
+    Guest(string name, VirtualizationStyle style, int memoryMB, Machine machine, CostModel? costs, MemoryVirtualization? paging = null)
     {
         Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
         Vmm = Styles.Vmm.For(style, machine, paging);
-        Vmm.HostSource = () => Host;
+        Vmm.HostSource = () => Host is { } h ? (h.Type, h.TlbTagging) : (HypervisorType.Type1, TlbTagging.None);
     }
 
     readonly CostModel? _costs;
@@ -64,7 +36,7 @@ public sealed partial class Guest
     /// Its TLB entries carry it when the host tags them (<see cref="VHost.TlbTagging"/> Vpid) and it runs hardware-assisted.</summary>
     public ushort Vpid { get; internal set; }
     /// <summary>Times the host gave this guest a physical CPU another guest had been running on.</summary>
-    public long WorldSwitchesIn { get; internal set; }
+    public long WorldSwitchesIn => Machine.Cpu.Ledger.Count(Trace.GuestEvent.WorldSwitch, Trace.EventLedger.AnotherGuest);
     /// <summary>The cost model pricing this guest's events: the one it was made with, else its host's, else <see cref="CostModel.Default"/>.</summary>
     public CostModel Costs => _costs ?? Host?.CostModel ?? CostModel.Default;
     /// <summary>Total instructions retired over the guest's life.</summary>
@@ -94,6 +66,29 @@ public sealed partial class Guest
     }
 
     /// <summary>
+    /// Builds the guest <paramref name="spec"/> describes: validated whole before anything is built, so a failure
+    /// leaves nothing behind. The one way a guest is made; the other <c>Create</c> methods only fill in a spec.
+    /// </summary>
+    public static Guest Create(GuestSpec spec)
+    {
+        spec.Validate();
+        var g = spec.Kind switch
+        {
+            GuestImageKind.Workload => CreateWorkloadCore(spec),
+            GuestImageKind.UserProgram => CreateKernelCore(spec, spec.Image, spec.Processes ?? 1),
+            _ => CreateCore(spec.Name, spec.Style, spec.EffectiveMemoryMB, spec.Image.Length == 0 ? [0xF4] : spec.Image,
+                spec.Origin ?? DefaultLoadAddress, spec.EntryPoint, spec.Costs, spec.CommandLine, paravirtKernel: false, paging: spec.Paging),
+        };
+        if (spec.EptPageSize is { } size) ((Styles.HardwareAssisted)g.Vmm).EptPageSize = size;
+        g.Pcid = spec.Pcid;
+        g.Spec = spec;
+        return g;
+    }
+
+    /// <summary>The specification the guest was built from.</summary>
+    public GuestSpec Spec { get; private set; } = null!;
+
+    /// <summary>
     /// Makes a guest with <paramref name="image"/> loaded at <paramref name="loadAddress"/>, ready to run at
     /// <paramref name="entryPoint"/> in 64-bit mode at CPL 0 with RSP at the top of memory and RSI pointing at
     /// the boot information (<see cref="BootInfo"/>).
@@ -101,12 +96,12 @@ public sealed partial class Guest
     /// </summary>
     public static Guest Create(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
         ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "",
-        Styles.MemoryVirtualization? paging = null) =>
+        MemoryVirtualization? paging = null) =>
         CreateCore(name, style, memoryMB, image, loadAddress, entryPoint, costs, commandLine, paravirtKernel: false, paging: paging);
 
     internal static Guest CreateCore(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
         ulong loadAddress, ulong? entryPoint, CostModel? costs, string commandLine = "", bool paravirtKernel = false,
-        Styles.MemoryVirtualization? paging = null)
+        MemoryVirtualization? paging = null)
     {
         ValidateName(name);
         if (!Styles.Vmm.Available.Contains(style)) throw Styles.Vmm.Unavailable(style);
@@ -153,7 +148,7 @@ public sealed partial class Guest
     /// about every 50 ms of host time.
     /// </summary>
     public StepResult Step(long? maxInstructions, CancellationToken cancel = default, Action<long>? progress = null,
-        TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null)
+        TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null, IEngineDiagnostics? diagnostics = null)
     {
         if (maxInstructions is <= 0)
             throw new VirtPSException("InvalidInstructionCount", ErrorKind.InvalidArgument,
@@ -166,6 +161,7 @@ public sealed partial class Guest
                 $"Guest '{Name}' stopped on {LastException}; it cannot run further.", this);
 
         Machine.Cpu.Tracer = trace is null || KernelSymbols is null ? trace : e => trace(e with { ProcessId = CurrentProcessId });
+        Vmm.Diagnostics = diagnostics;
         var sw = Stopwatch.StartNew();
         long budget = maxInstructions ?? long.MaxValue;
         long retired = 0;
@@ -187,6 +183,7 @@ public sealed partial class Guest
         }
         sw.Stop();
         Machine.Cpu.Tracer = null;
+        Vmm.Diagnostics = null;
 
         // Only retired instructions are counted so far; the styles will charge every CostEvent they count.
         // Cycles are counted primitive events times the cost model's prices, nothing else.
@@ -217,6 +214,9 @@ public sealed partial class Guest
         return new StepResult(this, retired, cycles, reason, sw.Elapsed.TotalSeconds,
             reason is StopReason.Exception or StopReason.TripleFault ? Machine.LastException : null);
     }
+
+    /// <summary>What the guest has cost over its life, and every count behind it.</summary>
+    public GuestMeasurement Measure() => new(this);
 
     public override string ToString() => Name;
 }

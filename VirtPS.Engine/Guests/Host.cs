@@ -2,19 +2,6 @@ using VirtPS.Engine.Costs;
 
 namespace VirtPS.Engine.Guests;
 
-/// <summary>Where the hypervisor runs, in Robert P. Goldberg's terms (1973).</summary>
-public enum HypervisorType
-{
-    /// <summary>On the bare hardware (Xen, ESXi, Hyper-V).</summary>
-    Type1,
-    /// <summary>Hosted by an operating system, reached through world switches (VMware Workstation, VirtualBox).</summary>
-    Type2,
-}
-
-/// <summary>How a host's TLBs tell guests apart: not at all (every switch between guests, and every VM entry
-/// and exit, must flush them), or by a virtual-processor identifier per guest (Intel VPID, AMD ASID).</summary>
-public enum TlbTagging { None, Vpid }
-
 /// <summary>
 /// The physical machine guests run on: its hypervisor type, its physical CPUs and the cost model that
 /// prices what its guests do. A lab always has one named <see cref="Lab.DefaultHostName"/>.

@@ -20,7 +20,7 @@ public static class HostScheduler
     /// the order given.
     /// </summary>
     public static IReadOnlyList<StepResult> Run(IReadOnlyList<Guest> guests, long? budget, CancellationToken cancel = default,
-        Action<long>? progress = null, TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null)
+        Action<long>? progress = null, TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null, IEngineDiagnostics? diagnostics = null)
     {
         if (guests.Distinct().Count() != guests.Count)
             throw new VirtPSException("DuplicateGuest", ErrorKind.InvalidArgument, "A guest was given more than once to run co-scheduled.", guests);
@@ -59,7 +59,7 @@ public static class HostScheduler
                 if (!ReferenceEquals(cpu.Current, g)) SwitchIn(cpu, g);
                 cpu.Current = g;
                 long slice = Math.Min(cpu.Host.Quantum, (budget ?? long.MaxValue) - retired[g]);
-                var r = g.Step(slice, cancel, null, until, trace);
+                var r = g.Step(slice, cancel, null, until, trace, diagnostics);
                 retired[g] += r.Instructions; cycles[g] += r.Cycles; seconds[g] += r.HostSeconds;
                 total += r.Instructions;
                 bool finished = r.StopReason != StopReason.InstructionLimit || retired[g] >= (budget ?? long.MaxValue);
@@ -86,7 +86,6 @@ public static class HostScheduler
         incoming.Machine.Cpu.Attach(cpu.Caches);
         if (cpu.Current is null) return;
         cpu.WorldSwitches++;
-        incoming.Vmm.Counts.Add(CostEvent.WorldSwitch);
-        incoming.WorldSwitchesIn++;
+        incoming.Machine.Cpu.Ledger.Record(Trace.GuestEvent.WorldSwitch, Trace.EventLedger.AnotherGuest);
     }
 }

@@ -76,6 +76,21 @@ public sealed class Lab
     /// <summary>Guests in the order they were added.</summary>
     public IReadOnlyList<Guest> Guests { get { lock (_gate) return _order.ToList(); } }
 
+    /// <summary>Builds the guest <paramref name="spec"/> describes and adds it to this lab on its host: the name, the host
+    /// and the whole spec are checked before anything is built, so a failure leaves nothing behind.</summary>
+    public Guest Create(GuestSpec spec, IEngineDiagnostics? diagnostics = null)
+    {
+        Guest.ValidateName(spec.Name);
+        EnsureNameFree(spec.Name);
+        VHost? host = spec.Host is { } name ? VHost.Find(Hosts, name)
+            ?? throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"No host named '{name}' exists.", name) : null;
+        var guest = Guest.Create(spec);
+        Add(guest, host);
+        if (guest.Vpid == 0)
+            diagnostics?.Warning("VpidSpaceExhausted", $"Host '{guest.Host!.Name}' has given out all 65,535 VPIDs; guest '{guest.Name}' runs untagged (its TLB entries are flushed on every VM entry and exit), as KVM does.");
+        return guest;
+    }
+
     /// <summary>Adds a guest; throws GuestExists if the name is taken.</summary>
     public void Add(Guest guest, VHost? host = null)
     {

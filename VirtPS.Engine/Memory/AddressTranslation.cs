@@ -8,7 +8,7 @@ namespace VirtPS.Engine.Memory;
 /// </summary>
 public sealed class AddressTranslation
 {
-    internal AddressTranslation(string guest, ulong address, AccessKind access, bool user, string paging,
+    internal AddressTranslation(string guest, ulong address, AccessKind access, bool user, MemoryVirtualization paging,
         IReadOnlyList<WalkReference> walk, ulong gpa, ulong hpa, ulong pageSize, double cyclesPerReference, string source)
     {
         Guest = guest; Address = address; Access = access; User = user; Paging = paging; Walk = walk;
@@ -21,8 +21,8 @@ public sealed class AddressTranslation
     public AccessKind Access { get; }
     /// <summary>Whether the access was checked as a user-mode (CPL 3) access: the guest's current privilege.</summary>
     public bool User { get; }
-    /// <summary>Native, Nested, Shadow, Direct (paravirtual) or Emulated: whose tables the walk read.</summary>
-    public string Paging { get; }
+    /// <summary>Native, Shadow, Nested, Direct (paravirtual) or Software (an emulator's MMU): whose tables the walk read.</summary>
+    public MemoryVirtualization Paging { get; }
     /// <summary>Every memory reference of the walk, in order.</summary>
     public IReadOnlyList<WalkReference> Walk { get; }
     /// <summary>How many memory references the walk made.</summary>

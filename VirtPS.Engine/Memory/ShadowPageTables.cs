@@ -60,8 +60,11 @@ public sealed class ShadowPageTables
 
     /// <summary>Frames given up as page tables after write flooding.</summary>
     public long Unprotected { get; private set; }
+    /// <summary>Told of each guest frame given up as a page table after a write flood, for the VMM's diagnostics.</summary>
+    public Action<ulong>? FloodUnprotected { get; set; }
 
-    /// <summary>Told of every fault the shadow takes, for the VMM's accounting.</summary>
+    /// <summary>Told of every fault the shadow takes (hidden, tracing, true): the VMM records it in its ledger; the
+    /// shadow keeps no count of its own.</summary>
     public Action<ShadowFaultKind, ulong>? Fault { get; set; }
     /// <summary>Told when every mapping was dropped (a reset): whatever caches translations must forget them all.</summary>
     public Action? Invalidated { get; set; }
@@ -69,8 +72,6 @@ public sealed class ShadowPageTables
     /// translations forgets that page only.</summary>
     public Action<ulong>? PageInvalidated { get; set; }
 
-    public long HiddenFaults { get; private set; }
-    public long TracingFaults { get; private set; }
     /// <summary>Writes to protected frames the VMM made itself (<see cref="VmmWrite"/>): no fault, same shadow update.</summary>
     public long VmmWrites { get; private set; }
     /// <summary>Shadow entries written from a guest PTE the guest had just written (prefetch, as KVM's mmu_pte_write).</summary>
@@ -78,7 +79,6 @@ public sealed class ShadowPageTables
     /// <summary>Set while the VMM performs a guest write itself (adaptive binary translation's callout): a write to
     /// a protected frame is then not a tracing fault, but the shadow is updated from it all the same.</summary>
     public bool VmmWrite { get; set; }
-    public long TrueFaults { get; private set; }
     /// <summary>Shadow entries written (fills) and cleared (zaps, INVLPG).</summary>
     public long Fills { get; private set; }
     public long Zaps { get; private set; }
@@ -124,7 +124,6 @@ public sealed class ShadowPageTables
         Span<ulong> tables = [ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue];
         if (PageWalker.Walk(_guest, la, access, mode, out fault, tables) is not { } g)
         {
-            TrueFaults++;
             Fault?.Invoke(ShadowFaultKind.True, la);
             return null;
         }
@@ -134,7 +133,6 @@ public sealed class ShadowPageTables
             if (VmmWrite) VmmWrites++;
             else
             {
-                TracingFaults++;
                 Fault?.Invoke(ShadowFaultKind.Tracing, la);
             }
             cacheable = false;
@@ -150,6 +148,7 @@ public sealed class ShadowPageTables
                 _tableAt.Remove(frame);
                 _writesSinceWalk.Remove(frame);
                 Unprotected++;
+                FloodUnprotected?.Invoke(frame);
             }
             else
             {
@@ -159,7 +158,6 @@ public sealed class ShadowPageTables
             }
             return g.Physical;
         }
-        HiddenFaults++;
         Fault?.Invoke(ShadowFaultKind.Hidden, la);
         FillFromWalk(root, la, g, tables, mode);
         if (g.PageSize > 4096) PrefetchNeighbours(root, la, g, tables, mode);

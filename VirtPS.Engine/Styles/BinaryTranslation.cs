@@ -1,6 +1,6 @@
 using VirtPS.Engine.Costs;
 using VirtPS.Engine.Cpu;
-using VirtPS.Engine.Guests;
+using VirtPS.Engine.Trace;
 
 namespace VirtPS.Engine.Styles;
 
@@ -44,7 +44,7 @@ public sealed unsafe class BinaryTranslation : Vmm
     readonly Callout _pteWrite;
     bool _faultInCallout;
 
-    public BinaryTranslation(Machine machine) : base(machine)
+    public BinaryTranslation(Machine machine) : base(machine, ShadowPaging)
     {
         UseShadowPaging();
         _pteWrite = new Callout(PteWriteCallout, PteWrite);
@@ -57,8 +57,8 @@ public sealed unsafe class BinaryTranslation : Vmm
     public BlockTranslator Translator => _translator;
     /// <summary>The live translated blocks, in address order.</summary>
     public IEnumerable<TranslatedBlock> TranslationCache => Machine.TranslatedBlocks.OrderBy(b => b.Address).ThenBy(b => b.PhysicalAddress);
-    /// <summary>Faults and kernel entries that entered the VMM.</summary>
-    public long Traps { get; private set; }
+    /// <summary>Faults and kernel entries that entered the VMM (a view of the ledger).</summary>
+    public long Traps => Events[GuestEvent.Trap];
     /// <summary>Tracing faults taken so far, by the address of the guest instruction that wrote.</summary>
     public IReadOnlyDictionary<ulong, int> TracingFaultsByInstruction => _tracingFaultsAt;
     /// <summary>Guest instructions adaptive translation turned into "pte write" callouts.</summary>
@@ -89,12 +89,7 @@ public sealed unsafe class BinaryTranslation : Vmm
         };
     }
 
-    void Trap(Processor p, ulong rip, string why)
-    {
-        Traps++;
-        Counts.Add(CostEvent.Trap);
-        p.Report(Trace.TraceKind.VmmEntry, rip, "trap: " + why);
-    }
+    void Trap(ulong rip, string why) => Events.Record(GuestEvent.Trap, rip, "trap: " + why);
 
     internal override void Intercept(Processor p, Insn i)
     {
@@ -102,7 +97,7 @@ public sealed unsafe class BinaryTranslation : Vmm
         {
             // Kernel code runs from translations, where this instruction is a callout; only a block the
             // translator could not translate gets here, and is handled the same way.
-            Counts.Add(CostEvent.Callout);
+            Events.Record(GuestEvent.Callout);
             Emulate(p, i);
             return;
         }
@@ -110,8 +105,8 @@ public sealed unsafe class BinaryTranslation : Vmm
         Execute(p, i);
         if (i.Sensitive == SensitiveOp.Syscall)
         {
-            Trap(p, i.Ip, "SYSCALL");
-            Counts.Add(CostEvent.InterruptInjection);
+            Trap(i.Ip, "SYSCALL");
+            Events.Record(GuestEvent.Injection);
         }
         else CountHardware(p, i);
     }
@@ -128,11 +123,11 @@ public sealed unsafe class BinaryTranslation : Vmm
         catch (GuestFault) when (FaultInCallout()) { }
         switch (op)
         {
-            case SensitiveOp.MovToCr when i.Op == 3: Counts.Add(CostEvent.Cr3Load); break;   // the VMM switches shadow root
-            case SensitiveOp.Sysret when p.Cpl == 3: Counts.Add(CostEvent.Sysret); break;      // the real return to user mode
-            case SensitiveOp.Iret when p.Cpl == 3: Counts.Add(CostEvent.Iret); break;
+            case SensitiveOp.MovToCr when i.Op == 3: Events.Charge(CostEvent.Cr3Load); break;   // the VMM switches shadow root
+            case SensitiveOp.Sysret when p.Cpl == 3: Events.Charge(CostEvent.Sysret); break;      // the real return to user mode
+            case SensitiveOp.Iret when p.Cpl == 3: Events.Charge(CostEvent.Iret); break;
         }
-        KeepShadowCoherent(p, i);
+        KeepMmuCoherent(p, i);
     }
 
     /// <summary>An exception filter that never catches: it notes that the fault was raised inside a callout.</summary>
@@ -157,8 +152,8 @@ public sealed unsafe class BinaryTranslation : Vmm
         // A fault raised by a callout is already in the VMM; anything else (user-mode exceptions and
         // interrupts, faults of translated code) reaches the VMM's IDT first. Either way it is reflected.
         if (_faultInCallout) _faultInCallout = false;
-        else Trap(Cpu, rip, kind == DeliveryKind.External ? "external interrupt" : $"#{vector}");
-        Counts.Add(CostEvent.InterruptInjection);
+        else Trap(rip, kind == DeliveryKind.External ? "external interrupt" : $"#{vector}");
+        Events.Record(GuestEvent.Injection);
     }
 
     private protected override void EnterForShadowFault(Memory.ShadowFaultKind kind, ulong la)
@@ -166,7 +161,7 @@ public sealed unsafe class BinaryTranslation : Vmm
         var at = FaultingInstruction();
         ulong rip = at is { } a ? a.Insn.Ip : Cpu.Ip;
         bool tracing = kind == Memory.ShadowFaultKind.Tracing;
-        Trap(Cpu, rip, tracing ? $"write to a guest page table at 0x{la:X}" : $"hidden page fault at 0x{la:X}");
+        Trap(rip, tracing ? $"write to a guest page table at 0x{la:X}" : $"hidden page fault at 0x{la:X}");
         if (!tracing || at is not { } w) return;
         int n = _tracingFaultsAt[rip] = _tracingFaultsAt.GetValueOrDefault(rip) + 1;
         if (n < AdaptiveThreshold) return;
@@ -174,7 +169,7 @@ public sealed unsafe class BinaryTranslation : Vmm
         {
             // Every translation holding the instruction goes (a block entered part-way holds it too).
             foreach (var t in Machine.TranslatedBlocks.Where(t => t.Block.Insns.Any(x => x.Ip == rip)).ToList()) _translator.Invalidate(t);
-            Cpu.Report(Trace.TraceKind.VmmEntry, rip, $"adaptive retranslation: {PteWriteCallout} callout");
+            Events.Note(rip, $"adaptive retranslation: {PteWriteCallout} callout");
         }
         _translator.Invalidate(w.Block);   // a translation made before (e.g. another address space's copy)
     }

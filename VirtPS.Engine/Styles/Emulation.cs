@@ -1,6 +1,6 @@
 using VirtPS.Engine.Costs;
 using VirtPS.Engine.Cpu;
-using VirtPS.Engine.Guests;
+using VirtPS.Engine.Memory;
 
 namespace VirtPS.Engine.Styles;
 
@@ -13,11 +13,7 @@ namespace VirtPS.Engine.Styles;
 /// </summary>
 public sealed class Emulation : Vmm
 {
-    public Emulation(Machine machine) : base(machine)
-    {
-        machine.DecodeEveryInstruction();
-        Cpu.SoftMmu = true;
-    }
+    public Emulation(Machine machine) : base(machine, m => new SoftwareMmu(m.Memory)) => machine.DecodeEveryInstruction();
 
     public override VirtualizationStyle Style => VirtualizationStyle.Emulation;
 
@@ -28,9 +24,9 @@ public sealed class Emulation : Vmm
 
     public override EventCounts Ledger()
     {
-        var l = Counts.Snapshot();
+        var l = Events.Costs.Snapshot();
         l.Add(CostEvent.InterpretedInstruction, Cpu.Retired);
-        l.Add(CostEvent.SoftMmuLookup, Cpu.SoftMmuLookups);
+        l.Add(CostEvent.SoftMmuLookup, Mmu.SoftTlb!.Lookups);
         return l;
     }
 }

@@ -1,6 +1,7 @@
 using VirtPS.Engine.Costs;
 using VirtPS.Engine.Cpu;
-using VirtPS.Engine.Guests;
+using VirtPS.Engine.Memory;
+using VirtPS.Engine.Trace;
 
 namespace VirtPS.Engine.Styles;
 
@@ -16,11 +17,17 @@ namespace VirtPS.Engine.Styles;
 /// </summary>
 public sealed class HardwareAssisted : Vmm
 {
-    readonly long[] _exits = new long[64];
+    /// <summary>How a hardware-assisted guest's memory is virtualized unless it says otherwise: EPT, as every VT-x
+    /// processor since Nehalem (2008) offers.</summary>
+    public const MemoryVirtualization DefaultPaging = MemoryVirtualization.Nested;
 
-    public HardwareAssisted(Machine machine, MemoryVirtualization paging = MemoryVirtualization.Nested) : base(machine)
+    /// <summary>The memory virtualizations VT-x offers a VMM.</summary>
+    public static IReadOnlyList<MemoryVirtualization> PagingModes { get; } = [MemoryVirtualization.Nested, MemoryVirtualization.Shadow];
+
+    readonly NestedMmu? _nested;
+
+    public HardwareAssisted(Machine machine, MemoryVirtualization paging = DefaultPaging) : base(machine, MmuFor(paging))
     {
-        Paging = paging;
         if (paging == MemoryVirtualization.Shadow)
         {
             UseShadowPaging();
@@ -29,28 +36,38 @@ public sealed class HardwareAssisted : Vmm
         }
         else
         {
-            Ept = new Memory.ExtendedPageTables(machine.Memory.Size) { Invalidated = Cpu.EptInvalidated };
+            _nested = (NestedMmu)Mmu;
+            _nested.Ept.Invalidated = Cpu.EptInvalidated;
+            _nested.EptExit = OnEptExit;
             Controls = DefaultControls & ~ShadowPagingControls & ~VmExecutionControls.Cr3StoreExiting;
             ExceptionBitmap = 0;
         }
     }
 
+    static Func<Machine, IGuestMmu> MmuFor(MemoryVirtualization paging) => paging switch
+    {
+        MemoryVirtualization.Shadow => ShadowPaging,
+        MemoryVirtualization.Nested => m => new NestedMmu(m.Memory, new ExtendedPageTables(m.Memory.Size)),
+        _ => throw new VirtPSException("PagingModeNotSupported", ErrorKind.InvalidArgument,
+            $"A hardware-assisted VMM virtualizes memory by {string.Join(" or ", PagingModes)} paging, not {paging}.", paging),
+    };
+
     public override VirtualizationStyle Style => VirtualizationStyle.HardwareAssisted;
 
-    /// <summary>How this VMM virtualizes memory: nested paging (EPT) or shadow paging.</summary>
-    public MemoryVirtualization Paging { get; }
+    /// <summary>The extended page tables, under nested paging (null under shadow paging).</summary>
+    public ExtendedPageTables? Ept => _nested?.Ept;
 
     /// <summary>Under nested paging, the size of the pages the VMM maps guest memory with in EPT: 4096 (the default)
     /// or 2097152. Changing it drops every EPT mapping, so the guest's next accesses map afresh.</summary>
     public ulong EptPageSize
     {
-        get => Ept?.PageSize ?? 0;
+        get => _nested?.Ept.PageSize ?? 0;
         set
         {
-            if (Ept is null)
+            if (_nested is null)
                 throw new VirtPSException("NestedPagingNotEnabled", ErrorKind.InvalidOperation,
                     "This guest's memory is virtualized by shadow paging; EPT page sizes apply under -Paging Nested.", value);
-            Ept.PageSize = value;
+            _nested.Ept.PageSize = value;
         }
     }
 
@@ -73,23 +90,19 @@ public sealed class HardwareAssisted : Vmm
     /// <summary>With <see cref="VmExecutionControls.UseMsrBitmaps"/>: the MSRs whose reads and writes exit.</summary>
     public HashSet<uint> MsrBitmap { get; } = [];
 
-    /// <summary>VM exits so far, by basic exit reason.</summary>
-    public IReadOnlyDictionary<ExitReason, long> Exits =>
-        Enum.GetValues<ExitReason>().Where(r => _exits[(int)r] > 0).ToDictionary(r => r, r => _exits[(int)r]);
-    public long TotalExits => _exits.Sum();
+    /// <summary>VM exits so far, by basic exit reason (a view of the ledger).</summary>
+    public IReadOnlyDictionary<ExitReason, long> Exits => Events.ByCode(GuestEvent.VmExit).ToDictionary(c => (ExitReason)c.Code, c => c.Count);
+    public long TotalExits => Events[GuestEvent.VmExit];
 
     bool Has(VmExecutionControls c) => (Controls & c) != 0;
 
 
     void Exit(Processor p, ExitReason reason, ulong rip, ulong qualification = 0, string? detail = null)
     {
-        _exits[(int)reason]++;
-        Counts.Add(CostEvent.VmExit);
-        Counts.Add(CostEvent.ExitHandling);
         // The exit and the VM entry that resumes the guest: without VPIDs both flush VPID 0's mappings (SDM Vol. 3C,
         // 28.3.3.3); the VMM's own translations in between are not modelled, so one flush stands for the pair.
-        if (TlbTagging == TlbTagging.None) p.FlushOnVmTransition();
-        p.Report(Trace.TraceKind.VmmEntry, rip, $"VM exit {(int)reason} ({reason}){(detail is null ? "" : ": " + detail)}", (int)reason, qualification);
+        if (TlbTagging == TlbTagging.None) { p.FlushOnVmTransition(); Events.Record(GuestEvent.TlbFlush); }
+        Events.Record(GuestEvent.VmExit, rip, $"VM exit {(int)reason} ({reason}){(detail is null ? "" : ": " + detail)}", (int)reason, qualification);
     }
 
     internal override void Intercept(Processor p, Insn i)
@@ -126,23 +139,23 @@ public sealed class HardwareAssisted : Vmm
                 return;
             case SensitiveOp.Rdmsr or SensitiveOp.Wrmsr when !Has(VmExecutionControls.UseMsrBitmaps) || MsrBitmap.Contains((uint)p.R[(int)Gpr.Rcx]):
                 Exit(p, op == SensitiveOp.Rdmsr ? ExitReason.Rdmsr : ExitReason.Wrmsr, i.Ip);
-                Counts.Add(CostEvent.EmulateInstruction);
+                Events.Record(GuestEvent.Emulation);
                 Execute(p, i);
                 return;
             case SensitiveOp.MovToCr or SensitiveOp.MovFromCr when CrExits(i):
                 Exit(p, ExitReason.ControlRegisterAccess, i.Ip, CrQualification(i));
                 Execute(p, i);
-                KeepShadowCoherent(p, i);
+                KeepMmuCoherent(p, i);
                 return;
             case SensitiveOp.Invlpg when Has(VmExecutionControls.InvlpgExiting):
                 Exit(p, ExitReason.Invlpg, i.Ip, i.Ea(p));
                 Execute(p, i);
-                KeepShadowCoherent(p, i);
+                KeepMmuCoherent(p, i);
                 return;
             case SensitiveOp.Invpcid when Has(VmExecutionControls.InvlpgExiting):
                 Exit(p, ExitReason.Invpcid, i.Ip);
                 Execute(p, i);
-                KeepShadowCoherent(p, i);
+                KeepMmuCoherent(p, i);
                 return;
             default:
                 Execute(p, i);
@@ -266,36 +279,36 @@ public sealed class HardwareAssisted : Vmm
         {
             Exit(Cpu, kind == DeliveryKind.External ? ExitReason.ExternalInterrupt : ExitReason.ExceptionOrNmi, rip,
                 vector == ExceptionVector.PF ? Cpu.Cr2 : 0);
-            Counts.Add(CostEvent.InterruptInjection);   // VM entry injects the event into the guest
+            Events.Record(GuestEvent.Injection);   // VM entry injects the event into the guest
         }
-        Counts.Add(CostEvent.ExceptionDelivery);
+        Events.Charge(CostEvent.ExceptionDelivery);
     }
 
     /// <summary>EPT violations resolved by mapping guest memory, and EPT misconfigurations met.</summary>
-    public long EptViolations => _exits[(int)ExitReason.EptViolation];
-    public long EptMisconfigurations => _exits[(int)ExitReason.EptMisconfiguration];
+    public long EptViolations => Events.Count(GuestEvent.VmExit, (int)ExitReason.EptViolation);
+    public long EptMisconfigurations => Events.Count(GuestEvent.VmExit, (int)ExitReason.EptMisconfiguration);
     /// <summary>The last EPT-induced exit: its guest-physical address, qualification and reason.</summary>
-    public Memory.EptFault? LastEptExit { get; private set; }
+    public EptFault? LastEptExit { get; private set; }
 
     /// <summary>
     /// An EPT-induced VM exit. A violation on guest memory is the guest's first touch of a frame (or 2 MiB region):
     /// the VMM maps it, as KVM's EPT fault handler does; the EPT entry writes are part of the exit's handling. A
     /// misconfiguration means the VMM's own entry is bad: it clears the entry, so the next access faults it in anew.
     /// </summary>
-    internal override bool OnEptExit(in Memory.EptFault fault)
+    bool OnEptExit(EptFault fault)
     {
         LastEptExit = fault;
-        var reason = fault.Kind == Memory.EptExitKind.Misconfiguration ? ExitReason.EptMisconfiguration : ExitReason.EptViolation;
+        var reason = fault.Kind == EptExitKind.Misconfiguration ? ExitReason.EptMisconfiguration : ExitReason.EptViolation;
         Exit(Cpu, reason, Cpu.Ip, fault.Qualification, $"guest-physical 0x{fault.Gpa:X}");
         if (reason == ExitReason.EptMisconfiguration)
         {
-            if (Ept!.EntryAddress(fault.Gpa, fault.Level) is not { } slot) return false;
-            Ept.WriteEntryAt(slot, 0);
+            if (_nested!.Ept.EntryAddress(fault.Gpa, fault.Level) is not { } slot) return false;
+            _nested.Ept.WriteEntryAt(slot, 0);
             return true;
         }
-        return Ept!.Map(fault.Gpa, out _);
+        return _nested!.Ept.Map(fault.Gpa, out _);
     }
 
-    private protected override void EnterForShadowFault(Memory.ShadowFaultKind kind, ulong la) =>
+    private protected override void EnterForShadowFault(ShadowFaultKind kind, ulong la) =>
         Exit(Cpu, ExitReason.ExceptionOrNmi, Cpu.Ip, la);   // #PF is in the exception bitmap
 }

@@ -1,5 +1,4 @@
 using VirtPS.Engine.Cpu;
-using VirtPS.Engine.Guests;
 
 namespace VirtPS.Engine.Styles;
 

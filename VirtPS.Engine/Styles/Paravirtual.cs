@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using VirtPS.Engine.Costs;
 using VirtPS.Engine.Cpu;
-using VirtPS.Engine.Guests;
+using VirtPS.Engine.Memory;
+using VirtPS.Engine.Trace;
 
 namespace VirtPS.Engine.Styles;
 
@@ -82,22 +83,18 @@ public sealed class Paravirtual : Vmm
     const ulong AddrMask = 0x000F_FFFF_FFFF_F000;
     const ulong Present = 1, Writable = 2, User = 4, PageSize = 0x80;
 
-    readonly long[] _calls = new long[64];
-    readonly Dictionary<string, long> _privileged = [];
     readonly Dictionary<int, (ulong Address, byte Flags, ushort Cs)> _traps = [];
     ulong _eventCallback, _failsafeCallback, _syscallCallback;
     ulong _kernelSp;
     ushort _kernelSs;
     ulong _vcpuInfo;   // guest-physical; 0 until registered
     ulong _xenpmuData; // guest-physical xen_pmu_data page; 0 until XENPMU_init
-    ulong _baseptr;    // the frame the hypervisor loaded as CR3 (holds a type reference), 0 for the loader's tables
+    readonly DirectPagingMmu _mmu;
 
-    sealed class PageType(int level) { public readonly int Level = level; public int Refs; public bool Pinned; }
-    readonly Dictionary<ulong, PageType> _tables = [];
-    readonly Dictionary<ulong, int> _writable = [];
-
-    public Paravirtual(Machine machine) : base(machine)
+    public Paravirtual(Machine machine) : base(machine, m => new DirectPagingMmu(m.Memory))
     {
+        _mmu = (DirectPagingMmu)Mmu;
+        _mmu.Refused = () => Events.Record(GuestEvent.RefusedUpdate);
         // Xen owns the SYSCALL MSRs: user SYSCALL enters the hypervisor, which bounces it to the guest.
         Cpu.Efer |= Processor.EferSCE;
         Cpu.Star = 0x0010_0008UL << 32;
@@ -108,20 +105,23 @@ public sealed class Paravirtual : Vmm
 
     /// <summary>Hypercalls made so far, by Xen's name (mmu_update, iret, ...).</summary>
     public IReadOnlyDictionary<string, long> Hypercalls =>
-        Names.Where(kv => _calls[kv.Key] > 0).ToDictionary(kv => kv.Value, kv => _calls[kv.Key]);
-    public long TotalHypercalls => _calls.Sum();
+        Events.ByCode(GuestEvent.Hypercall).Where(c => Names.ContainsKey(c.Code)).ToDictionary(c => Names[c.Code], c => c.Count);
+    public long TotalHypercalls => Events[GuestEvent.Hypercall];
+    /// <summary>Xen's name of hypercall <paramref name="number"/>, or null for one this hypervisor does not offer.</summary>
+    public static string? HypercallName(int number) => Names.GetValueOrDefault(number);
     /// <summary>Page-table updates validated inside mmu_update batches, and the largest batch.</summary>
-    public long MmuUpdateEntries { get; private set; }
+    public long MmuUpdateEntries => Events.Count(GuestEvent.HypercallBatchEntry, MmuUpdate);
     public long LargestMmuUpdateBatch { get; private set; }
     /// <summary>Updates the hypervisor refused (-EINVAL): a frame outside the domain, a page table mapped
     /// writable, a target that is not a page table, a writable frame typed as a page table.</summary>
-    public long RefusedUpdates { get; private set; }
+    public long RefusedUpdates => Events[GuestEvent.RefusedUpdate];
     /// <summary>Privileged instructions that reached the hypervisor anyway (trapped and emulated), by mnemonic.</summary>
-    public IReadOnlyDictionary<string, long> PrivilegedTraps => _privileged;
+    public IReadOnlyDictionary<string, long> PrivilegedTraps =>
+        Events.ByCode(GuestEvent.PrivilegedInstruction).ToDictionary(c => ((Iced.Intel.Mnemonic)c.Code).ToString().ToLowerInvariant(), c => c.Count);
     /// <summary>Frames currently typed as page tables.</summary>
-    public int PageTableFrames => _tables.Count;
+    public int PageTableFrames => _mmu.PageTableFrames;
     /// <summary>Counter overflows delivered to the guest as VIRQ_XENPMU events.</summary>
-    public long PmuEvents { get; private set; }
+    public long PmuEvents => Events[GuestEvent.VirtualPmi];
     /// <summary>The reason of the domain's SCHEDOP_shutdown (0 poweroff, 3 crash), or null while it runs.</summary>
     public int? ShutdownReason { get; private set; }
 
@@ -142,11 +142,11 @@ public sealed class Paravirtual : Vmm
         {
             // The guest kernel is deprivileged: the instruction faults into the hypervisor, which emulates it.
             string m = i.Decoded.Mnemonic.ToString().ToLowerInvariant();
-            _privileged[m] = _privileged.GetValueOrDefault(m) + 1;
-            Counts.Add(CostEvent.Trap);
-            Counts.Add(CostEvent.EmulateInstruction);
+            Events.Record(GuestEvent.PrivilegedInstruction, (int)i.Decoded.Mnemonic);
+            Events.Record(GuestEvent.Trap);
+            Events.Record(GuestEvent.Emulation);
             if (op == SensitiveOp.PortIo) EmulateDevice();
-            p.Report(Trace.TraceKind.VmmEntry, i.Ip, $"trap: privileged {m} in a paravirtual kernel");
+            Events.Note(i.Ip, $"trap: privileged {m} in a paravirtual kernel");
             Execute(p, i);
             return;
         }
@@ -158,9 +158,7 @@ public sealed class Paravirtual : Vmm
     {
         ulong nr = p.R[(int)Gpr.Rax];
         ulong a1 = p.R[(int)Gpr.Rdi], a2 = p.R[(int)Gpr.Rsi], a3 = p.R[(int)Gpr.Rdx], a4 = p.R[10];
-        Counts.Add(CostEvent.Hypercall);
-        if (nr < (ulong)_calls.Length) _calls[nr]++;
-        p.Report(Trace.TraceKind.VmmEntry, i.Ip, $"hypercall {nr} ({Names.GetValueOrDefault((int)Math.Min(nr, 64), "?")})", (int)Math.Min(nr, 255));
+        Events.Record(GuestEvent.Hypercall, i.Ip, $"hypercall {nr} ({Names.GetValueOrDefault((int)Math.Min(nr, 64), "?")})", (int)Math.Min(nr, 255));
         SyncVirtualIf(p);
         using var _ = p.Supervisor();
         long r;
@@ -211,8 +209,8 @@ public sealed class Paravirtual : Vmm
 
     internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip)
     {
-        Counts.Add(CostEvent.Trap);   // Xen takes it first ...
-        Counts.Add(CostEvent.InterruptInjection);   // ... and builds the guest's bounce frame
+        Events.Record(GuestEvent.Trap);        // Xen takes it first ...
+        Events.Record(GuestEvent.Injection);   // ... and builds the guest's bounce frame
     }
 
     internal override void Bounce(ExceptionVector vector, ulong? errorCode, ulong returnRip, bool software)
@@ -223,7 +221,7 @@ public sealed class Paravirtual : Vmm
         {
             // The hypervisor's own timer or counter overflow: acknowledged by Xen, then an event upcall to the
             // guest's callback (VIRQ_TIMER, VIRQ_XENPMU).
-            if (v == PmiVector) PmuEvents++;
+            if (v == PmiVector) Events.Record(GuestEvent.VirtualPmi);
             p.Apic.Write(LocalApic.MsrEoi, 0, p.Tsc);
             if (_vcpuInfo != 0) Machine.Memory.Frame(_vcpuInfo >> 12)[(_vcpuInfo & 0xFFF) + VcpuPending] = 1;
             if (_eventCallback == 0) return;
@@ -268,9 +266,9 @@ public sealed class Paravirtual : Vmm
         ulong rsp = p.R[(int)Gpr.Rsp], flags = p.Rflags;
         Execute(p, i);
         CountHardware(p, i);
-        Counts.Add(CostEvent.InterruptInjection);
+        Events.Record(GuestEvent.Injection);
         if (_syscallCallback == 0) throw new GuestFault(ExceptionVector.UD, null, null, "SYSCALL with no syscall callback registered");
-        p.Report(Trace.TraceKind.VmmEntry, i.Ip, "SYSCALL bounced to the guest kernel's callback");
+        Events.Note(i.Ip, "SYSCALL bounced to the guest kernel's callback");
         p.Rflags = flags;   // the frame records the user's flags; PushBounceFrame masks
         PushBounceFrame(p, _syscallCallback, 0x08, true, null, i.NextIp, cs, ss, rsp, flags);
     }
@@ -285,7 +283,7 @@ public sealed class Paravirtual : Vmm
         catch (GuestFault) { p.R[(int)Gpr.Rax] = unchecked((ulong)EFAULT); return; }
         ulong cs = f[5];
         if ((cs & 3) is not (0 or 3) || !Processor.Canonical(f[4])) { p.R[(int)Gpr.Rax] = unchecked((ulong)EINVAL); return; }
-        Counts.Add((f[3] & VgcfInSyscall) != 0 ? CostEvent.Sysret : CostEvent.Iret);   // Xen returns by SYSRET or IRET
+        Events.Charge((f[3] & VgcfInSyscall) != 0 ? CostEvent.Sysret : CostEvent.Iret);   // Xen returns by SYSRET or IRET
         p.R[(int)Gpr.Rax] = f[0];
         p.R[11] = f[1];
         p.R[(int)Gpr.Rcx] = f[2];
@@ -403,10 +401,9 @@ public sealed class Paravirtual : Vmm
         for (ulong k = 0; k < count; k++)
         {
             ulong ptr = p.Read64(req + 16 * k), val = p.Read64(req + 16 * k + 8);
-            Counts.Add(CostEvent.HypercallBatchEntry);
-            MmuUpdateEntries++;
-            if ((ptr & 3) is not (0 or 2)) { r = EINVAL; RefusedUpdates++; break; }   // MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD
-            if ((r = Update(ptr & ~3UL, val)) < 0) break;
+            Events.Record(GuestEvent.HypercallBatchEntry, MmuUpdate);
+            if ((ptr & 3) is not (0 or 2)) { r = EINVAL; Events.Record(GuestEvent.RefusedUpdate); break; }   // MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD
+            if ((r = _mmu.Update(ptr & ~3UL, val)) < 0) break;
             done++;
         }
         LargestMmuUpdateBatch = Math.Max(LargestMmuUpdateBatch, done);
@@ -416,8 +413,7 @@ public sealed class Paravirtual : Vmm
 
     long DoUpdateVaMapping(Processor p, ulong va, ulong val, ulong flags)
     {
-        if (PteAddress(p.Cr3 & AddrMask, va) is not { } pte) { RefusedUpdates++; return EINVAL; }
-        long r = Update(pte, val);
+        long r = _mmu.UpdateVa(p.Cr3, va, val);
         if (r < 0) return r;
         Flush(p, va, flags & UvmfFlushMask);
         return 0;
@@ -425,7 +421,7 @@ public sealed class Paravirtual : Vmm
 
     void Flush(Processor p, ulong va, ulong how)
     {
-        if (how == UvmfInvlpg) { Counts.Add(CostEvent.Invlpg); p.Events.Invlpgs++; p.FlushHostPages(); }
+        if (how == UvmfInvlpg) { Events.Charge(CostEvent.Invlpg); Events.Record(GuestEvent.Invlpg); p.FlushHostPages(); }
         else if (how == UvmfTlbFlush) p.FlushHostPages();
     }
 
@@ -438,15 +434,14 @@ public sealed class Paravirtual : Vmm
             ulong at = ops + 24 * k;
             int cmd = (int)p.Read32(at);
             ulong arg1 = p.Read64(at + 8);
-            Counts.Add(CostEvent.HypercallBatchEntry);
+            Events.Record(GuestEvent.HypercallBatchEntry, MmuextOp);
             switch (cmd)
             {
                 case >= MmuextPinL1 and <= MmuextPinL4:
-                    r = Pin(arg1, cmd + 1);
+                    r = _mmu.Pin(arg1, cmd + 1);
                     break;
                 case MmuextUnpin:
-                    if (_tables.TryGetValue(arg1, out var t) && t.Pinned) { t.Pinned = false; PutType(arg1); }
-                    else r = EINVAL;
+                    if (!_mmu.Unpin(arg1)) r = EINVAL;
                     break;
                 case MmuextNewBaseptr:
                     r = NewBaseptr(p, i, arg1);
@@ -461,133 +456,17 @@ public sealed class Paravirtual : Vmm
         return r;
     }
 
-    long Pin(ulong mfn, int level)
-    {
-        if (_tables.TryGetValue(mfn, out var t) && t.Pinned) return EINVAL;
-        if (!CanType(mfn, level, [])) { RefusedUpdates++; return EINVAL; }
-        GetType(mfn, level);
-        _tables[mfn].Pinned = true;
-        return 0;
-    }
-
     long NewBaseptr(Processor p, Insn i, ulong mfn)
     {
-        if (!CanType(mfn, 4, [])) { RefusedUpdates++; return EINVAL; }
-        GetType(mfn, 4);
-        if (_baseptr != 0) PutType(_baseptr);
-        _baseptr = mfn;
+        if (_mmu.NewBaseptr(mfn) is var r and < 0) return r;
         // What MOV CR3 does, done by the hypervisor on the guest's behalf.
         ulong cr3 = mfn << 12;
         bool changed = cr3 != p.Cr3;
         p.Cr3 = cr3;
-        p.Events.Cr3Loads++;
-        Counts.Add(CostEvent.Cr3Load);
+        Events.Record(GuestEvent.Cr3Load);
+        Events.Charge(CostEvent.Cr3Load);
         if (changed) p.Report(Trace.TraceKind.ContextSwitch, i.Ip, 0);
         p.FlushHostPages();
         return 0;
-    }
-
-    /// <summary>One page-table update: the entry at guest-physical <paramref name="pa"/> becomes
-    /// <paramref name="val"/> if the hypervisor's rules allow it, else -EINVAL and nothing changes.
-    /// This is what each mmu_update entry and update_va_mapping do.</summary>
-    public long Update(ulong pa, ulong val)
-    {
-        if ((pa & 7) != 0 || !Machine.Memory.Contains(pa, 8) || !_tables.TryGetValue(pa >> 12, out var table))
-        { RefusedUpdates++; return EINVAL; }   // not an entry of one of the domain's page tables
-        if (!CanHold(table.Level, val, [pa >> 12])) { RefusedUpdates++; return EINVAL; }
-        var frame = Machine.Memory.Frame(pa >> 12);
-        ulong old = BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan((int)(pa & 0xFFF)));
-        Acquire(table.Level, val);   // before the release, so a table shared by both stays typed
-        Release(table.Level, old);
-        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan((int)(pa & 0xFFF)), val);
-        return 0;
-    }
-
-    static bool IsLeaf(int level, ulong e) => level == 1 || (level is 2 or 3 && (e & PageSize) != 0);
-
-    /// <summary>Whether a level-<paramref name="level"/> table may hold entry <paramref name="e"/>.</summary>
-    bool CanHold(int level, ulong e, HashSet<ulong> visiting)
-    {
-        if ((e & Present) == 0) return true;
-        ulong mfn = (e & AddrMask) >> 12;
-        if (!Machine.Memory.Contains(mfn << 12)) return false;   // not the domain's frame
-        if (IsLeaf(level, e))
-        {
-            if (level > 1 && (e & User) == 0) return true;       // the kernel's direct map (see the class notes)
-            if ((e & Writable) == 0) return true;
-            if (level == 1) return !_tables.ContainsKey(mfn);    // a page table is never mapped writable
-            ulong pages = level == 2 ? 512UL : 512UL * 512;
-            return !_tables.Keys.Any(f => f >= mfn && f < mfn + pages);
-        }
-        return CanType(mfn, level - 1, visiting);
-    }
-
-    /// <summary>Whether frame <paramref name="mfn"/> can be (or already is) a level-<paramref name="level"/> page table.</summary>
-    bool CanType(ulong mfn, int level, HashSet<ulong> visiting)
-    {
-        if (!Machine.Memory.Contains(mfn << 12, 0x1000)) return false;
-        if (_tables.TryGetValue(mfn, out var t)) return t.Level == level;
-        if (_writable.GetValueOrDefault(mfn) > 0) return false;  // mapped writable somewhere: cannot become a table
-        if (!visiting.Add(mfn)) return false;                    // a loop of tables
-        var frame = Machine.Memory.Frame(mfn);
-        for (int k = 0; k < 512; k++)
-            if (!CanHold(level, BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(8 * k)), visiting)) return false;
-        visiting.Remove(mfn);
-        return true;
-    }
-
-    void Acquire(int level, ulong e)
-    {
-        if ((e & Present) == 0) return;
-        ulong mfn = (e & AddrMask) >> 12;
-        if (IsLeaf(level, e)) { if (level == 1 && (e & Writable) != 0) _writable[mfn] = _writable.GetValueOrDefault(mfn) + 1; }
-        else GetType(mfn, level - 1);
-    }
-
-    void Release(int level, ulong e)
-    {
-        if ((e & Present) == 0) return;
-        ulong mfn = (e & AddrMask) >> 12;
-        if (IsLeaf(level, e))
-        {
-            if (level == 1 && (e & Writable) != 0 && _writable.TryGetValue(mfn, out int n))
-            { if (n <= 1) _writable.Remove(mfn); else _writable[mfn] = n - 1; }
-        }
-        else PutType(mfn);
-    }
-
-    /// <summary>Takes a type reference; the first one types the frame and takes references for its entries.</summary>
-    void GetType(ulong mfn, int level)
-    {
-        if (_tables.TryGetValue(mfn, out var t)) { t.Refs++; return; }
-        _tables[mfn] = new PageType(level) { Refs = 1 };
-        var frame = Machine.Memory.Frame(mfn);
-        for (int k = 0; k < 512; k++) Acquire(level, BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(8 * k)));
-    }
-
-    /// <summary>Drops a type reference; the last one (and no pin) makes the frame ordinary memory again.</summary>
-    void PutType(ulong mfn)
-    {
-        if (!_tables.TryGetValue(mfn, out var t)) return;
-        if (--t.Refs > 0 || t.Pinned) return;
-        _tables.Remove(mfn);
-        var frame = Machine.Memory.Frame(mfn);
-        for (int k = 0; k < 512; k++) Release(t.Level, BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(8 * k)));
-    }
-
-    /// <summary>The guest-physical address of the L1 entry mapping <paramref name="va"/> under
-    /// <paramref name="root"/>, or null if a level above it is not present (or is a large page).</summary>
-    ulong? PteAddress(ulong root, ulong va)
-    {
-        ulong table = root;
-        for (int shift = 39; ; shift -= 9)
-        {
-            ulong at = table + ((va >> shift) & 511) * 8;
-            if (!Machine.Memory.Contains(at, 8)) return null;
-            if (shift == 12) return at;
-            ulong e = BinaryPrimitives.ReadUInt64LittleEndian(Machine.Memory.Frame(at >> 12).AsSpan((int)(at & 0xFFF)));
-            if ((e & Present) == 0 || (e & PageSize) != 0) return null;
-            table = e & AddrMask;
-        }
     }
 }

@@ -4,24 +4,6 @@ using VirtPS.Engine.Guests;
 
 namespace VirtPS.Engine.Styles;
 
-/// <summary>One style's run of a workload: its cycles per iteration and how that compares with Native.</summary>
-public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Style, string Paging, string CostModel, long Iterations,
-    long Instructions, double Cycles, double CyclesPerIteration, double RatioToNative, long Exits, long Traps, long Callouts,
-    long Hypercalls, int FidelityViolations, string Console, double HostSeconds)
-{
-    /// <summary>Under nested paging, the size of the pages EPT mapped the guest with; 0 otherwise.</summary>
-    public ulong EptPageSize { get; init; }
-    /// <summary>The style with its memory virtualization where it has a choice: HWAssist/Nested, HWAssist/Nested 2M
-    /// (2 MiB EPT pages), HWAssist/Shadow.</summary>
-    public string Setup => Style == VirtualizationStyle.HardwareAssisted && Paging != ""
-        ? $"HWAssist/{Paging}{(EptPageSize == Memory.ExtendedPageTables.LargePageSize ? " 2M" : "")}"
-        : Style.ToString();
-    /// <summary>TLB misses that walked (STLB misses, data and instruction) and the references those walks made, per
-    /// iteration, marginal like the cycles.</summary>
-    public double TlbMissesPerIteration { get; init; }
-    public double WalkReferencesPerIteration { get; init; }
-}
-
 /// <summary>
 /// Runs one workload under several styles, each on a fresh guest, and prices every run with the same cost
 /// model: the table Adams &amp; Agesen (ASPLOS 2006) drew for their nanobenchmarks. Nothing here knows a style's
@@ -87,7 +69,7 @@ public static class StyleComparison
             double cycles = l.Total(model);
             double perIteration = (twice.Vmm.Ledger().Total(model) - cycles) / (g.WorkloadIterations * g.WorkloadProcesses);
             native ??= perIteration;
-            yield return new StyleComparisonRow(workload, style, g.Paging?.ToString() ?? "", model.Name, g.WorkloadIterations, g.Instructions, cycles,
+            yield return new StyleComparisonRow(workload, style, g.Paging.ToString(), model.Name, g.WorkloadIterations, g.Instructions, cycles,
                 Math.Round(perIteration, 1), Math.Round(perIteration / native.Value, 2),
                 g.Vmm is HardwareAssisted ha ? ha.TotalExits : 0, l[CostEvent.Trap], l[CostEvent.Callout], l[CostEvent.Hypercall],
                 g.Vmm.Violations.Count, g.Machine.Console.Output, g.HostSeconds)

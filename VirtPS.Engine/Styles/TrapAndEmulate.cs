@@ -1,6 +1,6 @@
 using VirtPS.Engine.Costs;
 using VirtPS.Engine.Cpu;
-using VirtPS.Engine.Guests;
+using VirtPS.Engine.Trace;
 
 namespace VirtPS.Engine.Styles;
 
@@ -28,18 +28,13 @@ public sealed class TrapAndEmulate : Vmm
     /// <summary>The host runs with CR0.MP set, as an OS with an FPU does (SDM Vol. 3A, 9.2.1), so SMSW differs.</summary>
     const ulong VmmMswBits = 0x2;
 
-    public TrapAndEmulate(Machine machine) : base(machine) => UseShadowPaging();
+    public TrapAndEmulate(Machine machine) : base(machine, ShadowPaging) => UseShadowPaging();
 
     public override VirtualizationStyle Style => VirtualizationStyle.TrapAndEmulate;
-    /// <summary>Faults that entered the VMM, by what caused them.</summary>
-    public long Traps { get; private set; }
+    /// <summary>Faults that entered the VMM (a view of the ledger).</summary>
+    public long Traps => Events[GuestEvent.Trap];
 
-    void Trap(Processor p, ulong rip, string why)
-    {
-        Traps++;
-        Counts.Add(CostEvent.Trap);
-        p.Report(Trace.TraceKind.VmmEntry, rip, "trap: " + why);
-    }
+    void Trap(ulong rip, string why) => Events.Record(GuestEvent.Trap, rip, "trap: " + why);
 
     internal override void Intercept(Processor p, Insn i)
     {
@@ -50,7 +45,7 @@ public sealed class TrapAndEmulate : Vmm
             // which enters the guest kernel's handler at CPL 1.
             Execute(p, i);
             CountHardware(p, i);
-            if (op == SensitiveOp.Syscall) { Counts.Add(CostEvent.InterruptInjection); p.Report(Trace.TraceKind.VmmEntry, i.Ip, "SYSCALL forwarded to the guest kernel"); }
+            if (op == SensitiveOp.Syscall) Events.Record(GuestEvent.Injection, i.Ip, "SYSCALL forwarded to the guest kernel");
             return;
         }
         switch (op)
@@ -61,11 +56,11 @@ public sealed class TrapAndEmulate : Vmm
                 CountHardware(p, i);
                 return;
             case var _ when SensitiveOps.IsPrivileged(op):
-                Trap(p, i.Ip, $"#GP(0) on {i.Decoded.Mnemonic} at CPL 1");
-                Counts.Add(CostEvent.EmulateInstruction);
+                Trap(i.Ip, $"#GP(0) on {i.Decoded.Mnemonic} at CPL 1");
+                Events.Record(GuestEvent.Emulation);
                 if (op == SensitiveOp.PortIo) EmulateDevice();
                 Execute(p, i);
-                KeepShadowCoherent(p, i);
+                KeepMmuCoherent(p, i);
                 return;
             case SensitiveOp.Pushf: Pushf(p, i); return;
             case SensitiveOp.Popf: Popf(p, i); return;
@@ -161,8 +156,8 @@ public sealed class TrapAndEmulate : Vmm
         if (i.Decoded.Mnemonic == Iced.Intel.Mnemonic.Retf)
         {
             // RETF to an RPL-0 selector from CPL 1 is a return to a more privileged level: #GP, emulated.
-            Trap(p, i.Ip, "#GP on RETF to RPL 0 at CPL 1");
-            Counts.Add(CostEvent.EmulateInstruction);
+            Trap(i.Ip, "#GP on RETF to RPL 0 at CPL 1");
+            Events.Record(GuestEvent.Emulation);
             Execute(p, i);
             return;
         }
@@ -180,10 +175,10 @@ public sealed class TrapAndEmulate : Vmm
     internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip)
     {
         // Every exception and interrupt goes through the VMM's IDT; the VMM reflects it to the guest's handler.
-        Trap(Cpu, rip, kind == DeliveryKind.External ? "external interrupt" : $"#{vector} reflected to the guest");
-        Counts.Add(CostEvent.InterruptInjection);
+        Trap(rip, kind == DeliveryKind.External ? "external interrupt" : $"#{vector} reflected to the guest");
+        Events.Record(GuestEvent.Injection);
     }
 
     private protected override void EnterForShadowFault(Memory.ShadowFaultKind kind, ulong la) =>
-        Trap(Cpu, Cpu.Ip, kind == Memory.ShadowFaultKind.Tracing ? $"write to a guest page table at 0x{la:X}" : $"hidden page fault at 0x{la:X}");
+        Trap(Cpu.Ip, kind == Memory.ShadowFaultKind.Tracing ? $"write to a guest page table at 0x{la:X}" : $"hidden page fault at 0x{la:X}");
 }

@@ -1,54 +1,55 @@
 using VirtPS.Engine.Costs;
 using VirtPS.Engine.Cpu;
-using VirtPS.Engine.Guests;
+using VirtPS.Engine.Memory;
+using VirtPS.Engine.Trace;
 
 namespace VirtPS.Engine.Styles;
-
-/// <summary>How an event reached the guest's IDT.</summary>
-public enum DeliveryKind { Exception, External, Software }
 
 /// <summary>
 /// The layer between a guest and the machine: one subclass per virtualization style. The processor keeps
 /// the state the guest sees (its CR0, CR3, IDT, IF, ...: the virtual CPU); the VMM is entered exactly where a
 /// real monitor would gain control — a sensitive instruction, an exception or interrupt, a shadow page-table
-/// fault — and there it decides, as its style does, who handles the event and what that costs. Costs are
-/// primitive events counted in <see cref="Counts"/>; cycles are those counts times a cost model, never a
-/// number written here.
+/// fault — and there it decides, as its style does, who handles the event and what that costs. What it does goes
+/// into the guest's one <see cref="EventLedger"/> as typed events; cycles are the primitive events they are priced as
+/// times a cost model, never a number written here. It owns its guest's MMU (<see cref="Mmu"/>).
 /// </summary>
-public abstract unsafe class Vmm
+public abstract unsafe class Vmm : IVmm
 {
-    readonly List<FidelityViolation> _violations = [];
-
-    protected Vmm(Machine machine)
+    protected Vmm(Machine machine, Func<Machine, IGuestMmu>? mmu = null)
     {
         Machine = machine;
         Cpu = machine.Cpu;
         Cpu.Vmm = this;
+        Mmu = mmu?.Invoke(machine) ?? new NativeMmu(machine.Memory);
+        Cpu.Mmu = Mmu;
     }
+
+    void IVmm.Prepare(Insn i) => Prepare(i);
+    void IVmm.Intercept(Processor p, Insn i) => Intercept(p, i);
+    void IVmm.OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) => OnDelivery(vector, kind, rip);
+    void IVmm.Bounce(ExceptionVector vector, ulong? errorCode, ulong returnRip, bool software) => Bounce(vector, errorCode, returnRip, software);
 
     public Machine Machine { get; }
     internal Processor Cpu { get; }
     public abstract VirtualizationStyle Style { get; }
     /// <summary>Type 1 runs on the bare machine; Type 2 (hosted) keeps its device models in the host OS, so
     /// every device access it intercepts costs a world switch to the host and back.</summary>
-    public HypervisorType HostType => HostSource?.Invoke()?.Type ?? HypervisorType.Type1;
+    public HypervisorType HostType => HostSource?.Invoke().Type ?? HypervisorType.Type1;
     /// <summary>How the host's TLBs tag guests' entries; a guest on no host (an engine-level run) has no tags, as
     /// first-generation VT-x had none.</summary>
-    public TlbTagging TlbTagging => HostSource?.Invoke()?.TlbTagging ?? TlbTagging.None;
-    /// <summary>Where the host's type comes from once the guest is placed on a host (a host can change type).</summary>
-    internal Func<VHost?>? HostSource { get; set; }
-    /// <summary>Primitive events caused so far, apart from plain instructions (see <see cref="Ledger"/>).</summary>
-    public EventCounts Counts { get; } = new();
+    public TlbTagging TlbTagging => HostSource?.Invoke().Tagging ?? TlbTagging.None;
+    /// <summary>Where the host's type and tagging come from once the guest is placed on a host (a host can change them).</summary>
+    internal Func<(HypervisorType Type, TlbTagging Tagging)>? HostSource { get; set; }
+    /// <summary>Where the VMM's warnings and notes go while the guest runs (null: nowhere).</summary>
+    public IEngineDiagnostics? Diagnostics { get; set; }
+    /// <summary>The guest's one record of events: what this VMM and the processor did.</summary>
+    public EventLedger Events => Cpu.Ledger;
     /// <summary>Sensitive unprivileged instructions that silently gave the guest a wrong result.</summary>
-    public IReadOnlyList<FidelityViolation> Violations => _violations;
-    /// <summary>The shadow page tables, for the styles that keep them.</summary>
-    public Memory.ShadowPageTables? Shadow { get; protected set; }
-    /// <summary>The extended page tables, for a hardware-assisted VMM that uses nested paging.</summary>
-    public Memory.ExtendedPageTables? Ept { get; protected set; }
-
-    /// <summary>An EPT violation or misconfiguration stopped a guest access: the VMM takes the VM exit and
-    /// fixes what it can (maps the frame, rebuilds a bad entry); false if the access cannot be made to succeed.</summary>
-    internal virtual bool OnEptExit(in Memory.EptFault fault) => false;
+    public IReadOnlyList<FidelityViolation> Violations => Events.Violations;
+    /// <summary>The guest's MMU: how this VMM virtualizes memory.</summary>
+    public IGuestMmu Mmu { get; }
+    /// <summary>How this VMM virtualizes memory.</summary>
+    public MemoryVirtualization Paging => Mmu.Kind;
 
     /// <summary>Called for each decoded instruction: sensitive ones are routed through the VMM.</summary>
     internal void Prepare(Insn i)
@@ -74,28 +75,28 @@ public abstract unsafe class Vmm
     {
         switch (i.Sensitive)
         {
-            case SensitiveOp.Syscall: Counts.Add(CostEvent.Syscall); break;
-            case SensitiveOp.Sysret: Counts.Add(CostEvent.Sysret); break;
-            case SensitiveOp.Iret: Counts.Add(CostEvent.Iret); break;
-            case SensitiveOp.MovToCr when i.Op == 8: Counts.Add(CostEvent.Cr8Write); break;
-            case SensitiveOp.MovToCr when i.Op == 3: Counts.Add(CostEvent.Cr3Load); break;
-            case SensitiveOp.Invlpg: Counts.Add(CostEvent.Invlpg); break;
-            case SensitiveOp.Cpuid: Counts.Add(CostEvent.Cpuid); break;
-            case SensitiveOp.Rdmsr or SensitiveOp.Wrmsr: Counts.Add(CostEvent.MsrAccess); break;
-            case SensitiveOp.PortIo: Counts.Add(CostEvent.PortAccess); break;
+            case SensitiveOp.Syscall: Events.Charge(CostEvent.Syscall); break;
+            case SensitiveOp.Sysret: Events.Charge(CostEvent.Sysret); break;
+            case SensitiveOp.Iret: Events.Charge(CostEvent.Iret); break;
+            case SensitiveOp.MovToCr when i.Op == 8: Events.Charge(CostEvent.Cr8Write); break;
+            case SensitiveOp.MovToCr when i.Op == 3: Events.Charge(CostEvent.Cr3Load); break;
+            case SensitiveOp.Invlpg: Events.Charge(CostEvent.Invlpg); break;
+            case SensitiveOp.Cpuid: Events.Charge(CostEvent.Cpuid); break;
+            case SensitiveOp.Rdmsr or SensitiveOp.Wrmsr: Events.Charge(CostEvent.MsrAccess); break;
+            case SensitiveOp.PortIo: Events.Charge(CostEvent.PortAccess); break;
         }
     }
 
     /// <summary>The VMM's device model handles an IN or OUT it intercepted (in the host, for a hosted VMM).</summary>
     private protected void EmulateDevice()
     {
-        Counts.Add(CostEvent.DeviceEmulation);
-        if (HostType == HypervisorType.Type2) Counts.Add(CostEvent.WorldSwitch);
+        Events.Record(GuestEvent.DeviceEmulation);
+        if (HostType == HypervisorType.Type2) Events.Record(GuestEvent.WorldSwitch, EventLedger.HostOs);
     }
 
     /// <summary>An exception or interrupt is about to go through the guest's IDT. The bare machine's price is
     /// the hardware delivery; a monitor that takes the event first adds its own.</summary>
-    internal virtual void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) => Counts.Add(CostEvent.ExceptionDelivery);
+    internal virtual void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) => Events.Charge(CostEvent.ExceptionDelivery);
 
     /// <summary>For a monitor that set <see cref="Processor.VmmDelivers"/>: delivers the event to the guest
     /// kernel itself (the IDT is not read). Throws <see cref="GuestFault"/> as IDT delivery would.</summary>
@@ -106,7 +107,7 @@ public abstract unsafe class Vmm
     /// style runs them (natively, interpreted or translated).</summary>
     public virtual EventCounts Ledger()
     {
-        var l = Counts.Snapshot();
+        var l = Events.Costs.Snapshot();
         l.Add(CostEvent.Instruction, Cpu.Retired);
         l.Add(CostEvent.NearCall, Cpu.NearCalls);
         l.Add(CostEvent.NearReturn, Cpu.NearReturns);
@@ -128,7 +129,7 @@ public abstract unsafe class Vmm
         VirtualizationStyle.Emulation => new Emulation(machine),
         VirtualizationStyle.TrapAndEmulate => new TrapAndEmulate(machine),
         VirtualizationStyle.BinaryTranslation => new BinaryTranslation(machine),
-        VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine, paging ?? MemoryVirtualization.Nested),
+        VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine, paging ?? HardwareAssisted.DefaultPaging),
         VirtualizationStyle.Paravirtual => new Paravirtual(machine),
         _ => throw Unavailable(style),
     };
@@ -139,43 +140,51 @@ public abstract unsafe class Vmm
 
     // ---- shadow paging, for the styles that virtualize memory with it ----
 
-    private protected void UseShadowPaging() =>
-        Shadow = new Memory.ShadowPageTables(Machine.Memory) { Fault = OnShadowFault, Invalidated = Cpu.InvalidateTlbAll, PageInvalidated = Cpu.ShadowPageInvalidated };
+    /// <summary>The shadow page tables, for the styles that keep them (null otherwise).</summary>
+    private protected ShadowPageTables? Shadow { get; private set; }
 
-    /// <summary>How a shadow fault reaches this monitor: a VM exit, a trap.</summary>
-    private protected virtual void EnterForShadowFault(Memory.ShadowFaultKind kind, ulong la) { }
+    /// <summary>The MMU of a style that virtualizes memory with shadow page tables (see the constructors).</summary>
+    private protected static Func<Machine, IGuestMmu> ShadowPaging => m => new ShadowMmu(m.Memory, new ShadowPageTables(m.Memory));
 
-    void OnShadowFault(Memory.ShadowFaultKind kind, ulong la)
+    /// <summary>Wires the shadow tables to this monitor and its processor: faults into the VMM's accounting, drops into the TLB.</summary>
+    private protected void UseShadowPaging()
     {
-        if (kind == Memory.ShadowFaultKind.True) return;   // priced when the #PF is reflected (OnDelivery)
-        EnterForShadowFault(kind, la);
-        bool tracing = kind == Memory.ShadowFaultKind.Tracing;
-        Cpu.Report(Trace.TraceKind.HiddenPageFault, Cpu.Ip, tracing ? "guest page-table write emulated" : "shadow entry filled", 14, null, la);
-        if (tracing) Counts.Add(CostEvent.EmulateInstruction);
+        Shadow = ((ShadowMmu)Mmu).Tables;
+        Shadow.Fault = OnShadowFault;
+        Shadow.Invalidated = Cpu.InvalidateTlbAll;
+        Shadow.PageInvalidated = Cpu.ShadowPageInvalidated;
+        Shadow.FloodUnprotected = frame => Diagnostics?.Verbose(
+            $"{Style}: guest frame 0x{frame << 12:X} was written {ShadowPageTables.FloodWrites} times with no walk through it; the VMM stops treating it as a page table (write-flood detection).");
     }
 
-    /// <summary>After the monitor emulated a paging instruction: keeps the shadow in step with the guest
-    /// (CR0/CR4 change how tables are read, INVLPG and INVPCID drop translations).</summary>
-    private protected void KeepShadowCoherent(Processor p, Insn i)
+    /// <summary>How a shadow fault reaches this monitor: a VM exit, a trap.</summary>
+    private protected virtual void EnterForShadowFault(ShadowFaultKind kind, ulong la) { }
+
+    void OnShadowFault(ShadowFaultKind kind, ulong la)
     {
-        if (Shadow is not { } s) return;
+        if (kind == ShadowFaultKind.True) { Events.Record(GuestEvent.TruePageFault); return; }   // priced when the #PF is reflected (OnDelivery)
+        EnterForShadowFault(kind, la);
+        bool tracing = kind == ShadowFaultKind.Tracing;
+        Events.Record(tracing ? GuestEvent.TracingPageFault : GuestEvent.HiddenPageFault, TraceKind.HiddenPageFault, Cpu.Ip,
+            tracing ? "guest page-table write emulated" : "shadow entry filled", 14, null, la);
+        if (tracing) Events.Record(GuestEvent.Emulation);
+    }
+
+    /// <summary>After the monitor emulated a paging instruction: keeps its MMU in step with the guest (CR0/CR4 change
+    /// how tables are read, INVLPG and INVPCID drop translations).</summary>
+    private protected void KeepMmuCoherent(Processor p, Insn i)
+    {
         switch (i.Sensitive)
         {
-            case SensitiveOp.MovToCr when i.Op is 0 or 4: s.Reset(); break;
-            case SensitiveOp.Invlpg: s.Invalidate(p.Cr3, i.Ea(p)); break;
-            case SensitiveOp.Invpcid: s.Reset(); break;
+            case SensitiveOp.MovToCr when i.Op is 0 or 4: Mmu.Invalidate(MmuInvalidation.PagingControls, p.Cr3, 0); break;
+            case SensitiveOp.Invlpg: Mmu.Invalidate(MmuInvalidation.Page, p.Cr3, i.Ea(p)); break;
+            case SensitiveOp.Invpcid: Mmu.Invalidate(MmuInvalidation.Pcid, p.Cr3, 0); break;
         }
     }
 
     private protected void Violation(Processor p, Insn i, string got, string expected)
     {
-        var v = new FidelityViolation(Asm.Disassembler.Format(i.Decoded), i.Ip, p.Retired, got, expected);
-        _violations.Add(v);
-        p.Report(Trace.TraceKind.FidelityViolation, i.Ip, $"{v.Instruction}: got {got}, CPL 0 gives {expected}");
+        Events.Record(new FidelityViolation(Asm.Disassembler.Format(i.Decoded), i.Ip, p.Retired, got, expected));
     }
 }
-
-/// <summary>One silent divergence (Robin &amp; Irvine): the instruction, where, what the deprivileged guest
-/// got, and what real hardware at CPL 0 would have given it.</summary>
-public sealed record FidelityViolation(string Instruction, ulong Rip, long AtInstruction, string Got, string Expected);
 

@@ -39,5 +39,5 @@ public sealed record TraceEvent(long Instruction, TraceKind Kind, ulong Rip, int
     public string? Detail { get; init; }
     /// <summary>For a VM exit: the Intel SDM exit qualification.</summary>
     public ulong? Qualification { get; init; }
-    public string VectorName => Vector is int v ? (v < 32 ? "#" + (Cpu.ExceptionVector)v : $"0x{v:X2}") : "";
+    public string VectorName => Vector is int v ? (v < 32 ? "#" + (ExceptionVector)v : $"0x{v:X2}") : "";
 }

@@ -161,7 +161,7 @@ public class NestedPagingTests
         }, g =>
         {
             // Pre-map frame 0 read+execute only: the store to 0x200 is a write the EPT denies.
-            var ept = g.Vmm.Ept!;
+            var ept = ((HardwareAssisted)g.Vmm).Ept!;
             ept.Map(0, out _);
             ulong slot = ept.EntryAddress(0)!.Value;
             ept.WriteEntryAt(slot, (ept.ReadEntryAt(slot) & ~Ept.Write));
@@ -294,7 +294,7 @@ public class TranslationInputTests
     [Fact]
     public void ATranslationWithPagingDisabledIsRefusedNamingCr0()
     {
-        var g = VirtPS.Engine.Guests.Guest.Create("p", VirtPS.Engine.Guests.VirtualizationStyle.Native, 16, [0xF4]);
+        var g = VirtPS.Engine.Guests.Guest.Create("p", VirtPS.Engine.VirtualizationStyle.Native, 16, [0xF4]);
         g.Machine.Cpu.Cr0 &= ~VirtPS.Engine.Cpu.Processor.Cr0PG;
         var e = Assert.Throws<VirtPS.Engine.VirtPSException>(() => g.Translate(0x100000));
         Assert.Equal("PagingDisabled", e.ErrorId);
@@ -304,7 +304,7 @@ public class TranslationInputTests
     [Fact]
     public void ANonCanonicalAddressIsRefusedNamingIt()
     {
-        var g = VirtPS.Engine.Guests.Guest.Create("c", VirtPS.Engine.Guests.VirtualizationStyle.Native, 16, [0xF4]);
+        var g = VirtPS.Engine.Guests.Guest.Create("c", VirtPS.Engine.VirtualizationStyle.Native, 16, [0xF4]);
         var e = Assert.Throws<VirtPS.Engine.VirtPSException>(() => g.Translate(0x0000_8000_0000_0000));
         Assert.Equal("NonCanonicalAddress", e.ErrorId);
         Assert.Contains("0x800000000000", e.Message);

@@ -1,3 +1,4 @@
+using VirtPS.Engine.Memory;
 using System.Buffers.Binary;
 using VirtPS.Engine;
 using VirtPS.Engine.Costs;
@@ -115,14 +116,14 @@ public class ParavirtualTests
         ulong data = Next(Entry(pt, VirtPS.Engine.Guests.Kernel.UserDataAddress, 12));  // an ordinary data frame
         byte[] before = mem.Read(pt, 4096);
 
-        Assert.Equal(Paravirtual.EINVAL, pv.Update(spare, pt | 7));                      // a page table, writable
-        Assert.Equal(Paravirtual.EINVAL, pv.Update(spare, mem.Size | 7));                // not the domain's frame
-        Assert.Equal(Paravirtual.EINVAL, pv.Update(data + 8, data | 7));                 // not a page table
-        Assert.Equal(Paravirtual.EINVAL, pv.Update(Entry(pd, va + (1UL << 21), 21), data | 7));   // a mapped-writable frame as a table
+        Assert.Equal(DirectPagingMmu.EINVAL, ((DirectPagingMmu)pv.Mmu).Update(spare, pt | 7));                      // a page table, writable
+        Assert.Equal(DirectPagingMmu.EINVAL, ((DirectPagingMmu)pv.Mmu).Update(spare, mem.Size | 7));                // not the domain's frame
+        Assert.Equal(DirectPagingMmu.EINVAL, ((DirectPagingMmu)pv.Mmu).Update(data + 8, data | 7));                 // not a page table
+        Assert.Equal(DirectPagingMmu.EINVAL, ((DirectPagingMmu)pv.Mmu).Update(Entry(pd, va + (1UL << 21), 21), data | 7));   // a mapped-writable frame as a table
         Assert.Equal(4, pv.RefusedUpdates);
         Assert.Equal(before, mem.Read(pt, 4096));
-        Assert.Equal(0, pv.Update(spare, pt | 5));   // read-only is allowed: Xen lets guests read their tables
-        Assert.Equal(0, pv.Update(spare, 0));
+        Assert.Equal(0, ((DirectPagingMmu)pv.Mmu).Update(spare, pt | 5));   // read-only is allowed: Xen lets guests read their tables
+        Assert.Equal(0, ((DirectPagingMmu)pv.Mmu).Update(spare, 0));
 
         var r = g.Step(200_000_000);
         Assert.Equal(StopReason.Halt, r.StopReason);

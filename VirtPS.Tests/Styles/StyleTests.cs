@@ -1,3 +1,5 @@
+using VirtPS.Engine.Memory;
+using VirtPS.Engine.Trace;
 using VirtPS.Engine.Costs;
 using VirtPS.Engine.Cpu;
 using VirtPS.Engine.Guests;
@@ -148,19 +150,20 @@ public class StyleBehaviourTests
         var native = StyleTests.Run("pgfault", VirtualizationStyle.Native, 500);
         var g = StyleTests.Run("pgfault", style, 500,
             paging: style == VirtualizationStyle.HardwareAssisted ? MemoryVirtualization.Shadow : null);
-        var sh = g.Vmm.Shadow!;
-        Assert.Equal(native.Machine.Cpu.Events.PageFaults, sh.TrueFaults);
-        Assert.True(sh.TracingFaults >= 500, $"tracing {sh.TracingFaults}");
+        var sh = ((ShadowMmu)g.Vmm.Mmu).Tables;
+        long hidden = g.Vmm.Events[GuestEvent.HiddenPageFault], tracing = g.Vmm.Events[GuestEvent.TracingPageFault], truly = g.Vmm.Events[GuestEvent.TruePageFault];
+        Assert.Equal(native.Machine.Cpu.Events.PageFaults, truly);
+        Assert.True(tracing >= 500, $"tracing {tracing}");
         // The retry after the kernel's PTE write needs no hidden fault: the traced write refreshed the shadow
         // from the new PTE (accessed, as the kernel wrote it), and the kernel's stores into each new frame hit
         // leaves prefetched with the neighbours of an earlier fault in its large page.
         // (all but the first page's: that PTE was written before its new table was walked and protected)
         Assert.True(sh.Prefetches >= 499, $"prefetches {sh.Prefetches}");
-        Assert.True(sh.HiddenFaults < 500, $"hidden {sh.HiddenFaults}");
+        Assert.True(hidden < 500, $"hidden {hidden}");
         Assert.True(sh.NeighbourPrefetches > 0, $"neighbour prefetches {sh.NeighbourPrefetches}");
         Assert.Equal(native.Machine.Console.Output, g.Machine.Console.Output);
         if (g.Vmm is HardwareAssisted ha)   // every shadow fault and every reflected #PF is an exception exit
-            Assert.Equal(sh.HiddenFaults + sh.TracingFaults + sh.TrueFaults, ha.Exits[ExitReason.ExceptionOrNmi]);
+            Assert.Equal(hidden + tracing + truly, ha.Exits[ExitReason.ExceptionOrNmi]);
     }
 
     /// <summary>Emulation prices every instruction as interpreted and every memory access as a software-MMU

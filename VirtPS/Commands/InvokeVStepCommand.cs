@@ -110,8 +110,8 @@ public sealed class InvokeVStepCommand : PSCmdlet
         var until = Until.ToTraceKinds();
         Action<long> report = n => Interlocked.Exchange(ref latest, n);
         var task = Task.Run(() => guests.Count == 1
-            ? [guests[0].Step(budget, _cancel.Token, report, until, events is null ? null : events.Enqueue)]
-            : HostScheduler.Run(guests, budget, _cancel.Token, report, until, events is null ? null : events.Enqueue));
+            ? [guests[0].Step(budget, _cancel.Token, report, until, events is null ? null : events.Enqueue, _diagnostics)]
+            : HostScheduler.Run(guests, budget, _cancel.Token, report, until, events is null ? null : events.Enqueue, _diagnostics));
         if (budget is { } perGuest) budget = perGuest * guests.Count;
 
         var progress = new ProgressRecord(Interlocked.Increment(ref s_activityId) & 0x3fffffff,
@@ -158,9 +158,14 @@ public sealed class InvokeVStepCommand : PSCmdlet
     /// <summary>Writes the trace events the engine has queued so far (on the pipeline thread, as PowerShell requires).</summary>
     void Drain(ConcurrentQueue<TraceEvent>? events)
     {
+        foreach (var (id, message) in _diagnostics.Drain())
+            if (id is null) WriteVerbose(message); else WriteWarning(message);
         if (events is null) return;
         while (events.TryDequeue(out var e)) WriteObject(e);
     }
+
+    /// <summary>The engine's warnings and notes, forwarded on the pipeline thread.</summary>
+    readonly DiagnosticsQueue _diagnostics = new();
 
     protected override void StopProcessing() => _cancel.Cancel();
 }

@@ -5,7 +5,7 @@ namespace VirtPS.Commands;
 
 /// <summary>Measures guests (their lifetime totals) or step results (that one step): instructions, cycles, host time, MIPS.</summary>
 [Cmdlet(VerbsDiagnostic.Measure, "VGuest", DefaultParameterSetName = GuestSet)]
-[OutputType(typeof(VMeasurement))]
+[OutputType(typeof(GuestMeasurement))]
 public sealed class MeasureVGuestCommand : PSCmdlet
 {
     const string GuestSet = "Guest";
@@ -29,8 +29,8 @@ public sealed class MeasureVGuestCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         if (ParameterSetName == StepSet)
-            foreach (var s in StepResult) WriteObject(new VMeasurement(s));
+            foreach (var s in StepResult) WriteObject(new GuestMeasurement(s));
         else
-            foreach (var g in Guest) WriteObject(new VMeasurement(g));
+            foreach (var g in Guest) WriteObject(g.Measure());
     }
 }

@@ -170,70 +170,47 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(ParameterSetName = BareCodeSet)]
     public Hashtable? Define { get; set; }
 
-    static readonly byte[] Hlt = [0xF4];
-
     protected override void ProcessRecord()
     {
-        var lab = LabState.Current;
         var bound = MyInvocation.BoundParameters;
-        int kernelMemory = bound.ContainsKey(nameof(MemoryMB)) ? MemoryMB : 128;
         try
         {
-            // Everything is checked before the guest exists, so a failure leaves nothing behind.
-            Guest.ValidateName(Name);
-            lab.EnsureNameFree(Name);
-            VHost? host = null;
-            if (VHost is { } hostName)
-                host = Engine.Guests.VHost.Find(lab.Hosts, hostName)
-                    ?? throw new VirtPSException("HostNotFound", ErrorKind.ObjectNotFound, $"No host named '{hostName}' exists.", hostName);
-            MemoryVirtualization? paging = bound.ContainsKey(nameof(Paging)) ? Paging : null;
-            Guest guest;
-            switch (ParameterSetName)
+            // One spec, checked whole by the engine before the guest exists: a failure leaves nothing behind.
+            var spec = new GuestSpec
             {
-                case WorkloadSet:
-                    if (!ShouldProcess(Name, $"Create a {Style} guest booting the kernel with workload '{Workload}'")) return;
-                    guest = Guest.CreateWorkload(Name, Workload,
-                        bound.ContainsKey(nameof(Iterations)) ? Iterations : null,
-                        bound.ContainsKey(nameof(Processes)) ? Processes : null,
-                        kernelMemory, TimerPeriod, style: Style, paging: paging, parameters: WorkloadParameters(WorkloadParameter));
-                    break;
-                case ProgramSet or CodeSet or BytesSet:
-                {
-                    // The same path as a workload: the kernel copies the image into each process at the user base.
-                    (byte[] image, ulong origin, ulong entry) = ParameterSetName switch
-                    {
-                        ProgramSet => (Program!.Bytes, Program.Origin, Program.EntryPoint),
-                        CodeSet => FromCode(bare: false),
-                        _ => (Bytes, Engine.Guests.Kernel.UserCodeAddress, Engine.Guests.Kernel.UserCodeAddress),
-                    };
-                    int processes = bound.ContainsKey(nameof(Processes)) ? Processes : 1;
-                    if (!ShouldProcess(Name, $"Create a {Style} guest booting the kernel with a {image.Length}-byte user program in {processes} process(es)")) return;
-                    guest = Guest.CreateKernelGuest(Name, image, processes, kernelMemory, TimerPeriod, userOrigin: origin, userEntry: entry, style: Style, paging: paging);
-                    break;
-                }
-                default:
-                {
-                    (byte[] image, ulong load, ulong? entry) = ParameterSetName switch
-                    {
-                        BareProgramSet => (Program!.Bytes, Program.Origin, Program.EntryPoint),
-                        BareCodeSet => FromCode(bare: true),
-                        BareBytesSet => (Bytes, Guest.DefaultLoadAddress, (ulong?)null),
-                        _ => (Hlt, Guest.DefaultLoadAddress, (ulong?)null),
-                    };
-                    if (!ShouldProcess(Name, $"Create {Style} guest with {MemoryMB} MB and a {image.Length}-byte image")) return;
-                    guest = Guest.Create(Name, Style, MemoryMB, image, load, entry, paging: paging);
-                    break;
-                }
-            }
-            if (bound.ContainsKey(nameof(EptPageSize)))
+                Name = Name, Style = Style, Host = VHost,
+                Paging = bound.ContainsKey(nameof(Paging)) ? Paging : null,
+                EptPageSize = bound.ContainsKey(nameof(EptPageSize)) ? EptPageSize : null,
+                MemoryMB = bound.ContainsKey(nameof(MemoryMB)) ? MemoryMB : null,
+                Processes = bound.ContainsKey(nameof(Processes)) ? Processes : null,
+                TimerPeriod = TimerPeriod, Pcid = Pcid == OnOff.On,
+            };
+            spec = ParameterSetName switch
             {
-                if (guest.Vmm is not HardwareAssisted ha)
-                    throw new VirtPSException("PagingModeNeedsHardwareAssisted", ErrorKind.InvalidArgument,
-                        $"-EptPageSize applies to HardwareAssisted guests with nested paging; this guest runs under {Style}.", EptPageSize);
-                ha.EptPageSize = EptPageSize;   // checked before the guest joins the lab: a bad size leaves nothing behind
-            }
-            guest.Pcid = Pcid == OnOff.On;
-            lab.Add(guest, host);
+                WorkloadSet => spec with
+                {
+                    Kind = GuestImageKind.Workload, Workload = Workload, WorkloadParameters = WorkloadParameters(WorkloadParameter),
+                    Iterations = bound.ContainsKey(nameof(Iterations)) ? Iterations : null,
+                },
+                ProgramSet => spec with { Kind = GuestImageKind.UserProgram, Image = Program!.Bytes, Origin = Program.Origin, EntryPoint = Program.EntryPoint },
+                CodeSet => FromCode(spec with { Kind = GuestImageKind.UserProgram }),
+                BytesSet => spec with { Kind = GuestImageKind.UserProgram, Image = Bytes },
+                BareProgramSet => spec with { Image = Program!.Bytes, Origin = Program.Origin, EntryPoint = Program.EntryPoint },
+                BareCodeSet => FromCode(spec),
+                BareBytesSet => spec with { Image = Bytes },
+                _ => spec,
+            };
+            string what = spec.Kind switch
+            {
+                GuestImageKind.Workload => $"Create a {Style} guest booting the kernel with workload '{Workload}'",
+                GuestImageKind.UserProgram => $"Create a {Style} guest booting the kernel with a {spec.Image.Length}-byte user program in {spec.Processes ?? 1} process(es)",
+                _ => $"Create {Style} guest with {spec.EffectiveMemoryMB} MB and a {Math.Max(1, spec.Image.Length)}-byte image",
+            };
+            if (!ShouldProcess(Name, what)) return;
+            var diagnostics = new DiagnosticsQueue();
+            var guest = LabState.Current.Create(spec, diagnostics);
+            foreach (var (id, message) in diagnostics.Drain())
+                if (id is null) WriteVerbose(message); else WriteWarning(message);
             WriteObject(guest);
         }
         catch (AssemblyException e) { WriteError(Errors.From(e, null)); }
@@ -257,11 +234,11 @@ public sealed class NewVGuestCommand : PSCmdlet
     }
 
     /// <summary>Assembles -Code: at 0x100000 for a bare machine, else as a user program at the user base.</summary>
-    (byte[], ulong, ulong) FromCode(bool bare)
+    GuestSpec FromCode(GuestSpec spec)
     {
         string source = string.Join('\n', Code);
         var defines = AsmBridge.Defines(Define);
-        var p = bare ? AsmBridge.Assemble(source, defines, Guest.DefaultLoadAddress) : Engine.Guests.Kernel.AssembleUser(source, defines);
-        return (p.Bytes, p.Origin, p.EntryPoint);
+        var p = spec.Kind == GuestImageKind.Bare ? AsmBridge.Assemble(source, defines, Guest.DefaultLoadAddress) : Engine.Guests.Kernel.AssembleUser(source, defines);
+        return spec with { Image = p.Bytes, Origin = p.Origin, EntryPoint = p.EntryPoint };
     }
 }

@@ -250,7 +250,7 @@ $answer = '"mov rax, 42`nhlt"'
     'TLB figures (every style): L1InstructionTlbHits and L1InstructionTlbMisses (the ITLB is looked up whenever execution enters another code page), L1DataTlbHits and L1DataTlbMisses (the simulator''s host page caches hold only L1 DTLB entries, so their hits are L1 DTLB hits), StlbHits and StlbMisses (each STLB miss is a walk), TlbFlushes, TlbHitRate (lookups that did not walk), PageWalks, WalkReferences and ReferencesPerWalk (the walk caches and nested TLB bring a nested walk far below 24), WalkCacheHits and NestedTlbHits. Walk references made because of TLB misses are priced as PageWalkReference. Get-VTlb -Statistics shows the same and more.'
   )
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'Step results.' })
-  Outputs = @(@{ Type = 'VirtPS.VMeasurement'; Text = 'One per input object.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.GuestMeasurement'; Text = 'One per input object.' })
   Examples = @(
     @{ Title = 'TLB reach'; Code = "New-VGuest -Name reach -Workload tlbstride -Iterations 2 -WorkloadParameter @{ Pages = 2048 } | Invoke-VStep | Measure-VGuest | Select-Object StlbHits, StlbMisses, TlbHitRate, PageWalks, ReferencesPerWalk"; Remarks = '2048 pages (8 MiB) are more than the STLB''s 1536 entries cover, so each sweep misses on every page it touches.' }
     @{ Title = 'Measure a run'; Code = "New-VGuest -Name count -Bare -Code 'mov ecx, 100000', 'l: dec rcx', 'jnz l', 'hlt' | Invoke-VStep | Measure-VGuest"; Remarks = 'Measures the step that ran the loop to its HLT (200,002 instructions).' }

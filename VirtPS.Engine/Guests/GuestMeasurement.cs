@@ -1,11 +1,17 @@
-using VirtPS.Engine.Guests;
+using VirtPS.Engine.Costs;
+using VirtPS.Engine.Styles;
+using VirtPS.Engine.Trace;
 
-namespace VirtPS;
+namespace VirtPS.Engine.Guests;
 
-/// <summary>What a guest (its whole life) or one step of it cost: instructions, cycles, host time, MIPS.</summary>
-public sealed class VMeasurement
+/// <summary>
+/// What a guest (its whole life) or one step of it cost: instructions, cycles, host time, MIPS, and every count behind
+/// them, read from the guest's one <see cref="EventLedger"/> and its processor's translation hardware — the same for
+/// every style (a count a style never makes is 0).
+/// </summary>
+public sealed class GuestMeasurement
 {
-    internal VMeasurement(Guest guest)
+    internal GuestMeasurement(Guest guest)
     {
         Name = guest.Name; Style = guest.Style; Scope = "Guest"; State = guest.State;
         Instructions = guest.Instructions; Cycles = guest.Cycles; HostSeconds = guest.HostSeconds;
@@ -13,22 +19,19 @@ public sealed class VMeasurement
         FromVmm(guest);
     }
 
-    /// <summary>The monitor's counters (over the guest's life: the VMM keeps totals, not per-step figures).</summary>
+    /// <summary>The ledger's counts (over the guest's life: the VMM keeps totals, not per-step figures).</summary>
     void FromVmm(Guest guest)
     {
-        var vmm = guest.Vmm;
-        var ledger = vmm.Ledger();
+        var events = guest.Vmm.Events;
+        var ledger = guest.Vmm.Ledger();
         Events = ledger.Breakdown(guest.Costs);
         CostModel = guest.Costs.Name;
         if (guest.CyclesPerIteration is { } perIteration) CyclesPerIteration = Math.Round(perIteration, 1);
-        if (vmm is VirtPS.Engine.Styles.HardwareAssisted ha)
-        {
-            Exits = ha.TotalExits;
-            ExitsByReason = ha.Exits.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value);
-            EptViolations = ha.EptViolations;
-            EptMisconfigurations = ha.EptMisconfigurations;
-        }
-        Paging = guest.Paging?.ToString() ?? "";
+        Exits = events[GuestEvent.VmExit];
+        ExitsByReason = events.ByCode(GuestEvent.VmExit).ToDictionary(c => ((ExitReason)c.Code).ToString(), c => c.Count);
+        EptViolations = events.Count(GuestEvent.VmExit, (int)ExitReason.EptViolation);
+        EptMisconfigurations = events.Count(GuestEvent.VmExit, (int)ExitReason.EptMisconfiguration);
+        Paging = guest.Paging.ToString();
         var cpu = guest.Machine.Cpu;
         PageWalks = cpu.PageWalks;
         WalkReferences = cpu.WalkReferences;
@@ -42,31 +45,26 @@ public sealed class VMeasurement
         TlbHitRate = lookups > 0 ? Math.Round(1 - (double)tlb.StlbMisses / lookups, 4) : 0;
         WalkCacheHits = cpu.Caches.Guest.Hits + cpu.Caches.Ept.Hits;
         NestedTlbHits = cpu.Caches.Nested.Hits;
-        Traps = ledger[VirtPS.Engine.Costs.CostEvent.Trap];
-        Callouts = ledger[VirtPS.Engine.Costs.CostEvent.Callout];
-        Hypercalls = ledger[VirtPS.Engine.Costs.CostEvent.Hypercall];
-        HypercallBatchEntries = ledger[VirtPS.Engine.Costs.CostEvent.HypercallBatchEntry];
-        if (vmm is VirtPS.Engine.Styles.Paravirtual pv)
+        Traps = ledger[CostEvent.Trap];
+        Callouts = ledger[CostEvent.Callout];
+        Hypercalls = ledger[CostEvent.Hypercall];
+        HypercallBatchEntries = ledger[CostEvent.HypercallBatchEntry];
+        HypercallsByName = events.ByCode(GuestEvent.Hypercall).Where(c => Paravirtual.HypercallName(c.Code) != null)
+            .ToDictionary(c => Paravirtual.HypercallName(c.Code)!, c => c.Count);
+        RefusedUpdates = events[GuestEvent.RefusedUpdate];
+        WorldSwitches = ledger[CostEvent.WorldSwitch];
+        FidelityViolations = (int)events[GuestEvent.FidelityViolation];
+        if (guest.Machine.Translator is { } translator)
         {
-            HypercallsByName = pv.Hypercalls;
-            RefusedUpdates = pv.RefusedUpdates;
+            Translations = translator.InstructionsTranslated;
+            TranslationCacheHits = translator.CacheHits;
         }
-        WorldSwitches = ledger[VirtPS.Engine.Costs.CostEvent.WorldSwitch];
-        FidelityViolations = vmm.Violations.Count;
-        if (vmm is VirtPS.Engine.Styles.BinaryTranslation bt)
-        {
-            Translations = bt.Translator.InstructionsTranslated;
-            TranslationCacheHits = bt.Translator.CacheHits;
-        }
-        if (vmm.Shadow is { } sh)
-        {
-            HiddenPageFaults = sh.HiddenFaults;
-            TracingPageFaults = sh.TracingFaults;
-            TruePageFaults = sh.TrueFaults;
-        }
+        HiddenPageFaults = events[GuestEvent.HiddenPageFault];
+        TracingPageFaults = events[GuestEvent.TracingPageFault];
+        TruePageFaults = events[GuestEvent.TruePageFault];
     }
 
-    internal VMeasurement(StepResult step)
+    public GuestMeasurement(StepResult step)
     {
         Name = step.Guest.Name; Style = step.Guest.Style; Scope = "Step"; State = step.Guest.State;
         StopReason = step.StopReason;
@@ -96,7 +94,7 @@ public sealed class VMeasurement
     /// <summary>For a workload guest: the cycles of its whole life divided by the iterations all its processes ran.</summary>
     public double? CyclesPerIteration { get; private set; }
     /// <summary>Every primitive event counted, with its price and total cycles (the whole of <see cref="Cycles"/>).</summary>
-    public IReadOnlyList<VirtPS.Engine.Costs.CostLine> Events { get; private set; } = [];
+    public IReadOnlyList<CostLine> Events { get; private set; } = [];
     /// <summary>HardwareAssisted: VM exits, in total and by SDM basic exit reason.</summary>
     public long Exits { get; private set; }
     public IReadOnlyDictionary<string, long> ExitsByReason { get; private set; } = new Dictionary<string, long>();
@@ -116,7 +114,7 @@ public sealed class VMeasurement
     public long TranslationCacheHits { get; private set; }
     /// <summary>Sensitive unprivileged instructions that silently misbehaved (TrapAndEmulate).</summary>
     public int FidelityViolations { get; private set; }
-    /// <summary>How memory is virtualized: Nested or Shadow (empty where the guest's tables are the machine's).</summary>
+    /// <summary>How memory is virtualized: Native, Shadow, Nested, Direct or Software.</summary>
     public string Paging { get; private set; } = "";
     /// <summary>Hardware page walks (each one a TLB miss, data or instruction), their memory references in total and per
     /// walk (24 for a cold nested 4-level/4-level walk; the walk caches and the nested TLB make it far fewer).</summary>

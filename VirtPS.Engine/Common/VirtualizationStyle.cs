@@ -1,0 +1,18 @@
+namespace VirtPS.Engine;
+
+/// <summary>How a guest's CPU is virtualized (see the classes in <c>VirtPS.Engine.Styles</c>).</summary>
+public enum VirtualizationStyle
+{
+    /// <summary>The bare simulated machine: the baseline every other style is compared with.</summary>
+    Native,
+    /// <summary>Every instruction interpreted, with a software MMU (Bochs).</summary>
+    Emulation,
+    /// <summary>The guest kernel deprivileged to CPL 1; privileged instructions trap (Popek &amp; Goldberg).</summary>
+    TrapAndEmulate,
+    /// <summary>Guest kernel code translated block by block, sensitive instructions turned into callouts (VMware).</summary>
+    BinaryTranslation,
+    /// <summary>VMX non-root mode with VM exits (Intel VT-x).</summary>
+    HardwareAssisted,
+    /// <summary>A modified guest kernel that makes hypercalls (Xen).</summary>
+    Paravirtual,
+}
