@@ -23,7 +23,6 @@ public static class ErrorIds
     public const string AddressOutOfRange = nameof(AddressOutOfRange);
     public const string NoTranslationCache = nameof(NoTranslationCache);
     public const string NotHardwareAssisted = nameof(NotHardwareAssisted);
-    public const string PagingModeNeedsHardwareAssisted = nameof(PagingModeNeedsHardwareAssisted);
     public const string InvalidWorkloadParameter = nameof(InvalidWorkloadParameter);
 
     // Source and arguments.

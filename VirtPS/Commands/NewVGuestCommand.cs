@@ -226,7 +226,7 @@ public sealed class NewVGuestCommand : PSCmdlet
         {
             object? v = e.Value is PSObject pso ? pso.BaseObject : e.Value;
             if (v is not (int or long or short or byte or uint or ulong or ushort))
-                throw new VirtPSException("InvalidWorkloadParameter", ErrorKind.InvalidArgument,
+                throw new VirtPSException(ErrorIds.InvalidWorkloadParameter, ErrorKind.InvalidArgument,
                     $"Workload parameter '{e.Key}' must be a whole number; got '{v}'.", e.Key);
             d[e.Key.ToString()!] = Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
         }
