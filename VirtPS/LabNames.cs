@@ -43,13 +43,13 @@ internal static class LabNames
     }
 
     static IReadOnlyList<T> Select<T>(IEnumerable<T> all, string name, Func<T, string> nameOf, Func<string, VirtPSException> notFound)
+        where T : class
     {
-        var sorted = all.OrderBy(nameOf, StringComparer.OrdinalIgnoreCase);
         if (!WildcardPattern.ContainsWildcardCharacters(name))
-            return sorted.Where(x => string.Equals(nameOf(x), name, StringComparison.OrdinalIgnoreCase)).Take(1).ToList() is { Count: 1 } one
-                ? one : throw notFound(name);
+            return all.FirstOrDefault(x => string.Equals(nameOf(x), name, StringComparison.OrdinalIgnoreCase)) is { } match
+                ? [match] : throw notFound(name);
         var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-        return sorted.Where(x => pattern.IsMatch(nameOf(x))).ToList();
+        return all.Where(x => pattern.IsMatch(nameOf(x))).OrderBy(nameOf, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
     /// <summary>
