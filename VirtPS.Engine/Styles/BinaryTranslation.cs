@@ -56,7 +56,7 @@ public sealed unsafe class BinaryTranslation : Vmm
     /// <summary>The translator that owns this guest's translation cache.</summary>
     public BlockTranslator Translator => _translator;
     /// <summary>The live translated blocks, in address order.</summary>
-    public IEnumerable<TranslatedBlock> TranslationCache => Machine.TranslatedBlocks.OrderBy(b => b.Address).ThenBy(b => b.PhysicalAddress);
+    public override IEnumerable<TranslatedBlock> TranslationCache => Machine.TranslatedBlocks.OrderBy(b => b.Address).ThenBy(b => b.PhysicalAddress);
     /// <summary>Faults and kernel entries that entered the VMM (a view of the ledger).</summary>
     public long Traps => Events[GuestEvent.Trap];
     /// <summary>Tracing faults taken so far, by the address of the guest instruction that wrote.</summary>

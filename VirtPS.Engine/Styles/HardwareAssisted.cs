@@ -172,7 +172,9 @@ public sealed class HardwareAssisted : Vmm
     /// one no control governs, one both turned on and off, and, under shadow paging, turning off what it needs
     /// (CR3 loads, INVLPG, #PF).
     /// </summary>
-    public void SetExits(IReadOnlyCollection<ExitReason> on, IReadOnlyCollection<ExitReason> off)
+    public override bool HasExitControls => true;
+
+    public override void SetExits(IReadOnlyCollection<ExitReason> on, IReadOnlyCollection<ExitReason> off)
     {
         foreach (var both in on.Intersect(off))
             throw new VirtPSException(ErrorIds.ConflictingExitControls, ErrorKind.InvalidArgument,

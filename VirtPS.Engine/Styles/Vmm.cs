@@ -117,6 +117,19 @@ public abstract unsafe class Vmm : IVmm
         return l;
     }
 
+    /// <summary>The live blocks of this monitor's translation cache, in address order; null for a monitor that keeps none
+    /// (only binary translation translates the guest's code).</summary>
+    public virtual IEnumerable<TranslatedBlock>? TranslationCache => null;
+
+    /// <summary>Whether this monitor has VM-execution controls that decide what exits (hardware-assisted only).</summary>
+    public virtual bool HasExitControls => false;
+
+    /// <summary>Changes which events exit, by exit reason, as a VMM sets its VMCS controls (see
+    /// <see cref="HardwareAssisted.SetExits"/>); a monitor without exit controls refuses (NotHardwareAssisted).</summary>
+    public virtual void SetExits(IReadOnlyCollection<ExitReason> on, IReadOnlyCollection<ExitReason> off) =>
+        throw new VirtPSException(ErrorIds.NotHardwareAssisted, ErrorKind.InvalidOperation,
+            $"This guest runs under {Style}; exit controls exist only for HardwareAssisted guests.", Style);
+
     /// <summary>The styles that can run guests.</summary>
     public static IReadOnlyList<VirtualizationStyle> Available { get; } =
         [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.BinaryTranslation,

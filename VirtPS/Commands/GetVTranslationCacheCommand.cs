@@ -26,13 +26,13 @@ public sealed class GetVTranslationCacheCommand : PSCmdlet
     {
         foreach (var g in Guest)
         {
-            if (g.Vmm is not BinaryTranslation bt)
+            if (g.Vmm.TranslationCache is not { } cache)
             {
                 WriteError(Errors.Create(ErrorIds.NoTranslationCache, ErrorKind.InvalidOperation,
                     $"Guest '{g.Name}' runs under {g.Style}; only BinaryTranslation guests have a translation cache.", g));
                 continue;
             }
-            foreach (var block in bt.TranslationCache) WriteObject(block);
+            foreach (var block in cache) WriteObject(block);
         }
     }
 }

@@ -59,14 +59,14 @@ public sealed class SetVGuestCommand : TlbGeometryCommandBase
         {
             if (!SetTranslationHardware(g)) continue;
             if (ExitOn is null && NoExitOn is null) { if (PassThru) WriteObject(g); continue; }
-            if (g.Vmm is not HardwareAssisted ha)
+            if (!g.Vmm.HasExitControls)
             {
                 WriteError(Errors.Create(ErrorIds.NotHardwareAssisted, ErrorKind.InvalidOperation,
                     $"Guest '{g.Name}' runs under {g.Style}; exit controls exist only for HardwareAssisted guests.", g));
                 continue;
             }
             if (!ShouldProcess(g.Name, "Change VM-execution controls")) continue;
-            try { ha.SetExits(ExitOn ?? [], NoExitOn ?? []); }
+            try { g.Vmm.SetExits(ExitOn ?? [], NoExitOn ?? []); }
             catch (VirtPSException e) { WriteError(Errors.From(e)); continue; }
             if (PassThru) WriteObject(g);
         }
