@@ -20,6 +20,13 @@ public sealed unsafe partial class KvmVirtualMachine
                 mem.Frame(pfn).AsSpan().CopyTo(new Span<byte>((byte*)_memory + pfn * PageSize, (int)PageSize));
     }
 
+    /// <summary>Writes guest-physical memory while the guest is stopped: into the VM's memory and the machine's mirror.</summary>
+    internal void WriteGuestMemory(ulong address, ReadOnlySpan<byte> data)
+    {
+        Machine.Memory.Write(address, data);
+        data.CopyTo(new Span<byte>((byte*)_memory + address, data.Length));
+    }
+
     /// <summary>
     /// Copies back every page the guest has touched (mincore: the host backs only those) that holds data or that
     /// the simulator had, so the machine's memory reads as the guest's.

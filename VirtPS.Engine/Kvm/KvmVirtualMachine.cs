@@ -43,12 +43,20 @@ public sealed unsafe partial class KvmVirtualMachine : IDisposable
     int _running;
     bool _disposed, _idtLoaded;
 
-    /// <summary>Makes a KVM guest of <paramref name="guest"/>: its style must be one KVM can run
+    /// <summary>
+    /// Makes a KVM guest of <paramref name="guest"/>: its style must be one KVM can run
     /// (<see cref="KvmBackend.SupportedStyles"/>, else BackendUnsupportedStyle) and KVM must be usable at
-    /// <paramref name="devicePath"/> (else KvmUnavailable).</summary>
-    public static KvmVirtualMachine Create(Guest guest, string devicePath = KvmBackend.DefaultDevicePath)
+    /// <paramref name="devicePath"/> (else KvmUnavailable). A guest of the built-in kernel also needs a host whose
+    /// SYSCALL enters CPL 0 (<see cref="KvmHostProfile.CanRunBuiltInKernel"/>); on one that does not it is
+    /// KvmUnavailable with the reason, unless <paramref name="evenOnDivergentHost"/> asks to run it anyway (to see
+    /// what the host does, as a comparison does).
+    /// </summary>
+    public static KvmVirtualMachine Create(Guest guest, string devicePath = KvmBackend.DefaultDevicePath, bool evenOnDivergentHost = false)
     {
         KvmBackend.CheckStyle(guest.Style);
+        if (guest.KernelSymbols != null && !evenOnDivergentHost && KvmHostProfile.For(devicePath) is { CanRunBuiltInKernel: false } host)
+            throw KvmBackend.Unavailable(devicePath,
+                $"this host's KVM, {host.Implementation}, cannot run the built-in kernel: {host.Divergences[0]}. Bare programs (-Bare) run.");
         return new KvmVirtualMachine(guest.Machine, devicePath);
     }
 
@@ -104,6 +112,8 @@ public sealed unsafe partial class KvmVirtualMachine : IDisposable
     /// <summary>The simulator's machine this guest was made from; it mirrors the guest's state after each run.</summary>
     public Machine Machine { get; }
     public string DevicePath { get; }
+    /// <summary>What the host's KVM is, and where it departs from the architecture (probed once per device).</summary>
+    public KvmHostProfile Host => KvmHostProfile.For(DevicePath);
     /// <summary>The CPUID installed with KVM_SET_CPUID2.</summary>
     public KvmCpuid Cpuid { get; }
     /// <summary>Exits that reached this VMM, by reason, with the host time they took.</summary>
