@@ -268,6 +268,10 @@ public sealed partial class Machine
         }
     }
 
+    /// <summary>Records how a run on another backend (KVM) left the guest, so the machine reads as halted or
+    /// stopped just as if this loop had run it.</summary>
+    internal void MirrorStop(bool halted, GuestException? exception) { Halted = halted; LastException = exception; }
+
     RunResult Stop(long retired, GuestException e)
     {
         LastException = e;
