@@ -37,6 +37,12 @@ public static class ErrorIds
     public const string AmbiguousCapture = nameof(AmbiguousCapture);
     public const string CaptureWriteFailed = nameof(CaptureWriteFailed);
 
+    // The KVM backend.
+    public const string KvmUnavailable = nameof(KvmUnavailable);
+    public const string BackendUnsupportedStyle = nameof(BackendUnsupportedStyle);
+    public const string InvalidTimeLimit = nameof(InvalidTimeLimit);
+    public const string GuestRunning = nameof(GuestRunning);
+
     // The engine: guests, styles, memory, hosts, networks, costs.
     public const string UnknownWorkloadParameter = nameof(UnknownWorkloadParameter);
     public const string AdapterNotConnected = nameof(AdapterNotConnected);

@@ -77,7 +77,7 @@ public sealed partial class Processor
     {
         foreach (var c in (HostPage[][])[_rdSup, _wrSup, _rdUser, _wrUser])
             for (int i = 0; i < CacheSize; i++) c[i].Tag = ulong.MaxValue;
-        Mmu.SoftTlb?.Clear();
+        _softTlb?.Clear();
         ItlbPage = ulong.MaxValue;
     }
 
@@ -98,7 +98,7 @@ public sealed partial class Processor
         if (!IsCanonical(la))
             throw new GuestFault(ExceptionVector.GP, 0, la, $"non-canonical address 0x{la:X}");
         ulong softKey = 0;
-        if (Mmu.SoftTlb is { } soft)
+        if (_softTlb is { } soft)
         {
             // An emulator's software MMU: every access is a lookup in its own TLB, a walk on a miss. Like the host
             // caches it holds only what the modelled TLB holds (data accesses), so a hit there is an L1 DTLB hit.
@@ -162,7 +162,7 @@ public sealed partial class Processor
         if (fetch) return;
         _frontStamps = tlb?.LastDataStamps ?? NoStamps;
         _frontWay = tlb?.LastDataWay ?? 0;
-        Mmu.SoftTlb?.Set(softKey, new SoftTlb.Entry { Frame = pa & ~0xFFFUL, Stamps = _frontStamps, Way = _frontWay });
+        _softTlb?.Set(softKey, new SoftTlb.Entry { Frame = pa & ~0xFFFUL, Stamps = _frontStamps, Way = _frontWay });
     }
 
     /// <summary>Whether a TLB entry allows the access now (SDM Vol. 3A, 4.6). A write to an entry whose page is not yet
@@ -171,7 +171,7 @@ public sealed partial class Processor
     {
         if (mode.User && !e.User) return false;
         // Under shadow paging the VMM's leaves are read-only until it allows the write, whatever the guest's CR0.WP.
-        bool wp = mode.WriteProtect || !Mmu.HardwareWalksGuestTables;
+        bool wp = mode.WriteProtect || !_walksGuestTables;
         return access switch
         {
             Access.Write => (e.Writable || (!mode.User && !wp)) && e.Dirty,
@@ -219,7 +219,7 @@ public sealed partial class Processor
     {
         ulong pa = Translate(la, Access.Read);
         var frame = Mem.Frame(pa >> 12);
-        if (Mmu.SoftTlb != null || !_inTlb) return frame;
+        if (_softTlb != null || !_inTlb) return frame;
         ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
         e.Tag = la >> 12; e.Frame = frame; e.Pfn = pa >> 12; e.Stamps = _frontStamps; e.Way = _frontWay;
         return frame;
@@ -235,7 +235,7 @@ public sealed partial class Processor
         }
         var frame = Mem.Frame(pfn);
         // A write the VMM must see again next time (a guest page-table page under shadow paging) is not cached.
-        if (_uncacheable || Mmu.SoftTlb != null || !_inTlb) { _uncacheable = false; return frame; }
+        if (_uncacheable || _softTlb != null || !_inTlb) { _uncacheable = false; return frame; }
         ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
         e.Tag = la >> 12; e.Frame = frame; e.Pfn = pfn; e.Stamps = _frontStamps; e.Way = _frontWay;
         return frame;

@@ -59,7 +59,15 @@ public sealed partial class Processor
     internal IVmm? Vmm;
 
     /// <summary>The guest's MMU, which the processor calls on a TLB miss (the bare machine's until a VMM sets its own).</summary>
-    public Memory.IGuestMmu Mmu { get; internal set; }
+    public Memory.IGuestMmu Mmu
+    {
+        get => _mmu;
+        internal set { _mmu = value; _softTlb = value.SoftTlb; _walksGuestTables = value.HardwareWalksGuestTables; }
+    }
+    Memory.IGuestMmu _mmu = null!;
+    // What the hot paths ask of the MMU, read once when it is set (it never changes).
+    Memory.SoftTlb? _softTlb;
+    bool _walksGuestTables = true;
 
     /// <summary>The one record of what this processor and its VMM did: architectural events, VMM events, their
     /// primitive costs; the trace is written from it as events are recorded.</summary>

@@ -70,7 +70,7 @@ public sealed partial class Processor
 
     /// <summary>The PCID entries are tagged with: CR3[11:0] with CR4.PCIDE; 0 otherwise, and where the hardware does not
     /// walk the guest's tables (shadow paging: the VMM loads its own roots, untagged).</summary>
-    public ushort CurrentPcid => (Cr4 & Cr4PCIDE) != 0 && Mmu.HardwareWalksGuestTables ? (ushort)(Cr3 & 0xFFF) : (ushort)0;
+    public ushort CurrentPcid => (Cr4 & Cr4PCIDE) != 0 && _walksGuestTables ? (ushort)(Cr3 & 0xFFF) : (ushort)0;
 
     void InitTlb() => UseCaches(new TranslationCaches());
 
@@ -134,7 +134,7 @@ public sealed partial class Processor
             foreach (var c in (HostPage[][])[_rdSup, _wrSup, _rdUser, _wrUser])
                 for (int i = 0; i < CacheSize; i++)
                     if (c[i].Tag != ulong.MaxValue && c[i].Tag >> span == key.Page) c[i].Tag = ulong.MaxValue;
-        Mmu.SoftTlb?.Forget(key.Page, key.PageShift);
+        _softTlb?.Forget(key.Page, key.PageShift);
     }
 
     /// <summary>Every linear and combined mapping of this VPID goes, with the guest-dimension walk caches (CR0 and CR4
@@ -176,7 +176,7 @@ public sealed partial class Processor
     /// new PCID's, unless bit 63 of the source asked to keep them. The host caches are untagged, so they always go.</summary>
     internal void OnCr3Load(bool keep)
     {
-        if (!keep || !Mmu.HardwareWalksGuestTables)
+        if (!keep || !_walksGuestTables)
         {
             ushort pcid = CurrentPcid;
             Caches.Tlb.FlushNonGlobal(Vpid, pcid);
@@ -190,7 +190,7 @@ public sealed partial class Processor
     /// the paging-structure caches of that PCID (types 0, 1) or of all (2, 3).</summary>
     internal void Invpcid(int type, ushort pcid, ulong la)
     {
-        if (!Mmu.HardwareWalksGuestTables) pcid = 0;
+        if (!_walksGuestTables) pcid = 0;
         Caches.Tlb.Invpcid(type, Vpid, pcid, la);
         if (type <= 1) Caches.Guest.Invalidate(Vpid, pcid); else Caches.Guest.Invalidate(Vpid);
         DropHostCaches();

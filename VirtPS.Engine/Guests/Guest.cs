@@ -215,6 +215,12 @@ public sealed partial class Guest
             reason is StopReason.Exception or StopReason.TripleFault ? Machine.LastException : null);
     }
 
+    /// <summary>A KVM virtual machine of this guest as it is now (its memory, registers and devices), to run on the host's
+    /// processor: see <see cref="Kvm.KvmVirtualMachine"/>. BackendUnsupportedStyle for a style only the simulator has,
+    /// KvmUnavailable where KVM cannot run it.</summary>
+    public Kvm.KvmVirtualMachine CreateKvm(string devicePath = Kvm.KvmBackend.DefaultDevicePath, bool evenOnDivergentHost = false) =>
+        Kvm.KvmVirtualMachine.Create(Machine, Style, KernelSymbols != null, devicePath, evenOnDivergentHost);
+
     /// <summary>What the guest has cost over its life, and every count behind it.</summary>
     public GuestMeasurement Measure() => new(this);
 

@@ -1,18 +1,17 @@
-using VirtPS.Engine.Guests;
 
 namespace VirtPS.Engine.Kvm;
 
 /// <summary>
 /// The KVM backend's entry points: is KVM usable, which guests may run on it, and its error ids. A guest runs
-/// on KVM through <see cref="KvmVirtualMachine.Create(Guest, string)"/>.
+/// on KVM through <see cref="KvmVirtualMachine.Create(Machine, VirtualizationStyle, bool, string, bool)"/> (or Guest.CreateKvm).
 /// </summary>
 public static class KvmBackend
 {
     public const string DefaultDevicePath = "/dev/kvm";
     /// <summary>Error id: KVM cannot be used here (no device, no permission, not Linux on x86-64, missing capability).</summary>
-    public const string KvmUnavailableErrorId = "KvmUnavailable";
+    public const string KvmUnavailableErrorId = ErrorIds.KvmUnavailable;
     /// <summary>Error id: the guest's virtualization style has no meaning on real hardware virtualization.</summary>
-    public const string BackendUnsupportedStyleErrorId = "BackendUnsupportedStyle";
+    public const string BackendUnsupportedStyleErrorId = ErrorIds.BackendUnsupportedStyle;
 
     /// <summary>Styles a KVM guest can have: the guest runs unmodified at its own privilege levels, which is what
     /// Native and HardwareAssisted describe; the others are software techniques the simulator models.</summary>

@@ -2,12 +2,6 @@ using VirtPS.Engine.Cpu;
 
 namespace VirtPS.Engine.Kvm;
 
-/// <summary>One CPUID leaf as installed by KVM_SET_CPUID2.</summary>
-public readonly record struct CpuidLeaf(uint Function, uint Eax, uint Ebx, uint Ecx, uint Edx);
-
-/// <summary>A feature the simulator's CPUID reports that this host's KVM cannot give the guest, so it was withheld.</summary>
-public sealed record WithheldFeature(string Name, uint Function, char Register, int Bit, string Reason);
-
 /// <summary>
 /// The CPUID a KVM guest sees: the simulator's own leaves (<c>CpuidLeaves</c>: vendor "VirtPSVirtPS", family 6
 /// model 0x55, the architectural PMU leaf 0AH, ...), every leaf 0 to 0AH and 80000000H to 80000008H installed

@@ -13,6 +13,8 @@ namespace VirtPS.Engine.Kvm;
 public sealed record KvmHostProfile(string DevicePath, string Implementation, bool SyscallEntersKernel, bool InterruptWindowExact,
     IReadOnlyList<CpuidOverride> CpuidOverrides, long? EmulatedPerThousandKernelInstructions, IReadOnlyList<string> Divergences)
 {
+    /// <summary>Where the probe guests load: the simulator loader's address (Guest.DefaultLoadAddress), as Firecracker loads Linux.</summary>
+    const ulong ProbeLoadAddress = 0x100000;
     static readonly ConcurrentDictionary<string, KvmHostProfile> Cache = new();
 
     /// <summary>True if the built-in kernel can run here: its processes enter it with SYSCALL.</summary>
@@ -149,7 +151,7 @@ public sealed record KvmHostProfile(string DevicePath, string Implementation, bo
             align 4096
             idt: times 4096 db 0
             """;
-        var program = Asm.Assembler.Assemble(source, null, Guests.Guest.DefaultLoadAddress);
+        var program = Asm.Assembler.Assemble(source, null, ProbeLoadAddress);
         var (vm, _) = RunProbe(devicePath, source);
         using (vm)
         {
@@ -226,25 +228,19 @@ public sealed record KvmHostProfile(string DevicePath, string Implementation, bo
     /// (and a -1) after the program, which the program finds at its end.</summary>
     static (KvmVirtualMachine, KvmRunResult) RunProbe(string devicePath, string source, Action<KvmCpuid>? withCpuid = null)
     {
-        var program = Asm.Assembler.Assemble(source, null, Guests.Guest.DefaultLoadAddress);
+        var program = Asm.Assembler.Assemble(source, null, ProbeLoadAddress);
         var machine = new Machine(4UL << 20);
-        machine.Memory.Write(Guests.Guest.DefaultLoadAddress, program.Bytes);
-        machine.Cpu.Rip = Guests.Guest.DefaultLoadAddress;
+        machine.Memory.Write(ProbeLoadAddress, program.Bytes);
+        machine.Cpu.Rip = ProbeLoadAddress;
         machine.Cpu.SetGpr(Gpr.Rsp, 4UL << 20);
         var vm = KvmVirtualMachine.Create(machine, devicePath);
         if (withCpuid != null)
         {
             withCpuid(vm.Cpuid);
             var list = vm.Cpuid.Leaves.Select(l => l.Function).Append(uint.MaxValue).SelectMany(BitConverter.GetBytes).ToArray();
-            vm.WriteGuestMemory(Guests.Guest.DefaultLoadAddress + (ulong)program.Bytes.Length, list);
+            vm.WriteGuestMemory(ProbeLoadAddress + (ulong)program.Bytes.Length, list);
         }
         try { return (vm, vm.Run(TimeSpan.FromSeconds(5))); }
         catch { vm.Dispose(); throw; }
     }
-}
-
-/// <summary>A CPUID register the host's KVM answers with something other than what KVM_SET_CPUID2 installed.</summary>
-public sealed record CpuidOverride(uint Function, char Register, uint Installed, uint GuestReads)
-{
-    public override string ToString() => $"CPUID.{Function:X}H:E{Register}X (installed 0x{Installed:X8}, the guest reads 0x{GuestReads:X8})";
 }

@@ -1,5 +1,4 @@
 using VirtPS.Engine.Cpu;
-using VirtPS.Engine.Guests;
 
 namespace VirtPS.Engine.Kvm;
 
@@ -10,7 +9,7 @@ namespace VirtPS.Engine.Kvm;
 /// </summary>
 public sealed record KvmRunResult(RunStop Stop, double HostSeconds, long Exits, GuestException? Exception)
 {
-    /// <summary>The stop as <see cref="Guest.Step"/> reports one: a time budget that ran out is InstructionLimit's counterpart.</summary>
+    /// <summary>The stop as Guest.Step reports one: a time budget that ran out is InstructionLimit's counterpart.</summary>
     public StopReason StopReason => Stop switch
     {
         RunStop.Halt => StopReason.Halt,

@@ -89,7 +89,7 @@ public sealed unsafe partial class KvmVirtualMachine
             {
                 apic.Accept(vector);
                 Exits.InterruptsInjected++;
-                Machine.Cpu.Events.Interrupts++;
+                Machine.Cpu.Ledger.Record(Trace.GuestEvent.Interrupt);
                 // KVM_INTERRUPT queues one; a second waits for the window after it.
                 if (apic.Deliverable() != null) _run->RequestInterruptWindow = 1;
                 return;

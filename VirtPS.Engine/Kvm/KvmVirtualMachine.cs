@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using VirtPS.Engine.Cpu;
-using VirtPS.Engine.Guests;
 
 namespace VirtPS.Engine.Kvm;
 
@@ -44,20 +43,21 @@ public sealed unsafe partial class KvmVirtualMachine : IDisposable
     bool _disposed, _idtLoaded;
 
     /// <summary>
-    /// Makes a KVM guest of <paramref name="guest"/>: its style must be one KVM can run
+    /// Makes a KVM guest of <paramref name="machine"/> as the simulator prepared it: its style must be one KVM can run
     /// (<see cref="KvmBackend.SupportedStyles"/>, else BackendUnsupportedStyle) and KVM must be usable at
-    /// <paramref name="devicePath"/> (else KvmUnavailable). A guest of the built-in kernel also needs a host whose
-    /// SYSCALL enters CPL 0 (<see cref="KvmHostProfile.CanRunBuiltInKernel"/>); on one that does not it is
-    /// KvmUnavailable with the reason, unless <paramref name="evenOnDivergentHost"/> asks to run it anyway (to see
-    /// what the host does, as a comparison does).
+    /// <paramref name="devicePath"/> (else KvmUnavailable). A machine booting the built-in kernel
+    /// (<paramref name="builtInKernel"/>) also needs a host whose SYSCALL enters CPL 0
+    /// (<see cref="KvmHostProfile.CanRunBuiltInKernel"/>); on one that does not it is KvmUnavailable with the reason, unless
+    /// <paramref name="evenOnDivergentHost"/> asks to run it anyway (to see what the host does, as a comparison does).
     /// </summary>
-    public static KvmVirtualMachine Create(Guest guest, string devicePath = KvmBackend.DefaultDevicePath, bool evenOnDivergentHost = false)
+    public static KvmVirtualMachine Create(Machine machine, VirtualizationStyle style, bool builtInKernel,
+        string devicePath = KvmBackend.DefaultDevicePath, bool evenOnDivergentHost = false)
     {
-        KvmBackend.CheckStyle(guest.Style);
-        if (guest.KernelSymbols != null && !evenOnDivergentHost && KvmHostProfile.For(devicePath) is { CanRunBuiltInKernel: false } host)
+        KvmBackend.CheckStyle(style);
+        if (builtInKernel && !evenOnDivergentHost && KvmHostProfile.For(devicePath) is { CanRunBuiltInKernel: false } host)
             throw KvmBackend.Unavailable(devicePath,
                 $"this host's KVM, {host.Implementation}, cannot run the built-in kernel: {host.Divergences[0]}. Bare programs (-Bare) run.");
-        return new KvmVirtualMachine(guest.Machine, devicePath);
+        return new KvmVirtualMachine(machine, devicePath);
     }
 
     /// <summary>Makes a KVM guest of a bare <paramref name="machine"/> as the simulator prepared it.</summary>
@@ -135,9 +135,9 @@ public sealed unsafe partial class KvmVirtualMachine : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (timeLimit is { } t && t <= TimeSpan.Zero)
-            throw new VirtPSException("InvalidTimeLimit", ErrorKind.InvalidArgument, $"The time limit must be positive; got {t}.", t);
+            throw new VirtPSException(ErrorIds.InvalidTimeLimit, ErrorKind.InvalidArgument, $"The time limit must be positive; got {t}.", t);
         if (Interlocked.Exchange(ref _running, 1) != 0)
-            throw new VirtPSException("GuestRunning", ErrorKind.InvalidOperation, "This KVM guest is already running on another thread.", this);
+            throw new VirtPSException(ErrorIds.GuestRunning, ErrorKind.InvalidOperation, "This KVM guest is already running on another thread.", this);
         try
         {
             if (Halted) return new KvmRunResult(RunStop.Halt, 0, 0, null);
@@ -249,7 +249,7 @@ public sealed unsafe partial class KvmVirtualMachine : IDisposable
     {
         if (_disposed) return;
         if (Volatile.Read(ref _running) != 0)
-            throw new VirtPSException("GuestRunning", ErrorKind.InvalidOperation, "Stop the KVM guest's run before disposing of it.", this);
+            throw new VirtPSException(ErrorIds.GuestRunning, ErrorKind.InvalidOperation, "Stop the KVM guest's run before disposing of it.", this);
         _disposed = true;
         Release();
         GC.SuppressFinalize(this);

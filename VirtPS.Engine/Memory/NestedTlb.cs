@@ -4,7 +4,7 @@ namespace VirtPS.Engine.Memory;
 /// The nested TLB (Bhargava et al., ASPLOS 2008): guest-physical → host-physical translations cached so that the EPT
 /// walk of each guest paging-structure reference, and of the final guest-physical address, is skipped on a hit. It holds
 /// guest-physical mappings (Intel SDM Vol. 3C, 28.3.1), tagged by the EPT they came from (its EP4TA; here the
-/// processor's <see cref="Cpu.Processor.EptContext"/>), so VM entries, exits and switches between guests keep it;
+/// processor's Processor.EptContext), so VM entries, exits and switches between guests keep it;
 /// INVEPT drops one context's or all. 32 entries, 4-way: this model's choice, between the paper's small nested TLBs
 /// and a PDE-cache-sized array.
 /// </summary>

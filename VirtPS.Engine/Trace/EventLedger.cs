@@ -6,7 +6,7 @@ namespace VirtPS.Engine.Trace;
 /// <summary>
 /// The one record of what a guest's processor and VMM did. Every style reports its typed events here
 /// (<see cref="Record"/>), and everything else is a view of it: the primitive cost events a cost model prices
-/// (<see cref="Costs"/>), exits by reason, hypercalls by number, the processor's <see cref="Cpu.MachineEvents"/>, the
+/// (<see cref="Costs"/>), exits by reason, hypercalls by number, the processor's MachineEvents, the
 /// trace (each VMM event is also written to the tracer), and a guest's measurement. Nothing is counted twice: a VMM
 /// event adds the cost events it is priced as in the same call.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class EventLedger
     static readonly int Kinds = Enum.GetValues<GuestEvent>().Length;
     readonly long[] _counts = new long[Kinds];
     readonly long[]?[] _byCode = new long[Kinds][];
-    readonly List<Styles.FidelityViolation> _violations = [];
+    readonly List<FidelityViolation> _violations = [];
 
     /// <summary>The primitive cost events charged so far (plain instructions are counted by the processor and added
     /// by the VMM's <c>Ledger()</c> view).</summary>
@@ -41,7 +41,7 @@ public sealed class EventLedger
     }
 
     /// <summary>The fidelity violations, in order (their count is <c>this[GuestEvent.FidelityViolation]</c>).</summary>
-    public IReadOnlyList<Styles.FidelityViolation> Violations => _violations;
+    public IReadOnlyList<FidelityViolation> Violations => _violations;
 
     /// <summary>The primitive cost events a VMM event is priced as.</summary>
     public static ReadOnlySpan<CostEvent> PricedAs(GuestEvent e) => e switch
@@ -86,7 +86,7 @@ public sealed class EventLedger
     public void Note(ulong rip, string detail) => Reporter?.Invoke(TraceKind.VmmEntry, rip, detail, null, null, null);
 
     /// <summary>A sensitive unprivileged instruction gave the guest <paramref name="v"/>.Got instead of what CPL 0 gives.</summary>
-    public void Record(Styles.FidelityViolation v)
+    public void Record(FidelityViolation v)
     {
         Record(GuestEvent.FidelityViolation);
         _violations.Add(v);

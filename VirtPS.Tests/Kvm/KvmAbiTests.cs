@@ -73,7 +73,7 @@ public class KvmAbiTests
         Assert.False(probe.Available);
         Assert.Contains(path, probe.Reason);
         Assert.Contains("does not exist", probe.Reason);
-        var e = Assert.Throws<VirtPSException>(() => KvmVirtualMachine.Create(BareGuest(), path));
+        var e = Assert.Throws<VirtPSException>(() => BareGuest().CreateKvm(path));
         Assert.Equal(KvmBackend.KvmUnavailableErrorId, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidOperation, e.Kind);
         Assert.Contains(path, e.Message);
@@ -94,7 +94,7 @@ public class KvmAbiTests
     public void AStyleKvmCannotRunIsBackendUnsupportedStyle_BeforeTheDeviceIsTouched(VirtualizationStyle style)
     {
         // the style is refused first: even with no KVM at all the answer is about the style
-        var e = Assert.Throws<VirtPSException>(() => KvmVirtualMachine.Create(BareGuest(style), "/nonexistent/kvm"));
+        var e = Assert.Throws<VirtPSException>(() => BareGuest(style).CreateKvm("/nonexistent/kvm"));
         Assert.Equal(KvmBackend.BackendUnsupportedStyleErrorId, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
         Assert.Contains(style.ToString(), e.Message);
@@ -104,7 +104,7 @@ public class KvmAbiTests
     public void AParavirtualKernelIsBackendUnsupportedStyle()
     {
         var g = Guest.CreateWorkload("pv", "syscall", iterations: 10, style: VirtualizationStyle.Paravirtual);
-        var e = Assert.Throws<VirtPSException>(() => KvmVirtualMachine.Create(g, "/nonexistent/kvm"));
+        var e = Assert.Throws<VirtPSException>(() => g.CreateKvm("/nonexistent/kvm"));
         Assert.Equal(KvmBackend.BackendUnsupportedStyleErrorId, e.ErrorId);
     }
 

@@ -29,7 +29,7 @@ public class KvmBareTests(ITestOutputHelper output)
         Assert.Equal(5 + 9 * 10_000, step.Instructions);
 
         var g = Bare(program);
-        using var vm = KvmVirtualMachine.Create(g);
+        using var vm = g.CreateKvm();
         var r = vm.Run(Limit);
         Assert.True(r.Stop == RunStop.Halt, $"{r.Stop}: {r.Exception}");
         Assert.Equal(StopReason.Halt, r.StopReason);
@@ -76,7 +76,7 @@ public class KvmBareTests(ITestOutputHelper output)
             out: times {{16 * leaves.Length}} db 0
             """);
         var g = Bare(program);
-        using var vm = KvmVirtualMachine.Create(g);
+        using var vm = g.CreateKvm();
         Assert.Equal(RunStop.Halt, vm.Run(Limit).Stop);
         var sim = Bare(program);
         sim.Pcid = vm.Cpuid.Pcid;
@@ -128,7 +128,7 @@ public class KvmBareTests(ITestOutputHelper output)
         Assert.Equal(StopReason.TripleFault, s.StopReason);
 
         var g = Bare(program);
-        using var vm = KvmVirtualMachine.Create(g);
+        using var vm = g.CreateKvm();
         var r = vm.Run(Limit);
         Assert.Equal(RunStop.TripleFault, r.Stop);
         Assert.Equal(StopReason.TripleFault, r.StopReason);
@@ -153,7 +153,7 @@ public class KvmBareTests(ITestOutputHelper output)
         Assert.Equal(StopReason.Exception, s.StopReason);
         Assert.Equal(ExceptionVector.UD, s.Exception!.Vector);
         var g = Bare(program);
-        using var vm = KvmVirtualMachine.Create(g);
+        using var vm = g.CreateKvm();
         Assert.Equal(RunStop.TripleFault, vm.Run(Limit).Stop);
     }
 
@@ -166,7 +166,7 @@ public class KvmBareTests(ITestOutputHelper output)
                 jmp spin
             """);
         var g = Bare(program);
-        using var vm = KvmVirtualMachine.Create(g);
+        using var vm = g.CreateKvm();
         var r = vm.Run(TimeSpan.FromMilliseconds(200));
         Assert.Equal(RunStop.Budget, r.Stop);
         Assert.Equal(StopReason.InstructionLimit, r.StopReason);
@@ -206,7 +206,7 @@ public class KvmBareTests(ITestOutputHelper output)
         Assert.Equal(StopReason.Exception, s.StopReason);
         Assert.Equal(ExceptionVector.MC, s.Exception!.Vector);
         var g = Bare(program);
-        using var vm = KvmVirtualMachine.Create(g);
+        using var vm = g.CreateKvm();
         var r = vm.Run(Limit);
         Assert.Equal(RunStop.Exception, r.Stop);
         Assert.Equal(ExceptionVector.MC, r.Exception!.Vector);

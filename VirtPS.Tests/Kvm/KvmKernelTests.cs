@@ -70,16 +70,16 @@ public class KvmKernelTests(ITestOutputHelper output)
         var g = Guest.CreateWorkload("k", "syscall", iterations: 10, style: VirtualizationStyle.HardwareAssisted);
         if (profile.CanRunBuiltInKernel)
         {
-            using var vm = KvmVirtualMachine.Create(g);
+            using var vm = g.CreateKvm();
             Assert.Equal(RunStop.Halt, vm.Run(Limit).Stop);
             return;
         }
-        var e = Assert.Throws<VirtPSException>(() => KvmVirtualMachine.Create(g));
+        var e = Assert.Throws<VirtPSException>(() => g.CreateKvm());
         Assert.Equal(KvmBackend.KvmUnavailableErrorId, e.ErrorId);
         Assert.Contains("SYSCALL", e.Message);
         Assert.Contains("cannot run the built-in kernel", e.Message);
         // a bare guest still runs on the same host
-        using var bare = KvmVirtualMachine.Create(Guest.Create("b", VirtualizationStyle.Native, 16, [0xF4]));
+        using var bare = Guest.Create("b", VirtualizationStyle.Native, 16, [0xF4]).CreateKvm();
         Assert.Equal(RunStop.Halt, bare.Run(Limit).Stop);
     }
 
@@ -95,7 +95,7 @@ public class KvmKernelTests(ITestOutputHelper output)
     {
         var sim = Guest.CreateWorkload("sim", "syscall", iterations: 100, style: VirtualizationStyle.HardwareAssisted);
         var g = Guest.CreateWorkload("kvm", "syscall", iterations: 100, style: VirtualizationStyle.HardwareAssisted);
-        using var vm = KvmVirtualMachine.Create(g, evenOnDivergentHost: true);
+        using var vm = g.CreateKvm(evenOnDivergentHost: true);
         sim.Pcid = vm.Cpuid.Pcid;
         Assert.Equal(StopReason.Halt, sim.Step(100_000_000).StopReason);
         var r = vm.Run(Limit);

@@ -2,7 +2,9 @@ using VirtPS.Engine.Costs;
 using VirtPS.Engine.Cpu;
 using VirtPS.Engine.Guests;
 
-namespace VirtPS.Engine.Styles;
+using VirtPS.Engine.Styles;
+
+namespace VirtPS.Engine.Guests;
 
 /// <summary>
 /// Runs one workload under several styles, each on a fresh guest, and prices every run with the same cost

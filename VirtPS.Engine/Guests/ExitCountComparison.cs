@@ -1,4 +1,5 @@
-namespace VirtPS.Engine.Kvm;
+using VirtPS.Engine.Kvm;
+namespace VirtPS.Engine.Guests;
 
 /// <summary>
 /// One kind of exit counted on both backends: what the simulator's HardwareAssisted style counted (by SDM exit

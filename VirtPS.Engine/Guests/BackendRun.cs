@@ -1,7 +1,8 @@
+using VirtPS.Engine.Kvm;
 using VirtPS.Engine.Cpu;
 using VirtPS.Engine.Guests;
 
-namespace VirtPS.Engine.Kvm;
+namespace VirtPS.Engine.Guests;
 
 /// <summary>
 /// One side of a <see cref="BackendComparison"/>: how the run ended, the console, the final registers, the exits by

@@ -1,4 +1,4 @@
-namespace VirtPS.Engine.Guests;
+namespace VirtPS.Engine;
 
 /// <summary>Why a run of guest code stopped.</summary>
 public enum StopReason

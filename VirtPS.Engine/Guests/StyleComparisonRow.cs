@@ -1,4 +1,6 @@
-namespace VirtPS.Engine.Styles;
+using VirtPS.Engine.Styles;
+
+namespace VirtPS.Engine.Guests;
 
 /// <summary>One style's run of a workload: its cycles per iteration and how that compares with Native.</summary>
 public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Style, string Paging, string CostModel, long Iterations,

@@ -1,9 +1,10 @@
+using VirtPS.Engine.Kvm;
 using VirtPS.Engine.Cpu;
 using VirtPS.Engine.Guests;
 using VirtPS.Engine.Styles;
 using VirtPS.Engine.Trace;
 
-namespace VirtPS.Engine.Kvm;
+namespace VirtPS.Engine.Guests;
 
 /// <summary>
 /// The same guest run on the simulator's HardwareAssisted style (VT-x as the engine models it, with EPT) and on
@@ -68,7 +69,7 @@ public sealed class BackendComparison
     {
         var host = KvmHostProfile.For(devicePath);
         var kg = makeKvm();
-        using var vm = KvmVirtualMachine.Create(kg, devicePath, evenOnDivergentHost: true);
+        using var vm = kg.CreateKvm(devicePath, evenOnDivergentHost: true);
 
         // The simulator, with the CPUID the KVM guest was given, every VM exit classified as it happens.
         var sg = makeSimulator(vm.Cpuid.Pcid);
