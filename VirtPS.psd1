@@ -24,6 +24,7 @@
         'Send-VConsole'
         'Get-VWorkload'
         'Compare-VStyle'
+        'Compare-VBackend'
         'Get-VTranslationCache'
         'Get-VTranslation'
         'Get-VTlb'

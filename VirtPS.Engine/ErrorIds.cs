@@ -42,6 +42,7 @@ public static class ErrorIds
     public const string BackendUnsupportedStyle = nameof(BackendUnsupportedStyle);
     public const string InvalidTimeLimit = nameof(InvalidTimeLimit);
     public const string GuestRunning = nameof(GuestRunning);
+    public const string InstructionBudgetOnKvm = nameof(InstructionBudgetOnKvm);
 
     // The engine: guests, styles, memory, hosts, networks, costs.
     public const string UnknownWorkloadParameter = nameof(UnknownWorkloadParameter);

@@ -23,4 +23,6 @@ public enum StopReason
     /// <summary>An exception could not be delivered even as a double fault: the machine shut down
     /// (see <see cref="Guest.LastException"/> and its Chain).</summary>
     TripleFault,
+    /// <summary>The step's host-time limit ran out (a KVM guest's budget: its instructions cannot be counted).</summary>
+    TimeLimit,
 }

@@ -82,8 +82,15 @@ public sealed partial class Guest
         if (spec.EptPageSize is { } size) ((Styles.HardwareAssisted)g.Vmm).EptPageSize = size;
         g.Pcid = spec.Pcid;
         g.Spec = spec;
+        // Last, once everything else is known good: KvmUnavailable leaves nothing behind.
+        if (spec.Backend == Engine.Kvm.ExecutionBackend.Kvm) g.Kvm = g.CreateKvm(spec.KvmDevicePath);
         return g;
     }
+
+    /// <summary>Where the guest's instructions run.</summary>
+    public Engine.Kvm.ExecutionBackend Backend => Kvm is null ? Engine.Kvm.ExecutionBackend.Simulator : Engine.Kvm.ExecutionBackend.Kvm;
+    /// <summary>The KVM virtual machine of a guest that runs on the host's processor; null for the simulator's.</summary>
+    public Engine.Kvm.KvmVirtualMachine? Kvm { get; private set; }
 
     /// <summary>The specification the guest was built from.</summary>
     public GuestSpec Spec { get; private set; } = null!;
@@ -148,7 +155,7 @@ public sealed partial class Guest
     /// about every 50 ms of host time.
     /// </summary>
     public StepResult Step(long? maxInstructions, CancellationToken cancel = default, Action<long>? progress = null,
-        TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null, IEngineDiagnostics? diagnostics = null)
+        TraceKind until = TraceKind.None, Action<TraceEvent>? trace = null, IEngineDiagnostics? diagnostics = null, TimeSpan? timeLimit = null)
     {
         if (maxInstructions is <= 0)
             throw new VirtPSException(ErrorIds.InvalidInstructionCount, ErrorKind.InvalidArgument,
@@ -160,6 +167,7 @@ public sealed partial class Guest
             throw new VirtPSException(ErrorIds.GuestFaulted, ErrorKind.InvalidOperation,
                 $"Guest '{Name}' stopped on {LastException}; it cannot run further.", this);
 
+        if (Kvm is not null) return StepOnKvm(maxInstructions, cancel, timeLimit);
         Machine.Cpu.Tracer = trace is null || KernelSymbols is null ? trace : e => trace(e with { ProcessId = CurrentProcessId });
         Vmm.Diagnostics = diagnostics;
         var sw = Stopwatch.StartNew();
@@ -167,6 +175,7 @@ public sealed partial class Guest
         long retired = 0;
         RunStop stop;
         long nextReport = sw.ElapsedMilliseconds + 50;
+        bool timedOut = false;
         // Run in slices so progress and Ctrl+C are seen promptly (a slice is ~10 ms at 100 MIPS).
         const long Slice = 1 << 20;
         while (true)
@@ -178,6 +187,7 @@ public sealed partial class Guest
             if (stop != RunStop.Budget) break;
             if (retired >= budget) break;
             if (cancel.IsCancellationRequested) { stop = RunStop.Cancelled; break; }
+            if (timeLimit is { } limit && sw.Elapsed >= limit) { timedOut = true; break; }
             if (progress != null && sw.ElapsedMilliseconds >= nextReport)
             { progress(retired); nextReport = sw.ElapsedMilliseconds + 50; }
         }
@@ -208,7 +218,7 @@ public sealed partial class Guest
                 TraceKind.Halt => StopReason.Halt,
                 _ => StopReason.Exception,
             },
-            _ => StopReason.InstructionLimit,
+            _ => timedOut ? StopReason.TimeLimit : StopReason.InstructionLimit,
         };
         State = Machine.Halted ? GuestState.Halted : Machine.LastException != null ? GuestState.Faulted : GuestState.Ready;
         return new StepResult(this, retired, cycles, reason, sw.Elapsed.TotalSeconds,
@@ -216,10 +226,26 @@ public sealed partial class Guest
     }
 
     /// <summary>A KVM virtual machine of this guest as it is now (its memory, registers and devices), to run on the host's
-    /// processor: see <see cref="Kvm.KvmVirtualMachine"/>. BackendUnsupportedStyle for a style only the simulator has,
+    /// processor: see <see cref="Engine.Kvm.KvmVirtualMachine"/>. BackendUnsupportedStyle for a style only the simulator has,
     /// KvmUnavailable where KVM cannot run it.</summary>
-    public Kvm.KvmVirtualMachine CreateKvm(string devicePath = Kvm.KvmBackend.DefaultDevicePath, bool evenOnDivergentHost = false) =>
-        Kvm.KvmVirtualMachine.Create(Machine, Style, KernelSymbols != null, devicePath, evenOnDivergentHost);
+    public Engine.Kvm.KvmVirtualMachine CreateKvm(string devicePath = Engine.Kvm.KvmBackend.DefaultDevicePath, bool evenOnDivergentHost = false) =>
+        Engine.Kvm.KvmVirtualMachine.Create(Machine, Style, KernelSymbols != null, devicePath, evenOnDivergentHost);
+
+    /// <summary>The default host-time budget of a KVM guest's step: KVM retires instructions the engine cannot count.</summary>
+    public static readonly TimeSpan DefaultKvmTimeLimit = TimeSpan.FromSeconds(10);
+
+    /// <summary>A step on the host's processor: until the guest halts, stops on an exception, the time limit
+    /// (<see cref="DefaultKvmTimeLimit"/> unless given) passes, or <paramref name="cancel"/> fires.</summary>
+    StepResult StepOnKvm(long? maxInstructions, CancellationToken cancel, TimeSpan? timeLimit)
+    {
+        if (maxInstructions is not null)
+            throw new VirtPSException(ErrorIds.InstructionBudgetOnKvm, ErrorKind.InvalidArgument,
+                $"Guest '{Name}' runs on KVM, which does not count the instructions it retires; give a time limit (-TimeLimit) instead of an instruction count.", maxInstructions);
+        var r = Kvm!.Run(timeLimit ?? DefaultKvmTimeLimit, cancel);
+        HostSeconds += r.HostSeconds;
+        State = Machine.Halted ? GuestState.Halted : Machine.LastException != null ? GuestState.Faulted : GuestState.Ready;
+        return new StepResult(this, 0, 0, r.StopReason, r.HostSeconds, r.Exception);
+    }
 
     /// <summary>What the guest has cost over its life, and every count behind it.</summary>
     public GuestMeasurement Measure() => new(this);

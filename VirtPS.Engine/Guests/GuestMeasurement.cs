@@ -59,6 +59,14 @@ public sealed class GuestMeasurement
             Translations = translator.InstructionsTranslated;
             TranslationCacheHits = translator.CacheHits;
         }
+        if (guest.Kvm is { } kvm)
+        {
+            // On the host's processor: the exits that reached the VMM, by KVM exit reason, and the host time each took.
+            Exits = kvm.Exits.Total;
+            ExitsByReason = kvm.Exits.Counts;
+            MicrosecondsPerExit = Math.Round(kvm.Exits.MicrosecondsPerExit, 2);
+        }
+        Backend = guest.Backend;
         HiddenPageFaults = events[GuestEvent.HiddenPageFault];
         TracingPageFaults = events[GuestEvent.TracingPageFault];
         TruePageFaults = events[GuestEvent.TruePageFault];
@@ -95,7 +103,11 @@ public sealed class GuestMeasurement
     public double? CyclesPerIteration { get; private set; }
     /// <summary>Every primitive event counted, with its price and total cycles (the whole of <see cref="Cycles"/>).</summary>
     public IReadOnlyList<CostLine> Events { get; private set; } = [];
-    /// <summary>HardwareAssisted: VM exits, in total and by SDM basic exit reason.</summary>
+    /// <summary>Where the guest ran: the simulator, or the host's processor through KVM.</summary>
+    public Kvm.ExecutionBackend Backend { get; private set; }
+    /// <summary>KVM: host time per exit that reached the VMM, in microseconds (measured, not modelled).</summary>
+    public double MicrosecondsPerExit { get; private set; }
+    /// <summary>HardwareAssisted: VM exits, in total and by SDM basic exit reason (KVM: by KVM_EXIT_* reason).</summary>
     public long Exits { get; private set; }
     public IReadOnlyDictionary<string, long> ExitsByReason { get; private set; } = new Dictionary<string, long>();
     /// <summary>Faults into the VMM (TrapAndEmulate), callouts from translated code, hypercalls, world switches to a host OS.</summary>

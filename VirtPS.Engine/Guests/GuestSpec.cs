@@ -42,6 +42,11 @@ public sealed record GuestSpec
     /// <summary>Whether CPUID reports PCIDs to the guest.</summary>
     public bool Pcid { get; init; } = true;
 
+    /// <summary>Where the guest's instructions run: the simulator, or the host's processor through KVM.</summary>
+    public Kvm.ExecutionBackend Backend { get; init; } = Kvm.ExecutionBackend.Simulator;
+    /// <summary>The KVM device a <see cref="Kvm.ExecutionBackend.Kvm"/> guest opens.</summary>
+    public string KvmDevicePath { get; init; } = Kvm.KvmBackend.DefaultDevicePath;
+
     /// <summary>The cost model; null: the host's.</summary>
     public CostModel? Costs { get; init; }
     /// <summary>The host's name; null: the lab's default host.</summary>
@@ -77,6 +82,7 @@ public sealed record GuestSpec
                     "This guest's memory is virtualized by shadow paging; EPT page sizes apply under -Paging Nested.", size);
             Memory.ExtendedPageTables.ValidatePageSize(size);
         }
+        if (Backend == Kvm.ExecutionBackend.Kvm) Kvm.KvmBackend.CheckStyle(Style);   // before the device is touched
         if (Kind == GuestImageKind.Workload && string.IsNullOrEmpty(Workload))
             throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument, "A workload guest needs a workload name.", Workload);
     }

@@ -9,13 +9,13 @@ namespace VirtPS.Engine.Kvm;
 /// </summary>
 public sealed record KvmRunResult(RunStop Stop, double HostSeconds, long Exits, GuestException? Exception)
 {
-    /// <summary>The stop as Guest.Step reports one: a time budget that ran out is InstructionLimit's counterpart.</summary>
+    /// <summary>The stop as Guest.Step reports one: a time budget that ran out is TimeLimit.</summary>
     public StopReason StopReason => Stop switch
     {
         RunStop.Halt => StopReason.Halt,
         RunStop.Exception => StopReason.Exception,
         RunStop.Cancelled => StopReason.Cancelled,
         RunStop.TripleFault => StopReason.TripleFault,
-        _ => StopReason.InstructionLimit,
+        _ => StopReason.TimeLimit,
     };
 }

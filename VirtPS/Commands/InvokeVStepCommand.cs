@@ -59,6 +59,13 @@ public sealed class InvokeVStepCommand : PSCmdlet
     [PSDefaultValue(Help = "no limit (to the halt or an -Until event)")]
     public long Instructions { get; set; }
 
+    /// <summary>The most host time the step may take; when it runs out the step ends with StopReason TimeLimit and the
+    /// guest can run on. A guest on KVM (New-VGuest -Backend Kvm), whose instructions the engine cannot count, takes this
+    /// instead of -Instructions.</summary>
+    [Parameter]
+    [PSDefaultValue(Help = "no limit; 10 seconds for a guest on KVM")]
+    public TimeSpan? TimeLimit { get; set; }
+
     /// <summary>Run until one of these events: Halt (the default), or stop right after an Exception, PageFault,
     /// Interrupt, Syscall or ContextSwitch. With -Instructions too, whichever comes first ends the step.</summary>
     [Parameter]
@@ -110,7 +117,7 @@ public sealed class InvokeVStepCommand : PSCmdlet
         var until = Until.ToTraceKinds();
         Action<long> report = n => Interlocked.Exchange(ref latest, n);
         var task = Task.Run(() => guests.Count == 1
-            ? [guests[0].Step(budget, _cancel.Token, report, until, events is null ? null : events.Enqueue, _diagnostics)]
+            ? [guests[0].Step(budget, _cancel.Token, report, until, events is null ? null : events.Enqueue, _diagnostics, TimeLimit)]
             : HostScheduler.Run(guests, budget, _cancel.Token, report, until, events is null ? null : events.Enqueue, _diagnostics));
         if (budget is { } perGuest) budget = perGuest * guests.Count;
 

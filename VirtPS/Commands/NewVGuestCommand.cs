@@ -113,6 +113,15 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter]
     public VirtualizationStyle Style { get; set; } = VirtualizationStyle.Native;
 
+    /// <summary>Where the guest's instructions run. Simulator (the default): the VirtPS engine, which counts every event
+    /// and prices it. Kvm: the host's own processor through /dev/kvm (the KVM ioctl API), with the same loader, memory,
+    /// registers and device models (the UART, the local APIC and PMU MSRs), so the console is the simulated one; only
+    /// Native and HardwareAssisted guests run there (BackendUnsupportedStyle), KVM must be usable (KvmUnavailable, with
+    /// the reason), and its steps are bounded by host time (Invoke-VStep -TimeLimit), since KVM does not count the
+    /// instructions it retires. Measure-VGuest reports its real exits by KVM exit reason and the host time per exit.</summary>
+    [Parameter]
+    public Engine.Kvm.ExecutionBackend Backend { get; set; } = Engine.Kvm.ExecutionBackend.Simulator;
+
     /// <summary>How a HardwareAssisted guest's memory is virtualized. Nested (the default): EPT, a two-dimensional
     /// walk (24 memory references for 4-level guest and EPT tables with cold caches); the VMM maps guest frames on
     /// their first touch (EPT violations, exit 48) and the guest's page-table writes, CR3 loads and INVLPG need no
@@ -183,7 +192,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                 EptPageSize = bound.ContainsKey(nameof(EptPageSize)) ? EptPageSize : null,
                 MemoryMB = bound.ContainsKey(nameof(MemoryMB)) ? MemoryMB : null,
                 Processes = bound.ContainsKey(nameof(Processes)) ? Processes : null,
-                TimerPeriod = TimerPeriod, Pcid = Pcid == OnOff.On,
+                TimerPeriod = TimerPeriod, Pcid = Pcid == OnOff.On, Backend = Backend,
             };
             spec = ParameterSetName switch
             {
