@@ -169,7 +169,7 @@ public class KvmBareTests(ITestOutputHelper output)
         using var vm = g.CreateKvm();
         var r = vm.Run(TimeSpan.FromMilliseconds(200));
         Assert.Equal(RunStop.Budget, r.Stop);
-        Assert.Equal(StopReason.InstructionLimit, r.StopReason);
+        Assert.Equal(StopReason.TimeLimit, r.StopReason);
         Assert.InRange(r.HostSeconds, 0.15, 10);
         Assert.Equal(program.Symbols["spin"], g.Machine.Cpu.Rip);
         Assert.Equal(7UL, g.Machine.Cpu.GetGpr(Gpr.Rax));
