@@ -23,7 +23,7 @@ Describe 'Manifest' {
     It 'exports exactly the listed cmdlets, and nothing else' {
         $m = Test-ModuleManifest (Join-Path $ModulePath 'VirtPS.psd1')
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
-            'Add-VPortForward', 'Add-VRoute', 'Clear-VTlb', 'Compare-VStyle', 'Connect-VNetworkAdapter', 'ConvertTo-VProgram',
+            'Add-VPortForward', 'Add-VRoute', 'Clear-VTlb', 'Compare-VBackend', 'Compare-VStyle', 'Connect-VNetworkAdapter', 'ConvertTo-VProgram',
             'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Get-VCostModel', 'Get-VDisassembly', 'Get-VGuest',
             'Get-VHost', 'Get-VNatSession', 'Get-VNetwork', 'Get-VNetworkAdapter', 'Get-VReachability',
             'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest',

@@ -102,10 +102,11 @@ $answer = '"mov rax, 42`nhlt"'
     'It writes one BackendComparison: the stop of each run, whether the consoles and (for bare programs) the final registers match, each kind of exit counted on both sides (the simulator by Intel SDM exit reason, KVM by the exits that reached the VMM), host time and host time per exit, and Disagreements: every count on which the two differ, with the reason (KVM handles CPUID, control-register and EPT exits inside the host kernel; a host KVM that departs from the architecture is named). The point is to see the model''s error, not to hide it.'
     'A workload runs the built-in kernel even on a host whose KVM cannot run it faithfully (see the Host property), so that what it does differently is seen. KVM does not count instructions, so the KVM run is bounded by -TimeLimit. KVM must be usable (KvmUnavailable, with the reason).'
   )
-  Inputs = @()
+  Inputs = @(@{ Type = 'None'; Text = 'Nothing is read from the pipeline.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.BackendComparison'; Text = 'Name, Simulator and Kvm (each a BackendRun: StopReason, Console, Registers, ExitsByReason, TotalExits, HostSeconds, MicrosecondsPerExit), Exits (ExitCountComparison rows), ConsoleMatches, RegistersMatch, Disagreements, Host, KvmKernelStatistics.' })
   Examples = @(
     @{ Title = 'A bare program on both backends'; Code = "`$p = ConvertTo-VProgram -Text 'mov ecx, 1000', 'next: in al, 0x80', 'dec ecx', 'jnz next', 'mov rax, 42', 'hlt'`nCompare-VBackend -Program `$p | Select-Object -ExpandProperty Exits"; Remarks = 'A thousand port reads: 1000 IO exits on the simulator and 1000 KVM_EXIT_IO on KVM, then HLT; rax is 42 on both.' }
+    @{ Title = 'A workload: where the host''s KVM departs from the model'; Code = "Compare-VBackend -Workload in -Iterations 20 -TimeLimit 00:00:05 | Select-Object ConsoleMatches, Disagreements"; Remarks = 'The built-in kernel runs on both backends; every count on which they differ is listed with why (on a host whose KVM does not enter CPL 0 on SYSCALL, the process is killed at its first system call, and the comparison says so).' }
   )
   Links = @('New-VGuest', 'Measure-VGuest', 'Compare-VStyle', 'about_VirtPS')
 }
