@@ -303,6 +303,16 @@ $te = New-VGuest -Name te -Workload syscall -Iterations 10 -Style TrapAndEmulate
 $te | Invoke-VStep | Out-Null
 $te.Vmm.Violations | Format-Table Instruction, @{ n = 'Rip'; e = { '0x{0:x}' -f $_.Rip } }, Got, Expected | Out-String | Write-Host
 
+Say 'The same machine code on the host''s processor through KVM, held against the simulator''s VT-x model.'
+$probe = [VirtPS.Engine.Kvm.KvmBackend]::Probe('/dev/kvm')
+if ($probe.Available) {
+    $ports = ConvertTo-VProgram -Text 'mov ecx, 1000', 'next: in al, 0x80', 'dec ecx', 'jnz next', 'mov rax, 42', 'hlt'
+    Compare-VBackend -Program $ports | Select-Object -ExpandProperty Exits | Format-Table Exit, Simulator, Kvm, Agrees |
+        Out-String -Width 110 | Write-Host
+    New-VGuest -Name silicon -Bare -Program $ports -Backend Kvm | Invoke-VStep | Out-Null
+    Measure-VGuest -Guest silicon | Format-List Backend, ExitsByReason, MicrosecondsPerExit | Out-String | Write-Host
+} else { Write-Host "KVM is not usable here: $($probe.Reason)" }
+
 Say 'Clean up.'
 Get-VGuest | Remove-VGuest -PassThru | Format-Table Name, State | Out-String | Write-Host
 Remove-VHost -Name 'cpu-*'
