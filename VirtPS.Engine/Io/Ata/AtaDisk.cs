@@ -60,7 +60,6 @@ public sealed class AtaDisk : IPortDevice
     int _word;            // next word of _buffer
     long _lba;            // sector in _buffer
     long _remaining;      // sectors left, including the one in _buffer
-    bool _isRead;         // a data-in transfer from the image (not IDENTIFY)
 
     public AtaDisk(DiskImage image, string serial = "VPS-0001")
     {
@@ -184,7 +183,7 @@ public sealed class AtaDisk : IPortDevice
             case AtaCommand.IdentifyDevice:
                 var id = Identify();
                 for (int k = 0; k < id.Length; k++) { _buffer[2 * k] = (byte)id[k]; _buffer[2 * k + 1] = (byte)(id[k] >> 8); }
-                _isRead = false; _remaining = 1;
+                _remaining = 1;
                 StartDataIn();
                 break;
             case AtaCommand.ReadSectors or AtaCommand.WriteSectors when (_device & DeviceLba) == 0:
@@ -202,7 +201,6 @@ public sealed class AtaDisk : IPortDevice
                 _lba = lba; _remaining = count;
                 if ((AtaCommand)code is AtaCommand.ReadSectors or AtaCommand.ReadSectorsExt)
                 {
-                    _isRead = true;
                     LoadSector();
                     StartDataIn();
                 }
