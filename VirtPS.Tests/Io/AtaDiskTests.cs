@@ -238,6 +238,53 @@ public sealed class AtaDiskTests : IDisposable
         d.Status();
         Assert.False(disk.Intrq);
         Assert.Equal(3, disk.Interrupts);
+
+        // Writing the Command register also clears a pending interrupt: WRITE SECTORS asks for its first sector
+        // with DRQ and no interrupt, so nothing sets it again.
+        d.SelectDevice0(); d.Issue(0xE7);
+        Assert.True(disk.InterruptPending);
+        d.Lba28(1, 1); d.Issue(0x30);
+        Assert.False(disk.InterruptPending);
+        Assert.Equal(Drdy | Drq, d.AltStatus());
+    }
+
+    [Fact]
+    public void AWriteToAnImageOpenedReadOnlyIsAborted()
+    {
+        string path = _dir.File("ro.img");
+        var content = new byte[16 * 512];
+        new Random(11).NextBytes(content);
+        File.WriteAllBytes(path, content);
+        var (disk, d, _) = Attach(DiskImage.Open(path, readOnly: true));
+        d.Lba28(2, 1); d.Issue(0x30);
+        Assert.Equal(Drdy | Err, d.WaitDrqOrError());                   // ABRT, not a device fault
+        Assert.Equal(Abrt, d.Error());
+        Assert.Equal(content[(2 * 512)..(3 * 512)], d.ReadSectors(2, 1));
+        Assert.Equal(0, disk.SectorsWritten);
+        Assert.Equal(content, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void AHostFileFailureIsADeviceFault()
+    {
+        var (disk, d, _) = RandomDisk(64, out var content);
+        // The file is cut to 16 sectors behind the VMM's back: the image still believes it has 64.
+        using (var f = new FileStream(disk.Image.Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) f.SetLength(16 * 512);
+        d.Lba28(20, 1); d.Issue(0x20);
+        Assert.Equal(Drdy | Df | Err, d.WaitDrqOrError());
+        Assert.Equal(Abrt, d.Error());
+        Assert.Equal(1, disk.HostErrors);
+        Assert.IsAssignableFrom<IOException>(disk.LastHostError);
+        // A transfer that runs into the cut mid-way: the sectors before it arrive, then DF.
+        d.Lba28(15, 2); d.Issue(0x20);
+        Assert.Equal(Drdy | Drq, d.WaitDrqOrError());
+        var first = new byte[512];
+        for (int k = 0; k < 256; k++) { ushort v = (ushort)d.InWord(); first[2 * k] = (byte)v; first[2 * k + 1] = (byte)(v >> 8); }
+        Assert.Equal(content[(15 * 512)..(16 * 512)], first);
+        Assert.Equal(Drdy | Df | Err, d.Status());
+        Assert.Equal(2, disk.HostErrors);
+        // The device still works where the file is.
+        Assert.Equal(content[..512], d.ReadSectors(0, 1));
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public sealed class AtaPioDriver(PortBus bus)
     public const byte Bsy = 0x80, Drdy = 0x40, Df = 0x20, Drq = 0x08, Err = 0x01, Abrt = 0x04, Idnf = 0x10;
 
     public byte In(ushort port) => (byte)bus.In(port, 1);
+    public ushort InWord() => (ushort)bus.In(Data, 2);
     public void Out(ushort port, byte value) => bus.Out(port, 1, value);
 
     /// <summary>Reads the Status register (acknowledges the interrupt).</summary>

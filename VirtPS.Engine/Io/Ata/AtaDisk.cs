@@ -24,10 +24,18 @@ namespace VirtPS.Engine.Io.Ata;
 /// <para>INTRQ (IRQ 14): a completion sets <see cref="InterruptPending"/>; reading the Status register clears it, reading
 /// Alternate Status does not (ATA/ATAPI-6 7.15, 7.2). While Device Control nIEN is set the line stays deasserted
 /// (<see cref="Interrupt"/> is not invoked); the pending state is kept, and clearing nIEN while it is pending asserts it.</para>
-/// <para>Device 1 is absent. With DEV = 1 selected, device 0 answers as ATA/ATAPI-6 9.16.1 "Device 0 only
-/// configurations" says (QEMU's hw/ide/core.c does the same): Status and Alternate Status read 00h, commands are
-/// ignored, the other registers read and write as device 0's. (0xFF is what a channel with no device at all floats to;
-/// here device 0 is present and drives the bus.)</para>
+/// <para>Device 1 is absent. With DEV = 1 selected, device 0 answers as T13 ATA/ATAPI-6 (1410D) clause 9, "Single
+/// device configurations: Device 0 only configurations", says (QEMU's hw/ide/core.c does the same for a missing
+/// drive): Status and Alternate Status read 00h, commands are ignored, the other registers read and write as device
+/// 0's. (0xFF is what a channel with no device at all floats to — the PortBus's unmapped ports; here device 0 is present
+/// and drives the bus.)</para>
+/// <para>Errors: an unknown command is aborted (ERR, Error ABRT); a sector range beyond the image is IDNF; a WRITE to an
+/// image opened read-only is aborted (ABRT, as QEMU reports a write to a read-only drive); a failure of the host file
+/// (an <see cref="IOException"/>: the disk full under a sparse image, a file truncated behind the VMM's back) is a device
+/// fault: DF, ERR and ABRT, with the exception kept in <see cref="LastHostError"/>. The pending interrupt is also cleared
+/// by writing the Command register (ATA/ATAPI-6 5.2.9 INTRQ).</para>
+/// <para>IDENTIFY DEVICE word meanings cross-checked with the ATA/ATAPI-7 table reproduced in Maxtor's Quickview 300
+/// PATA manual, Table 5-2 (words 82, 83: write cache, FLUSH CACHE (EXT), 48-bit Address).</para>
 /// <para>Addressing is LBA only: a READ/WRITE SECTORS issued with the Device register's LBA bit clear (CHS, obsolete in
 /// ATA8-ACS) is aborted with ABRT.</para>
 /// </remarks>
@@ -96,10 +104,16 @@ public sealed class AtaDisk : IPortDevice
     public IReadOnlyDictionary<byte, long> Commands => _commands;
     /// <summary>Times INTRQ was asserted (<see cref="Interrupt"/> invocations, whether or not anyone listens).</summary>
     public long Interrupts { get; private set; }
+    /// <summary>Commands ended by a host file failure (Status DF).</summary>
+    public long HostErrors { get; private set; }
+    /// <summary>The last host file failure, or null.</summary>
+    public Exception? LastHostError { get; private set; }
 
     bool Device1Selected => (_device & DeviceDev) != 0;
     bool HobRead => (_control & AtaDeviceControl.Hob) != 0;
 
+    /// <summary>A register read. At the Data register a 1-byte access still moves a whole word (its low byte is returned);
+    /// a 4-byte access moves two.</summary>
     public ulong In(ushort port, int size)
     {
         RegisterAccesses++;
@@ -178,6 +192,12 @@ public sealed class AtaDisk : IPortDevice
         _commands[code] = _commands.GetValueOrDefault(code) + 1;
         _transfer = Transfer.None;
         _error = 0;
+        InterruptPending = false;   // writing the Command register clears a pending interrupt
+        Guarded(() => Run(code));
+    }
+
+    void Run(byte code)
+    {
         switch ((AtaCommand)code)
         {
             case AtaCommand.IdentifyDevice:
@@ -198,8 +218,10 @@ public sealed class AtaDisk : IPortDevice
                 long count = ext ? (_countHob << 8 | _count) : _count;
                 if (count == 0) count = ext ? 65536 : 256;   // a count of zero means the maximum
                 if (lba + count > _image.Sectors) { Abort(AtaError.Idnf); break; }
+                bool read = (AtaCommand)code is AtaCommand.ReadSectors or AtaCommand.ReadSectorsExt;
+                if (!read && _image.ReadOnly) { Abort(AtaError.Abrt); break; }
                 _lba = lba; _remaining = count;
-                if ((AtaCommand)code is AtaCommand.ReadSectors or AtaCommand.ReadSectorsExt)
+                if (read)
                 {
                     LoadSector();
                     StartDataIn();
@@ -252,6 +274,19 @@ public sealed class AtaDisk : IPortDevice
         Interrupt?.Invoke();
     }
 
+    /// <summary>Runs a step of a transfer that touches the image; a host file failure ends the command with DF.</summary>
+    void Guarded(Action step)
+    {
+        try { step(); }
+        catch (IOException e)
+        {
+            HostErrors++; LastHostError = e;
+            _transfer = Transfer.None;
+            _error = (byte)AtaError.Abrt;
+            Complete(AtaStatus.Drdy | AtaStatus.Df | AtaStatus.Err);
+        }
+    }
+
     ushort ReadWord()
     {
         if (_transfer != Transfer.In) return 0;
@@ -266,8 +301,7 @@ public sealed class AtaDisk : IPortDevice
         else
         {
             _lba++;
-            LoadSector();
-            StartDataIn();
+            Guarded(() => { LoadSector(); StartDataIn(); });
         }
         return w;
     }
@@ -278,11 +312,14 @@ public sealed class AtaDisk : IPortDevice
         _buffer[2 * _word] = (byte)w; _buffer[2 * _word + 1] = (byte)(w >> 8);
         BytesTransferred += 2;
         if (++_word < WordsPerSector) return;
-        _image.Write(_lba, _buffer);
-        SectorsWritten++;
-        _lba++; _word = 0;
-        if (--_remaining == 0) { _transfer = Transfer.None; Complete(AtaStatus.Drdy); }
-        else Complete(AtaStatus.Drdy | AtaStatus.Drq);
+        Guarded(() =>
+        {
+            _image.Write(_lba, _buffer);
+            SectorsWritten++;
+            _lba++; _word = 0;
+            if (--_remaining == 0) { _transfer = Transfer.None; Complete(AtaStatus.Drdy); }
+            else Complete(AtaStatus.Drdy | AtaStatus.Drq);
+        });
     }
 
     /// <summary>
