@@ -181,6 +181,23 @@ public sealed class AtaDiskTests : IDisposable
         // The next command runs normally and clears the error.
         Assert.Equal(512, d.ReadSectors(0, 1).Length);
         Assert.Equal(0, d.Error());
+        // CHS addressing (Device register LBA bit clear) is not implemented: READ SECTORS is aborted.
+        d.Lba28(1, 1); d.Out(Device, 0xA0); d.Issue(0x20);
+        Assert.Equal(Drdy | Err, d.WaitDrqOrError());
+        Assert.Equal(Abrt, d.Error());
+    }
+
+    [Fact]
+    public void ThirtyTwoBitDataAccessesMoveTwoWords()
+    {
+        var (disk, d, bus) = RandomDisk(16, out var content);
+        d.Lba28(4, 1); d.Issue(0x20);
+        Assert.Equal(Drdy | Drq, d.WaitDrqOrError());
+        var got = new byte[512];
+        for (int k = 0; k < 128; k++) BitConverter.TryWriteBytes(got.AsSpan(4 * k), (uint)bus.In(Data, 4));
+        Assert.Equal(content[(4 * 512)..(5 * 512)], got);
+        Assert.Equal(Drdy, d.Status());
+        Assert.Equal(512, disk.BytesTransferred);
     }
 
     [Fact]
