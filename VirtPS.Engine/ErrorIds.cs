@@ -44,6 +44,13 @@ public static class ErrorIds
     public const string GuestRunning = nameof(GuestRunning);
     public const string InstructionBudgetOnKvm = nameof(InstructionBudgetOnKvm);
 
+    // Disks: raw image files behind the emulated block devices.
+    public const string ImageDirectoryNotFound = nameof(ImageDirectoryNotFound);
+    public const string ImageNotFound = nameof(ImageNotFound);
+    public const string ImageTooSmall = nameof(ImageTooSmall);
+    public const string ImageSizeNotSectorMultiple = nameof(ImageSizeNotSectorMultiple);
+    public const string ImageReadOnly = nameof(ImageReadOnly);
+
     // The engine: guests, styles, memory, hosts, networks, costs.
     public const string UnknownWorkloadParameter = nameof(UnknownWorkloadParameter);
     public const string AdapterNotConnected = nameof(AdapterNotConnected);

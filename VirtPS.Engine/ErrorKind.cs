@@ -11,4 +11,5 @@ public enum ErrorKind
     SyntaxError,
     ReadError,
     InvalidData,
+    PermissionDenied,
 }

@@ -20,6 +20,7 @@ internal static class Errors
         ErrorKind.SyntaxError => ErrorCategory.ParserError,
         ErrorKind.ReadError => ErrorCategory.ReadError,
         ErrorKind.InvalidData => ErrorCategory.InvalidData,
+        ErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         _ => ErrorCategory.NotSpecified,
     };
 
