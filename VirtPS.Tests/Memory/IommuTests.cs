@@ -359,35 +359,73 @@ public class IommuTests
         Assert.Equal(1, u.Faults);
     }
 
+    /// <summary>Primary fault logging as §7.2.1 describes it: an internal index, FRI set when no fault was pending, PFO
+    /// when the next record is still full, no recording while PFO is set, and recording resumed after software clears.</summary>
     [Fact]
     public void TheFaultLogOverflowsWhenEveryRecordIsFull()
     {
         var u = new IommuUnit(faultRecords: 4);
         var d = u.CreateDomain(1, IommuAddressWidth.Bits39);
         u.Attach(d, Nic);
-        for (int i = 0; i < 6; i++) Assert.False(u.Translate(Nic, (ulong)i << 12, AccessKind.Read).Succeeded);
+        var log = u.FaultLog;
+        void Fault(ulong iova) => Assert.False(u.Translate(Nic, iova, AccessKind.Read).Succeeded);
 
-        Assert.Equal(6, u.Faults);
-        Assert.Equal((4L, 2L), (u.FaultLog.Recorded, u.FaultLog.Lost));
-        Assert.True(u.FaultLog.Overflow);
-        Assert.Equal(FaultRecordingRegisters.Pfo | FaultRecordingRegisters.Ppf, u.FaultLog.FaultStatus);   // FRI back at 0
-        Assert.Equal([0UL, 0x1000, 0x2000, 0x3000], u.FaultLog.Pending.Select(f => f.Iova));
+        Fault(0x0000); Fault(0x1000);                                  // records 0, 1; FRI 0
+        Assert.Equal(FaultRecordingRegisters.Ppf, log.FaultStatus);
+        log.Clear(0); log.Clear(1);                                   // software services both
+        Assert.Equal(0u, log.FaultStatus & FaultRecordingRegisters.Ppf);
+        Fault(0x2000);                                                 // record 2, no fault pending: FRI = 2
+        Assert.Equal(FaultRecordingRegisters.Ppf | 2u << 8, log.FaultStatus);
+        Fault(0x3000); Fault(0x4000); Fault(0x5000);                   // records 3, 0, 1 (FRI stays 2)
+        Fault(0x6000);                                                 // record 2 still full: overflow, lost
+        Assert.True(log.Overflow);
+        Assert.Equal(FaultRecordingRegisters.Pfo | FaultRecordingRegisters.Ppf | 2u << 8, log.FaultStatus);
+        Assert.Equal([0x2000UL, 0x3000, 0x4000, 0x5000], log.Pending.Select(f => f.Iova));   // FIFO from FRI
+        Assert.Equal((6L, 1L), (log.Recorded, log.Lost));
 
-        // Software services record 0; the next fault lands there and FRI moves to 1.
-        u.FaultLog.Clear(0);
-        u.FaultLog.ClearOverflow();
-        Assert.False(u.Translate(Nic, 0x9000, AccessKind.Write).Succeeded);
-        Assert.Equal(0x9000UL, u.FaultLog[0]!.Iova);
-        Assert.False(u.FaultLog.Overflow);
-        Assert.Equal(FaultRecordingRegisters.Ppf | 1u << 8, u.FaultLog.FaultStatus);
+        log.Clear(2);
+        Fault(0x7000);                                                 // PFO still set: not recorded though record 2 is free
+        Assert.Null(log[2]);
+        Assert.Equal(2L, log.Lost);
 
-        // A context entry with FPD set: its faults are counted but not recorded.
+        for (int i = 0; i < 4; i++) log.Clear(i);
+        log.ClearOverflow();
+        Assert.Equal(2u << 8, log.FaultStatus);
+        Fault(0x8000);                                                 // recording resumes at the internal index (2)
+        Assert.Equal(0x8000UL, log[2]!.Iova);
+        Assert.Equal((2, 3), (log.FaultRecordIndex, log.NextRecord));
+        Assert.Equal(9, u.Faults);                                     // every fault counted, recorded or not
+
+        // FPD set in a context entry: its qualified faults are counted but not recorded, even with the entry not present.
         var quiet = u.CreateDomain(2, IommuAddressWidth.Bits39);
         u.Attach(quiet, Disk, faultProcessingDisable: true);
-        for (int i = 0; i < 4; i++) u.FaultLog.Clear(i);
+        log.Clear(2);
         Assert.False(u.Translate(Disk, 0, AccessKind.Read).Succeeded);
-        Assert.Empty(u.FaultLog.Pending);
-        Assert.Equal(8, u.Faults);
+        ulong ctx = (BitConverter.ToUInt64(u.TableMemory.Read(u.RootTableAddress + 16UL * Disk.Bus - IommuUnit.TablesBase, 8)) & ~0xFFFUL)
+                    + 16UL * (ulong)(Disk.DevFn ^ 1) - IommuUnit.TablesBase;   // the neighbouring function's entry: P = 0, FPD = 1
+        u.TableMemory.Write(ctx, BitConverter.GetBytes(2UL));
+        var t = u.Translate(new SourceId(Disk.Bus, Disk.Device, (byte)(Disk.Function ^ 1)), 0, AccessKind.Read);
+        Assert.Equal(DmaFaultReason.ContextEntryNotPresent, t.Fault!.Reason);
+        Assert.Empty(log.Pending);
+        Assert.Equal(11, u.Faults);
+        // ... but a fault that is not qualified (root entry not present) is recorded whatever FPD says.
+        Assert.False(u.Translate(new SourceId(9, 0, 0), 0, AccessKind.Read).Succeeded);
+        Assert.Equal(DmaFaultReason.RootEntryNotPresent, Assert.Single(log.Pending).Reason);
+    }
+
+    [Fact]
+    public void AnOutputAddressInTheInterruptRangeFaults()
+    {
+        var host = new PhysicalMemory(1UL << 32);
+        var u = new IommuUnit();
+        var d = u.CreateDomain(1, IommuAddressWidth.Bits39);
+        u.Map(d, 0x1000, 0xFEE0_0000, 0x1000, true, true);           // a DMA aimed at the local APICs' MSI window
+        u.Attach(d, Nic);
+        var dma = new IommuDma(u, Nic, host);
+        Assert.False(dma.Write(0x1000, BitConverter.GetBytes(0x41)));
+        Assert.Equal(DmaFaultReason.InterruptAddressRange, dma.LastFault!.Reason);
+        Assert.Equal(0xE, dma.LastFault.Code);
+        Assert.Empty(Snapshot(host));
     }
 
     [Fact]

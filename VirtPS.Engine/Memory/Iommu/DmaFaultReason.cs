@@ -1,9 +1,10 @@
 namespace VirtPS.Engine.Memory.Iommu;
 
 /// <summary>
-/// DMA-remapping fault reasons for untranslated requests in legacy mode, numbered as the VT-d specification's table of
-/// non-recoverable fault conditions (§7, "Fault Conditions and Remapping Hardware Behavior"). The number is what the
-/// FR field of a fault recording register holds.
+/// DMA-remapping fault reasons for untranslated requests in legacy mode, numbered as the VT-d specification's Table 30
+/// (§7.1.3, "Fault Conditions and Remapping Hardware Behavior for Various Requests", rev. 5.10; condition codes LRT.*,
+/// LCT.*, LSS.*, LGN.*). The number is what the FR field of a fault recording register holds. 1h, 8h, 9h and Ah are not
+/// "qualified": a context entry's FPD cannot suppress their recording; the others are.
 /// </summary>
 public enum DmaFaultReason : byte
 {
@@ -32,4 +33,6 @@ public enum DmaFaultReason : byte
     ContextEntryReserved = 0xB,
     /// <summary>Ch: a non-zero reserved field in a second-level paging entry with R or W set.</summary>
     PagingEntryReserved = 0xC,
+    /// <summary>Eh: the output address (after remapping) is in the interrupt address range FEEx_xxxxh.</summary>
+    InterruptAddressRange = 0xE,
 }

@@ -2,7 +2,8 @@ namespace VirtPS.Engine.Memory.Iommu;
 
 /// <summary>
 /// The adjusted guest address widths (AGAW) a domain's second-level tables may have, each a number of table levels
-/// (VT-d §3.6 and the context entry's AW field, §9.3): 39-bit with 3 levels (AW = 001b) and 48-bit with 4 levels
+/// (VT-d §3.7 second-stage translation, and the context entry's AW field, §9.3; 57-bit 5-level, AW = 011b, is not
+/// supported by this unit, so such a context entry faults 3h): 39-bit with 3 levels (AW = 001b) and 48-bit with 4 levels
 /// (AW = 010b), the two that this unit's capability register (SAGAW) would report.
 /// </summary>
 public enum IommuAddressWidth

@@ -9,8 +9,10 @@ namespace VirtPS.Engine.Memory.Iommu;
 /// the context tables (256 context entries of 128 bits per bus, one per device:function, §9.3) and each domain's
 /// second-level page tables (§9.8; 4 KiB pages and 2 MiB super-pages). The VMM builds them through
 /// <see cref="CreateDomain"/>, <see cref="Map"/>, <see cref="Unmap"/> and <see cref="Attach(IommuDomain, byte, byte, byte, bool)"/>;
-/// the hardware reads them in <see cref="Translate"/>, in front of a context cache and an IOTLB that only explicit
-/// invalidation keeps coherent (§6.5), and logs what it blocks in the fault recording registers (§7.2.1).
+/// the hardware reads them in <see cref="Translate"/>, in front of a context cache (§6.2.2) and an IOTLB (§6.2.4) that
+/// only explicit invalidation keeps coherent (§6.5), and logs what it blocks in the fault recording registers (§7.2.1).
+/// Section numbers are those of the Intel Virtualization Technology for Directed I/O Architecture Specification,
+/// rev. 5.10 (D51397-018), which says "second-stage" where earlier revisions said "second-level".
 /// </summary>
 public sealed class IommuUnit
 {
@@ -28,17 +30,21 @@ public sealed class IommuUnit
     public const ulong Present = 1;
     /// <summary>Context entry (§9.3), low half: P (bit 0), FPD (bit 1), TT (bits 3:2), SLPTPTR (bits 63:12).</summary>
     public const ulong FaultProcessingDisable = 2;
-    /// <summary>Second-level paging entry (§9.8): R (bit 0), W (bit 1), PS (bit 7: a super-page, in an SL-PDE here).</summary>
+    /// <summary>Second-level paging entry (§9.8, "second-stage" in rev. 5.x): R (bit 0), W (bit 1), PS (bit 7: a 2 MiB page
+    /// in an SL-PDE; reserved in an SL-PML4E, and in an SL-PDPE since this unit reports no 1 GiB pages).</summary>
     public const ulong ReadBit = 1, WriteBit = 2, PageSizeBit = 0x80;
 
     const ulong AddressMask = ((1UL << HostAddressWidth) - 1) & ~0xFFFUL;
     const ulong HighReserved = ~((1UL << HostAddressWidth) - 1);
-    // Reserved when present. Root: lo 11:1 and above HAW, all of hi. Context: lo 11:4 and above HAW; hi bit 7 and 63:24
-    // (hi 2:0 AW, 6:3 ignored, 23:8 DID). Second-level: bits 51:HAW (62 and 63 are TM and ignored; 11:8 ignored).
+    // Reserved when present. Root (§9.1): lo 11:1 and 63:HAW, all of hi (127:64). Context (§9.3): lo 11:4 and 63:HAW;
+    // hi bit 7 (71) and 63:24 (127:88) — hi 2:0 is AW, 6:3 ignored, 23:8 DID. Second-level (§9.8): bits 51:HAW; bit 62
+    // (IW, reserved without second-stage I/O read/write; TM in older revisions, reserved without device-TLBs); bit 11
+    // (reserved in non-leaf entries, SNP in leaves — reserved here as the unit reports no snoop control). 63, 60:52, 10:8
+    // are ignored or A/D flags this unit does not enable.
     const ulong RootReservedLow = 0xFFE | HighReserved;
     const ulong ContextReservedLow = 0xFF0 | HighReserved;
     const ulong ContextReservedHigh = 0x80 | ~0xFF_FFFFUL;
-    const ulong PagingReserved = ((1UL << 52) - 1) & HighReserved;
+    const ulong PagingReserved = (((1UL << 52) - 1) & HighReserved) | 1UL << 62 | 0x800;
 
     readonly PhysicalMemory _tables = new(TablesSize);
     readonly Dictionary<ushort, IommuDomain> _domains = [];
@@ -54,7 +60,7 @@ public sealed class IommuUnit
 
     /// <summary>The host memory holding the tables, indexed from <see cref="TablesBase"/> (an HPA h is at h − TablesBase).</summary>
     public PhysicalMemory TableMemory => _tables;
-    /// <summary>The root-table address register (RTADDR_REG: RTA in bits 63:12, translation table mode 00b legacy).</summary>
+    /// <summary>The root-table address register (RTADDR_REG, §11.4.5: RTA in bits 63:12; TTM 00b, legacy mode).</summary>
     public ulong RootTableAddress { get; set; }
     public Iotlb Iotlb { get; }
     public FaultRecordingRegisters FaultLog { get; }
@@ -193,7 +199,9 @@ public sealed class IommuUnit
         DetachFromDomains(source);
     }
 
-    // ---- invalidation (§6.5: context-cache and IOTLB invalidation, register-based) ----
+    // ---- invalidation (§6.5.1 register-based invalidation: the context command register, §6.5.1.1, with global,
+    // domain-selective and device-selective granularity; the IOTLB registers, §6.5.1.2, global, domain-selective and
+    // page-selective) ----
 
     /// <summary>Global context-cache invalidation. Returns the entries dropped.</summary>
     public int InvalidateContextCache() { int n = _contextCache.Count; _contextCache.Clear(); return n; }
@@ -222,7 +230,8 @@ public sealed class IommuUnit
 
     /// <summary>
     /// Translates an untranslated DMA request of <paramref name="source"/> at <paramref name="iova"/> as the hardware does
-    /// in legacy mode (§3.4.2–3.4.3, §3.6–3.7): the root entry of the bus, the context entry of device:function (both
+    /// in legacy mode (§3.4.2 legacy-mode address translation; §3.7 second-stage translation, §3.7.1 access rights): the
+    /// root entry of the bus, the context entry of device:function (both
     /// through the context cache), the address-width check, then the IOTLB or a walk of the domain's second-level table,
     /// the rights being the AND over every level. A blocked request is a <see cref="DmaRemappingFault"/> with the fault
     /// reason of the spec's table, logged in <see cref="FaultLog"/> unless the context entry's FPD is set.
@@ -260,8 +269,8 @@ public sealed class IommuUnit
             if (!TryReadEntry(slot, out ulong clo) || !TryReadEntry(slot + 8, out ulong chi))
                 return Fail(DmaFaultReason.ContextTableAccessError, $"context table at 0x{rlo & AddressMask:X} is not in host memory");
             refs++;
-            if ((clo & Present) == 0) return Fail(DmaFaultReason.ContextEntryNotPresent, $"context entry of {source} not present");
-            bool cfpd = (clo & FaultProcessingDisable) != 0;
+            bool cfpd = (clo & FaultProcessingDisable) != 0;   // evaluated whether or not P is set (§9.3)
+            if ((clo & Present) == 0) return Fail(DmaFaultReason.ContextEntryNotPresent, $"context entry of {source} not present", cfpd);
             if ((clo & ContextReservedLow) != 0 || (chi & ContextReservedHigh) != 0)
                 return Fail(DmaFaultReason.ContextEntryReserved, $"context entry of {source} has reserved bits set (0x{chi:X16}{clo:X16})", cfpd);
             ulong tt = (clo >> 2) & 3;
@@ -281,8 +290,10 @@ public sealed class IommuUnit
         if (Iotlb.TryGet(did, iova, out var hit))
         {
             if (write ? !hit.Write : !hit.Read) return Fail(Denied(), $"{(write ? "write to a read-only" : "read of a write-only")} page (IOTLB)", fpd);
+            ulong hpa = hit.HostPage | (iova - hit.IovaPage);
+            if (InInterruptRange(hpa)) return Fail(DmaFaultReason.InterruptAddressRange, $"output address 0x{hpa:X} is in the interrupt address range", fpd);
             PageWalkReferences += refs;
-            return new IommuTranslation(hit.HostPage | (iova - hit.IovaPage), hit.PageSize, null, true, refs);
+            return new IommuTranslation(hpa, hit.PageSize, null, true, refs);
         }
 
         ulong table = ctx.Low & AddressMask;
@@ -308,9 +319,11 @@ public sealed class IommuUnit
                 ulong page = e & AddressMask & ~(pageSize - 1);
                 ulong iovaPage = iova & ~(pageSize - 1);
                 if (write ? !w : !r) return Fail(Denied(), write ? "write to a read-only page" : "read without read permission", fpd);
+                ulong hpa = page | (iova - iovaPage);
+                if (InInterruptRange(hpa)) return Fail(DmaFaultReason.InterruptAddressRange, $"output address 0x{hpa:X} is in the interrupt address range", fpd);
                 Iotlb.Insert(new IotlbEntry(did, iovaPage, page, pageSize, r, w));
                 PageWalkReferences += refs;
-                return new IommuTranslation(page | (iova - iovaPage), pageSize, null, false, refs);
+                return new IommuTranslation(hpa, pageSize, null, false, refs);
             }
             table = e & AddressMask;
         }
@@ -320,6 +333,9 @@ public sealed class IommuUnit
     }
 
     // ---- tables in host memory ----
+
+    /// <summary>The interrupt address range FEEx_xxxxh: DMA writes there are MSIs, never memory (§3.15, Table 30 LGN.4).</summary>
+    static bool InInterruptRange(ulong hpa) => hpa >> 20 == 0xFEE;
 
     static ulong Index(ulong iova, int level) => (iova >> (12 + 9 * (level - 1))) & 0x1FF;
 
