@@ -336,7 +336,7 @@ public class IommuTests
         Assert.Equal((1L, 1L, 5L), (u.IotlbHits, u.IotlbMisses, u.PageWalkReferences));
         Assert.Equal((1L, 1L), (u.ContextCacheHits, u.ContextCacheMisses));
 
-        // Unmapped without invalidation, the stale IOTLB entry still answers, as on hardware ...
+        // Unmapped without invalidation, the stale IOTLB entry still answers, as hardware may (§3.7.1, §6.2.4) ...
         u.Unmap(d, 0x5000, 0x1000);
         Assert.True(u.Translate(Nic, 0x5000, AccessKind.Read).IotlbHit);
         // ... page-selective invalidation drops it: a miss, a walk and the fault.
@@ -357,6 +357,28 @@ public class IommuTests
         Assert.Equal(1, u.InvalidateIotlb(d));
         Assert.Equal(7, u.Translations);
         Assert.Equal(1, u.Faults);
+    }
+
+    [Fact]
+    public void TheIotlbIsSmallTaggedByDomainAndEvictsTheLeastRecentlyUsed()
+    {
+        var u = new IommuUnit(iotlbEntries: 2);
+        var a = u.CreateDomain(1, IommuAddressWidth.Bits39);
+        var b = u.CreateDomain(2, IommuAddressWidth.Bits39);
+        u.Map(a, 0x1000, 0x11_1000, 0x3000, true, true);
+        u.Map(b, 0x1000, 0x22_1000, 0x1000, true, true);              // the same IOVA in another domain
+        u.Attach(a, Nic);
+        u.Attach(b, Disk);
+        Assert.Equal(0x11_1000UL, u.Translate(Nic, 0x1000, AccessKind.Read).HostAddress);
+        Assert.Equal(0x22_1000UL, u.Translate(Disk, 0x1000, AccessKind.Read).HostAddress);   // tagged by domain id: a miss
+        Assert.Equal((0L, 2L), (u.IotlbHits, u.IotlbMisses));
+        Assert.True(u.Translate(Nic, 0x1000, AccessKind.Read).IotlbHit);                     // domain 1's page is now newest
+        Assert.False(u.Translate(Nic, 0x2000, AccessKind.Read).IotlbHit);                    // evicts domain 2's page
+        Assert.Equal(2, u.Iotlb.Count);
+        Assert.DoesNotContain(u.Iotlb.Entries, e => e.DomainId == 2);
+        Assert.False(u.Translate(Disk, 0x1000, AccessKind.Read).IotlbHit);
+        Assert.Equal(1, u.InvalidateIotlb(b));                                               // domain-selective
+        Assert.Equal(0x11_2000UL, Assert.Single(u.Iotlb.Entries).HostPage);                    // the domain-2 miss evicted IOVA 0x1000
     }
 
     /// <summary>Primary fault logging as §7.2.1 describes it: an internal index, FRI set when no fault was pending, PFO

@@ -3,9 +3,10 @@ namespace VirtPS.Engine.Memory.Iommu;
 /// <summary>
 /// The DMA path of one passed-through device: every address it uses is an IOVA that <paramref name="unit"/> translates
 /// for its <paramref name="source"/> id into <paramref name="hostMemory"/>. A transfer is split at the boundaries of the
-/// pages that map it and each page is translated; if any page is refused (a remapping fault, recorded by the unit) or
-/// translates outside host memory, the whole access fails before a byte moves, so host memory outside the domain's
-/// mappings is never touched.
+/// pages that map it and each page is translated, as remapping hardware treats a request crossing pages as several
+/// independent requests (VT-d §3.13). Unlike hardware, which would let the pages before a faulting one through, this
+/// model is all or nothing: if any page is refused (a remapping fault, recorded by the unit) or translates outside host
+/// memory, the whole access fails before a byte moves, so host memory outside the domain's mappings is never touched.
 /// </summary>
 public sealed class IommuDma(IommuUnit unit, SourceId source, PhysicalMemory hostMemory) : IDma
 {
