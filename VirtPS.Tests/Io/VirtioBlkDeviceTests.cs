@@ -191,6 +191,20 @@ public class VirtioBlkDeviceTests
     }
 
     [Fact]
+    public void ABufferWrappingPastTheTopOfTheAddressSpaceIsRefusedNotAliasedToLowMemory()
+    {
+        var r = Make();
+        ulong hdr = r.Driver.Alloc(16);
+        r.Driver.U32(hdr, VirtioTestDriver.TypeIn);
+        // One writable buffer for data and status; its status byte (offset 512) would wrap to guest address 496.
+        r.Driver.AddChain((hdr, 16, false), (ulong.MaxValue - 15, 513, true));
+        r.Driver.Publish();
+        Assert.False(r.Device.ProcessQueue());
+        Assert.Equal(new byte[1024], r.Mem.Read(0, 1024));
+        Assert.Equal(VirtqueueError.DmaRefused, r.Device.RequestQueue!.Error);
+    }
+
+    [Fact]
     public void AStatusByteOutsideGuestMemoryIsADeviceError()
     {
         var r = Make(memory: 256 * 1024);

@@ -94,6 +94,7 @@ public class VirtioSplitVirtqueueTests
         { "readable after writable", VirtqueueError.ReadableAfterWritable },
         { "avail idx jump", VirtqueueError.AvailIndexOutOfRange },
         { "indirect table outside guest", VirtqueueError.DmaRefused },
+        { "indirect table wrapping 2^64", VirtqueueError.DmaRefused },
     };
 
     [Theory]
@@ -115,6 +116,7 @@ public class VirtioSplitVirtqueueTests
                 d.WriteDesc(d.Desc, 1, 0x20100, 16, 0, 0); break;
             case "avail idx jump": for (int k = 0; k < N; k++) d.Offer(0); d.Offer(0); break;
             case "indirect table outside guest": d.WriteDesc(d.Desc, 0, 0x4000_0000, 32, VirtioTestDriver.Indirect, 0); break;
+            case "indirect table wrapping 2^64": d.WriteDesc(d.Desc, 0, ulong.MaxValue - 15, 32, VirtioTestDriver.Indirect, 0); break;
         }
         if (what != "avail idx jump") d.Offer(0);
         d.Publish();
@@ -150,6 +152,7 @@ public class VirtioSplitVirtqueueTests
         var dma = new GuestMemoryDma(new PhysicalMemory(1 << 20));
         Assert.Equal(VirtqueueError.Misaligned, new SplitVirtqueue(dma, N, 0x1008, AvailAt, UsedAt, All).Error);
         Assert.Equal(VirtqueueError.Misaligned, new SplitVirtqueue(dma, N, DescAt, AvailAt, 0x3002, All).Error);
+        Assert.Equal(VirtqueueError.DmaRefused, new SplitVirtqueue(dma, N, DescAt, AvailAt, ulong.MaxValue - 63, All).Error);
         Assert.Throws<ArgumentOutOfRangeException>(() => new SplitVirtqueue(dma, 24, DescAt, AvailAt, UsedAt, All));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SplitVirtqueue(dma, 65536, DescAt, AvailAt, UsedAt, All));
         Assert.True(SplitVirtqueue.IsValidSize(32768));

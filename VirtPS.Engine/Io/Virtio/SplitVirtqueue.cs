@@ -37,6 +37,9 @@ public sealed class SplitVirtqueue
         IndirectDesc = (features & VirtqueueFeatures.IndirectDesc) != 0;
         // §2.7, "Virtqueue Part Alignment": descriptor table 16, available ring 2, used ring 4.
         if (descriptorTable % 16 != 0 || availRing % 2 != 0 || usedRing % 4 != 0) Fail(VirtqueueError.Misaligned);
+        // An area whose end wraps past 2^64 could alias low guest memory through the offsets below: refuse it as DMA would.
+        if (descriptorTable > ulong.MaxValue - 16UL * (ulong)size || availRing > ulong.MaxValue - (6 + 2UL * (ulong)size)
+            || usedRing > ulong.MaxValue - (6 + 8UL * (ulong)size)) Fail(VirtqueueError.DmaRefused);
     }
 
     public static bool IsValidSize(int size) => size > 0 && size <= VirtqueueFeatures.MaxQueueSize && BitOperations.IsPow2(size);
@@ -127,6 +130,7 @@ public sealed class SplitVirtqueue
                 if (d.HasNext) { Fail(VirtqueueError.IndirectWithNext); return false; }
                 if (d.Length == 0 || d.Length % VirtqDescriptor.Size != 0 || d.Length / VirtqDescriptor.Size > VirtqueueFeatures.MaxQueueSize)
                 { Fail(VirtqueueError.IndirectTableLength); return false; }
+                if (d.Address > ulong.MaxValue - d.Length) { Fail(VirtqueueError.DmaRefused); return false; }   // would wrap past 2^64
                 indirect = true;
                 table = d.Address;
                 tableSize = limit = (int)(d.Length / VirtqDescriptor.Size);

@@ -57,7 +57,8 @@ public sealed class VirtqChain
             if (done == length) break;
             if (offset >= b.Length) { offset -= b.Length; continue; }
             int n = (int)Math.Min(b.Length - offset, length - done);
-            pieces.Add((unchecked(b.Address + (ulong)offset), done, n));
+            if (b.Address > ulong.MaxValue - b.Length) return false;   // a buffer wrapping past 2^64 is refused, never aliased to low memory
+            pieces.Add((b.Address + (ulong)offset, done, n));
             done += n; offset = 0;
         }
         return done == length;
