@@ -102,6 +102,28 @@ public class VirtioBlkDeviceTests
     }
 
     [Fact]
+    public void WithoutNegotiatedFlushWritesAreWrittenThrough()
+    {
+        // §5.2.6.2: FLUSH offered but not negotiated makes every completed write stable: the device commits it first.
+        var mem = new PhysicalMemory(1 << 20);
+        var store = new MemoryBlockStore(Sectors);
+        var device = new VirtioBlkDevice(store, new GuestMemoryDma(mem));
+        device.Negotiate(VirtqueueFeatures.Version1);
+        var driver = new VirtioTestDriver(mem, N, DescAt, AvailAt, UsedAt, Heap, eventIdx: false);
+        device.SetUpQueue(N, DescAt, AvailAt, UsedAt);
+        driver.AddBlk(VirtioTestDriver.TypeOut, 0, 512, new byte[512]);
+        driver.AddBlk(VirtioTestDriver.TypeIn, 0, 512);
+        driver.Publish();
+        device.ProcessQueue();
+        Assert.Equal(1, store.Flushes);   // the write, not the read
+
+        var r = Make();                   // FLUSH negotiated: writes wait for a FLUSH request
+        r.Driver.AddBlk(VirtioTestDriver.TypeOut, 0, 512, new byte[512]); r.Driver.Publish();
+        r.Device.ProcessQueue();
+        Assert.Equal(0, r.Store.Flushes);
+    }
+
+    [Fact]
     public void OneNotificationServesABatch()
     {
         var r = Make();

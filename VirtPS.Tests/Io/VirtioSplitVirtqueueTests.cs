@@ -88,6 +88,7 @@ public class VirtioSplitVirtqueueTests
     public static TheoryData<string, VirtqueueError> Malformed => new()
     {
         { "next out of table", VirtqueueError.DescriptorIndexOutOfRange },
+        { "more than 2^32 bytes", VirtqueueError.ChainTooLong },
         { "indirect with next", VirtqueueError.IndirectWithNext },
         { "nested indirect", VirtqueueError.NestedIndirect },
         { "indirect length", VirtqueueError.IndirectTableLength },
@@ -106,6 +107,9 @@ public class VirtioSplitVirtqueueTests
         switch (what)
         {
             case "next out of table": d.WriteDesc(d.Desc, 0, 0x20000, 16, VirtioTestDriver.Next, N); break;
+            case "more than 2^32 bytes":   // §2.7.5.2
+                d.WriteDesc(d.Desc, 0, 0x20000, 0x8000_0000, VirtioTestDriver.Next, 1);
+                d.WriteDesc(d.Desc, 1, 0x20000, 0x8000_0000, VirtioTestDriver.Write, 0); break;
             case "indirect with next": d.WriteDesc(d.Desc, 0, table, 32, VirtioTestDriver.Indirect | VirtioTestDriver.Next, 1); break;
             case "nested indirect":
                 d.WriteDesc(table, 0, table, 16, VirtioTestDriver.Indirect, 0);

@@ -111,13 +111,15 @@ public sealed class SplitVirtqueue
         var writable = new List<VirtqBuffer>();
         ulong table = DescriptorTable;
         int tableSize = Size, limit = Size, walked = 0, descriptors = 0;
+        ulong bytes = 0;
         bool indirect = false;
         ushort index = head;
         Span<byte> raw = stackalloc byte[VirtqDescriptor.Size];
         while (true)
         {
             if (index >= tableSize) { Fail(VirtqueueError.DescriptorIndexOutOfRange); return false; }
-            // §2.7.5.3.1: no chain longer than the Queue Size (an indirect table: than its entries); a cycle never ends, so it trips this too.
+            // §2.7.5.3.1: no chain longer than the Queue Size (an indirect table: than its entries); §2.7.5.2: "loops in the
+            // descriptor chain are forbidden" - a loop never ends, so it trips this too.
             if (++walked > limit) { Fail(VirtqueueError.ChainTooLong); return false; }
             if (!_dma.Read(table + (ulong)index * VirtqDescriptor.Size, raw)) { Fail(VirtqueueError.DmaRefused); return false; }
             var d = VirtqDescriptor.Decode(raw);
@@ -137,6 +139,8 @@ public sealed class SplitVirtqueue
                 walked = 0; index = 0;
                 continue;
             }
+            // §2.7.5.2: "Drivers MUST NOT add a descriptor chain longer than 2^32 bytes in total".
+            if ((bytes += d.Length) > uint.MaxValue) { Fail(VirtqueueError.ChainTooLong); return false; }
             if (d.IsWrite) writable.Add(new VirtqBuffer(d.Address, d.Length, true));
             else if (writable.Count > 0) { Fail(VirtqueueError.ReadableAfterWritable); return false; }   // §2.7.4.2
             else readable.Add(new VirtqBuffer(d.Address, d.Length, false));
@@ -148,7 +152,7 @@ public sealed class SplitVirtqueue
     }
 
     /// <summary>
-    /// Returns a chain to the driver: writes used.ring[used.idx % N] = {id, len}, then used.idx + 1 (§2.7.8.1: "The device
+    /// Returns a chain to the driver: writes used.ring[used.idx % N] = {id, len}, then used.idx + 1 (§2.7.8.2: "The device
     /// MUST set len prior to updating the used idx"). <paramref name="written"/> is the bytes written into the chain's
     /// device-writable buffers from their start. False (and the queue broken) if the DMA is refused.
     /// </summary>

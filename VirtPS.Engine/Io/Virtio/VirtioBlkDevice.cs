@@ -116,10 +116,11 @@ public sealed class VirtioBlkDevice
         var status = Execute(request);
         if (status == VirtioBlkStatus.IoErr) IoErrors++;
         else if (status == VirtioBlkStatus.Unsupp) Unsupported++;
-        // The status byte is the last writable byte, so the used length covers every writable byte (§2.7.8.1: len counts
-        // from the first device-writable byte; the device MAY report bytes it did not write; on IOERR the data is void).
+        // The status byte is the last writable byte, so the used length covers every writable byte (§2.7.8: len counts from
+        // the first device-writable byte). On an IOERR of an IN the data bytes were not all written: like QEMU, the device
+        // still reports them, which §5.2.6's legacy note records as historical practice; the driver ignores data on IOERR.
         if (!chain.WriteWritable(_dma, request.StatusOffset, [(byte)status])) { q.Fail(VirtqueueError.DmaRefused); return false; }
-        return q.Push(chain.Head, (uint)Math.Min(chain.WritableLength, uint.MaxValue));
+        return q.Push(chain.Head, (uint)chain.WritableLength);   // a chain is at most 2^32 bytes (§2.7.5.2, checked by the queue)
     }
 
     VirtioBlkStatus Execute(VirtioBlkRequest r)
@@ -140,6 +141,7 @@ public sealed class VirtioBlkDevice
                     _store.Flush();
                     return VirtioBlkStatus.Ok;
                 case VirtioBlkRequestType.GetId:
+                    // §5.2.6: "a NUL-padded ASCII string up to 20 bytes long"; §5.2.6.1: the driver gives exactly 20 bytes.
                     if (r.InLength < IdLength) return VirtioBlkStatus.IoErr;
                     return r.Chain.WriteWritable(_dma, 0, _id) ? VirtioBlkStatus.Ok : VirtioBlkStatus.IoErr;
                 default:
@@ -179,6 +181,10 @@ public sealed class VirtioBlkDevice
             }
             done += piece.Length; lba += piece.Length / S;
         }
+        // §5.2.6.2: with VIRTIO_BLK_F_FLUSH offered but not negotiated (and no CONFIG_WCE), a completed write is stable:
+        // "the device MUST ensure that stable writes are committed" before reporting completion. Write-through, then.
+        if (!toGuest && length > 0 && (NegotiatedFeatures & VirtioBlkFeatures.Flush) == 0 && (DeviceFeatures & VirtioBlkFeatures.Flush) != 0)
+            _store.Flush();
         return VirtioBlkStatus.Ok;
     }
 }

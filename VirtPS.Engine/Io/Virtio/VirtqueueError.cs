@@ -16,7 +16,8 @@ public enum VirtqueueError
     AvailIndexOutOfRange,
     /// <summary>A head or <c>next</c> index is not inside its descriptor table.</summary>
     DescriptorIndexOutOfRange,
-    /// <summary>A chain longer than the Queue Size (or than its indirect table): a cycle or a driver breaking §2.7.5.3.1.</summary>
+    /// <summary>A chain longer than the Queue Size (or than its indirect table) or than 2^32 bytes: a loop (§2.7.5.2) or a
+    /// driver breaking §2.7.5.3.1.</summary>
     ChainTooLong,
     /// <summary>VIRTQ_DESC_F_INDIRECT used although VIRTIO_F_INDIRECT_DESC was not negotiated (§2.7.5.3.1).</summary>
     IndirectNotNegotiated,
