@@ -21,7 +21,7 @@ namespace VirtPS.Engine.Io;
 /// refused when opened for writing (<see cref="ErrorIds.ImageReadOnly"/>) — also for root, whom the kernel would let
 /// write: the mode bits are the user's statement that the image must not change.</para>
 /// </remarks>
-public sealed class DiskImage : IDisposable
+public sealed class DiskImage : IBlockStore, IDisposable
 {
     public const int SectorSize = 512;
     const UnixFileMode AnyWrite = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;

@@ -148,9 +148,10 @@ public sealed class VirtioBlkDevice
                     return VirtioBlkStatus.Unsupp;
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or VirtPSException)
         {
-            return VirtioBlkStatus.IoErr;   // the host's file failed: the guest sees a failed request, not the host
+            // The host's file failed or refused (a read-only image): the guest sees a failed request, not the host.
+            return VirtioBlkStatus.IoErr;
         }
     }
 
