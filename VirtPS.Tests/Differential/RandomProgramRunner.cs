@@ -44,12 +44,24 @@ internal static class RandomProgramRunner
             var d = Diff(p, k, translate);
             if (d.Count > 0) { n = k; diffs = d; break; }
         }
+        // Then drop the earlier steps one at a time while the prefix still differs: a minimal reproducer.
+        var reduced = new RandomProgram { Seed = p.Seed, Input = p.Input, Steps = p.Steps.Take(n).ToList() };
+        var reducedDiffs = diffs;
+        for (int i = reduced.Steps.Count - 2; i >= 0; i--)
+        {
+            var without = new RandomProgram { Seed = p.Seed, Input = p.Input, Steps = reduced.Steps.Where((_, j) => j != i).ToList() };
+            var d = Diff(without, without.Steps.Count, translate);
+            if (d.Count > 0) { reduced = without; reducedDiffs = d; }
+        }
         var sb = new StringBuilder();
         sb.AppendLine($"program seed 0x{p.Seed:X16} ({p.Steps.Count} steps) differs from the host CPU under the {(translate ? "block translator" : "interpreter")}; shortest differing prefix: {n} step(s)");
         sb.AppendLine($"  input: {EngineRunner.DescribeInput(AsVector(p, 0))}");
-        sb.AppendLine("  program (each step is followed by the flag fold into r15):");
+        sb.AppendLine("  prefix (each step is followed by the flag fold into r15):");
         sb.AppendLine(p.Listing(n));
         foreach (var d in diffs) sb.AppendLine("  " + d);
+        sb.AppendLine($"  reduced to {reduced.Steps.Count} step(s) of the prefix (same input):");
+        sb.AppendLine(reduced.Listing());
+        foreach (var d in reducedDiffs) sb.AppendLine("  " + d);
         return sb.ToString();
     }
 }
