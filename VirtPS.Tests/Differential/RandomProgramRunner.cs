@@ -11,6 +11,10 @@ namespace VirtPS.Tests.Differential;
 /// </summary>
 internal static class RandomProgramRunner
 {
+    /// <summary>Translator coverage over all checks so far: blocks compiled, guest instructions retired from
+    /// compiled code (kept instructions) and callouts (instructions the translator hands back to the interpreter's semantics).</summary>
+    public static long BlocksCompiled, CompiledInstructions, Callouts;
+
     static Vector AsVector(RandomProgram p, int count) =>
         new() { Form = $"random:{p.Seed:X16}", Code = p.Encode(count), Sequence = true, Input = p.Input.Clone() };
 
@@ -29,7 +33,14 @@ internal static class RandomProgramRunner
         v.Output = NativeCpu.Run(v.Code, v.Input);
         foreach (bool translate in new[] { false, true })
         {
-            if (EngineRunner.Check(v, EngineRunner.Run(v, translate)).Count == 0) continue;
+            var outcome = EngineRunner.Run(v, translate, out var translator);
+            if (translator != null)
+            {
+                Interlocked.Add(ref BlocksCompiled, translator.BlocksCompiled);
+                Interlocked.Add(ref CompiledInstructions, translator.InstructionsExecuted);
+                Interlocked.Add(ref Callouts, translator.CalloutsExecuted);
+            }
+            if (EngineRunner.Check(v, outcome).Count == 0) continue;
             return Shrink(p, translate);
         }
         return null;

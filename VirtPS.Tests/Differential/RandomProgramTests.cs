@@ -35,6 +35,7 @@ public class RandomProgramTests(ITestOutputHelper output)
         ulong seed = BaseSeed;
         int count = Count(DefaultPrograms);
         output.WriteLine($"random programs: base seed 0x{seed:X16} (VIRTPS_RANDOM_SEED), {count} programs (VIRTPS_RANDOM_COUNT)");
+        long blocks0 = RandomProgramRunner.BlocksCompiled, kept0 = RandomProgramRunner.CompiledInstructions, callouts0 = RandomProgramRunner.Callouts;
         var sw = Stopwatch.StartNew();
         var reports = new string?[count];
         int instructions = 0;
@@ -52,7 +53,9 @@ public class RandomProgramTests(ITestOutputHelper output)
             if (reports[i] == null) continue;
             if (++failed <= 3) failures.AppendLine($"program #{i} (base seed 0x{seed:X16}): " + reports[i]);
         }
-        output.WriteLine($"{count} programs, {instructions} instructions under test, {sw.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"{count} programs, {instructions} instructions under test, {sw.Elapsed.TotalSeconds:F1} s; translator: "
+            + $"{RandomProgramRunner.BlocksCompiled - blocks0} blocks compiled, {RandomProgramRunner.CompiledInstructions - kept0} instructions retired as compiled code, "
+            + $"{RandomProgramRunner.Callouts - callouts0} callouts");
         Assert.True(failed == 0, $"{failed} random program(s) differ (base seed 0x{seed:X16}):\n{failures}");
     }
 
