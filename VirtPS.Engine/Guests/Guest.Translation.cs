@@ -9,14 +9,6 @@ public sealed partial class Guest
     /// <summary>How the guest's memory is virtualized: its VMM's MMU.</summary>
     public MemoryVirtualization Paging => Vmm.Paging;
 
-    /// <summary>A paging mode is a choice only a hardware-assisted VMM has.</summary>
-    static void ValidatePaging(VirtualizationStyle style, MemoryVirtualization? paging)
-    {
-        if (paging is { } p && style != VirtualizationStyle.HardwareAssisted)
-            throw new VirtPSException(ErrorIds.PagingModeNeedsHardwareAssisted, ErrorKind.InvalidArgument,
-                $"-Paging {p} applies to HardwareAssisted guests only; {style} virtualizes memory its own way.", p);
-    }
-
     /// <summary>
     /// Translates guest-virtual <paramref name="address"/> as the hardware would for an access of kind
     /// <paramref name="access"/> at the guest's current privilege, without changing the guest: no accessed or dirty

@@ -104,7 +104,8 @@ public sealed partial class Guest
     public static Guest Create(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
         ulong loadAddress = DefaultLoadAddress, ulong? entryPoint = null, CostModel? costs = null, string commandLine = "",
         MemoryVirtualization? paging = null) =>
-        CreateCore(name, style, memoryMB, image, loadAddress, entryPoint, costs, commandLine, paravirtKernel: false, paging: paging);
+        Create(new GuestSpec { Name = name, Style = style, MemoryMB = memoryMB, Image = image.ToArray(), Origin = loadAddress,
+            EntryPoint = entryPoint, Costs = costs, CommandLine = commandLine, Paging = paging });
 
     internal static Guest CreateCore(string name, VirtualizationStyle style, int memoryMB, ReadOnlySpan<byte> image,
         ulong loadAddress, ulong? entryPoint, CostModel? costs, string commandLine = "", bool paravirtKernel = false,
@@ -112,7 +113,6 @@ public sealed partial class Guest
     {
         ValidateName(name);
         if (!Styles.Vmm.Available.Contains(style)) throw Styles.Vmm.Unavailable(style);
-        ValidatePaging(style, paging);
         // A paravirtual hypervisor offers no privileged instructions, only hypercalls: only a kernel written
         // for them (the built-in kernel's PARAVIRT build) can run under it.
         if (style == VirtualizationStyle.Paravirtual && !paravirtKernel)

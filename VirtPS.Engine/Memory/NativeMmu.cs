@@ -17,8 +17,11 @@ public class NativeMmu(PhysicalMemory memory) : IGuestMmu
         PageWalker.Walk(Memory, la, access, mode, out var pf, default, context.Guest(context.Pcid)) is { } t
             ? MmuTranslation.From(t) : MmuTranslation.Fault(pf);
 
-    public ulong? Probe(ulong la, in PagingMode mode) =>
-        PageWalker.Walk(Memory, la, AccessKind.Execute, mode, out _) is { } t ? t.Physical : null;
+    public ulong? Probe(ulong la, in PagingMode mode) => ProbeGuestTables(Memory, la, mode);
+
+    /// <summary>Where the guest's own tables map <paramref name="la"/> (guest memory is stored by GPA).</summary>
+    internal static ulong? ProbeGuestTables(PhysicalMemory memory, ulong la, in PagingMode mode) =>
+        PageWalker.Walk(memory, la, AccessKind.Execute, mode, out _) is { } t ? t.Physical : null;
 
     public MmuInspection Inspect(ulong la, AccessKind access, in PagingMode mode, in MmuContext context, List<WalkReference> log) =>
         InspectGuestTables(Memory, la, access, mode, context.Caches is null ? default : context.Guest(context.Pcid), log, "Walk");

@@ -40,8 +40,7 @@ public sealed class NestedMmu(PhysicalMemory memory, ExtendedPageTables ept) : I
         }
     }
 
-    public ulong? Probe(ulong la, in PagingMode mode) =>
-        PageWalker.Walk(memory, la, AccessKind.Execute, mode, out _) is { } t ? t.Physical : null;
+    public ulong? Probe(ulong la, in PagingMode mode) => NativeMmu.ProbeGuestTables(memory, la, mode);
 
     /// <summary>The look-ahead's page may not be in EPT yet: its bytes are read, but the access (and the EPT violation)
     /// happens only if an instruction really crosses over. The guest's tables (already in EPT) get the accessed bits

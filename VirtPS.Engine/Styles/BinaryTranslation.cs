@@ -46,7 +46,6 @@ public sealed unsafe class BinaryTranslation : Vmm
 
     public BinaryTranslation(Machine machine) : base(machine, ShadowPaging)
     {
-        UseShadowPaging();
         _pteWrite = new Callout(PteWriteCallout, PteWrite);
         _translator = new BlockTranslator(new Policy(this)) { Filter = BlockTranslator.SupervisorOnly, CompileThreshold = KernelCompileThreshold };
         machine.Translator = _translator;

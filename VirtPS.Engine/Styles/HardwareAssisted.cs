@@ -30,7 +30,6 @@ public sealed class HardwareAssisted : Vmm
     {
         if (paging == MemoryVirtualization.Shadow)
         {
-            UseShadowPaging();
             Controls = DefaultControls;
             ExceptionBitmap = 1u << (int)ExceptionVector.PF;
         }

@@ -28,7 +28,7 @@ public sealed class TrapAndEmulate : Vmm
     /// <summary>The host runs with CR0.MP set, as an OS with an FPU does (SDM Vol. 3A, 9.2.1), so SMSW differs.</summary>
     const ulong VmmMswBits = 0x2;
 
-    public TrapAndEmulate(Machine machine) : base(machine, ShadowPaging) => UseShadowPaging();
+    public TrapAndEmulate(Machine machine) : base(machine, ShadowPaging) { }
 
     public override VirtualizationStyle Style => VirtualizationStyle.TrapAndEmulate;
     /// <summary>Faults that entered the VMM (a view of the ledger).</summary>

@@ -22,6 +22,7 @@ public abstract unsafe class Vmm : IVmm
         Cpu.Vmm = this;
         Mmu = mmu?.Invoke(machine) ?? new NativeMmu(machine.Memory);
         Cpu.Mmu = Mmu;
+        if (Mmu is ShadowMmu shadow) WireShadow(shadow.Tables);
     }
 
     void IVmm.Prepare(Insn i) => Prepare(i);
@@ -160,9 +161,9 @@ public abstract unsafe class Vmm : IVmm
     private protected static Func<Machine, IGuestMmu> ShadowPaging => m => new ShadowMmu(m.Memory, new ShadowPageTables(m.Memory));
 
     /// <summary>Wires the shadow tables to this monitor and its processor: faults into the VMM's accounting, drops into the TLB.</summary>
-    private protected void UseShadowPaging()
+    void WireShadow(ShadowPageTables tables)
     {
-        Shadow = ((ShadowMmu)Mmu).Tables;
+        Shadow = tables;
         Shadow.Fault = OnShadowFault;
         Shadow.Invalidated = Cpu.InvalidateTlbAll;
         Shadow.PageInvalidated = Cpu.ShadowPageInvalidated;
