@@ -49,6 +49,13 @@ public static class ErrorIds
     public const string ImageNotFound = nameof(ImageNotFound);
     public const string ImageTooSmall = nameof(ImageTooSmall);
     public const string ImageSizeNotSectorMultiple = nameof(ImageSizeNotSectorMultiple);
+    public const string DeviceNameInUse = nameof(DeviceNameInUse);
+    public const string DeviceNotFound = nameof(DeviceNotFound);
+    public const string DeviceModeNotSupported = nameof(DeviceModeNotSupported);
+    public const string DeviceChangeWhileRunning = nameof(DeviceChangeWhileRunning);
+    public const string DeviceAlreadyAssigned = nameof(DeviceAlreadyAssigned);
+    public const string InvalidDeviceName = nameof(InvalidDeviceName);
+    public const string InvalidIoModel = nameof(InvalidIoModel);
     public const string ImageReadOnly = nameof(ImageReadOnly);
 
     // The engine: guests, styles, memory, hosts, networks, costs.

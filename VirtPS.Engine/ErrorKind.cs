@@ -12,4 +12,5 @@ public enum ErrorKind
     ReadError,
     InvalidData,
     PermissionDenied,
+    ResourceBusy,
 }

@@ -21,6 +21,7 @@ internal static class Errors
         ErrorKind.ReadError => ErrorCategory.ReadError,
         ErrorKind.InvalidData => ErrorCategory.InvalidData,
         ErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        ErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
         _ => ErrorCategory.NotSpecified,
     };
 

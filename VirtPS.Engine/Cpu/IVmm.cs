@@ -16,6 +16,9 @@ internal interface IVmm
     /// <summary>An exception or interrupt is about to go through the guest's IDT.</summary>
     void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip);
 
+    /// <summary>A device raised <paramref name="irq"/>: injected by the monitor, or posted by hardware for an assigned device.</summary>
+    void OnDeviceInterrupt(int irq, bool posted);
+
     /// <summary>For a monitor that set <see cref="Processor.VmmDelivers"/>: delivers the event to the guest kernel itself.</summary>
     void Bounce(ExceptionVector vector, ulong? errorCode, ulong returnRip, bool software);
 }

@@ -102,6 +102,10 @@ public sealed class LocalApic
         _lvtPmi |= 0x1_0000;
     }
 
+    /// <summary>An external interrupt arriving at this APIC (from an IOAPIC redirection entry, fixed delivery): requests
+    /// <paramref name="vector"/> as the local sources do.</summary>
+    public void RequestExternal(int vector) => Request(vector);
+
     /// <summary>Sets <paramref name="v"/> in the IRR; a vector already requested stays one request.</summary>
     void Request(int v)
     {

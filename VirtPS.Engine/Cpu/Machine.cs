@@ -19,6 +19,23 @@ public sealed partial class Machine
         _decoded = new DecodeCache(Cpu);
         Console = new Io.Uart16550();
         Cpu.Ports.Map(Io.Uart16550.Com1, 8, Console);
+        Pci = new Io.Pci.PciBus();
+        Pci.Attach(Cpu.Ports);
+    }
+
+    /// <summary>PCI bus 0 (configuration mechanism #1 at ports 0xCF8/0xCFC): where the virtio functions sit.</summary>
+    public Io.Pci.PciBus Pci { get; }
+
+    /// <summary>Where IRQ 0 arrives: the IOAPIC's redirection entries, as this machine's firmware programs them, send
+    /// IRQ n to vector <c>IrqVector + n</c>, fixed delivery, to the one processor (the kernel's IRQ_VECTOR).</summary>
+    public const int IrqVector = 0x40;
+
+    /// <summary>A device asserts <paramref name="irq"/>. <paramref name="posted"/>: the device is assigned to the guest and
+    /// its interrupt is remapped and posted by hardware; otherwise a VMM's device model raised it and the VMM injects it.</summary>
+    public void RaiseIrq(int irq, bool posted)
+    {
+        Cpu.Apic.RequestExternal(IrqVector + irq);
+        Cpu.Vmm?.OnDeviceInterrupt(irq, posted);
     }
 
     public PhysicalMemory Memory { get; }
@@ -249,7 +266,10 @@ public sealed partial class Machine
                 if (cur.Software) Cpu.Ledger.Record(Trace.GuestEvent.SoftwareInterrupt);
                 else if (ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt) Cpu.Ledger.Record(Trace.GuestEvent.Interrupt);
                 else Cpu.Ledger.Record(Trace.GuestEvent.Exception, (int)cur.Vector);
-                Cpu.Vmm?.OnDelivery(cur.Vector, cur.Software ? DeliveryKind.Software
+                // A device's interrupt was injected by the monitor (or posted by hardware) when the device raised it
+                // (RaiseIrq): what remains is the IDT delivery itself.
+                if (kind == Trace.TraceKind.Interrupt && (int)cur.Vector - IrqVector is >= 0 and < 16) Cpu.Ledger.Charge(Costs.CostEvent.ExceptionDelivery);
+                else Cpu.Vmm?.OnDelivery(cur.Vector, cur.Software ? DeliveryKind.Software
                     : kind == Trace.TraceKind.Interrupt ? DeliveryKind.External : DeliveryKind.Exception, atRip);
                 return null;
             }

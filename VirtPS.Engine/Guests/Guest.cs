@@ -18,6 +18,8 @@ public sealed partial class Guest
         Name = name; Style = style; MemoryMB = memoryMB; Machine = machine; _costs = costs;
         Vmm = Styles.Vmm.For(style, machine, paging);
         Vmm.HostSource = () => Host is { } h ? (h.Type, h.TlbTagging) : (HypervisorType.Type1, TlbTagging.None);
+        Vmm.IoModelSource = () => Host?.IoModel;
+        Vmm.DeviceAt = DeviceAt;
     }
 
     readonly CostModel? _costs;

@@ -59,8 +59,27 @@ public static partial class Kernel
                 ["USER_ENTRY"] = (long)userEntry,
             };
             if (paravirt) defines["PARAVIRT"] = 1;
-            return Assembler.Assemble(Source("kernel.asm"), defines, Guest.DefaultLoadAddress);
+            return Assembler.Assemble(KernelSource(), defines, Guest.DefaultLoadAddress);
         });
+    }
+
+    /// <summary>The kernel's drivers (Guests/Programs/Drivers), in the order they are spliced in.</summary>
+    public static IReadOnlyList<string> DriverFiles { get; } = ["io.asm", "io_blk.asm", "io_net.asm", "io_input.asm"];
+
+    /// <summary>kernel.asm with its drivers spliced in: each driver's code at <c>; @@DRIVER_CODE@@</c>, its data (after its
+    /// <c>; @@DATA@@</c> line) at <c>; @@DRIVER_DATA@@</c>, so driver code stays off the pages the kernel writes.</summary>
+    public static string KernelSource()
+    {
+        var code = new System.Text.StringBuilder();
+        var data = new System.Text.StringBuilder();
+        foreach (var file in DriverFiles)
+        {
+            string text = Source("Drivers." + file);
+            int split = text.IndexOf("\n; @@DATA@@", StringComparison.Ordinal);
+            code.Append(split < 0 ? text : text[..split]).Append('\n');
+            if (split >= 0) data.Append(text[split..]).Append('\n');
+        }
+        return Source("kernel.asm").Replace("; @@DRIVER_CODE@@", code.ToString()).Replace("; @@DRIVER_DATA@@", data.ToString());
     }
 
     /// <summary>Assembles a workload's user program for <paramref name="iterations"/>, linked at <see cref="UserCodeAddress"/>.</summary>

@@ -25,6 +25,10 @@ public sealed class VHost
     public long Quantum { get; private set; } = DefaultQuantum;
     /// <summary>The sizes of each physical CPU's TLB (a Skylake core's by default).</summary>
     public Memory.TlbConfiguration TlbConfiguration { get; private set; } = Memory.TlbConfiguration.Skylake;
+    /// <summary>Where device backends run (the driver model): set by <see cref="Update"/>, else Hosted for a Type 2 host and
+    /// Autonomous for a Type 1.</summary>
+    public IoModel IoModel => _ioModel ?? (Type == HypervisorType.Type2 ? IoModel.Hosted : IoModel.Autonomous);
+    IoModel? _ioModel;
     public const long DefaultQuantum = 50_000;
     public const long MaxQuantum = 1L << 32;
     /// <summary>The guests placed on this host, in the order they were added to the lab.</summary>
@@ -42,8 +46,10 @@ public sealed class VHost
 
     /// <summary>Changes what is given, after checking all of it, so a bad value changes nothing.</summary>
     public void Update(HypervisorType? type = null, int? physicalCpus = null, CostModel? costModel = null,
-        TlbTagging? tlbTagging = null, long? quantum = null, Memory.TlbConfiguration? tlbConfiguration = null)
+        TlbTagging? tlbTagging = null, long? quantum = null, Memory.TlbConfiguration? tlbConfiguration = null, IoModel? ioModel = null)
     {
+        if (ioModel is { } im && !Enum.IsDefined(im))
+            throw new VirtPSException(ErrorIds.InvalidIoModel, ErrorKind.InvalidArgument, $"IO model '{im}' is not Autonomous, Hybrid or Hosted.", im);
         tlbConfiguration?.Validate();
         if (type is { } t) ValidateType(t);
         if (physicalCpus is { } n) ValidatePhysicalCpus(n);
@@ -56,6 +62,7 @@ public sealed class VHost
         if (costModel is not null) CostModel = costModel;
         if (tlbTagging is { } tt2) TlbTagging = tt2;
         if (quantum is { } q2) Quantum = q2;
+        if (ioModel is { } im2) _ioModel = im2;
         if (tlbConfiguration is not null)
         {
             TlbConfiguration = tlbConfiguration;

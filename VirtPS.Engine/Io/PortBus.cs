@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace VirtPS.Engine.Io;
 
 /// <summary>
@@ -15,18 +17,37 @@ public sealed class PortBus
         for (int k = 0; k < count; k++) _owner[first + k] = device;
     }
 
+    /// <summary>Frees [first, first + count) (a device removed).</summary>
+    public void Unmap(ushort first, int count)
+    {
+        for (int k = 0; k < count; k++) _owner[first + k] = null;
+    }
+
+    /// <summary>The device that owns <paramref name="port"/>, if any.</summary>
+    public IPortDevice? Owner(ushort port) => _owner[port];
+
     /// <summary>Port reads and writes so far (each IN or OUT, whatever its size).</summary>
     public long Accesses { get; private set; }
+
+    readonly Dictionary<IPortDevice, long> _byOwner = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Accesses that reached <paramref name="device"/>; with null, those that reached no device (a floating port).</summary>
+    public long AccessesTo(IPortDevice? device) => device is null ? _unowned : _byOwner.GetValueOrDefault(device);
+    long _unowned;
 
     public ulong In(ushort port, int size)
     {
         Accesses++;
-        return _owner[port] is { } d ? d.In(port, size) : size == 4 ? 0xFFFF_FFFFUL : size == 2 ? 0xFFFFUL : 0xFFUL;
+        if (_owner[port] is not { } d) { _unowned++; return size == 4 ? 0xFFFF_FFFFUL : size == 2 ? 0xFFFFUL : 0xFFUL; }
+        CollectionsMarshal.GetValueRefOrAddDefault(_byOwner, d, out _)++;
+        return d.In(port, size);
     }
 
     public void Out(ushort port, int size, ulong value)
     {
         Accesses++;
-        _owner[port]?.Out(port, size, value);
+        if (_owner[port] is not { } d) { _unowned++; return; }
+        CollectionsMarshal.GetValueRefOrAddDefault(_byOwner, d, out _)++;
+        d.Out(port, size, value);
     }
 }

@@ -117,7 +117,7 @@ public sealed unsafe class BinaryTranslation : Vmm
     void Emulate(Processor p, Insn i)
     {
         var op = i.Sensitive;
-        if (op == SensitiveOp.PortIo) EmulateDevice();   // the VMM's device model; no real device is touched
+        if (op == SensitiveOp.PortIo) EmulateDevice(PortOf(p, i), "Callout");   // the VMM's device model; no real device is touched
         try { Execute(p, i); }
         catch (GuestFault) when (FaultInCallout()) { }
         switch (op)

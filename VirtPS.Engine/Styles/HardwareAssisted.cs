@@ -86,6 +86,11 @@ public sealed class HardwareAssisted : Vmm
     public uint ExceptionBitmap { get; set; }
     /// <summary>With <see cref="VmExecutionControls.UseIoBitmaps"/>: the ports whose access exits.</summary>
     public HashSet<ushort> IoBitmap { get; } = [];
+    /// <summary>Ports of devices assigned to the guest. A VMM that assigns a device uses the IO bitmaps with every bit set
+    /// but these (SDM Vol. 3C, 25.6.4): the guest reaches the device's registers with no exit, every other port still exits.</summary>
+    public IReadOnlySet<ushort> DirectPorts => _direct;
+    HashSet<ushort> _direct = [];
+    internal void PassThroughPorts(HashSet<ushort> ports) => _direct = ports;
     /// <summary>With <see cref="VmExecutionControls.UseMsrBitmaps"/>: the MSRs whose reads and writes exit.</summary>
     public HashSet<uint> MsrBitmap { get; } = [];
 
@@ -133,7 +138,7 @@ public sealed class HardwareAssisted : Vmm
                 return;
             case SensitiveOp.PortIo when IoExits(p, i, out ushort port):
                 Exit(p, ExitReason.IoInstruction, i.Ip, IoQualification(i, port));
-                EmulateDevice();
+                EmulateDevice(port, "VmExit:IoInstruction");
                 Execute(p, i);
                 return;
             case SensitiveOp.Rdmsr or SensitiveOp.Wrmsr when !Has(VmExecutionControls.UseMsrBitmaps) || MsrBitmap.Contains((uint)p.R[(int)Gpr.Rcx]):
@@ -240,6 +245,7 @@ public sealed class HardwareAssisted : Vmm
     {
         port = (ushort)(i.Decoded.Op0Kind == Iced.Intel.OpKind.Immediate8 ? i.Imm
             : i.Decoded.Op1Kind == Iced.Intel.OpKind.Immediate8 ? i.Imm : p.R[(int)Gpr.Rdx]);
+        if (_direct.Count > 0 && _direct.Contains(port)) return false;
         if (Has(VmExecutionControls.UnconditionalIoExiting) && !Has(VmExecutionControls.UseIoBitmaps)) return true;
         return Has(VmExecutionControls.UseIoBitmaps) && IoBitmap.Contains(port);
     }

@@ -13,4 +13,7 @@ public sealed class Native(Machine machine) : Vmm(machine)
         Execute(p, i);
         CountHardware(p, i);
     }
+
+    /// <summary>No monitor: a device's interrupt reaches the guest's IDT as on bare hardware.</summary>
+    private protected override void OnDeviceInterrupt(int irq, bool posted) { }
 }

@@ -145,7 +145,7 @@ public sealed class Paravirtual : Vmm
             Events.Record(GuestEvent.PrivilegedInstruction, (int)i.Decoded.Mnemonic);
             Events.Record(GuestEvent.Trap);
             Events.Record(GuestEvent.Emulation);
-            if (op == SensitiveOp.PortIo) EmulateDevice();
+            if (op == SensitiveOp.PortIo) EmulateDevice(PortOf(p, i), "Trap");
             Events.Note(i.Ip, $"trap: privileged {m} in a paravirtual kernel");
             Execute(p, i);
             return;

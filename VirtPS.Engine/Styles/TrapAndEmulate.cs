@@ -58,7 +58,7 @@ public sealed class TrapAndEmulate : Vmm
             case var _ when SensitiveOps.IsPrivileged(op):
                 Trap(i.Ip, $"#GP(0) on {i.Decoded.Mnemonic} at CPL 1");
                 Events.Record(GuestEvent.Emulation);
-                if (op == SensitiveOp.PortIo) EmulateDevice();
+                if (op == SensitiveOp.PortIo) EmulateDevice(PortOf(p, i), "Trap");
                 Execute(p, i);
                 KeepMmuCoherent(p, i);
                 return;

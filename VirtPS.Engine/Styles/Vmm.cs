@@ -28,6 +28,7 @@ public abstract unsafe class Vmm : IVmm
     void IVmm.Prepare(Insn i) => Prepare(i);
     void IVmm.Intercept(Processor p, Insn i) => Intercept(p, i);
     void IVmm.OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) => OnDelivery(vector, kind, rip);
+    void IVmm.OnDeviceInterrupt(int irq, bool posted) => OnDeviceInterrupt(irq, posted);
     void IVmm.Bounce(ExceptionVector vector, ulong? errorCode, ulong returnRip, bool software) => Bounce(vector, errorCode, returnRip, software);
 
     public Machine Machine { get; }
@@ -88,12 +89,47 @@ public abstract unsafe class Vmm : IVmm
         }
     }
 
-    /// <summary>The VMM's device model handles an IN or OUT it intercepted (in the host, for a hosted VMM).</summary>
-    private protected void EmulateDevice()
+    /// <summary>The guest's device that decodes a port, if any (set by the guest that owns the devices).</summary>
+    internal Func<ushort, Io.GuestDevice?>? DeviceAt { get; set; }
+
+    /// <summary>Where device backends run (<see cref="IoModel"/>): the host's setting, else what the hypervisor type implies.</summary>
+    public IoModel IoModel => IoModelSource?.Invoke() ?? (HostType == HypervisorType.Type2 ? IoModel.Hosted : IoModel.Autonomous);
+    internal Func<IoModel?>? IoModelSource { get; set; }
+
+    /// <summary>
+    /// The VMM handles an IN or OUT it intercepted, entered as <paramref name="how"/> (its exit, trap or callout). For a
+    /// virtual device the backend serves it where the driver model puts backends: in the hypervisor (Autonomous), in the
+    /// service domain (Hybrid: a domain switch there and back) or in the host OS (Hosted: a world switch there and back).
+    /// An assigned device's port is only forwarded: its registers are the real device's, with no model behind them.
+    /// </summary>
+    private protected void EmulateDevice(ushort port, string how)
     {
+        var device = DeviceAt?.Invoke(port);
+        device?.Counters.Intercepted(how);
+        if (device?.Mode == Io.IoMode.Passthrough) return;
         Events.Record(GuestEvent.DeviceEmulation);
-        if (HostType == HypervisorType.Type2) Events.Record(GuestEvent.WorldSwitch, EventLedger.HostOs);
+        switch (IoModel)
+        {
+            case IoModel.Hybrid:
+                Events.Record(GuestEvent.DomainSwitch);
+                if (device != null) device.Counters.DomainSwitches++;
+                break;
+            case IoModel.Hosted:
+                Events.Record(GuestEvent.WorldSwitch, EventLedger.HostOs);
+                if (device != null) device.Counters.WorldSwitches++;
+                break;
+        }
     }
+
+    /// <summary>The port an IN, OUT, INS or OUTS addresses: its immediate, else DX.</summary>
+    private protected static ushort PortOf(Processor p, Insn i) =>
+        (ushort)(i.Decoded.Op0Kind == Iced.Intel.OpKind.Immediate8 || i.Decoded.Op1Kind == Iced.Intel.OpKind.Immediate8 ? i.Imm : p.R[(int)Gpr.Rdx]);
+
+    /// <summary>A device raised an interrupt. A monitor injects a virtual device's interrupt at its next entry to the guest;
+    /// an assigned device's interrupt is remapped by the IOMMU and posted to the vCPU by hardware (VT-d posted interrupts),
+    /// with no monitor involved. On the bare machine (<see cref="Native"/>) there is no monitor either.</summary>
+    private protected virtual void OnDeviceInterrupt(int irq, bool posted) =>
+        Events.Record(posted ? GuestEvent.PostedInterrupt : GuestEvent.Injection, irq);
 
     /// <summary>An exception or interrupt is about to go through the guest's IDT. The bare machine's price is
     /// the hardware delivery; a monitor that takes the event first adds its own.</summary>

@@ -58,4 +58,10 @@ public enum GuestEvent
     FidelityViolation,
     /// <summary>A VM entry or exit that flushed the untagged TLB (no VPID).</summary>
     TlbFlush,
+
+    // ---- IO ----
+    /// <summary>An assigned device's interrupt, remapped by the IOMMU and posted to the vCPU by hardware; coded by IRQ.</summary>
+    PostedInterrupt,
+    /// <summary>A backend request handled in a service domain (Xen's Dom0): a switch to it and back.</summary>
+    DomainSwitch,
 }

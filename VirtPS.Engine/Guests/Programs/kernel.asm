@@ -11,6 +11,8 @@
 ;   0 exit  1 write(buf,len)  2 getpid  3 yield  4 mmap(len)  5 mprotect(addr,len,prot)
 ;   6 spawn (eager copy of the address space; 0 in the child, child pid in the parent)
 ;   7 wait(pid)  8 inb(port 0x80, count)  9 setcr8(value, count)  10 callret(count)  11 ptemod(addr, count)
+;   12-15 block: info, read(lba,buf,n), write(lba,buf,n), flush  16-18 network: ping, udp, serve  19 keyboard read
+;   (Drivers/*.asm: the device drivers; their code and data are spliced in at the @@DRIVER_...@@ markers)
 ;   (8-11 are Adams & Agesen's nanobenchmarks: the operation runs count times inside the kernel, as theirs
 ;   ran in the guest kernel, so one iteration is one IN, one CR8 write, one call/ret pair, one PTE write)
 ; The scheduling tick is a performance-monitoring interrupt, not a timer: IA32_PMC0 counts instructions retired at
@@ -41,6 +43,7 @@ USER_END    equ 0x8000000000        ; the user half is PDPT[1..511] of PML4[0]: 
 MAXPROC     equ 16
 SELFTEST_VECTOR equ 0x30        ; the boot self-test's interrupt
 SELFTEST_WINDOW equ 16          ; loop turns with interrupts on
+IRQ_VECTOR  equ 0x40            ; IRQ n arrives as vector 0x40 + n (Cpu/Machine.IrqVector: how the IOAPIC is set up)
 PROC_SIZE   equ 64
 P_STATE equ 0
 P_PID   equ 8
@@ -307,6 +310,8 @@ start:
     mov qword [pcid_on], 1
 .nopcid:
 %endif
+    ; ---- devices: PCI enumeration and the legacy parts, each driver probing its own (Drivers/io.asm)
+    call io_init
     ; ---- run process 0
     lea rcx, [procs]
     jmp enter_process
@@ -945,7 +950,7 @@ syscall_entry:
     push r14
     push r15
     inc qword [syscalls]
-    cmp rax, 12
+    cmp rax, SYS_COUNT
     jae .bad
     lea rcx, [sys_table]
     call [rcx + rax*8]
@@ -1453,6 +1458,22 @@ isr_common:
     push r14
     push r15
     mov rbp, rsp
+    ; device interrupts (vectors IRQ_VECTOR .. IRQ_VECTOR+15, as the IOAPIC is programmed): every driver looks
+    ; at its own device, as on a shared line, then EOI
+    mov rax, [rbp + 120]
+    sub rax, IRQ_VECTOR
+    cmp rax, 16
+    jae .not_device
+    mov rdi, rax
+    call io_irq
+%ifndef PARAVIRT
+    mov ecx, 0x80B
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+%endif
+    jmp .out
+.not_device:
     cmp qword [rbp + 120], SELFTEST_VECTOR
     je .selftest
     mov rax, [rbp + 144]
@@ -1771,6 +1792,8 @@ pv_refused:
     jmp pv_shutdown
 %endif
 
+; @@DRIVER_CODE@@
+
 ; ---- data
 msg_boot:  db "virtps kernel: booting", 10, 0
 msg_sum1:  db "virtps: ", 0
@@ -1798,7 +1821,12 @@ align 8
 gate_table:
     dq 0, isr_de, 1, isr_db, 2, isr_nmi, 3, isr_bp, 4, isr_of, 5, isr_br, 6, isr_ud, 7, isr_nm
     dq 8, isr_df, 10, isr_ts, 11, isr_np, 12, isr_ss, 13, isr_gp, 14, isr_pf, 16, isr_mf, 17, isr_ac
-    dq 18, isr_mc, 19, isr_xm, 0x20, isr_timer, SELFTEST_VECTOR, isr_selftest, -1, 0
+    dq 18, isr_mc, 19, isr_xm, 0x20, isr_timer, SELFTEST_VECTOR, isr_selftest
+    dq IRQ_VECTOR + 0, isr_irq0, IRQ_VECTOR + 1, isr_irq1, IRQ_VECTOR + 2, isr_irq2, IRQ_VECTOR + 3, isr_irq3
+    dq IRQ_VECTOR + 4, isr_irq4, IRQ_VECTOR + 5, isr_irq5, IRQ_VECTOR + 6, isr_irq6, IRQ_VECTOR + 7, isr_irq7
+    dq IRQ_VECTOR + 8, isr_irq8, IRQ_VECTOR + 9, isr_irq9, IRQ_VECTOR + 10, isr_irq10, IRQ_VECTOR + 11, isr_irq11
+    dq IRQ_VECTOR + 12, isr_irq12, IRQ_VECTOR + 13, isr_irq13, IRQ_VECTOR + 14, isr_irq14, IRQ_VECTOR + 15, isr_irq15
+    dq -1, 0
 msg_oom:   db "virtps: out of memory", 10, 0
 msg_panic: db "virtps: kernel panic, vector ", 0
 %ifdef PARAVIRT
@@ -1809,6 +1837,10 @@ msg_refused: db "virtps: the hypervisor refused a page-table update", 10, 0
 align 4096
 sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect, sys_spawn, sys_wait, sys_inb, sys_setcr8
     dq sys_callret, sys_ptemod
+    dq sys_blk_info, sys_blk_read, sys_blk_write, sys_blk_flush     ; 12-15: Drivers/io_blk.asm
+    dq sys_net_ping, sys_net_udp, sys_net_serve                     ; 16-18: Drivers/io_net.asm
+    dq sys_kbd_read                                                 ; 19:    Drivers/io_input.asm
+SYS_COUNT equ ($ - sys_table) / 8
 kernel_cs:  dq 0
 boot_flags: dq 0                ; RFLAGS as PUSHF showed them during boot (IF clear)
 boot_ipis:  dq 0                ; the self-test's interrupt: 1 once it came
@@ -1834,6 +1866,7 @@ divide_errors: dq 0
 cr3_loads:  dq 0
 killed:     dq 0
 numbuf:     times 32 db 0
+; @@DRIVER_DATA@@
 %ifdef PARAVIRT
 align 64
 vcpu_info:  times 64 db 0       ; Xen's vcpu_info: upcall pending (0), upcall mask (1), arch.cr2 (16)

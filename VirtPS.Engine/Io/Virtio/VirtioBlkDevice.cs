@@ -15,7 +15,7 @@ namespace VirtPS.Engine.Io.Virtio;
 /// (no header, no status byte, a status byte whose DMA is refused) or a broken queue makes the device need a reset
 /// (§2.1.2, DEVICE_NEEDS_RESET); nothing throws.</para>
 /// </summary>
-public sealed class VirtioBlkDevice
+public sealed class VirtioBlkDevice : IVirtioBackend
 {
     /// <summary>Virtio device ID of a block device (§5.2.1).</summary>
     public const int DeviceId = 2;
@@ -66,6 +66,17 @@ public sealed class VirtioBlkDevice
 
     /// <summary>Feature negotiation (§3.1.1): keeps the driver's features the device offered and returns them.</summary>
     public ulong Negotiate(ulong driverFeatures) => NegotiatedFeatures = driverFeatures & DeviceFeatures;
+
+    int IVirtioBackend.DeviceType => DeviceId;
+    int IVirtioBackend.QueueCount => 1;
+    /// <summary>Largest request queue the device takes.</summary>
+    public int MaxQueueSize => 256;
+    SplitVirtqueue IVirtioBackend.SetUpQueue(int index, int size, ulong descriptorTable, ulong availRing, ulong usedRing) =>
+        SetUpQueue(size, descriptorTable, availRing, usedRing);
+    bool IVirtioBackend.Notify(int index) => ProcessQueue();
+    SplitVirtqueue? IVirtioBackend.Queue(int index) => index == 0 ? RequestQueue : null;
+    /// <summary>Device reset: the queue and the negotiated features are forgotten.</summary>
+    public void Reset() { RequestQueue = null; NegotiatedFeatures = 0; }
 
     /// <summary>Sets up the request queue (queue 0) at the driver's addresses, with the negotiated features.</summary>
     public SplitVirtqueue SetUpQueue(int size, ulong descriptorTable, ulong availRing, ulong usedRing) =>

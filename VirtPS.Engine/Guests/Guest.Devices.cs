@@ -1,0 +1,187 @@
+using VirtPS.Engine.Io;
+using VirtPS.Engine.Io.Block;
+using VirtPS.Engine.Memory;
+using VirtPS.Engine.Memory.Iommu;
+
+namespace VirtPS.Engine.Guests;
+
+public sealed partial class Guest
+{
+    readonly List<GuestDevice> _devices = [];
+
+    /// <summary>The guest's devices (besides its serial console), in the order they were added.</summary>
+    public IReadOnlyList<GuestDevice> Devices => _devices;
+
+    /// <summary>The guest's device called <paramref name="name"/> (compared without case), or null.</summary>
+    public GuestDevice? Device(string name) => _devices.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The remapping hardware an assigned device's DMA goes through, made with the guest's first passthrough device:
+    /// one VT-d unit whose domain 1 maps the guest's memory, guest-physical to host-physical.</summary>
+    public IommuUnit? Iommu { get; private set; }
+    public IommuDomain? IommuDomain { get; private set; }
+
+    /// <summary>Whether the guest has started and not stopped: its kernel has found its devices and drives them.</summary>
+    public bool IsRunning => State == GuestState.Ready && Machine.Cpu.Retired > 0;
+
+    /// <summary>Host resources a passthrough device holds (an image file's full path), by the guest they are assigned to:
+    /// a device belongs to one guest at a time, across every lab in the process.</summary>
+    static readonly Dictionary<string, Guest> Assigned = new(StringComparer.Ordinal);
+
+    /// <summary>Adds a disk backed by the raw image at <paramref name="path"/> (created, sparse, with <paramref name="sizeMB"/>
+    /// MiB if absent) in <paramref name="mode"/>, named vda, vdb, ... (virtio) or hda, hdb, ... (ATA) unless named.</summary>
+    public Disk AddDisk(string path, long? sizeMB, IoMode mode, string? name = null)
+    {
+        CheckStopped("add a disk");
+        CheckMode(mode, [IoMode.Emulated, IoMode.Paravirtual, IoMode.Passthrough], "disk");
+        if (mode == IoMode.Emulated && _devices.OfType<Disk>().Any(d => d.Mode == IoMode.Emulated))
+            throw new VirtPSException(ErrorIds.DeviceNameInUse, ErrorKind.ResourceExists,
+                $"Guest '{Name}' already has an emulated disk: the primary IDE channel holds one device here.", Name);
+        name ??= NextName(mode == IoMode.Emulated ? "hd" : "vd");
+        CheckNewName(name);
+        string full = Path.GetFullPath(path);
+        if (mode == IoMode.Passthrough) CheckAssignable(full);
+        var image = DiskImage.Open(full, sizeMB);
+        var disk = new Disk(name, image, mode);
+        try { Plug(disk); }
+        catch { image.Dispose(); throw; }
+        if (mode == IoMode.Passthrough) lock (Assigned) Assigned[full] = this;
+        return disk;
+    }
+
+    /// <summary>Adds <paramref name="device"/> (a device class of its own: a NIC, the keyboard) and plugs it in.</summary>
+    public T AddDevice<T>(T device) where T : GuestDevice
+    {
+        CheckStopped("add a device");
+        CheckNewName(device.Name);
+        CheckMode(device.Mode, device.Modes, device.Class.ToString().ToLowerInvariant());
+        Plug(device);
+        return device;
+    }
+
+    /// <summary>Unplugs and forgets the device; its host resources are released.</summary>
+    public void RemoveDevice(string name)
+    {
+        var d = Device(name) ?? throw NoDevice(name);
+        CheckStopped($"remove {d.Name}");
+        d.Detach(ContextFor(d));
+        _devices.Remove(d);
+        Release(d);
+        d.Close();
+        UpdatePassthroughPorts();
+    }
+
+    /// <summary>Changes a device's IO mode: refused while the guest runs (its driver would be lost), done while it is stopped.</summary>
+    public void SetDeviceMode(string name, IoMode mode)
+    {
+        var d = Device(name) ?? throw NoDevice(name);
+        CheckMode(mode, d.Modes, d.Class.ToString().ToLowerInvariant());
+        if (d.Mode == mode) return;
+        CheckStopped($"change the mode of {d.Name}");
+        if (mode == IoMode.Passthrough && d is Disk disk) CheckAssignable(disk.Image.Path);
+        d.Detach(ContextFor(d));
+        Release(d);
+        d.ChangeMode(mode);
+        d.Attach(ContextFor(d));
+        if (mode == IoMode.Passthrough && d is Disk disk2) lock (Assigned) Assigned[disk2.Image.Path] = this;
+        UpdatePassthroughPorts();
+    }
+
+    /// <summary>Releases every device's host resources (the guest is being removed).</summary>
+    public void CloseDevices()
+    {
+        foreach (var d in _devices) { Release(d); d.Close(); }
+        _devices.Clear();
+    }
+
+    void Plug(GuestDevice d)
+    {
+        d.Attach(ContextFor(d));
+        _devices.Add(d);
+        UpdatePassthroughPorts();
+    }
+
+    void Release(GuestDevice d)
+    {
+        if (d is Disk disk) lock (Assigned) { if (Assigned.TryGetValue(disk.Image.Path, out var g) && ReferenceEquals(g, this)) Assigned.Remove(disk.Image.Path); }
+    }
+
+    DeviceContext ContextFor(GuestDevice d) =>
+        new(Machine.Cpu.Ports, Machine.Pci, d.Mode == IoMode.Passthrough ? PassthroughDma(d) : new GuestMemoryDma(Machine.Memory), Machine.RaiseIrq);
+
+    /// <summary>An assigned device's DMA path: requester ID bus 0, its PCI slot, function 0, in the guest's IOMMU domain.</summary>
+    IDma PassthroughDma(GuestDevice d)
+    {
+        if (Iommu is null)
+        {
+            Iommu = new IommuUnit();
+            IommuDomain = Iommu.CreateDomain(1, IommuAddressWidth.Bits48);
+            // The guest's RAM is host memory the hypervisor gave it: here the guest's own frames, at the same addresses.
+            Iommu.Map(IommuDomain, 0, 0, Machine.Memory.Size, read: true, write: true);
+        }
+        // The slot is the one PciBus.Add will choose: the first free one from 1.
+        int slot = Enumerable.Range(1, 31).First(s => Machine.Pci.Functions.All(f => f.Slot != s));
+        var source = new SourceId(0, (byte)slot, 0);
+        Iommu.Attach(IommuDomain!, source);
+        return new IommuDma(Iommu, source, Machine.Memory);
+    }
+
+    /// <summary>Under VT-x an assigned device's ports are left out of the IO bitmaps, so the guest reaches its registers with
+    /// no VM exit; every other port still exits (SDM Vol. 3C, 25.6.4).</summary>
+    void UpdatePassthroughPorts()
+    {
+        if (Vmm is not Styles.HardwareAssisted hw) return;
+        var direct = new HashSet<ushort>();
+        foreach (var d in _devices.Where(d => d.Mode == IoMode.Passthrough))
+            foreach (var (first, count) in d.PortRanges)
+                for (int k = 0; k < count; k++) direct.Add((ushort)(first + k));
+        hw.PassThroughPorts(direct);
+    }
+
+    GuestDevice? DeviceAt(ushort port)
+    {
+        foreach (var d in _devices)
+            foreach (var (first, count) in d.PortRanges)
+                if (port >= first && port < first + count) return d;
+        return null;
+    }
+
+    void CheckStopped(string what)
+    {
+        if (IsRunning)
+            throw new VirtPSException(ErrorIds.DeviceChangeWhileRunning, ErrorKind.InvalidOperation,
+                $"Cannot {what} while guest '{Name}' runs: its kernel found its devices at boot, and the driver would be lost. Do it before the first step, or once the guest has stopped.", Name);
+    }
+
+    void CheckNewName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 16 || !name.All(c => char.IsAsciiLetterOrDigit(c)))
+            throw new VirtPSException(ErrorIds.InvalidDeviceName, ErrorKind.InvalidArgument,
+                $"Device name '{name}' is not valid: use 1 to 16 letters and digits.", name);
+        if (Device(name) != null)
+            throw new VirtPSException(ErrorIds.DeviceNameInUse, ErrorKind.ResourceExists, $"Guest '{Name}' already has a device named '{name}'.", name);
+    }
+
+    static void CheckMode(IoMode mode, IReadOnlyList<IoMode> modes, string what)
+    {
+        if (!modes.Contains(mode))
+            throw new VirtPSException(ErrorIds.DeviceModeNotSupported, ErrorKind.InvalidArgument,
+                $"A {what} device cannot be {mode}; it can be: {string.Join(", ", modes)}.", mode);
+    }
+
+    void CheckAssignable(string full)
+    {
+        lock (Assigned)
+            if (Assigned.TryGetValue(full, out var owner))
+                throw new VirtPSException(ErrorIds.DeviceAlreadyAssigned, ErrorKind.ResourceBusy,
+                    $"The device backed by '{full}' is already assigned to guest '{owner.Name}': a passthrough device belongs to one guest at a time. Remove it there first.", full);
+    }
+
+    string NextName(string prefix)
+    {
+        for (char c = 'a'; ; c++) if (Device(prefix + c) is null) return prefix + c;
+    }
+
+    VirtPSException NoDevice(string name) =>
+        new(ErrorIds.DeviceNotFound, ErrorKind.ObjectNotFound,
+            $"Guest '{Name}' has no device '{name}'{(_devices.Count == 0 ? "" : "; it has: " + string.Join(", ", _devices.Select(d => d.Name)))}.", name);
+}
