@@ -64,7 +64,7 @@ public static partial class Kernel
     }
 
     /// <summary>The kernel's drivers (Guests/Programs/Drivers), in the order they are spliced in.</summary>
-    public static IReadOnlyList<string> DriverFiles { get; } = ["io.asm", "io_blk.asm", "io_net.asm", "io_input.asm"];
+    public static IReadOnlyList<string> DriverFiles { get; } = ["io.asm", "virtio.asm", "io_blk.asm", "io_net.asm", "io_input.asm"];
 
     /// <summary>kernel.asm with its drivers spliced in: each driver's code at <c>; @@DRIVER_CODE@@</c>, its data (after its
     /// <c>; @@DATA@@</c> line) at <c>; @@DRIVER_DATA@@</c>, so driver code stays off the pages the kernel writes.</summary>
