@@ -51,6 +51,13 @@
         'Set-VHost'
         'Remove-VHost'
         'Get-VCostModel'
+        'Add-VDisk'
+        'Get-VDevice'
+        'Set-VDevice'
+        'Remove-VDevice'
+        'Get-VVirtqueue'
+        'Get-VIommu'
+        'Compare-VIoMode'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

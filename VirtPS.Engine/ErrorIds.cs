@@ -56,6 +56,9 @@ public static class ErrorIds
     public const string DeviceAlreadyAssigned = nameof(DeviceAlreadyAssigned);
     public const string InvalidDeviceName = nameof(InvalidDeviceName);
     public const string InvalidIoModel = nameof(InvalidIoModel);
+    public const string NotAVirtioDevice = nameof(NotAVirtioDevice);
+    public const string NotAnIoWorkload = nameof(NotAnIoWorkload);
+    public const string InvalidQueueIndex = nameof(InvalidQueueIndex);
     public const string ImageReadOnly = nameof(ImageReadOnly);
 
     // The engine: guests, styles, memory, hosts, networks, costs.

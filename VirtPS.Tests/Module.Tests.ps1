@@ -23,13 +23,14 @@ Describe 'Manifest' {
     It 'exports exactly the listed cmdlets, and nothing else' {
         $m = Test-ModuleManifest (Join-Path $ModulePath 'VirtPS.psd1')
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
-            'Add-VPortForward', 'Add-VRoute', 'Clear-VTlb', 'Compare-VBackend', 'Compare-VStyle', 'Connect-VNetworkAdapter', 'ConvertTo-VProgram',
-            'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Get-VCostModel', 'Get-VDisassembly', 'Get-VGuest',
-            'Get-VHost', 'Get-VNatSession', 'Get-VNetwork', 'Get-VNetworkAdapter', 'Get-VReachability',
-            'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest',
-            'New-VHost', 'New-VNetwork', 'Receive-VConsole', 'Remove-VGuest', 'Remove-VHost', 'Remove-VNetwork',
-            'Remove-VRoute', 'Send-VConsole', 'Send-VPacket', 'Set-VGuest', 'Set-VHost', 'Set-VNetwork',
-            'Start-VCapture', 'Stop-VCapture', 'Test-VConnection')
+            'Add-VDisk', 'Add-VPortForward', 'Add-VRoute', 'Clear-VTlb', 'Compare-VBackend', 'Compare-VIoMode', 'Compare-VStyle',
+            'Connect-VNetworkAdapter', 'ConvertTo-VProgram', 'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Get-VCostModel',
+            'Get-VDevice', 'Get-VDisassembly', 'Get-VGuest', 'Get-VHost', 'Get-VIommu', 'Get-VNatSession', 'Get-VNetwork',
+            'Get-VNetworkAdapter', 'Get-VReachability', 'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache',
+            'Get-VVirtqueue', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'New-VHost', 'New-VNetwork',
+            'Receive-VConsole', 'Remove-VDevice', 'Remove-VGuest', 'Remove-VHost', 'Remove-VNetwork', 'Remove-VRoute',
+            'Send-VConsole', 'Send-VPacket', 'Set-VDevice', 'Set-VGuest', 'Set-VHost', 'Set-VNetwork', 'Start-VCapture',
+            'Stop-VCapture', 'Test-VConnection')
         $m.ExportedFunctions.Count | Should -Be 0
         $m.ExportedAliases.Count | Should -Be 0
         $m.ExportedVariables.Count | Should -Be 0

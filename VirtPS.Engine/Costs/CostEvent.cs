@@ -64,6 +64,9 @@ public enum CostEvent
     HypercallBatchEntry,
     /// <summary>A hosted (type 2) VMM switching to the host OS and back.</summary>
     WorldSwitch,
+    /// <summary>A backend request served in a service domain (Xen's Dom0) and the way back: event-channel notifications
+    /// and two address-space switches.</summary>
+    DomainSwitch,
     /// <summary>Injecting a virtual interrupt or exception into the guest.</summary>
     InterruptInjection,
     /// <summary>The VMM filling or zapping one shadow page-table entry, including its software walk of the guest's tables.</summary>

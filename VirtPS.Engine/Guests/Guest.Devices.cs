@@ -20,6 +20,9 @@ public sealed partial class Guest
     public IommuUnit? Iommu { get; private set; }
     public IommuDomain? IommuDomain { get; private set; }
 
+    /// <summary>The guest's IOMMU domain (mappings, faults, counts); null until a passthrough device was added.</summary>
+    public GuestIommu? IommuView => Iommu is { } u && IommuDomain is { } d ? new GuestIommu(this, u, d) : null;
+
     /// <summary>Whether the guest has started and not stopped: its kernel has found its devices and drives them.</summary>
     public bool IsRunning => State == GuestState.Ready && Machine.Cpu.Retired > 0;
 
@@ -29,7 +32,7 @@ public sealed partial class Guest
 
     /// <summary>Adds a disk backed by the raw image at <paramref name="path"/> (created, sparse, with <paramref name="sizeMB"/>
     /// MiB if absent) in <paramref name="mode"/>, named vda, vdb, ... (virtio) or hda, hdb, ... (ATA) unless named.</summary>
-    public Disk AddDisk(string path, long? sizeMB, IoMode mode, string? name = null)
+    public Disk AddDisk(string path, long? sizeMB, IoMode mode, string? name = null, bool eventIdx = true)
     {
         CheckStopped("add a disk");
         CheckMode(mode, [IoMode.Emulated, IoMode.Paravirtual, IoMode.Passthrough], "disk");
@@ -41,7 +44,7 @@ public sealed partial class Guest
         string full = Path.GetFullPath(path);
         if (mode == IoMode.Passthrough) CheckAssignable(full);
         var image = DiskImage.Open(full, sizeMB);
-        var disk = new Disk(name, image, mode);
+        var disk = new Disk(name, image, mode) { EventIdx = eventIdx };
         try { Plug(disk); }
         catch { image.Dispose(); throw; }
         if (mode == IoMode.Passthrough) lock (Assigned) Assigned[full] = this;
@@ -93,8 +96,36 @@ public sealed partial class Guest
         _devices.Clear();
     }
 
+    /// <summary>Turns a virtio disk's VIRTIO_F_EVENT_IDX offer on or off (while stopped: the device is plugged in again).</summary>
+    public void SetEventIdx(string name, bool on)
+    {
+        if ((Device(name) ?? throw NoDevice(name)) is not Disk d)
+            throw new VirtPSException(ErrorIds.DeviceModeNotSupported, ErrorKind.InvalidArgument, $"Device '{name}' is not a disk; EVENT_IDX is a virtio-blk option here.", name);
+        if (d.EventIdx == on) return;
+        CheckStopped($"change {d.Name}'s features");
+        d.Detach(ContextFor(d));
+        d.EventIdx = on;
+        d.Attach(ContextFor(d));
+        UpdatePassthroughPorts();
+    }
+
+    /// <summary>Queue <paramref name="queue"/> of the device's virtio queues as it stands in guest memory; null before the
+    /// driver set it up.</summary>
+    public Io.Virtio.VirtqueueSnapshot? ReadVirtqueue(string device, int queue = 0)
+    {
+        var d = Device(device) ?? throw NoDevice(device);
+        if (d.VirtioBackend is not { } v)
+            throw new VirtPSException(ErrorIds.NotAVirtioDevice, ErrorKind.InvalidArgument,
+                $"Device '{d.Name}' is {d.Mode} ({d.Model}): it has no virtqueues. Virtqueues belong to Paravirtual and Passthrough devices.", device);
+        if (queue < 0 || queue >= v.QueueCount)
+            throw new VirtPSException(ErrorIds.InvalidQueueIndex, ErrorKind.InvalidArgument,
+                $"Device '{d.Name}' has {v.QueueCount} virtqueue(s), numbered from 0; got {queue}.", queue);
+        return v.Queue(queue) is { } q ? Io.Virtio.VirtqueueSnapshot.Read(d.Name, queue, q, new GuestMemoryDma(Machine.Memory)) : null;
+    }
+
     void Plug(GuestDevice d)
     {
+        d.GuestName = Name;
         d.Attach(ContextFor(d));
         _devices.Add(d);
         UpdatePassthroughPorts();

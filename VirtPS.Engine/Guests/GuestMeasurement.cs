@@ -17,7 +17,19 @@ public sealed class GuestMeasurement
         Instructions = guest.Instructions; Cycles = guest.Cycles; HostSeconds = guest.HostSeconds;
         ResidentBytes = guest.ResidentBytes;
         FromVmm(guest);
+        Devices = guest.Devices.Select(d => new DeviceMeasurement(guest, d)).ToList();
+        DomainSwitches = guest.Vmm.Events[GuestEvent.DomainSwitch];
+        InterruptsInjected = guest.Vmm.Events[GuestEvent.Injection];
+        InterruptsPosted = guest.Vmm.Events[GuestEvent.PostedInterrupt];
     }
+
+    /// <summary>Per device: requests, bytes, intercepts, notifications, interrupts, IOMMU work, switches, cycles per KiB.</summary>
+    public IReadOnlyList<DeviceMeasurement> Devices { get; private set; } = [];
+    /// <summary>Backend requests served in the service domain (the Hybrid driver model): a switch there and back each.</summary>
+    public long DomainSwitches { get; private set; }
+    /// <summary>Virtual interrupts and exceptions the VMM injected, and assigned devices' interrupts posted by hardware.</summary>
+    public long InterruptsInjected { get; private set; }
+    public long InterruptsPosted { get; private set; }
 
     /// <summary>The ledger's counts (over the guest's life: the VMM keeps totals, not per-step figures).</summary>
     void FromVmm(Guest guest)

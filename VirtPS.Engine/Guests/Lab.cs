@@ -133,7 +133,8 @@ public sealed class Lab
             if (!_guests.TryGetValue(guest.Name, out var g) || !ReferenceEquals(g, guest)) return false;
             _guests.Remove(guest.Name);
             _order.Remove(guest);
-            return true;
         }
+        guest.CloseDevices();   // image files closed, passthrough devices free for another guest
+        return true;
     }
 }

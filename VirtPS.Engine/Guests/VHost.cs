@@ -29,6 +29,8 @@ public sealed class VHost
     /// Autonomous for a Type 1.</summary>
     public IoModel IoModel => _ioModel ?? (Type == HypervisorType.Type2 ? IoModel.Hosted : IoModel.Autonomous);
     IoModel? _ioModel;
+    /// <summary>The service domain (Dom0) holding the device backends when <see cref="IoModel"/> is Hybrid; null otherwise.</summary>
+    public ServiceDomain? ServiceDomain => IoModel == IoModel.Hybrid ? new ServiceDomain(this) : null;
     public const long DefaultQuantum = 50_000;
     public const long MaxQuantum = 1L << 32;
     /// <summary>The guests placed on this host, in the order they were added to the lab.</summary>

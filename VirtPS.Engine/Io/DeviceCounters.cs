@@ -16,10 +16,13 @@ public sealed class DeviceCounters
     /// <summary>Available buffer notifications the driver sent (virtio kicks), and the requests that needed none.</summary>
     public long Notifications { get; set; }
     public long NotificationsSuppressed { get; set; }
-    /// <summary>Interrupts raised, and interrupts the driver's suppression saved.</summary>
+    /// <summary>Used buffer notifications the device decided to send (virtio: one per completed request unless the driver's
+    /// EVENT_IDX or NO_INTERRUPT held it back); several before the driver reads the ISR are one level-triggered interrupt.</summary>
+    public long UsedNotifications { get; set; }
+    /// <summary>Interrupts raised, and used buffer notifications the driver's suppression saved.</summary>
     public long Interrupts { get; set; }
     public long InterruptsSuppressed { get; set; }
-    /// <summary>IOMMU translations and DMA-remapping faults of an assigned device's DMA.</summary>
+    /// <summary>DMA transfers of an assigned device that went through the IOMMU, and those it blocked.</summary>
     public long IommuTranslations { get; set; }
     public long IommuFaults { get; set; }
     /// <summary>Backend requests handled in a service domain (Hybrid) or the host OS (Hosted): switches there and back.</summary>

@@ -28,6 +28,13 @@ public abstract class GuestDevice
     /// <summary>The PCI slot of a device on PCI bus 0 while attached; -1 for a legacy part.</summary>
     public virtual int PciSlot => -1;
     public bool Attached { get; private set; }
+    /// <summary>The guest the device belongs to.</summary>
+    public string? GuestName { get; internal set; }
+    /// <summary>The virtio device behind a device in a virtio mode (its queues live in guest memory); null otherwise.</summary>
+    public virtual Virtio.IVirtioBackend? VirtioBackend => null;
+
+    /// <summary>Brings <see cref="Counters"/> up to date from the model's own counts (requests, bytes, notifications).</summary>
+    public virtual void SyncCounters() { }
 
     /// <summary>Builds the model for <see cref="Mode"/> and plugs it in.</summary>
     public void Attach(DeviceContext context)

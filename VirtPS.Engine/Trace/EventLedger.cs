@@ -53,6 +53,7 @@ public sealed class EventLedger
         GuestEvent.HypercallBatchEntry => [CostEvent.HypercallBatchEntry],
         GuestEvent.Injection => [CostEvent.InterruptInjection],
         GuestEvent.WorldSwitch => [CostEvent.WorldSwitch],
+        GuestEvent.DomainSwitch => [CostEvent.DomainSwitch],
         GuestEvent.Emulation => [CostEvent.EmulateInstruction],
         GuestEvent.DeviceEmulation => [CostEvent.DeviceEmulation],
         _ => [],

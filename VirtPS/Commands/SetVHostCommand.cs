@@ -4,7 +4,8 @@ using VirtPS.Engine.Guests;
 
 namespace VirtPS.Commands;
 
-/// <summary>Changes a host's hypervisor type, physical CPUs or cost model; its guests are priced by the new model from then on.</summary>
+/// <summary>Changes a host's hypervisor type, physical CPUs, cost model, TLB tagging, quantum or driver model; its guests are
+/// priced by the new model from then on.</summary>
 [Cmdlet(VerbsCommon.Set, "VHost", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VHost))]
 public sealed class SetVHostCommand : TlbGeometryCommandBase
@@ -68,6 +69,12 @@ public sealed class SetVHostCommand : TlbGeometryCommandBase
     [PSDefaultValue(Help = "unchanged (50,000 on a new host)")]
     public long? Quantum { get; set; }
 
+    /// <summary>Where device backends run (the driver model): Autonomous (in the hypervisor), Hybrid (in a service domain,
+    /// Xen's Dom0: a domain switch per request) or Hosted (in the host OS: a world switch per request).</summary>
+    [Parameter]
+    [PSDefaultValue(Help = "unchanged (Hosted on a Type2 host, Autonomous on a Type1)")]
+    public IoModel? IoModel { get; set; }
+
     /// <summary>Writes each changed host to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -85,7 +92,7 @@ public sealed class SetVHostCommand : TlbGeometryCommandBase
             try
             {
                 var geometry = Geometry(h.TlbConfiguration);
-                h.Update(Type, PhysicalCpus, model, TlbTagging, Quantum, geometry);
+                h.Update(Type, PhysicalCpus, model, TlbTagging, Quantum, geometry, IoModel);
             }
             catch (VirtPSException e) { WriteError(Errors.From(e)); continue; }
             if (PassThru) WriteObject(h);

@@ -67,8 +67,10 @@ public sealed class Disk : GuestDevice
         _ata = null; _pci = null; _blk = null; _context = null;
     }
 
+    public override IVirtioBackend? VirtioBackend => _blk;
+
     /// <summary>Brings <see cref="GuestDevice.Counters"/> up to date from the model (requests, bytes, notifications).</summary>
-    public void SyncCounters()
+    public override void SyncCounters()
     {
         var c = Counters;
         if (_ata != null)
@@ -76,6 +78,7 @@ public sealed class Disk : GuestDevice
             long sectors = _ata.SectorsRead + _ata.SectorsWritten;
             c.Bytes = sectors * DiskImage.SectorSize;
             c.Requests = _ata.Commands.Values.Sum();
+            c.Notifications = c.Requests;   // the Command register write is the request's doorbell
         }
         else if (_blk != null && _pci != null)
         {
@@ -83,7 +86,10 @@ public sealed class Disk : GuestDevice
             c.Bytes = (_blk.SectorsRead + _blk.SectorsWritten) * DiskImage.SectorSize;
             c.Notifications = _pci.Notifications;
             c.NotificationsSuppressed = Math.Max(0, _blk.Requests - _pci.Notifications);
-            c.InterruptsSuppressed = _pci.InterruptsSuppressed;
+            var q = _blk.RequestQueue?.Counters;
+            c.UsedNotifications = q?.InterruptsSent ?? 0;
+            c.InterruptsSuppressed = q?.InterruptsSuppressed ?? 0;
+            if (_context?.Dma is Memory.Iommu.IommuDma dma) { c.IommuTranslations = dma.Transfers; c.IommuFaults = dma.Refused; }
         }
     }
 

@@ -101,8 +101,8 @@ public sealed class VirtioBlkDevice : IVirtioBackend
 
     /// <summary>
     /// Handles every available request (several per notification: batching), completes each into the used ring, keeps
-    /// going if the driver adds more before notifications are re-enabled, and returns whether to send a used buffer
-    /// notification (the queue's EVENT_IDX or NO_INTERRUPT decision for the whole batch).
+    /// going if the driver adds more before notifications are re-enabled, and returns whether any used buffer
+    /// notification is due (the queue's EVENT_IDX or NO_INTERRUPT decision, made after each request).
     /// </summary>
     public bool ProcessQueue()
     {
@@ -110,13 +110,21 @@ public sealed class VirtioBlkDevice : IVirtioBackend
         if (q == null || q.Broken) return false;
         q.NotificationReceived();
         q.DisableNotifications();
+        bool signal = false;
         do
         {
+            // Each completed request is a chance to notify the driver, as QEMU's virtio-blk decides per request: with
+            // EVENT_IDX the driver's used_event lets only the one it asked for through; without it only
+            // VIRTQ_AVAIL_F_NO_INTERRUPT can hold them back. (INTx is a level: notifications before the driver reads the
+            // ISR are one interrupt, but each is a decision the device made and is counted by the queue.)
             while (q.TryPop(out var chain))
+            {
                 if (!Complete(q, chain!)) break;
+                signal |= q.ShouldInterrupt();
+            }
         }
         while (!q.Broken && q.EnableNotifications());
-        return q.ShouldInterrupt();
+        return signal;
     }
 
     bool Complete(SplitVirtqueue q, VirtqChain chain)

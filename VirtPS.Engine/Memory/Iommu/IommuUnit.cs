@@ -133,6 +133,34 @@ public sealed class IommuUnit
         domain.MappedBytes += size;
     }
 
+    /// <summary>The domain's mappings as its second-level tables hold them, read from the tables (not from a record kept on
+    /// the side), with neighbouring pages of the same rights and contiguous host addresses merged into one run.</summary>
+    public IReadOnlyList<IommuMapping> Mappings(IommuDomain domain)
+    {
+        Own(domain);
+        var runs = new List<IommuMapping>();
+        void Walk(ulong table, int level, ulong baseIova)
+        {
+            for (ulong i = 0; i < 512; i++)
+            {
+                ulong e = ReadEntry(table + i * 8);
+                if ((e & (ReadBit | WriteBit)) == 0) continue;   // not present: neither read nor write (§9.8)
+                ulong iova = baseIova + (i << (12 + 9 * (level - 1)));
+                bool leaf = level == 1 || (level == 2 && (e & PageSizeBit) != 0);
+                if (!leaf) { Walk(e & AddressMask, level - 1, iova); continue; }
+                ulong size = level == 1 ? SmallPage : SuperPage;
+                bool r = (e & ReadBit) != 0, w = (e & WriteBit) != 0;
+                ulong hpa = e & AddressMask & ~(size - 1);
+                if (runs.Count > 0 && runs[^1] is var last && last.Iova + last.Size == iova && last.HostAddress + last.Size == hpa
+                    && last.Read == r && last.Write == w)
+                    runs[^1] = last with { Size = last.Size + size };
+                else runs.Add(new IommuMapping(domain.Id, iova, hpa, size, r, w));
+            }
+        }
+        Walk(domain.PageTableRoot, domain.Levels, 0);
+        return runs;
+    }
+
     /// <summary>
     /// Removes the mappings of [<paramref name="iova"/>, +<paramref name="size"/>) (pages not mapped are skipped; a
     /// 2 MiB super-page must be inside the range whole). Returns the bytes unmapped. As on hardware, the IOTLB still holds
