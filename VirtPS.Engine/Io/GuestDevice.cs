@@ -23,6 +23,8 @@ public abstract class GuestDevice
     public DeviceCounters Counters { get; private set; } = new();
     /// <summary>The IO-port ranges the device decodes while attached (for exit attribution and the passthrough IO bitmap).</summary>
     public abstract IReadOnlyList<(ushort First, int Count)> PortRanges { get; }
+    /// <summary>The port ranges as text, e.g. "0x1F0-0x1F7, 0x3F6".</summary>
+    public string Ports => string.Join(", ", PortRanges.Select(r => r.Count == 1 ? $"0x{r.First:X}" : $"0x{r.First:X}-0x{r.First + r.Count - 1:X}"));
     /// <summary>The IRQ the device raises while attached; -1 if none.</summary>
     public abstract int Irq { get; }
     /// <summary>The PCI slot of a device on PCI bus 0 while attached; -1 for a legacy part.</summary>

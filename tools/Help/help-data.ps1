@@ -594,4 +594,98 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Links = @('Set-VHost', 'New-VHost', 'about_VirtPS')
 }
+'Add-VDisk' = @{
+  Synopsis = 'Gives a guest a disk backed by a raw image file, as an emulated ATA disk, a virtio-blk device or an assigned (passthrough) device.'
+  Description = @(
+    'Add-VDisk plugs a disk into a guest before its first step (or once it has stopped). The disk is a raw image file on the host: created sparse with -SizeMB when it does not exist; an existing image keeps its size and must be a whole number of 512-byte sectors. What the guest writes is in the file when the write completes; a flush makes it durable.'
+    'The mode decides what the guest''s kernel finds and how each access is handled. Emulated: an ATA disk on the legacy ports 0x1F0-0x1F7 and 0x3F6 with PIO transfers and IRQ 14; every register access is a VM exit, trap or callout into the VMM''s device model. Paravirtual: a virtio 1.2 block device on PCI (vendor 1AF4, device 1042), its split virtqueue in guest memory; the backend in the VMM (or, by Set-VHost -IoModel, in a service domain or the host OS) is reached once per notification. Passthrough: the same virtio function assigned to the guest; under HardwareAssisted its registers are reached with no exits, its DMA is remapped by the guest''s IOMMU domain (Intel VT-d second-level tables) and its interrupts are posted. A passthrough device belongs to one guest at a time.'
+    'Errors: ImageDirectoryNotFound, ImageNotFound (no file and no -SizeMB), ImageTooSmall, ImageSizeNotSectorMultiple, ImageReadOnly (PermissionDenied), DeviceAlreadyAssigned (ResourceBusy), DeviceNameInUse, DeviceChangeWhileRunning. On error nothing is added.'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests, or their names, from the pipeline.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Io.GuestDevice'; Text = 'The new device: Name (vda, hda, ...), Class, Mode, Model, Irq, PciSlot, Counters.' })
+  Examples = @(
+    @{ Title = 'A virtio disk on a new image'; Code = "New-VGuest -Name db -Workload diskread -Style HardwareAssisted | Add-VDisk -Path (Join-Path ([IO.Path]::GetTempPath()) `"db-`$(New-Guid).img`") -SizeMB 4 -Mode Paravirtual"; Remarks = 'The image is created sparse (4 MiB of zeros); the guest''s kernel finds a virtio-blk function on PCI bus 0 at boot.' }
+    @{ Title = 'An emulated ATA disk, written by the guest'; Code = "`$g = New-VGuest -Name app -Workload diskwrite`nAdd-VDisk `$g -Path (Join-Path ([IO.Path]::GetTempPath()) `"app-`$(New-Guid).img`") -SizeMB 1 -Mode Emulated | Out-Null`nInvoke-VStep `$g | Out-Null`nGet-VDevice `$g"; Remarks = 'diskwrite fills sector n with the 8-byte value n; every sector went through the ATA data port, 256 words at a time.' }
+  )
+  Links = @('Get-VDevice', 'Set-VDevice', 'Remove-VDevice', 'Compare-VIoMode', 'about_VirtPS')
+}
+'Get-VDevice' = @{
+  Synopsis = 'Lists guests'' devices: name, class, IO mode, the hardware the guest sees and what each has done.'
+  Description = @(
+    'Get-VDevice writes the devices of the given guests (all guests by default), filtered by -Name patterns: disks, network adapters and input devices with their mode (Emulated, Paravirtual, Passthrough), the model the guest sees (for example "virtio-blk (PCI)"), the IRQ, the PCI slot, and the counters so far: requests, bytes, intercepted register accesses by how the VMM was entered, notifications, interrupts, IOMMU translations and faults, and the driver model''s domain or world switches.'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests, or their names.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Io.GuestDevice'; Text = 'Name, GuestName, Class, Mode, Model, Modes, Irq, PciSlot, PortRanges, Counters.' })
+  Examples = @(
+    @{ Title = 'Every device in the lab'; Code = "New-VGuest -Name g1 -Workload diskread | Add-VDisk -Path (Join-Path ([IO.Path]::GetTempPath()) `"g1-`$(New-Guid).img`") -SizeMB 1 | Out-Null`nGet-VDevice"; Remarks = 'One row per device.' }
+    @{ Title = 'What a run did to its disk'; Code = "`$g = New-VGuest -Name g2 -Workload diskread -Style HardwareAssisted`nAdd-VDisk `$g -Path (Join-Path ([IO.Path]::GetTempPath()) `"g2-`$(New-Guid).img`") -SizeMB 1 | Out-Null`nInvoke-VStep `$g | Out-Null`n(Get-VDevice `$g vda).Counters"; Remarks = 'Requests, bytes, the IO exits it took (InterceptsBy), notifications and interrupts.' }
+  )
+  Links = @('Add-VDisk', 'Set-VDevice', 'Measure-VGuest')
+}
+'Set-VDevice' = @{
+  Synopsis = 'Changes a guest device''s IO mode, or a virtio disk''s EVENT_IDX offer, while the guest is stopped.'
+  Description = @(
+    'Set-VDevice unplugs the device and plugs it in again in the new mode: an ATA disk becomes a virtio-blk device, a virtio device becomes an assigned one behind the IOMMU, and back. The guest''s kernel found its devices at boot, so a change while the guest runs would leave its driver talking to hardware that is gone: it is refused with DeviceChangeWhileRunning (InvalidOperation) and nothing changes. Before the first step, or once the guest has halted, it is done. A mode the device cannot take gives DeviceModeNotSupported; a passthrough image already assigned elsewhere gives DeviceAlreadyAssigned.'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests, or their names.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Io.GuestDevice'; Text = 'With -PassThru, the changed device.' })
+  Examples = @(
+    @{ Title = 'From virtio to passthrough'; Code = "New-VGuest -Name s1 -Workload diskread -Style HardwareAssisted | Add-VDisk -Path (Join-Path ([IO.Path]::GetTempPath()) `"s1-`$(New-Guid).img`") -SizeMB 1 | Out-Null`nSet-VDevice s1 vda -Mode Passthrough -PassThru"; Remarks = 'The virtio function is now assigned to s1: its ports leave the VT-x IO bitmap and its DMA goes through the IOMMU.' }
+    @{ Title = 'Without VIRTIO_F_EVENT_IDX'; Code = "New-VGuest -Name s2 -Workload diskread | Add-VDisk -Path (Join-Path ([IO.Path]::GetTempPath()) `"s2-`$(New-Guid).img`") -SizeMB 1 | Out-Null`nSet-VDevice s2 vda -EventIdx Off -PassThru | Format-List Name, Mode, EventIdx"; Remarks = 'The device no longer offers EVENT_IDX, so the driver can only turn used buffer notifications on or off as a whole.' }
+  )
+  Links = @('Add-VDisk', 'Get-VDevice', 'Compare-VIoMode')
+}
+'Remove-VDevice' = @{
+  Synopsis = 'Unplugs a device from a stopped guest.'
+  Description = @(
+    'Remove-VDevice takes the device off the guest''s buses and releases what it holds on the host: an image file is closed (it stays on disk), a passthrough device is free to be assigned to another guest. Refused while the guest runs (DeviceChangeWhileRunning); an unknown name gives DeviceNotFound.'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests, or their names.' })
+  Outputs = @(@{ Type = 'None'; Text = 'Nothing.' })
+  Examples = @(
+    @{ Title = 'Take one disk away'; Code = "`$g = New-VGuest -Name r1 -Workload diskread`nAdd-VDisk `$g -Path (Join-Path ([IO.Path]::GetTempPath()) `"r1a-`$(New-Guid).img`") -SizeMB 1 | Out-Null`nAdd-VDisk `$g -Path (Join-Path ([IO.Path]::GetTempPath()) `"r1b-`$(New-Guid).img`") -SizeMB 1 | Out-Null`nRemove-VDevice `$g vda`nGet-VDevice `$g"; Remarks = 'vdb remains.' }
+    @{ Title = 'Free a passthrough device for another guest'; Code = "`$img = (Join-Path ([IO.Path]::GetTempPath()) `"r2-`$(New-Guid).img`")`nNew-VGuest -Name r2 -Workload diskread | Add-VDisk -Path `$img -SizeMB 1 -Mode Passthrough | Out-Null`nRemove-VDevice r2 vda`nNew-VGuest -Name r3 -Workload diskread | Add-VDisk -Path `$img -Mode Passthrough"; Remarks = 'A passthrough device belongs to one guest at a time; once r2 lets it go, r3 can have it.' }
+  )
+  Links = @('Add-VDisk', 'Get-VDevice')
+}
+'Get-VVirtqueue' = @{
+  Synopsis = 'Decodes a virtio device''s split virtqueue from guest memory.'
+  Description = @(
+    'Get-VVirtqueue reads a queue of a Paravirtual or Passthrough device where the guest''s driver put it, by the structure layouts of virtio 1.2 section 2.7: the descriptor table (addr, len, flags, next), the available ring (flags, idx, ring, used_event) and the used ring (flags, idx, id/len elements, avail_event), with the device''s own position (DeviceLastAvailIdx) and the negotiated EVENT_IDX and INDIRECT_DESC. Before the driver enables the queue there is nothing to decode and a warning says so. An Emulated device has no queues: NotAVirtioDevice.'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests, or their names.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Io.Virtio.VirtqueueSnapshot'; Text = 'Device, Queue, Size, DescriptorTable, AvailRing, UsedRing, Descriptors, AvailFlags, AvailIdx, AvailEntries, UsedEvent, UsedFlags, UsedIdx, UsedElements, AvailEvent, DeviceLastAvailIdx, EventIdx, IndirectDescriptors, Counters.' })
+  Examples = @(
+    @{ Title = 'The request queue after a run'; Code = "`$g = New-VGuest -Name q1 -Workload diskread -Style HardwareAssisted`nAdd-VDisk `$g -Path (Join-Path ([IO.Path]::GetTempPath()) `"q1-`$(New-Guid).img`") -SizeMB 1 | Out-Null`nInvoke-VStep `$g | Out-Null`nGet-VVirtqueue `$g vda"; Remarks = 'avail.idx and used.idx are equal: every request the driver made was completed.' }
+    @{ Title = 'The first descriptors'; Code = "`$g = New-VGuest -Name q2 -Workload diskread`nAdd-VDisk `$g -Path (Join-Path ([IO.Path]::GetTempPath()) `"q2-`$(New-Guid).img`") -SizeMB 1 | Out-Null`nInvoke-VStep `$g | Out-Null`n(Get-VVirtqueue `$g vda).Descriptors | Select-Object -First 3"; Remarks = 'A request''s chain: the 16-byte header, the data buffer (device-writable for a read), the status byte.' }
+  )
+  Links = @('Add-VDisk', 'Get-VDevice')
+}
+'Get-VIommu' = @{
+  Synopsis = 'Shows a guest''s IOMMU domain: its mappings, assigned devices and DMA-remapping faults.'
+  Description = @(
+    'A guest with a passthrough device has an IOMMU domain (Intel VT-d, legacy-mode second-level translation): the domain''s tables map the guest''s memory, guest-physical to host-physical, and every DMA of an assigned device is translated through them; a DMA outside is blocked and recorded in the fault-recording registers with its VT-d fault reason. Get-VIommu writes the domain: Mappings (read from the tables), Devices (requester IDs), Translations, IOTLB hits and misses, FaultCount and the recorded Faults. A guest without a passthrough device has no domain and writes nothing (see -Verbose).'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests, or their names.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.GuestIommu'; Text = 'Guest, Domain, AddressWidth, Levels, Mappings, Devices, Translations, IotlbHits, IotlbMisses, PageWalkReferences, FaultCount, Faults, FaultStatus.' })
+  Examples = @(
+    @{ Title = 'An assigned disk''s domain'; Code = "`$g = New-VGuest -Name pt -Workload diskread -Style HardwareAssisted`nAdd-VDisk `$g -Path (Join-Path ([IO.Path]::GetTempPath()) `"pt-`$(New-Guid).img`") -SizeMB 1 -Mode Passthrough | Out-Null`nInvoke-VStep `$g | Out-Null`nGet-VIommu `$g"; Remarks = 'Every DMA of the disk was translated; no faults.' }
+    @{ Title = 'The mappings'; Code = "New-VGuest -Name pt2 -Workload diskread | Add-VDisk -Path (Join-Path ([IO.Path]::GetTempPath()) `"pt2-`$(New-Guid).img`") -SizeMB 1 -Mode Passthrough | Out-Null`n(Get-VIommu pt2).Mappings"; Remarks = 'The guest''s memory, mapped with 2 MiB pages where it can be.' }
+  )
+  Links = @('Add-VDisk', 'Set-VDevice')
+}
+'Compare-VIoMode' = @{
+  Synopsis = 'Runs an IO workload under each IO mode and compares exits, notifications and cycles per KiB.'
+  Description = @(
+    'Compare-VIoMode boots a fresh guest per IO mode (Emulated, Paravirtual, Passthrough), per style and per driver model asked for, gives it a disk in that mode on the same image, runs diskread or diskwrite to the end, and writes one row per run: ExitsPerRequest (the device''s register accesses the VMM intercepted: VM exits, traps or callouts), NotificationsPerRequest (kicks to the device and used buffer notifications back), InterruptsPerRequest, the driver model''s domain and world switches, CyclesPerKiB (the whole run priced by the cost model, over the bytes moved) and RatioToPassthrough. Nothing in a row is a constant of the mode: it is counted events times the cost model''s prices.'
+    'Without -Path the runs use a scratch image of -SizeMB in the temp directory, deleted afterwards; with -Path that image (diskwrite overwrites it). -EventIdx Off runs the virtio disks without VIRTIO_F_EVENT_IDX.'
+  )
+  Inputs = @(@{ Type = 'None'; Text = 'Nothing is read from the pipeline.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.IoModeComparisonRow'; Text = 'Workload, Mode, Style, IoModel, Requests, Bytes, ExitsPerRequest, NotificationsPerRequest, InterruptsPerRequest, DomainSwitches, WorldSwitches, Cycles, CyclesPerKiB, RatioToPassthrough, Output.' })
+  Examples = @(
+    @{ Title = 'The three IO modes'; Code = 'Compare-VIoMode -Workload diskread -SizeMB 1'; Remarks = 'Under HardwareAssisted: the ATA disk exits on every register access, virtio-blk about once per batch of requests, the assigned device not at all.' }
+    @{ Title = 'Where the backend runs'; Code = 'Compare-VIoMode diskwrite -SizeMB 1 -Mode Emulated -IoModel Autonomous, Hybrid, Hosted | Format-Table IoModel, ExitsPerRequest, DomainSwitches, WorldSwitches, CyclesPerKiB'; Remarks = 'Each backend request costs a domain switch to the service domain (Hybrid) or a world switch to the host OS (Hosted).' }
+  )
+  Links = @('Add-VDisk', 'Set-VHost', 'Compare-VStyle', 'Measure-VGuest')
+}
 }
