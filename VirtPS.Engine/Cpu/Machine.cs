@@ -26,6 +26,10 @@ public sealed partial class Machine
     /// <summary>PCI bus 0 (configuration mechanism #1 at ports 0xCF8/0xCFC): where the virtio functions sit.</summary>
     public Io.Pci.PciBus Pci { get; }
 
+    /// <summary>Device IRQs requested and not yet delivered (bit n: IRQ n), so their delivery is told from the same vector
+    /// raised another way (a self-IPI).</summary>
+    int _deviceVectors;
+
     /// <summary>Where IRQ 0 arrives: the IOAPIC's redirection entries, as this machine's firmware programs them, send
     /// IRQ n to vector <c>IrqVector + n</c>, fixed delivery, to the one processor (the kernel's IRQ_VECTOR).</summary>
     public const int IrqVector = 0x40;
@@ -34,6 +38,7 @@ public sealed partial class Machine
     /// its interrupt is remapped and posted by hardware; otherwise a VMM's device model raised it and the VMM injects it.</summary>
     public void RaiseIrq(int irq, bool posted)
     {
+        _deviceVectors |= 1 << irq;
         Cpu.Apic.RequestExternal(IrqVector + irq);
         Cpu.Vmm?.OnDeviceInterrupt(irq, posted);
     }
@@ -268,7 +273,11 @@ public sealed partial class Machine
                 else Cpu.Ledger.Record(Trace.GuestEvent.Exception, (int)cur.Vector);
                 // A device's interrupt was injected by the monitor (or posted by hardware) when the device raised it
                 // (RaiseIrq): what remains is the IDT delivery itself.
-                if (kind == Trace.TraceKind.Interrupt && (int)cur.Vector - IrqVector is >= 0 and < 16) Cpu.Ledger.Charge(Costs.CostEvent.ExceptionDelivery);
+                if (kind == Trace.TraceKind.Interrupt && (int)cur.Vector - IrqVector is >= 0 and < 16 and int irq && (_deviceVectors >> irq & 1) != 0)
+                {
+                    _deviceVectors &= ~(1 << irq);
+                    Cpu.Ledger.Charge(Costs.CostEvent.ExceptionDelivery);
+                }
                 else Cpu.Vmm?.OnDelivery(cur.Vector, cur.Software ? DeliveryKind.Software
                     : kind == Trace.TraceKind.Interrupt ? DeliveryKind.External : DeliveryKind.Exception, atRip);
                 return null;

@@ -40,9 +40,15 @@ public class ParavirtualTests
         var v = (Paravirtual)pv.Vmm;
         Assert.Equal(0, v.RefusedUpdates);
         Assert.Equal(0, v.ShutdownReason);
-        // No privileged instruction on the kernel's own paths; only the workloads that exist to run one trap.
+        // No privileged instruction on the kernel's own paths but one: the device probe at boot reads PCI configuration
+        // space (0xCF8/0xCFC) with IN and OUT, which trap (a Xen PV kernel would ask xenstore instead; this one finds its
+        // virtio devices as every other build does). Only the workloads that exist to run one trap beyond that.
+        var probe = ((Paravirtual)Run("compute", VirtualizationStyle.Paravirtual, 2, 1, timer: 0).Vmm).PrivilegedTraps;
+        Assert.Equal(["in", "out"], probe.Keys.Order());
         var expected = workload switch { "in" => "in", "cr8wr" => "mov", _ => null };
-        Assert.Equal(expected is null ? [] : [expected], v.PrivilegedTraps.Keys);
+        var traps = v.PrivilegedTraps.ToDictionary();
+        foreach (var (m, k) in probe) { Assert.True(traps.TryGetValue(m, out long c) && c >= k); traps[m] = c - k; if (traps[m] == 0) traps.Remove(m); }
+        Assert.Equal(expected is null ? [] : [expected], traps.Keys);
     }
 
     /// <summary>The timer on, with the workload's defaults and with 3 processes: the tick is a counter overflow
