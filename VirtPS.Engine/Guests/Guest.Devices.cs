@@ -28,8 +28,9 @@ public sealed partial class Guest
     static readonly Dictionary<string, Guest> Assigned = new(StringComparer.Ordinal);
 
     /// <summary>Adds a disk backed by the raw image at <paramref name="path"/> (created, sparse, with <paramref name="sizeMB"/>
-    /// MiB if absent) in <paramref name="mode"/>, named vda, vdb, ... (virtio) or hda, hdb, ... (ATA) unless named.</summary>
-    public Disk AddDisk(string path, long? sizeMB, IoMode mode, string? name = null)
+    /// MiB if absent) in <paramref name="mode"/>, named vda, vdb, ... (virtio) or hda, hdb, ... (ATA) unless named.
+    /// <paramref name="eventIdx"/> false: a virtio disk does not offer VIRTIO_F_EVENT_IDX (read when the disk attaches, here).</summary>
+    public Disk AddDisk(string path, long? sizeMB, IoMode mode, string? name = null, bool eventIdx = true)
     {
         CheckStopped("add a disk");
         CheckMode(mode, [IoMode.Emulated, IoMode.Paravirtual, IoMode.Passthrough], "disk");
@@ -41,7 +42,7 @@ public sealed partial class Guest
         string full = Path.GetFullPath(path);
         if (mode == IoMode.Passthrough) CheckAssignable(full);
         var image = DiskImage.Open(full, sizeMB);
-        var disk = new Disk(name, image, mode);
+        var disk = new Disk(name, image, mode) { EventIdx = eventIdx };
         try { Plug(disk); }
         catch { image.Dispose(); throw; }
         if (mode == IoMode.Passthrough) lock (Assigned) Assigned[full] = this;

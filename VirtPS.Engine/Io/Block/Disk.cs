@@ -55,6 +55,7 @@ public sealed class Disk : GuestDevice
             _blk = new VirtioBlkDevice(_image, context.Dma, "virtps-" + Name, EventIdx, IndirectDescriptors);
             _pci = new VirtioPciFunction(_blk);
             _pci.Interrupt = f => { Counters.Interrupts++; context.RaiseIrq(f.Irq, posted); };
+            _blk.UsedBufferNotification = _pci.SignalUsed;   // the device decides after each request it completes
             context.Pci.Add(_pci);
         }
     }
@@ -83,7 +84,8 @@ public sealed class Disk : GuestDevice
             c.Bytes = (_blk.SectorsRead + _blk.SectorsWritten) * DiskImage.SectorSize;
             c.Notifications = _pci.Notifications;
             c.NotificationsSuppressed = Math.Max(0, _blk.Requests - _pci.Notifications);
-            c.InterruptsSuppressed = _pci.InterruptsSuppressed;
+            // decided per completed request: the queue counts each decision that sent nothing
+            c.InterruptsSuppressed = _blk.RequestQueue?.Counters.InterruptsSuppressed ?? 0;
         }
     }
 

@@ -100,9 +100,18 @@ public sealed class VirtioBlkDevice : IVirtioBackend
     }
 
     /// <summary>
+    /// Where used buffer notifications go when the device decides one after each completed request (the transport's
+    /// <see cref="VirtioPciFunction.SignalUsed"/>), as a device that completes requests one at a time does (QEMU's
+    /// virtio-blk notifies per completed request, virtio_blk_req_complete): without EVENT_IDX every request then
+    /// interrupts, with EVENT_IDX only the one at used_event. Null: <see cref="ProcessQueue"/> decides once for the batch.
+    /// </summary>
+    public Action? UsedBufferNotification { get; set; }
+
+    /// <summary>
     /// Handles every available request (several per notification: batching), completes each into the used ring, keeps
     /// going if the driver adds more before notifications are re-enabled, and returns whether to send a used buffer
-    /// notification (the queue's EVENT_IDX or NO_INTERRUPT decision for the whole batch).
+    /// notification (the queue's EVENT_IDX or NO_INTERRUPT decision for the whole batch). With
+    /// <see cref="UsedBufferNotification"/> set, the decision is made after each request and sent there instead.
     /// </summary>
     public bool ProcessQueue()
     {
@@ -113,10 +122,13 @@ public sealed class VirtioBlkDevice : IVirtioBackend
         do
         {
             while (q.TryPop(out var chain))
+            {
                 if (!Complete(q, chain!)) break;
+                if (UsedBufferNotification != null && q.ShouldInterrupt()) UsedBufferNotification();
+            }
         }
         while (!q.Broken && q.EnableNotifications());
-        return q.ShouldInterrupt();
+        return q.ShouldInterrupt();   // with per-request decisions nothing is left undecided: false
     }
 
     bool Complete(SplitVirtqueue q, VirtqChain chain)
