@@ -6,5 +6,5 @@ namespace VirtPS.Tests.Io;
 /// where python3 cannot compute it.</summary>
 public sealed class PythonZlibTheoryAttribute : TheoryAttribute
 {
-    public PythonZlibTheoryAttribute() { Skip = DiskWorkloadTests.PythonCrc.Value.Reason; }
+    public PythonZlibTheoryAttribute() { Skip = DiskWorkloadTests.PythonMissing.Value; }
 }
