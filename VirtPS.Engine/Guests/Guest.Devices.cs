@@ -31,7 +31,8 @@ public sealed partial class Guest
     static readonly Dictionary<string, Guest> Assigned = new(StringComparer.Ordinal);
 
     /// <summary>Adds a disk backed by the raw image at <paramref name="path"/> (created, sparse, with <paramref name="sizeMB"/>
-    /// MiB if absent) in <paramref name="mode"/>, named vda, vdb, ... (virtio) or hda, hdb, ... (ATA) unless named.</summary>
+    /// MiB if absent) in <paramref name="mode"/>, named vda, vdb, ... (virtio) or hda, hdb, ... (ATA) unless named.
+    /// <paramref name="eventIdx"/> false: a virtio disk does not offer VIRTIO_F_EVENT_IDX (read when the disk attaches, here).</summary>
     public Disk AddDisk(string path, long? sizeMB, IoMode mode, string? name = null, bool eventIdx = true)
     {
         CheckStopped("add a disk");

@@ -126,7 +126,16 @@ public sealed class Workload
             processesRun: (n, p) => p * (n + 1)),
         TlbStride(new Dictionary<string, long> { ["Pages"] = 2048, ["Stride"] = 1 }),
         TlbSwitch(new Dictionary<string, long> { ["Pages"] = 64, ["Stride"] = 1 }),
+        new("diskread", "Reads the whole disk in 64 KiB blk_read calls and prints its CRC-32 (zlib's): block IO through the guest's driver (ATA PIO, virtio-blk). ITER is not used.",
+            1, 1, (_, p) => p * 4, pageFaults: (_, p) => p * 18),
+        new("diskwrite", "Writes every sector n of the disk with 64 copies of n in 64 KiB blk_write calls, then flushes: block IO from the guest. ITER is not used.",
+            1, 1, (_, p) => p * 4, pageFaults: (_, p) => p * 16),
     ];
+
+    /// <summary>The disk workloads' formulas (mmap, blk_info, write, exit) count a guest with no disk, where blk_info answers 0.
+    /// With a disk of <paramref name="sectors"/> sectors each process also makes this many blk_read or blk_write calls, one
+    /// per 64 KiB, and diskwrite one blk_flush.</summary>
+    public static long DiskTransferCalls(long sectors) => (sectors + 127) / 128;
 
     /// <summary>Finds a workload by name (case-insensitive), or null.</summary>
     public static Workload? Find(string name) =>

@@ -55,6 +55,7 @@ public sealed class Disk : GuestDevice
             _blk = new VirtioBlkDevice(_image, context.Dma, "virtps-" + Name, EventIdx, IndirectDescriptors);
             _pci = new VirtioPciFunction(_blk);
             _pci.Interrupt = f => { Counters.Interrupts++; context.RaiseIrq(f.Irq, posted); };
+            _blk.UsedBufferNotification = _pci.SignalUsed;   // the device decides after each request it completes
             context.Pci.Add(_pci);
         }
     }

@@ -100,9 +100,18 @@ public sealed class VirtioBlkDevice : IVirtioBackend
     }
 
     /// <summary>
+    /// Where used buffer notifications go when the device decides one after each completed request (the transport's
+    /// <see cref="VirtioPciFunction.SignalUsed"/>), as a device that completes requests one at a time does (QEMU's
+    /// virtio-blk notifies per completed request, virtio_blk_req_complete): without EVENT_IDX every request then
+    /// interrupts, with EVENT_IDX only the one at used_event. Null: <see cref="ProcessQueue"/> decides once for the batch.
+    /// </summary>
+    public Action? UsedBufferNotification { get; set; }
+
+    /// <summary>
     /// Handles every available request (several per notification: batching), completes each into the used ring, keeps
-    /// going if the driver adds more before notifications are re-enabled, and returns whether any used buffer
-    /// notification is due (the queue's EVENT_IDX or NO_INTERRUPT decision, made after each request).
+    /// going if the driver adds more before notifications are re-enabled, and returns whether to send a used buffer
+    /// notification (the queue's EVENT_IDX or NO_INTERRUPT decision for the whole batch). With
+    /// <see cref="UsedBufferNotification"/> set, the decision is made after each request and sent there instead.
     /// </summary>
     public bool ProcessQueue()
     {
@@ -110,21 +119,16 @@ public sealed class VirtioBlkDevice : IVirtioBackend
         if (q == null || q.Broken) return false;
         q.NotificationReceived();
         q.DisableNotifications();
-        bool signal = false;
         do
         {
-            // Each completed request is a chance to notify the driver, as QEMU's virtio-blk decides per request: with
-            // EVENT_IDX the driver's used_event lets only the one it asked for through; without it only
-            // VIRTQ_AVAIL_F_NO_INTERRUPT can hold them back. (INTx is a level: notifications before the driver reads the
-            // ISR are one interrupt, but each is a decision the device made and is counted by the queue.)
             while (q.TryPop(out var chain))
             {
                 if (!Complete(q, chain!)) break;
-                signal |= q.ShouldInterrupt();
+                if (UsedBufferNotification != null && q.ShouldInterrupt()) UsedBufferNotification();
             }
         }
         while (!q.Broken && q.EnableNotifications());
-        return signal;
+        return q.ShouldInterrupt();   // with per-request decisions nothing is left undecided: false
     }
 
     bool Complete(SplitVirtqueue q, VirtqChain chain)

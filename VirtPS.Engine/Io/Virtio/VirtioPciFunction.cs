@@ -177,7 +177,9 @@ public sealed class VirtioPciFunction : PciFunction
     {
         Notifications++;
         if ((_status & VirtioStatus.DriverOk) == 0 || _queues[index].Enable == 0) return;
-        if (_backend.Notify(index)) SignalUsed(); else InterruptsSuppressed++;
+        long sent = InterruptsSent;
+        if (_backend.Notify(index)) SignalUsed();
+        else if (InterruptsSent == sent) InterruptsSuppressed++;   // a backend that signals per request may have sent some
     }
 
     /// <summary>A used buffer notification: ISR bit 0 and INTx (§4.1.4.5). Also called by a backend that completes work
