@@ -67,6 +67,13 @@ public enum CostEvent
     /// <summary>A backend request served in a service domain (Xen's Dom0) and the way back: event-channel notifications
     /// and two address-space switches.</summary>
     DomainSwitch,
+    /// <summary>A device backend in the VMM (or its service domain, or the host OS) handling one request: parsing it, submitting
+    /// it to the host's file or network and completing it. An assigned device's requests cost the CPU nothing: its own
+    /// hardware does them.</summary>
+    BackendRequest,
+    /// <summary>A backend copying one 64-byte cache line between guest memory and a host buffer (an assigned device moves
+    /// its data by DMA instead).</summary>
+    BackendCopyLine,
     /// <summary>Injecting a virtual interrupt or exception into the guest.</summary>
     InterruptInjection,
     /// <summary>The VMM filling or zapping one shadow page-table entry, including its software walk of the guest's tables.</summary>

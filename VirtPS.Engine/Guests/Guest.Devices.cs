@@ -138,7 +138,8 @@ public sealed partial class Guest
     }
 
     DeviceContext ContextFor(GuestDevice d) =>
-        new(Machine.Cpu.Ports, Machine.Pci, d.Mode == IoMode.Passthrough ? PassthroughDma(d) : new GuestMemoryDma(Machine.Memory), Machine.RaiseIrq);
+        new(Machine.Cpu.Ports, Machine.Pci, d.Mode == IoMode.Passthrough ? PassthroughDma(d) : new GuestMemoryDma(Machine.Memory), Machine.RaiseIrq,
+            (e, n) => Vmm.Events.Charge(e, n));
 
     /// <summary>An assigned device's DMA path: requester ID bus 0, its PCI slot, function 0, in the guest's IOMMU domain.</summary>
     IDma PassthroughDma(GuestDevice d)

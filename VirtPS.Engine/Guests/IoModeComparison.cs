@@ -73,7 +73,7 @@ public static class IoModeComparison
             double req = Math.Max(1, m.Requests);
             return new IoModeComparisonRow(workload, mode, style, model, m.Requests, m.Bytes,
                 Math.Round(m.Intercepts / req, 3), m.NotificationsPerRequest, Math.Round(m.Interrupts / req, 3),
-                m.DomainSwitches, m.WorldSwitches, g.Cycles, m.CyclesPerKiB, double.NaN,
+                g.Vmm.Events[Trace.GuestEvent.DomainSwitch], g.Vmm.Events.Count(Trace.GuestEvent.WorldSwitch, Trace.EventLedger.HostOs), g.Cycles, m.CyclesPerKiB, double.NaN,
                 g.Machine.Console.Output.Split('\n').LastOrDefault(l => l.StartsWith(workload + ":", StringComparison.Ordinal)) ?? "");
         }
         finally { g.CloseDevices(); }

@@ -13,15 +13,18 @@ public sealed class ServiceDomain
     internal ServiceDomain(VHost host)
     {
         Host = host.Name;
+        var costs = host.CostModel;
         foreach (var g in host.Guests)
         {
             long n = g.Vmm.Events[GuestEvent.DomainSwitch];
             if (n == 0) continue;
             Requests += n;
             Guests++;
+            // The switches, the device models' handling and the backends' work all run in the service domain.
+            var c = g.Vmm.Events.Costs;
+            Cycles += n * costs.Cycles(CostEvent.DomainSwitch) + c[CostEvent.DeviceEmulation] * costs.Cycles(CostEvent.DeviceEmulation)
+                + c[CostEvent.BackendRequest] * costs.Cycles(CostEvent.BackendRequest) + c[CostEvent.BackendCopyLine] * costs.Cycles(CostEvent.BackendCopyLine);
         }
-        var costs = host.CostModel;
-        Cycles = Requests * (costs.Cycles(CostEvent.DomainSwitch) + costs.Cycles(CostEvent.DeviceEmulation));
     }
 
     public string Name => "Dom0";

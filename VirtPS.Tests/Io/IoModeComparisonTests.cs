@@ -65,10 +65,11 @@ public class IoModeComparisonTests(ITestOutputHelper output)
             var h = rows.Single(r => r.Mode == mode && r.IoModel == IoModel.Hybrid);
             var o = rows.Single(r => r.Mode == mode && r.IoModel == IoModel.Hosted);
             Assert.Equal((0L, 0L), (a.DomainSwitches, a.WorldSwitches));
-            // Each backend request is one switch: as many as the device's intercepted accesses.
-            Assert.Equal((long)Math.Round(h.ExitsPerRequest * h.Requests), h.DomainSwitches);
+            // Each backend request is one switch: at least one per intercepted access of the disk (the console and the boot
+            // probe add theirs), the same number under both models.
+            Assert.True(h.DomainSwitches >= (long)Math.Round(h.ExitsPerRequest * h.Requests));
             Assert.Equal(0, h.WorldSwitches);
-            Assert.Equal((long)Math.Round(o.ExitsPerRequest * o.Requests), o.WorldSwitches);
+            Assert.Equal(h.DomainSwitches, o.WorldSwitches);
             Assert.Equal(0, o.DomainSwitches);
             // Priced by the cost model: the difference in cycles is exactly the switches times their price.
             var model = Engine.Costs.CostModel.Default;

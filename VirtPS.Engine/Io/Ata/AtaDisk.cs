@@ -187,9 +187,14 @@ public sealed class AtaDisk : IPortDevice
         _transfer = Transfer.None;
     }
 
+    /// <summary>Told of each command the device starts and each sector it moves (the VMM prices its device model's work by them).</summary>
+    public Action? CommandStarted { get; set; }
+    public Action? SectorMoved { get; set; }
+
     void Execute(byte code)
     {
         _commands[code] = _commands.GetValueOrDefault(code) + 1;
+        CommandStarted?.Invoke();
         _transfer = Transfer.None;
         _error = 0;
         InterruptPending = false;   // writing the Command register clears a pending interrupt
@@ -247,6 +252,7 @@ public sealed class AtaDisk : IPortDevice
     {
         _image.Read(_lba, _buffer);
         SectorsRead++;
+        SectorMoved?.Invoke();
     }
 
     void StartDataIn()
@@ -316,6 +322,7 @@ public sealed class AtaDisk : IPortDevice
         {
             _image.Write(_lba, _buffer);
             SectorsWritten++;
+            SectorMoved?.Invoke();
             _lba++; _word = 0;
             if (--_remaining == 0) { _transfer = Transfer.None; Complete(AtaStatus.Drdy); }
             else Complete(AtaStatus.Drdy | AtaStatus.Drq);

@@ -1,3 +1,4 @@
+using VirtPS.Engine.Costs;
 using VirtPS.Engine.Io.Ata;
 using VirtPS.Engine.Io.Pci;
 using VirtPS.Engine.Io.Virtio;
@@ -49,6 +50,9 @@ public sealed class Disk : GuestDevice
             _ata = new AtaDisk(_image);
             _ata.Attach(context.Ports);
             _ata.Interrupt = () => { Counters.Interrupts++; context.RaiseIrq(AtaDisk.PrimaryIrq, false); };
+            // The device model is the VMM's: each command is a backend request, each sector a copy through it.
+            _ata.CommandStarted = () => context.Charge(CostEvent.BackendRequest, 1);
+            _ata.SectorMoved = () => context.Charge(CostEvent.BackendCopyLine, DiskImage.SectorSize / 64);
         }
         else
         {
@@ -56,6 +60,19 @@ public sealed class Disk : GuestDevice
             _pci = new VirtioPciFunction(_blk);
             _pci.Interrupt = f => { Counters.Interrupts++; context.RaiseIrq(f.Irq, posted); };
             _blk.UsedBufferNotification = _pci.SignalUsed;   // the device decides after each request it completes
+            if (Mode == IoMode.Paravirtual)
+            {
+                // The backend in the VMM parses each request and copies its data; an assigned device's own hardware does that.
+                long requests = 0, sectors = 0;
+                var blk = _blk;
+                _pci.Notified = () =>
+                {
+                    long r = blk.Requests, s = blk.SectorsRead + blk.SectorsWritten;
+                    context.Charge(CostEvent.BackendRequest, r - requests);
+                    context.Charge(CostEvent.BackendCopyLine, (s - sectors) * (DiskImage.SectorSize / 64));
+                    requests = r; sectors = s;
+                };
+            }
             context.Pci.Add(_pci);
         }
     }

@@ -173,6 +173,9 @@ public sealed class VirtioPciFunction : PciFunction
         q.Enable = 1;
     }
 
+    /// <summary>Told after the backend handled a notification (the VMM prices the backend's work by what it did).</summary>
+    public Action? Notified { get; set; }
+
     void OnNotify(int index)
     {
         Notifications++;
@@ -180,6 +183,7 @@ public sealed class VirtioPciFunction : PciFunction
         long sent = InterruptsSent;
         if (_backend.Notify(index)) SignalUsed();
         else if (InterruptsSent == sent) InterruptsSuppressed++;   // a backend that signals per request may have sent some
+        Notified?.Invoke();
     }
 
     /// <summary>A used buffer notification: ISR bit 0 and INTx (§4.1.4.5). Also called by a backend that completes work
