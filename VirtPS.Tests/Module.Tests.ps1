@@ -28,7 +28,7 @@ Describe 'Manifest' {
             'Get-VHost', 'Get-VNatSession', 'Get-VNetwork', 'Get-VNetworkAdapter', 'Get-VReachability',
             'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest',
             'New-VHost', 'New-VNetwork', 'Receive-VConsole', 'Remove-VGuest', 'Remove-VHost', 'Remove-VNetwork',
-            'Remove-VRoute', 'Send-VConsole', 'Send-VPacket', 'Set-VGuest', 'Set-VHost', 'Set-VNetwork',
+            'Remove-VRoute', 'Send-VConsole', 'Send-VInput', 'Send-VPacket', 'Set-VGuest', 'Set-VHost', 'Set-VInputFocus', 'Set-VNetwork',
             'Start-VCapture', 'Stop-VCapture', 'Test-VConnection')
         $m.ExportedFunctions.Count | Should -Be 0
         $m.ExportedAliases.Count | Should -Be 0
