@@ -39,6 +39,8 @@ public sealed class I8042 : IPortDevice
 
     /// <summary>Raised with the IRQ (1 or 12) when a byte reaches the output buffer and the command byte enables its interrupt.</summary>
     public Action<int>? Interrupt { get; set; }
+    /// <summary>Called after the guest took a byte from the output buffer (for the device's counters).</summary>
+    public Action? DataRead { get; set; }
 
     public I8042Config Config => _config;
     public I8042Status Status =>
@@ -59,7 +61,7 @@ public sealed class I8042 : IPortDevice
     {
         if (port == CommandPort) return (ulong)Status;
         byte b = _output;
-        if (_full) { _full = false; BytesRead++; Pump(); }
+        if (_full) { _full = false; BytesRead++; DataRead?.Invoke(); Pump(); }
         return b;
     }
 

@@ -26,6 +26,7 @@ public sealed class Keyboard : GuestDevice
         context.Ports.Map(I8042.DataPort, 1, _controller);
         context.Ports.Map(I8042.CommandPort, 1, _controller);
         _controller.Interrupt = irq => { Counters.Interrupts++; context.RaiseIrq(irq, false); };
+        _controller.DataRead = SyncCounters;
     }
 
     protected override void OnDetach(DeviceContext context)
@@ -34,6 +35,7 @@ public sealed class Keyboard : GuestDevice
         context.Ports.Unmap(I8042.DataPort, 1);
         context.Ports.Unmap(I8042.CommandPort, 1);
         _controller.Interrupt = null;
+        _controller.DataRead = null;
     }
 
     /// <summary>Types <paramref name="text"/>: each character's key pressed and released, with Shift around it where the
