@@ -38,7 +38,7 @@ public sealed class SendVInputCommand : PSCmdlet
 
     /// <summary>Buttons held during the move: Left, Right, Middle.</summary>
     [Parameter(ParameterSetName = MouseSet)]
-    [PSDefaultValue(Help = "none")]
+    [PSDefaultValue(Help = "no buttons held")]
     public MouseButtons[] MouseButton { get; set; } = [];
 
     /// <summary>Write the guest the input went to.</summary>

@@ -227,7 +227,7 @@ $answer = '"mov rax, 42`nhlt"'
   Outputs = @(@{ Type = 'None'; Text = 'Nothing, unless -PassThru.' }, @{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the guest that has the focus.' })
   Examples = @(
     @{ Title = 'Type into one of two guests'; Code = "`$a = New-VGuest -Name a -Workload keys; `$b = New-VGuest -Name b -Workload keys`nSet-VInputFocus -Guest a`nSend-VInput -Text 'ls'`n`$a, `$b | Invoke-VStep -Instructions 300000 | Out-Null`nReceive-VConsole -Guest a, b"; Remarks = 'Only a echoes ls; b is still waiting for keys.' }
-    @{ Title = 'Move the focus'; Code = "Set-VInputFocus -Guest b -PassThru | Select-Object Name`nSend-VInput -Key Escape`nInvoke-VStep -Guest b | Select-Object StopReason"; Remarks = 'Escape ends keys in b, which prints keys: done and halts; a does not see it.' }
+    @{ Title = 'Move the focus'; Code = "`$a = New-VGuest -Name a -Workload keys; `$b = New-VGuest -Name b -Workload keys`nSet-VInputFocus -Guest a`nSet-VInputFocus -Guest b -PassThru | Select-Object Name`nSend-VInput -Key Escape`n`$a, `$b | Invoke-VStep -Instructions 300000 | Select-Object Guest, StopReason"; Remarks = 'The focus moves from a to b: Escape ends keys in b, which prints keys: done and halts (StopReason Halt); a does not see it and is still waiting (InstructionLimit).' }
   )
   Links = @('Send-VInput', 'New-VGuest', 'Receive-VConsole')
 }
@@ -241,7 +241,7 @@ $answer = '"mov rax, 42`nhlt"'
   Outputs = @(@{ Type = 'None'; Text = 'Nothing, unless -PassThru.' }, @{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the guest the input went to.' })
   Examples = @(
     @{ Title = 'Type a line'; Code = "`$g = New-VGuest -Name shell -Workload keys`nSet-VInputFocus -Guest shell`nSend-VInput -Text 'Hello!'`n`$g | Invoke-VStep -Instructions 300000 | Out-Null`nReceive-VConsole -Guest shell"; Remarks = 'The keys workload echoes Hello! after the kernel''s boot line.' }
-    @{ Title = 'Keys and the mouse'; Code = "Send-VInput -Key Enter, Escape`nSend-VInput -MouseMove 10, 5 -MouseButton Left"; Remarks = 'Enter echoes a newline, Escape ends keys; the mouse packet goes to the same guest''s i8042, if its driver turned reporting on.' }
+    @{ Title = 'Keys and the mouse'; Code = "`$g = New-VGuest -Name desk -Workload keys`nSet-VInputFocus -Guest desk`n`$g | Invoke-VStep -Instructions 100000 | Out-Null`nSend-VInput -MouseMove 10, 5 -MouseButton Left`nSend-VInput -Key Enter, Escape -PassThru | Invoke-VStep | Select-Object StopReason`n`$g.ReadKernelVariable('kbd_mouse_x')"; Remarks = 'Once the kernel has booted (its driver turns the mouse''s reporting on), the mouse packet reaches the guest''s i8042 and the driver sums its movement: 10. Enter echoes a newline and Escape ends keys, so the step ends with Halt.' }
   )
   Links = @('Set-VInputFocus', 'Send-VConsole', 'Receive-VConsole')
 }
