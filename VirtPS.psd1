@@ -22,6 +22,8 @@
         'Measure-VGuest'
         'Receive-VConsole'
         'Send-VConsole'
+        'Set-VInputFocus'
+        'Send-VInput'
         'Get-VWorkload'
         'Compare-VStyle'
         'Compare-VBackend'

@@ -61,6 +61,12 @@ public static class ErrorIds
     public const string InvalidQueueIndex = nameof(InvalidQueueIndex);
     public const string ImageReadOnly = nameof(ImageReadOnly);
 
+    // Input: the keyboard and mouse go to the guest with the input focus.
+    public const string NoInputFocus = nameof(NoInputFocus);
+    public const string NoInputDevice = nameof(NoInputDevice);
+    public const string InputNotTypeable = nameof(InputNotTypeable);
+    public const string InputKeyNotFound = nameof(InputKeyNotFound);
+
     // The engine: guests, styles, memory, hosts, networks, costs.
     public const string UnknownWorkloadParameter = nameof(UnknownWorkloadParameter);
     public const string AdapterNotConnected = nameof(AdapterNotConnected);

@@ -29,8 +29,8 @@ Describe 'Manifest' {
             'Get-VNetworkAdapter', 'Get-VReachability', 'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache',
             'Get-VVirtqueue', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'New-VHost', 'New-VNetwork',
             'Receive-VConsole', 'Remove-VDevice', 'Remove-VGuest', 'Remove-VHost', 'Remove-VNetwork', 'Remove-VRoute',
-            'Send-VConsole', 'Send-VPacket', 'Set-VDevice', 'Set-VGuest', 'Set-VHost', 'Set-VNetwork', 'Start-VCapture',
-            'Stop-VCapture', 'Test-VConnection')
+            'Send-VConsole', 'Send-VInput', 'Send-VPacket', 'Set-VDevice', 'Set-VGuest', 'Set-VHost', 'Set-VInputFocus',
+            'Set-VNetwork', 'Start-VCapture', 'Stop-VCapture', 'Test-VConnection')
         $m.ExportedFunctions.Count | Should -Be 0
         $m.ExportedAliases.Count | Should -Be 0
         $m.ExportedVariables.Count | Should -Be 0

@@ -37,6 +37,7 @@ public sealed partial class Guest
             throw new VirtPSException(ErrorIds.InvalidIterations, ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {n}.", n);
         var user = Kernel.AssembleWorkload(w, n);
         var g = CreateKernelCore(spec with { Origin = null, EntryPoint = null }, user.Bytes, p);
+        if (w.UsesKeyboard) g.AddDevice(new Io.Input.Keyboard());
         g.Workload = w; g.WorkloadIterations = n; g.WorkloadProcesses = p;
         return g;
     }

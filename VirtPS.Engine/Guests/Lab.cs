@@ -1,4 +1,5 @@
 using VirtPS.Engine.Costs;
+using VirtPS.Engine.Io.Input;
 
 namespace VirtPS.Engine.Guests;
 
@@ -133,8 +134,55 @@ public sealed class Lab
             if (!_guests.TryGetValue(guest.Name, out var g) || !ReferenceEquals(g, guest)) return false;
             _guests.Remove(guest.Name);
             _order.Remove(guest);
+            if (ReferenceEquals(_focus, guest)) _focus = null;
         }
         guest.CloseDevices();   // image files closed, passthrough devices free for another guest
         return true;
     }
+
+    // ---- input focus: the host's one keyboard and mouse belong to one guest at a time ----
+
+    Guest? _focus;
+
+    /// <summary>The guest the host's keyboard and mouse belong to (the article's input focus), or null: what
+    /// <see cref="SendText"/>, <see cref="SendKey"/> and <see cref="SendMouse"/> send reaches its keyboard device and no other.</summary>
+    public Guest? InputFocus { get { lock (_gate) return _focus; } }
+
+    /// <summary>Gives the keyboard and mouse to <paramref name="guest"/>, which must be in this lab (GuestNotFound) and have
+    /// an input device (NoInputDevice: a guest gets one with a workload that reads keys, or by <see cref="Guest.AddDevice"/>).</summary>
+    public void SetInputFocus(Guest guest)
+    {
+        KeyboardOf(guest);
+        lock (_gate)
+        {
+            if (!_guests.TryGetValue(guest.Name, out var g) || !ReferenceEquals(g, guest))
+                throw new VirtPSException(ErrorIds.GuestNotFound, ErrorKind.ObjectNotFound, $"Guest '{guest.Name}' is not in this lab.", guest.Name);
+            _focus = guest;
+        }
+    }
+
+    /// <summary>Takes the focus away: input then reaches no guest.</summary>
+    public void ClearInputFocus() { lock (_gate) _focus = null; }
+
+    /// <summary>Types <paramref name="text"/> on the focused guest's keyboard; returns that guest. NoInputFocus if no guest
+    /// has the focus; InputNotTypeable (nothing typed) for a character the keyboard has no key for.</summary>
+    public Guest SendText(string text) => Send(k => k.Type(text));
+
+    /// <summary>Presses and releases the key called <paramref name="key"/> (Enter, Escape, F1, Up, "a", ...) on the focused guest's keyboard.</summary>
+    public Guest SendKey(string key) => Send(k => k.Press(key));
+
+    /// <summary>Moves the focused guest's mouse by (<paramref name="dx"/>, <paramref name="dy"/>) counts, right and up positive.</summary>
+    public Guest SendMouse(int dx, int dy, MouseButtons buttons = MouseButtons.None) => Send(k => k.MoveMouse(dx, dy, buttons));
+
+    Guest Send(Action<Keyboard> deliver)
+    {
+        var g = InputFocus ?? throw new VirtPSException(ErrorIds.NoInputFocus, ErrorKind.InvalidOperation,
+            "No guest has the input focus, so the keyboard and mouse reach nobody; give it to one with Set-VInputFocus -Guest <name>.", null);
+        deliver(KeyboardOf(g));
+        return g;
+    }
+
+    static Keyboard KeyboardOf(Guest guest) =>
+        guest.Devices.OfType<Keyboard>().FirstOrDefault() ?? throw new VirtPSException(ErrorIds.NoInputDevice, ErrorKind.InvalidOperation,
+            $"Guest '{guest.Name}' has no keyboard or mouse to give the input focus to. A guest of a workload that reads keys (keys) has one; add one before it first runs with Guest.AddDevice(new Keyboard()).", guest.Name);
 }

@@ -14,8 +14,9 @@ public sealed class Workload
         Func<long, int, long>? divideErrors = null, Func<long, int, long>? invlpgs = null,
         Func<long, int, long>? portReads = null, IReadOnlyDictionary<string, long>? parameters = null,
         Func<IReadOnlyDictionary<string, long>, Workload>? bind = null, string? program = null,
-        IReadOnlyDictionary<string, long>? switches = null)
+        IReadOnlyDictionary<string, long>? switches = null, bool usesKeyboard = false)
     {
+        UsesKeyboard = usesKeyboard;
         ProgramFile = program ?? name + ".asm";
         Switches = switches ?? new Dictionary<string, long>();
         Name = name; Description = description; DefaultIterations = defaultIterations; DefaultProcesses = defaultProcesses;
@@ -69,6 +70,9 @@ public sealed class Workload
     public string ProgramFile { get; }
     /// <summary>Defines that select a variant of a program another workload shares (tlbswitch is tlbstride with YIELD).</summary>
     public IReadOnlyDictionary<string, long> Switches { get; }
+    /// <summary>The program reads the keyboard: a guest made for it gets one (<see cref="Io.Input.Keyboard"/>), and it runs to
+    /// its end only when given keys (<see cref="Lab.SendText"/> to the guest with the input focus); without them it waits.</summary>
+    public bool UsesKeyboard { get; }
 
     /// <summary>SYSCALL instructions executed, exits included.</summary>
     public long ExpectedSyscalls(long iterations, int processes) => _syscalls(iterations, processes);
@@ -130,6 +134,10 @@ public sealed class Workload
             1, 1, (_, p) => p * 4, pageFaults: (_, p) => p * 18),
         new("diskwrite", "Writes every sector n of the disk with 64 copies of n in 64 KiB blk_write calls, then flushes: block IO from the guest. ITER is not used.",
             1, 1, (_, p) => p * 4, pageFaults: (_, p) => p * 16),
+        // keys' count is the least: a read and an echo per character, the last line and the exit; every read that finds
+        // no key yet adds one (how many depends on when the keys are sent).
+        new("keys", "Echoes the keys typed on its keyboard (Send-VInput, to the guest with the input focus) until ITER characters or Escape: an emulated i8042, an exit per register access, IRQ 1 per byte. Waits, yielding, while no key comes.",
+            16, 1, (n, p) => p * (2 * n + 2), usesKeyboard: true),
     ];
 
     /// <summary>The disk workloads' formulas (mmap, blk_info, write, exit) count a guest with no disk, where blk_info answers 0.

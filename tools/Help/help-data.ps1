@@ -217,6 +217,34 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Links = @('Send-VConsole', 'Invoke-VStep')
 }
+'Set-VInputFocus' = @{
+  Synopsis = 'Gives the keyboard and mouse to one guest.'
+  Description = @(
+    'Set-VInputFocus gives the input focus to a guest, as a desktop hypervisor does when you click into a VM''s window: from then on Send-VInput types on that guest''s keyboard and moves its mouse, and every other guest sees nothing. The focus stays with the guest until it moves to another or the guest is removed.'
+    'The guest must have a keyboard: an emulated i8042 controller at ports 0x60 and 0x64 with a PS/2 keyboard (IRQ 1) and mouse (IRQ 12). A guest of the keys workload has one; a guest without one is NoInputDevice. Focus moves no device: each guest keeps its own controller, and only the host''s input is routed.'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The guest to give the focus to.' })
+  Outputs = @(@{ Type = 'None'; Text = 'Nothing, unless -PassThru.' }, @{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the guest that has the focus.' })
+  Examples = @(
+    @{ Title = 'Type into one of two guests'; Code = "`$a = New-VGuest -Name a -Workload keys; `$b = New-VGuest -Name b -Workload keys`nSet-VInputFocus -Guest a`nSend-VInput -Text 'ls'`n`$a, `$b | Invoke-VStep -Instructions 300000 | Out-Null`nReceive-VConsole -Guest a, b"; Remarks = 'Only a echoes ls; b is still waiting for keys.' }
+    @{ Title = 'Move the focus'; Code = "`$a = New-VGuest -Name a -Workload keys; `$b = New-VGuest -Name b -Workload keys`nSet-VInputFocus -Guest a`nSet-VInputFocus -Guest b -PassThru | Select-Object Name`nSend-VInput -Key Escape`n`$a, `$b | Invoke-VStep -Instructions 300000 | Select-Object Guest, StopReason"; Remarks = 'The focus moves from a to b: Escape ends keys in b, which prints keys: done and halts (StopReason Halt); a does not see it and is still waiting (InstructionLimit).' }
+  )
+  Links = @('Send-VInput', 'New-VGuest', 'Receive-VConsole')
+}
+'Send-VInput' = @{
+  Synopsis = 'Types, presses keys or moves the mouse on the guest with the input focus.'
+  Description = @(
+    'Send-VInput sends the host''s input to the guest that has the input focus (Set-VInputFocus), and to no other. -Text types characters: each is a key pressed and released, with Shift held around capitals and shifted symbols; newline is Enter. -Key presses named keys in turn (Enter, Escape, F1, Up, ...). -MouseMove moves the mouse by dx, dy counts, right and up positive, with -MouseButton held.'
+    'The keyboard sends scancode set 2; the guest''s i8042 translates it to set 1 when its command byte says so (the built-in kernel''s driver asks for that), puts each byte in its output buffer and raises IRQ 1; mouse packets (3 bytes) raise IRQ 12 with AUXB set in the status register. Under the Paravirtual style the kernel polls the controller instead. The guest takes the bytes when it next runs. With no guest focused the input is refused with NoInputFocus.'
+  )
+  Inputs = @(@{ Type = 'System.String'; Text = 'Text to type.' })
+  Outputs = @(@{ Type = 'None'; Text = 'Nothing, unless -PassThru.' }, @{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru, the guest the input went to.' })
+  Examples = @(
+    @{ Title = 'Type a line'; Code = "`$g = New-VGuest -Name shell -Workload keys`nSet-VInputFocus -Guest shell`nSend-VInput -Text 'Hello!'`n`$g | Invoke-VStep -Instructions 300000 | Out-Null`nReceive-VConsole -Guest shell"; Remarks = 'The keys workload echoes Hello! after the kernel''s boot line.' }
+    @{ Title = 'Keys and the mouse'; Code = "`$g = New-VGuest -Name desk -Workload keys`nSet-VInputFocus -Guest desk`n`$g | Invoke-VStep -Instructions 100000 | Out-Null`nSend-VInput -MouseMove 10, 5 -MouseButton Left`nSend-VInput -Key Enter, Escape -PassThru | Invoke-VStep | Select-Object StopReason`n`$g.ReadKernelVariable('kbd_mouse_x')"; Remarks = 'Once the kernel has booted (its driver turns the mouse''s reporting on), the mouse packet reaches the guest''s i8042 and the driver sums its movement: 10. Enter echoes a newline and Escape ends keys, so the step ends with Halt.' }
+  )
+  Links = @('Set-VInputFocus', 'Send-VConsole', 'Receive-VConsole')
+}
 'Send-VConsole' = @{
   Synopsis = 'Types text into a guest''s serial console.'
   Description = @(
