@@ -100,6 +100,14 @@ public sealed class Workload
             contextSwitches: (n, p) => p == 1 ? 0 : p * n + p - 1, parameters: a, bind: TlbSwitch,
             program: "tlbstride.asm", switches: new Dictionary<string, long> { ["YIELD"] = 1 });
 
+    static Workload NetPing(IReadOnlyDictionary<string, long> a) =>
+        new("netping", "ITER ICMP echoes to Target (a host number on the guest's subnet) through the guest's NIC, its kernel's own ARP, IPv4 and ICMP; then it answers for Linger thousand polls. Needs a NIC (Guest.AddNetworkAdapter).",
+            4, 1, (_, p) => p * 4, parameters: a, bind: NetPing);
+
+    static Workload NetPerf(IReadOnlyDictionary<string, long> a) =>
+        new("netperf", "A UDP stream of ITER datagrams of Size bytes to Target (a host number on the guest's subnet), port Port, through the guest's NIC. Needs a NIC (Guest.AddNetworkAdapter).",
+            100, 1, (_, p) => p * 3, parameters: a, bind: NetPerf);
+
     /// <summary>The built-in workloads (Adams &amp; Agesen's nanobenchmarks plus context switches).</summary>
     public static IReadOnlyList<Workload> All { get; } =
     [
@@ -126,6 +134,8 @@ public sealed class Workload
             processesRun: (n, p) => p * (n + 1)),
         TlbStride(new Dictionary<string, long> { ["Pages"] = 2048, ["Stride"] = 1 }),
         TlbSwitch(new Dictionary<string, long> { ["Pages"] = 64, ["Stride"] = 1 }),
+        NetPing(new Dictionary<string, long> { ["Target"] = 101, ["Linger"] = 100 }),
+        NetPerf(new Dictionary<string, long> { ["Target"] = 20, ["Port"] = 9, ["Size"] = 64 }),
     ];
 
     /// <summary>Finds a workload by name (case-insensitive), or null.</summary>
