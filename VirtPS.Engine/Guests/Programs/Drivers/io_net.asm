@@ -7,7 +7,8 @@
 ; Syscalls (16-18):
 ;   16 net_ping(rdi = IPv4 address, rsi = count) -> sent << 32 | replies received; -1 with no NIC or address
 ;   17 net_udp(rdi = IPv4 address, rsi = port, rdx = count, r10 = payload bytes, at most 1472) -> datagrams sent
-;   18 net_serve(rdi = polls) -> frames handled while polling the NIC that many times
+;   18 net_serve(rdi = polls) -> frames handled meanwhile: the native build waits that many loop turns with interrupts
+;      on (net_irq handles the frames), the PARAVIRT build polls the NIC that many times
 ;   An address below 65536 is a host number on the kernel's own subnet (192.168.1.0/24 and 101 -> 192.168.1.101).
 ; Receive: every frame is handled in the receive path, interrupt or poll: ARP requests for our address are answered,
 ; echo requests are answered with echo replies the kernel builds, echo replies to our own pings are matched, UDP is
@@ -1235,10 +1236,20 @@ sys_net_serve:
     jz .fail
     mov r12, rdi
     mov r13, [net_frames_in]
+%ifdef PARAVIRT
 .poll:
     call net_poll
     dec r12
     jnz .poll
+%else
+    ; interrupts on while the kernel waits: frames are handled by net_irq, as they arrive
+    sti
+.spin:
+    dec r12
+    jnz .spin
+    cli
+    call net_poll                   ; a frame whose interrupt is still pending
+%endif
     mov rax, [net_frames_in]
     sub rax, r13
     ret
