@@ -54,6 +54,7 @@ public class NetGuestTests(ITestOutputHelper output)
         Assert.Equal(4UL, a.ReadKernelVariable("net_echo_served"));
         Assert.Equal(4UL, b.ReadKernelVariable("net_echo_served"));
         Assert.Equal(0UL, a.ReadKernelVariable("net_bad"));
+        Assert.Equal(0, a.Machine.DecodeInvalidations);     // the driver's data and buffers are off its code pages
         // The guest that finished first answered the other's last echoes from its interrupt handler (net_serve waits with
         // interrupts on in the native build); net_irq acknowledged each interrupt it took.
         ulong irqs = a.ReadKernelVariable("net_irqs")!.Value + b.ReadKernelVariable("net_irqs")!.Value;
