@@ -10,7 +10,8 @@ public sealed partial class Guest
     /// Gives the guest a NIC in <paramref name="mode"/> (NE2000, virtio-net, or virtio-net assigned), plugged into
     /// <paramref name="network"/> of <paramref name="world"/>, named eth0, eth1, ... unless named. The network leases it an
     /// address, which the built-in kernel is told on its command line (<see cref="BootInfo"/>) as Linux is told a static
-    /// address: <c>ip=192.168.1.100/24</c> (the client-ip of Linux's ip= parameter, with a prefix length). Before the first step.
+    /// address: <c>ip=192.168.1.100/24</c> (the client-ip of Linux's ip= parameter, with a prefix length), and for an NE2000,
+    /// which as an ISA card cannot be enumerated, where it is: <c>ether=10,0x300,eth0</c>. Before the first step.
     /// </summary>
     public NetworkAdapter AddNetworkAdapter(NetworkWorld world, string network, IoMode mode, string? name = null)
     {
@@ -24,7 +25,9 @@ public sealed partial class Guest
         nic.Address = port.Address;
         nic.PrefixLength = port.Subnet.PrefixLength;
         nic.Connect(port);
-        BootInfo.Write(Machine.Memory, $"ip={port.Address}/{port.Subnet.PrefixLength}");
+        // An ISA card cannot be enumerated: Linux is told where one is by ether=irq,io,name, and so is the built-in kernel.
+        string ether = mode == IoMode.Emulated ? $" ether={Ne2000.DefaultIrq},0x{Ne2000.DefaultBase:x},{name}" : "";
+        BootInfo.Write(Machine.Memory, $"ip={port.Address}/{port.Subnet.PrefixLength}{ether}");
         return nic;
     }
 }

@@ -161,4 +161,13 @@ public class NetGuestTests(ITestOutputHelper output)
         Assert.Equal(StopReason.Halt, r[0].StopReason);
         Assert.Contains("netping: 3 sent, 3 received", g.Machine.Console.Output);
     }
+
+    [Fact]
+    public void NetpingWithoutANicSaysSoAndExits()
+    {
+        var g = Guest.CreateWorkload("lonely", "netping", 2);
+        var r = g.Step(5_000_000);
+        Assert.Equal(StopReason.Halt, r.StopReason);
+        Assert.Contains("netping: no network", g.Machine.Console.Output);
+    }
 }

@@ -122,6 +122,9 @@ public sealed class NetworkAdapter : GuestDevice
         _ne2k = null; _pci = null; _net = null; _context = null;
     }
 
+    /// <summary>The NIC is removed: its cable comes out of the medium (the medium's owner frees the port itself).</summary>
+    public override void Close() => Disconnect();
+
     /// <summary>Brings the notification counters up to date from the virtio transport.</summary>
     public void SyncCounters()
     {

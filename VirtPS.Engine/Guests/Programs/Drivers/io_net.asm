@@ -2,7 +2,8 @@
 ; kernel's own ARP (RFC 826), IPv4 (RFC 791, header checksum of RFC 1071), ICMP echo (RFC 792) and UDP (RFC 768).
 ; One NIC per kernel: the first virtio-net function on PCI bus 0, else an NE2000 at 0x300.
 ; The address: the boot command line (BootInfo at 0x7000) carries "ip=a.b.c.d/prefix", as Linux's ip= parameter
-; carries a static client address; without it the NIC is driven but the syscalls refuse (-1).
+; carries a static client address; without it the NIC is driven but the syscalls refuse (-1). The NE2000, an ISA card,
+; is probed only when the command line has "ether=" (Linux's parameter for ISA Ethernet cards).
 ; Only on-link destinations (no router): ARP resolves the destination itself.
 ; Syscalls (16-18):
 ;   16 net_ping(rdi = IPv4 address, rsi = count) -> sent << 32 | replies received; -1 with no NIC or address
@@ -330,10 +331,16 @@ vnet_poll:
     pop rbx
     ret
 
-; ne2k_probe: an NE2000 at 0x300 if the command register reads as reset left it (stopped, remote DMA aborted)
+; ne2k_probe: an ISA card cannot be enumerated, so, as Linux is told by its ether= parameter ("ether=10,0x300,eth0"), the
+; command line says one is there; then an NE2000 at its factory setting (0x300, IRQ 10, the only one this driver takes) if
+; the command register reads as reset leaves it (stopped, remote DMA aborted). No blind port probing otherwise.
 ne2k_probe:
     cmp qword [net_kind], 0
-    jne .no
+    jne .none
+    lea rdi, [net_opt_ether]
+    call net_cmdline
+    test rsi, rsi
+    jz .none
     mov dx, NE2K_BASE + 0x1F        ; reading the reset port resets the board
     in al, dx
     mov dx, NE2K_BASE
@@ -444,6 +451,7 @@ ne2k_probe:
     call net_announce
     pop rbx
 .no:
+.none:
     ret
 
 ; ne2k_send(ecx = frame bytes at [net_txbuf] + VNET_HDR): remote write into the transmit pages, then TXP
@@ -666,27 +674,12 @@ net_buffers:
     call net_config
     ret
 
-; net_config: "ip=a.b.c.d/prefix" from the boot command line (BootInfo: magic at 0x7000, command line address at 0x7010)
+; net_config: "ip=a.b.c.d/prefix" from the boot command line
 net_config:
-    mov eax, 0x7000
-    cmp dword [rax], 0x42535056
-    jne .no
-    mov rsi, [rax + 0x10]
-.scan:
-    mov al, [rsi]
-    test al, al
+    lea rdi, [net_opt_ip]
+    call net_cmdline
+    test rsi, rsi
     jz .no
-    cmp al, 'i'
-    jne .next
-    cmp byte [rsi + 1], 'p'
-    jne .next
-    cmp byte [rsi + 2], '='
-    je .found
-.next:
-    inc rsi
-    jmp .scan
-.found:
-    add rsi, 3
     xor r8d, r8d
     mov r9d, 4
 .octet:
@@ -720,6 +713,36 @@ net_config:
     bswap r8d
     mov [net_ip], r8d
 .no:
+    ret
+
+; net_cmdline(rdi = "name=", zero-terminated) -> rsi = the option's value on the boot command line (BootInfo: magic at
+; 0x7000, the command line's address at 0x7010), or 0. Memory reads only.
+net_cmdline:
+    mov eax, 0x7000
+    xor esi, esi
+    cmp dword [rax], 0x42535056
+    jne .none
+    mov rsi, [rax + 0x10]
+.scan:
+    cmp byte [rsi], 0
+    je .none
+    xor ecx, ecx
+.cmp:
+    mov al, [rdi + rcx]
+    test al, al
+    jz .found
+    cmp al, [rsi + rcx]
+    jne .next
+    inc ecx
+    jmp .cmp
+.next:
+    inc rsi
+    jmp .scan
+.found:
+    add rsi, rcx
+    ret
+.none:
+    xor esi, esi
     ret
 
 ; net_parse_dec(rsi = text) -> eax = the decimal number there, rsi past its digits
@@ -1259,6 +1282,8 @@ sys_net_serve:
 
 msg_net_ne2k:   db "virtps: net: NE2000 at 0x300 irq 10, mac ", 0
 msg_net_virtio: db "virtps: net: virtio-net, mac ", 0
+net_opt_ip:     db "ip=", 0
+net_opt_ether:  db "ether=", 0
 net_broadcast:  db 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
 ; @@DATA@@
 align 8
