@@ -170,4 +170,45 @@ public class NetGuestTests(ITestOutputHelper output)
         Assert.Equal(StopReason.Halt, r.StopReason);
         Assert.Contains("netping: no network", g.Machine.Console.Output);
     }
+
+    [TsharkFact]
+    public void NetperfDatagramsCarryGoodUdpChecksums()
+    {
+        var lab = new Lab();
+        var w = new NetworkWorld();
+        w.NewNetwork("br", NetworkMode.Bridge);
+        var g = NewGuest(lab, "perf", "netperf", VirtualizationStyle.Native, new() { ["Target"] = 20, ["Port"] = 9, ["Size"] = 333 }, 8);
+        g.AddNetworkAdapter(w, "br", IoMode.Emulated);
+        Assert.Equal(StopReason.Halt, HostScheduler.Run([g], Budget)[0].StopReason);
+        var dir = Directory.CreateTempSubdirectory("virtps-netperf");
+        try
+        {
+            string file = Path.Combine(dir.FullName, "lan.pcap");
+            w.Lan.Capture.Save(file);     // the bridged guest's frames crossed the uplink onto the LAN
+            var rows = Tshark(file, "udp", "ip.src", "ip.dst", "udp.dstport", "udp.length", "ip.checksum.status", "udp.checksum.status");
+            Assert.Equal(8, rows.Count);
+            Assert.All(rows, x => { Assert.Equal("192.168.1.20", x[1]); Assert.Equal("9", x[2]); Assert.Equal("341", x[3]); Assert.Equal("1", x[4]); Assert.Equal("1", x[5]); });
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void GuestsOfDifferentStylesAndModesPingEachOther()
+    {
+        var lab = new Lab();
+        var w = new NetworkWorld();
+        w.NewNetwork("iso", NetworkMode.Isolated);
+        var a = NewGuest(lab, "xen", "netping", VirtualizationStyle.Paravirtual, new() { ["Target"] = 102, ["Linger"] = 100 }, 3);
+        var b = NewGuest(lab, "vmx", "netping", VirtualizationStyle.HardwareAssisted, new() { ["Target"] = 101, ["Linger"] = 100 }, 3);
+        var na = a.AddNetworkAdapter(w, "iso", IoMode.Paravirtual);
+        var nb = b.AddNetworkAdapter(w, "iso", IoMode.Emulated);
+        Assert.Equal((101L, 102L), (HostNumber(na), HostNumber(nb)));     // Isolated: the network's own pool from .101
+        var r = HostScheduler.Run([a, b], Budget);
+        output.WriteLine(a.Machine.Console.Output + b.Machine.Console.Output);
+        Assert.All(r, x => Assert.Equal(StopReason.Halt, x.StopReason));
+        Assert.Contains("netping: 3 sent, 3 received", a.Machine.Console.Output);
+        Assert.Contains("netping: 3 sent, 3 received", b.Machine.Console.Output);
+        Assert.Equal(0UL, a.ReadKernelVariable("net_irqs"));    // the PARAVIRT kernel polls: its NIC's interrupts are disabled
+        Assert.Equal(0, na.Counters.Interrupts);
+    }
 }
