@@ -211,4 +211,23 @@ public class NetGuestTests(ITestOutputHelper output)
         Assert.Equal(0UL, a.ReadKernelVariable("net_irqs"));    // the PARAVIRT kernel polls: its NIC's interrupts are disabled
         Assert.Equal(0, na.Counters.Interrupts);
     }
+
+    /// <summary>The guest kernel pings the host's interface on the network in the modes that have one (vnetN: .2 under NAT,
+    /// .1 otherwise), and a LAN machine when bridged: its frames reach the network engine's own stacks, which answer.</summary>
+    [Theory]
+    [InlineData(NetworkMode.Nat, 2)]
+    [InlineData(NetworkMode.HostOnly, 1)]
+    [InlineData(NetworkMode.Routed, 1)]
+    [InlineData(NetworkMode.Bridge, 21)]
+    public void NetpingReachesTheEngineNodeOfEachMode(NetworkMode networkMode, long target)
+    {
+        var lab = new Lab();
+        var w = new NetworkWorld();
+        w.NewNetwork("n", networkMode);
+        var g = NewGuest(lab, "a", "netping", VirtualizationStyle.Native, new() { ["Target"] = target, ["Linger"] = 1 }, 2);
+        var nic = g.AddNetworkAdapter(w, "n", IoMode.Paravirtual);
+        output.WriteLine($"{networkMode}: guest {nic.Address}/{nic.PrefixLength}");
+        Assert.Equal(StopReason.Halt, HostScheduler.Run([g], Budget)[0].StopReason);
+        Assert.Contains("netping: 2 sent, 2 received", g.Machine.Console.Output);
+    }
 }
