@@ -209,8 +209,9 @@ public sealed partial class Guest
                     $"The device backed by '{full}' is already assigned to guest '{owner.Name}': a passthrough device belongs to one guest at a time. Remove it there first.", full);
     }
 
-    string NextName(string prefix)
+    string NextName(string prefix, bool digits = false)
     {
+        if (digits) for (int k = 0; ; k++) { if (Device(prefix + k) is null) return prefix + k; }
         for (char c = 'a'; ; c++) if (Device(prefix + c) is null) return prefix + c;
     }
 

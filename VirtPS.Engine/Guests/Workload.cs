@@ -104,6 +104,14 @@ public sealed class Workload
             contextSwitches: (n, p) => p == 1 ? 0 : p * n + p - 1, parameters: a, bind: TlbSwitch,
             program: "tlbstride.asm", switches: new Dictionary<string, long> { ["YIELD"] = 1 });
 
+    static Workload NetPing(IReadOnlyDictionary<string, long> a) =>
+        new("netping", "ITER ICMP echoes to Target (a host number on the guest's subnet) through the guest's NIC, its kernel's own ARP, IPv4 and ICMP; then it answers for Linger thousand polls. Needs a NIC (Guest.AddNetworkAdapter).",
+            4, 1, (_, p) => p * 4, parameters: a, bind: NetPing);
+
+    static Workload NetPerf(IReadOnlyDictionary<string, long> a) =>
+        new("netperf", "A UDP stream of ITER datagrams of Size bytes to Target (a host number on the guest's subnet), port Port, through the guest's NIC. Needs a NIC (Guest.AddNetworkAdapter).",
+            100, 1, (_, p) => p * 3, parameters: a, bind: NetPerf);
+
     /// <summary>The built-in workloads (Adams &amp; Agesen's nanobenchmarks plus context switches).</summary>
     public static IReadOnlyList<Workload> All { get; } =
     [
@@ -138,6 +146,8 @@ public sealed class Workload
         // no key yet adds one (how many depends on when the keys are sent).
         new("keys", "Echoes the keys typed on its keyboard (Send-VInput, to the guest with the input focus) until ITER characters or Escape: an emulated i8042, an exit per register access, IRQ 1 per byte. Waits, yielding, while no key comes.",
             16, 1, (n, p) => p * (2 * n + 2), usesKeyboard: true),
+        NetPing(new Dictionary<string, long> { ["Target"] = 101, ["Linger"] = 100 }),
+        NetPerf(new Dictionary<string, long> { ["Target"] = 20, ["Port"] = 9, ["Size"] = 64 }),
     ];
 
     /// <summary>The disk workloads' formulas (mmap, blk_info, write, exit) count a guest with no disk, where blk_info answers 0.

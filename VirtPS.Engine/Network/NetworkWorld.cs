@@ -83,7 +83,8 @@ public sealed partial class NetworkWorld
         return m;
     }
 
-    bool MacInUse(MacAddress m) => _nics.Any(n => n.MacAddress == m) || _machines.Any(s => s.Interfaces.Any(i => i.Mac == m));
+    bool MacInUse(MacAddress m) => _nics.Any(n => n.MacAddress == m) || _machines.Any(s => s.Interfaces.Any(i => i.Mac == m))
+        || _machinePorts.Any(p => p.Mac == m);
 
     public IReadOnlyList<VirtualNetwork> Networks => _networks.Values.OrderBy(n => n.Index).ToList();
 

@@ -378,7 +378,7 @@ public class KernelSyscallEdgeTests
     [Fact]
     public void EveryWorkloadHasAProgramAndADescription()
     {
-        Assert.Equal(15, Workload.All.Count);
+        Assert.Equal(17, Workload.All.Count);
         foreach (var w in Workload.All)
         {
             Assert.False(string.IsNullOrWhiteSpace(w.Description));
