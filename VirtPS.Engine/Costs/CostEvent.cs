@@ -74,6 +74,9 @@ public enum CostEvent
     /// <summary>A backend copying one 64-byte cache line between guest memory and a host buffer (an assigned device moves
     /// its data by DMA instead).</summary>
     BackendCopyLine,
+    /// <summary>An IN or OUT that reaches a PCI function's IO BAR directly (an assigned device, or the bare machine's):
+    /// a non-posted PCI Express transaction and its completion, not the legacy bus's slow cycle.</summary>
+    PciIoAccess,
     /// <summary>Injecting a virtual interrupt or exception into the guest.</summary>
     InterruptInjection,
     /// <summary>The VMM filling or zapping one shadow page-table entry, including its software walk of the guest's tables.</summary>

@@ -11,14 +11,17 @@ namespace VirtPS.Engine.Guests;
 /// </summary>
 public static class IoModeComparison
 {
-    public static readonly IReadOnlyList<string> Workloads = ["diskread", "diskwrite"];
+    public static readonly IReadOnlyList<string> Workloads = ["diskread", "diskwrite", "netperf"];
+    /// <summary>Datagrams netperf sends in a comparison run, unless told.</summary>
+    public const long DefaultDatagrams = 2000;
     public const long DefaultSizeMB = 16;
 
     /// <summary>One row per (style, driver model, mode). Disk workloads use <paramref name="path"/> (opened as it is) or a
     /// scratch image of <paramref name="sizeMB"/> MiB in the temp directory, deleted afterwards. Everything is validated
     /// before the first run.</summary>
     public static IEnumerable<IoModeComparisonRow> Run(string workload, IEnumerable<VirtualizationStyle> styles, IEnumerable<IoModel> models,
-        IEnumerable<IoMode>? modes = null, string? path = null, long? sizeMB = null, bool eventIdx = true, CancellationToken cancel = default)
+        IEnumerable<IoMode>? modes = null, string? path = null, long? sizeMB = null, bool eventIdx = true, CancellationToken cancel = default,
+        long? datagrams = null)
     {
         if (!Workloads.Contains(workload, StringComparer.OrdinalIgnoreCase))
             throw new VirtPSException(ErrorIds.NotAnIoWorkload, ErrorKind.InvalidArgument,
@@ -31,8 +34,10 @@ public static class IoModeComparison
         long size = sizeMB ?? DefaultSizeMB;
         if (path is null && (size < 1 || size > 4096))
             throw new VirtPSException(ErrorIds.ImageTooSmall, ErrorKind.InvalidArgument, $"SizeMB must be 1 to 4096; got {size}.", size);
+        bool network = workload == "netperf";
         string? scratch = null;
-        if (path is null)
+        if (network) { }
+        else if (path is null)
         {
             scratch = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"virtps-iomode-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
             using (DiskImage.Open(scratch, size)) { }
@@ -48,7 +53,7 @@ public static class IoModeComparison
                     foreach (var mode in modeList)
                     {
                         cancel.ThrowIfCancellationRequested();
-                        rows.Add(RunOne(workload, style, model, mode, path, eventIdx, cancel));
+                        rows.Add(RunOne(workload, style, model, mode, path, eventIdx, cancel, datagrams ?? DefaultDatagrams));
                     }
                     var pt = rows.FirstOrDefault(r => r.Mode == IoMode.Passthrough);
                     foreach (var r in rows)
@@ -58,11 +63,22 @@ public static class IoModeComparison
         finally { if (scratch != null) File.Delete(scratch); }
     }
 
-    static IoModeComparisonRow RunOne(string workload, VirtualizationStyle style, IoModel model, IoMode mode, string path, bool eventIdx, CancellationToken cancel)
+    static IoModeComparisonRow RunOne(string workload, VirtualizationStyle style, IoModel model, IoMode mode, string? path, bool eventIdx,
+        CancellationToken cancel, long datagrams)
     {
-        var g = Guest.Create(new GuestSpec { Name = $"{workload}-{mode}".ToLowerInvariant(), Style = style, Kind = GuestImageKind.Workload, Workload = workload });
+        bool network = workload == "netperf";
+        var g = Guest.Create(new GuestSpec { Name = $"{workload}-{mode}".ToLowerInvariant(), Style = style, Kind = GuestImageKind.Workload, Workload = workload,
+            Iterations = network ? datagrams : null });
         g.Vmm.IoModelSource = () => model;
-        var disk = g.AddDisk(path, null, mode, eventIdx: eventIdx);
+        // netperf streams UDP to the LAN's discard service (lanhost1, port 9) through a bridge, on a world of its own.
+        GuestDevice disk;
+        if (network)
+        {
+            var world = new Network.NetworkWorld();
+            world.NewNetwork("iomode", Network.NetworkMode.Bridge);
+            disk = g.AddNetworkAdapter(world, "iomode", mode);
+        }
+        else disk = g.AddDisk(path!, null, mode, eventIdx: eventIdx);
         try
         {
             var r = g.Step(null, cancel);

@@ -85,7 +85,10 @@ public abstract unsafe class Vmm : IVmm
             case SensitiveOp.Invlpg: Events.Charge(CostEvent.Invlpg); break;
             case SensitiveOp.Cpuid: Events.Charge(CostEvent.Cpuid); break;
             case SensitiveOp.Rdmsr or SensitiveOp.Wrmsr: Events.Charge(CostEvent.MsrAccess); break;
-            case SensitiveOp.PortIo: Events.Charge(CostEvent.PortAccess); break;
+            case SensitiveOp.PortIo:
+                // A PCI function's IO BAR is reached over PCI Express; the rest are the legacy bus's ports.
+                Events.Charge(DeviceAt?.Invoke(PortOf(p, i)) is { PciSlot: >= 0 } ? CostEvent.PciIoAccess : CostEvent.PortAccess);
+                break;
         }
     }
 

@@ -44,6 +44,21 @@ public class IoModeComparisonTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void NetperfExitsAndCyclesPerKiBFollowTheModes()
+    {
+        var rows = IoModeComparison.Run("netperf", [VirtualizationStyle.HardwareAssisted], [IoModel.Autonomous], datagrams: 300).ToList();
+        Print(rows);
+        var em = rows.Single(r => r.Mode == IoMode.Emulated);
+        var pv = rows.Single(r => r.Mode == IoMode.Paravirtual);
+        var pt = rows.Single(r => r.Mode == IoMode.Passthrough);
+        Assert.All(rows, r => Assert.Contains("300 datagrams", r.Output));
+        Assert.True(em.ExitsPerRequest >= 10 * pv.ExitsPerRequest, $"emulated {em.ExitsPerRequest} vs paravirtual {pv.ExitsPerRequest} exits per frame");
+        Assert.Equal(0, pt.ExitsPerRequest);
+        Assert.True(em.CyclesPerKiB > pv.CyclesPerKiB && pv.CyclesPerKiB > pt.CyclesPerKiB,
+            $"cycles per KiB: {em.CyclesPerKiB} > {pv.CyclesPerKiB} > {pt.CyclesPerKiB}");
+    }
+
+    [Fact]
     public void WithoutEventIdxTheDeviceNotifiesPerRequest()
     {
         var on = Rows("diskread", modes: [IoMode.Paravirtual]).Single();

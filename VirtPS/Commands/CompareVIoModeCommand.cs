@@ -12,9 +12,9 @@ namespace VirtPS.Commands;
 [OutputType(typeof(IoModeComparisonRow))]
 public sealed class CompareVIoModeCommand : PSCmdlet
 {
-    /// <summary>diskread or diskwrite.</summary>
+    /// <summary>diskread, diskwrite (on a disk) or netperf (a UDP stream through a NIC on a bridge to the LAN's discard service).</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidateSet("diskread", "diskwrite", IgnoreCase = true)]
+    [ValidateSet("diskread", "diskwrite", "netperf", IgnoreCase = true)]
     public string Workload { get; set; } = "";
 
     /// <summary>The CPU styles to run under.</summary>
@@ -39,6 +39,11 @@ public sealed class CompareVIoModeCommand : PSCmdlet
     [ValidateRange(1, 4096)]
     public long SizeMB { get; set; } = IoModeComparison.DefaultSizeMB;
 
+    /// <summary>Datagrams netperf sends in each run.</summary>
+    [Parameter]
+    [ValidateRange(1, 10_000_000)]
+    public long Datagrams { get; set; } = IoModeComparison.DefaultDatagrams;
+
     /// <summary>Off: the virtio disks do not offer VIRTIO_F_EVENT_IDX.</summary>
     [Parameter]
     public OnOff EventIdx { get; set; } = OnOff.On;
@@ -50,7 +55,7 @@ public sealed class CompareVIoModeCommand : PSCmdlet
         var progress = new ProgressRecord(1, "Compare-VIoMode", $"{Workload}: {total} runs");
         try
         {
-            foreach (var row in IoModeComparison.Run(Workload, Style, IoModel, Mode, full, full is null ? SizeMB : null, EventIdx == OnOff.On))
+            foreach (var row in IoModeComparison.Run(Workload, Style, IoModel, Mode, full, full is null ? SizeMB : null, EventIdx == OnOff.On, default, Datagrams))
             {
                 progress.PercentComplete = 100 * ++done / Math.Max(1, total);
                 progress.StatusDescription = $"{row.Style}/{row.IoModel}/{row.Mode}";

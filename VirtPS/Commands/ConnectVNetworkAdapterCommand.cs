@@ -5,9 +5,11 @@ using VirtPS.Engine.Network;
 
 namespace VirtPS.Commands;
 
-/// <summary>Gives guests a new network adapter on a network and addresses it as the network's mode says.</summary>
+/// <summary>Gives guests a new network adapter on a network and addresses it as the network's mode says. Without -Mode the
+/// adapter belongs to the network engine's own IP stack for the guest; with -Mode it is a NIC of the guest's machine (an
+/// NE2000, virtio-net, or virtio-net assigned to the guest) that the guest's kernel drives, whose frames its own code builds.</summary>
 [Cmdlet(VerbsCommunications.Connect, "VNetworkAdapter", DefaultParameterSetName = GuestSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(VirtualNic))]
+[OutputType(typeof(VirtualNic), typeof(Engine.Io.Net.NetworkAdapter))]
 public sealed class ConnectVNetworkAdapterCommand : PSCmdlet
 {
     const string GuestSet = "Guest";
@@ -40,6 +42,13 @@ public sealed class ConnectVNetworkAdapterCommand : PSCmdlet
     [PSDefaultValue(Help = "the next free locally administered address")]
     public string? MacAddress { get; set; }
 
+    /// <summary>The IO mode of a NIC the guest's kernel drives: Emulated (an NE2000 on ports 0x300-0x31F, IRQ 10),
+    /// Paravirtual (virtio-net on PCI) or Passthrough (virtio-net assigned to the guest, DMA through the IOMMU). Only
+    /// before the guest's first step. Without it the adapter is the network engine's own stack for the guest.</summary>
+    [Parameter]
+    [PSDefaultValue(Help = "none: the network engine's stack")]
+    public Engine.Io.IoMode? Mode { get; set; }
+
     /// <summary>Writes each new adapter to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -52,6 +61,13 @@ public sealed class ConnectVNetworkAdapterCommand : PSCmdlet
             if (!ShouldProcess(g.Name, $"Connect a network adapter to '{Network}'")) continue;
             try
             {
+                if (Mode is { } mode)
+                {
+                    if (MacAddress != null) WriteWarning("-MacAddress applies to the network engine's adapters; a guest's NIC takes the next free address.");
+                    var device = g.AddNetworkAdapter(world, Network, mode);
+                    if (PassThru) WriteObject(device);
+                    continue;
+                }
                 var nic = world.ConnectAdapter(g.Name, Network, MacAddress);
                 if (PassThru) WriteObject(nic);
             }

@@ -26,7 +26,13 @@ public sealed class RemoveVDeviceCommand : PSCmdlet
         foreach (var g in Guest)
         {
             if (!ShouldProcess($"{g.Name}/{Name}", "Remove device")) continue;
-            try { g.RemoveDevice(Name); }
+            try
+            {
+                var device = g.Device(Name);
+                g.RemoveDevice(Name);
+                // A NIC's switch port belongs to the network world, not the guest: free it too.
+                if (device is Engine.Io.Net.NetworkAdapter { Medium: Engine.Network.MachinePort port }) LabState.Network.DisconnectMachine(port);
+            }
             catch (VirtPSException e) { WriteError(Errors.From(e)); }
         }
     }

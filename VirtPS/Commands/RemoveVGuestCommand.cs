@@ -56,6 +56,8 @@ public sealed class RemoveVGuestCommand : PSCmdlet
         // The guest's adapters go with it, so a new guest of the same name starts unplugged.
         var world = LabState.Network;
         foreach (var nic in world.GetAdapters(g.Name)) world.DisconnectAdapter(nic);
+        foreach (var port in world.MachinePorts.Where(p => string.Equals(p.GuestName, g.Name, StringComparison.OrdinalIgnoreCase)).ToList())
+            world.DisconnectMachine(port);
         if (PassThru) WriteObject(g);
     }
 }

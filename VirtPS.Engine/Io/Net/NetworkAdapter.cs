@@ -80,6 +80,7 @@ public sealed class NetworkAdapter : GuestDevice
             FramesReceived++;
             Counters.Requests++;
             Counters.Bytes += frame.Length;
+            ChargeBackend(frame.Length);
         }
     }
 
@@ -88,6 +89,7 @@ public sealed class NetworkAdapter : GuestDevice
         FramesSent++;
         Counters.Requests++;
         Counters.Bytes += frame.Length;
+        ChargeBackend(frame.Length);
         _medium?.Send(frame);
     }
 
@@ -126,10 +128,22 @@ public sealed class NetworkAdapter : GuestDevice
     public override void Close() => Disconnect();
 
     /// <summary>Brings the notification counters up to date from the virtio transport.</summary>
-    public void SyncCounters()
+    public override void SyncCounters()
     {
+        if (_ne2k != null) Counters.Notifications = FramesSent;   // the transmit command (TXP) is each frame's doorbell
         if (_pci == null) return;
         Counters.Notifications = _pci.Notifications;
         Counters.InterruptsSuppressed = _pci.InterruptsSuppressed;
+        Counters.UsedNotifications = _pci.InterruptsSent;
+        if (_context?.Dma is Memory.Iommu.IommuDma dma) { Counters.IommuTranslations = dma.Transfers; Counters.IommuFaults = dma.Refused; }
+    }
+
+    /// <summary>A frame went through the VMM's device model or backend: a request and a copy, on the CPU. An assigned NIC's
+    /// own hardware moves its frames by DMA.</summary>
+    void ChargeBackend(int length)
+    {
+        if (Mode == IoMode.Passthrough || _context is null) return;
+        _context.Charge(Costs.CostEvent.BackendRequest, 1);
+        _context.Charge(Costs.CostEvent.BackendCopyLine, (length + 63) / 64);
     }
 }
