@@ -16,12 +16,14 @@ public sealed class GetVDeviceCommand : PSCmdlet
     [ArgumentCompleter(typeof(GuestNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNull]
+    [PSDefaultValue(Help = "every guest in the lab")]
     public Guest[]? Guest { get; set; }
 
     /// <summary>Device names or wildcard patterns.</summary>
     [Parameter(Position = 1)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSDefaultValue(Help = "every device")]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()

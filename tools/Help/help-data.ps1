@@ -362,12 +362,14 @@ $answer = '"mov rax, 42`nhlt"'
   Description = @(
     'Connect-VNetworkAdapter adds a new virtual NIC to each guest, plugs it into the network''s switch and addresses it as the network''s mode says (by DHCP on the wire, or from the pool of an Isolated network). Pipe guests in and name the network, or pipe a network in and name the guests, like Hyper-V''s Connect-VMNetworkAdapter.'
     'MAC addresses come from the locally administered range 02:56:50:xx:xx:xx unless -MacAddress is given. A malformed MAC is InvalidMacAddress, a MAC in use is DuplicateMacAddress, an unknown network is NetworkNotFound; nothing is connected when an error is written. It writes nothing unless -PassThru is given.'
+    'Without -Mode the adapter is served by the network engine''s own IP stack for the guest. With -Mode Emulated, Paravirtual or Passthrough the guest''s machine gets a NIC (an NE2000, virtio-net, or virtio-net assigned to it) that the built-in kernel drives: its ARP, ICMP and UDP come from the kernel''s own code, it is told its leased address on the command line (ip=), and its frames show in captures like any other. Such a NIC is listed by Get-VDevice and measured by Measure-VGuest; it is added before the guest''s first step.'
   )
   Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests to connect.' }, @{ Type = 'VirtPS.Engine.Network.VirtualNetwork'; Text = 'The network to connect to.' })
-  Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'With -PassThru, the new adapters.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Network.VirtualNic'; Text = 'With -PassThru, the new adapters.' }, @{ Type = 'VirtPS.Engine.Io.Net.NetworkAdapter'; Text = 'With -Mode and -PassThru, the guest''s new NIC.' })
   Examples = @(
     @{ Title = 'Pipe guests in'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`n'web', 'db' | New-VGuest | Connect-VNetworkAdapter -Network lan -PassThru"; Remarks = 'Both guests lease addresses from the host''s NAT DHCP server: 10.0.2.15 and 10.0.2.16.' }
     @{ Title = 'Pipe the network in'; Code = "New-VGuest -Name web | Out-Null`nNew-VNetwork -Name lab -Mode HostOnly | Connect-VNetworkAdapter -Guest web -MacAddress 02:00:00:00:00:42 -PassThru"; Remarks = 'Connects web with a chosen MAC address.' }
+    @{ Title = 'Two kernels ping each other through their own drivers'; Code = "New-VNetwork -Name br -Mode Bridge | Out-Null`n'p1', 'p2' | ForEach-Object { New-VGuest -Name `$_ -Workload netping -Iterations 2 -WorkloadParameter @{ Target = if (`$_ -eq 'p1') { 101 } else { 100 } } } | Connect-VNetworkAdapter -Network br -Mode Paravirtual -PassThru | Format-Table GuestName, Name, Mode, Address`nInvoke-VStep -Guest p1, p2 -CoSchedule | Out-Null`nReceive-VConsole p1 -All"; Remarks = 'p1 gets 192.168.1.100 and p2 192.168.1.101 on the bridged LAN; run co-scheduled, each pings the other with virtio-net and answers the other''s echoes in its receive path.' }
   )
   Links = @('Get-VNetworkAdapter', 'Disconnect-VNetworkAdapter', 'New-VNetwork')
 }
@@ -705,7 +707,7 @@ $answer = '"mov rax, 42`nhlt"'
 'Compare-VIoMode' = @{
   Synopsis = 'Runs an IO workload under each IO mode and compares exits, notifications and cycles per KiB.'
   Description = @(
-    'Compare-VIoMode boots a fresh guest per IO mode (Emulated, Paravirtual, Passthrough), per style and per driver model asked for, gives it a disk in that mode on the same image, runs diskread or diskwrite to the end, and writes one row per run: ExitsPerRequest (the device''s register accesses the VMM intercepted: VM exits, traps or callouts), NotificationsPerRequest (kicks to the device and used buffer notifications back), InterruptsPerRequest, the driver model''s domain and world switches, CyclesPerKiB (the whole run priced by the cost model, over the bytes moved) and RatioToPassthrough. Nothing in a row is a constant of the mode: it is counted events times the cost model''s prices.'
+    'Compare-VIoMode boots a fresh guest per IO mode (Emulated, Paravirtual, Passthrough), per style and per driver model asked for, gives it a disk in that mode on the same image (diskread, diskwrite) or a NIC in that mode on a bridged network of its own (netperf, a UDP stream of -Datagrams to the LAN host''s discard port), runs the workload to the end, and writes one row per run: ExitsPerRequest (the device''s register accesses the VMM intercepted: VM exits, traps or callouts), NotificationsPerRequest (kicks to the device and used buffer notifications back), InterruptsPerRequest, the driver model''s domain and world switches, CyclesPerKiB (the whole run priced by the cost model, over the bytes moved) and RatioToPassthrough. Nothing in a row is a constant of the mode: it is counted events times the cost model''s prices.'
     'Without -Path the runs use a scratch image of -SizeMB in the temp directory, deleted afterwards; with -Path that image (diskwrite overwrites it). -EventIdx Off runs the virtio disks without VIRTIO_F_EVENT_IDX.'
   )
   Inputs = @(@{ Type = 'None'; Text = 'Nothing is read from the pipeline.' })
@@ -713,6 +715,7 @@ $answer = '"mov rax, 42`nhlt"'
   Examples = @(
     @{ Title = 'The three IO modes'; Code = 'Compare-VIoMode -Workload diskread -SizeMB 1'; Remarks = 'Under HardwareAssisted: the ATA disk exits on every register access, virtio-blk about once per batch of requests, the assigned device not at all.' }
     @{ Title = 'Where the backend runs'; Code = 'Compare-VIoMode diskwrite -SizeMB 1 -Mode Emulated -IoModel Autonomous, Hybrid, Hosted | Format-Table IoModel, ExitsPerRequest, DomainSwitches, WorldSwitches, CyclesPerKiB'; Remarks = 'Each backend request costs a domain switch to the service domain (Hybrid) or a world switch to the host OS (Hosted).' }
+    @{ Title = 'A UDP stream through each kind of NIC'; Code = 'Compare-VIoMode netperf -Datagrams 200 | Format-Table Mode, Requests, ExitsPerRequest, CyclesPerKiB, RatioToPassthrough'; Remarks = 'An NE2000 exits on every register access of every frame; virtio-net once per frame (the transmit kick); the assigned virtio-net not at all.' }
   )
   Links = @('Add-VDisk', 'Set-VHost', 'Compare-VStyle', 'Measure-VGuest')
 }
