@@ -34,4 +34,12 @@ public static class BootInfo
         text.CopyTo(page.AsSpan(0x100));
         mem.Write(Address, page);
     }
+
+    /// <summary>The command line as the loader left it.</summary>
+    public static string Read(PhysicalMemory mem)
+    {
+        var header = mem.Read(Address, 0x20);
+        int length = (int)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(0x18)), MaxCommandLine);
+        return Encoding.ASCII.GetString(mem.Read(Address + 0x100, length));
+    }
 }

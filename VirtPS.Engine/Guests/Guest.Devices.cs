@@ -87,6 +87,7 @@ public sealed partial class Guest
         d.ChangeMode(mode);
         d.Attach(ContextFor(d));
         if (mode == IoMode.Passthrough && d is Disk disk2) lock (Assigned) Assigned[disk2.Image.Path] = this;
+        if (d is Io.Net.NetworkAdapter nic) WriteNetworkCommandLine(nic);
         UpdatePassthroughPorts();
     }
 

@@ -25,9 +25,15 @@ public sealed partial class Guest
         nic.Address = port.Address;
         nic.PrefixLength = port.Subnet.PrefixLength;
         nic.Connect(port);
-        // An ISA card cannot be enumerated: Linux is told where one is by ether=irq,io,name, and so is the built-in kernel.
-        string ether = mode == IoMode.Emulated ? $" ether={Ne2000.DefaultIrq},0x{Ne2000.DefaultBase:x},{name}" : "";
-        BootInfo.Write(Machine.Memory, $"ip={port.Address}/{port.Subnet.PrefixLength}{ether}");
+        WriteNetworkCommandLine(nic);
         return nic;
+    }
+
+    /// <summary>Tells the kernel its NIC's address, and where an NE2000 is: an ISA card cannot be enumerated, so Linux is told
+    /// by ether=irq,io,name, and so is the built-in kernel. Written again when the NIC's mode changes.</summary>
+    internal void WriteNetworkCommandLine(NetworkAdapter nic)
+    {
+        string ether = nic.Mode == IoMode.Emulated ? $" ether={Ne2000.DefaultIrq},0x{Ne2000.DefaultBase:x},{nic.Name}" : "";
+        BootInfo.Write(Machine.Memory, $"ip={nic.Address}/{nic.PrefixLength}{ether}");
     }
 }
