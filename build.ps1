@@ -325,11 +325,21 @@ foreach ($mode in 'Emulated', 'Paravirtual', 'Passthrough') {
     Remove-VGuest $d
 }
 Compare-VIoMode -Workload diskread -SizeMB 1 | Format-Table Mode, Requests, ExitsPerRequest, NotificationsPerRequest, CyclesPerKiB, RatioToPassthrough |
-    Out-String | Write-Host
+    Out-String -Width 120 | Write-Host
 Say 'Where the backends run: in the hypervisor, in a service domain (a domain switch per request) or in the host OS (a world switch).'
 Compare-VIoMode -Workload diskread -SizeMB 1 -Mode Emulated -IoModel Autonomous, Hybrid, Hosted |
     Format-Table IoModel, ExitsPerRequest, DomainSwitches, WorldSwitches, CyclesPerKiB | Out-String | Write-Host
 Remove-Item $img
+
+Say 'Two guest kernels ping each other through their own NIC drivers on a bridge (an NE2000 and a virtio-net), co-scheduled.'
+New-VNetwork -Name demo-br -Mode Bridge | Out-Null
+$p1 = New-VGuest -Name ping1 -Workload netping -Iterations 3 -WorkloadParameter @{ Target = 101 }
+$p2 = New-VGuest -Name ping2 -Workload netping -Iterations 3 -WorkloadParameter @{ Target = 100 } -Style HardwareAssisted
+Connect-VNetworkAdapter $p1 -Network demo-br -Mode Emulated | Out-Null
+Connect-VNetworkAdapter $p2 -Network demo-br -Mode Paravirtual | Out-Null
+Invoke-VStep -Guest $p1, $p2 -CoSchedule | Out-Null
+foreach ($p in $p1, $p2) { Write-Host ("{0}: {1}" -f $p.Name, ((Receive-VConsole $p -All) -split "`n" | Where-Object { $_ -like 'netping:*' })) }
+Measure-VGuest $p1, $p2 | ForEach-Object Devices | Format-Table Guest, Name, Mode, Requests, Bytes, Intercepts, Interrupts | Out-String | Write-Host
 
 Say 'Clean up.'
 Get-VGuest | Remove-VGuest -PassThru | Format-Table Name, State | Out-String | Write-Host
