@@ -16,8 +16,8 @@
 ; counted (a discard sink). Native build: the NIC interrupts on receive and net_irq acknowledges it (NE2000 ISR write
 ; back, virtio ISR read); a syscall runs with interrupts off and polls. PARAVIRT build: no device interrupts (NE2000
 ; IMR = 0, PCI Interrupt Disable), the syscalls poll.
-; The virtio-pci helpers here (vnet_*) assume the transport's fixed layout in IO BAR 0 (common cfg 0x00, notify 0x40
-; with multiplier 2, ISR 0x60, device cfg 0x80, which its capabilities describe); Drivers/virtio.asm will replace them.
+; virtio-net is driven through the virtio-pci core of Drivers/virtio.asm (the VD_* device and VQ_* queue structs, as the
+; virtio-blk driver does): capabilities, negotiation, both queues, descriptors, kicks, used buffers and the ISR.
 
 NET_NE2K    equ 1
 NET_VIRTIO  equ 2
@@ -29,8 +29,8 @@ NE2K_PSTOP  equ 0x80
 VNET_QSIZE  equ 8
 VNET_BUF    equ 2048
 VNET_HDR    equ 12              ; struct virtio_net_hdr with VIRTIO_F_VERSION_1 (virtio 1.2, 5.1.6)
-VNET_AVAIL  equ 0x200           ; each queue's frame: descriptors at 0, available ring at 0x200, used ring at 0x400
-VNET_USED   equ 0x400
+VIRTIO_NET_DEVICE equ 0x10411AF4    ; vendor 0x1AF4, device 0x1040 + 1
+VIRTIO_NET_F_MAC equ 5
 NET_POLLS   equ 20000           ; polls a ping or an ARP request waits for its answer
 NET_ARP_TRIES equ 16
 NET_ARP_SLOTS equ 8
@@ -38,92 +38,50 @@ NET_ICMP_ID equ 0x5056          ; echo identifier "VP" (its bytes as they sit in
 NET_UDP_SPORT equ 0x409C        ; source port 40000, big-endian as a little-endian word
 NET_PING_DATA equ 56            ; bytes of echo data, as ping sends
 
-; net_pci_probe(edi = config address of the slot, esi = vendor | device << 16): takes the first virtio-net function
+; net_pci_probe(edi = config address of the slot, esi = vendor | device << 16): takes the first virtio-net function,
+; through the virtio-pci core (Drivers/virtio.asm): its structures found by their capabilities, features negotiated
+; (VERSION_1 and VIRTIO_NET_F_MAC, no offloads), receiveq 0 and transmitq 1 set up
 net_pci_probe:
-    cmp esi, 0x10411AF4
+    cmp esi, VIRTIO_NET_DEVICE
     jne .no
     cmp qword [net_kind], 0
     jne .no
     push rbx
     push r12
-    mov r12d, edi
-    lea edi, [r12 + 0x10]           ; BAR 0: an IO BAR
-    call pci_read32
-    and eax, ~3
-    mov [net_io], rax
-    lea edi, [r12 + 0x3C]           ; interrupt line, as the firmware routed INTA#
-    call pci_read32
-    movzx eax, al
-    mov [net_irqno], rax
-    lea edi, [r12 + 4]              ; command: IO space and bus master (DMA)
-    call pci_read32
-    and eax, 0xFFFF
-    or eax, 5
-%ifdef PARAVIRT
-    or eax, 0x400                   ; Interrupt Disable: this build polls
-%endif
-    mov esi, eax
-    lea edi, [r12 + 4]
-    call pci_write32
-    call vnet_init
+    lea rbx, [vnet_dev]
+    mov esi, edi                    ; the function's config address
+    mov rdi, rbx
+    call virtio_find
     test eax, eax
-    jz .out
-    mov qword [net_kind], NET_VIRTIO
-    lea rsi, [msg_net_virtio]
-    call net_announce
-.out:
-    pop r12
-    pop rbx
-.no:
-    ret
-
-; vnet_init -> eax = 1 if the device took the driver (virtio 1.2, 3.1.1), else 0
-vnet_init:
-    push rbx
-    push r12
-    mov ecx, 0x14                   ; device_status = 0: reset
-    xor eax, eax
-    call vnet_out8
-    mov eax, 1                      ; ACKNOWLEDGE
-    call vnet_out8
-    mov eax, 3                      ; DRIVER
-    call vnet_out8
-    mov ecx, 0x00                   ; device features 0-31
-    xor eax, eax
-    call vnet_out32
-    mov ecx, 0x04
-    call vnet_in32
-    and eax, 1 << 5                 ; VIRTIO_NET_F_MAC, if offered; nothing else (no offloads)
-    mov ebx, eax
-    mov ecx, 0x08
-    xor eax, eax
-    call vnet_out32
-    mov ecx, 0x0C
-    mov eax, ebx
-    call vnet_out32
-    mov ecx, 0x00                   ; device features 32-63: VIRTIO_F_VERSION_1 is required
-    mov eax, 1
-    call vnet_out32
-    mov ecx, 0x04
-    call vnet_in32
-    test eax, 1
-    jz .fail
-    mov ecx, 0x08
-    mov eax, 1
-    call vnet_out32
-    mov ecx, 0x0C
-    mov eax, 1
-    call vnet_out32
-    mov ecx, 0x14
-    mov eax, 0x0B                   ; FEATURES_OK
-    call vnet_out8
-    call vnet_in8
-    test al, 8
-    jz .fail
-    ; receiveq 0: VNET_QSIZE device-writable buffers of VNET_BUF bytes, all made available
-    call alloc_frame
-    mov [vnet_rxq], rax
-    mov rbx, rax
+    jnz .out
+    cmp qword [rbx + VD_DEVICE], 0  ; the MAC is in the device configuration
+    je .out
+    mov rdi, rbx
+    mov rsi, (1 << VIRTIO_F_VERSION_1) | (1 << VIRTIO_NET_F_MAC)
+    call virtio_negotiate
+    test eax, eax
+    jnz .out
+    mov rdi, rbx
+    xor esi, esi
+    lea rdx, [vnet_rxq]
+    mov ecx, VNET_QSIZE
+    call virtio_queue_setup
+    test eax, eax
+    jnz .out
+    mov rdi, rbx
+    mov esi, 1
+    lea rdx, [vnet_txq]
+    mov ecx, VNET_QSIZE
+    call virtio_queue_setup
+    test eax, eax
+    jnz .out
+    mov rax, [vnet_txq + VQ_AVAIL]  ; transmitq: one buffer at a time, no interrupts wanted
+    mov word [rax], VIRTQ_AVAIL_F_NO_INTERRUPT
+%ifdef PARAVIRT
+    mov rax, [vnet_rxq + VQ_AVAIL]  ; this build polls receiveq too
+    mov word [rax], VIRTQ_AVAIL_F_NO_INTERRUPT
+%endif
+    ; receiveq: VNET_QSIZE device-writable buffers of VNET_BUF bytes (two to a frame), all made available
     xor r12d, r12d
 .rxbuf:
     test r12d, 1
@@ -137,155 +95,84 @@ vnet_init:
 .have:
     lea rdx, [vnet_rxbufs]
     mov [rdx + r12*8], rax
-    mov rcx, r12
-    shl rcx, 4
-    mov [rbx + rcx], rax            ; addr
-    mov dword [rbx + rcx + 8], VNET_BUF
-    mov word [rbx + rcx + 12], 2    ; VIRTQ_DESC_F_WRITE
-    mov [rbx + VNET_AVAIL + 4 + r12*2], r12w
+    push rax
+    lea rdi, [vnet_rxq]
+    mov esi, r12d
+    call vq_desc
+    pop rcx
+    mov [rax], rcx                  ; addr
+    mov dword [rax + 8], VNET_BUF
+    mov word [rax + 12], VIRTQ_DESC_F_WRITE
+    lea rdi, [vnet_rxq]
+    mov esi, r12d
+    call vq_push
     inc r12d
     cmp r12d, VNET_QSIZE
     jb .rxbuf
-    mov word [rbx + VNET_AVAIL + 2], VNET_QSIZE
-    mov qword [vnet_rx_avail], VNET_QSIZE
-%ifdef PARAVIRT
-    mov word [rbx + VNET_AVAIL], 1  ; VIRTQ_AVAIL_F_NO_INTERRUPT
-%endif
-    xor edi, edi
-    mov rsi, rbx
-    call vnet_queue
-    ; transmitq 1: one buffer at a time, no interrupts wanted
-    call alloc_frame
-    mov [vnet_txq], rax
-    mov word [rax + VNET_AVAIL], 1  ; VIRTQ_AVAIL_F_NO_INTERRUPT
-    mov edi, 1
-    mov rsi, rax
-    call vnet_queue
     ; the MAC address (device configuration, struct virtio_net_config.mac)
-    xor ebx, ebx
+    xor r12d, r12d
 .mac:
-    lea ecx, [rbx + 0x80]
-    call vnet_in8
-    lea rdx, [net_mac]
-    mov [rdx + rbx], al
-    inc ebx
-    cmp ebx, 6
-    jb .mac
-    call net_buffers
-    mov ecx, 0x14
-    mov eax, 0x0F                   ; DRIVER_OK
-    call vnet_out8
-    mov ecx, 0x40                   ; receive buffers are there: notify receiveq
-    xor eax, eax
-    call vnet_out16
-    mov eax, 1
-    pop r12
-    pop rbx
-    ret
-.fail:
-    mov ecx, 0x14
-    mov eax, 0x80                   ; FAILED
-    call vnet_out8
-    xor eax, eax
-    pop r12
-    pop rbx
-    ret
-
-; vnet_queue(edi = index, rsi = frame with descriptors, available and used rings): queue_size, addresses, enable
-vnet_queue:
-    push rbx
-    mov rbx, rsi
-    mov ecx, 0x16
-    mov eax, edi
-    call vnet_out16
-    mov ecx, 0x18
-    mov eax, VNET_QSIZE
-    call vnet_out16
-    mov ecx, 0x20
-    mov rax, rbx
-    call vnet_out32
-    mov ecx, 0x24
-    mov rax, rbx
-    shr rax, 32
-    call vnet_out32
-    mov ecx, 0x28
-    lea rax, [rbx + VNET_AVAIL]
-    call vnet_out32
-    mov ecx, 0x2C
-    lea rax, [rbx + VNET_AVAIL]
-    shr rax, 32
-    call vnet_out32
-    mov ecx, 0x30
-    lea rax, [rbx + VNET_USED]
-    call vnet_out32
-    mov ecx, 0x34
-    lea rax, [rbx + VNET_USED]
-    shr rax, 32
-    call vnet_out32
-    mov ecx, 0x1C
-    mov eax, 1
-    call vnet_out16
-    pop rbx
-    ret
-
-; vnet_out8/16/32(ecx = register offset in BAR 0, eax = value); vnet_in8/32(ecx) -> eax. Clobber rdx only.
-vnet_out8:
-    mov edx, [net_io]
-    add edx, ecx
-    out dx, al
-    ret
-vnet_out16:
-    mov edx, [net_io]
-    add edx, ecx
-    out dx, ax
-    ret
-vnet_out32:
-    mov edx, [net_io]
-    add edx, ecx
-    out dx, eax
-    ret
-vnet_in8:
-    mov edx, [net_io]
-    add edx, ecx
-    xor eax, eax
+    mov rdx, [rbx + VD_DEVICE]
+    add edx, r12d
     in al, dx
-    ret
-vnet_in32:
-    mov edx, [net_io]
-    add edx, ecx
-    in eax, dx
+    lea rdx, [net_mac]
+    mov [rdx + r12], al
+    inc r12d
+    cmp r12d, 6
+    jb .mac
+    mov rax, [rbx + VD_IRQ]
+    mov [net_irqno], rax
+    call net_buffers
+    mov rdi, rbx
+    call virtio_driver_ok
+    lea rdi, [vnet_rxq]             ; receive buffers are there: publish them and notify receiveq
+    xor esi, esi
+    call vq_kick
+    mov qword [net_kind], NET_VIRTIO
+    lea rsi, [msg_net_virtio]
+    call net_announce
+.out:
+    pop r12
+    pop rbx
+.no:
     ret
 
-; vnet_send(ecx = frame bytes at [net_txbuf] + VNET_HDR): one chain (header and frame), a notification, then the wait
-; for the device to use it
+; vnet_send(ecx = frame bytes at [net_txbuf] + VNET_HDR): one chain (header and frame) in descriptor 0, a kick, then
+; the wait for the device to use it
 vnet_send:
     push rbx
-    mov rbx, [vnet_txq]
-    mov rax, [net_txbuf]
-    mov [rbx], rax
-    add ecx, VNET_HDR
-    mov [rbx + 8], ecx
-    mov word [rbx + 12], 0
-    mov rax, [vnet_tx_avail]
-    mov edx, eax
-    and edx, VNET_QSIZE - 1
-    mov word [rbx + VNET_AVAIL + 4 + rdx*2], 0
-    inc eax
-    mov [vnet_tx_avail], rax
-    mov [rbx + VNET_AVAIL + 2], ax
-    test word [rbx + VNET_USED], 1  ; VIRTQ_USED_F_NO_NOTIFY: the device needs no notification
-    jnz .wait
-    mov ecx, 0x42                   ; notify transmitq (queue 1 at 0x40 + 2 x 1)
-    mov eax, 1
-    call vnet_out16
-.wait:
-    mov ecx, NET_POLLS
+    mov ebx, ecx
+    lea rdi, [vnet_txq]
+    xor esi, esi
+    call vq_desc
+    mov rcx, [net_txbuf]
+    mov [rax], rcx
+    add ebx, VNET_HDR
+    mov [rax + 8], ebx
+    mov word [rax + 12], 0
+    lea rdi, [vnet_txq]
+    movzx ebx, word [rdi + VQ_AVAIL_IDX]    ; avail.idx before this chain
+    xor esi, esi
+    call vq_push
+    lea rdi, [vnet_txq]
+    mov esi, ebx
+    call vq_kick                    ; unless the device said VIRTQ_USED_F_NO_NOTIFY
+    mov ebx, NET_POLLS
 .poll:
-    mov ax, [rbx + VNET_USED + 2]
-    cmp ax, [vnet_tx_avail]
-    je .done
-    dec ecx
+    lea rdi, [vnet_txq]
+    call vq_used_ready
+    test eax, eax
+    jnz .reap
+    dec ebx
     jnz .poll
+    jmp .done
+.reap:
+    lea rdi, [vnet_txq]
+    call vq_pop_used
+    lea rdi, [vnet_txq]
+    call vq_used_ready
+    test eax, eax
+    jnz .reap
 .done:
     pop rbx
     ret
@@ -295,16 +182,15 @@ vnet_poll:
     push rbx
     push r12
 .loop:
-    mov rbx, [vnet_rxq]
-    mov ax, [rbx + VNET_USED + 2]
-    mov rcx, [vnet_rx_last]
-    cmp ax, cx
-    je .done
-    and ecx, VNET_QSIZE - 1
-    mov r12d, [rbx + VNET_USED + 4 + rcx*8]      ; id: the descriptor, so the buffer
-    mov ecx, [rbx + VNET_USED + 8 + rcx*8]       ; len: header and frame
-    inc qword [vnet_rx_last]
+    lea rdi, [vnet_rxq]
+    call vq_used_ready
+    test eax, eax
+    jz .done
+    lea rdi, [vnet_rxq]
+    call vq_pop_used                ; id: the descriptor, so the buffer; len: header and frame
+    mov r12d, eax
     and r12d, VNET_QSIZE - 1
+    mov ecx, edx
     sub ecx, VNET_HDR
     jbe .back
     lea rdx, [vnet_rxbufs]
@@ -312,19 +198,13 @@ vnet_poll:
     add rsi, VNET_HDR
     call net_input
 .back:
-    mov rbx, [vnet_rxq]
-    mov rax, [vnet_rx_avail]
-    mov edx, eax
-    and edx, VNET_QSIZE - 1
-    mov [rbx + VNET_AVAIL + 4 + rdx*2], r12w
-    inc eax
-    mov [vnet_rx_avail], rax
-    mov [rbx + VNET_AVAIL + 2], ax
-    test word [rbx + VNET_USED], 1
-    jnz .loop
-    mov ecx, 0x40
-    xor eax, eax
-    call vnet_out16
+    lea rdi, [vnet_rxq]
+    movzx ebx, word [rdi + VQ_AVAIL_IDX]
+    mov esi, r12d
+    call vq_push
+    lea rdi, [vnet_rxq]
+    mov esi, ebx
+    call vq_kick
     jmp .loop
 .done:
     pop r12
@@ -620,8 +500,8 @@ net_irq:
     inc qword [net_irqs]
     cmp qword [net_kind], NET_NE2K
     je .ne2k
-    mov ecx, 0x60                   ; reading the ISR status acknowledges (virtio 1.2, 4.1.4.5)
-    call vnet_in8
+    lea rdi, [vnet_dev]             ; reading the ISR status acknowledges (virtio 1.2, 4.1.4.5)
+    call virtio_isr
     jmp vnet_poll
 .ne2k:
     mov dx, NE2K_BASE + 0x07
@@ -1288,7 +1168,7 @@ net_broadcast:  db 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
 ; @@DATA@@
 align 8
 net_kind:       dq 0            ; 0 none, NET_NE2K, NET_VIRTIO
-net_io:         dq 0            ; the NIC's port base
+net_io:         dq 0            ; the NE2000's port base
 net_irqno:      dq -1
 net_txbuf:      dq 0            ; a frame: VNET_HDR bytes of virtio_net_hdr (zero), then the frame
 net_rxbuf:      dq 0            ; the NE2000's frame, copied out of its ring
@@ -1302,11 +1182,9 @@ net_echo_served: dq 0
 net_irqs:       dq 0
 net_bad:        dq 0            ; frames for us whose checksums failed
 ne2k_next:      dq 0            ; the ring page the next frame starts at
-vnet_rxq:       dq 0
-vnet_txq:       dq 0
-vnet_rx_last:   dq 0            ; used receive entries handled
-vnet_rx_avail:  dq 0            ; available index of each queue, the driver's copy
-vnet_tx_avail:  dq 0
+vnet_dev:       times VD_SIZEOF / 8 dq 0
+vnet_rxq:       times VQ_SIZEOF / 8 dq 0    ; receiveq 0
+vnet_txq:       times VQ_SIZEOF / 8 dq 0    ; transmitq 1
 vnet_rxbufs:    times VNET_QSIZE dq 0
 net_ip:         dd 0            ; our address and mask as stored in packets (network byte order)
 net_mask:       dd 0

@@ -51,6 +51,7 @@ VIRTIO_F_VERSION_1 equ 32
 VIRTQ_DESC_F_NEXT equ 1
 VIRTQ_DESC_F_WRITE equ 2
 VIRTQ_DESC_F_INDIRECT equ 4
+VIRTQ_AVAIL_F_NO_INTERRUPT equ 1
 VIRTQ_USED_F_NO_NOTIFY equ 1
 VIRTQ_MAX   equ 128             ; a queue's three areas then fit one 4 KiB frame
 
