@@ -40,7 +40,8 @@ public static partial class Kernel
         using var s = typeof(Kernel).Assembly.GetManifestResourceStream("VirtPS.Engine.Guests.Programs." + file)
             ?? throw new VirtPSException(ErrorIds.ProgramNotFound, ErrorKind.InvalidArgument, $"No built-in program '{file}'.", file);
         using var r = new StreamReader(s);
-        return r.ReadToEnd();
+        // NASM's %include for the programs' shared pieces (Guests/Programs/Lib): the named file's text in place of the line.
+        return IncludeLine().Replace(r.ReadToEnd(), m => Source("Lib." + m.Groups[1].Value));
     }
 
     /// <summary>Assembles the kernel for this many initial processes, timer period, user program size, memory
@@ -95,6 +96,9 @@ public static partial class Kernel
     /// <summary>Assembles user code given as text, linked at <see cref="UserCodeAddress"/>.</summary>
     public static AssembledProgram AssembleUser(string source, IReadOnlyDictionary<string, long>? defines = null) =>
         Assembler.Assemble(source, defines, UserCodeAddress);
+
+    [GeneratedRegex(@"^[ \t]*%include[ \t]+""([A-Za-z0-9_.-]+)""[ \t]*\r?$", RegexOptions.Multiline)]
+    private static partial Regex IncludeLine();
 
     [GeneratedRegex(@"virtps: (\d+) processes, (\d+) syscalls, (\d+) page faults, (\d+) context switches, (\d+) ticks \(switches: (\d+) yield, (\d+) timer, (\d+) exit; (\d+) divide errors, (\d+) CR3 loads\)")]
     private static partial Regex SummaryPattern();

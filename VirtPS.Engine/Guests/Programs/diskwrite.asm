@@ -86,38 +86,7 @@ start:
     xor eax, eax                ; exit
     syscall
 
-; append(rsi = zero-terminated string, rdi = where) -> rdi past it
-append:
-    mov al, [rsi]
-    test al, al
-    jz .end
-    mov [rdi], al
-    inc rsi
-    inc rdi
-    jmp append
-.end:
-    ret
-
-; append_dec(rax = value, rdi = where) -> rdi past its decimal digits
-append_dec:
-    mov r8, rsp
-    mov ecx, 10
-.digit:
-    xor edx, edx
-    div rcx
-    add dl, '0'
-    dec rsp
-    mov [rsp], dl
-    test rax, rax
-    jnz .digit
-.copy:
-    mov al, [rsp]
-    mov [rdi], al
-    inc rsp
-    inc rdi
-    cmp rsp, r8
-    jb .copy
-    ret
+%include "strings.asm"
 
 msg_head:    db "diskwrite: ", 0
 msg_flushed: db " sectors, flushed", 0

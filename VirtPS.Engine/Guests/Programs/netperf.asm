@@ -14,11 +14,11 @@ start:
     call append
     cmp rax, -1
     je .nonic
-    call number
+    call append_dec
     lea rsi, [msg2]
     call append
     mov eax, SIZE
-    call number
+    call append_dec
     lea rsi, [msg3]
     call append
     jmp .print
@@ -34,45 +34,10 @@ start:
     xor eax, eax
     syscall
 
-append:
-    mov cl, [rsi]
-    test cl, cl
-    jz .end
-    mov [rdi], cl
-    inc rdi
-    inc rsi
-    jmp append
-.end:
-    ret
-
-number:
-    push rbx
-    mov esi, digits + 20
-    mov ecx, 10
-.digit:
-    xor edx, edx
-    div rcx
-    add dl, '0'
-    dec rsi
-    mov [rsi], dl
-    test rax, rax
-    jnz .digit
-    mov ebx, digits + 20
-.copy:
-    cmp rsi, rbx
-    je .done
-    mov cl, [rsi]
-    mov [rdi], cl
-    inc rsi
-    inc rdi
-    jmp .copy
-.done:
-    pop rbx
-    ret
+%include "strings.asm"
 
 msg1: db "netperf: ", 0
 msg2: db " datagrams of ", 0
 msg3: db " bytes sent", 10, 0
 msg_nonic: db "no network", 10, 0
 line    equ 0x40100000
-digits  equ 0x40100100

@@ -15,11 +15,11 @@ start:
     mov rbx, rax
     mov rax, rbx
     shr rax, 32
-    call number
+    call append_dec
     lea rsi, [msg2]
     call append
     mov eax, ebx
-    call number
+    call append_dec
     lea rsi, [msg3]
     call append
     jmp .print
@@ -38,47 +38,10 @@ start:
     xor eax, eax
     syscall
 
-; append(rdi = end of the line, rsi = zero-terminated text) -> rdi = new end; keeps rax
-append:
-    mov cl, [rsi]
-    test cl, cl
-    jz .end
-    mov [rdi], cl
-    inc rdi
-    inc rsi
-    jmp append
-.end:
-    ret
-
-; number(rax = value, rdi = end of the line) -> rdi = new end: the value in decimal
-number:
-    push rbx
-    mov esi, digits + 20
-    mov ecx, 10
-.digit:
-    xor edx, edx
-    div rcx
-    add dl, '0'
-    dec rsi
-    mov [rsi], dl
-    test rax, rax
-    jnz .digit
-    mov ebx, digits + 20
-.copy:
-    cmp rsi, rbx
-    je .done
-    mov cl, [rsi]
-    mov [rdi], cl
-    inc rsi
-    inc rdi
-    jmp .copy
-.done:
-    pop rbx
-    ret
+%include "strings.asm"
 
 msg1: db "netping: ", 0
 msg2: db " sent, ", 0
 msg3: db " received", 10, 0
 msg_nonic: db "no network", 10, 0
 line    equ 0x40100000          ; the process's data page
-digits  equ 0x40100100
