@@ -152,8 +152,7 @@ public sealed partial class Guest
             // The guest's RAM is host memory the hypervisor gave it: here the guest's own frames, at the same addresses.
             Iommu.Map(IommuDomain, 0, 0, Machine.Memory.Size, read: true, write: true);
         }
-        // The slot is the one PciBus.Add will choose: the first free one from 1.
-        int slot = Enumerable.Range(1, 31).First(s => Machine.Pci.Functions.All(f => f.Slot != s));
+        int slot = Machine.Pci.NextSlot;   // where the device is about to be plugged in
         var source = new SourceId(0, (byte)slot, 0);
         Iommu.Attach(IommuDomain!, source);
         return new IommuDma(Iommu, source, Machine.Memory);

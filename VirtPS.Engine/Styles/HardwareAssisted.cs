@@ -86,11 +86,27 @@ public sealed class HardwareAssisted : Vmm
     public uint ExceptionBitmap { get; set; }
     /// <summary>With <see cref="VmExecutionControls.UseIoBitmaps"/>: the ports whose access exits.</summary>
     public HashSet<ushort> IoBitmap { get; } = [];
-    /// <summary>Ports of devices assigned to the guest. A VMM that assigns a device uses the IO bitmaps with every bit set
-    /// but these (SDM Vol. 3C, 25.6.4): the guest reaches the device's registers with no exit, every other port still exits.</summary>
-    public IReadOnlySet<ushort> DirectPorts => _direct;
     HashSet<ushort> _direct = [];
-    internal void PassThroughPorts(HashSet<ushort> ports) => _direct = ports;
+
+    /// <summary>
+    /// Gives the guest direct access to the ports of its assigned devices through the IO bitmaps (SDM Vol. 3C, 25.6.4): a VMM
+    /// that exits on every IO instruction switches to the bitmaps with every bit set, then clears the devices' bits, so the
+    /// guest reaches their registers with no exit and every other port still exits. Ports no longer assigned are set again.
+    /// </summary>
+    internal void PassThroughPorts(HashSet<ushort> ports)
+    {
+        if (ports.Count > 0 && Has(VmExecutionControls.UnconditionalIoExiting) && !Has(VmExecutionControls.UseIoBitmaps))
+        {
+            for (int port = 0; port <= ushort.MaxValue; port++) IoBitmap.Add((ushort)port);
+            Controls |= VmExecutionControls.UseIoBitmaps;   // with the bitmaps on, unconditional IO exiting is ignored
+        }
+        if (Has(VmExecutionControls.UseIoBitmaps))
+        {
+            foreach (var port in _direct) if (!ports.Contains(port)) IoBitmap.Add(port);
+            foreach (var port in ports) IoBitmap.Remove(port);
+        }
+        _direct = ports;
+    }
     /// <summary>With <see cref="VmExecutionControls.UseMsrBitmaps"/>: the MSRs whose reads and writes exit.</summary>
     public HashSet<uint> MsrBitmap { get; } = [];
 
@@ -245,7 +261,6 @@ public sealed class HardwareAssisted : Vmm
     {
         port = (ushort)(i.Decoded.Op0Kind == Iced.Intel.OpKind.Immediate8 ? i.Imm
             : i.Decoded.Op1Kind == Iced.Intel.OpKind.Immediate8 ? i.Imm : p.R[(int)Gpr.Rdx]);
-        if (_direct.Count > 0 && _direct.Contains(port)) return false;
         if (Has(VmExecutionControls.UnconditionalIoExiting) && !Has(VmExecutionControls.UseIoBitmaps)) return true;
         return Has(VmExecutionControls.UseIoBitmaps) && IoBitmap.Contains(port);
     }

@@ -95,8 +95,9 @@ public abstract unsafe class Vmm : IVmm
     /// <summary>The guest's device that decodes a port, if any (set by the guest that owns the devices).</summary>
     internal Func<ushort, Io.GuestDevice?>? DeviceAt { get; set; }
 
-    /// <summary>Where device backends run (<see cref="IoModel"/>): the host's setting, else what the hypervisor type implies.</summary>
-    public IoModel IoModel => IoModelSource?.Invoke() ?? (HostType == HypervisorType.Type2 ? IoModel.Hosted : IoModel.Autonomous);
+    /// <summary>Where device backends run: the host's driver model (<c>VHost.IoModel</c>); a guest on no host has no host OS
+    /// and no service domain, so its backends are the hypervisor's own.</summary>
+    public IoModel IoModel => IoModelSource?.Invoke() ?? IoModel.Autonomous;
     internal Func<IoModel?>? IoModelSource { get; set; }
 
     /// <summary>

@@ -141,11 +141,17 @@ public class PassthroughIommuTests
         Assert.Contains(view.Faults, f => f.Access == VirtPS.Engine.Memory.AccessKind.Read && f.Iova == Wild && f.Reason == DmaFaultReason.ReadNotPermitted);
         Assert.All(view.Faults, f => Assert.Equal(new SourceId(0, 1, 0), f.Source));
         // The domain maps exactly the guest's memory, read from its tables.
-        Assert.Equal((ulong)GuestMB << 20, view.Mappings.Sum(m => (long)m.Size) is var total ? (ulong)total : 0);
+        Assert.Equal((ulong)GuestMB << 20, view.Mappings.Aggregate(0UL, (sum, m) => sum + m.Size));
         disk.SyncCounters();
         Assert.True(disk.Counters.IommuFaults >= 2);
-        // No register access of the assigned device exited.
+        // No register access of the assigned device exited: the VMM cleared its ports' bits in the IO bitmaps, every other
+        // port (the console's, PCI configuration) still exits.
         Assert.Equal(0, disk.Counters.Intercepts);
+        var vmx = (VirtPS.Engine.Styles.HardwareAssisted)g.Vmm;
+        Assert.True(vmx.Controls.HasFlag(VirtPS.Engine.Styles.VmExecutionControls.UseIoBitmaps));
+        Assert.DoesNotContain(disk.Transport!.IoBase, vmx.IoBitmap);
+        Assert.Contains((ushort)0x3F8, vmx.IoBitmap);
+        Assert.Contains((ushort)0xCFC, vmx.IoBitmap);
 
         g.CloseDevices();
         Assert.Equal(imageBefore, SHA256.HashData(File.ReadAllBytes(path)));

@@ -133,7 +133,7 @@ public sealed class NetworkAdapter : GuestDevice
         if (_ne2k != null) Counters.Notifications = FramesSent;   // the transmit command (TXP) is each frame's doorbell
         if (_pci == null) return;
         Counters.Notifications = _pci.Notifications;
-        Counters.InterruptsSuppressed = _pci.InterruptsSuppressed;
+        Counters.InterruptsSuppressed = (_net?.Queue(0)?.Counters.InterruptsSuppressed ?? 0) + (_net?.Queue(1)?.Counters.InterruptsSuppressed ?? 0);
         Counters.UsedNotifications = _pci.InterruptsSent;
         if (_context?.Dma is Memory.Iommu.IommuDma dma) { Counters.IommuTranslations = dma.Transfers; Counters.IommuFaults = dma.Refused; }
     }

@@ -29,11 +29,15 @@ public sealed class PciBus : IPortDevice
     public IEnumerable<(int Slot, PciFunction Function)> Functions =>
         _slots.Select((f, k) => (k, f)).Where(x => x.f != null).Select(x => (x.k, x.f!));
 
+    /// <summary>The slot the next <see cref="Add"/> takes (the first free one from 1), or -1 if the bus is full: an assigned
+    /// device's requester ID is known before it is plugged in.</summary>
+    public int NextSlot => Array.FindIndex(_slots, 1, s => s == null);
+
     /// <summary>Puts <paramref name="function"/> in the first free slot (from 1: slot 0 is the host bridge's), places its
     /// IO BAR and assigns its IRQ, as firmware does before the OS boots. Returns the slot.</summary>
     public int Add(PciFunction function)
     {
-        int slot = Array.FindIndex(_slots, 1, s => s == null);
+        int slot = NextSlot;
         if (slot < 0) throw new InvalidOperationException("PCI bus 0 is full.");
         _slots[slot] = function;
         ushort bar = (ushort)(IoWindowBase + slot * 0x100);

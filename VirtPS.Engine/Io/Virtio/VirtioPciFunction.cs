@@ -69,10 +69,9 @@ public sealed class VirtioPciFunction : PciFunction
 
     /// <summary>Available buffer notifications received (writes to a queue's notify address).</summary>
     public long Notifications { get; private set; }
-    /// <summary>Used buffer notifications: interrupts asserted, and those the driver's suppression (EVENT_IDX or
-    /// VIRTQ_AVAIL_F_NO_INTERRUPT) saved.</summary>
+    /// <summary>Used buffer notifications sent: interrupts asserted. What the driver's suppression saved is counted by each
+    /// queue (<see cref="VirtqueueCounters.InterruptsSuppressed"/>), where the decisions are made.</summary>
     public long InterruptsSent { get; private set; }
-    public long InterruptsSuppressed { get; private set; }
 
     public override ulong In(ushort port, int size)
     {
@@ -180,9 +179,7 @@ public sealed class VirtioPciFunction : PciFunction
     {
         Notifications++;
         if ((_status & VirtioStatus.DriverOk) == 0 || _queues[index].Enable == 0) return;
-        long sent = InterruptsSent;
         if (_backend.Notify(index)) SignalUsed();
-        else if (InterruptsSent == sent) InterruptsSuppressed++;   // a backend that signals per request may have sent some
         Notified?.Invoke();
     }
 
