@@ -1,5 +1,7 @@
 @{
     RootModule           = 'VirtPS.dll'
+    # Should operators for Pester (about_VirtPS_Pester), registered when Pester is loaded first.
+    NestedModules        = @('VirtPS.Pester.psm1')
     ModuleVersion        = '0.1.0'
     GUID                 = '20d3d92b-59c2-474d-9678-f4f98b6d65be'
     Author               = 'VirtPS contributors'

@@ -80,6 +80,7 @@ function Invoke-Build {
     Get-ChildItem $bin -Filter *.pdb | Copy-Item -Destination $ModuleDir
     Copy-Item (Join-Path $Root 'VirtPS.psd1') $ModuleDir
     Copy-Item (Join-Path $Root 'VirtPS/*.ps1xml') $ModuleDir
+    Copy-Item (Join-Path $Root 'VirtPS/*.psm1') $ModuleDir
     Copy-Item (Join-Path $Root 'en-US') $ModuleDir -Recurse
     Write-Host "Built $ModuleDir" -ForegroundColor Green
 }

@@ -28,7 +28,7 @@ Describe 'Input focus' {
         Receive-VConsole -Guest a | Should -BeNullOrEmpty
         Receive-VConsole -Guest b | Should -Be 'c'
         Send-VInput -Key Escape
-        (Invoke-VStep -Guest b).StopReason | Should -Be 'Halt'
+        Invoke-VStep -Guest b | Should -HaveStopReason Halt
         Receive-VConsole -Guest b | Should -Match 'keys: done'
         $a.State | Should -Be 'Ready'
     }

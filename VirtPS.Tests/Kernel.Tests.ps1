@@ -23,7 +23,7 @@ Describe 'Workloads under the kernel' {
         # Preemption off, so context switches are exactly the workload's own (yield and exit).
         $g = New-VGuest -Name "$Name-$Scale" -Workload $Name -Iterations $Iterations -TimerPeriod 0
         $r = $g | Invoke-VStep
-        $r.StopReason | Should -Be 'Halt'
+        $r | Should -HaveStopReason Halt
         Receive-VConsole -Guest $g -All | Should -Match 'virtps: \d+ processes'
         $s = $g.KernelSummary
         $events = $g.Machine.Cpu.Events
@@ -37,7 +37,7 @@ Describe 'Workloads under the kernel' {
 
     It 'preempts on timer ticks when the timer is on' {
         $g = New-VGuest -Name tick -Workload compute -Processes 2
-        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $g | Invoke-VStep | Should -HaveStopReason Halt
         $g.KernelSummary.TimerSwitches | Should -BeGreaterThan 0
         $g.KernelSummary.Ticks + 1 | Should -Be $g.Machine.Cpu.Events.Interrupts   # + the boot self-test's SELF IPI
         # each tick a performance-monitoring interrupt: IA32_PMC0 wrapped after 100000 user instructions
@@ -47,7 +47,7 @@ Describe 'Workloads under the kernel' {
 
     It 'stops on the first system call with -Until Syscall and traces page faults' {
         $g = New-VGuest -Name until -Workload pgfault -Iterations 8
-        ($g | Invoke-VStep -Until Syscall).StopReason | Should -Be 'Syscall'
+        $g | Invoke-VStep -Until Syscall | Should -HaveStopReason Syscall
         $faults = @($g | Invoke-VStep -Trace | Where-Object Kind -eq PageFault)
         $faults.Count | Should -Be 8
         $faults | ForEach-Object { $_.Cpl | Should -Be 3 }
@@ -90,7 +90,7 @@ len equ $ - msg
     It 'runs -Code as the first process: its write, then the kernel''s summary, then the halt' {
         $g = New-VGuest -Name hello -Code $Hello
         $g.MemoryMB | Should -Be 128
-        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $g | Invoke-VStep | Should -HaveStopReason Halt
         $g.State | Should -Be 'Halted'
         $out = Receive-VConsole -Guest hello
         $out | Should -Match '(?s)hello from user space\n.*virtps: 1 processes, 2 syscalls'
@@ -109,7 +109,7 @@ len equ $ - msg
 
     It 'kills a process that executes HLT with #GP and a console line, then the kernel finishes' {
         $g = New-VGuest -Name halter -Code 'nop', 'hlt'
-        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $g | Invoke-VStep | Should -HaveStopReason Halt
         $out = Receive-VConsole -Guest halter
         $out | Should -Match '(?s)virtps: pid 1 killed by #GP\(0\) at rip 0x40000001\n.*virtps: 1 processes, 0 syscalls'
         $g.Machine.Cpu.Events.Exceptions([VirtPS.Engine.ExceptionVector]::GP) | Should -Be 1
@@ -118,7 +118,7 @@ len equ $ - msg
 
     It 'loads -Bytes at the user base and exits cleanly' {
         $g = New-VGuest -Name raw -Bytes 0x31, 0xC0, 0x0F, 0x05     # xor eax, eax ; syscall (exit)
-        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $g | Invoke-VStep | Should -HaveStopReason Halt
         $g.KernelSummary.Processes | Should -Be 1
         $g.KernelSummary.Syscalls | Should -Be 1
         Receive-VConsole -Guest raw | Should -Not -Match 'killed'
@@ -126,7 +126,7 @@ len equ $ - msg
 
     It 'runs a program in several processes with -Processes and -TimerPeriod' {
         $g = New-VGuest -Name many -Code $Hello -Processes 3 -TimerPeriod 0
-        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $g | Invoke-VStep | Should -HaveStopReason Halt
         ([regex]::Matches((Receive-VConsole -Guest many), 'hello from user space')).Count | Should -Be 3
         $g.KernelSummary.Processes | Should -Be 3
         $g.KernelSummary.Ticks | Should -Be 0
@@ -135,10 +135,10 @@ len equ $ - msg
     It 'runs a -Program linked at the user base, from its entry point; -Define works for -Code' {
         $p = ConvertTo-VProgram -Text 'ud2', '_start: mov eax, N', 'syscall' -Origin 0x40000000 -Define @{ N = 0 }
         $g = New-VGuest -Name prog -Program $p
-        ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $g | Invoke-VStep | Should -HaveStopReason Halt
         Receive-VConsole -Guest prog | Should -Not -Match 'killed'
         $h = New-VGuest -Name def -Code 'mov eax, 1', 'lea rdi, [rel msg]', 'mov esi, N', 'syscall', 'xor eax, eax', 'syscall', "msg: db 'abcdef'" -Define @{ N = 3 }
-        ($h | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $h | Invoke-VStep | Should -HaveStopReason Halt
         Receive-VConsole -Guest def | Should -Match '^(?s)virtps kernel: booting\nabcvirtps: 1 processes'
     }
 
@@ -159,7 +159,7 @@ len equ $ - msg
         $g.Machine.Cpu.Rip | Should -Be 0x100000
         $g.MemoryMB | Should -Be 64
         $r = $g | Invoke-VStep
-        $r.StopReason | Should -Be 'Halt'
+        $r | Should -HaveStopReason Halt
         $r.Instructions | Should -Be 2
         (Get-VRegister -Guest bare).Cpl | Should -Be 0
         Receive-VConsole -Guest bare -All | Should -BeNullOrEmpty

@@ -23,8 +23,8 @@ Describe 'New-VGuest -Backend Kvm' {
         $sim = New-VGuest -Name sim -Bare -Program $Ports -Style HardwareAssisted
         $kvm = New-VGuest -Name kvm -Bare -Program $Ports -Style HardwareAssisted -Backend Kvm
         $kvm.Backend | Should -Be 'Kvm'
-        ($sim | Invoke-VStep).StopReason | Should -Be 'Halt'
-        ($kvm | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $sim | Invoke-VStep | Should -HaveStopReason Halt
+        $kvm | Invoke-VStep | Should -HaveStopReason Halt
         $s = Get-VRegister -Guest sim; $k = Get-VRegister -Guest kvm
         $k.Rax | Should -Be 42
         $k.Rdx | Should -Be $s.Rdx
@@ -44,9 +44,9 @@ Describe 'New-VGuest -Backend Kvm' {
     It 'stops an endless loop at its time limit, leaving the guest able to run on' -Skip:(-not $Kvm.Available) {
         $g = New-VGuest -Name spin -Bare -Code 'jmp $' -Backend Kvm
         $r = $g | Invoke-VStep -TimeLimit 00:00:00.3
-        $r.StopReason | Should -Be 'TimeLimit'
+        $r | Should -HaveStopReason TimeLimit
         $g.State | Should -Be 'Ready'
-        ($g | Invoke-VStep -TimeLimit 00:00:00.1).StopReason | Should -Be 'TimeLimit'
+        $g | Invoke-VStep -TimeLimit 00:00:00.1 | Should -HaveStopReason TimeLimit
     }
 
     It 'refuses a style only the simulator has, before touching the device, and makes nothing' {
@@ -68,7 +68,7 @@ Describe 'New-VGuest -Backend Kvm' {
         $g = New-VGuest -Name k -Workload syscall -Iterations 10 -Style HardwareAssisted -Backend Kvm -ErrorVariable e -ErrorAction SilentlyContinue
         if ($profile.CanRunBuiltInKernel) {
             $e | Should -BeNullOrEmpty
-            ($g | Invoke-VStep).StopReason | Should -Be 'Halt'
+            $g | Invoke-VStep | Should -HaveStopReason Halt
         } else {
             $e[0].FullyQualifiedErrorId | Should -BeLike 'KvmUnavailable,*'
             $e[0].Exception.Message | Should -Match ([regex]::Escape($profile.Divergences[0]))
@@ -80,8 +80,8 @@ Describe 'New-VGuest -Backend Kvm' {
 Describe 'Compare-VBackend' {
     It 'counts the IO exits alike on both backends and lists every disagreement with its reason' -Skip:(-not $Kvm.Available) {
         $c = Compare-VBackend -Program $Ports
-        $c.Simulator.StopReason | Should -Be 'Halt'
-        $c.Kvm.StopReason | Should -Be 'Halt'
+        $c.Simulator | Should -HaveStopReason Halt
+        $c.Kvm | Should -HaveStopReason Halt
         $c.RegistersMatch | Should -BeTrue
         $io = $c.Exits | Where-Object Exit -eq 'IoInstruction: port 0x80'
         $io.Simulator | Should -Be 1000

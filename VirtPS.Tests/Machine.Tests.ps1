@@ -70,14 +70,14 @@ Describe 'The whole machine' {
 
         $h = New-VGuest -Name dz2 -Bare -Code $DivZero
         $r = $h | Invoke-VStep -Until Exception
-        $r.StopReason | Should -Be 'Exception'
+        $r | Should -HaveStopReason Exception
         $h.State | Should -Be 'Ready'
-        ($h | Invoke-VStep).StopReason | Should -Be 'Halt'
+        $h | Invoke-VStep | Should -HaveStopReason Halt
     }
 
     It 'reports an unhandled exception with no IDT as the guest''s fault' {
         $g = New-VGuest -Name bare -Bare -Code 'xor ecx, ecx', 'div ecx', 'hlt'
-        ($g | Invoke-VStep).StopReason | Should -Be 'Exception'
+        $g | Invoke-VStep | Should -HaveStopReason Exception
         $g.State | Should -Be 'Faulted'
         $g.LastException.Mnemonic | Should -Be '#DE'
     }
@@ -90,14 +90,14 @@ Describe 'Bad guest behaviour is a guest event' {
         # An IDT whose entries are all empty: #DE cannot be delivered (#GP), nor can the double fault.
         $g = New-VGuest -Name tf -Bare -Code 'lidt [rel idtr]', 'xor ecx, ecx', 'div ecx', 'hlt', 'idtr: dw 4095', 'dq 0x200000'
         $r = $g | Invoke-VStep
-        $r.StopReason | Should -Be 'TripleFault'
+        $r | Should -HaveStopReason TripleFault
         @($r.Exception.Chain | ForEach-Object { "$_" }) | Should -Be @('DE', 'GP', 'GP')
         $g.State | Should -Be 'Faulted'
     }
 
     It 'reports a jump into unmapped memory as a page fault' {
         $r = New-VGuest -Name wild -Bare -Code 'mov rax, 0x7000000000', 'jmp rax' | Invoke-VStep -Instructions 1000
-        $r.StopReason | Should -Be 'Exception'
+        $r | Should -HaveStopReason Exception
         $r.Exception.Mnemonic | Should -Be '#PF'
         $r.Exception.FaultAddress | Should -Be 0x7000000000
         ($r.Exception.ErrorCode -band 0x10) | Should -Be 0x10   # an instruction fetch
@@ -106,7 +106,7 @@ Describe 'Bad guest behaviour is a guest event' {
     It 'bounds an endless loop with interrupts off by -Instructions' {
         $g = New-VGuest -Name spin -Bare -Code 'cli', 'l: jmp l'
         $r = $g | Invoke-VStep -Instructions 1000000
-        $r.StopReason | Should -Be 'InstructionLimit'
+        $r | Should -HaveStopReason InstructionLimit
         $r.Instructions | Should -Be 1000000
         $g.State | Should -Be 'Ready'
     }
