@@ -49,6 +49,7 @@
         'Start-VCapture'
         'Stop-VCapture'
         'Export-VCapture'
+        'Export-VReport'
         'Send-VPacket'
         'New-VHost'
         'Get-VHost'

@@ -67,6 +67,12 @@ public static class ErrorIds
     public const string InputNotTypeable = nameof(InputNotTypeable);
     public const string InputKeyNotFound = nameof(InputKeyNotFound);
 
+    // Reports: Export-VReport.
+    public const string ReportInputNotSupported = nameof(ReportInputNotSupported);
+    public const string ReportEmpty = nameof(ReportEmpty);
+    public const string ReportPathNotFound = nameof(ReportPathNotFound);
+    public const string ReportWriteFailed = nameof(ReportWriteFailed);
+
     // The engine: guests, styles, memory, hosts, networks, costs.
     public const string UnknownWorkloadParameter = nameof(UnknownWorkloadParameter);
     public const string AdapterNotConnected = nameof(AdapterNotConnected);

@@ -24,7 +24,7 @@ Describe 'Manifest' {
         $m = Test-ModuleManifest (Join-Path $ModulePath 'VirtPS.psd1')
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
             'Add-VDisk', 'Add-VPortForward', 'Add-VRoute', 'Clear-VTlb', 'Compare-VBackend', 'Compare-VIoMode', 'Compare-VStyle',
-            'Connect-VNetworkAdapter', 'ConvertTo-VProgram', 'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Get-VCostModel',
+            'Connect-VNetworkAdapter', 'ConvertTo-VProgram', 'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Export-VReport', 'Get-VCostModel',
             'Get-VDevice', 'Get-VDisassembly', 'Get-VGuest', 'Get-VHost', 'Get-VIommu', 'Get-VNatSession', 'Get-VNetwork',
             'Get-VNetworkAdapter', 'Get-VReachability', 'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache',
             'Get-VVirtqueue', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'New-VHost', 'New-VNetwork',
@@ -57,7 +57,8 @@ Describe 'Manifest' {
     It 'has a format view for every output type' {
         $views = ([xml](Get-Content (Join-Path $ModulePath 'VirtPS.Format.ps1xml') -Raw)).Configuration.ViewDefinitions.View.ViewSelectedBy.TypeName
         foreach ($c in (Get-Module VirtPS).ExportedCmdlets.Values) {
-            foreach ($t in $c.OutputType | Where-Object { $_.Type -and -not $_.Type.IsPrimitive -and $_.Type -ne [string] }) { $views | Should -Contain $t.Name -Because "$($c.Name) writes $($t.Name)" }
+            # Files (Export-VReport -PassThru) are PowerShell's own to format.
+            foreach ($t in $c.OutputType | Where-Object { $_.Type -and -not $_.Type.IsPrimitive -and $_.Type -ne [string] -and $_.Type -ne [IO.FileInfo] }) { $views | Should -Contain $t.Name -Because "$($c.Name) writes $($t.Name)" }
         }
         $views | Should -Contain 'VirtPS.Engine.Guests.GuestMeasurement'
     }

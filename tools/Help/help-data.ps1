@@ -521,6 +521,27 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Links = @('Start-VCapture', 'Stop-VCapture')
 }
+'Export-VReport' = @{
+  Synopsis = 'Writes measurements, comparisons, reachability and page walks as one HTML report with SVG charts.'
+  Description = @(
+    'Export-VReport collects what the measuring cmdlets write - Compare-VStyle, Compare-VIoMode, Measure-VGuest, Get-VReachability and Get-VTranslation - from the pipeline, in any mix, and writes one self-contained HTML page: a table and a chart for each group (bars of cycles per iteration by style with the ratio to Native; IO modes by cycles per KiB with the ratio to passthrough; simulated cycles by guest; the reachability matrix as a grid of replies and failures; each page walk as a picture, the nested walk as the 5x5 grid of its up to 24 references). Style comparisons are grouped by workload and cost model. The page has inline CSS and SVG and no script: it opens with no network. With -Format Svg the charts alone are written, stacked in one SVG document.'
+    'An object of another kind is a ReportInputNotSupported error and is left out; nothing reportable at all is ReportEmpty and no file is written. A -Path in a folder that does not exist is ReportPathNotFound. An existing file is replaced. It writes nothing to the pipeline unless -PassThru is given.'
+  )
+  Inputs = @(
+    @{ Type = 'VirtPS.Engine.Guests.StyleComparisonRow'; Text = 'Rows of Compare-VStyle.' }
+    @{ Type = 'VirtPS.Engine.Guests.IoModeComparisonRow'; Text = 'Rows of Compare-VIoMode.' }
+    @{ Type = 'VirtPS.Engine.Guests.GuestMeasurement'; Text = 'Results of Measure-VGuest.' }
+    @{ Type = 'VirtPS.Engine.Network.ReachabilityCell'; Text = 'Cells of Get-VReachability.' }
+    @{ Type = 'VirtPS.Engine.Memory.AddressTranslation'; Text = 'Results of Get-VTranslation.' }
+  )
+  Outputs = @(@{ Type = 'System.IO.FileInfo'; Text = 'With -PassThru: the file written.' })
+  Examples = @(
+    @{ Title = 'Styles side by side'; Code = "Compare-VStyle -Workload syscall -Iterations 500 |`n    Export-VReport -Path Temp:/syscall.html -Title 'syscall by style' -PassThru |`n    Select-Object Name, Length"; Remarks = 'One bar per style, with its cycles per iteration and its ratio to Native, above the table of the comparison.' }
+    @{ Title = 'A nested walk and a network in one page'; Code = "`$g = New-VGuest -Name walk -Workload compute -Style HardwareAssisted -Paging Nested`n`$g | Invoke-VStep -Instructions 200000 | Out-Null`nClear-VTlb -Guest walk`nNew-VNetwork -Name lab -Mode Isolated | Out-Null`n'web', 'db' | New-VGuest | Connect-VNetworkAdapter -Network lab`n@(Get-VTranslation -Guest walk -Address 0x40000000) + @(Get-VReachability -Network lab) |`n    Export-VReport -Path Temp:/lab.html -PassThru | Select-Object Name, Length"; Remarks = 'The translation is drawn as the 5x5 picture of the two-dimensional walk, the reachability cells as a grid.' }
+    @{ Title = 'Charts alone'; Code = "Compare-VStyle -Workload pgfault -Iterations 64 | Export-VReport -Path Temp:/pgfault.svg -Format Svg -PassThru | Select-Object Name, Length"; Remarks = 'One SVG document holding the charts, for a paper or a slide.' }
+  )
+  Links = @('Compare-VStyle', 'Compare-VIoMode', 'Measure-VGuest', 'Get-VReachability', 'Get-VTranslation')
+}
 'Send-VPacket' = @{
   Synopsis = 'Sends a raw Ethernet frame or one UDP datagram and shows what happened to it.'
   Description = @(
