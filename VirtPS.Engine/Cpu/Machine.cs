@@ -81,6 +81,13 @@ public sealed partial class Machine
     /// <summary>Host work one call may do before it returns (in blocks), so callers can poll for Ctrl+C.</summary>
     const int MaxBlocksPerCall = 1 << 16;
 
+    volatile bool _stopRequested;
+
+    /// <summary>Asks a <see cref="Run(long, Trace.TraceKind)"/> in progress on another thread to return at its next block
+    /// boundary (with <see cref="RunStop.Budget"/> and the guest consistent), so a user's stop is seen within one block
+    /// whatever the style's speed. A request made between runs ends the next run before its first block.</summary>
+    public void RequestStop() => _stopRequested = true;
+
     /// <summary>
     /// Runs until <paramref name="budget"/> instructions retire, HLT, or an unhandled exception. It may also
     /// return early with <see cref="RunStop.Budget"/> after a bounded amount of host work (so a guest that
@@ -106,6 +113,7 @@ public sealed partial class Machine
         var translator = Translator;
         for (int blocks = 0; retired < budget && blocks < MaxBlocksPerCall; blocks++)
         {
+            if (_stopRequested) { _stopRequested = false; return new RunResult(retired, RunStop.Budget); }
             // The interrupt window: between blocks, with RFLAGS.IF set, the local APIC's highest deliverable
             // request is taken through the IDT.
             if (apic.Deadline is { } due && p.Tsc >= due) apic.Expire();

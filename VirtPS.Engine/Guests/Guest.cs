@@ -178,8 +178,9 @@ public sealed partial class Guest
         RunStop stop;
         long nextReport = sw.ElapsedMilliseconds + 50;
         bool timedOut = false;
-        // Run in slices so progress and Ctrl+C are seen promptly (a slice is ~10 ms at 100 MIPS).
+        // Run in slices so progress is reported every ~10 ms at 100 MIPS; a stop request ends the slice at its next block.
         const long Slice = 1 << 20;
+        using var stopping = cancel.Register(Machine.RequestStop);
         while (true)
         {
             long slice = Math.Min(Slice, budget - retired);

@@ -82,6 +82,7 @@ public static class IoModeComparison
         try
         {
             var r = g.Step(null, cancel);
+            if (r.StopReason == StopReason.Cancelled) throw new OperationCanceledException(cancel);
             if (g.State != GuestState.Halted)
                 throw new VirtPSException(ErrorIds.WorkloadDidNotFinish, ErrorKind.InvalidOperation,
                     $"{workload} under {style} with its disk {mode} did not finish: {r.StopReason} ({g.LastException?.ToString() ?? "no exception"}).", workload);

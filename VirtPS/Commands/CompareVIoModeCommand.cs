@@ -55,7 +55,7 @@ public sealed class CompareVIoModeCommand : PSCmdlet
         var progress = new ProgressRecord(1, "Compare-VIoMode", $"{Workload}: {total} runs");
         try
         {
-            foreach (var row in IoModeComparison.Run(Workload, Style, IoModel, Mode, full, full is null ? SizeMB : null, EventIdx == OnOff.On, default, Datagrams))
+            foreach (var row in IoModeComparison.Run(Workload, Style, IoModel, Mode, full, full is null ? SizeMB : null, EventIdx == OnOff.On, _cancel.Token, Datagrams))
             {
                 progress.PercentComplete = 100 * ++done / Math.Max(1, total);
                 progress.StatusDescription = $"{row.Style}/{row.IoModel}/{row.Mode}";
@@ -64,6 +64,12 @@ public sealed class CompareVIoModeCommand : PSCmdlet
             }
         }
         catch (VirtPSException e) { WriteError(Errors.From(e)); }
-        finally { progress.RecordType = ProgressRecordType.Completed; WriteProgress(progress); }
+        catch (OperationCanceledException) { }
+        finally { progress.RecordType = ProgressRecordType.Completed; if (!_cancel.IsCancellationRequested) WriteProgress(progress); }
+        if (_cancel.IsCancellationRequested) throw new PipelineStoppedException();
     }
+
+    // Ctrl+C: the run in progress stops at its next instruction-budget check, and the comparison with it.
+    readonly CancellationTokenSource _cancel = new();
+    protected override void StopProcessing() => _cancel.Cancel();
 }

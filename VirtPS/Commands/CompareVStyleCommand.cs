@@ -69,15 +69,20 @@ public sealed class CompareVStyleCommand : PSCmdlet
             var styles = Style ?? [.. Vmm.Available];
             int done = 0, runs = StyleComparison.Count(styles, Paging, EptPageSize);
             foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model,
-                paging: Paging, parameters: NewVGuestCommand.WorkloadParameters(WorkloadParameter), eptPageSizes: EptPageSize))
+                paging: Paging, parameters: NewVGuestCommand.WorkloadParameters(WorkloadParameter), eptPageSizes: EptPageSize, cancel: _cancel.Token))
             {
                 WriteProgress(new ProgressRecord(1, $"Compare-VStyle {Workload}", $"{row.Style} {row.Paging} done") { PercentComplete = Math.Min(100, ++done * 100 / runs) });
                 WriteObject(row);
             }
+            if (_cancel.IsCancellationRequested) throw new PipelineStoppedException();
             WriteProgress(new ProgressRecord(1, $"Compare-VStyle {Workload}", "done") { RecordType = ProgressRecordType.Completed });
         }
         catch (VirtPSException e) { WriteError(Errors.From(e)); }
     }
+
+    // Ctrl+C: the run in progress stops at its next instruction-budget check, and the comparison with it.
+    readonly CancellationTokenSource _cancel = new();
+    protected override void StopProcessing() => _cancel.Cancel();
 
     Workload? Workload_Find()
     {
