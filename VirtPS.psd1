@@ -50,6 +50,8 @@
         'Stop-VCapture'
         'Export-VCapture'
         'Export-VReport'
+        'Export-VLab'
+        'Import-VLab'
         'Send-VPacket'
         'New-VHost'
         'Get-VHost'

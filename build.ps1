@@ -81,6 +81,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'VirtPS.psd1') $ModuleDir
     Copy-Item (Join-Path $Root 'VirtPS/*.ps1xml') $ModuleDir
     Copy-Item (Join-Path $Root 'VirtPS/*.psm1') $ModuleDir
+    Copy-Item (Join-Path $Root 'VirtPS/*.schema.json') $ModuleDir
     Copy-Item (Join-Path $Root 'en-US') $ModuleDir -Recurse
     Write-Host "Built $ModuleDir" -ForegroundColor Green
 }

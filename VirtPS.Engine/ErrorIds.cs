@@ -67,6 +67,13 @@ public static class ErrorIds
     public const string InputNotTypeable = nameof(InputNotTypeable);
     public const string InputKeyNotFound = nameof(InputKeyNotFound);
 
+    // Labs on disk: Export-VLab, Import-VLab.
+    public const string LabFileNotFound = nameof(LabFileNotFound);
+    public const string LabFileInvalid = nameof(LabFileInvalid);
+    public const string LabFieldInvalid = nameof(LabFieldInvalid);
+    public const string LabVersionNotSupported = nameof(LabVersionNotSupported);
+    public const string LabConflict = nameof(LabConflict);
+
     // Reports: Export-VReport.
     public const string ReportInputNotSupported = nameof(ReportInputNotSupported);
     public const string ReportEmpty = nameof(ReportEmpty);

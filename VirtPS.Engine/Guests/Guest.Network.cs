@@ -11,13 +11,14 @@ public sealed partial class Guest
     /// <paramref name="network"/> of <paramref name="world"/>, named eth0, eth1, ... unless named. The network leases it an
     /// address, which the built-in kernel is told on its command line (<see cref="BootInfo"/>) as Linux is told a static
     /// address: <c>ip=192.168.1.100/24</c> (the client-ip of Linux's ip= parameter, with a prefix length), and for an NE2000,
-    /// which as an ISA card cannot be enumerated, where it is: <c>ether=10,0x300,eth0</c>. Before the first step.
+    /// which as an ISA card cannot be enumerated, where it is: <c>ether=10,0x300,eth0</c>. Before the first step. The MAC is the
+    /// next free one unless given (a lab file keeps each NIC's).
     /// </summary>
-    public NetworkAdapter AddNetworkAdapter(NetworkWorld world, string network, IoMode mode, string? name = null)
+    public NetworkAdapter AddNetworkAdapter(NetworkWorld world, string network, IoMode mode, string? name = null, Network.Frames.MacAddress? macAddress = null)
     {
         CheckStopped("add a network adapter");
         name ??= NextName("eth", digits: true);
-        var mac = world.NewMachineMac();
+        var mac = macAddress ?? world.NewMachineMac();
         var nic = new NetworkAdapter(name, mac, mode);
         var port = world.ConnectMachine(Name, network, mac);
         try { AddDevice(nic); }

@@ -28,6 +28,8 @@ public sealed class VHost
     /// <summary>Where device backends run (the driver model): set by <see cref="Update"/>, else Hosted for a Type 2 host and
     /// Autonomous for a Type 1.</summary>
     public IoModel IoModel => _ioModel ?? (Type == HypervisorType.Type2 ? IoModel.Hosted : IoModel.Autonomous);
+    /// <summary>The IO model set for this host, or null while it follows its type (what a lab file keeps).</summary>
+    public IoModel? ExplicitIoModel { get => _ioModel; internal set => _ioModel = value; }
     IoModel? _ioModel;
     /// <summary>The service domain (Dom0) holding the device backends when <see cref="IoModel"/> is Hybrid; null otherwise.</summary>
     public ServiceDomain? ServiceDomain => IoModel == IoModel.Hybrid ? new ServiceDomain(this) : null;

@@ -24,6 +24,8 @@ public sealed class MachinePort : INetworkAdapter
     }
 
     public string GuestName { get; }
+    /// <summary>When it was connected, among all of this world's adapters and machine NICs (DHCP leases follow that order).</summary>
+    public long Sequence { get; internal init; }
     public string Name => Port.Name;
     public MacAddress Mac { get; }
     public VirtualNetwork Network { get; }

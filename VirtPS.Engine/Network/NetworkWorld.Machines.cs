@@ -31,7 +31,7 @@ public sealed partial class NetworkWorld
         var pool = n.Mode == NetworkMode.Bridge ? LanDhcp : n.Dhcp!;
         var lease = pool.Lease(mac);
         var port = n.Switch.AddPort($"{guest}.{mac}");
-        var p = new MachinePort(guest, mac, n, port, lease, Sim);
+        var p = new MachinePort(guest, mac, n, port, lease, Sim) { Sequence = ++_connections };
         _machinePorts.Add(p);
         Sim.Log(n.Name, $"machine {guest} {mac} connected, {lease.Address}/{lease.Subnet.PrefixLength}");
         return p;

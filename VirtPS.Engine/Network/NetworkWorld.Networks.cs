@@ -126,6 +126,8 @@ public sealed partial class NetworkWorld
 
     /// <summary>Connects a new NIC of <paramref name="guest"/> to <paramref name="network"/> and addresses it.
     /// Errors: NetworkNotFound, InvalidMacAddress, DuplicateMacAddress.</summary>
+    long _connections;
+
     public VirtualNic ConnectAdapter(string guest, string network, string? macAddress = null)
     {
         if (string.IsNullOrWhiteSpace(guest))
@@ -145,7 +147,7 @@ public sealed partial class NetworkWorld
         var iface = stack.AddInterface($"eth{stack.Interfaces.Count}", mac);
         var port = n.Switch.AddPort($"{guest}.{iface.Name}");
         iface.Attach(port);
-        var nic = new VirtualNic(guest, iface, n, port);
+        var nic = new VirtualNic(guest, iface, n, port) { Sequence = ++_connections };
         _nics.Add(nic);
         n.NicList.Add(nic);
         Address(nic);

@@ -37,8 +37,25 @@ public sealed partial class NetworkWorld
     /// <summary>Adds a static route on a node (guest name, "gateway", "host", a LAN machine's name or address).
     /// Errors: EndpointNotFound, InvalidCidr, InvalidIpAddress, GatewayUnreachable.</summary>
     public Route AddRoute(string node, string destination, string gateway)
-        => ResolveSender(node).AddRoute(Ipv4Subnet.Parse(destination), Ipv4Address.Parse(gateway));
+    {
+        var stack = ResolveSender(node);
+        var route = stack.AddRoute(Ipv4Subnet.Parse(destination), Ipv4Address.Parse(gateway));
+        _userRoutes.RemoveAll(r => r.Node == stack.Name && r.Destination == route.Destination);
+        _userRoutes.Add((stack.Name, route.Destination, route.Gateway));
+        return route;
+    }
 
     public bool RemoveRoute(string node, string destination)
-        => ResolveSender(node).RemoveRoute(Ipv4Subnet.Parse(destination));
+    {
+        var stack = ResolveSender(node);
+        var subnet = Ipv4Subnet.Parse(destination);
+        _userRoutes.RemoveAll(r => r.Node == stack.Name && r.Destination == subnet);
+        return stack.RemoveRoute(subnet);
+    }
+
+    readonly List<(string Node, Ipv4Subnet Destination, Ipv4Address Gateway)> _userRoutes = [];
+
+    /// <summary>The static routes users added (Add-VRoute), by node, in the order added: what a lab file keeps. Routes the
+    /// networks make themselves (DHCP's default gateways, a mode's routes) are not among them.</summary>
+    public IReadOnlyList<(string Node, Ipv4Subnet Destination, Ipv4Address Gateway)> UserRoutes => _userRoutes.ToList();
 }

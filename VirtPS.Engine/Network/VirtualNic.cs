@@ -12,6 +12,8 @@ public sealed class VirtualNic
     { GuestName = guest; Interface = iface; Network = network; Port = port; }
 
     public string GuestName { get; }
+    /// <summary>When it was connected, among all of this world's adapters and machine NICs (DHCP leases follow that order).</summary>
+    public long Sequence { get; internal init; }
     public string Name => Interface.Name;
     public MacAddress MacAddress => Interface.Mac;
     public IpInterface Interface { get; }

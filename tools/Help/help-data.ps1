@@ -521,6 +521,34 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Links = @('Start-VCapture', 'Stop-VCapture')
 }
+'Export-VLab' = @{
+  Synopsis = 'Writes the lab - hosts, networks, guests, devices, adapters, routes, port forwards - as a JSON file.'
+  Description = @(
+    'Export-VLab writes this runspace''s lab as one versioned JSON document (about_VirtPS_LabFormat; its schema, VirtPS.Lab.schema.json, ships with the module): every host with its type, CPUs, whole cost model, tagging, quantum and IO model; every network with its mode and subnet; every guest''s specification as New-VGuest made it, with what Set-VGuest changed and its disks; every adapter in the order it was connected; the routes Add-VRoute added; the port forwards. Import-VLab builds it again in another runspace or on another machine.'
+    'It keeps what the lab is made of, not how far its guests have run. A -Path in a folder that does not exist is LabFileNotFound. An existing file is replaced; nothing is written to the pipeline unless -PassThru is given.'
+  )
+  Inputs = @(@{ Type = 'None'; Text = 'Nothing.' })
+  Outputs = @(@{ Type = 'System.IO.FileInfo'; Text = 'With -PassThru: the file written.' })
+  Examples = @(
+    @{ Title = 'Save a lab'; Code = "New-VNetwork -Name lan -Mode Nat | Out-Null`nNew-VGuest -Name web -Workload compute -Style HardwareAssisted | Connect-VNetworkAdapter -Network lan`nAdd-VPortForward -Network lan -Protocol Tcp -HostPort 8080 -Guest web -GuestPort 80`nExport-VLab -Path Temp:/lab.json -PassThru | Select-Object Name, Length"; Remarks = 'One file with the default host, the network, the guest with its adapter, and the port forward.' }
+    @{ Title = 'What the file says'; Code = "New-VGuest -Name db -Workload syscall -Style Paravirtual | Out-Null`nExport-VLab -Path Temp:/lab.json`n(Get-Content Temp:/lab.json -Raw | ConvertFrom-Json).guests | Select-Object name, style, kind, workload"; Remarks = 'The guests'' specifications, as plain JSON any tool can read.' }
+  )
+  Links = @('Import-VLab', 'about_VirtPS_LabFormat')
+}
+'Import-VLab' = @{
+  Synopsis = 'Builds a lab file written by Export-VLab into this runspace.'
+  Description = @(
+    'Import-VLab reads a lab file and makes its hosts (the file''s default host settings apply to this runspace''s default host), networks, guests with their disks, adapters in their order, routes and port forwards. The file is checked whole first - JSON, format, version, every field''s type, every name against what the runspace already has - and nothing changes unless all of it passes; should a step still fail while the lab is built, everything made so far is taken back.'
+    'Errors: LabFileNotFound, LabFileInvalid (not complete JSON, with the line), LabVersionNotSupported, LabFieldInvalid (naming the field''s JSON path), LabConflict (a name the runspace has), and the guests'' own specification errors. It writes nothing unless -PassThru is given, then the guests it made.'
+  )
+  Inputs = @(@{ Type = 'System.String'; Text = 'A path, or a file object (its FullName).' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru: the guests made.' })
+  Examples = @(
+    @{ Title = 'The same lab in a new runspace'; Code = "New-VGuest -Name web -Workload compute -Style HardwareAssisted | Out-Null`nExport-VLab -Path Temp:/lab.json`n`$file = (Get-Item Temp:/lab.json).FullName; `$module = (Get-Module VirtPS).Path`nStart-ThreadJob { Import-Module `$using:module; Import-VLab -Path `$using:file -PassThru | Invoke-VStep } | Receive-Job -Wait -AutoRemoveJob | Select-Object Guest, StopReason, Instructions"; Remarks = 'The thread job has a lab of its own; the guest is built from the file and runs to its halt.' }
+    @{ Title = 'Start over from a saved lab'; Code = "New-VNetwork -Name lab -Mode Isolated | Out-Null`n'web', 'db' | New-VGuest -Workload compute | Connect-VNetworkAdapter -Network lab`nExport-VLab -Path Temp:/lab.json`nGet-VGuest | Remove-VGuest -Confirm:`$false; Remove-VNetwork -Name lab -Confirm:`$false`nImport-VLab -Path Temp:/lab.json -PassThru | Select-Object Name, Style, State`nGet-VNetworkAdapter | Select-Object GuestName, IPAddress"; Remarks = 'The guests come back ready to run from their start, with the same adapters and addresses. A damaged file (LabFileInvalid, LabFieldInvalid naming the field, LabVersionNotSupported, LabConflict) changes nothing.' }
+  )
+  Links = @('Export-VLab', 'about_VirtPS_LabFormat')
+}
 'Export-VReport' = @{
   Synopsis = 'Writes measurements, comparisons, reachability and page walks as one HTML report with SVG charts.'
   Description = @(
