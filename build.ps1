@@ -10,7 +10,8 @@
     Bench  builds, then runs ../shared/bench/loop.asm (ITER=100000000) and reports MIPS and peak memory,
            interpreted and through the block translator, and the syscall workload (10^6 iterations) under
            Emulation and BinaryTranslation (which must be at least 3 times faster), diskread of a 64 MiB image
-           through virtio-blk (MiB/s) and netperf through virtio-net (datagrams/s).
+           through virtio-blk (MiB/s) and netperf through virtio-net (datagrams/s); a Compare-VStyle sweep sequential and
+           under ForEach-Object -Parallel (wall time).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
 #>
@@ -451,6 +452,26 @@ $npLine = (Receive-VConsole $np -All) -split "`n" | Where-Object { $_ -like 'net
 'netperf virtio-net {0:N0} datagrams/s ({1:N2} s, {2:N0} instructions per datagram) {3}' -f (100000 / $nps.HostSeconds), $nps.HostSeconds, ($nps.Instructions / 100000), $npLine
 if ($nps.StopReason -ne 'Halt' -or $npLine -notmatch '100000 datagrams') { Write-Host 'Bench FAILED: netperf did not send every datagram.' -ForegroundColor Red; exit 1 }
 if (100000 / $nps.HostSeconds -lt 100000) { Write-Host 'netperf: below the IO issue''s 100,000 datagrams/s target.' -ForegroundColor Yellow }
+
+# A sweep in PowerShell's own parallel engine: Compare-VStyle over Adams & Agesen's seven nanobenchmarks (BinaryTranslation and
+# HardwareAssisted with shadow paging, 10x the Pester test's sizes), sequentially and under ForEach-Object -Parallel
+# -ThrottleLimit 2 on this machine's cores; the rows must be the same, only the wall time differs.
+$sizes = [ordered]@{ syscall = 20000; in = 20000; cr8wr = 40000; callret = 40000; pgfault = 2560; divzero = 20000; ptemod = 40000 }
+$modulePath = (Get-Module VirtPS).ModuleBase
+$clock = [Diagnostics.Stopwatch]::StartNew()
+$seq = foreach ($w in $sizes.Keys) { Compare-VStyle -Workload $w -Style BinaryTranslation, HardwareAssisted -Paging Shadow -Iterations $sizes[$w] -CostProfile Pentium4-2006 }
+$seqSeconds = $clock.Elapsed.TotalSeconds
+$clock.Restart()
+$par = $sizes.Keys | ForEach-Object -ThrottleLimit 2 -Parallel {
+    Import-Module $using:modulePath
+    [pscustomobject]@{ W = $_; Rows = @(Compare-VStyle -Workload $_ -Style BinaryTranslation, HardwareAssisted -Paging Shadow -Iterations ($using:sizes)[$_] -CostProfile Pentium4-2006) }
+}
+$parSeconds = $clock.Elapsed.TotalSeconds
+$byW = @{}; foreach ($p in $par) { $byW[$p.W] = $p.Rows }
+$key = { $_ | Select-Object -Property * -ExcludeProperty HostSeconds | ConvertTo-Json -Compress }
+$same = (($seq | ForEach-Object $key) -join "`n") -eq ((@(foreach ($w in $sizes.Keys) { $byW[$w] }) | ForEach-Object $key) -join "`n")
+'sweep of 7 workloads x 3 styles: sequential {0:N2} s, ForEach-Object -Parallel -ThrottleLimit 2 {1:N2} s ({2:N2}x), rows identical: {3}' -f $seqSeconds, $parSeconds, ($seqSeconds / $parSeconds), $same
+if (-not $same) { Write-Host 'Bench FAILED: the parallel sweep''s rows differ from the sequential ones.' -ForegroundColor Red; exit 1 }
 Write-Host 'Bench OK' -ForegroundColor Green
 '@
     try {

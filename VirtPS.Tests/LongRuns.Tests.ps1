@@ -6,7 +6,7 @@ BeforeAll {
     $script:rs = [runspacefactory]::CreateRunspace()
     $rs.Open()
     $ps = [powershell]::Create($rs)
-    $null = $ps.AddScript("Import-Module '$((Get-Module VirtPS).Path -replace '\.dll$', '.psd1')'").Invoke()
+    $null = $ps.AddScript("Import-Module '$((Get-Module VirtPS).ModuleBase)'").Invoke()
     $ps.Dispose()
 
     # Starts $Script in the runspace, waits for its first progress record, stops it; returns the stop's latency and what

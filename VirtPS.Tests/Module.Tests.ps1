@@ -149,6 +149,11 @@ Describe 'Help has one source' {
 }
 
 Describe 'about_VirtPS' {
+    It 'and each of its topics is found by Get-Help: <_>' -ForEach @('about_VirtPS_Pester', 'about_VirtPS_LabFormat', 'about_VirtPS_Sweeps') {
+        (Get-Help $_ | Out-String) | Should -Match "TOPIC\s+$_|$_"
+        Get-ChildItem (Join-Path $ModulePath 'en-US') -Filter "$_.help.txt" | Should -Not -BeNullOrEmpty
+    }
+
     It 'is found by Get-Help' {
         (Get-Help about_VirtPS | Out-String) | Should -Match 'GuestNotFound'
     }
