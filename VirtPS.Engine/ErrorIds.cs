@@ -74,6 +74,17 @@ public static class ErrorIds
     public const string LabVersionNotSupported = nameof(LabVersionNotSupported);
     public const string LabConflict = nameof(LabConflict);
 
+    // Checkpoints.
+    public const string CheckpointNotSupported = nameof(CheckpointNotSupported);
+    public const string CheckpointNotFound = nameof(CheckpointNotFound);
+    public const string CheckpointNameInUse = nameof(CheckpointNameInUse);
+    public const string InvalidCheckpointName = nameof(InvalidCheckpointName);
+    public const string CheckpointFileNotFound = nameof(CheckpointFileNotFound);
+    public const string CheckpointFileInvalid = nameof(CheckpointFileInvalid);
+    public const string CheckpointChecksumMismatch = nameof(CheckpointChecksumMismatch);
+    public const string CheckpointVersionNotSupported = nameof(CheckpointVersionNotSupported);
+    public const string CheckpointFieldInvalid = nameof(CheckpointFieldInvalid);
+
     // Reports: Export-VReport.
     public const string ReportInputNotSupported = nameof(ReportInputNotSupported);
     public const string ReportEmpty = nameof(ReportEmpty);

@@ -25,7 +25,7 @@ internal sealed class Block
     public Block? Next1, Next2;
     public long Executions;
     /// <summary>The block compiled by the block translator; it dies with the block (invalidation drops both).</summary>
-    public TranslatedBlock? Translation;
+    [HostCache] public TranslatedBlock? Translation;
     /// <summary>A block decoded at the same linear address under another mapping (another address space).</summary>
     public Block? Alternate;
 }

@@ -549,6 +549,82 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Links = @('Export-VLab', 'about_VirtPS_LabFormat')
 }
+'Checkpoint-VGuest' = @{
+  Synopsis = 'Takes a checkpoint of a guest: its complete state, kept in memory under a name.'
+  Description = @(
+    'Checkpoint-VGuest copies a stopped guest''s complete state - the CPU with its MSRs, local APIC and performance counters, every memory frame it has touched, its TLBs, walk caches and nested TLB, its decoded and translated code, its devices, its VMM (shadow or EPT tables, exit controls, the event ledger) and its counters - and keeps it under -Name. It costs what the guest has touched: a 1 GiB guest that touched a few MiB costs a few MiB (Get-VCheckpoint shows each checkpoint''s size). Restore-VGuest rewinds the guest to it; run on, the guest gives exactly the console, registers and counters it gave the first time.'
+    'A guest on KVM, or with a disk or NIC (whose state is partly a host file''s or a network''s) is CheckpointNotSupported; a name the guest has a checkpoint by is CheckpointNameInUse. It writes nothing unless -PassThru is given.'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Checkpoints.GuestCheckpoint'; Text = 'With -PassThru: the checkpoint.' })
+  Examples = @(
+    @{ Title = 'Rewind and run again'; Code = "New-VGuest -Name fw -Workload forkwait -Iterations 50 | Invoke-VStep -Instructions 50000 | Out-Null`nCheckpoint-VGuest -Guest fw -Name before -PassThru`nInvoke-VStep -Guest fw | Select-Object Guest, Instructions, Cycles`nRestore-VGuest -Guest fw -Checkpoint before`nInvoke-VStep -Guest fw | Select-Object Guest, Instructions, Cycles"; Remarks = 'Both runs from the checkpoint retire the same instructions and cost the same cycles.' }
+    @{ Title = 'What a big guest''s checkpoint costs'; Code = "New-VGuest -Name big -Workload compute -MemoryMB 1024 | Invoke-VStep -Instructions 100000 | Out-Null`nCheckpoint-VGuest -Guest big -Name early -PassThru | Select-Object Name, Instructions, @{ n = 'MiB'; e = { [math]::Round(`$_.Bytes / 1MB, 1) } }"; Remarks = 'A few MiB for a 1 GiB guest: only what it has touched is copied.' }
+  )
+  Links = @('Restore-VGuest', 'Get-VCheckpoint', 'Remove-VCheckpoint', 'Export-VCheckpoint', 'Import-VCheckpoint')
+}
+'Restore-VGuest' = @{
+  Synopsis = 'Rewinds a guest to one of its checkpoints.'
+  Description = @(
+    'Restore-VGuest makes every part of a guest''s state what it was when the checkpoint was taken: CPU, memory, TLBs and caches, devices, VMM and counters. The checkpoint stays, to be restored again. A name the guest has no checkpoint by, or another guest''s checkpoint, is CheckpointNotFound. It writes nothing unless -PassThru is given.'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Checkpoints.GuestCheckpoint'; Text = 'The checkpoint.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'With -PassThru: the guest.' })
+  Examples = @(
+    @{ Title = 'Back to the start of the workload'; Code = "`$g = New-VGuest -Name w -Workload syscall -Iterations 1000`nCheckpoint-VGuest -Guest w -Name fresh`n`$g | Invoke-VStep | Out-Null`nRestore-VGuest -Guest w -Checkpoint fresh -PassThru | Select-Object Name, State, Instructions"; Remarks = 'The halted guest is ready again, at instruction 0.' }
+    @{ Title = 'Restore by object'; Code = "`$g = New-VGuest -Name w2 -Workload compute -Iterations 1000`n`$g | Invoke-VStep -Instructions 20000 | Out-Null`n`$cp = Checkpoint-VGuest -Guest w2 -Name mid -PassThru`n`$g | Invoke-VStep | Out-Null`n`$cp | Restore-VGuest -Guest w2 -PassThru | Select-Object Name, Instructions"; Remarks = 'The checkpoint object can be piped.' }
+  )
+  Links = @('Checkpoint-VGuest', 'Get-VCheckpoint')
+}
+'Get-VCheckpoint' = @{
+  Synopsis = 'Lists guests'' checkpoints.'
+  Description = @('Get-VCheckpoint writes the checkpoints of the given guests (all guests by default) whose names match -Name: the guest, the name, the instruction count and cycles they were taken at, the guest''s state then, and the memory each holds.')
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'Guests.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Checkpoints.GuestCheckpoint'; Text = 'GuestName, Name, Instructions, Cycles, State, Bytes and Imported.' })
+  Examples = @(
+    @{ Title = 'Every checkpoint'; Code = "New-VGuest -Name a -Workload compute | Out-Null`nCheckpoint-VGuest -Guest a -Name boot`nInvoke-VStep -Guest a -Instructions 10000 | Out-Null`nCheckpoint-VGuest -Guest a -Name later`nGet-VCheckpoint"; Remarks = 'Two checkpoints of guest a, at instruction 0 and 10,000.' }
+    @{ Title = 'By name'; Code = "New-VGuest -Name b -Workload compute | Out-Null`nCheckpoint-VGuest -Guest b -Name start`nGet-VCheckpoint -Guest b -Name st*"; Remarks = 'Wildcards select by name.' }
+  )
+  Links = @('Checkpoint-VGuest', 'Remove-VCheckpoint')
+}
+'Remove-VCheckpoint' = @{
+  Synopsis = 'Removes checkpoints, freeing the memory they hold.'
+  Description = @('Remove-VCheckpoint removes the checkpoints piped to it from their guests. It writes nothing unless -PassThru is given.')
+  Inputs = @(@{ Type = 'VirtPS.Engine.Checkpoints.GuestCheckpoint'; Text = 'Checkpoints.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Checkpoints.GuestCheckpoint'; Text = 'With -PassThru: the checkpoints removed.' })
+  Examples = @(
+    @{ Title = 'Remove every checkpoint of a guest'; Code = "New-VGuest -Name c -Workload compute | Out-Null`nCheckpoint-VGuest -Guest c -Name one`nGet-VCheckpoint -Guest c | Remove-VCheckpoint -Confirm:`$false -PassThru | Select-Object GuestName, Name"; Remarks = 'The removed checkpoint is written with -PassThru.' }
+    @{ Title = 'Keep only the latest'; Code = "New-VGuest -Name d -Workload compute | Out-Null`nCheckpoint-VGuest -Guest d -Name old`nCheckpoint-VGuest -Guest d -Name new`nGet-VCheckpoint -Guest d -Name old | Remove-VCheckpoint -Confirm:`$false`nGet-VCheckpoint -Guest d"; Remarks = 'Only new is left.' }
+  )
+  Links = @('Get-VCheckpoint', 'Checkpoint-VGuest')
+}
+'Export-VCheckpoint' = @{
+  Synopsis = 'Writes a checkpoint to a file.'
+  Description = @(
+    'Export-VCheckpoint writes a checkpoint as a file: an 8-byte VPSCKPT header, the format version, the SHA-256 of the payload, then the payload - gzip''d JSON (System.Text.Json) holding the guest''s specification and its state as an object graph, memory frames as base64. Import-VCheckpoint reads it into a new guest, in another runspace or session of the same VirtPS build. The host-side translations of code into .NET methods are not written (they are rebuilt as the guest runs).'
+    'A folder that does not exist is CheckpointFileNotFound. It writes nothing to the pipeline unless -PassThru is given.'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Checkpoints.GuestCheckpoint'; Text = 'The checkpoint.' })
+  Outputs = @(@{ Type = 'System.IO.FileInfo'; Text = 'With -PassThru: the file.' })
+  Examples = @(
+    @{ Title = 'Save a checkpoint'; Code = "New-VGuest -Name e -Workload forkwait -Iterations 20 | Invoke-VStep -Instructions 30000 | Out-Null`nCheckpoint-VGuest -Guest e -Name mid -PassThru | Export-VCheckpoint -Path Temp:/e.vpscheckpoint -PassThru | Select-Object Name, Length"; Remarks = 'A few hundred KiB: what the guest touched, compressed.' }
+    @{ Title = 'Every checkpoint of a guest'; Code = "New-VGuest -Name f -Workload compute | Out-Null`nCheckpoint-VGuest -Guest f -Name a; Checkpoint-VGuest -Guest f -Name b`nGet-VCheckpoint -Guest f | ForEach-Object { Export-VCheckpoint -Checkpoint `$_ -Path ""Temp:/f-`$(`$_.Name).vpscheckpoint"" -PassThru } | Select-Object Name"; Remarks = 'One file per checkpoint.' }
+  )
+  Links = @('Import-VCheckpoint', 'Checkpoint-VGuest')
+}
+'Import-VCheckpoint' = @{
+  Synopsis = 'Reads a checkpoint file into a new guest at the state it holds.'
+  Description = @(
+    'Import-VCheckpoint builds a guest from the file''s specification, gives it the file''s state and adds it to this runspace''s lab, with the checkpoint among its own (Restore-VGuest rewinds to it again). The file is checked whole first, and nothing is made unless it all passes: CheckpointFileNotFound, CheckpointFileInvalid (not a checkpoint, cut short, not gzip''d JSON), CheckpointChecksumMismatch, CheckpointVersionNotSupported (another format version or VirtPS build), CheckpointFieldInvalid (naming the field), or GuestExists.'
+  )
+  Inputs = @(@{ Type = 'System.String'; Text = 'A path, or a file (its FullName).' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The guest made.' })
+  Examples = @(
+    @{ Title = 'Carry a guest into another runspace'; Code = "New-VGuest -Name g -Workload forkwait -Iterations 20 | Invoke-VStep -Instructions 30000 | Out-Null`nCheckpoint-VGuest -Guest g -Name mid -PassThru | Export-VCheckpoint -Path Temp:/g.vpscheckpoint`n`$file = (Get-Item Temp:/g.vpscheckpoint).FullName; `$module = (Get-Module VirtPS).ModuleBase`nStart-ThreadJob { Import-Module `$using:module; Import-VCheckpoint -Path `$using:file | Invoke-VStep } | Receive-Job -Wait -AutoRemoveJob | Select-Object Guest, StopReason, Instructions"; Remarks = 'The guest runs on from instruction 30,000 in the thread job''s own lab.' }
+    @{ Title = 'A second copy under another name'; Code = "New-VGuest -Name h -Workload compute -Iterations 1000 | Invoke-VStep -Instructions 20000 | Out-Null`nCheckpoint-VGuest -Guest h -Name mid -PassThru | Export-VCheckpoint -Path Temp:/h.vpscheckpoint`nImport-VCheckpoint -Path Temp:/h.vpscheckpoint -Name h2 | Select-Object Name, Instructions, State"; Remarks = 'h2 starts where h was at its checkpoint.' }
+  )
+  Links = @('Export-VCheckpoint', 'Restore-VGuest')
+}
 'Export-VReport' = @{
   Synopsis = 'Writes measurements, comparisons, reachability and page walks as one HTML report with SVG charts.'
   Description = @(
