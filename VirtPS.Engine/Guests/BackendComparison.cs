@@ -44,16 +44,17 @@ public sealed class BackendComparison
     /// on a host that cannot run the kernel faithfully, so that what it does differently is seen.</summary>
     public static BackendComparison Workload(string workload, long? iterations = null, int? processes = null,
         long timerPeriod = Kernel.DefaultTimerPeriod, TimeSpan? timeLimit = null, long simulatorInstructions = 2_000_000_000,
-        string devicePath = KvmBackend.DefaultDevicePath, IReadOnlyDictionary<string, long>? parameters = null)
+        string devicePath = KvmBackend.DefaultDevicePath, IReadOnlyDictionary<string, long>? parameters = null, CancellationToken cancel = default)
     {
         Guest Make(string side, bool? pcid) => Guest.CreateWorkload($"{workload}-{side}", workload, iterations, processes,
             timerPeriod: timerPeriod, style: VirtualizationStyle.HardwareAssisted, parameters: parameters, pcid: pcid);
-        return Run(workload, () => Make("kvm", null), pcid => Make("simulator", pcid), bare: false, timeLimit, simulatorInstructions, devicePath);
+        return Run(workload, () => Make("kvm", null), pcid => Make("simulator", pcid), bare: false, timeLimit, simulatorInstructions, devicePath, cancel);
     }
 
     /// <summary>Runs a bare program (no kernel, CPL 0 at <paramref name="loadAddress"/>) on both backends.</summary>
     public static BackendComparison Bare(string name, byte[] image, ulong loadAddress = Guest.DefaultLoadAddress, ulong? entryPoint = null,
-        int memoryMB = 16, TimeSpan? timeLimit = null, long simulatorInstructions = 2_000_000_000, string devicePath = KvmBackend.DefaultDevicePath)
+        int memoryMB = 16, TimeSpan? timeLimit = null, long simulatorInstructions = 2_000_000_000, string devicePath = KvmBackend.DefaultDevicePath,
+        CancellationToken cancel = default)
     {
         Guest Make(string side, bool? pcid)
         {
@@ -61,11 +62,11 @@ public sealed class BackendComparison
             if (pcid is { } on) g.Pcid = on;
             return g;
         }
-        return Run(name, () => Make("kvm", null), pcid => Make("simulator", pcid), bare: true, timeLimit, simulatorInstructions, devicePath);
+        return Run(name, () => Make("kvm", null), pcid => Make("simulator", pcid), bare: true, timeLimit, simulatorInstructions, devicePath, cancel);
     }
 
     static BackendComparison Run(string name, Func<Guest> makeKvm, Func<bool, Guest> makeSimulator, bool bare, TimeSpan? timeLimit,
-        long simulatorInstructions, string devicePath)
+        long simulatorInstructions, string devicePath, CancellationToken cancel)
     {
         var host = KvmHostProfile.For(devicePath);
         var kg = makeKvm();
@@ -77,7 +78,7 @@ public sealed class BackendComparison
         var simIo = new SortedDictionary<ushort, long>();
         long simMsrModelled = 0, simMsrKernel = 0;
         var kernelMsrs = KvmVirtualMachine.KernelMsrs.ToHashSet();
-        var step = sg.Step(simulatorInstructions, trace: e =>
+        var step = sg.Step(simulatorInstructions, cancel, trace: e =>
         {
             if (e.Kind != TraceKind.VmmEntry || e.Vector is not int reason) return;
             if (reason == (int)ExitReason.IoInstruction && e.Qualification is { } q)
@@ -95,7 +96,9 @@ public sealed class BackendComparison
         var simulator = new BackendRun(ExecutionBackend.Simulator, step.StopReason, sg.Machine.Console.Output, BackendRun.Snapshot(sg.Machine.Cpu),
             simExits.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), ha.TotalExits, step.HostSeconds, step.Instructions, step.Exception);
 
-        var r = vm.Run(timeLimit ?? TimeSpan.FromSeconds(60));
+        cancel.ThrowIfCancellationRequested();
+        var r = vm.Run(timeLimit ?? TimeSpan.FromSeconds(60), cancel);
+        cancel.ThrowIfCancellationRequested();
         var kx = vm.Exits;
         var kvm = new BackendRun(ExecutionBackend.Kvm, r.StopReason, kg.Machine.Console.Output, BackendRun.Snapshot(kg.Machine.Cpu),
             kx.Counts, kx.Total, r.HostSeconds, null, r.Exception);

@@ -40,13 +40,22 @@ public sealed class CompareVBackendCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
+        var progress = new ProgressRecord(1, "Compare-VBackend", "the simulator, then KVM");
+        WriteProgress(progress);
         try
         {
             var comparison = ParameterSetName == BareSet
-                ? BackendComparison.Bare("program", Program!.Bytes, Program.Origin, Program.EntryPoint, timeLimit: TimeLimit)
-                : BackendComparison.Workload(Workload, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, timeLimit: TimeLimit);
+                ? BackendComparison.Bare("program", Program!.Bytes, Program.Origin, Program.EntryPoint, timeLimit: TimeLimit, cancel: _cancel.Token)
+                : BackendComparison.Workload(Workload, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, timeLimit: TimeLimit, cancel: _cancel.Token);
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
             WriteObject(comparison);
         }
         catch (VirtPSException e) { WriteError(Errors.From(e)); }
+        catch (OperationCanceledException) { throw new PipelineStoppedException(); }
     }
+
+    // Ctrl+C: the run in progress (on the simulator or on KVM) stops, and the comparison with it.
+    readonly CancellationTokenSource _cancel = new();
+    protected override void StopProcessing() => _cancel.Cancel();
 }
