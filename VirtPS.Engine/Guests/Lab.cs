@@ -85,7 +85,8 @@ public sealed class Lab
         EnsureNameFree(spec.Name);
         VHost? host = spec.Host is { } name ? VHost.Find(Hosts, name)
             ?? throw new VirtPSException(ErrorIds.HostNotFound, ErrorKind.ObjectNotFound, $"No host named '{name}' exists.", name) : null;
-        var guest = Guest.Create(spec);
+        ContainerHost.CheckKernelBuild(host ?? DefaultHost, spec.Style);
+        var guest = spec.Style == VirtualizationStyle.Container ? ContainerHost.CreateOn(host ?? DefaultHost, spec) : Guest.Create(spec);
         Add(guest, host);
         if (guest.Vpid == 0)
             diagnostics?.Warning("VpidSpaceExhausted", $"Host '{guest.Host!.Name}' has given out all 65,535 VPIDs; guest '{guest.Name}' runs untagged (its TLB entries are flushed on every VM entry and exit), as KVM does.");
