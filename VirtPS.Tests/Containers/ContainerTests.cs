@@ -109,4 +109,296 @@ public sealed class ContainerTests(ITestOutputHelper output)
         Assert.Equal(["a", "b"], ps.Select(p => p.Container));
         Assert.All(ps, p => Assert.Equal(1, p.NamespacePid));
     }
+
+    /// <summary>The mount namespace: a writes /secret in its root; b's open of the same path (and of a path that tries
+    /// to climb out of its root) fails with the kernel's ENOENT, and b's own /secret is a different file.</summary>
+    [Fact]
+    public void AContainerCannotOpenAnothersFile_ENOENT()
+    {
+        var lab = NewLab();
+        var a = Container(lab, "a", """
+            main:
+                lea rdi, [path]
+                mov esi, 0x40               ; O_CREAT
+                mov eax, 22
+                syscall
+                mov r12, rax
+                mov rdi, r12
+                lea rsi, [text]
+                mov edx, 5
+                mov eax, 24                 ; fwrite
+                syscall
+                mov rdi, r12
+                mov eax, 25                 ; close
+                syscall
+                lea rdi, [path]
+                xor esi, esi
+                mov eax, 22
+                syscall
+                mov rdi, rax
+                mov rsi, DATA + 128
+                mov edx, 64
+                mov eax, 23                 ; read
+                syscall
+                mov byte [DATA + 128 + rax], 0
+                lea rsi, [s_read]
+                call puts_z
+                mov rsi, DATA + 128
+                call puts_z
+                lea rsi, [nl]
+                call puts_z
+                xor eax, eax
+                syscall
+            path: db "/secret", 0
+            text: db "alpha"
+            s_read: db "a reads /secret: ", 0
+            nl: db 10, 0
+            """);
+        var b = Container(lab, "b", """
+            main:
+                lea rdi, [path]
+                xor esi, esi
+                mov eax, 22                 ; open("/secret", 0): a's file?
+                syscall
+                push rax
+                lea rsi, [s_open]
+                call puts_z
+                pop rax
+                call putnum
+                lea rdi, [climb]
+                xor esi, esi
+                mov eax, 22
+                syscall
+                push rax
+                lea rsi, [s_climb]
+                call puts_z
+                pop rax
+                call putnum
+                lea rdi, [path]
+                mov esi, 0x40
+                mov eax, 22
+                syscall
+                mov rdi, rax
+                mov rsi, DATA + 128
+                mov edx, 64
+                mov eax, 23
+                syscall
+                lea rsi, [s_len]
+                call puts_z
+                call putnum
+                xor eax, eax
+                syscall
+            path: db "/secret", 0
+            climb: db "/../a/secret", 0
+            s_open: db "b open /secret: ", 0
+            s_climb: db "b open /../a/secret: ", 0
+            s_len: db "b's own /secret holds bytes: ", 0
+            """);
+        RunAll(lab, a, b);
+        output.WriteLine(a.Console.Output + b.Console.Output);
+        Assert.Equal("a reads /secret: alpha\n", a.Console.Output);
+        Assert.Equal("b open /secret: -2\nb open /../a/secret: -2\nb's own /secret holds bytes: 0\n", b.Console.Output);   // ENOENT = 2
+    }
+
+    /// <summary>The pid namespace: b cannot signal or wait for a's child, by its namespace pid (2) or its global pid (3):
+    /// ESRCH (3); a's child runs on and is reaped by a. b can signal itself (pid 1, signal 0).</summary>
+    [Fact]
+    public void AContainerCannotSignalAnothersPid_ESRCH()
+    {
+        var lab = NewLab();
+        var a = Container(lab, "a", """
+            main:
+                mov eax, 6                  ; spawn
+                syscall
+                test rax, rax
+                jz child
+                mov r12, rax
+                lea rsi, [s_child]
+                call puts_z
+                mov rax, r12
+                call putnum
+                mov rdi, r12
+                mov eax, 7                  ; wait
+                syscall
+                lea rsi, [s_reaped]
+                call puts_z
+                call putnum
+                xor eax, eax
+                syscall
+            child:
+                mov r12d, 50
+            .y:
+                mov eax, 3                  ; yield: b has its turns meanwhile
+                syscall
+                dec r12d
+                jnz .y
+                lea rsi, [s_alive]
+                call puts_z
+                xor eax, eax
+                syscall
+            s_child: db "a spawned pid ", 0
+            s_reaped: db "a reaped its child: ", 0
+            s_alive: db "a's child still alive", 10, 0
+            """);
+        var b = Container(lab, "b", """
+            main:
+                mov eax, 3
+                syscall
+                mov edi, 2
+                mov esi, 9
+                mov eax, 26                 ; kill(2, SIGKILL)
+                syscall
+                push rax
+                lea rsi, [s_k2]
+                call puts_z
+                pop rax
+                call putnum
+                mov edi, 3
+                mov esi, 9
+                mov eax, 26                 ; kill(3, SIGKILL): a's child's global pid
+                syscall
+                push rax
+                lea rsi, [s_k3]
+                call puts_z
+                pop rax
+                call putnum
+                mov edi, 2
+                mov eax, 7                  ; wait(2)
+                syscall
+                push rax
+                lea rsi, [s_w2]
+                call puts_z
+                pop rax
+                call putnum
+                mov edi, 1
+                xor esi, esi
+                mov eax, 26                 ; kill(1, 0): itself
+                syscall
+                push rax
+                lea rsi, [s_k1]
+                call puts_z
+                pop rax
+                call putnum
+                xor eax, eax
+                syscall
+            s_k2: db "b kill(2, 9): ", 0
+            s_k3: db "b kill(3, 9): ", 0
+            s_w2: db "b wait(2): ", 0
+            s_k1: db "b kill(1, 0): ", 0
+            """);
+        // Run in small steps until b has made its attempts: a's child (global pid 3, pid 2 in a) is alive then.
+        while (!b.Console.Output.Contains("kill(3") && a.State == GuestState.Ready) a.Step(1000);
+        var ps = lab.GetHost("h").ContainerKernel!.Processes();
+        foreach (var p in ps) output.WriteLine(p.ToString());
+        Assert.Contains(ps, p => p.Container == "a" && p.NamespacePid == 2 && p.HostPid == 3 && p.State == "Runnable");
+        RunAll(lab, a, b);
+        output.WriteLine(a.Console.Output + b.Console.Output);
+        Assert.Equal("b kill(2, 9): -3\nb kill(3, 9): -3\nb wait(2): -3\nb kill(1, 0): 0\n", b.Console.Output);   // ESRCH = 3
+        Assert.Equal("a spawned pid 2\na's child still alive\na reaped its child: 0\n", a.Console.Output);
+    }
+
+    /// <summary>The uts namespace: each container reads its own host name; one's sethostname changes only its own.</summary>
+    [Fact]
+    public void EachContainerHasItsOwnHostName()
+    {
+        const string Uname = """
+            main:
+                mov rdi, DATA + 128
+                mov esi, 64
+                mov eax, 20                 ; uname
+                syscall
+                mov rsi, DATA + 128
+                call puts_z
+                lea rsi, [nl]
+                call puts_z
+                lea rdi, [newname]
+                mov esi, 7
+                mov eax, 21                 ; sethostname
+                syscall
+                mov eax, 3
+                syscall
+                mov rdi, DATA + 128
+                mov esi, 64
+                mov eax, 20
+                syscall
+                mov rsi, DATA + 128
+                call puts_z
+                lea rsi, [nl]
+                call puts_z
+                xor eax, eax
+                syscall
+            newname: db "renamed"
+            nl: db 10, 0
+            """;
+        var lab = NewLab();
+        var a = Container(lab, "a", Uname, hostName: "alpha");
+        var b = Container(lab, "b", Uname.Replace("mov esi, 7\n", "mov esi, 3\n"), hostName: "beta");
+        RunAll(lab, a, b);
+        Assert.Equal("alpha\nrenamed\n", a.Console.Output);
+        Assert.Equal("beta\nren\n", b.Console.Output);
+    }
+
+    const string Spin = """
+        main:
+            mov ecx, 10000
+        .l:
+            dec ecx
+            jnz .l
+            lea rsi, [dot]
+            call puts_z
+            jmp main
+        dot: db ".", 0
+        """;
+
+    /// <summary>The CPU cgroup: quotas 0.25 and 0.75 on two spinning containers split the user instructions 25/75
+    /// (within 5 points), counted two ways: by the kernel's PMC0 charges, and by the dots each program printed itself.</summary>
+    [Fact]
+    public void CpuQuotasSplitUserInstructions25To75()
+    {
+        var lab = NewLab();
+        var a = Container(lab, "a", Spin, quota: 0.25);
+        var b = Container(lab, "b", Spin, quota: 0.75);
+        a.Step(6_000_000);
+        long ua = a.ContainerUserInstructions!.Value, ub = b.ContainerUserInstructions!.Value;
+        int da = a.Console.Output.Length, db = b.Console.Output.Length;
+        double share = (double)ua / (ua + ub), dotShare = (double)da / (da + db);
+        output.WriteLine($"user instructions {ua:N0} / {ub:N0}: {share:P1}; dots {da} / {db}: {dotShare:P1}");
+        Assert.InRange(share, 0.20, 0.30);
+        Assert.InRange(dotShare, 0.20, 0.30);
+        Assert.True(da + db > 100, "too few dots to measure");
+    }
+
+    /// <summary>The memory cgroup: a container that touches more than its limit is OOM-killed, with a line on its own
+    /// console; its neighbour, touching as much without a limit, runs on to its end.</summary>
+    [Fact]
+    public void AMemoryLimitKillsOnlyTheContainerThatExceedsIt()
+    {
+        const string Touch = """
+            main:
+                mov edi, 0x100000
+                mov eax, 4                  ; mmap(1 MiB)
+                syscall
+                mov rbx, rax
+                mov r12d, 256
+            .t:
+                mov byte [rbx], 1
+                add rbx, 4096
+                dec r12d
+                jnz .t
+                lea rsi, [done]
+                call puts_z
+                xor eax, eax
+                syscall
+            done: db "touched 256 pages", 10, 0
+            """;
+        var lab = NewLab();
+        var a = Container(lab, "a", Touch, limitMB: 0.25);
+        var b = Container(lab, "b", Touch);
+        RunAll(lab, a, b);
+        output.WriteLine(a.Console.Output + b.Console.Output);
+        Assert.Equal("virtps: oom-kill: pid 1 (memory limit 64 pages)\n", a.Console.Output);
+        Assert.Equal("touched 256 pages\n", b.Console.Output);
+        Assert.Equal(1, lab.GetHost("h").ContainerKernel!.OomKills(a.ContainerId));
+        Assert.True(b.ContainerPages > 256);
+    }
 }
