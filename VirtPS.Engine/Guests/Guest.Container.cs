@@ -9,6 +9,8 @@ public sealed partial class Guest
     /// <summary>For a container: its id in the shared kernel (1, 2, ...); else 0.</summary>
     public int ContainerId { get; private set; }
     Io.Uart16550? _containerConsole;
+    /// <summary>Instructions to the first user instruction, where a comparison measured it; else 0.</summary>
+    internal long StartupInstructions { get; set; }
 
     /// <summary>The console the guest writes: its serial console, or for a container the console its kernel writes
     /// the container's output to (its own, as a container's standard output is).</summary>
