@@ -401,4 +401,62 @@ public sealed class ContainerTests(ITestOutputHelper output)
         Assert.Equal(1, lab.GetHost("h").ContainerKernel!.OomKills(a.ContainerId));
         Assert.True(b.ContainerPages > 256);
     }
+
+    public static TheoryData<string, string> BadInputs() => new()
+    {
+        { "quota0", ErrorIds.InvalidCpuQuota },
+        { "quota1.5", ErrorIds.InvalidCpuQuota },
+        { "quota-0.25", ErrorIds.InvalidCpuQuota },
+        { "namespace", ErrorIds.UnknownNamespace },
+        { "limit", ErrorIds.MemoryLimitTooSmall },
+        { "limit0", ErrorIds.MemoryLimitTooSmall },
+        { "paravirtual", ErrorIds.ContainerKernelMismatch },
+        { "hostnameOnVm", ErrorIds.ContainerOptionNeedsContainerStyle },
+        { "bare", ErrorIds.ContainerNeedsKernelProgram },
+        { "badHostName", ErrorIds.InvalidContainerHostName },
+    };
+
+    /// <summary>Bad input: a clear error id and nothing made: no guest in the lab, no shared kernel on the host.</summary>
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void BadInputIsAClearErrorAndMakesNothing(string what, string errorId)
+    {
+        var lab = NewLab();
+        if (what == "paravirtual")
+            lab.Create(new GuestSpec { Name = "xen", Style = VirtualizationStyle.Paravirtual, Kind = GuestImageKind.Workload, Workload = "syscall", Host = "h" });
+        var spec = new GuestSpec { Name = "c", Style = VirtualizationStyle.Container, Kind = GuestImageKind.UserProgram, Image = Program(PrintPid), Host = "h" };
+        spec = what switch
+        {
+            "quota0" => spec with { CpuQuota = 0 },
+            "quota1.5" => spec with { CpuQuota = 1.5 },
+            "quota-0.25" => spec with { CpuQuota = -0.25 },
+            "namespace" => spec with { Namespaces = ["pid", "cgroup"] },
+            "limit" => spec with { MemoryLimitMB = 0.01 },          // 2 pages: the program needs 10
+            "limit0" => spec with { MemoryLimitMB = 0 },
+            "hostnameOnVm" => spec with { Style = VirtualizationStyle.Native, HostName = "x" },
+            "bare" => spec with { Kind = GuestImageKind.Bare },
+            "badHostName" => spec with { HostName = "two words" },
+            _ => spec,
+        };
+        int before = lab.Guests.Count;
+        var e = Assert.Throws<VirtPSException>(() => lab.Create(spec));
+        output.WriteLine(e.Message);
+        Assert.Equal(errorId, e.ErrorId);
+        Assert.Equal(before, lab.Guests.Count);
+        Assert.Null(lab.GetHost("h").ContainerKernel);
+    }
+
+    /// <summary>Selectable namespaces: a container without its own pid namespace sees its global pid, and the others'
+    /// processes are in its (the host's) namespace.</summary>
+    [Fact]
+    public void WithoutAPidNamespaceAContainerSeesItsGlobalPid()
+    {
+        var lab = NewLab();
+        var a = Container(lab, "a", PrintPid);
+        var b = lab.Create(new GuestSpec { Name = "b", Style = VirtualizationStyle.Container, Kind = GuestImageKind.UserProgram,
+            Image = Program(PrintPid), Host = "h", Namespaces = ["uts", "mount"] });
+        RunAll(lab, a, b);
+        Assert.Equal("pid 1\n", a.Console.Output);
+        Assert.Equal("pid 2\n", b.Console.Output);
+    }
 }
