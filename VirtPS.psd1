@@ -26,6 +26,7 @@
         'Send-VInput'
         'Get-VWorkload'
         'Compare-VStyle'
+        'Get-VProcess'
         'Compare-VBackend'
         'Get-VTranslationCache'
         'Get-VTranslation'
