@@ -137,4 +137,5 @@ public static class ErrorIds
     public const string UnknownNamespace = nameof(UnknownNamespace);
     public const string InvalidContainerHostName = nameof(InvalidContainerHostName);
     public const string TooManyContainers = nameof(TooManyContainers);
+    public const string ContainerHasNoDevices = nameof(ContainerHasNoDevices);
 }

@@ -36,6 +36,7 @@ public sealed class ContainerHost
         new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase) { ["pid"] = 1, ["uts"] = 2, ["mount"] = 4, ["net"] = 8 };
 
     readonly List<Guest> _containers = [];
+    readonly Dictionary<int, long> _startRequest = [];   // container id -> the sequence number of its start request
     ulong _nextStage;
     long _posted;
 
@@ -87,6 +88,7 @@ public sealed class ContainerHost
         foreach (var n in spec.Namespaces ?? NamespaceBits.Keys) ns |= NamespaceBits[n];
 
         int id = _containers.Count + 1;
+        CheckRingRoom(spec.Name);
         var mem = KernelGuest.Machine.Memory;
         ulong stage = _nextStage;
         mem.Write(stage, program);
@@ -100,17 +102,43 @@ public sealed class ContainerHost
         Put(32, (ulong)Math.Round((spec.CpuQuota ?? 1.0) * 1000));
         Put(40, (ulong)limitPages);
         Put(48, (ulong)ns);
-        Encoding.ASCII.GetBytes(spec.HostName ?? spec.Name).CopyTo(rq.AsSpan(64));
-        ulong slot = Mailbox + RingOffset + (ulong)(_posted % Slots) * RequestSize;
-        mem.Write(slot, rq);
+        var hostName = spec.HostName ?? spec.Name;
+        Encoding.ASCII.GetBytes(hostName[..Math.Min(hostName.Length, MaxHostName)]).CopyTo(rq.AsSpan(64));
         var console = new Io.Uart16550((ushort)(ConsoleBase + 8 * id));
         KernelGuest.Machine.Cpu.Ports.Map((ushort)(ConsoleBase + 8 * id), 8, console);
         var g = Guest.CreateContainer(spec, KernelGuest, this, id, console, workload, iterations);
         _containers.Add(g);
-        _posted++;
-        mem.Write(Mailbox, BitConverter.GetBytes((ulong)_posted));    // MB_HEAD: the request is posted
-        if (Idle) KernelGuest.Wake();                                 // the doorbell
+        _startRequest[id] = _posted;
+        Post(rq);
         return g;
+    }
+
+    void CheckRingRoom(string target)
+    {
+        if (_posted - (long)Read(Mailbox + 8) >= Slots)
+            throw new VirtPSException(ErrorIds.TooManyContainers, ErrorKind.LimitsExceeded,
+                $"Host '{Host.Name}''s kernel has {Slots} requests it has not taken yet; run the host (Invoke-VStep -VHost) first.", target);
+    }
+
+    /// <summary>Writes a request into the ring's next slot, publishes it (MB_HEAD) and rings the doorbell.</summary>
+    void Post(byte[] rq)
+    {
+        var mem = KernelGuest.Machine.Memory;
+        mem.Write(Mailbox + RingOffset + (ulong)(_posted % Slots) * RequestSize, rq);
+        _posted++;
+        mem.Write(Mailbox, BitConverter.GetBytes((ulong)_posted));
+        if (Idle) KernelGuest.Wake();
+    }
+
+    /// <summary>Asks the kernel to end every process of <paramref name="container"/> (it is being removed): a stop request,
+    /// taken at the kernel's next tick or at once when it is idle.</summary>
+    internal void Stop(Guest container)
+    {
+        CheckRingRoom(container.Name);
+        var rq = new byte[RequestSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(rq, (ulong)container.ContainerId);
+        BinaryPrimitives.WriteUInt64LittleEndian(rq.AsSpan(120), 1);   // RQ_OP = RQ_STOP
+        Post(rq);
     }
 
     ulong Symbol(string name) => KernelGuest.KernelSymbols![name];
@@ -118,7 +146,7 @@ public sealed class ContainerHost
     ulong Table(int id) => Symbol("ctrs") + (ulong)id * 128;
 
     /// <summary>Whether the kernel has taken container <paramref name="id"/>'s request.</summary>
-    internal bool Taken(int id) => Read(Mailbox + 8) >= (ulong)id;
+    internal bool Taken(int id) => (long)Read(Mailbox + 8) > _startRequest[id];
 
     /// <summary>Whether container <paramref name="id"/> was started and none of its processes can run any more.</summary>
     internal bool Exited(int id) => Taken(id) && !Processes().Any(p => p.ContainerId == id && p.State == "Runnable");

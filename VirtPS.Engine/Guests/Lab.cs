@@ -138,6 +138,7 @@ public sealed class Lab
             if (ReferenceEquals(_focus, guest)) _focus = null;
         }
         guest.CloseDevices();   // image files closed, passthrough devices free for another guest
+        if (guest.State == GuestState.Ready) guest.ContainerHost?.Stop(guest);   // its processes end in the shared kernel
         return true;
     }
 

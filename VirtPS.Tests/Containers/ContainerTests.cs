@@ -459,4 +459,23 @@ public sealed class ContainerTests(ITestOutputHelper output)
         Assert.Equal("pid 1\n", a.Console.Output);
         Assert.Equal("pid 2\n", b.Console.Output);
     }
+
+    /// <summary>Removing a running container asks its kernel to end its processes (a stop request on the ring); the
+    /// kernel does, and the neighbour runs on alone.</summary>
+    [Fact]
+    public void RemovingARunningContainerEndsItsProcessesInTheKernel()
+    {
+        var lab = NewLab();
+        var a = Container(lab, "a", Spin);
+        var b = Container(lab, "b", Spin);
+        a.Step(1_000_000);
+        Assert.True(lab.Remove(a));
+        b.Step(1_000_000);
+        var ps = lab.GetHost("h").ContainerKernel!.Processes();
+        Assert.Equal("Exited", ps.Single(p => p.Container == "a").State);
+        Assert.Equal("Runnable", ps.Single(p => p.Container == "b").State);
+        long before = a.ContainerUserInstructions!.Value;
+        b.Step(1_000_000);
+        Assert.Equal(before, a.ContainerUserInstructions!.Value);
+    }
 }

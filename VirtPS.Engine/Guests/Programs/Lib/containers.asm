@@ -33,7 +33,13 @@ ctr_poll:
     and eax, MB_SLOTS - 1
     imul rbx, rax, RQ_SIZE
     add rbx, MBOX + MB_RING
+    cmp qword [rbx + RQ_OP], RQ_STOP
+    je .stop
     call ctr_start
+    jmp .status
+.stop:
+    call ctr_stop
+.status:
     mov [rbx + RQ_STATUS], rax
     inc qword [MBOX + MB_TAIL]
     jmp .next
@@ -136,6 +142,41 @@ ctr_start:
     mov [charge_ctr], rax
     inc qword [alive]
     inc qword [nprocs]
+    mov eax, 1
+    ret
+.inval:
+    mov rax, -EINVAL
+    ret
+
+; ctr_stop(rbx = request) -> rax = 1, or -EINVAL: every process of the container ends (a process of it running now,
+; interrupted by the tick that took the request, is not resumed: the scheduler runs only runnable ones)
+ctr_stop:
+    mov rax, [rbx + RQ_CID]
+    test rax, rax
+    jz .inval
+    cmp rax, MAXCTR
+    jae .inval
+    imul r12, rax, CTR_SIZE
+    lea rcx, [ctrs]
+    add r12, rcx
+    cmp qword [r12 + C_STATE], 1
+    jne .inval
+    mov qword [r12 + C_STATE], 2
+    lea r13, [procs]
+    lea r14, [pctr]
+    xor ecx, ecx
+.each:
+    cmp qword [r13 + P_STATE], 1
+    jne .next
+    cmp [r14 + rcx*8], r12
+    jne .next
+    mov qword [r13 + P_STATE], 2
+    dec qword [alive]
+.next:
+    add r13, PROC_SIZE
+    inc ecx
+    cmp ecx, MAXPROC
+    jb .each
     mov eax, 1
     ret
 .inval:

@@ -15,6 +15,9 @@ RQ_LIMIT    equ 40              ; memory limit in pages, 0 = none
 RQ_NS       equ 48              ; namespaces the container has of its own (NS_*)
 RQ_STATUS   equ 56              ; the kernel's answer: 1 started, or -errno
 RQ_HOST     equ 64              ; host name, NUL-terminated (at most 47 characters)
+RQ_OP       equ 120             ; RQ_START, or RQ_STOP: end every process of container RQ_CID
+RQ_START    equ 0
+RQ_STOP     equ 1
 NS_PID      equ 1
 NS_UTS      equ 2
 NS_MOUNT    equ 4
@@ -24,7 +27,7 @@ CON_BASE    equ 0x5000          ; container c's console: a 16550 at CON_BASE + 8
 IDLE_STACK  equ CEA + 0x10000   ; the idle loop's stack, below the kernel stacks
 MAXCTR      equ 16
 CTR_SIZE    equ 128
-C_STATE     equ 0               ; 0 free, 1 started
+C_STATE     equ 0               ; 0 free, 1 started, 2 stopped
 C_NS        equ 8
 C_STRIDE    equ 16              ; 1,000,000 / quota: pass added per user instruction (stride scheduling)
 C_PASS      equ 24
