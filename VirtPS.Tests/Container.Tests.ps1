@@ -60,4 +60,21 @@ Describe 'Containers' {
         $container.StartupInstructions * 10 | Should -BeLessOrEqual $vm.StartupInstructions
         $container.PagesHeld | Should -BeLessThan $vm.PagesHeld
     }
+
+    It 'gives each container an interface of its own on a network: containers ping each other on a Bridge network; Isolated keeps them from the outside' {
+        $a = New-VGuest -Name a -Style Container -VHost ch -Code $printPid
+        $b = New-VGuest -Name b -Style Container -VHost ch -Code $printPid
+        New-VNetwork -Name clan -Mode Bridge | Out-Null
+        try {
+            Connect-VNetworkAdapter -Guest a, b -Network clan
+            (Test-VConnection -From a -To b).Status | Should -Be 'Reply'
+            (Test-VConnection -From a -To internet).Success | Should -BeTrue
+            Set-VNetwork -Name clan -Mode Isolated
+            (Test-VConnection -From a -To b).Status | Should -Be 'Reply'
+            (Test-VConnection -From a -To internet).Success | Should -BeFalse
+            Connect-VNetworkAdapter -Guest a -Network clan -Mode Paravirtual -ErrorAction SilentlyContinue -ErrorVariable e
+            $e[0].FullyQualifiedErrorId | Should -BeLike 'ContainerHasNoDevices,*'
+        }
+        finally { Get-VNetworkAdapter | Disconnect-VNetworkAdapter -Confirm:$false -ErrorAction SilentlyContinue; Remove-VNetwork -Name clan -Confirm:$false -ErrorAction SilentlyContinue }
+    }
 }

@@ -478,4 +478,37 @@ public sealed class ContainerTests(ITestOutputHelper output)
         b.Step(1_000_000);
         Assert.Equal(before, a.ContainerUserInstructions!.Value);
     }
+
+    /// <summary>A hostile tenant reaching for the shared kernel: mprotect of a kernel address is refused, a read of the
+    /// kernel's image is a #PF that kills only that process (the line on its own console); the neighbour runs on.</summary>
+    [Fact]
+    public void ReachingForKernelMemoryKillsOnlyTheOffender()
+    {
+        var lab = NewLab();
+        var a = Container(lab, "a", """
+            main:
+                mov edi, 0x100000
+                mov esi, 4096
+                mov edx, 2
+                mov eax, 5                  ; mprotect(kernel image, writable)
+                syscall
+                lea rsi, [s_mp]
+                push rax
+                call puts_z
+                pop rax
+                call putnum
+                mov rax, [0x100000]         ; read the kernel: a supervisor page
+                lea rsi, [s_read]
+                call puts_z
+                xor eax, eax
+                syscall
+            s_mp: db "mprotect(kernel): ", 0
+            s_read: db "read the kernel", 10, 0
+            """);
+        var b = Container(lab, "b", PrintPid);
+        RunAll(lab, a, b);
+        output.WriteLine(a.Console.Output + b.Console.Output);
+        Assert.StartsWith("mprotect(kernel): -1\nvirtps: pid 1 killed by #PF(5) at rip 0x", a.Console.Output);
+        Assert.Equal("pid 1\n", b.Console.Output);
+    }
 }
