@@ -138,4 +138,5 @@ public static class ErrorIds
     public const string InvalidContainerHostName = nameof(InvalidContainerHostName);
     public const string TooManyContainers = nameof(TooManyContainers);
     public const string ContainerHasNoDevices = nameof(ContainerHasNoDevices);
+    public const string ContainerSharesHostNetwork = nameof(ContainerSharesHostNetwork);
 }

@@ -74,6 +74,9 @@ Describe 'Containers' {
             (Test-VConnection -From a -To internet).Success | Should -BeFalse
             Connect-VNetworkAdapter -Guest a -Network clan -Mode Paravirtual -ErrorAction SilentlyContinue -ErrorVariable e
             $e[0].FullyQualifiedErrorId | Should -BeLike 'ContainerHasNoDevices,*'
+            New-VGuest -Name shared -Style Container -VHost ch -Code $printPid -Namespace pid, uts, mount | Out-Null
+            Connect-VNetworkAdapter -Guest shared -Network clan -ErrorAction SilentlyContinue -ErrorVariable e2
+            $e2[0].FullyQualifiedErrorId | Should -BeLike 'ContainerSharesHostNetwork,*'
         }
         finally { Get-VNetworkAdapter | Disconnect-VNetworkAdapter -Confirm:$false -ErrorAction SilentlyContinue; Remove-VNetwork -Name clan -Confirm:$false -ErrorAction SilentlyContinue }
     }

@@ -46,6 +46,16 @@ public sealed partial class Guest
             Spec = spec, Workload = workload, WorkloadIterations = iterations, WorkloadProcesses = workload is null ? 0 : 1,
         };
 
+    /// <summary>A container gets an interface of its own on a network (a veth onto the switch: the network engine's stack
+    /// answers for it) only with a net namespace of its own; without one it shares its host's network
+    /// (ContainerSharesHostNetwork). Other guests always may.</summary>
+    public void CheckOwnNetworkInterface()
+    {
+        if (ContainerHost is not null && Spec.Namespaces is { } ns && !ns.Contains("net", StringComparer.OrdinalIgnoreCase))
+            throw new VirtPSException(ErrorIds.ContainerSharesHostNetwork, ErrorKind.InvalidOperation,
+                $"Container '{Name}' has no net namespace of its own (-Namespace {string.Join(", ", ns)}): it shares its host's network and gets no interface of its own.", Name);
+    }
+
     /// <summary>The host's doorbell: the kernel's CPU, halted in its idle loop, runs again to take a request.</summary>
     internal void Wake()
     {
