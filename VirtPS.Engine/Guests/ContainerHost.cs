@@ -55,7 +55,9 @@ public sealed class ContainerHost
     /// <summary>The containers placed on this kernel, in the order they were made.</summary>
     public IReadOnlyList<Guest> Containers => _containers;
     /// <summary>Whether the kernel is idle: every container has exited and its CPU is halted until the next request.</summary>
-    public bool Idle => KernelGuest.State == GuestState.Halted;
+    public bool Idle => KernelGuest.State == GuestState.Halted && KernelGuest.Machine.Cpu.Rip == Symbol("kernel_idle.halted");
+    /// <summary>Whether the kernel stopped for good: halted anywhere but its idle loop (out of frames, a panic) or faulted.</summary>
+    public bool Down => KernelGuest.State == GuestState.Faulted || (KernelGuest.State == GuestState.Halted && !Idle);
     /// <summary>Pages of host memory the shared kernel's machine holds (the kernel, its tables, every container's frames).</summary>
     public long PagesHeld => KernelGuest.Machine.Memory.ResidentBytes / 4096;
 
@@ -189,6 +191,7 @@ public sealed class ContainerHost
         while (retired < budget)
         {
             if (Exited(id)) { reason = StopReason.Halt; break; }
+            if (Down) { reason = KernelGuest.State == GuestState.Faulted ? StopReason.Exception : StopReason.Halt; exception = KernelGuest.LastException; break; }
             if (Idle) { reason = StopReason.Halt; break; }   // idle with its request untaken cannot happen: the doorbell woke it
             var r = KernelGuest.Step(Math.Min(Slice, budget - retired), cancel);
             retired += r.Instructions; cycles += r.Cycles; seconds += r.HostSeconds;
@@ -203,7 +206,7 @@ public sealed class ContainerHost
 
     /// <summary>The state a container's guest shows: Faulted with its kernel, Halted once it exited, else Ready.</summary>
     internal GuestState StateOf(int id) =>
-        KernelGuest.State == GuestState.Faulted ? GuestState.Faulted : Exited(id) ? GuestState.Halted : GuestState.Ready;
+        Down ? GuestState.Faulted : Exited(id) ? GuestState.Halted : GuestState.Ready;
 
     /// <summary>
     /// Makes the container <paramref name="spec"/> describes on <paramref name="host"/>, making the host's shared kernel

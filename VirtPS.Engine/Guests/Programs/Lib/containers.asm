@@ -18,6 +18,7 @@ kernel_idle:
     dec edx
     jnz .scan
     hlt
+.halted:                        ; where the CPU stops when idle: the host wakes it here, and only here
     jmp .poll
 
 ; ctr_poll: starts a container for each request posted since the last look, writing each its status
