@@ -511,4 +511,29 @@ public sealed class ContainerTests(ITestOutputHelper output)
         Assert.StartsWith("mprotect(kernel): -1\nvirtps: pid 1 killed by #PF(5) at rip 0x", a.Console.Output);
         Assert.Equal("pid 1\n", b.Console.Output);
     }
+
+    /// <summary>The net namespace in the kernel: its network stack and NIC are the host's; a container with a net
+    /// namespace of its own cannot use them (ping: ENETUNREACH, 101), one sharing the host's network reaches the
+    /// kernel's stack (which, with no NIC on this host, answers -1).</summary>
+    [Fact]
+    public void AContainerWithItsOwnNetNamespaceCannotUseTheHostsStack()
+    {
+        const string Ping = """
+            main:
+                mov edi, 0x0A000001
+                mov esi, 1
+                mov eax, 16                 ; ping(10.0.0.1, 1)
+                syscall
+                call putnum
+                xor eax, eax
+                syscall
+            """;
+        var lab = NewLab();
+        var own = Container(lab, "own", Ping);
+        var shared = lab.Create(new GuestSpec { Name = "shared", Style = VirtualizationStyle.Container, Kind = GuestImageKind.UserProgram,
+            Image = Program(Ping), Host = "h", Namespaces = ["pid", "uts", "mount"] });
+        RunAll(lab, own, shared);
+        Assert.Equal("-101\n", own.Console.Output);
+        Assert.Equal("-1\n", shared.Console.Output);
+    }
 }

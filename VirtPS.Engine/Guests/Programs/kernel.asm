@@ -1937,7 +1937,11 @@ align 4096
 sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect, sys_spawn, sys_wait, sys_inb, sys_setcr8
     dq sys_callret, sys_ptemod
     dq sys_blk_info, sys_blk_read, sys_blk_write, sys_blk_flush     ; 12-15: Drivers/io_blk.asm
+%ifdef CONTAINERS
+    dq ctr_net_ping, ctr_net_udp, ctr_net_serve                     ; 16-18: the caller's net namespace checked first
+%else
     dq sys_net_ping, sys_net_udp, sys_net_serve                     ; 16-18: Drivers/io_net.asm
+%endif
     dq sys_kbd_read                                                 ; 19:    Drivers/io_input.asm
 %ifdef CONTAINERS
     dq sys_uname, sys_sethostname, sys_open, sys_read, sys_fwrite, sys_close, sys_kill  ; 20-26: Lib/containers.asm

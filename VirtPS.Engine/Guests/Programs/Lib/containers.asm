@@ -651,3 +651,26 @@ sys_kill:
 .ok:
     xor eax, eax
     ret
+
+; ctr_net_ping, ctr_net_udp, ctr_net_serve: the kernel's network stack and its NIC are the host's (the root net
+; namespace); a container with a net namespace of its own has only its own interface (its veth onto the switch), not
+; the host's: its calls are -ENETUNREACH. A container sharing the host's network uses the kernel's stack.
+ctr_net_ping:
+    call ctr_own_netns
+    jnz ctr_netunreach
+    jmp sys_net_ping
+ctr_net_udp:
+    call ctr_own_netns
+    jnz ctr_netunreach
+    jmp sys_net_udp
+ctr_net_serve:
+    call ctr_own_netns
+    jnz ctr_netunreach
+    jmp sys_net_serve
+ctr_netunreach:
+    mov rax, -ENETUNREACH
+    ret
+ctr_own_netns:                  ; ZF clear if the caller's container has a net namespace of its own; keeps all but rax
+    mov rax, [charge_ctr]
+    test qword [rax + C_NS], NS_NET
+    ret

@@ -61,3 +61,4 @@ EINVAL      equ 22
 EMFILE      equ 24
 ENOSPC      equ 28
 ENAMETOOLONG equ 36
+ENETUNREACH equ 101
