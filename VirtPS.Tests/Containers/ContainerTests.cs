@@ -536,4 +536,31 @@ public sealed class ContainerTests(ITestOutputHelper output)
         Assert.Equal("-101\n", own.Console.Output);
         Assert.Equal("-1\n", shared.Console.Output);
     }
+
+    /// <summary>The kernel's process table is shared: when a container's processes fill it, the next container's start is
+    /// refused (EAGAIN, 11), which the kernel says on that container's console; it never runs.</summary>
+    [Fact]
+    public void AStartTheKernelRefusesIsReportedOnTheContainersConsole()
+    {
+        var lab = NewLab();
+        var a = Container(lab, "a", """
+            main:
+                mov r12d, 15
+            .fork:
+                mov eax, 6                  ; spawn: children spin, filling the table
+                syscall
+                test rax, rax
+                jz .spin
+                dec r12d
+                jnz .fork
+            .spin:
+                jmp .spin
+            """);
+        a.Step(200_000);
+        var b = Container(lab, "b", PrintPid);
+        a.Step(500_000);
+        Assert.Equal("virtps: container not started: error 11\n", b.Console.Output);
+        Assert.Equal(GuestState.Halted, b.State);
+        Assert.Equal(16, lab.GetHost("h").ContainerKernel!.Processes().Count(p => p.Container == "a" && p.State == "Runnable"));
+    }
 }

@@ -42,6 +42,10 @@ ctr_poll:
     call ctr_stop
 .status:
     mov [rbx + RQ_STATUS], rax
+    test rax, rax
+    jns .taken
+    call ctr_refused
+.taken:
     inc qword [MBOX + MB_TAIL]
     jmp .next
 .done:
@@ -147,6 +151,29 @@ ctr_start:
     ret
 .inval:
     mov rax, -EINVAL
+    ret
+
+; ctr_refused(rbx = request, rax = -errno): says so on the container's console
+ctr_refused:
+    mov rcx, [rbx + RQ_CID]
+    test rcx, rcx
+    jz .out
+    cmp rcx, MAXCTR
+    jae .out
+    push qword [con_port]
+    push rax
+    shl rcx, 3
+    add rcx, CON_BASE
+    mov [con_port], rcx
+    lea rsi, [msg_refused_ctr]
+    call puts
+    pop rax
+    neg rax
+    call putdec
+    mov al, 10
+    call putc
+    pop qword [con_port]
+.out:
     ret
 
 ; ctr_stop(rbx = request) -> rax = 1, or -EINVAL: every process of the container ends (a process of it running now,

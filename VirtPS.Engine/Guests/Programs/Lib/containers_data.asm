@@ -2,6 +2,7 @@
 msg_oom_kill:  db "virtps: oom-kill: pid ", 0
 msg_oom_kill2: db " (memory limit ", 0
 msg_oom_kill3: db " pages)", 10, 0
+msg_refused_ctr: db "virtps: container not started: error ", 0
 align 8
 charge_ctr: dq 0                ; the container the kernel works for: charged for frames and CPU, its console written
 con_port:   dq 0                ; the console port puts writes to (0: the host's serial console)
