@@ -43,8 +43,8 @@ public sealed class ContainerHost
     internal ContainerHost(VHost host)
     {
         Host = host;
-        var image = Engine.Asm.Assembler.Assemble("hlt", null, Kernel.UserCodeAddress);   // the build does not depend on a program
-        var k = Kernel.AssembleKernel(1, Kernel.DefaultTimerPeriod, image.Bytes.Length, (ulong)MemoryMB << 20, containers: true);
+        // The CONTAINERS build starts no process of its own: the process count and program length are placeholders.
+        var k = Kernel.AssembleKernel(1, Kernel.DefaultTimerPeriod, 1, (ulong)MemoryMB << 20, containers: true);
         KernelGuest = Guest.CreateContainerKernel($"{host.Name}.kernel", k, host);
         _nextStage = ((ulong)MemoryMB << 20) - StageSize;
     }
