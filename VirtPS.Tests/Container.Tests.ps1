@@ -27,6 +27,8 @@ Describe 'Containers' {
         $ps.Container | Should -Be 'a', 'b'
         $ps.NamespacePid | Should -Be 1, 1
         ($ps | Format-Table | Out-String) | Should -Match 'HostPid'
+        $a.ContainerUserInstructions | Should -BeGreaterThan 0
+        ($a | Measure-VGuest).Style | Should -Be 'Container'
     }
 
     It 'refuses bad input with <Id> and makes nothing' -TestCases @(
