@@ -138,7 +138,12 @@ public sealed class Lab
             if (ReferenceEquals(_focus, guest)) _focus = null;
         }
         guest.CloseDevices();   // image files closed, passthrough devices free for another guest
-        if (guest.State == GuestState.Ready) guest.ContainerHost?.Stop(guest);   // its processes end in the shared kernel
+        if (guest.ContainerHost is { } shared)
+        {
+            if (guest.State == GuestState.Ready) shared.Stop(guest);   // its processes end in the shared kernel
+            // The shared kernel goes with the host's last container: the host may then run other builds (Paravirtual).
+            if (!shared.Host.Guests.Any(g => ReferenceEquals(g.ContainerHost, shared))) shared.Host.ContainerKernel = null;
+        }
         return true;
     }
 

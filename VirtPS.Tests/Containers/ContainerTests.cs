@@ -563,4 +563,17 @@ public sealed class ContainerTests(ITestOutputHelper output)
         Assert.Equal(GuestState.Halted, b.State);
         Assert.Equal(16, lab.GetHost("h").ContainerKernel!.Processes().Count(p => p.Container == "a" && p.State == "Runnable"));
     }
+
+    /// <summary>The shared kernel goes with the host's last container; the host can then take a Paravirtual guest.</summary>
+    [Fact]
+    public void TheSharedKernelGoesWithTheLastContainer()
+    {
+        var lab = NewLab();
+        var a = Container(lab, "a", PrintPid);
+        var pv = new GuestSpec { Name = "xen", Style = VirtualizationStyle.Paravirtual, Kind = GuestImageKind.Workload, Workload = "syscall", Host = "h" };
+        Assert.Equal(ErrorIds.ContainerKernelMismatch, Assert.Throws<VirtPSException>(() => lab.Create(pv)).ErrorId);
+        lab.Remove(a);
+        Assert.Null(lab.GetHost("h").ContainerKernel);
+        Assert.Equal(VirtualizationStyle.Paravirtual, lab.Create(pv).Style);
+    }
 }

@@ -56,7 +56,7 @@ $answer = '"mov rax, 42`nhlt"'
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.ContainerProcess'; Text = 'One per process of the hosts'' shared kernels.' })
   Examples = @(
     @{ Title = 'Two containers, both pid 1'; Code = "New-VHost -Name ch | Out-Null`n'c1', 'c2' | New-VGuest -Style Container -VHost ch -Workload syscall -Iterations 10 | Out-Null`nInvoke-VStep -VHost ch | Out-Null`nGet-VProcess -VHost ch"; Remarks = 'Host pids 1 and 2, each pid 1 in its container.' }
-    @{ Title = 'Every host''s container processes'; Code = "New-VGuest -Name web -Style Container -Workload syscall -Iterations 10 | Invoke-VStep | Out-Null`nGet-VProcess | Format-Table Host, HostPid, Container, NamespacePid, State"; Remarks = 'The container web on the default host: host pid 1, pid 1 in its namespace, Exited.' }
+    @{ Title = 'Every host''s container processes'; Code = "New-VHost -Name cw | Out-Null`nNew-VGuest -Name web -Style Container -VHost cw -Workload syscall -Iterations 10 | Invoke-VStep | Out-Null`nGet-VProcess | Format-Table Host, HostPid, Container, NamespacePid, State"; Remarks = 'The container web on host cw: host pid 1, pid 1 in its namespace, Exited.' }
   )
   Links = @('New-VGuest', 'Invoke-VStep', 'about_VirtPS')
 }
