@@ -28,6 +28,7 @@
         'Send-VInput'
         'Get-VWorkload'
         'Compare-VStyle'
+        'Get-VProcess'
         'Compare-VBackend'
         'Get-VTranslationCache'
         'Get-VTranslation'

@@ -344,9 +344,18 @@ Invoke-VStep -Guest $p1, $p2 -CoSchedule | Out-Null
 foreach ($p in $p1, $p2) { Write-Host ("{0}: {1}" -f $p.Name, ((Receive-VConsole $p -All) -split "`n" | Where-Object { $_ -like 'netping:*' })) }
 Measure-VGuest $p1, $p2 | ForEach-Object Devices | Format-Table Guest, Name, Mode, Requests, Bytes, Intercepts, Interrupts | Out-String | Write-Host
 
+Say 'Containers: two user spaces on one host''s shared kernel, each pid 1 in its own namespace; the cost beside the VMs.'
+New-VHost -Name ctr-host | Out-Null
+$pid1 = 'mov eax, 2', 'syscall', 'add al, 0x30', 'mov [0x40100000], al', 'mov byte [0x40100001], 10', 'mov eax, 1', 'mov edi, 0x40100000', 'mov esi, 2', 'syscall', 'xor eax, eax', 'syscall'
+'web', 'db' | ForEach-Object { New-VGuest -Name "ctr-$_" -Style Container -VHost ctr-host -Code $pid1 -HostName $_ } | Out-Null
+Invoke-VStep -VHost ctr-host | Out-Null
+Get-VProcess -VHost ctr-host | Format-Table | Out-String | Write-Host
+Compare-VStyle -Workload syscall -Style Native, Container, HardwareAssisted, Paravirtual -Iterations 50000 | Format-Table -View StartUp | Out-String | Write-Host
+
 Say 'Clean up.'
 Get-VGuest | Remove-VGuest -PassThru | Format-Table Name, State | Out-String | Write-Host
 Remove-VHost -Name 'cpu-*'
+Remove-VHost -Name 'ctr-host'
 '@
     try {
         $code = Invoke-FreshPwsh $script @{ VIRTPS_MODULE = $ModuleDir }

@@ -150,4 +150,17 @@ public static class ErrorIds
     public const string UnknownWorkload = nameof(UnknownWorkload);
     public const string UnsupportedStyle = nameof(UnsupportedStyle);
     public const string WorkloadDidNotFinish = nameof(WorkloadDidNotFinish);
+
+    // Containers (OS-level virtualization, Guests/ContainerHost.cs).
+    public const string ContainerOptionNeedsContainerStyle = nameof(ContainerOptionNeedsContainerStyle);
+    public const string ContainerNeedsKernelProgram = nameof(ContainerNeedsKernelProgram);
+    public const string ContainerNeedsHost = nameof(ContainerNeedsHost);
+    public const string ContainerKernelMismatch = nameof(ContainerKernelMismatch);
+    public const string InvalidCpuQuota = nameof(InvalidCpuQuota);
+    public const string MemoryLimitTooSmall = nameof(MemoryLimitTooSmall);
+    public const string UnknownNamespace = nameof(UnknownNamespace);
+    public const string InvalidContainerHostName = nameof(InvalidContainerHostName);
+    public const string TooManyContainers = nameof(TooManyContainers);
+    public const string ContainerHasNoDevices = nameof(ContainerHasNoDevices);
+    public const string ContainerSharesHostNetwork = nameof(ContainerSharesHostNetwork);
 }

@@ -26,7 +26,7 @@ Describe 'Manifest' {
             'Add-VDisk', 'Add-VPortForward', 'Add-VRoute', 'Checkpoint-VGuest', 'Clear-VTlb', 'Compare-VBackend', 'Compare-VIoMode', 'Compare-VStyle',
             'Connect-VNetworkAdapter', 'ConvertTo-VProgram', 'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Export-VCheckpoint', 'Export-VLab', 'Export-VReport', 'Get-VCheckpoint', 'Get-VCostModel',
             'Get-VDevice', 'Get-VDisassembly', 'Get-VGuest', 'Get-VHost', 'Get-VIommu', 'Get-VNatSession', 'Get-VNetwork',
-            'Get-VNetworkAdapter', 'Get-VReachability', 'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache',
+            'Get-VNetworkAdapter', 'Get-VProcess', 'Get-VReachability', 'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache',
             'Get-VVirtqueue', 'Get-VWorkload', 'Import-VCheckpoint', 'Import-VLab', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'New-VHost', 'New-VNetwork',
             'Receive-VConsole', 'Remove-VCheckpoint', 'Remove-VDevice', 'Remove-VGuest', 'Remove-VHost', 'Remove-VNetwork', 'Remove-VRoute', 'Restore-VGuest',
             'Send-VConsole', 'Send-VInput', 'Send-VPacket', 'Set-VDevice', 'Set-VGuest', 'Set-VHost', 'Set-VInputFocus',

@@ -15,4 +15,6 @@ public enum VirtualizationStyle
     HardwareAssisted,
     /// <summary>A modified guest kernel that makes hypercalls (Xen).</summary>
     Paravirtual,
+    /// <summary>OS-level virtualization: containers on one shared kernel, isolated by its namespaces and cgroups.</summary>
+    Container,
 }

@@ -180,6 +180,9 @@ public sealed partial class Guest
 
     void CheckStopped(string what)
     {
+        if (ContainerHost is not null)
+            throw new VirtPSException(ErrorIds.ContainerHasNoDevices, ErrorKind.InvalidOperation,
+                $"Cannot {what} to container '{Name}': it has no machine of its own, only its host's shared kernel. Connect it to a network with Connect-VNetworkAdapter without -Mode (an interface of its own on the switch).", Name);
         if (IsRunning)
             throw new VirtPSException(ErrorIds.DeviceChangeWhileRunning, ErrorKind.InvalidOperation,
                 $"Cannot {what} while guest '{Name}' runs: its kernel found its devices at boot, and the driver would be lost. Do it before the first step, or once the guest has stopped.", Name);

@@ -10,7 +10,7 @@ public sealed partial class Guest
     public int WorkloadProcesses { get; private set; }
     /// <summary>For a workload guest: every event of its life priced by its cost model, divided by the
     /// iterations all its processes ran; null for other guests.</summary>
-    public double? CyclesPerIteration => Workload is null ? null
+    public double? CyclesPerIteration => Workload is null || ContainerHost is not null ? null   // a container's ledger is its shared kernel's
         : Vmm.Ledger().Total(Costs) / (WorkloadIterations * Math.Max(1, WorkloadProcesses));
     /// <summary>The built-in kernel's summary line, parsed, once every process has exited; otherwise null.</summary>
     public KernelSummary? KernelSummary => Kernel.ParseSummary(Machine.Console.Output);

@@ -74,6 +74,9 @@ public sealed partial class Guest
     public static Guest Create(GuestSpec spec)
     {
         spec.Validate();
+        if (spec.Style == VirtualizationStyle.Container)
+            throw new VirtPSException(ErrorIds.ContainerNeedsHost, ErrorKind.InvalidOperation,
+                "A container is a user space on a host's shared kernel: make it in a lab, on a host (Lab.Create, New-VGuest -VHost).", spec.Name);
         var g = spec.Kind switch
         {
             GuestImageKind.Workload => CreateWorkloadCore(spec),
@@ -169,6 +172,7 @@ public sealed partial class Guest
             throw new VirtPSException(ErrorIds.GuestFaulted, ErrorKind.InvalidOperation,
                 $"Guest '{Name}' stopped on {LastException}; it cannot run further.", this);
 
+        if (ContainerHost is { } shared) return shared.Step(this, ContainerId, maxInstructions, cancel, progress);
         if (Kvm is not null) return StepOnKvm(maxInstructions, cancel, timeLimit);
         Machine.Cpu.Tracer = trace is null || KernelSymbols is null ? trace : e => trace(e with { ProcessId = CurrentProcessId });
         Vmm.Diagnostics = diagnostics;

@@ -52,6 +52,14 @@ public sealed record GuestSpec
     /// <summary>The host's name; null: the lab's default host.</summary>
     public string? Host { get; init; }
 
+    /// <summary>A container's host name (its uts namespace; null: its name), CPU quota (its share of the CPU time the
+    /// shared kernel hands out, in (0, 1]; null: 1), memory limit in MB (null: none) and the namespaces it has of its own
+    /// (pid, uts, mount, net; null: all). Container style only.</summary>
+    public string? HostName { get; init; }
+    public double? CpuQuota { get; init; }
+    public double? MemoryLimitMB { get; init; }
+    public IReadOnlyList<string>? Namespaces { get; init; }
+
     bool UsesKernel => Kind != GuestImageKind.Bare;
     /// <summary>The memory the guest gets.</summary>
     public int EffectiveMemoryMB => MemoryMB ?? (UsesKernel ? DefaultKernelMemoryMB : DefaultBareMemoryMB);
@@ -62,7 +70,16 @@ public sealed record GuestSpec
     public void Validate()
     {
         Guest.ValidateName(Name);
-        if (!Styles.Vmm.Available.Contains(Style)) throw Styles.Vmm.Unavailable(Style);
+        if (Style == VirtualizationStyle.Container) ValidateContainer();
+        else
+        {
+            if (!Styles.Vmm.Available.Contains(Style)) throw Styles.Vmm.Unavailable(Style);
+            string? option = HostName is not null ? "-HostName" : CpuQuota is not null ? "-CpuQuota" : MemoryLimitMB is not null ? "-MemoryLimitMB"
+                : Namespaces is not null ? "-Namespace" : null;
+            if (option is not null)
+                throw new VirtPSException(ErrorIds.ContainerOptionNeedsContainerStyle, ErrorKind.InvalidArgument,
+                    $"{option} applies to containers only (-Style Container); a {Style} guest has a kernel of its own.", option);
+        }
         if (Paging is { } p)
         {
             if (Style != VirtualizationStyle.HardwareAssisted)
@@ -85,5 +102,42 @@ public sealed record GuestSpec
         if (Backend == Kvm.ExecutionBackend.Kvm) Kvm.KvmBackend.CheckStyle(Style);   // before the device is touched
         if (Kind == GuestImageKind.Workload && string.IsNullOrEmpty(Workload))
             throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument, "A workload guest needs a workload name.", Workload);
+    }
+
+    /// <summary>A container's own options: a program for the shared kernel (not a bare image), one first process, a
+    /// quota in (0, 1], a positive memory limit, known namespaces, a printable host name.</summary>
+    void ValidateContainer()
+    {
+        if (Kind == GuestImageKind.Bare)
+            throw new VirtPSException(ErrorIds.ContainerNeedsKernelProgram, ErrorKind.InvalidArgument,
+                "A container is a user space on its host's shared kernel: give it a workload or a program for the built-in kernel's system calls, not a bare image.", Name);
+        if (Paging is not null || EptPageSize is not null)
+            throw new VirtPSException(ErrorIds.PagingModeNeedsHardwareAssisted, ErrorKind.InvalidArgument,
+                "A container's memory is its shared kernel's page tables on the bare machine; -Paging and -EptPageSize apply to HardwareAssisted guests.", Paging);
+        if (Backend != Kvm.ExecutionBackend.Simulator)
+            throw new VirtPSException(Kvm.KvmBackend.BackendUnsupportedStyleErrorId, ErrorKind.InvalidArgument,
+                "Containers run on their host's shared kernel in the simulator; KVM runs whole virtual machines.", Style);
+        if (Processes is { } p && p != 1)
+            throw new VirtPSException(ErrorIds.InvalidProcessCount, ErrorKind.InvalidArgument,
+                $"A container starts with one process (it may spawn more); got {p}.", p);
+        if (MemoryMB is not null)
+            throw new VirtPSException(ErrorIds.ContainerOptionNeedsContainerStyle, ErrorKind.InvalidArgument,
+                "A container's memory is its host's; limit it with -MemoryLimitMB.", MemoryMB);
+        if (CpuQuota is { } q && !(q > 0 && q <= 1))
+            throw new VirtPSException(ErrorIds.InvalidCpuQuota, ErrorKind.InvalidArgument,
+                $"-CpuQuota is the container's share of the CPU, greater than 0 and at most 1; got {q}.", q);
+        if (CpuQuota is { } q2 && Math.Round(q2 * 1000) < 1)
+            throw new VirtPSException(ErrorIds.InvalidCpuQuota, ErrorKind.InvalidArgument,
+                $"-CpuQuota is kept in thousandths; {q2} rounds to 0.", q2);
+        if (MemoryLimitMB is { } m && !(m > 0 && m <= ContainerHost.MemoryMB))
+            throw new VirtPSException(ErrorIds.MemoryLimitTooSmall, ErrorKind.InvalidArgument,
+                $"-MemoryLimitMB must be greater than 0 and at most the host kernel's {ContainerHost.MemoryMB} MB; got {m}.", m);
+        foreach (var n in Namespaces ?? [])
+            if (!ContainerHost.NamespaceBits.ContainsKey(n ?? ""))
+                throw new VirtPSException(ErrorIds.UnknownNamespace, ErrorKind.InvalidArgument,
+                    $"'{n}' is not a namespace the shared kernel has; use pid, uts, mount or net.", n);
+        if (HostName is { } h && (h.Length is 0 or > ContainerHost.MaxHostName || h.Any(c => c <= 0x20 || c > 0x7E)))
+            throw new VirtPSException(ErrorIds.InvalidContainerHostName, ErrorKind.InvalidArgument,
+                $"A container's host name is 1 to {ContainerHost.MaxHostName} printable ASCII characters without spaces; got '{h}'.", h);
     }
 }

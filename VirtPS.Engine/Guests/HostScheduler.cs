@@ -55,8 +55,17 @@ public static class HostScheduler
             foreach (var g in guests)
             {
                 if (done.ContainsKey(g)) continue;
+                if (g.ContainerHost is not null)
+                {
+                    // Containers share their host's kernel and its machine: a container's turn runs that kernel (all of
+                    // them, as it schedules), no world switch; one may end while another has the turn.
+                    if (g.State != GuestState.Ready)
+                        done[g] = new StepResult(g, retired[g], cycles[g], g.State == GuestState.Halted ? StopReason.Halt : StopReason.Exception, seconds[g]);
+                    if (done.Count == guests.Count) break;
+                    if (done.ContainsKey(g)) continue;
+                }
                 var cpu = cpuOf[g];
-                if (!ReferenceEquals(cpu.Current, g)) SwitchIn(cpu, g);
+                if (g.ContainerHost is null && !ReferenceEquals(cpu.Current, g)) SwitchIn(cpu, g);
                 cpu.Current = g;
                 long slice = Math.Min(cpu.Host.Quantum, (budget ?? long.MaxValue) - retired[g]);
                 var r = g.Step(slice, cancel, null, until, trace, diagnostics);

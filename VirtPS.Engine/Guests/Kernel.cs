@@ -47,11 +47,13 @@ public static partial class Kernel
     /// <summary>Assembles the kernel for this many initial processes, timer period, user program size, memory
     /// and user entry point (default: the first byte of the user program). <paramref name="paravirt"/> builds
     /// the same source with <c>PARAVIRT</c> defined: hypercalls in place of privileged instructions (Xen's ABI,
-    /// see <see cref="Styles.Paravirtual"/>).</summary>
+    /// see <see cref="Styles.Paravirtual"/>).
+    /// <paramref name="containers"/> builds it with <c>CONTAINERS</c> defined: the shared kernel of a container host
+    /// (<see cref="ContainerHost"/>), which boots with no process and takes containers from the host's request ring.</summary>
     public static AssembledProgram AssembleKernel(int processes, long timerPeriod, int userLength, ulong memoryBytes,
-        ulong userEntry = UserCodeAddress, bool paravirt = false)
+        ulong userEntry = UserCodeAddress, bool paravirt = false, bool containers = false)
     {
-        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}/{userEntry}/{(paravirt ? "pv" : "native")}";
+        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}/{userEntry}/{(paravirt ? "pv" : "native")}{(containers ? "/ctr" : "")}";
         return Cache.GetOrAdd(key, _ =>
         {
             var defines = new Dictionary<string, long>
@@ -60,6 +62,7 @@ public static partial class Kernel
                 ["USER_ENTRY"] = (long)userEntry,
             };
             if (paravirt) defines["PARAVIRT"] = 1;
+            if (containers) defines["CONTAINERS"] = 1;
             return Assembler.Assemble(KernelSource(), defines, Guest.DefaultLoadAddress);
         });
     }

@@ -85,7 +85,8 @@ public sealed class Lab
         EnsureNameFree(spec.Name);
         VHost? host = spec.Host is { } name ? VHost.Find(Hosts, name)
             ?? throw new VirtPSException(ErrorIds.HostNotFound, ErrorKind.ObjectNotFound, $"No host named '{name}' exists.", name) : null;
-        var guest = Guest.Create(spec);
+        ContainerHost.CheckKernelBuild(host ?? DefaultHost, spec.Style);
+        var guest = spec.Style == VirtualizationStyle.Container ? ContainerHost.CreateOn(host ?? DefaultHost, spec) : Guest.Create(spec);
         Add(guest, host);
         if (guest.Vpid == 0)
             diagnostics?.Warning("VpidSpaceExhausted", $"Host '{guest.Host!.Name}' has given out all 65,535 VPIDs; guest '{guest.Name}' runs untagged (its TLB entries are flushed on every VM entry and exit), as KVM does.");
@@ -137,6 +138,12 @@ public sealed class Lab
             if (ReferenceEquals(_focus, guest)) _focus = null;
         }
         guest.CloseDevices();   // image files closed, passthrough devices free for another guest
+        if (guest.ContainerHost is { } shared)
+        {
+            if (guest.State == GuestState.Ready) shared.Stop(guest);   // its processes end in the shared kernel
+            // The shared kernel goes with the host's last container: the host may then run other builds (Paravirtual).
+            if (!shared.Host.Guests.Any(g => ReferenceEquals(g.ContainerHost, shared))) shared.Host.ContainerKernel = null;
+        }
         return true;
     }
 

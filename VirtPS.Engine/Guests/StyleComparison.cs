@@ -40,7 +40,7 @@ public static class StyleComparison
     {
         var list = styles.Distinct().ToList();
         foreach (var s in list)
-            if (!Vmm.Available.Contains(s)) throw Vmm.Unavailable(s);
+            if (s != VirtualizationStyle.Container && !Vmm.Available.Contains(s)) throw Vmm.Unavailable(s);
         var sizes = eptPageSizes?.Distinct().ToList() ?? [];
         foreach (var size in sizes) Memory.ExtendedPageTables.ValidatePageSize(size);
         if (!list.Contains(VirtualizationStyle.Native)) list.Insert(0, VirtualizationStyle.Native);
@@ -63,6 +63,12 @@ public static class StyleComparison
         double? native = null;
         foreach (var (style, paging, eptPageSize) in setups)
         {
+            if (style == VirtualizationStyle.Container)
+            {
+                if (ContainerRow(workload, iterations, model, maxInstructions, cancel, parameters, native) is not { } row) yield break;
+                yield return row;
+                continue;
+            }
             var g = RunOnce(workload, style, iterations, model, maxInstructions, cancel, paging, parameters, eptPageSize);
             if (g is null) yield break;
             var twice = RunOnce(workload, style, 2 * g.WorkloadIterations, model, maxInstructions, cancel, paging, parameters, eptPageSize);
@@ -71,7 +77,7 @@ public static class StyleComparison
             double cycles = l.Total(model);
             double perIteration = (twice.Vmm.Ledger().Total(model) - cycles) / (g.WorkloadIterations * g.WorkloadProcesses);
             native ??= perIteration;
-            yield return new StyleComparisonRow(workload, style, g.Paging.ToString(), model.Name, g.WorkloadIterations, g.Instructions, cycles,
+            yield return new StyleComparisonRow(workload, style, g.Paging.ToString(), model.Name, g.WorkloadIterations, g.Instructions + g.StartupInstructions, cycles,
                 Math.Round(perIteration, 1), Math.Round(perIteration / native.Value, 2),
                 g.Vmm is HardwareAssisted ha ? ha.TotalExits : 0, l[CostEvent.Trap], l[CostEvent.Callout], l[CostEvent.Hypercall],
                 g.Vmm.Violations.Count, g.Machine.Console.Output, g.HostSeconds)
@@ -79,6 +85,8 @@ public static class StyleComparison
                 EptPageSize = g.Vmm is HardwareAssisted { Ept: { } ept } ? ept.PageSize : 0,
                 TlbMissesPerIteration = Math.Round((double)(twice.Machine.Cpu.Caches.Tlb.StlbMisses - g.Machine.Cpu.Caches.Tlb.StlbMisses) / (g.WorkloadIterations * g.WorkloadProcesses), 2),
                 WalkReferencesPerIteration = Math.Round((double)(twice.Machine.Cpu.TlbMissReferences - g.Machine.Cpu.TlbMissReferences) / (g.WorkloadIterations * g.WorkloadProcesses), 2),
+                StartupInstructions = g.StartupInstructions,
+                PagesHeld = g.Machine.Memory.ResidentBytes / 4096,
             };
         }
     }
@@ -88,11 +96,66 @@ public static class StyleComparison
     {
         var g = Guest.CreateWorkload(style.ToString(), workload, iterations, style: style, costs: model, paging: paging, parameters: parameters);
         if (eptPageSize is { } size && g.Vmm is HardwareAssisted { Ept: not null } ha) ha.EptPageSize = size;
+        g.StartupInstructions = InstructionsToUserMode(g.Machine);
         var r = g.Step(maxInstructions, cancel);
         if (r.StopReason == StopReason.Cancelled) return null;
         if (r.StopReason != StopReason.Halt)
             throw new VirtPSException(ErrorIds.WorkloadDidNotFinish, ErrorKind.InvalidOperation,
                 $"'{workload}' under {style} stopped with {r.StopReason} after {r.Instructions:N0} instructions{(g.LastException is { } e ? $": {e}" : "")}.", style);
         return g;
+    }
+
+    /// <summary>Runs <paramref name="machine"/> one instruction at a time until it first executes user code (CPL 3 at the
+    /// user program's address): the instructions that took, counted by the machine. A bound keeps a guest that never
+    /// gets there from holding the caller (the count is then the bound).</summary>
+    internal static long InstructionsToUserMode(Machine machine, long bound = 5_000_000)
+    {
+        long start = machine.Cpu.Retired;
+        while (!(machine.Cpu.Cpl == 3 && machine.Cpu.Rip >= Kernel.UserCodeAddress) && machine.Cpu.Retired - start < bound)
+            if (machine.Run(1).Stop is not RunStop.Budget) break;
+        return machine.Cpu.Retired - start;
+    }
+
+    /// <summary>
+    /// The Container row: a host's shared kernel is booted with an init container first (a container host is up before
+    /// containers come); then the workload runs in a container for N and, after it, in another for 2N iterations. Cycles
+    /// are what the kernel's machine counted from each container's request to its end; start-up is the instructions from
+    /// the request to the container's first user instruction; pages are what the host's memory grew by for it.
+    /// </summary>
+    static StyleComparisonRow? ContainerRow(string workload, long? iterations, CostModel model, long maxInstructions,
+        CancellationToken cancel, IReadOnlyDictionary<string, long>? parameters, double? native)
+    {
+        var lab = new Lab();
+        lab.DefaultHost.Update(costModel: model);
+        var init = lab.Create(new GuestSpec { Name = "init", Style = VirtualizationStyle.Container, Kind = GuestImageKind.UserProgram,
+            Image = Kernel.AssembleUser("xor eax, eax\nsyscall\n").Bytes });
+        if (init.Step(maxInstructions, cancel).StopReason != StopReason.Halt) return null;
+        var host = lab.DefaultHost.ContainerKernel!;
+        (Guest Guest, double Cycles, long Startup, long Pages, long Instructions, double Seconds)? Run(string name, long? n)
+        {
+            var kernel = host.KernelGuest;
+            var before = kernel.Vmm.Ledger();
+            long pages = host.PagesHeld, retired = kernel.Machine.Cpu.Retired;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var c = lab.Create(new GuestSpec { Name = name, Style = VirtualizationStyle.Container, Kind = GuestImageKind.Workload, Workload = workload,
+                Iterations = n, WorkloadParameters = parameters });
+            long startup = InstructionsToUserMode(kernel.Machine);
+            var r = c.Step(maxInstructions, cancel);
+            if (r.StopReason == StopReason.Cancelled) return null;
+            if (r.StopReason != StopReason.Halt)
+                throw new VirtPSException(ErrorIds.WorkloadDidNotFinish, ErrorKind.InvalidOperation,
+                    $"'{workload}' in a container stopped with {r.StopReason} after {r.Instructions:N0} instructions.", VirtualizationStyle.Container);
+            return (c, (kernel.Vmm.Ledger() - before).Total(model), startup, host.PagesHeld - pages, kernel.Machine.Cpu.Retired - retired, sw.Elapsed.TotalSeconds);
+        }
+        if (Run("once", iterations) is not { } once) return null;
+        if (Run("twice", 2 * once.Guest.WorkloadIterations) is not { } twice) return null;
+        long iters = once.Guest.WorkloadIterations;
+        double perIteration = (twice.Cycles - once.Cycles) / iters;
+        return new StyleComparisonRow(workload, VirtualizationStyle.Container, "", model.Name, iters, once.Instructions, once.Cycles,
+            Math.Round(perIteration, 1), native is { } nat ? Math.Round(perIteration / nat, 2) : 1, 0, 0, 0, 0, 0, once.Guest.Console.Output, once.Seconds)
+        {
+            StartupInstructions = once.Startup,
+            PagesHeld = once.Pages,
+        };
     }
 }

@@ -18,4 +18,10 @@ public sealed record StyleComparisonRow(string Workload, VirtualizationStyle Sty
     /// iteration, marginal like the cycles.</summary>
     public double TlbMissesPerIteration { get; init; }
     public double WalkReferencesPerIteration { get; init; }
+    /// <summary>Instructions the machine ran before the workload's first user instruction: a VM's whole kernel boot; for
+    /// a container, its shared kernel's work from the host's request to the container's first instruction.</summary>
+    public long StartupInstructions { get; init; }
+    /// <summary>Pages of host memory one instance holds: a VM's resident guest memory; a container's growth of its
+    /// shared kernel's.</summary>
+    public long PagesHeld { get; init; }
 }

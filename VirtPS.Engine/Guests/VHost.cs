@@ -35,6 +35,8 @@ public sealed class VHost
     public ServiceDomain? ServiceDomain => IoModel == IoModel.Hybrid ? new ServiceDomain(this) : null;
     public const long DefaultQuantum = 50_000;
     public const long MaxQuantum = 1L << 32;
+    /// <summary>The host's shared kernel for containers, made with its first container; null until then.</summary>
+    public ContainerHost? ContainerKernel { get; internal set; }
     /// <summary>The guests placed on this host, in the order they were added to the lab.</summary>
     public IReadOnlyList<Guest> Guests => _lab.Guests.Where(g => ReferenceEquals(g.Host, this)).ToList();
     public bool IsDefault => string.Equals(Name, Lab.DefaultHostName, StringComparison.OrdinalIgnoreCase);

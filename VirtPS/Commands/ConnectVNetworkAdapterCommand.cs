@@ -68,6 +68,7 @@ public sealed class ConnectVNetworkAdapterCommand : PSCmdlet
                     if (PassThru) WriteObject(device);
                     continue;
                 }
+                g.CheckOwnNetworkInterface();
                 var nic = world.ConnectAdapter(g.Name, Network, MacAddress);
                 if (PassThru) WriteObject(nic);
             }

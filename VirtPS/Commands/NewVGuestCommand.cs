@@ -179,6 +179,34 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(ParameterSetName = BareCodeSet)]
     public Hashtable? Define { get; set; }
 
+    /// <summary>A container's host name (its uts namespace), read by the uname system call: 1 to 47 printable ASCII
+    /// characters without spaces; the default is the guest's name. -Style Container only
+    /// (ContainerOptionNeedsContainerStyle otherwise; InvalidContainerHostName for a bad name).</summary>
+    [Parameter]
+    [PSDefaultValue(Help = "the guest's name")]
+    public string? HostName { get; set; }
+
+    /// <summary>A container's CPU quota: its share of the CPU time the shared kernel's scheduler hands out, greater than 0
+    /// and at most 1 (InvalidCpuQuota otherwise), counted in user instructions retired. -Style Container only.</summary>
+    [Parameter]
+    [PSDefaultValue(Help = "1")]
+    public double CpuQuota { get; set; } = 1;
+
+    /// <summary>A container's memory limit in MB (fractions allowed; 256 pages a MB): a page fault that would take it
+    /// past the limit kills the faulting process, with an OOM line on the container's console. Below what the program
+    /// needs to start (its code, a data page, its stack and page tables) is MemoryLimitTooSmall. -Style Container only.</summary>
+    [Parameter]
+    [PSDefaultValue(Help = "no limit")]
+    public double MemoryLimitMB { get; set; }
+
+    /// <summary>The namespaces a container has of its own: pid, uts, mount, net (UnknownNamespace for anything else).
+    /// Without pid it sees the host's pids; without uts, the host's name; without mount, the host's files.
+    /// -Style Container only.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [PSDefaultValue(Help = "pid, uts, mount, net")]
+    public string[]? Namespace { get; set; }
+
     protected override void ProcessRecord()
     {
         var bound = MyInvocation.BoundParameters;
@@ -193,6 +221,8 @@ public sealed class NewVGuestCommand : PSCmdlet
                 MemoryMB = bound.ContainsKey(nameof(MemoryMB)) ? MemoryMB : null,
                 Processes = bound.ContainsKey(nameof(Processes)) ? Processes : null,
                 TimerPeriod = TimerPeriod, Pcid = Pcid == OnOff.On, Backend = Backend,
+                HostName = HostName, CpuQuota = bound.ContainsKey(nameof(CpuQuota)) ? CpuQuota : null,
+                MemoryLimitMB = bound.ContainsKey(nameof(MemoryLimitMB)) ? MemoryLimitMB : null, Namespaces = Namespace,
             };
             spec = ParameterSetName switch
             {
@@ -209,7 +239,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                 BareBytesSet => spec with { Image = Bytes },
                 _ => spec,
             };
-            string what = spec.Kind switch
+            string what = Style == VirtualizationStyle.Container ? $"Create a container on host '{VHost ?? "default"}''s shared kernel" : spec.Kind switch
             {
                 GuestImageKind.Workload => $"Create a {Style} guest booting the kernel with workload '{Workload}'",
                 GuestImageKind.UserProgram => $"Create a {Style} guest booting the kernel with a {spec.Image.Length}-byte user program in {spec.Processes ?? 1} process(es)",

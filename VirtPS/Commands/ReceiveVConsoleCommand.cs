@@ -44,7 +44,7 @@ public sealed class ReceiveVConsoleCommand : PSCmdlet
 
     void Receive(Guest guest)
     {
-        var console = guest.Machine.Console;
+        var console = guest.Console;
         var cursor = Cursors.GetValue(guest, _ => new StrongBox<int>(0));
         if (Wait)
         {

@@ -31,6 +31,6 @@ public sealed class SendVConsoleCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         foreach (var t in Text)
-            foreach (var g in Guest) g.Machine.Console.Receive(Encoding.ASCII.GetBytes(NoNewline ? t : t + "\r"));
+            foreach (var g in Guest) g.Console.Receive(Encoding.ASCII.GetBytes(NoNewline ? t : t + "\r"));
     }
 }

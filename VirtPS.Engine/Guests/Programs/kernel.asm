@@ -13,6 +13,9 @@
 ;   7 wait(pid)  8 inb(port 0x80, count)  9 setcr8(value, count)  10 callret(count)  11 ptemod(addr, count)
 ;   12-15 block: info, read(lba,buf,n), write(lba,buf,n), flush  16-18 network: ping, udp, serve  19 keyboard read
 ;   (Drivers/*.asm: the device drivers; their code and data are spliced in at the @@DRIVER_...@@ markers)
+;   20-26 with CONTAINERS only (Lib/containers.asm): uname, sethostname, open, read, fwrite, close, kill
+; CONTAINERS (Styles: Container): one shared kernel for many containers. It boots with no process and takes
+; containers from the host's request ring (the container runtime's mailbox); each has its namespaces and cgroup.
 ;   (8-11 are Adams & Agesen's nanobenchmarks: the operation runs count times inside the kernel, as theirs
 ;   ran in the guest kernel, so one iteration is one IN, one CR8 write, one call/ret pair, one PTE write)
 ; The scheduling tick is a performance-monitoring interrupt, not a timer: IA32_PMC0 counts instructions retired at
@@ -53,6 +56,9 @@ P_KTOP  equ 32
 P_HEAP  equ 40
 P_PARENT equ 48
 P_FRESH equ 56                  ; 1 until the first CR3 load: with PCID, that load flushes the PCID
+%ifdef CONTAINERS
+%include "containers_defs.asm"
+%endif
 %ifdef PARAVIRT
 ; The paravirtual build (Styles/Paravirtual.cs): hypercalls in place of privileged instructions, Xen's numbers
 ; (xen/include/public/xen.h, sched.h, vcpu.h); VMCALL with RAX = number, RDI, RSI, RDX, R10 = arguments.
@@ -229,6 +235,7 @@ start:
     wrmsr
 %endif
     ; ---- processes
+%ifndef CONTAINERS
     xor r12d, r12d
 .mk:
     mov rdi, r12
@@ -238,6 +245,7 @@ start:
     jb .mk
     mov qword [alive], NPROC
     mov qword [nprocs], NPROC
+%endif
     lea rsi, [msg_boot]
     call puts
     ; ---- local APIC (x2APIC) and the scheduling tick
@@ -312,9 +320,13 @@ start:
 %endif
     ; ---- devices: PCI enumeration and the legacy parts, each driver probing its own (Drivers/io.asm)
     call io_init
+%ifdef CONTAINERS
+    jmp kernel_idle             ; the containers come from the host's request ring
+%else
     ; ---- run process 0
     lea rcx, [procs]
     jmp enter_process
+%endif
 
 ; load_cr3(rcx = proc): CR3 = its PML4, tagged with PCID slot+1 when PCID is on (bit 63 keeps the
 ; PCID's TLB entries, except on the first load after the slot was (re)used)
@@ -402,12 +414,23 @@ alloc_frame:
     jmp .zero
 .bump:
     mov rax, [next_frame]
+%ifdef CONTAINERS
+    mov rcx, STAGE_BASE             ; above it: the images the host staged
+%else
     mov rcx, MEM_TOP - 0x10000
+%endif
     cmp rax, rcx
     jae out_of_memory
     lea rcx, [rax + 4096]
     mov [next_frame], rcx
 .zero:
+%ifdef CONTAINERS
+    mov rcx, [charge_ctr]           ; the memory cgroup: every frame is charged to the container it is made for
+    test rcx, rcx
+    jz .uncharged
+    inc qword [rcx + C_FRAMES]
+.uncharged:
+%endif
     push rdi
     push rax
     mov rdi, rax
@@ -420,6 +443,13 @@ alloc_frame:
 
 ; free_frame(rdi = frame): push it on the free list
 free_frame:
+%ifdef CONTAINERS
+    mov rax, [charge_ctr]
+    test rax, rax
+    jz .uncharged
+    dec qword [rax + C_FRAMES]
+.uncharged:
+%endif
     mov rax, [free_list]
     mov [rdi], rax
     mov [free_list], rdi
@@ -604,6 +634,9 @@ proc_slot_init:
     add rbx, rax
     mov qword [rbx + P_STATE], 1
     mov rax, [next_pid]
+%ifdef CONTAINERS
+    call ctr_slot_pid               ; P_PID: the pid in the container's pid namespace
+%endif
     mov [rbx + P_PID], rax
     inc qword [next_pid]
     lea rax, [rdi + 1]
@@ -625,6 +658,20 @@ proc_create:
     mov r12, rax
     xor r13d, r13d
 .code:
+%ifdef CONTAINERS
+    cmp r13, [img_len]              ; the staged image's frames become the code pages: nothing copied
+    jae .codedone
+    mov rdx, [img_addr]
+    add rdx, r13
+    or rdx, 5
+    mov rcx, [charge_ctr]
+    inc qword [rcx + C_FRAMES]
+    mov rdi, r12
+    lea rsi, [r13 + USER_CODE]
+    call map
+    add r13, 4096
+    jmp .code
+%else
     cmp r13, USER_LEN
     jae .codedone
     call alloc_frame
@@ -640,6 +687,7 @@ proc_create:
     call map
     add r13, 4096
     jmp .code
+%endif
 .codedone:
     call alloc_frame
     lea rdx, [rax + 7]
@@ -668,7 +716,12 @@ proc_create:
     mov qword [rax - 16], USER_STACK
     mov qword [rax - 24], 0x202
     mov qword [rax - 32], 0x23
+%ifdef CONTAINERS
+    mov rcx, [img_entry]
+    mov [rax - 40], rcx
+%else
     mov qword [rax - 40], USER_ENTRY
+%endif
     lea rcx, [first_run]
     mov [rax - 48], rcx
     sub rax, 96
@@ -710,6 +763,9 @@ fork_child_ret:
 
 ; schedule(rdi = reason: 0 yield, 1 timer, 2 exit): round-robin to the next runnable process
 schedule:
+%ifdef CONTAINERS
+    jmp ctr_schedule
+%endif
     mov rsi, [cur]
     mov rcx, rsi
     mov edx, MAXPROC
@@ -736,7 +792,7 @@ schedule:
     vmcall
     ret
 %endif
-.found:
+.found:                         ; rcx = the next process, rsi = the current one, rdi = reason
     cmp rcx, rsi
 %ifdef PARAVIRT
     je .same
@@ -756,6 +812,9 @@ schedule:
     mov [rsi + P_KSP], rsp
 enter_process:                  ; rcx = process entry: make it current and resume it on its kernel stack
     mov [cur], rcx
+%ifdef CONTAINERS
+    call ctr_enter
+%endif
     mov rax, [rcx + P_KTOP]
     mov [cur_ktop], rax
 %ifdef PARAVIRT
@@ -848,6 +907,15 @@ putc:                       ; al = byte
     ret
 %else
     push rdx
+%ifdef CONTAINERS
+    mov rdx, [con_port]             ; a container's process: its own console
+    test rdx, rdx
+    jz .uart
+    out dx, al
+    pop rdx
+    ret
+.uart:
+%endif
     push rax
     mov dx, 0x3FD
 .wait:
@@ -1231,13 +1299,23 @@ sys_wait:                   ; rdi = pid: yields until that process has exited, t
     cmp qword [rbx + P_STATE], 0
     je .skip
     cmp [rbx + P_PID], r12
+%ifdef CONTAINERS
+    jne .skip
+    call same_pidns                 ; a pid of another pid namespace names nothing here
     je .got
+%else
+    je .got
+%endif
 .skip:
     add rbx, PROC_SIZE
     inc ecx
     cmp ecx, MAXPROC
     jb .find
+%ifdef CONTAINERS
+    mov rax, -ESRCH
+%else
     mov rax, -1
+%endif
     ret
 .got:
     cmp qword [rbx + P_STATE], 2
@@ -1501,7 +1579,15 @@ isr_common:
     jmp kill_current
 .timer:
     inc qword [ticks]
+%ifdef CONTAINERS
+    call ctr_charge             ; the CPU cgroup: the running container pays for what it ran
+%endif
     call pmc_arm                ; the next tick TIMER_PERIOD user instructions from here
+%ifdef CONTAINERS
+    mov rax, (1 << 48) - TIMER_PERIOD
+    mov [pmc_in], rax
+    call ctr_poll               ; containers the host posted meanwhile
+%endif
 %ifdef PARAVIRT
     mov byte [vcpu_info], 0     ; evtchn_upcall_pending: taken
     mov eax, HYPERVISOR_xenpmu_op   ; XENPMU_flush: Xen unmasks the LVT entry it masked for the PMI
@@ -1534,6 +1620,15 @@ isr_common:
     mov rbx, [cur]
     cmp rsi, [rbx + P_HEAP]
     jae kill_current
+%ifdef CONTAINERS
+    mov rcx, [charge_ctr]           ; the memory cgroup's limit: a fault past it is the container's OOM
+    mov rax, [rcx + C_LIMIT]
+    test rax, rax
+    jz .within
+    cmp [rcx + C_FRAMES], rax
+    jae oom_kill
+.within:
+%endif
     inc qword [pagefaults]
     and rsi, -4096
     push rsi
@@ -1794,6 +1889,10 @@ pv_refused:
 
 ; @@DRIVER_CODE@@
 
+%ifdef CONTAINERS
+%include "containers.asm"
+%endif
+
 ; ---- data
 msg_boot:  db "virtps kernel: booting", 10, 0
 msg_sum1:  db "virtps: ", 0
@@ -1838,8 +1937,15 @@ align 4096
 sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect, sys_spawn, sys_wait, sys_inb, sys_setcr8
     dq sys_callret, sys_ptemod
     dq sys_blk_info, sys_blk_read, sys_blk_write, sys_blk_flush     ; 12-15: Drivers/io_blk.asm
+%ifdef CONTAINERS
+    dq ctr_net_ping, ctr_net_udp, ctr_net_serve                     ; 16-18: the caller's net namespace checked first
+%else
     dq sys_net_ping, sys_net_udp, sys_net_serve                     ; 16-18: Drivers/io_net.asm
+%endif
     dq sys_kbd_read                                                 ; 19:    Drivers/io_input.asm
+%ifdef CONTAINERS
+    dq sys_uname, sys_sethostname, sys_open, sys_read, sys_fwrite, sys_close, sys_kill  ; 20-26: Lib/containers.asm
+%endif
 SYS_COUNT equ ($ - sys_table) / 8
 kernel_cs:  dq 0
 boot_flags: dq 0                ; RFLAGS as PUSHF showed them during boot (IF clear)
@@ -1866,6 +1972,9 @@ divide_errors: dq 0
 cr3_loads:  dq 0
 killed:     dq 0
 numbuf:     times 32 db 0
+%ifdef CONTAINERS
+%include "containers_data.asm"
+%endif
 ; @@DRIVER_DATA@@
 %ifdef PARAVIRT
 align 64
