@@ -15,4 +15,6 @@ public enum VirtualizationStyle
     HardwareAssisted,
     /// <summary>A modified guest kernel that makes hypercalls (Xen).</summary>
     Paravirtual,
+    /// <summary>A process VM: real class files interpreted and compiled to x86-64 in a user process of the built-in kernel (the JVM).</summary>
+    Application,
 }

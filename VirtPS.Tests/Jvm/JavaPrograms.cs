@@ -1,0 +1,118 @@
+namespace VirtPS.Tests.Jvm;
+
+/// <summary>The test programs, compiled by the real javac once per test class (javac starts slowly), with what the real
+/// java prints for each.</summary>
+public sealed class JavaPrograms : IDisposable
+{
+    public static readonly Dictionary<string, string> Sources = new()
+    {
+        ["Fib.java"] = """
+            public class Fib {
+                static final int N = 20;
+                static int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+                public static void main(String[] args) {
+                    int r = fib(N);
+                    System.out.println("fib(" + N + ") = " + r);
+                    long big = (1L << 40) + r;
+                    System.out.println(big);
+                    System.out.print('x');
+                    System.out.println(-7 / 2 + " " + (-7 % 2) + " " + (Integer.MIN_VALUE / -1) + " " + (char) ('a' + 2) + " " + (r > 100));
+                }
+            }
+            """,
+        ["Sieve.java"] = """
+            public class Sieve {
+                static int count;
+                public static void main(String[] args) {
+                    int n = 1000;
+                    int[] composite = new int[n + 1];
+                    for (int i = 2; i * i <= n; i++)
+                        if (composite[i] == 0)
+                            for (int j = i * i; j <= n; j += i) composite[j] = 1;
+                    for (int i = 2; i <= n; i++) if (composite[i] == 0) count++;
+                    System.out.println("primes up to " + n + ": " + count);
+                    long[] squares = new long[5];
+                    for (int i = 0; i < squares.length; i++) squares[i] = (long) i * i * 1000000000L;
+                    System.out.println(squares[4] + squares[3]);
+                    byte[] b = new byte[3];
+                    b[0] = (byte) 200; b[1] += 7; b[2] = (byte) (b[0] >> 1);
+                    System.out.println(b[0] + "," + b[1] + "," + b[2]);
+                    int h = 0;
+                    for (int i = 0; i < composite.length; i++) h = h * 31 + composite[i] ^ (h >>> 7);
+                    System.out.println("hash " + h);
+                }
+            }
+            """,
+        ["Shapes.java"] = """
+            public class Shapes {
+                public static void main(String[] args) {
+                    Shape a = new Square(3), b = new Rect(2, 5), c = new Square(4);
+                    System.out.println(a.name() + " " + a.area());
+                    System.out.println(b.name() + " " + b.area());
+                    System.out.println(c.describe());
+                    Counter k = new Counter();
+                    for (int i = 0; i < 10; i++) k.add(i);
+                    System.out.println("total=" + k.total + " sides=" + Shape.made);
+                }
+            }
+            abstract class Shape {
+                static int made;
+                Shape() { made++; }
+                abstract int area();
+                String name() { return "shape"; }
+                String describe() { return name() + " of area " + area(); }
+            }
+            class Rect extends Shape {
+                int w, h;
+                Rect(int w, int h) { this.w = w; this.h = h; }
+                int area() { return w * h; }
+                String name() { return "rect"; }
+            }
+            class Square extends Rect {
+                Square(int s) { super(s, s); }
+                String name() { return "square"; }
+            }
+            class Counter { long total; void add(int x) { total += x * 1000000000L; } }
+            """,
+        ["Sync.java"] = """
+            public class Sync {
+                public static void main(String[] args) {
+                    Object o = new Object();
+                    synchronized (o) { System.out.println("locked"); }
+                }
+            }
+            """,
+        ["Dbl.java"] = """
+            public class Dbl {
+                public static void main(String[] args) {
+                    int x = args.length + 3;
+                    System.out.println(x * 1.5);
+                }
+            }
+            """,
+    };
+
+    public string Dir { get; }
+    readonly Dictionary<string, string> _expected = [];
+
+    public JavaPrograms()
+    {
+        Dir = JavaToolchain.Available ? JavaToolchain.Compile(Sources) : "";
+    }
+
+    /// <summary>The class files of a program: every class its source defines.</summary>
+    public IReadOnlyList<(string Source, byte[] Bytes)> ClassFiles(params string[] classes) =>
+        classes.Select(c => Path.Combine(Dir, c + ".class")).Select(p => (p, File.ReadAllBytes(p))).ToList();
+
+    /// <summary>What the real java prints for <paramref name="mainClass"/> (run once, then remembered).</summary>
+    public string Expected(string mainClass)
+    {
+        lock (_expected)
+            return _expected.TryGetValue(mainClass, out var s) ? s : _expected[mainClass] = JavaToolchain.RunJava(Dir, mainClass);
+    }
+
+    public void Dispose()
+    {
+        if (Dir.Length > 0) try { Directory.Delete(Dir, true); } catch (IOException) { }
+    }
+}
