@@ -28,6 +28,7 @@
         'Compare-VStyle'
         'Compare-VBackend'
         'Get-VTranslationCache'
+        'Get-VMethod'
         'Get-VTranslation'
         'Get-VTlb'
         'Clear-VTlb'

@@ -41,6 +41,9 @@ public static class StyleComparison
         var list = styles.Distinct().ToList();
         foreach (var s in list)
             if (!Vmm.Available.Contains(s)) throw Vmm.Unavailable(s);
+            else if (!Vmm.RunsMachineCode(s))
+                throw new VirtPSException(ErrorIds.StyleNeedsClassFiles, ErrorKind.InvalidArgument,
+                    $"{s} runs Java class files, not the built-in workloads; compare it with New-VGuest -Style {s} -Path and Measure-VGuest.", s);
         var sizes = eptPageSizes?.Distinct().ToList() ?? [];
         foreach (var size in sizes) Memory.ExtendedPageTables.ValidatePageSize(size);
         if (!list.Contains(VirtualizationStyle.Native)) list.Insert(0, VirtualizationStyle.Native);

@@ -36,6 +36,9 @@ public static class ClassFileReader
 
         public ClassFile ClassFile()
         {
+            // A prefix of the magic number is a truncated class file; anything else is not a class file at all.
+            var magic = new byte[] { 0xCA, 0xFE, 0xBA, 0xBE };
+            if (data.Length < 4 && data.AsSpan().SequenceEqual(magic.AsSpan(0, data.Length))) Need(4, "the magic number");
             if (data.Length < 4 || U4("the magic number") != Magic)
                 throw new VirtPSException(ErrorIds.ClassFileBadMagic, ErrorKind.InvalidData,
                     $"{source} is not a class file: it starts with {string.Join(" ", data.Take(4).Select(b => b.ToString("X2")))}, not the magic number CA FE BA BE (JVM spec 4.1).", source);

@@ -235,6 +235,7 @@ interp_enter:
     test rax, rax
     jz .refused
     mov [rcx + {RecordCell}], rax
+    dec qword [rcx + {RecordCount}]       ; the compiled prologue counts this invocation
     jmp rax
 .refused:
     mov qword [rcx + {RecordLimit}], -1

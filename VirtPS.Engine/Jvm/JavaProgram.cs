@@ -51,6 +51,27 @@ public sealed class JavaProgram
         return p;
     }
 
+    /// <summary>The class files <paramref name="paths"/> name: each a .class file, or a directory whose .class files (its
+    /// subdirectories' too, in name order) are read. A path that does not exist, or a directory with no class file, is
+    /// ClassFileNotFound.</summary>
+    public static IReadOnlyList<(string Source, byte[] Bytes)> ReadClassFiles(IEnumerable<string> paths)
+    {
+        var files = new List<(string, byte[])>();
+        foreach (var path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                var found = Directory.EnumerateFiles(path, "*.class", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+                if (found.Count == 0)
+                    throw new VirtPSException(ErrorIds.ClassFileNotFound, ErrorKind.ObjectNotFound, $"Directory '{path}' holds no .class file.", path);
+                files.AddRange(found.Select(f => (f, File.ReadAllBytes(f))));
+            }
+            else if (File.Exists(path)) files.Add((path, File.ReadAllBytes(path)));
+            else throw new VirtPSException(ErrorIds.ClassFileNotFound, ErrorKind.ObjectNotFound, $"Cannot find class file '{path}'.", path);
+        }
+        return files;
+    }
+
     internal static VirtPSException Link(string what, object? target) =>
         new(ErrorIds.JavaLinkFailed, ErrorKind.InvalidData, $"The program cannot be linked: {what}.", target);
 

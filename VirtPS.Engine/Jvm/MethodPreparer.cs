@@ -29,9 +29,7 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
 
     public List<PreparedInsn> Prepare()
     {
-        if (method.ExceptionTableLength > 0)
-            throw Unsupported(0, "an exception table (try/catch or finally)");
-        // Decode linearly: every instruction boundary.
+        // Decode linearly: every instruction boundary (an opcode this JVM lacks is refused here, by name).
         var order = new List<Decoded>();
         for (int pc = 0; pc < _code.Length;)
         {
@@ -39,6 +37,8 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
             order.Add(d); _at[pc] = d;
             pc += d.Length;
         }
+        if (method.ExceptionTableLength > 0)
+            throw Unsupported(0, "an exception table (try/catch or finally)");
         foreach (var d in order)
             if (d.Target >= 0 && !_at.ContainsKey(d.Target)) throw Verify(d.Pc, $"{Opcodes.Name(d.Op)} branches to {d.Target}, not an instruction boundary");
 

@@ -43,4 +43,37 @@ public class ApplicationStyleTests(JavaPrograms programs, ITestOutputHelper outp
         if (threshold == Never) { Assert.Equal(0, jvm.MethodsCompiled); Assert.Equal(0, jvm.BytecodesCompiled); }
         if (threshold == 0) { Assert.Equal(0, jvm.BytecodesInterpreted); Assert.Equal(g.JavaMethods().Count(m => m.Invocations > 0), jvm.MethodsCompiled); }
     }
+
+    /// <summary>The measure: on the Fibonacci program, compiled code retires at least 5x fewer guest instructions per
+    /// bytecode than the interpreter. Both figures are counted by the CPU over the same program (the same bytecodes run).</summary>
+    [JavaFact]
+    public void CompiledCodeRetiresFiveTimesFewerInstructionsPerBytecode()
+    {
+        var interpreted = Run(programs.ClassFiles("Fib"), Never).Jvm!;
+        var compiled = Run(programs.ClassFiles("Fib"), 0).Jvm!;
+        Assert.Equal(interpreted.BytecodesInterpreted, compiled.BytecodesCompiled);   // the same bytecodes, counted both ways
+        double factor = interpreted.InstructionsPerBytecode!.Value / compiled.InstructionsPerBytecode!.Value;
+        output.WriteLine($"Fib: interpreted {interpreted.InstructionsPerBytecode} instructions/bytecode, compiled {compiled.InstructionsPerBytecode}: {factor:F2}x fewer");
+        Assert.True(factor >= 5, $"compiled code retires only {factor:F2}x fewer instructions per bytecode");
+    }
+
+    /// <summary>Tiered: fib is compiled after 100 interpreted invocations, main (run once) stays interpreted; the invocation
+    /// count is fib(20)'s call count, 2 fib(21) - 1 = 21891, and the run's figures before and after compilation bracket it.</summary>
+    [JavaFact]
+    public void HotMethodIsCompiledAfterTheThreshold()
+    {
+        var g = Run(programs.ClassFiles("Fib"), 100);
+        var fib = g.JavaMethods().Single(m => m.Name == "fib");
+        var main = g.JavaMethods().Single(m => m.Name == "main");
+        Assert.Equal(JavaMethodState.Compiled, fib.State);
+        Assert.Equal(21891, fib.Invocations);
+        Assert.True(fib.CompiledSize > 0 && fib.CompiledAddress is not null);
+        Assert.Equal(JavaMethodState.Interpreted, main.State);
+        Assert.Equal(1, main.Invocations);
+        var jvm = g.Jvm!;
+        Assert.Equal(1, jvm.MethodsCompiled);
+        Assert.True(jvm.InstructionsPerBytecodeBeforeCompilation > 5 * jvm.InstructionsPerBytecodeAfterCompilation,
+            $"before {jvm.InstructionsPerBytecodeBeforeCompilation}, after {jvm.InstructionsPerBytecodeAfterCompilation}");
+        Assert.Equal(programs.Expected("Fib"), g.ProgramOutput);
+    }
 }

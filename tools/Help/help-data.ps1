@@ -127,6 +127,21 @@ $answer = '"mov rax, 42`nhlt"'
   )
   Links = @('Get-VWorkload', 'Get-VCostModel', 'Measure-VGuest', 'New-VGuest')
 }
+'Get-VMethod' = @{
+  Synopsis = 'Lists the Java methods of an Application guest: interpreted or compiled, invocations, sizes.'
+  Description = @(
+    'An Application guest (New-VGuest -Style Application -Path) is a process VM, the JVM''s way: its class files are read and verified (JVM specification SE 17, chapter 4), its bytecode is run by an interpreter that is guest code in a user process of the built-in kernel, and a method whose invocations pass -JitThreshold is compiled by the baseline compiler into x86-64 that the same process then runs.'
+    'Get-VMethod writes one object per method of the program, abstract ones included: Guest, Class, Name, Descriptor (the JVM''s, e.g. (I)I), State (Interpreted, Compiled or Abstract), Invocations (counted by the guest runtime: by the interpreter''s entry and by compiled code''s prologue), BytecodeSize (the Code attribute''s length), LoweredSize (the linked form the interpreter runs), CompiledSize and CompiledAddress (in the process''s code cache; empty while interpreted). Measure-VGuest gives the totals: bytecodes interpreted and run compiled, methods compiled, and guest instructions per bytecode before and after compilation.'
+    'A guest that does not run under the Application style has no Java methods: NotApplicationGuest (InvalidOperation).'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'An Application guest.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Jvm.JvmMethodInfo'; Text = 'Guest, Class, Name, Descriptor, State, Invocations, BytecodeSize, LoweredSize, CompiledSize, CompiledAddress.' })
+  Examples = @(
+    @{ Title = 'A hot method compiled, a cold one interpreted'; Code = "`$dir = Join-Path ([IO.Path]::GetTempPath()) virtps-fib`$PID; `$null = New-Item -ItemType Directory -Force `$dir`nSet-Content `"`$dir/Fib.java`" 'public class Fib { static int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); } public static void main(String[] a) { System.out.println(fib(20)); } }'`njavac -d `$dir `"`$dir/Fib.java`"`nNew-VGuest -Name fib -Style Application -Path `"`$dir/Fib.class`" -JitThreshold 100 | Invoke-VStep | Out-Null`nGet-VMethod fib | Format-Table Class, Name, Descriptor, State, Invocations, BytecodeSize, CompiledSize"; Remarks = 'fib ran 21891 times: interpreted for its first 100 invocations, compiled after; main ran once and stays interpreted. Needs javac (OpenJDK 17) on PATH.' }
+    @{ Title = 'Everything compiled before its first run'; Code = "`$dir = Join-Path ([IO.Path]::GetTempPath()) virtps-fib0`$PID; `$null = New-Item -ItemType Directory -Force `$dir`nSet-Content `"`$dir/Fib.java`" 'public class Fib { static int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); } public static void main(String[] a) { System.out.println(fib(15)); } }'`njavac -d `$dir `"`$dir/Fib.java`"`n`$g = New-VGuest -Name fib0 -Style Application -Path `$dir -JitThreshold 0`n`$g | Invoke-VStep | Out-Null`nGet-VMethod `$g | Select-Object Name, State, CompiledSize, CompiledAddress`n`$g | Measure-VGuest | Select-Object BytecodesInterpreted, BytecodesCompiled, MethodsCompiled, InstructionsPerBytecode"; Remarks = 'With -JitThreshold 0 no bytecode is interpreted. -Path takes the directory; the main class is the one with a main method.' }
+  )
+  Links = @('New-VGuest', 'Measure-VGuest', 'Invoke-VStep')
+}
 'Get-VTranslationCache' = @{
   Synopsis = 'Lists the translated blocks in a BinaryTranslation guest''s translation cache.'
   Description = @(
