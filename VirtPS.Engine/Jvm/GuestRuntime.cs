@@ -23,8 +23,14 @@ namespace VirtPS.Engine.Jvm;
 /// </summary>
 public static class GuestRuntime
 {
-    /// <summary>Where the runtime's data and heap start: the kernel's first mmap (Kernel.HeapBase).</summary>
+    /// <summary>Where the runtime's memory starts: the kernel's first mmap (Kernel.HeapBase). The Java stack comes first,
+    /// growing down from <see cref="DataBase"/> towards HeapBase, below which nothing is mapped: a stack overflow is a page
+    /// fault the kernel kills the process for, never a write over the heap. Then the runtime's data, then the heap.</summary>
     public const ulong HeapBase = 0x40400000;
+    /// <summary>The Java stack's size (the kernel's own user stack is 16 KiB, too small for deep recursion).</summary>
+    public const long JavaStackSize = 8L << 20;
+    /// <summary>Where the runtime's data starts: the top of the Java stack.</summary>
+    public const ulong DataBase = HeapBase + JavaStackSize;
     /// <summary>The heap's reservation: pages are touched (and backed) only as the program allocates.</summary>
     public const long HeapReserve = 256L << 20;
     /// <summary>Bytes reserved in the image for compiled code.</summary>
@@ -57,7 +63,7 @@ public static class GuestRuntime
     public static string Source(JavaProgram program, long jitThreshold)
     {
         var s = new StringBuilder();
-        // ---- heap data layout (addresses fixed: the template is copied to HeapBase) ----
+        // ---- heap data layout (addresses fixed: the template is copied to DataBase) ----
         var data = new List<(string Name, string Init)>();
         foreach (var v in Variables) data.Add((v, "0"));
         data[0] = ("heap_top", "0");   // set after the layout is known
@@ -71,8 +77,8 @@ public static class GuestRuntime
         }
         foreach (var (label, init) in program.Statics) data.Add((label, init));
         long dataBytes = 8L * data.Count;
-        data[0] = ("heap_top", Hex((long)HeapBase + ((dataBytes + 15) & ~15L)));
-        for (int k = 0; k < data.Count; k++) s.Append($"{data[k].Name} equ {Hex((long)HeapBase + 8L * k)}\n");
+        data[0] = ("heap_top", Hex((long)DataBase + ((dataBytes + 15) & ~15L)));
+        for (int k = 0; k < data.Count; k++) s.Append($"{data[k].Name} equ {Hex((long)DataBase + 8L * k)}\n");
         s.Append($"DATA_QWORDS equ {data.Count}\n");
 
         // ---- start: heap, data, start marker, initializers, main, exit ----
@@ -81,7 +87,8 @@ _start:
     mov eax, 4
     mov edi, {Hex(HeapReserve)}
     syscall
-    mov rdi, rax
+    lea rsp, [rax + {Hex(JavaStackSize)}]
+    lea rdi, [rax + {Hex(JavaStackSize)}]
     lea rsi, [data_template]
     mov ecx, DATA_QWORDS
     rep movsq

@@ -76,4 +76,18 @@ public class ApplicationStyleTests(JavaPrograms programs, ITestOutputHelper outp
             $"before {jvm.InstructionsPerBytecodeBeforeCompilation}, after {jvm.InstructionsPerBytecodeAfterCompilation}");
         Assert.Equal(programs.Expected("Fib"), g.ProgramOutput);
     }
+
+    /// <summary>Guest code cannot hurt the host: recursion 3000 deep runs (as deep as the real java's default stack takes) (the Java stack is 8 MiB of demand-paged heap),
+    /// and endless recursion runs off the stack into unmapped memory, where the kernel kills the process, after it printed
+    /// what the real java prints on standard output before its StackOverflowError.</summary>
+    [JavaTheory]
+    [InlineData(Never)]
+    [InlineData(0)]
+    public void EndlessRecursionIsAGuestEvent(long threshold)
+    {
+        var g = Run(programs.ClassFiles("Deep"), threshold);
+        Assert.Equal(programs.Expected("Deep"), g.ProgramOutput);
+        Assert.Contains("killed by #PF", g.Machine.Console.Output);
+        Assert.False(g.Jvm!.Exited);
+    }
 }

@@ -74,6 +74,16 @@ public sealed class JavaPrograms : IDisposable
             }
             class Counter { long total; void add(int x) { total += x * 1000000000L; } }
             """,
+        ["Deep.java"] = """
+            public class Deep {
+                static long sum(int n) { return n == 0 ? 0 : n + sum(n - 1); }
+                static int forever(int n) { return forever(n + 1) + 1; }
+                public static void main(String[] args) {
+                    System.out.println(sum(3000));
+                    System.out.println(forever(0));
+                }
+            }
+            """,
         ["Sync.java"] = """
             public class Sync {
                 public static void main(String[] args) {

@@ -21,19 +21,18 @@ public static class JavaToolchain
         string dir = Path.Combine(Path.GetTempPath(), "virtps-java-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
         foreach (var (name, text) in sources) File.WriteAllText(Path.Combine(dir, name), text);
-        var (code, output) = Run(Javac!, ["--release", "17", "-d", dir, .. sources.Keys.Select(k => Path.Combine(dir, k))]);
-        if (code != 0) throw new InvalidOperationException("javac failed:\n" + output);
+        var (code, output, errors) = Run(Javac!, ["--release", "17", "-d", dir, .. sources.Keys.Select(k => Path.Combine(dir, k))]);
+        if (code != 0) throw new InvalidOperationException("javac failed:\n" + output + errors);
         return dir;
     }
 
-    /// <summary>Runs <paramref name="mainClass"/> on the real JVM; its standard output.</summary>
+    /// <summary>Runs <paramref name="mainClass"/> on the real JVM; its standard output (an uncaught exception goes to standard error).</summary>
     public static string RunJava(string classDir, string mainClass)
     {
-        var (code, output) = Run(Java!, ["-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", classDir, mainClass]);
-        return output;
+        return Run(Java!, ["-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", classDir, mainClass]).Stdout;
     }
 
-    static (int Code, string Output) Run(string tool, IEnumerable<string> args)
+    static (int Code, string Stdout, string Stderr) Run(string tool, IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -41,6 +40,6 @@ public static class JavaToolchain
         var stdout = p.StandardOutput.ReadToEndAsync();
         string stderr = p.StandardError.ReadToEnd();
         p.WaitForExit();
-        return (p.ExitCode, stdout.Result + (p.ExitCode != 0 ? stderr : ""));
+        return (p.ExitCode, stdout.Result, stderr);
     }
 }
