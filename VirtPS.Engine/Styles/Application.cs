@@ -51,11 +51,14 @@ public sealed class Application(Machine machine) : Vmm(machine)
             && p.R[(int)Gpr.Rax] is GuestRuntime.CompileRequest or GuestRuntime.RuntimeExit or GuestRuntime.RuntimeStart)
         {
             Events.Record(GuestEvent.Callout);
+            // The instructions retired so far: the processor adds a block's count when the block ends, so the ones before
+            // this SYSCALL in its block are added here.
+            long retired = p.Retired + i.IndexInBlock;
             switch ((int)p.R[(int)Gpr.Rax])
             {
-                case GuestRuntime.CompileRequest: p.R[(int)Gpr.Rax] = Compile(p, (int)p.R[(int)Gpr.Rdi]); break;
-                case GuestRuntime.RuntimeStart: _startRetired = p.Retired; p.R[(int)Gpr.Rax] = 0; break;
-                default: Exit(p); p.R[(int)Gpr.Rax] = 0; break;
+                case GuestRuntime.CompileRequest: p.R[(int)Gpr.Rax] = Compile(p, (int)p.R[(int)Gpr.Rdi], retired); break;
+                case GuestRuntime.RuntimeStart: _startRetired = retired; p.R[(int)Gpr.Rax] = 0; break;
+                default: Exit(p, retired); p.R[(int)Gpr.Rax] = 0; break;
             }
             p.Ip = i.NextIp;
             return;
@@ -66,14 +69,14 @@ public sealed class Application(Machine machine) : Vmm(machine)
 
     /// <summary>Compiles method <paramref name="index"/> into the code cache; its address, or 0 when it cannot (the
     /// runtime then keeps interpreting it).</summary>
-    ulong Compile(Processor p, int index)
+    ulong Compile(Processor p, int index, long retired)
     {
         if (index < 0 || index >= _program!.Methods.Count) return 0;
         if (_compiled.TryGetValue(index, out var done)) return done.Address;
         var m = _program.Methods[index];
         long bytecodes = (long)p.R[15] + ReadGuest(p, "bc_compiled");   // R15: the interpreter's dispatch count
-        _firstCompile ??= (p.Retired, bytecodes);
-        _lastCompile = (p.Retired, bytecodes);
+        _firstCompile ??= (retired, bytecodes);
+        _lastCompile = (retired, bytecodes);
         AssembledProgram code;
         try { code = Assembler.Assemble(BaselineCompiler.Compile(m), _symbols, _cacheNext); }
         catch (AssemblyException e)
@@ -95,9 +98,9 @@ public sealed class Application(Machine machine) : Vmm(machine)
         return at;
     }
 
-    void Exit(Processor p)
+    void Exit(Processor p, long retired)
     {
-        _exitRetired = p.Retired;
+        _exitRetired = retired;
         _counters.BytecodesInterpreted = (long)p.R[(int)Gpr.Rdi];
         _counters.BytecodesCompiled = ReadGuest(p, "bc_compiled");
         _exitBytecodes = _counters.BytecodesInterpreted + _counters.BytecodesCompiled;

@@ -90,4 +90,15 @@ public class ApplicationStyleTests(JavaPrograms programs, ITestOutputHelper outp
         Assert.Contains("killed by #PF", g.Machine.Console.Output);
         Assert.False(g.Jvm!.Exited);
     }
+
+    /// <summary>Runs are deterministic: the same class files and threshold give the same instructions, cycles and counters.</summary>
+    [JavaFact]
+    public void SameInputsSameCounters()
+    {
+        var a = Run(programs.ClassFiles(Classes["Shapes"]), 3);
+        var b = Run(programs.ClassFiles(Classes["Shapes"]), 3);
+        Assert.Equal((a.Instructions, a.Cycles, a.Jvm!.BytecodesInterpreted, a.Jvm.BytecodesCompiled, a.Jvm.ProgramInstructions),
+            (b.Instructions, b.Cycles, b.Jvm!.BytecodesInterpreted, b.Jvm.BytecodesCompiled, b.Jvm.ProgramInstructions));
+        Assert.Equal(a.JavaMethods().Select(m => (m.Name, m.State, m.Invocations, m.CompiledAddress)), b.JavaMethods().Select(m => (m.Name, m.State, m.Invocations, m.CompiledAddress)));
+    }
 }
