@@ -290,7 +290,16 @@ internal sealed class BaselineCompiler
                 return;
             }
             case PreparedOp.Goto: FlushAll(); E($"jmp L{i.Target}"); return;
-            case PreparedOp.ReturnValue: FlushBelow(1); IntoRax(); Epilogue(); return;
+            case PreparedOp.ReturnValue:
+            {
+                // What lies below the result is discarded with the frame: nothing is written out.
+                var top = Pop();
+                _v.Clear();
+                _v.Add(top);
+                IntoRax();
+                Epilogue();
+                return;
+            }
             case PreparedOp.Return: Epilogue(); return;
             case PreparedOp.GetStatic:
                 if (_v.Count > 0 && _v[^1].Kind == Kind.Reg) FlushAll();

@@ -41,9 +41,8 @@ public static class GuestRuntime
     public const int InfoCode = 0, InfoArgs = 8, InfoLocals = 16, InfoIndex = 24, InfoRecord = 32, InfoArgMap = 40;
     public const int RecordCell = 0, RecordCount = 8, RecordLimit = 16, RecordSize = 24;
 
-    /// <summary>The heap-data variables the runtime and compiled code use, by name.</summary>
-    public static readonly string[] Variables = ["heap_top", "heap_limit", "bc_compiled", "fmt_buf", "fmt_buf1", "fmt_buf2", "fmt_buf3",
-        "fmt_buf4", "fmt_buf5", "fmt_buf6", "fmt_buf7", "cell_abstract"];
+    /// <summary>Qwords of the buffer print formats numbers and characters in (20 digits, a sign and a newline fit).</summary>
+    const int FormatBufferQwords = 4;
 
     /// <summary>Builds and assembles the guest program for <paramref name="program"/>, each method compiled once its
     /// invocations exceed <paramref name="jitThreshold"/>.</summary>
@@ -64,11 +63,15 @@ public static class GuestRuntime
     {
         var s = new StringBuilder();
         // ---- heap data layout (addresses fixed: the template is copied to DataBase) ----
-        var data = new List<(string Name, string Init)>();
-        foreach (var v in Variables) data.Add((v, "0"));
-        data[0] = ("heap_top", "0");   // set after the layout is known
-        data[1] = ("heap_limit", Hex((long)HeapBase + HeapReserve - 4096));
-        data[^1] = ("cell_abstract", "rt_abstract");
+        var data = new List<(string Name, string Init)>
+        {
+            ("heap_top", "0"),   // set below, once the layout is known
+            ("heap_limit", Hex((long)HeapBase + HeapReserve - 4096)),
+            ("bc_compiled", "0"),
+            ("cell_abstract", "rt_abstract"),
+            ("fmt_buf", "0"),
+        };
+        for (int k = 1; k < FormatBufferQwords; k++) data.Add(($"fmt_buf_{k}", "0"));
         foreach (var m in program.Methods)
         {
             data.Add(($"cell_{m.Index}", $"m{m.Index}_interp"));

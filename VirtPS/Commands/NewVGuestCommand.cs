@@ -134,7 +134,10 @@ public sealed class NewVGuestCommand : PSCmdlet
     /// built-in kernel's paravirtual build, made from the same source: Xen's hypercalls in place of privileged
     /// instructions, page-table updates batched and validated by the hypervisor on the guest's own tables (direct
     /// paging), and the scheduling tick from Xen's virtual PMU (xenpmu_op; the counter's WRMSRs trap and are
-    /// emulated); a bare program makes no hypercalls and is refused (error StyleNeedsParavirtualKernel).</summary>
+    /// emulated); a bare program makes no hypercalls and is refused (error StyleNeedsParavirtualKernel). Application is a
+    /// process VM, the JVM's way: Java class files (-Path) are verified, linked and run by a bytecode interpreter in a user
+    /// process of the built-in kernel, each method compiled to x86-64 once its invocations pass -JitThreshold (see
+    /// Get-VMethod); it runs class files only (StyleNeedsClassFiles otherwise).</summary>
     [Parameter]
     public VirtualizationStyle Style { get; set; } = VirtualizationStyle.Native;
 
