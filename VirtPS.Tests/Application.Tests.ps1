@@ -6,6 +6,7 @@ BeforeDiscovery {
 BeforeAll {
     $module = if ($env:VIRTPS_MODULE) { $env:VIRTPS_MODULE } else { Join-Path $PSScriptRoot '../out/VirtPS' }
     Import-Module $module -Force
+    $NoJdk = -not ((Get-Command javac -ErrorAction Ignore) -and (Get-Command java -ErrorAction Ignore))
     if ($NoJdk) { Write-Host 'Application tests skipped: javac/java (OpenJDK 17) are not installed (apt-get install openjdk-17-jdk-headless)' -ForegroundColor Yellow }
 
     function Get-ErrorOf([scriptblock] $Block) {
