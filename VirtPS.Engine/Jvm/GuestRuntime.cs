@@ -301,10 +301,10 @@ interp_enter:
         H(PreparedOp.NewArray, "    movzx ecx, byte [rsi + 1]\n    pop rdx\n    call rt_newarray\n    push rax\n" + Dispatch(2));
         H(PreparedOp.ArrayLength, "    pop rax\n    test rax, rax\n    jz rt_npe\n    push qword [rax]\n" + Dispatch(1));
         foreach (var (op, load) in new[] { (PreparedOp.IALoad, "movsxd rax, dword [rax + 8 + rcx*4]"), (PreparedOp.LALoad, "mov rax, [rax + 8 + rcx*8]"),
-            (PreparedOp.BALoad, "movsx rax, byte [rax + 8 + rcx]"), (PreparedOp.CALoad, "movzx eax, word [rax + 8 + rcx*2]"), (PreparedOp.SALoad, "movsx rax, word [rax + 8 + rcx*2]") })
+            (PreparedOp.BALoad, "movsx rax, byte [rax + 8 + rcx]"), (PreparedOp.CALoad, "movzx eax, word [rax + 8 + rcx*2]"), (PreparedOp.SALoad, "movsx rax, word [rax + 8 + rcx*2]"), (PreparedOp.AALoad, "mov rax, [rax + 8 + rcx*8]") })
             H(op, $"    pop rcx\n    pop rax\n    call rt_check\n    {load}\n    push rax\n" + Dispatch(1));
         foreach (var (op, store) in new[] { (PreparedOp.IAStore, "mov [rax + 8 + rcx*4], edx"), (PreparedOp.LAStore, "mov [rax + 8 + rcx*8], rdx"),
-            (PreparedOp.BAStore, "mov [rax + 8 + rcx], dl"), (PreparedOp.CAStore, "mov [rax + 8 + rcx*2], dx"), (PreparedOp.SAStore, "mov [rax + 8 + rcx*2], dx") })
+            (PreparedOp.BAStore, "mov [rax + 8 + rcx], dl"), (PreparedOp.CAStore, "mov [rax + 8 + rcx*2], dx"), (PreparedOp.SAStore, "mov [rax + 8 + rcx*2], dx"), (PreparedOp.AAStore, "mov [rax + 8 + rcx*8], rdx") })
             H(op, $"    pop rdx\n    pop rcx\n    pop rax\n    call rt_check\n    {store}\n" + Dispatch(1));
         H(PreparedOp.Pop, "    add rsp, 8\n" + Dispatch(1));
         H(PreparedOp.Pop2, "    add rsp, 16\n" + Dispatch(1));

@@ -180,6 +180,7 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
             case >= 0x2A and <= 0x2D: Local(op - 0x2A, false); d.Pushes = "A"; break;
             case 0x2E or 0x33 or 0x34 or 0x35: d.Pops = "AI"; d.Pushes = "I"; break;   // iaload baload caload saload
             case 0x2F: d.Pops = "AI"; d.Pushes = "J"; break;
+            case 0x32: d.Pops = "AI"; d.Pushes = "A"; break;   // aaload
             case 0x36: Local(_code[pc + 1], false); d.Pops = "I"; break;
             case 0x37: Local(_code[pc + 1], true); d.Pops = "J"; break;
             case 0x3A: Local(_code[pc + 1], false); d.Pops = "A"; break;
@@ -188,6 +189,7 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
             case >= 0x4B and <= 0x4E: Local(op - 0x4B, false); d.Pops = "A"; break;
             case 0x4F or 0x54 or 0x55 or 0x56: d.Pops = "AII"; break;
             case 0x50: d.Pops = "AIJ"; break;
+            case 0x53: d.Pops = "AIA"; break;   // aastore (no ArrayStoreException check: the verifier's types are not kept per element)
             case >= 0x57 and <= 0x5F when op != 0x5E: break;   // shapes from the stack
             case 0x60 or 0x64 or 0x68 or 0x6C or 0x70 or 0x78 or 0x7A or 0x7C or 0x7E or 0x80 or 0x82: d.Pops = "II"; d.Pushes = "I"; break;
             case 0x61 or 0x65 or 0x69 or 0x6D or 0x71 or 0x7F or 0x81 or 0x83: d.Pops = "JJ"; d.Pushes = "J"; break;
@@ -241,6 +243,7 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
                     throw Unsupported(pc, $"newarray of {(d.Value is 6 ? "float" : d.Value is 7 ? "double" : $"type {d.Value}")}");
                 d.Pops = "I"; d.Pushes = "A";
                 break;
+            case 0xBD: d.Index = U2(pc + 1); d.Pops = "I"; d.Pushes = "A"; break;   // anewarray: references are 8 bytes
             case 0xBE: d.Pops = "A"; d.Pushes = "I"; break;
             default: throw Unsupported(pc, name);
         }
@@ -272,6 +275,9 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
             case 0x33: p.Op = PreparedOp.BALoad; break;
             case 0x34: p.Op = PreparedOp.CALoad; break;
             case 0x35: p.Op = PreparedOp.SALoad; break;
+            case 0x32: p.Op = PreparedOp.AALoad; break;
+            case 0x53: p.Op = PreparedOp.AAStore; break;
+            case 0xBD: p.Op = PreparedOp.NewArray; p.Imm2 = 8; break;
             case 0x4F: p.Op = PreparedOp.IAStore; break;
             case 0x50: p.Op = PreparedOp.LAStore; break;
             case 0x54: p.Op = PreparedOp.BAStore; break;

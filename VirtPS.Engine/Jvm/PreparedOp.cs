@@ -18,7 +18,7 @@ public enum PreparedOp : byte
     GetStatic, PutStatic, GetField, PutField,
     Invoke, InvokeResult, InvokeVirtual, InvokeVirtualResult,
     New, NewArray, ArrayLength,
-    IALoad, LALoad, BALoad, CALoad, SALoad, IAStore, LAStore, BAStore, CAStore, SAStore,
+    IALoad, LALoad, BALoad, CALoad, SALoad, AALoad, IAStore, LAStore, BAStore, CAStore, SAStore, AAStore,
     Pop, Pop2, Dup, DupX1, DupX2, Dup2, Swap,
     Print, PrintLine, Concat,
 }

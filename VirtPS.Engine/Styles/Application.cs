@@ -165,7 +165,7 @@ public sealed class Application(Machine machine) : Vmm(machine)
         {
             ulong at = va + (ulong)done;
             int n = (int)Math.Min((ulong)(bytes.Length - done), 4096 - (at & 4095));
-            if (Mmu.Probe(at, mode) is not { } pa) return false;
+            if (Mmu.Probe(at, mode) is not { } pa || !Machine.Memory.Contains(pa, (ulong)n)) return false;
             Machine.Memory.Write(pa, bytes.AsSpan(done, n));
             if (p.IsCodeFrame?.Invoke(pa >> 12) == true) p.CodeWritten?.Invoke(pa >> 12);
             done += n;

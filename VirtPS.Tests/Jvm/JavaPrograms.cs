@@ -53,6 +53,10 @@ public sealed class JavaPrograms : IDisposable
                     Counter k = new Counter();
                     for (int i = 0; i < 10; i++) k.add(i);
                     System.out.println("total=" + k.total + " sides=" + Shape.made);
+                    Shape[] all = { a, b, c, new Rect(7, 1) };
+                    int sum = 0;
+                    for (Shape s : all) sum += s.area();
+                    System.out.println(all.length + " shapes, total area " + sum + ", last " + all[3].describe());
                 }
             }
             abstract class Shape {
