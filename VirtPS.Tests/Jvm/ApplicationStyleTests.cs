@@ -14,7 +14,7 @@ public class ApplicationStyleTests(JavaPrograms programs, ITestOutputHelper outp
 
     static readonly Dictionary<string, string[]> Classes = new()
     {
-        ["Fib"] = ["Fib"], ["Sieve"] = ["Sieve"], ["Shapes"] = ["Shapes", "Shape", "Rect", "Square", "Counter"],
+        ["Fib"] = ["Fib"], ["Sieve"] = ["Sieve"], ["Arith"] = ["Arith"], ["Shapes"] = ["Shapes", "Shape", "Rect", "Square", "Counter"],
     };
 
     internal static Guest Run(IReadOnlyList<(string, byte[])> files, long threshold, string? main = null)
@@ -34,6 +34,8 @@ public class ApplicationStyleTests(JavaPrograms programs, ITestOutputHelper outp
     [InlineData("Shapes", Never)]
     [InlineData("Shapes", 0)]
     [InlineData("Shapes", 2)]
+    [InlineData("Arith", Never)]
+    [InlineData("Arith", 0)]
     public void PrintsWhatRealJavaPrints(string program, long threshold)
     {
         var g = Run(programs.ClassFiles(Classes[program]), threshold);

@@ -88,6 +88,45 @@ public sealed class JavaPrograms : IDisposable
                 }
             }
             """,
+        ["Arith.java"] = """
+            public class Arith {
+                static int[] v = { 7, -7, 2, -2, 0, 1, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, 31, 33, 65 };
+                static long big = Long.MIN_VALUE;
+                static char c = 'A';
+                static boolean flag;
+                static int mix(int a, int b) {
+                    int r = a + b;
+                    r ^= a * b;
+                    r += b != 0 ? a / b + a % b : 0;
+                    r += (a << (b & 63)) + (a >> b) + (a >>> b);
+                    return r;
+                }
+                static long lmix(long a, long b) {
+                    long r = a * b - (a ^ b);
+                    if (b != 0) r += a / b + a % b;
+                    r += (a << b) + (a >> b) + (a >>> (int) b);
+                    return a < b ? r : a == b ? -r : r + 1;
+                }
+                public static void main(String[] args) {
+                    long total = 0;
+                    for (int i = 0; i < v.length; i++)
+                        for (int j = 0; j < v.length; j++) {
+                            int m = mix(v[i], v[j]);
+                            long l = lmix((long) v[i] * 1000003L + big * (i & 1), v[j]);
+                            total = total * 31 + m + l;
+                        }
+                    System.out.println("total " + total);
+                    int min = v[8];
+                    System.out.println(min / -1 + " " + min % -1 + " " + (big / -1) + " " + (big % -1) + " " + big + " " + (-big));
+                    System.out.println((byte) v[7] + " " + (short) (v[7] - 5) + " " + (int) (char) v[1] + " " + (int) (big >> 40) + " " + (int) (total >>> 33));
+                    c += 2; flag = total < 0;
+                    System.out.println(c + "" + (char) (c + 1) + " " + flag + " " + !flag + ' ' + (c > 'B'));
+                    System.out.print(total % 1000);
+                    System.out.println();
+                    System.out.println(Long.MAX_VALUE + " " + Integer.MIN_VALUE + " " + (0x7fffffff + v[5]));
+                }
+            }
+            """,
         ["Sync.java"] = """
             public class Sync {
                 public static void main(String[] args) {
