@@ -28,7 +28,7 @@ internal sealed class BaselineCompiler
     BaselineCompiler(JavaMethod m)
     {
         _m = m;
-        _targets = m.Prepared!.Where(i => i.Target >= 0).Select(i => i.Target).ToHashSet();
+        _targets = m.Prepared!.SelectMany(i => i.KeyTargets.Append(i.Target)).Where(t => t >= 0).ToHashSet();
     }
 
     /// <summary>The assembly source of <paramref name="m"/>'s compiled form.</summary>
@@ -155,7 +155,7 @@ internal sealed class BaselineCompiler
         return k >= 0 && k < values.Length && values[k] == 'J';
     }
 
-    static bool EndsSegment(PreparedOp op) => op is (>= PreparedOp.IfEq and <= PreparedOp.Goto) or PreparedOp.Return or PreparedOp.ReturnValue;
+    static bool EndsSegment(PreparedOp op) => op is (>= PreparedOp.IfEq and <= PreparedOp.Switch) or PreparedOp.Return or PreparedOp.ReturnValue;
 
     void Epilogue()
     {
@@ -290,6 +290,12 @@ internal sealed class BaselineCompiler
                 return;
             }
             case PreparedOp.Goto: FlushAll(); E($"jmp L{i.Target}"); return;
+            case PreparedOp.Switch:
+                FlushBelow(1);
+                IntoRax();
+                for (int k = 0; k < i.Keys.Length; k++) { E($"cmp eax, {i.Keys[k]}"); E($"je L{i.KeyTargets[k]}"); }
+                E($"jmp L{i.Target}");
+                return;
             case PreparedOp.ReturnValue:
             {
                 // What lies below the result is discarded with the frame: nothing is written out.

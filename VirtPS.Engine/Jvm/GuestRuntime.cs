@@ -174,7 +174,8 @@ rt_exit:
     {
         string op = $"    db {(int)i.Op}";
         string Imm32() => i.Symbol ?? i.Imm.ToString(CultureInfo.InvariantCulture);
-        string Rel() => (m.Prepared!.First(t => t.Pc == i.Target).Offset - i.Offset).ToString(CultureInfo.InvariantCulture);
+        string RelTo(int pc) => (m.Prepared!.First(t => t.Pc == pc).Offset - i.Offset).ToString(CultureInfo.InvariantCulture);
+        string Rel() => RelTo(i.Target);
         return i.Op switch
         {
             PreparedOp.Const or PreparedOp.GetStatic or PreparedOp.PutStatic or PreparedOp.GetField or PreparedOp.PutField
@@ -188,6 +189,7 @@ rt_exit:
             PreparedOp.Concat => $"{op}\n    dd {i.Symbol}\n    db {i.Imm2}\n",
             PreparedOp.Print => $"{op}, {i.Imm}, {i.Imm2}\n",
             PreparedOp.NewArray => $"{op}, {i.Imm2}\n",
+            PreparedOp.Switch => $"{op}\n    dd {i.Keys.Length}, {Rel()}\n" + string.Concat(i.Keys.Select((k, n) => $"    dd {k}, {RelTo(i.KeyTargets[n])}\n")),
             _ => op + "\n",
         };
     }
@@ -286,6 +288,9 @@ interp_enter:
             H(op, $"{test}    j{Condition(op)} .taken\n{Dispatch(5)}.taken:\n    movsxd rax, dword [rsi + 1]\n    add rsi, rax\n{Dispatch(0)}");
         }
         H(PreparedOp.Goto, "    movsxd rax, dword [rsi + 1]\n    add rsi, rax\n" + Dispatch(0));
+        // Switch: [count][default][key, target]...: a linear search of the pairs, as lookupswitch is specified.
+        H(PreparedOp.Switch, "    pop rax\n    mov ecx, [rsi + 1]\n    lea rdx, [rsi + 9]\n.next:\n    test ecx, ecx\n    jz .default\n    cmp eax, [rdx]\n    je .hit\n    add rdx, 8\n    dec ecx\n    jmp .next\n"
+            + ".hit:\n    movsxd rax, dword [rdx + 4]\n    add rsi, rax\n" + Dispatch(0) + ".default:\n    movsxd rax, dword [rsi + 5]\n    add rsi, rax\n" + Dispatch(0));
         H(PreparedOp.ReturnValue, "    pop rax\n    jmp interp_return\n");
         H(PreparedOp.Return, "    jmp interp_return\n");
         H(PreparedOp.GetStatic, "    mov eax, [rsi + 1]\n    push qword [rax]\n" + Dispatch(5));

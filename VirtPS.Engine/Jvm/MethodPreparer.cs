@@ -14,6 +14,8 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
     sealed class Decoded
     {
         public int Pc, Op, Length, Index, Value, Target = -1;
+        /// <summary>A switch's keys and their targets (its default is <see cref="Target"/>).</summary>
+        public int[] Keys = [], KeyTargets = [];
         public string Pops = "", Pushes = "";
         public bool Ends;   // no fall-through (goto, return)
     }
@@ -40,7 +42,8 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
         if (method.ExceptionTableLength > 0)
             throw Unsupported(0, "an exception table (try/catch or finally)");
         foreach (var d in order)
-            if (d.Target >= 0 && !_at.ContainsKey(d.Target)) throw Verify(d.Pc, $"{Opcodes.Name(d.Op)} branches to {d.Target}, not an instruction boundary");
+            foreach (int t in d.KeyTargets.Append(d.Target).Where(t => t >= 0))
+                if (!_at.ContainsKey(t)) throw Verify(d.Pc, $"{Opcodes.Name(d.Op)} branches to {t}, not an instruction boundary");
 
         // Dataflow: the stack shape at each instruction, by a worklist over successors.
         var before = new Dictionary<int, string> { [0] = "" };
@@ -54,6 +57,7 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
             string after = Apply(d, s);
             var next = new List<int>();
             if (d.Target >= 0) next.Add(d.Target);
+            next.AddRange(d.KeyTargets);
             if (!d.Ends)
             {
                 if (pc + d.Length >= _code.Length) throw Verify(pc, "execution falls off the end of the code");
@@ -142,8 +146,8 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
         if (!Opcodes.Defined(op)) throw Verify(pc, $"undefined opcode 0x{op:X2}");
         var d = new Decoded { Pc = pc, Op = op };
         string name = Opcodes.Name(op);
-        if (op is 0xAA or 0xAB or 0xC4) throw Unsupported(pc, name);   // switches, wide
-        d.Length = Opcodes.Length(_code, pc);
+        if (op == 0xC4) throw Unsupported(pc, name);   // wide
+        d.Length = op is 0xAA or 0xAB ? Switch(d) : Opcodes.Length(_code, pc);
         if (d.Length < 0) throw Verify(pc, $"{name} runs past the end of the code");
         void Local(int index, bool wide)
         {
@@ -206,6 +210,7 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
             case 0xA5 or 0xA6: d.Pops = "AA"; d.Target = pc + S2(pc + 1); break;
             case 0xC6 or 0xC7: d.Pops = "A"; d.Target = pc + S2(pc + 1); break;
             case 0xA7: d.Target = pc + S2(pc + 1); d.Ends = true; break;
+            case 0xAA or 0xAB: break;   // read by Switch
             case 0xAC: d.Pops = "I"; d.Ends = true; break;
             case 0xAD: d.Pops = "J"; d.Ends = true; break;
             case 0xB0: d.Pops = "A"; d.Ends = true; break;
@@ -250,9 +255,45 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
         return d;
     }
 
+    /// <summary>tableswitch and lookupswitch (JVM spec 6.5): padding to a 4-byte boundary, the default, then a range of
+    /// targets or sorted key-target pairs. Both become key-target pairs and a default; the length is returned.</summary>
+    int Switch(Decoded d)
+    {
+        int pc = d.Pc, at = (pc + 4) & ~3;
+        int S4(int k)
+        {
+            if (k + 4 > _code.Length) throw Verify(pc, $"{Opcodes.Name(d.Op)} runs past the end of the code");
+            return _code[k] << 24 | _code[k + 1] << 16 | _code[k + 2] << 8 | _code[k + 3];
+        }
+        d.Target = pc + S4(at);
+        var keys = new List<int>();
+        var targets = new List<int>();
+        if (d.Op == 0xAA)
+        {
+            int low = S4(at + 4), high = S4(at + 8);
+            if (high < low || (long)high - low >= 65536) throw Verify(pc, $"tableswitch from {low} to {high}");
+            for (int k = 0; k <= high - low; k++) { keys.Add(low + k); targets.Add(pc + S4(at + 12 + 4 * k)); }
+            at += 12 + 4 * (high - low + 1);
+        }
+        else
+        {
+            int n = S4(at + 4);
+            if (n < 0 || n >= 65536) throw Verify(pc, $"lookupswitch with {n} pairs");
+            for (int k = 0; k < n; k++)
+            {
+                keys.Add(S4(at + 8 + 8 * k)); targets.Add(pc + S4(at + 12 + 8 * k));
+                if (k > 0 && keys[k] <= keys[k - 1]) throw Verify(pc, "lookupswitch keys are not sorted");
+            }
+            at += 8 + 8 * n;
+        }
+        d.Keys = [.. keys]; d.KeyTargets = [.. targets];
+        d.Pops = "I"; d.Ends = true;
+        return at - pc;
+    }
+
     PreparedInsn Lower(Decoded d, string s)
     {
-        var p = new PreparedInsn { Pc = d.Pc, StackBefore = s, Target = d.Target };
+        var p = new PreparedInsn { Pc = d.Pc, StackBefore = s, Target = d.Target, Keys = d.Keys, KeyTargets = d.KeyTargets };
         int op = d.Op;
         switch (op)
         {
@@ -313,6 +354,7 @@ internal sealed class MethodPreparer(JavaProgram program, ClassFile cls, JavaMet
             case 0xC6: p.Op = PreparedOp.IfEq; break;
             case 0xC7: p.Op = PreparedOp.IfNe; break;
             case 0xA7: p.Op = PreparedOp.Goto; break;
+            case 0xAA or 0xAB: p.Op = PreparedOp.Switch; break;
             case 0xAC or 0xAD or 0xB0: p.Op = PreparedOp.ReturnValue; break;
             case 0xB1: p.Op = PreparedOp.Return; break;
             case 0xBC: p.Op = PreparedOp.NewArray; p.Imm2 = d.Value switch { 4 or 8 => 1, 5 or 9 => 2, 10 => 4, _ => 8 }; p.Imm = d.Value; break;

@@ -12,6 +12,8 @@ internal sealed class PreparedInsn
     public string? Symbol;
     public int Imm2;
     public int Target = -1;
+    /// <summary>A switch's keys and their target pcs; <see cref="Target"/> is its default.</summary>
+    public int[] Keys = [], KeyTargets = [];
     public string StackBefore = "";
     /// <summary>Its offset in the method's lowered code.</summary>
     public int Offset;
@@ -26,6 +28,7 @@ internal sealed class PreparedInsn
         PreparedOp.Iinc => 7,
         PreparedOp.InvokeVirtual or PreparedOp.InvokeVirtualResult or PreparedOp.Concat => 6,
         PreparedOp.NewArray => 2,
+        PreparedOp.Switch => 9 + 8 * Keys.Length,
         _ => 1,
     };
 }

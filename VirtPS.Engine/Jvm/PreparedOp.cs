@@ -14,7 +14,7 @@ public enum PreparedOp : byte
     L2I, I2B, I2C, I2S, LCmp,
     IfEq, IfNe, IfLt, IfGe, IfGt, IfLe,
     IfCmpEq, IfCmpNe, IfCmpLt, IfCmpGe, IfCmpGt, IfCmpLe,
-    Goto, Return, ReturnValue,
+    Goto, Switch, Return, ReturnValue,
     GetStatic, PutStatic, GetField, PutField,
     Invoke, InvokeResult, InvokeVirtual, InvokeVirtualResult,
     New, NewArray, ArrayLength,

@@ -124,6 +124,21 @@ public sealed class JavaPrograms : IDisposable
                     System.out.print(total % 1000);
                     System.out.println();
                     System.out.println(Long.MAX_VALUE + " " + Integer.MIN_VALUE + " " + (0x7fffffff + v[5]));
+                    StringBuilderless: for (int i = -2; i < 12; i++) {
+                        switch (i) {
+                            case 0: case 1: System.out.print("low "); break;
+                            case 2: System.out.print("two "); continue;
+                            case 3: case 4: case 5: System.out.print(i * 10 + " "); break;
+                            default: System.out.print("d" + i + " ");
+                        }
+                        switch (i * 1000) {
+                            case -2000: System.out.print("minus "); break;
+                            case 7000: System.out.print("seven "); break;
+                            case 100000: System.out.print("never "); break;
+                            case 11000: break StringBuilderless;
+                        }
+                    }
+                    System.out.println();
                 }
             }
             """,
