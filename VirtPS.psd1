@@ -31,6 +31,7 @@
         'Get-VProcess'
         'Compare-VBackend'
         'Get-VTranslationCache'
+        'Get-VMethod'
         'Get-VTranslation'
         'Get-VTlb'
         'Clear-VTlb'

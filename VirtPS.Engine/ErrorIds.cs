@@ -149,6 +149,20 @@ public static class ErrorIds
     public const string UnknownCostProfile = nameof(UnknownCostProfile);
     public const string UnknownWorkload = nameof(UnknownWorkload);
     public const string UnsupportedStyle = nameof(UnsupportedStyle);
+    public const string ClassFileBadMagic = nameof(ClassFileBadMagic);
+    public const string ClassFileMalformed = nameof(ClassFileMalformed);
+    public const string ClassFileNotFound = nameof(ClassFileNotFound);
+    public const string ClassFileTruncated = nameof(ClassFileTruncated);
+    public const string ClassFileVersionUnsupported = nameof(ClassFileVersionUnsupported);
+    public const string ClassFilesNeedApplicationStyle = nameof(ClassFilesNeedApplicationStyle);
+    public const string BytecodeUnsupported = nameof(BytecodeUnsupported);
+    public const string BytecodeVerifyFailed = nameof(BytecodeVerifyFailed);
+    public const string InvalidJitThreshold = nameof(InvalidJitThreshold);
+    public const string JavaCompileFailed = nameof(JavaCompileFailed);
+    public const string JavaLinkFailed = nameof(JavaLinkFailed);
+    public const string JavaMainNotFound = nameof(JavaMainNotFound);
+    public const string NotApplicationGuest = nameof(NotApplicationGuest);
+    public const string StyleNeedsClassFiles = nameof(StyleNeedsClassFiles);
     public const string WorkloadDidNotFinish = nameof(WorkloadDidNotFinish);
 
     // Containers (OS-level virtualization, Guests/ContainerHost.cs).

@@ -17,4 +17,6 @@ public enum VirtualizationStyle
     Paravirtual,
     /// <summary>OS-level virtualization: containers on one shared kernel, isolated by its namespaces and cgroups.</summary>
     Container,
+    /// <summary>A process VM: real class files interpreted and compiled to x86-64 in a user process of the built-in kernel (the JVM).</summary>
+    Application,
 }

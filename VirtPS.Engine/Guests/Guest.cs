@@ -81,6 +81,7 @@ public sealed partial class Guest
         {
             GuestImageKind.Workload => CreateWorkloadCore(spec),
             GuestImageKind.UserProgram => CreateKernelCore(spec, spec.Image, spec.Processes ?? 1),
+            GuestImageKind.ClassFiles => CreateApplicationCore(spec),
             _ => CreateCore(spec.Name, spec.Style, spec.EffectiveMemoryMB, spec.Image.Length == 0 ? [0xF4] : spec.Image,
                 spec.Origin ?? DefaultLoadAddress, spec.EntryPoint, spec.Costs, spec.CommandLine, paravirtKernel: false, paging: spec.Paging),
         };

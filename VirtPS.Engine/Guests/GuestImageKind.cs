@@ -11,4 +11,6 @@ public enum GuestImageKind
     UserProgram,
     /// <summary>A bare image, alone on the machine at CPL 0 with no kernel.</summary>
     Bare,
+    /// <summary>Java class files, run by the process VM (<see cref="VirtualizationStyle.Application"/>) in a user process of the built-in kernel.</summary>
+    ClassFiles,
 }

@@ -35,6 +35,15 @@ public sealed record GuestSpec
     /// <summary>The bare machine's command line (see <see cref="BootInfo"/>).</summary>
     public string CommandLine { get; init; } = "";
 
+    /// <summary>The class files an Application guest runs (<see cref="GuestImageKind.ClassFiles"/>): where each came from and its bytes.</summary>
+    public IReadOnlyList<(string Source, byte[] Bytes)>? ClassFiles { get; init; }
+    /// <summary>The class whose main method starts; null: the first class file with one.</summary>
+    public string? MainClass { get; init; }
+    /// <summary>Invocations a method runs interpreted before it is compiled: 0 compiles every method before its first run.</summary>
+    public long JitThreshold { get; init; } = DefaultJitThreshold;
+    /// <summary>The default threshold: HotSpot's Tier3InvocationThreshold (200 invocations before the baseline compiler, C1, takes a method).</summary>
+    public const long DefaultJitThreshold = 200;
+
     /// <summary>User processes the kernel starts; null: the workload's own, or 1 for a program.</summary>
     public int? Processes { get; init; }
     /// <summary>User instructions between the kernel's scheduling ticks; 0 turns preemption off.</summary>
@@ -100,6 +109,19 @@ public sealed record GuestSpec
             Memory.ExtendedPageTables.ValidatePageSize(size);
         }
         if (Backend == Kvm.ExecutionBackend.Kvm) Kvm.KvmBackend.CheckStyle(Style);   // before the device is touched
+        if (Style == VirtualizationStyle.Application && Kind != GuestImageKind.ClassFiles)
+            throw new VirtPSException(ErrorIds.StyleNeedsClassFiles, ErrorKind.InvalidArgument,
+                "An Application guest is a process VM: it runs Java class files (-Path), not workloads, programs or bare images.", Style);
+        if (Kind == GuestImageKind.ClassFiles)
+        {
+            if (Style != VirtualizationStyle.Application)
+                throw new VirtPSException(ErrorIds.ClassFilesNeedApplicationStyle, ErrorKind.InvalidArgument,
+                    $"Class files run under -Style Application (the process VM), not {Style}.", Style);
+            if (ClassFiles is not { Count: > 0 })
+                throw new VirtPSException(ErrorIds.ClassFileNotFound, ErrorKind.InvalidArgument, "An Application guest needs at least one class file.", null);
+            if (JitThreshold < 0)
+                throw new VirtPSException(ErrorIds.InvalidJitThreshold, ErrorKind.InvalidArgument, $"The JIT threshold must be 0 or more; got {JitThreshold}.", JitThreshold);
+        }
         if (Kind == GuestImageKind.Workload && string.IsNullOrEmpty(Workload))
             throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument, "A workload guest needs a workload name.", Workload);
     }

@@ -40,7 +40,13 @@ public static class StyleComparison
     {
         var list = styles.Distinct().ToList();
         foreach (var s in list)
-            if (s != VirtualizationStyle.Container && !Vmm.Available.Contains(s)) throw Vmm.Unavailable(s);
+        {
+            if (s == VirtualizationStyle.Container) continue;   // containers run on their host's shared kernel, not a VMM
+            if (!Vmm.Available.Contains(s)) throw Vmm.Unavailable(s);
+            if (!Vmm.RunsMachineCode(s))
+                throw new VirtPSException(ErrorIds.StyleNeedsClassFiles, ErrorKind.InvalidArgument,
+                    $"{s} runs Java class files, not the built-in workloads; compare it with New-VGuest -Style {s} -Path and Measure-VGuest.", s);
+        }
         var sizes = eptPageSizes?.Distinct().ToList() ?? [];
         foreach (var size in sizes) Memory.ExtendedPageTables.ValidatePageSize(size);
         if (!list.Contains(VirtualizationStyle.Native)) list.Insert(0, VirtualizationStyle.Native);

@@ -174,7 +174,11 @@ public abstract unsafe class Vmm : IVmm
     /// <summary>The styles that can run guests.</summary>
     public static IReadOnlyList<VirtualizationStyle> Available { get; } =
         [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.BinaryTranslation,
-         VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual];
+         VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual, VirtualizationStyle.Application];
+
+    /// <summary>Whether <paramref name="style"/> runs machine code (the built-in workloads, programs, bare images); an
+    /// Application guest runs class files only.</summary>
+    public static bool RunsMachineCode(VirtualizationStyle style) => style != VirtualizationStyle.Application;
 
     /// <summary>The monitor for <paramref name="style"/>, attached to <paramref name="machine"/>.</summary>
     internal static Vmm For(VirtualizationStyle style, Machine machine, MemoryVirtualization? paging = null) => style switch
@@ -185,6 +189,7 @@ public abstract unsafe class Vmm : IVmm
         VirtualizationStyle.BinaryTranslation => new BinaryTranslation(machine),
         VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine, paging ?? HardwareAssisted.DefaultPaging),
         VirtualizationStyle.Paravirtual => new Paravirtual(machine),
+        VirtualizationStyle.Application => new Application(machine),
         _ => throw Unavailable(style),
     };
 

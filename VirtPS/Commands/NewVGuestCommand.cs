@@ -26,6 +26,7 @@ public sealed class NewVGuestCommand : PSCmdlet
     const string BareCodeSet = "BareCode";
     const string BareBytesSet = "BareBytes";
     const string WorkloadSet = "Workload";
+    const string PathSet = "Path";
 
     /// <summary>The guest's name: 1 to 64 letters, digits, underscores, hyphens or dots, starting with a letter,
     /// digit or underscore. Names are unique in the runspace, compared without case (else InvalidGuestName or
@@ -51,6 +52,30 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(Mandatory = true, ParameterSetName = BytesSet)]
     [Parameter(Mandatory = true, ParameterSetName = BareBytesSet)]
     public byte[] Bytes { get; set; } = [];
+
+    /// <summary>Files to run: with -Style Application, Java class files (.class, javac's output) or directories holding them
+    /// (searched with their subdirectories), the class hierarchy of one program. Each is read, verified and linked before the
+    /// guest exists: a missing path is ClassFileNotFound; a bad class file ClassFileBadMagic, ClassFileTruncated,
+    /// ClassFileVersionUnsupported (above 61, Java 17) or ClassFileMalformed; a method the JVM cannot run
+    /// BytecodeUnsupported (naming the opcode, e.g. monitorenter) or BytecodeVerifyFailed; a call outside the program and
+    /// its intrinsics JavaLinkFailed.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>With -Style Application: the class whose public static void main(String[]) starts, in dots or slashes
+    /// (Fib, pkg.Main); the default is the first class given that has one (else JavaMainNotFound).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [PSDefaultValue(Help = "the first class with a main method")]
+    public string? MainClass { get; set; }
+
+    /// <summary>With -Style Application: how many invocations a method runs in the guest interpreter before the baseline
+    /// compiler turns it into x86-64 (the next invocation runs compiled). 0 compiles every method before its first run; a
+    /// huge value (e.g. [long]::MaxValue) never compiles. The default is 200, HotSpot's Tier3InvocationThreshold.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [ValidateRange(0, long.MaxValue)]
+    [PSDefaultValue(Value = GuestSpec.DefaultJitThreshold)]
+    public long JitThreshold { get; set; } = GuestSpec.DefaultJitThreshold;
 
     /// <summary>Runs -Program, -Code or -Bytes alone on the machine, without the built-in kernel: loaded at
     /// 0x100000 (or the program's origin) at privilege level 0, as a bare-metal program. HLT then halts the
@@ -109,7 +134,10 @@ public sealed class NewVGuestCommand : PSCmdlet
     /// built-in kernel's paravirtual build, made from the same source: Xen's hypercalls in place of privileged
     /// instructions, page-table updates batched and validated by the hypervisor on the guest's own tables (direct
     /// paging), and the scheduling tick from Xen's virtual PMU (xenpmu_op; the counter's WRMSRs trap and are
-    /// emulated); a bare program makes no hypercalls and is refused (error StyleNeedsParavirtualKernel).</summary>
+    /// emulated); a bare program makes no hypercalls and is refused (error StyleNeedsParavirtualKernel). Application is a
+    /// process VM, the JVM's way: Java class files (-Path) are verified, linked and run by a bytecode interpreter in a user
+    /// process of the built-in kernel, each method compiled to x86-64 once its invocations pass -JitThreshold (see
+    /// Get-VMethod); it runs class files only (StyleNeedsClassFiles otherwise).</summary>
     [Parameter]
     public VirtualizationStyle Style { get; set; } = VirtualizationStyle.Native;
 
@@ -237,11 +265,17 @@ public sealed class NewVGuestCommand : PSCmdlet
                 BareProgramSet => spec with { Image = Program!.Bytes, Origin = Program.Origin, EntryPoint = Program.EntryPoint },
                 BareCodeSet => FromCode(spec),
                 BareBytesSet => spec with { Image = Bytes },
+                PathSet => spec with
+                {
+                    Kind = GuestImageKind.ClassFiles, MainClass = MainClass, JitThreshold = JitThreshold,
+                    ClassFiles = Engine.Jvm.JavaProgram.ReadClassFiles(Path.SelectMany(Resolve)),
+                },
                 _ => spec,
             };
             string what = Style == VirtualizationStyle.Container ? $"Create a container on host '{VHost ?? "default"}''s shared kernel" : spec.Kind switch
             {
                 GuestImageKind.Workload => $"Create a {Style} guest booting the kernel with workload '{Workload}'",
+                GuestImageKind.ClassFiles => $"Create an {Style} guest running {spec.ClassFiles!.Count} class file(s)",
                 GuestImageKind.UserProgram => $"Create a {Style} guest booting the kernel with a {spec.Image.Length}-byte user program in {spec.Processes ?? 1} process(es)",
                 _ => $"Create {Style} guest with {spec.EffectiveMemoryMB} MB and a {Math.Max(1, spec.Image.Length)}-byte image",
             };
@@ -254,6 +288,16 @@ public sealed class NewVGuestCommand : PSCmdlet
         }
         catch (AssemblyException e) { WriteError(Errors.From(e, null)); }
         catch (VirtPSException e) { WriteError(Errors.From(e)); }
+    }
+
+    /// <summary>A -Path as the file-system paths it names (wildcards expanded); one that names nothing is ClassFileNotFound.</summary>
+    IEnumerable<string> Resolve(string path)
+    {
+        try { return GetResolvedProviderPathFromPSPath(path, out _); }
+        catch (ItemNotFoundException)
+        {
+            throw new VirtPSException(ErrorIds.ClassFileNotFound, ErrorKind.ObjectNotFound, $"Cannot find '{path}'.", path);
+        }
     }
 
     /// <summary>-WorkloadParameter as names and whole numbers (InvalidWorkloadParameter for anything else).</summary>
