@@ -46,6 +46,13 @@ Describe 'Checkpoint-VGuest and Restore-VGuest' {
         Get-VCheckpoint -Guest fw | Should -BeNullOrEmpty
     }
 
+    It 'refuses a container, whose state is its shared kernel''s' {
+        $null = New-VGuest -Name ct -Style Container -Workload syscall -Iterations 10
+        Checkpoint-VGuest -Guest ct -Name x -ErrorAction SilentlyContinue -ErrorVariable e
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'CheckpointNotSupported*'
+        Remove-VGuest -Name ct -Confirm:$false
+    }
+
     It 'refuses a guest whose state is partly a host file''s' {
         $g = New-VGuest -Name withdisk -Workload diskread
         Add-VDisk -Guest withdisk -Path (Join-Path $dir 'd.img') -SizeMB 1 -Mode Paravirtual

@@ -68,6 +68,8 @@ public static class CheckpointFile
         Workload = s.Workload, Iterations = s.Iterations, WorkloadParameters = s.WorkloadParameters?.ToDictionary(),
         Image = s.Image.Length > 0 ? s.Image : null, Origin = s.Origin, EntryPoint = s.EntryPoint, CommandLine = s.CommandLine == "" ? null : s.CommandLine,
         Processes = s.Processes, TimerPeriod = s.TimerPeriod, Pcid = s.Pcid, Backend = s.Backend,
+        ClassFiles = s.ClassFiles?.Select(f => new LabDocument.ClassFileEntry(f.Source, f.Bytes)).ToList(), MainClass = s.MainClass,
+        JitThreshold = s.Kind == GuestImageKind.ClassFiles ? s.JitThreshold : null,
     };
 
     sealed class GraphWriter(Utf8JsonWriter w)
@@ -391,6 +393,8 @@ public static class CheckpointFile
             Workload = entry.Workload, Iterations = entry.Iterations, WorkloadParameters = entry.WorkloadParameters, Image = entry.Image ?? [],
             Origin = entry.Origin, EntryPoint = entry.EntryPoint, CommandLine = entry.CommandLine ?? "", Processes = entry.Processes,
             TimerPeriod = entry.TimerPeriod ?? Kernel.DefaultTimerPeriod, Pcid = entry.Pcid, Backend = entry.Backend,
+            ClassFiles = entry.ClassFiles?.Select(f => (f.Source, f.Bytes)).ToList(), MainClass = entry.MainClass,
+            JitThreshold = entry.JitThreshold ?? GuestSpec.DefaultJitThreshold,
         };
         if (!root.TryGetProperty("objects", out var objects) || objects.ValueKind != JsonValueKind.Array || objects.GetArrayLength() == 0)
             throw Invalid("$.objects", "must be an array of the guest's objects");

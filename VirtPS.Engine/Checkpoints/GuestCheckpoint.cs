@@ -74,6 +74,9 @@ public sealed class GuestCheckpoint
         if (guest.Kvm is not null)
             throw new VirtPSException(ErrorIds.CheckpointNotSupported, ErrorKind.InvalidOperation,
                 $"Guest '{guest.Name}' runs on KVM: its registers and memory are in the host's kernel, not the engine's.", guest.Name);
+        if (guest.Style == VirtualizationStyle.Container)
+            throw new VirtPSException(ErrorIds.CheckpointNotSupported, ErrorKind.InvalidOperation,
+                $"Guest '{guest.Name}' is a container: its state is its host's shared kernel's, which the other containers share; rewinding it would rewind them.", guest.Name);
         if (guest.Devices.FirstOrDefault(d => d is Io.Block.Disk or Io.Net.NetworkAdapter) is { } device)
             throw new VirtPSException(ErrorIds.CheckpointNotSupported, ErrorKind.InvalidOperation,
                 $"Guest '{guest.Name}' has {device.Name} ({device.Class}): its state is partly outside the guest (a host file, a network), which a checkpoint cannot rewind.", guest.Name);

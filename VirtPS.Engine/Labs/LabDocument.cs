@@ -84,6 +84,15 @@ public sealed record LabDocument
         public long? TimerPeriod { get; init; }
         public bool Pcid { get; init; } = true;
         public Kvm.ExecutionBackend Backend { get; init; } = Kvm.ExecutionBackend.Simulator;
+        /// <summary>An Application guest's class files (where each came from, and its bytes as base64), main class and JIT threshold.</summary>
+        public List<ClassFileEntry>? ClassFiles { get; init; }
+        public string? MainClass { get; init; }
+        public long? JitThreshold { get; init; }
+        /// <summary>A container's host name, CPU quota, memory limit and namespaces of its own.</summary>
+        public string? HostName { get; init; }
+        public double? CpuQuota { get; init; }
+        public double? MemoryLimitMB { get; init; }
+        public List<string>? Namespaces { get; init; }
         /// <summary>The guest's own cost model; null: its host's.</summary>
         public CostModelEntry? CostModel { get; init; }
         public bool WalkCaches { get; init; } = true;
@@ -93,6 +102,8 @@ public sealed record LabDocument
         public string? VmExecutionControls { get; init; }
         public List<DiskEntry> Disks { get; init; } = [];
     }
+
+    public sealed record ClassFileEntry(string Source, byte[] Bytes);
 
     public sealed record DiskEntry
     {

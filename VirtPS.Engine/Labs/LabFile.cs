@@ -55,6 +55,9 @@ public static class LabFile
             EntryPoint = s.EntryPoint, CommandLine = s.CommandLine == "" ? null : s.CommandLine, Processes = s.Processes,
             TimerPeriod = s.TimerPeriod == Kernel.DefaultTimerPeriod ? null : s.TimerPeriod, Pcid = g.Pcid, Backend = s.Backend,
             CostModel = s.Costs is { } c ? Entry(c) : null, WalkCaches = g.WalkCaches, NestedTlb = g.NestedTlb,
+            ClassFiles = s.ClassFiles?.Select(f => new ClassFileEntry(f.Source, f.Bytes)).ToList(), MainClass = s.MainClass,
+            JitThreshold = s.Kind == GuestImageKind.ClassFiles ? s.JitThreshold : null,
+            HostName = s.HostName, CpuQuota = s.CpuQuota, MemoryLimitMB = s.MemoryLimitMB, Namespaces = s.Namespaces?.ToList(),
             TlbConfiguration = g.TlbConfiguration == TlbConfiguration.Skylake ? null : Entry(g.TlbConfiguration),
             VmExecutionControls = g.Vmm is Styles.HardwareAssisted ha ? ha.Controls.ToString() : null,
             Disks = g.Devices.OfType<Disk>().Select(d => new DiskEntry { Name = d.Name, Path = d.Image.Path, SizeMB = d.Image.Length >> 20, Mode = d.Mode, EventIdx = d.EventIdx }).ToList(),
@@ -239,6 +242,9 @@ public static class LabFile
                 Workload = g.Workload, Iterations = g.Iterations, WorkloadParameters = g.WorkloadParameters, Image = g.Image ?? [], Origin = g.Origin,
                 EntryPoint = g.EntryPoint, CommandLine = g.CommandLine ?? "", Processes = g.Processes, TimerPeriod = g.TimerPeriod ?? Kernel.DefaultTimerPeriod,
                 Pcid = g.Pcid, Backend = g.Backend, Costs = g.CostModel is { } m ? Model(m, origin, $"$.guests[{i}].costModel") : null,
+                ClassFiles = g.ClassFiles?.Select(f => (f.Source, f.Bytes)).ToList(), MainClass = g.MainClass,
+                JitThreshold = g.JitThreshold ?? GuestSpec.DefaultJitThreshold,
+                HostName = g.HostName, CpuQuota = g.CpuQuota, MemoryLimitMB = g.MemoryLimitMB, Namespaces = g.Namespaces,
             };
             spec.Validate();
             specs.Add(spec);

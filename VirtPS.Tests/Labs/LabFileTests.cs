@@ -20,7 +20,7 @@ public class LabFileTests : IDisposable
         throw new InvalidOperationException("VirtPS.sln not found");
     }
 
-    // Two hosts, five guests in five styles (one with a virtio disk, one with an NE2000), three networks, routes and port forwards.
+    // Two hosts, six guests in six styles (one with a virtio disk, one with an NE2000, one a container), three networks, routes and port forwards.
     string Lab() => $"""
         $null = New-VHost -Name lab2 -Type Type2 -PhysicalCpus 2 -CostProfile Pentium4-2006
         Set-VHost -Name default -IoModel Hybrid -Quantum 20000
@@ -32,6 +32,7 @@ public class LabFileTests : IDisposable
         New-VGuest -Name bt -Workload diskread -Style BinaryTranslation -MemoryMB 96 | Connect-VNetworkAdapter -Network ho
         New-VGuest -Name emu -Code 'mov eax, 0', 'syscall' -Style Emulation | Connect-VNetworkAdapter -Network iso
         $null = New-VGuest -Name bare -Bare -Code 'hlt' -Style TrapAndEmulate -VHost lab2
+        $null = New-VGuest -Name box -Style Container -Workload syscall -Iterations 100 -HostName alpha -CpuQuota 0.5 -MemoryLimitMB 2
         Add-VDisk -Guest bt -Path '{_dir}/bt.img' -SizeMB 4 -Mode Paravirtual
         Connect-VNetworkAdapter -Guest emu -Network ho -Mode Emulated
         Connect-VNetworkAdapter -Guest web -Network iso
@@ -70,6 +71,8 @@ public class LabFileTests : IDisposable
         Assert.Equal(before, Run(b, Snapshot));
         // The rebuilt guests run: the disk guest reads its (zeroed) image through virtio-blk to its CRC.
         Assert.Contains("crc32=0x", Run(b, "$null = Invoke-VStep -Guest bt; Receive-VConsole -Guest bt -All"));
+        // The container is rebuilt on the default host's shared kernel, with its own host name.
+        Assert.Equal("alpha", Run(b, "(Get-VGuest box).Spec.HostName"));
     }
 
     [Fact]
