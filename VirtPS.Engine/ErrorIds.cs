@@ -126,4 +126,13 @@ public static class ErrorIds
     public const string UnknownWorkload = nameof(UnknownWorkload);
     public const string UnsupportedStyle = nameof(UnsupportedStyle);
     public const string WorkloadDidNotFinish = nameof(WorkloadDidNotFinish);
+
+    // The Library style: a Windows PE and its loader.
+    public const string NotPortableExecutable = nameof(NotPortableExecutable);
+    public const string PeTruncated = nameof(PeTruncated);
+    public const string PeMachineNotSupported = nameof(PeMachineNotSupported);
+    public const string PeInvalid = nameof(PeInvalid);
+    public const string PeNotRelocatable = nameof(PeNotRelocatable);
+    public const string LibraryNeedsPe = nameof(LibraryNeedsPe);
+    public const string NotLibraryGuest = nameof(NotLibraryGuest);
 }

@@ -15,4 +15,7 @@ public enum VirtualizationStyle
     HardwareAssisted,
     /// <summary>A modified guest kernel that makes hypercalls (Xen).</summary>
     Paravirtual,
+    /// <summary>No foreign kernel: a Windows PE loaded into a process of the built-in kernel, its KERNEL32 calls
+    /// translated into that kernel's system calls by a user-mode layer (Wine).</summary>
+    Library,
 }

@@ -77,6 +77,7 @@ public sealed partial class Guest
         var g = spec.Kind switch
         {
             GuestImageKind.Workload => CreateWorkloadCore(spec),
+            GuestImageKind.UserProgram when spec.Style == VirtualizationStyle.Library => CreateLibraryCore(spec),
             GuestImageKind.UserProgram => CreateKernelCore(spec, spec.Image, spec.Processes ?? 1),
             _ => CreateCore(spec.Name, spec.Style, spec.EffectiveMemoryMB, spec.Image.Length == 0 ? [0xF4] : spec.Image,
                 spec.Origin ?? DefaultLoadAddress, spec.EntryPoint, spec.Costs, spec.CommandLine, paravirtKernel: false, paging: spec.Paging),

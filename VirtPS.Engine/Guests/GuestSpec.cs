@@ -83,6 +83,7 @@ public sealed record GuestSpec
             Memory.ExtendedPageTables.ValidatePageSize(size);
         }
         if (Backend == Kvm.ExecutionBackend.Kvm) Kvm.KvmBackend.CheckStyle(Style);   // before the device is touched
+        if (Style == VirtualizationStyle.Library && (Kind != GuestImageKind.UserProgram || Image.Length == 0)) throw Styles.Vmm.NeedsPe(Style);
         if (Kind == GuestImageKind.Workload && string.IsNullOrEmpty(Workload))
             throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument, "A workload guest needs a workload name.", Workload);
     }

@@ -49,9 +49,9 @@ public static partial class Kernel
     /// the same source with <c>PARAVIRT</c> defined: hypercalls in place of privileged instructions (Xen's ABI,
     /// see <see cref="Styles.Paravirtual"/>).</summary>
     public static AssembledProgram AssembleKernel(int processes, long timerPeriod, int userLength, ulong memoryBytes,
-        ulong userEntry = UserCodeAddress, bool paravirt = false)
+        ulong userEntry = UserCodeAddress, bool paravirt = false, ulong userBase = UserCodeAddress)
     {
-        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}/{userEntry}/{(paravirt ? "pv" : "native")}";
+        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}/{userEntry}/{(paravirt ? "pv" : "native")}/{userBase}";
         return Cache.GetOrAdd(key, _ =>
         {
             var defines = new Dictionary<string, long>
@@ -60,6 +60,7 @@ public static partial class Kernel
                 ["USER_ENTRY"] = (long)userEntry,
             };
             if (paravirt) defines["PARAVIRT"] = 1;
+            if (userBase != UserCodeAddress) defines["USER_BASE"] = (long)userBase;   // a PE at its ImageBase (Library style)
             return Assembler.Assemble(KernelSource(), defines, Guest.DefaultLoadAddress);
         });
     }

@@ -41,6 +41,7 @@ public static class StyleComparison
         var list = styles.Distinct().ToList();
         foreach (var s in list)
             if (!Vmm.Available.Contains(s)) throw Vmm.Unavailable(s);
+            else if (!Vmm.WorkloadStyles.Contains(s)) throw Vmm.NeedsPe(s);
         var sizes = eptPageSizes?.Distinct().ToList() ?? [];
         foreach (var size in sizes) Memory.ExtendedPageTables.ValidatePageSize(size);
         if (!list.Contains(VirtualizationStyle.Native)) list.Insert(0, VirtualizationStyle.Native);

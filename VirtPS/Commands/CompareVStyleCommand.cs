@@ -66,7 +66,7 @@ public sealed class CompareVStyleCommand : PSCmdlet
         {
             var model = CostProfile is { } name ? CostModel.Builtin(name) : LabState.Current.DefaultHost.CostModel;
             if (Workload_Find() is null) return;
-            var styles = Style ?? [.. Vmm.Available];
+            var styles = Style ?? [.. Vmm.WorkloadStyles];
             int done = 0, runs = StyleComparison.Count(styles, Paging, EptPageSize);
             foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model,
                 paging: Paging, parameters: NewVGuestCommand.WorkloadParameters(WorkloadParameter), eptPageSizes: EptPageSize))

@@ -12,6 +12,7 @@
 ;   6 spawn (eager copy of the address space; 0 in the child, child pid in the parent)
 ;   7 wait(pid)  8 inb(port 0x80, count)  9 setcr8(value, count)  10 callret(count)  11 ptemod(addr, count)
 ;   12-15 block: info, read(lba,buf,n), write(lba,buf,n), flush  16-18 network: ping, udp, serve  19 keyboard read
+;   40 set_gs_base(addr)  41 exit_status(status): the Library style's (Library/layer.asm: a TEB at GS, ExitProcess's code)
 ;   (Drivers/*.asm: the device drivers; their code and data are spliced in at the @@DRIVER_...@@ markers)
 ;   (8-11 are Adams & Agesen's nanobenchmarks: the operation runs count times inside the kernel, as theirs
 ;   ran in the guest kernel, so one iteration is one IN, one CR8 write, one call/ret pair, one PTE write)
@@ -36,6 +37,9 @@ KSTACK_SIZE equ 0x2000
 USER_IMAGE  equ 0x1C0000
 FRAMES      equ 0x400000
 USER_CODE   equ 0x40000000
+%ifndef USER_BASE
+USER_BASE   equ USER_CODE       ; where the user image is mapped: under -Style Library, the PE's base (Library/PeLoader.cs)
+%endif
 USER_DATA   equ 0x40100000
 USER_STACK  equ 0x40200000
 HEAP_BASE   equ 0x40400000
@@ -636,7 +640,8 @@ proc_create:
     pop rdx
     or rdx, 5
     mov rdi, r12
-    lea rsi, [r13 + USER_CODE]
+    mov rsi, USER_BASE          ; may lie above 4 GiB (a PE's ImageBase), beyond a displacement's reach
+    add rsi, r13
     call map
     add r13, 4096
     jmp .code
@@ -668,7 +673,8 @@ proc_create:
     mov qword [rax - 16], USER_STACK
     mov qword [rax - 24], 0x202
     mov qword [rax - 32], 0x23
-    mov qword [rax - 40], USER_ENTRY
+    mov rcx, USER_ENTRY             ; (may lie above 4 GiB: a PE's)
+    mov [rax - 40], rcx
     lea rcx, [first_run]
     mov [rax - 48], rcx
     sub rax, 96
@@ -951,9 +957,16 @@ syscall_entry:
     push r15
     inc qword [syscalls]
     cmp rax, SYS_COUNT
-    jae .bad
+    jae .lib
     lea rcx, [sys_table]
     call [rcx + rax*8]
+    jmp .ret
+.lib:                           ; 40-47: the Library style's calls
+    lea rcx, [rax - 40]
+    cmp rcx, SYS_LIB_COUNT
+    jae .bad
+    lea r10, [sys_lib_table]
+    call [r10 + rcx*8]
     jmp .ret
 .bad:
     mov rax, -1
@@ -1033,6 +1046,34 @@ sys_write:                  ; rdi = buf, rsi = len (user memory, read with the p
 .fail:
     mov rax, -1
     ret
+
+; set_gs_base(rdi = user address): IA32_GS_BASE, where a Windows program finds its TEB (Linux's arch_prctl(ARCH_SET_GS)).
+; The kernel itself never uses GS and does not switch it per process: one value for every process.
+sys_set_gs_base:
+%ifdef PARAVIRT
+    jmp .fail                   ; Xen's set_segment_base hypercall would do it; the paravirtual build has no Library guests
+%endif
+    mov rax, USER_CODE
+    cmp rdi, rax
+    jb .fail
+    mov rax, USER_END
+    cmp rdi, rax
+    jae .fail
+    mov ecx, 0xC0000101
+    mov eax, edi
+    mov rdx, rdi
+    shr rdx, 32
+    wrmsr
+    xor eax, eax
+    ret
+.fail:
+    mov rax, -1
+    ret
+
+; exit_status(rdi = status): exit, leaving the status where the host reads it (exit_status)
+sys_exit_status:
+    mov [exit_status], rdi
+    jmp sys_exit
 
 sys_getpid:
     mov rax, [cur]
@@ -1841,6 +1882,9 @@ sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect
     dq sys_net_ping, sys_net_udp, sys_net_serve                     ; 16-18: Drivers/io_net.asm
     dq sys_kbd_read                                                 ; 19:    Drivers/io_input.asm
 SYS_COUNT equ ($ - sys_table) / 8
+sys_lib_table: dq sys_set_gs_base, sys_exit_status                  ; 40-41
+SYS_LIB_COUNT equ ($ - sys_lib_table) / 8
+exit_status: dq 0               ; the last exit_status call's status
 kernel_cs:  dq 0
 boot_flags: dq 0                ; RFLAGS as PUSHF showed them during boot (IF clear)
 boot_ipis:  dq 0                ; the self-test's interrupt: 1 once it came
