@@ -28,6 +28,7 @@
         'Compare-VStyle'
         'Compare-VBackend'
         'Get-VTranslationCache'
+        'Get-VImport'
         'Get-VTranslation'
         'Get-VTlb'
         'Clear-VTlb'

@@ -25,7 +25,7 @@ Describe 'Manifest' {
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
             'Add-VDisk', 'Add-VPortForward', 'Add-VRoute', 'Clear-VTlb', 'Compare-VBackend', 'Compare-VIoMode', 'Compare-VStyle',
             'Connect-VNetworkAdapter', 'ConvertTo-VProgram', 'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Get-VCostModel',
-            'Get-VDevice', 'Get-VDisassembly', 'Get-VGuest', 'Get-VHost', 'Get-VIommu', 'Get-VNatSession', 'Get-VNetwork',
+            'Get-VDevice', 'Get-VDisassembly', 'Get-VGuest', 'Get-VHost', 'Get-VImport', 'Get-VIommu', 'Get-VNatSession', 'Get-VNetwork',
             'Get-VNetworkAdapter', 'Get-VReachability', 'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache',
             'Get-VVirtqueue', 'Get-VWorkload', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'New-VHost', 'New-VNetwork',
             'Receive-VConsole', 'Remove-VDevice', 'Remove-VGuest', 'Remove-VHost', 'Remove-VNetwork', 'Remove-VRoute',

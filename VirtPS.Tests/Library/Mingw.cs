@@ -27,14 +27,15 @@ public static partial class Mingw
         lock (Built)
         {
             string key = flags + "\n" + source;
-            if (Built.TryGetValue(key, out var b)) return b;
+            if (Built.TryGetValue(key, out var b)) return (byte[])b.Clone();
             string dir = Directory.CreateTempSubdirectory("virtps-pe").FullName;
             try
             {
                 File.WriteAllText(Path.Combine(dir, "p.c"), source);
                 var (code, output) = Run(GccPath!, $"-o p.exe p.c {flags}", dir);
                 if (code != 0) throw new InvalidOperationException("mingw gcc failed:\n" + output);
-                return Built[key] = File.ReadAllBytes(Path.Combine(dir, "p.exe"));
+                Built[key] = File.ReadAllBytes(Path.Combine(dir, "p.exe"));
+                return (byte[])Built[key].Clone();
             }
             finally { Directory.Delete(dir, true); }
         }

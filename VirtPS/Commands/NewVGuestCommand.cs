@@ -26,6 +26,7 @@ public sealed class NewVGuestCommand : PSCmdlet
     const string BareCodeSet = "BareCode";
     const string BareBytesSet = "BareBytes";
     const string WorkloadSet = "Workload";
+    const string PathSet = "Path";
 
     /// <summary>The guest's name: 1 to 64 letters, digits, underscores, hyphens or dots, starting with a letter,
     /// digit or underscore. Names are unique in the runspace, compared without case (else InvalidGuestName or
@@ -51,6 +52,14 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(Mandatory = true, ParameterSetName = BytesSet)]
     [Parameter(Mandatory = true, ParameterSetName = BareBytesSet)]
     public byte[] Bytes { get; set; } = [];
+
+    /// <summary>A foreign executable to run. With -Style Library: one Windows x86-64 console program (a PE32+ .exe, such
+    /// as mingw-w64 builds), loaded at its ImageBase (relocated when a process cannot have it) into a process of the
+    /// built-in kernel, its KERNEL32 imports bound to VirtPS's translation layer (Get-VImport lists them). A file that is
+    /// no PE is NotPortableExecutable; a cut-off one PeTruncated; one for another machine PeMachineNotSupported; a
+    /// missing file FileNotFound. -Bytes takes the same executable's bytes.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    public string[] Path { get; set; } = [];
 
     /// <summary>Runs -Program, -Code or -Bytes alone on the machine, without the built-in kernel: loaded at
     /// 0x100000 (or the program's origin) at privilege level 0, as a bare-metal program. HLT then halts the
@@ -93,11 +102,14 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(ParameterSetName = ProgramSet)]
     [Parameter(ParameterSetName = CodeSet)]
     [Parameter(ParameterSetName = BytesSet)]
+    [Parameter(ParameterSetName = PathSet)]
     [ValidateRange(0, long.MaxValue)]
     [PSDefaultValue(Value = Engine.Guests.Kernel.DefaultTimerPeriod)]
     public long TimerPeriod { get; set; } = Engine.Guests.Kernel.DefaultTimerPeriod;
 
-    /// <summary>How the guest's CPU is virtualized. Native (the default) is the bare simulated machine. Emulation
+    /// <summary>How the guest's CPU is virtualized. Library (Wine's way) runs a Windows executable given by -Path or -Bytes
+    /// as a process of the built-in kernel on the bare machine, its KERNEL32 calls translated into the kernel's system
+    /// calls by a user-mode layer; it runs no workload (LibraryNeedsPe). Native (the default) is the bare simulated machine. Emulation
     /// interprets every instruction through a software MMU. TrapAndEmulate runs the guest kernel deprivileged (ring
     /// compression to CPL 1): privileged instructions trap into the VMM, and the sensitive unprivileged ones
     /// (PUSHF, POPF, MOV from CS, SGDT, SMSW, ...) silently misbehave and are recorded as fidelity violations.
@@ -204,6 +216,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                 ProgramSet => spec with { Kind = GuestImageKind.UserProgram, Image = Program!.Bytes, Origin = Program.Origin, EntryPoint = Program.EntryPoint },
                 CodeSet => FromCode(spec with { Kind = GuestImageKind.UserProgram }),
                 BytesSet => spec with { Kind = GuestImageKind.UserProgram, Image = Bytes },
+                PathSet => FromPath(spec with { Kind = GuestImageKind.UserProgram }),
                 BareProgramSet => spec with { Image = Program!.Bytes, Origin = Program.Origin, EntryPoint = Program.EntryPoint },
                 BareCodeSet => FromCode(spec),
                 BareBytesSet => spec with { Image = Bytes },
@@ -211,6 +224,7 @@ public sealed class NewVGuestCommand : PSCmdlet
             };
             string what = spec.Kind switch
             {
+                GuestImageKind.UserProgram when Style == VirtualizationStyle.Library => $"Create a Library guest running a {spec.Image.Length}-byte Windows executable",
                 GuestImageKind.Workload => $"Create a {Style} guest booting the kernel with workload '{Workload}'",
                 GuestImageKind.UserProgram => $"Create a {Style} guest booting the kernel with a {spec.Image.Length}-byte user program in {spec.Processes ?? 1} process(es)",
                 _ => $"Create {Style} guest with {spec.EffectiveMemoryMB} MB and a {Math.Max(1, spec.Image.Length)}-byte image",
@@ -240,6 +254,18 @@ public sealed class NewVGuestCommand : PSCmdlet
             d[e.Key.ToString()!] = Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
         }
         return d;
+    }
+
+    /// <summary>Reads -Path: one Windows executable for -Style Library.</summary>
+    GuestSpec FromPath(GuestSpec spec)
+    {
+        if (Style != VirtualizationStyle.Library || Path.Length != 1)
+            throw new VirtPSException(ErrorIds.LibraryNeedsPe, ErrorKind.InvalidArgument,
+                $"-Path takes one Windows executable for -Style Library; got {Path.Length} path(s) under {Style}.", Path);
+        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path[0]);
+        if (!File.Exists(file))
+            throw new VirtPSException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Cannot find the executable '{Path[0]}'.", Path[0]);
+        return spec with { Image = File.ReadAllBytes(file) };
     }
 
     /// <summary>Assembles -Code: at 0x100000 for a bare machine, else as a user program at the user base.</summary>

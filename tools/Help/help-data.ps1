@@ -29,6 +29,7 @@ $answer = '"mov rax, 42`nhlt"'
     'With -Bare there is no kernel: the program is the image, loaded at 0x100000 (-Code, -Bytes) or at its origin (-Program), and runs alone at privilege level 0, where HLT halts the machine. With no program at all the guest holds a single HLT instruction: an empty machine that halts on its first step, like a virtual machine with no boot disk.'
     'Everything is checked before the guest exists, so a failure leaves nothing behind: an invalid name is InvalidGuestName, a name already in use is GuestExists (ResourceExists), a program that does not fit is ProgramTooLarge (LimitsExceeded), bad source is AssemblyError (ParserError), an entry point outside the program is InvalidEntryPoint and a memory size outside 1 to 4096 MB (4 to 1024 MB under the kernel) is InvalidMemorySize. -Bare together with -Workload, -Processes or -TimerPeriod does not bind to any parameter set. Guest memory is backed by host memory only where the guest touches it.'
     'Names are unique per runspace and compared without case. Guests live in the runspace that created them: runspaces of ForEach-Object -Parallel each have their own.'
+    'With -Style Library and -Path (or -Bytes) the guest runs a Windows x86-64 console executable, Wine''s way: a PE32+ loader maps it at its ImageBase in a process of the built-in kernel (relocating it when a process cannot have that base), binds its KERNEL32 imports to VirtPS''s translation layer (user-mode code that turns each call into the kernel''s system calls) and every other import to a stub that stops the program naming it, sets up a TEB and PEB (GS points at the TEB) and starts it at its entry point. Its own code runs on the bare machine: no traps, no exits. Get-VImport lists the bindings; Measure-VGuest shows the calls by API name, the cycles they cost and the ExitCode. A file that is no PE is NotPortableExecutable, a cut-off one PeTruncated, one for another machine PeMachineNotSupported, a malformed one PeInvalid; a workload under Library is LibraryNeedsPe.'
   )
   Inputs = @(@{ Type = 'System.String'; Text = 'Guest names.' })
   Outputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'The new guest.' })
@@ -41,6 +42,7 @@ $answer = '"mov rax, 42`nhlt"'
     @{ Title = 'A bare guest from raw machine code'; Code = 'New-VGuest -Name raw -Bare -Bytes 0x48, 0xC7, 0xC0, 0x2A, 0, 0, 0, 0xF4 -MemoryMB 16'; Remarks = 'The same program as bytes: mov rax, 42 (48 C7 C0 2A 00 00 00) then hlt (F4), in a 16 MB guest.' }
     @{ Title = 'Several bare guests from one program'; Code = "`$program = ConvertTo-VProgram -Text 'mov ecx, N', 'l: dec rcx', 'jnz l', 'hlt' -Define @{ N = 100 }`n'left', 'right' | New-VGuest -Bare -Program `$program"; Remarks = 'Assembles once at 0x100000 and creates two kernel-less guests that run the same countdown loop.' }
     @{ Title = 'An empty machine'; Code = 'New-VGuest -Name empty | Invoke-VStep'; Remarks = 'A guest made without code holds one HLT instruction and halts after one instruction.' }
+    @{ Title = 'A Windows program under -Style Library'; Code = "Set-Content hello.c '#include <windows.h>', 'void start(void) { DWORD n; WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), `"hi\n`", 3, &n, 0); ExitProcess(3); }'`nx86_64-w64-mingw32-gcc -nostdlib -e start -s -o hello.exe hello.c -lkernel32`nNew-VGuest -Name win -Style Library -Path ./hello.exe | Invoke-VStep | Out-Null`nReceive-VConsole -Guest win; (Measure-VGuest win).ExitCode"; Remarks = 'mingw-w64 builds a PE that calls KERNEL32 directly; VirtPS loads it into a process of its kernel and translates its calls: the console shows hi, and the exit code is 3.' }
     @{ Title = 'First-generation VT-x: shadow paging'; Code = "New-VGuest -Name vtx1 -Style HardwareAssisted -Paging Shadow -Workload ptemod -Iterations 100 | Invoke-VStep | Measure-VGuest | Select-Object Paging, Exits, TracingPageFaults"; Remarks = 'Every PTE write the kernel makes is traced and emulated by the VMM; with -Paging Nested (the default) none is.' }
   )
   Links = @('ConvertTo-VProgram', 'Get-VGuest', 'Invoke-VStep', 'Receive-VConsole', 'Get-VWorkload', 'about_VirtPS')
@@ -126,6 +128,21 @@ $answer = '"mov rax, 42`nhlt"'
     @{ Title = 'Nested against shadow paging'; Code = "Compare-VStyle forkwait -Style HardwareAssisted -Paging Nested, Shadow -Iterations 100"; Remarks = 'The same fork-and-wait loop: with EPT the copies of page tables, CR3 loads and page faults stay in the guest; shadow paging exits on each.' }
   )
   Links = @('Get-VWorkload', 'Get-VCostModel', 'Measure-VGuest', 'New-VGuest')
+}
+'Get-VImport' = @{
+  Synopsis = 'Lists a Library guest''s imports and what each is bound to.'
+  Description = @(
+    'A -Style Library guest runs a Windows PE; its loader read the import directory (PE/COFF specification, the .idata section) and wrote each import address table (IAT) slot: with the address of VirtPS''s translation-layer function of that name (KERNEL32.dll: GetStdHandle, WriteFile, WriteConsoleA, ReadFile, ExitProcess, VirtualAlloc, VirtualFree, HeapAlloc, GetTickCount64, QueryPerformanceCounter, Sleep, GetLastError, SetLastError, ...), or with a stub that, when called, prints "virtps: call to unimplemented function DLL.name, aborting" and ends the process with STATUS_ENTRYPOINT_NOT_FOUND (0xC0000139), as Wine binds what it lacks.'
+    'Get-VImport writes one object per import, in import-directory order: Dll, Name (or #ordinal for an import by ordinal: the layer exports names only, so those are unimplemented), Hint, Ordinal, IatAddress (the slot''s virtual address), BoundTo (the address written there), Implemented and Binding (the layer function''s label, or unimplemented).'
+    'A guest not under -Style Library has no imports: NotLibraryGuest (InvalidOperation).'
+  )
+  Inputs = @(@{ Type = 'VirtPS.Engine.Guests.Guest'; Text = 'A guest.' }, @{ Type = 'VirtPS.Engine.Guests.StepResult'; Text = 'A step result; its guest''s imports are listed.' })
+  Outputs = @(@{ Type = 'VirtPS.Engine.Library.ImportBinding'; Text = 'Dll, Name, Hint, Ordinal, IatAddress, BoundTo, Implemented, Binding.' })
+  Examples = @(
+    @{ Title = 'The import table of a mingw-w64 program'; Code = "Set-Content hello.c '#include <windows.h>', 'void start(void) { DWORD n; WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), `"hi\n`", 3, &n, 0); ExitProcess(0); }'`nx86_64-w64-mingw32-gcc -nostdlib -e start -s -o hello.exe hello.c -lkernel32`nNew-VGuest -Name win -Style Library -Path ./hello.exe | Out-Null`nGet-VImport -Guest win"; Remarks = 'Three KERNEL32.dll imports (ExitProcess, GetStdHandle, WriteFile), each bound to the translation layer; x86_64-w64-mingw32-objdump -p hello.exe lists the same table.' }
+    @{ Title = 'The imports the layer does not implement'; Code = "Set-Content beep.c '#include <windows.h>', 'void start(void) { Beep(440, 100); ExitProcess(0); }'`nx86_64-w64-mingw32-gcc -nostdlib -e start -s -o beep.exe beep.c -lkernel32`nNew-VGuest -Name beep -Style Library -Path ./beep.exe | Invoke-VStep | Out-Null`nGet-VImport beep | Where-Object { -not `$_.Implemented }`nReceive-VConsole beep"; Remarks = 'Beep is bound to a stub: the program stops at the call with "virtps: call to unimplemented function KERNEL32.dll.Beep, aborting".' }
+  )
+  Links = @('New-VGuest', 'Measure-VGuest')
 }
 'Get-VTranslationCache' = @{
   Synopsis = 'Lists the translated blocks in a BinaryTranslation guest''s translation cache.'

@@ -37,9 +37,8 @@ KSTACK_SIZE equ 0x2000
 USER_IMAGE  equ 0x1C0000
 FRAMES      equ 0x400000
 USER_CODE   equ 0x40000000
-%ifndef USER_BASE
-USER_BASE   equ USER_CODE       ; where the user image is mapped: under -Style Library, the PE's base (Library/PeLoader.cs)
-%endif
+; USER_BASE (defined by the host under -Style Library): where the user image is mapped instead of USER_CODE, the PE's
+; base (Library/PeLoader.cs)
 USER_DATA   equ 0x40100000
 USER_STACK  equ 0x40200000
 HEAP_BASE   equ 0x40400000
@@ -640,8 +639,12 @@ proc_create:
     pop rdx
     or rdx, 5
     mov rdi, r12
-    mov rsi, USER_BASE          ; may lie above 4 GiB (a PE's ImageBase), beyond a displacement's reach
+%ifdef USER_BASE
+    mov rsi, USER_BASE          ; a PE's ImageBase: above 4 GiB, beyond a displacement's reach
     add rsi, r13
+%else
+    lea rsi, [r13 + USER_CODE]
+%endif
     call map
     add r13, 4096
     jmp .code
@@ -673,8 +676,12 @@ proc_create:
     mov qword [rax - 16], USER_STACK
     mov qword [rax - 24], 0x202
     mov qword [rax - 32], 0x23
-    mov rcx, USER_ENTRY             ; (may lie above 4 GiB: a PE's)
+%ifdef USER_BASE
+    mov rcx, USER_ENTRY             ; (a PE's: above 4 GiB)
     mov [rax - 40], rcx
+%else
+    mov qword [rax - 40], USER_ENTRY
+%endif
     lea rcx, [first_run]
     mov [rax - 48], rcx
     sub rax, 96
