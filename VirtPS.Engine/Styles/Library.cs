@@ -9,7 +9,7 @@ namespace VirtPS.Engine.Styles;
 /// on the bare machine (every instruction at native cost, as <see cref="Native"/>); its imports are bound to the
 /// translation layer (<see cref="Pe.TranslationLayer"/>), user-mode code in the same process. This class only watches
 /// the layer's code: a call is the execution of one of its entry points from outside it, and lasts until control
-/// leaves the layer back to the program. What happened in between (the layer's instructions, the system calls it made,
+/// leaves the layer back to the program (or, for ExitProcess, until its exit system call). What happened in between (the layer's instructions, the system calls it made,
 /// the kernel's work for them) is the call's share of the ledger, kept by API name and priced by the guest's cost model.
 /// </summary>
 public sealed unsafe class Library(Machine machine) : Vmm(machine)
@@ -47,6 +47,9 @@ public sealed unsafe class Library(Machine machine) : Vmm(machine)
     string? _current;
     EventCounts? _start;
 
+    /// <summary>The kernel's exit_status system call (kernel.asm: 41), by which the layer ends the process.</summary>
+    const ulong ExitStatusSyscall = 41;
+
     /// <summary>Instructions the layer's code retired (its start code included).</summary>
     public long LayerInstructions { get; private set; }
 
@@ -59,10 +62,13 @@ public sealed unsafe class Library(Machine machine) : Vmm(machine)
             _current = api;
             _start = At(i.IndexInBlock);
         }
+        // The layer's exit system call (ExitProcess, or a stub's) ends the call there: the kernel's teardown of the
+        // process and its summary are the kernel's, not the translation's.
+        bool exits = i.Sensitive == SensitiveOp.Syscall && p.R[(int)Gpr.Rax] == ExitStatusSyscall;
         i.Observed(p, i);
         LayerInstructions++;
         // Back in the program (at CPL 3, outside the layer: not a system call into the kernel): the call is over.
-        if (_current != null && p.Cpl == 3 && (p.Ip < _layerStart || p.Ip >= _layerEnd)) Close(At(i.IndexInBlock + 1));
+        if (_current != null && (exits || p.Cpl == 3 && (p.Ip < _layerStart || p.Ip >= _layerEnd))) Close(At(i.IndexInBlock + 1));
     }
 
     void Close(EventCounts now)
