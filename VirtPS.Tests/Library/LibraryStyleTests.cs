@@ -55,6 +55,13 @@ public class LibraryStyleTests
             NT_TIB *tib = (NT_TIB *)NtCurrentTeb();
             if (tib->Self != tib || (char *)&tib < (char *)tib->StackLimit || (char *)&tib >= (char *)tib->StackBase) ExitProcess(7);
             if (GetModuleHandleA(NULL) == NULL) ExitProcess(8);
+            char in[8]; DWORD got = 99;
+            if (!ReadFile(GetStdHandle(STD_INPUT_HANDLE), in, sizeof in, &got, NULL) || got != 0) ExitProcess(9);
+            DWORD wrote = 0;
+            if (!WriteConsoleA(GetStdHandle(STD_ERROR_HANDLE), "console ", 8, &wrote, NULL) || wrote != 8) ExitProcess(10);
+            if (WriteFile(GetStdHandle(STD_INPUT_HANDLE), "x", 1, &wrote, NULL) || GetLastError() != ERROR_INVALID_HANDLE) ExitProcess(11);
+            Sleep(0);
+            if (GetCurrentProcessId() != 1) ExitProcess(12);
             for (int i = 0; i < 3; i++) { puts_(names[i]); put(" ", 1); }
             putu(GetTickCount64() < 100000 ? 1 : 0);
             put("\n", 1);
@@ -107,7 +114,7 @@ public class LibraryStyleTests
     {
         var g = RunToEnd(Guest.CreateLibrary("api", Mingw.BuildNoCrt(Api)));
         Assert.True(g.ExitCode == 0, $"the program's check {g.ExitCode} failed\n{g.Machine.Console.Output}");
-        Assert.Contains("alpha beta gamma 1\n", g.Machine.Console.Output);
+        Assert.Contains("console alpha beta gamma 1\n", g.Machine.Console.Output);
     }
 
     /// <summary>Linked at 256 MiB (inside the kernel's half), the image cannot have its base: the loader moves it to
