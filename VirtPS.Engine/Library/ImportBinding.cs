@@ -5,5 +5,5 @@ namespace VirtPS.Engine.Library;
 public sealed record ImportBinding(string Dll, string Name, ushort Hint, ushort? Ordinal, ulong IatAddress, ulong BoundTo, bool Implemented)
 {
     /// <summary>What the slot is bound to, in words: the layer's function (its label) or "unimplemented".</summary>
-    public string Binding => Implemented ? TranslationLayer.Label(Name) : "unimplemented";
+    public string Binding => Implemented ? TranslationLayer.Label(Dll, Name) : "unimplemented";
 }

@@ -42,7 +42,8 @@ public static class PeLoader
         var writable = pe.Sections.Where(s => s.Writable && s.VirtualAddress < mapped)
             .Select(s => (@base + s.VirtualAddress, (ulong)Page(Math.Min(s.MemorySize, mapped - s.VirtualAddress)))).ToList();
         ulong programEntry = @base + pe.AddressOfEntryPoint;
-        var layer = TranslationLayer.Assemble(layerAt, @base, programEntry, stackTop, stackLimit, unimplemented, writable);
+        var (tlsTemplate, tlsZeroFill) = Tls(pe, image, @base);
+        var layer = TranslationLayer.Assemble(layerAt, @base, programEntry, stackTop, stackLimit, unimplemented, writable, tlsTemplate, tlsZeroFill);
         long total = (long)mapped + layer.Bytes.Length;
         if (total > maxBytes || layerAt + (ulong)layer.Bytes.Length > highest)
             throw new VirtPSException(ErrorIds.ProgramTooLarge, ErrorKind.LimitsExceeded,
@@ -58,15 +59,15 @@ public static class PeLoader
                 throw new VirtPSException(ErrorIds.PeInvalid, ErrorKind.InvalidData,
                     $"The PE image is not valid: the IAT slot of {imp.Dll}.{imp.Display} (RVA 0x{imp.IatRva:X}) is in no section the program maps.", imp.IatRva);
             bool implemented = TranslationLayer.Implements(imp);
-            ulong target = layer.Symbols[implemented ? TranslationLayer.Label(imp.Name!) : $"stub_{stub++}"];
+            ulong target = layer.Symbols[implemented ? TranslationLayer.Label(imp.Dll, imp.Name!) : $"stub_{stub++}"];
             BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan((int)imp.IatRva), target);
-            entries[target] = $"{imp.Dll}.{imp.Display}";
+            if (!implemented || !TranslationLayer.DataExports.Contains(imp.Name!)) entries[target] = $"{imp.Dll}.{imp.Display}";
             bindings.Add(new ImportBinding(imp.Dll, imp.Display, imp.Hint, imp.Ordinal, @base + imp.IatRva, target, implemented));
         }
         // The layer's other functions are entries too (one may be reached by a pointer the program got another way).
         foreach (var (dll, names) in TranslationLayer.Exports)
-            foreach (var name in names)
-                entries.TryAdd(layer.Symbols[TranslationLayer.Label(name)], $"{dll}.{name}");
+            foreach (var name in names.Where(n => !TranslationLayer.DataExports.Contains(n)))
+                entries.TryAdd(layer.Symbols[TranslationLayer.Label(dll, name)], $"{dll}.{name}");
 
         var bytes = new byte[total];
         image.CopyTo(bytes, 0);
@@ -74,6 +75,29 @@ public static class PeLoader
         return new PeProcessImage(bytes, @base, layer.EntryPoint, pe.ImageBase, layerAt, layerAt + (ulong)layer.Bytes.Length,
             bindings, entries, programEntry);
     }
+
+    /// <summary>The TLS directory (PE/COFF "The .tls Section": StartAddressOfRawData, EndAddressOfRawData, AddressOfIndex,
+    /// AddressOfCallBacks as VAs, then SizeOfZeroFill): the template of the one thread's TLS block, and index 0 written
+    /// where the program reads its TLS index. The callbacks are not called: mingw-w64's start-up calls its own.</summary>
+    static (byte[]? Template, uint ZeroFill) Tls(PeImage pe, byte[] image, ulong @base)
+    {
+        var (rva, size) = pe.Directories[PeImage.TlsDirectory];
+        if (rva == 0 || size < 40) return (null, 0);
+        if (rva + 40L > image.Length) throw Bad($"its TLS directory (RVA 0x{rva:X}) is in no section the program maps");
+        ulong start = BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan((int)rva)), end = BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan((int)rva + 8));
+        ulong index = BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan((int)rva + 16));
+        uint zeroFill = BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan((int)rva + 32));
+        if (start < @base || end < start || end - @base > (ulong)image.Length || end - start > 0x10000 || zeroFill > 0x10000)
+            throw Bad("its TLS template lies outside the image or is over 64 KiB");
+        if (index != 0)
+        {
+            if (index < @base || index - @base + 4 > (ulong)image.Length) throw Bad("its TLS index lies outside the image");
+            BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan((int)(index - @base)), 0);
+        }
+        return (image[(int)(start - @base)..(int)(end - @base)], zeroFill);
+    }
+
+    static VirtPSException Bad(string why) => new(ErrorIds.PeInvalid, ErrorKind.InvalidData, $"The PE image is not valid: {why}.", null);
 
     static uint Page(uint n) => (n + 0xFFFu) & ~0xFFFu;
 

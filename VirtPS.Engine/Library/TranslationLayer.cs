@@ -4,7 +4,7 @@ using VirtPS.Engine.Asm;
 namespace VirtPS.Engine.Library;
 
 /// <summary>
-/// VirtPS's own KERNEL32.dll (Library/layer.asm): the functions a PE's imports bind to, as guest x86-64 code that
+/// VirtPS's own KERNEL32.dll and the part of msvcrt.dll a small C program needs (Library/layer.asm): the functions a PE's imports bind to, as guest x86-64 code that
 /// turns each Windows x64 call into the built-in kernel's system calls. It is assembled per image, at the address
 /// the loader puts it (just above the image), with a stub per unimplemented import appended: the stub names the
 /// import and ends the process (Wine binds what it lacks to such stubs, so a program that never calls them runs).
@@ -21,11 +21,26 @@ public static class TranslationLayer
                 "GetProcessHeap", "HeapAlloc", "HeapFree", "GetTickCount", "GetTickCount64", "QueryPerformanceCounter",
                 "QueryPerformanceFrequency", "Sleep", "GetLastError", "SetLastError", "GetCurrentProcessId", "GetCurrentThreadId",
                 "GetCurrentProcess", "GetModuleHandleA", "GetCommandLineA", "lstrlenA",
+                // what mingw-w64's C runtime start-up calls (crtexe.c): one thread, so critical sections need no lock
+                "InitializeCriticalSection", "DeleteCriticalSection", "EnterCriticalSection", "LeaveCriticalSection",
+                "GetStartupInfoA", "SetUnhandledExceptionFilter", "TlsGetValue",
+            ],
+            ["msvcrt.dll"] =
+            [
+                "printf", "fprintf", "vfprintf", "puts", "putchar", "fwrite", "strlen", "strncmp", "memcpy", "memset",
+                "malloc", "calloc", "free", "exit", "_exit", "abort", "_amsg_exit", "_cexit", "_onexit", "atexit",
+                "__getmainargs", "__set_app_type", "__setusermatherr", "_initterm", "__iob_func", "signal",
+                // data: the IAT slot holds the variable's address
+                "_fmode", "_commode", "_acmdln", "__initenv",
             ],
         };
 
-    /// <summary>The layer's label for an implemented function.</summary>
-    public static string Label(string name) => "kernel32_" + name;
+    /// <summary>The msvcrt exports that are variables, not functions (never called, so never an entry point).</summary>
+    public static IReadOnlySet<string> DataExports { get; } = new HashSet<string>(StringComparer.Ordinal) { "_fmode", "_commode", "_acmdln", "__initenv" };
+
+    /// <summary>The layer's label for an implemented function or variable of <paramref name="dll"/>.</summary>
+    public static string Label(string dll, string name) =>
+        (dll.Equals("msvcrt.dll", StringComparison.OrdinalIgnoreCase) ? "msvcrt_" : "kernel32_") + name;
 
     /// <summary>Whether the layer implements <paramref name="import"/> (an import by ordinal never is: the layer exports names only).</summary>
     public static bool Implements(PeImport import) =>
@@ -33,7 +48,8 @@ public static class TranslationLayer
 
     /// <summary>The layer's source with the loader's part filled in: a stub per unimplemented import (<c>stub_k</c>), the
     /// ranges the start code makes writable, and the names.</summary>
-    public static string Source(IReadOnlyList<PeImport> unimplemented, IReadOnlyList<(ulong Start, ulong Length)> writable)
+    public static string Source(IReadOnlyList<PeImport> unimplemented, IReadOnlyList<(ulong Start, ulong Length)> writable,
+        ReadOnlySpan<byte> tlsTemplate = default, uint tlsZeroFill = 0)
     {
         using var s = typeof(TranslationLayer).Assembly.GetManifestResourceStream("VirtPS.Engine.Library.layer.asm")!;
         string text = new StreamReader(s).ReadToEnd();
@@ -45,13 +61,18 @@ public static class TranslationLayer
         g.Append("    dq layer_data, layer_end - layer_data\n    dq 0, 0\n");
         for (int k = 0; k < unimplemented.Count; k++)
             g.Append($"import_name_{k}: db \"{Printable(unimplemented[k].Dll)}.{Printable(unimplemented[k].Display)}\", 0\n");
-        return text.Replace("; @@LOADER@@", g.ToString());
+        // The executable's TLS block (its .tls template, then zero fill), which slot 0 of ThreadLocalStoragePointer points at.
+        var d = new StringBuilder("align 16\ntls_block:\n");
+        for (int k = 0; k < tlsTemplate.Length; k += 32)
+            d.Append("    db ").AppendJoin(", ", tlsTemplate[k..Math.Min(k + 32, tlsTemplate.Length)].ToArray()).Append('\n');
+        if (tlsZeroFill > 0) d.Append($"    times {tlsZeroFill} db 0\n");
+        return text.Replace("; @@LOADER@@", g.ToString()).Replace("; @@LOADER_DATA@@", d.ToString());
     }
 
     /// <summary>Assembles the layer at <paramref name="origin"/>.</summary>
     public static AssembledProgram Assemble(ulong origin, ulong imageBase, ulong entry, ulong stackTop, ulong stackLimit,
-        IReadOnlyList<PeImport> unimplemented, IReadOnlyList<(ulong Start, ulong Length)> writable) =>
-        Assembler.Assemble(Source(unimplemented, writable), new Dictionary<string, long>
+        IReadOnlyList<PeImport> unimplemented, IReadOnlyList<(ulong Start, ulong Length)> writable, byte[]? tlsTemplate = null, uint tlsZeroFill = 0) =>
+        Assembler.Assemble(Source(unimplemented, writable, tlsTemplate, tlsZeroFill), new Dictionary<string, long>
         {
             ["IMAGE_BASE"] = (long)imageBase, ["ENTRY"] = (long)entry, ["STACK_TOP"] = (long)stackTop, ["STACK_LIMIT"] = (long)stackLimit,
         }, origin);

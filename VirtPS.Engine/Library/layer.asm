@@ -262,6 +262,644 @@ kernel32_lstrlenA:                  ; (lpString) -> int
 .done:
     ret
 
+kernel32_InitializeCriticalSection:  ; (lpCriticalSection): one thread per process, so a critical section needs no lock
+    ret
+
+kernel32_DeleteCriticalSection:
+    ret
+
+kernel32_EnterCriticalSection:
+    ret
+
+kernel32_LeaveCriticalSection:
+    ret
+
+kernel32_GetStartupInfoA:           ; (lpStartupInfo): a STARTUPINFOA (104 bytes) with only cb set
+    push rdi
+    mov rdx, rcx
+    mov rdi, rcx
+    xor eax, eax
+    mov ecx, 13
+    rep stosq
+    mov dword [rdx], 104
+    pop rdi
+    ret
+
+kernel32_SetUnhandledExceptionFilter: ; (lpTopLevelExceptionFilter) -> the previous one: none
+    xor eax, eax
+    ret
+
+kernel32_TlsGetValue:               ; (dwTlsIndex) -> LPVOID
+    cmp ecx, 64
+    jae .bad
+    mov dword [gs:TEB_LAST_ERROR], 0
+    lea rax, [tls_values]
+    mov rax, [rax + rcx*8]
+    ret
+.bad:
+    mov dword [gs:TEB_LAST_ERROR], ERROR_INVALID_PARAMETER
+    xor eax, eax
+    ret
+
+; ---- msvcrt.dll: the C library functions a small C program and mingw-w64's start-up code call. Output is written
+; at once (no stdio buffering); stdout and stderr are both the console.
+
+msvcrt_printf:                      ; (format, ...) -> int
+    mov [rsp + 8], rcx              ; the arguments to their home slots: then they lie in memory in order
+    mov [rsp + 16], rdx
+    mov [rsp + 24], r8
+    mov [rsp + 32], r9
+    lea rdx, [rsp + 16]
+    jmp printf_va
+
+msvcrt_fprintf:                     ; (stream, format, ...) -> int
+    mov [rsp + 8], rcx
+    mov [rsp + 16], rdx
+    mov [rsp + 24], r8
+    mov [rsp + 32], r9
+    mov rcx, rdx
+    lea rdx, [rsp + 24]
+    jmp printf_va
+
+msvcrt_vfprintf:                    ; (stream, format, va_list) -> int: a va_list points at the arguments' slots
+    mov rcx, rdx
+    mov rdx, r8
+    jmp printf_va
+
+printf_va:                          ; (rcx = format, rdx = the first argument's 8-byte slot)
+    sub rsp, 40
+    call format
+    call out_flush
+    add rsp, 40
+    ret
+
+; format(rcx = format, rdx = arguments, 8 bytes each) -> eax = characters written. Conversions d i u x X p s c %;
+; flags - and 0; a width (digits or *); a precision for s; lengths h and l (32 bits: long is 32-bit on Windows),
+; ll, I64, I, z, j, t (64 bits). Anything else is copied as it stands.
+format:
+    push rbx
+    push rbp
+    push rsi
+    push rdi
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rsi, rcx
+    mov rbx, rdx
+    xor r15d, r15d
+.loop:
+    movzx eax, byte [rsi]
+    test al, al
+    jz .end
+    inc rsi
+    cmp al, '%'
+    je .conversion
+    call out_char
+    jmp .loop
+.conversion:
+    xor r12d, r12d                  ; bit 0: '-', bit 1: '0'
+    xor r13d, r13d                  ; width
+    mov r14, -1                     ; precision
+    xor ebp, ebp                    ; 1: a 64-bit argument
+.flags:
+    movzx eax, byte [rsi]
+    cmp al, '-'
+    jne .zero
+    or r12d, 1
+    inc rsi
+    jmp .flags
+.zero:
+    cmp al, '0'
+    jne .width
+    or r12d, 2
+    inc rsi
+    jmp .flags
+.width:
+    cmp al, '*'
+    jne .digits
+    mov r13d, [rbx]
+    add rbx, 8
+    inc rsi
+    jmp .precision
+.digits:
+    movzx eax, byte [rsi]
+    sub eax, '0'
+    cmp eax, 9
+    ja .precision
+    imul r13d, r13d, 10
+    add r13d, eax
+    inc rsi
+    jmp .digits
+.precision:
+    cmp byte [rsi], '.'
+    jne .length
+    inc rsi
+    xor r14d, r14d
+.pdigits:
+    movzx eax, byte [rsi]
+    sub eax, '0'
+    cmp eax, 9
+    ja .length
+    imul r14, r14, 10
+    add r14, rax
+    inc rsi
+    jmp .pdigits
+.length:
+    movzx eax, byte [rsi]
+    cmp al, 'h'
+    je .skip
+    cmp al, 'z'
+    je .wide
+    cmp al, 'j'
+    je .wide
+    cmp al, 't'
+    je .wide
+    cmp al, 'l'
+    jne .msize
+    inc rsi
+    cmp byte [rsi], 'l'
+    jne .length
+.wide:
+    mov ebp, 1
+.skip:
+    inc rsi
+    jmp .length
+.msize:
+    cmp al, 'I'                     ; Microsoft's I64, I32 and I
+    jne .spec
+    inc rsi
+    mov ebp, 1
+    cmp word [rsi], 0x3436          ; "64"
+    je .skip2
+    cmp word [rsi], 0x3233          ; "32"
+    jne .length
+    xor ebp, ebp
+.skip2:
+    add rsi, 2
+    jmp .length
+.spec:
+    test al, al
+    jz .end
+    inc rsi
+    cmp al, 'd'
+    je .signed
+    cmp al, 'i'
+    je .signed
+    cmp al, 'u'
+    je .unsigned
+    cmp al, 'x'
+    je .hex
+    cmp al, 'X'
+    je .hexupper
+    cmp al, 'p'
+    je .pointer
+    cmp al, 's'
+    je .string
+    cmp al, 'c'
+    je .char
+    cmp al, '%'
+    je .literal
+    push rax
+    mov al, '%'
+    call out_char
+    pop rax
+.literal:
+    call out_char
+    jmp .loop
+.signed:
+    mov rax, [rbx]
+    add rbx, 8
+    test ebp, ebp
+    jnz .s64
+    movsxd rax, eax
+.s64:
+    xor r8d, r8d
+    test rax, rax
+    jns .decimal
+    neg rax
+    mov r8d, '-'
+.decimal:
+    mov ecx, 10
+    jmp .number
+.unsigned:
+    call .argument
+    jmp .decimal
+.hex:
+    call .argument
+    mov r9d, 'a' - 10
+    mov ecx, 16
+    jmp .number
+.pointer:
+    mov ebp, 1
+    or r12d, 2
+    mov r13d, 16                    ; as msvcrt prints it: 16 upper-case digits
+.hexupper:
+    call .argument
+    mov r9d, 'A' - 10
+    mov ecx, 16
+.number:                            ; rax = magnitude, rcx = base, r8 = sign or 0, r9 = letters' offset
+    lea rdi, [num_buf + 32]
+.div:
+    xor edx, edx
+    div rcx
+    add dl, '0'
+    cmp dl, '9'
+    jbe .put
+    add dl, r9b
+    sub dl, '0'
+.put:
+    dec rdi
+    mov [rdi], dl
+    test rax, rax
+    jnz .div
+    lea rcx, [num_buf + 32]
+    sub rcx, rdi                    ; digits
+    lea r10, [rcx + 1]
+    test r8d, r8d
+    jnz .signlen
+    mov r10, rcx
+.signlen:
+    mov r11, r13
+    sub r11, r10                    ; padding
+    test r12d, 3
+    jnz .nopre
+    call .spaces
+.nopre:
+    test r8d, r8d
+    jz .nosign
+    mov eax, r8d
+    call out_char
+.nosign:
+    test r12d, 1
+    jnz .body
+    test r12d, 2
+    jz .body
+.zeros:
+    test r11, r11
+    jle .body
+    mov al, '0'
+    call out_char
+    dec r11
+    jmp .zeros
+.body:
+    call .emit
+    test r12d, 1
+    jz .loop
+    call .spaces
+    jmp .loop
+.string:
+    mov rdi, [rbx]
+    add rbx, 8
+    test rdi, rdi
+    jnz .slen
+    lea rdi, [null_text]
+.slen:
+    xor ecx, ecx
+.scount:
+    cmp rcx, r14                    ; the precision caps the length (-1: none, as an unsigned compare)
+    jae .sdone
+    cmp byte [rdi + rcx], 0
+    je .sdone
+    inc rcx
+    jmp .scount
+.sdone:
+    jmp .text
+.char:
+    mov al, [rbx]
+    add rbx, 8
+    lea rdi, [num_buf]
+    mov [rdi], al
+    mov ecx, 1
+.text:                              ; rdi = text, rcx = its length: padded with spaces to the width
+    mov r11, r13
+    sub r11, rcx
+    test r12d, 1
+    jnz .tbody
+    call .spaces
+.tbody:
+    call .emit
+    test r12d, 1
+    jz .loop
+    call .spaces
+    jmp .loop
+.argument:                          ; rax = the next unsigned argument, r8 = no sign
+    mov rax, [rbx]
+    add rbx, 8
+    xor r8d, r8d
+    test ebp, ebp
+    jnz .arg64
+    mov eax, eax
+.arg64:
+    ret
+.spaces:                            ; r11 spaces, if positive
+    test r11, r11
+    jle .sp_done
+    mov al, ' '
+    call out_char
+    dec r11
+    jmp .spaces
+.sp_done:
+    ret
+.emit:                              ; rcx bytes from rdi
+    test rcx, rcx
+    jz .emitted
+    mov al, [rdi]
+    call out_char
+    inc rdi
+    dec rcx
+    jmp .emit
+.emitted:
+    ret
+.end:
+    mov eax, r15d
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rdi
+    pop rsi
+    pop rbp
+    pop rbx
+    ret
+
+out_char:                           ; al to the output buffer (flushed when full); r15 counts; all registers kept
+    push rcx
+    push rdx
+    mov rcx, [out_len]
+    lea rdx, [out_buf]
+    mov [rdx + rcx], al
+    inc rcx
+    mov [out_len], rcx
+    inc r15
+    cmp rcx, OUT_SIZE
+    jb .kept
+    call out_flush
+.kept:
+    pop rdx
+    pop rcx
+    ret
+
+out_flush:                          ; writes the output buffer to the console; all registers kept
+    push rax
+    push rcx
+    push rdx
+    push rdi
+    push rsi
+    push r11
+    lea rdi, [out_buf]
+    mov rsi, [out_len]
+    mov eax, 1
+    syscall
+    mov qword [out_len], 0
+    pop r11
+    pop rsi
+    pop rdi
+    pop rdx
+    pop rcx
+    pop rax
+    ret
+
+msvcrt_puts:                        ; (string) -> int: the string and a newline
+    push rdi
+    push rsi
+    mov rdi, rcx
+    xor esi, esi
+.len:
+    cmp byte [rdi + rsi], 0
+    je .write
+    inc rsi
+    jmp .len
+.write:
+    mov eax, 1
+    syscall
+    lea rdi, [newline]
+    mov esi, 1
+    mov eax, 1
+    syscall
+    pop rsi
+    pop rdi
+    xor eax, eax
+    ret
+
+msvcrt_putchar:                     ; (c) -> c
+    push r15
+    mov eax, ecx
+    call out_char
+    call out_flush
+    pop r15
+    movzx eax, cl
+    ret
+
+msvcrt_fwrite:                      ; (buffer, size, count, stream) -> count
+    push rdi
+    push rsi
+    mov rdi, rcx
+    mov rsi, rdx
+    imul rsi, r8
+    mov eax, 1
+    syscall
+    pop rsi
+    pop rdi
+    mov rax, r8
+    ret
+
+msvcrt_strlen:                      ; (s) -> size_t
+    xor eax, eax
+.next:
+    cmp byte [rcx + rax], 0
+    je .done
+    inc rax
+    jmp .next
+.done:
+    ret
+
+msvcrt_strncmp:                     ; (a, b, n) -> int
+    xor eax, eax
+.next:
+    test r8, r8
+    jz .done
+    movzx eax, byte [rcx]
+    movzx r9d, byte [rdx]
+    sub eax, r9d
+    jnz .done
+    test r9d, r9d
+    jz .done
+    inc rcx
+    inc rdx
+    dec r8
+    jmp .next
+.done:
+    ret
+
+msvcrt_memcpy:                      ; (destination, source, n) -> destination
+    push rdi
+    push rsi
+    mov rax, rcx
+    mov rdi, rcx
+    mov rsi, rdx
+    mov rcx, r8
+    rep movsb
+    pop rsi
+    pop rdi
+    ret
+
+msvcrt_memset:                      ; (destination, c, n) -> destination
+    push rdi
+    mov r9, rcx
+    mov rdi, rcx
+    mov eax, edx
+    mov rcx, r8
+    rep stosb
+    mov rax, r9
+    pop rdi
+    ret
+
+msvcrt_calloc:                      ; (count, size) -> pointer: malloc's memory is fresh from the kernel, so zero
+    imul rcx, rdx
+    jmp msvcrt_malloc
+
+msvcrt_malloc:                      ; (size) -> pointer: 16-byte blocks carved from 64 KiB mmap'd chunks
+    add rcx, 15
+    and rcx, -16
+    mov rax, [heap_next]
+    lea rdx, [rax + rcx]
+    cmp rdx, [heap_end]
+    jbe .fits
+    push rdi
+    mov r8, rcx
+    cmp r8, 0x10000
+    jae .chunk
+    mov r8d, 0x10000
+.chunk:
+    push rcx
+    mov rdi, r8
+    mov eax, 4                      ; mmap
+    syscall
+    pop rcx
+    pop rdi
+    cmp rax, -1
+    je .none
+    lea rdx, [rax + r8]
+    mov [heap_end], rdx
+    lea rdx, [rax + rcx]
+.fits:
+    mov [heap_next], rdx
+    ret
+.none:
+    xor eax, eax
+    ret
+
+msvcrt_free:                        ; (pointer): blocks are not reused
+    ret
+
+msvcrt_exit:                        ; (status): the atexit handlers, last first, then the end of the process
+    mov ebx, ecx
+    sub rsp, 8
+    call run_atexit
+    mov ecx, ebx
+    jmp kernel32_ExitProcess
+
+msvcrt__exit:                       ; (status): no handlers
+    jmp kernel32_ExitProcess
+
+msvcrt_abort:
+    mov ecx, 3
+    jmp kernel32_ExitProcess
+
+msvcrt__amsg_exit:                  ; (message number): the C runtime's fatal error
+    mov ecx, 255
+    jmp kernel32_ExitProcess
+
+msvcrt__cexit:                      ; the atexit handlers, without ending the process
+    sub rsp, 8
+    call run_atexit
+    add rsp, 8
+    ret
+
+msvcrt__onexit:                     ; (function) -> function, or NULL when the table is full
+    mov rax, [atexit_count]
+    cmp rax, ATEXIT_MAX
+    jae .full
+    lea rdx, [atexit_table]
+    mov [rdx + rax*8], rcx
+    inc qword [atexit_count]
+    mov rax, rcx
+    ret
+.full:
+    xor eax, eax
+    ret
+
+msvcrt_atexit:                      ; (function) -> 0, or -1 when the table is full
+    sub rsp, 8
+    call msvcrt__onexit
+    add rsp, 8
+    neg rax
+    sbb eax, eax
+    not eax
+    ret
+
+run_atexit:
+    push rbx
+    sub rsp, 32
+.next:
+    mov rax, [atexit_count]
+    test rax, rax
+    jz .done
+    dec rax
+    mov [atexit_count], rax
+    lea rcx, [atexit_table]
+    call [rcx + rax*8]
+    jmp .next
+.done:
+    add rsp, 32
+    pop rbx
+    ret
+
+msvcrt___getmainargs:               ; (&argc, &argv, &envp, expand wildcards, &startinfo) -> 0
+    mov dword [rcx], 1
+    lea rax, [main_argv]
+    mov [rdx], rax
+    lea rax, [main_envp]
+    mov [r8], rax
+    xor eax, eax
+    ret
+
+msvcrt___set_app_type:              ; (type)
+    ret
+
+msvcrt___setusermatherr:            ; (handler)
+    ret
+
+msvcrt__initterm:                   ; (begin, end): calls each non-null function pointer between them
+    push rbx
+    push rsi
+    sub rsp, 40
+    mov rbx, rcx
+    mov rsi, rdx
+.next:
+    cmp rbx, rsi
+    jae .done
+    mov rax, [rbx]
+    add rbx, 8
+    test rax, rax
+    jz .next
+    call rax
+    jmp .next
+.done:
+    add rsp, 40
+    pop rsi
+    pop rbx
+    ret
+
+msvcrt___iob_func:                  ; () -> FILE[3]: stdin, stdout, stderr (48 bytes each)
+    lea rax, [iob]
+    ret
+
+msvcrt_signal:                      ; (signal, handler) -> the previous handler: SIG_DFL
+    xor eax, eax
+    ret
+
 ; unimplemented(rdx = the import's "DLL.name", NUL-terminated): the stubs the loader binds an import to when the
 ; layer has no such function jump here; the process ends with STATUS_ENTRYPOINT_NOT_FOUND, the name on the console
 unimplemented:
@@ -289,6 +927,8 @@ unimplemented:
     syscall
     hlt
 
+null_text: db "(null)", 0
+newline: db 10
 msg_unimplemented: db "virtps: call to unimplemented function "
 msg_unimplemented_end:
 msg_aborting: db ", aborting", 10
@@ -323,6 +963,28 @@ peb:
     dq 0, 0, 0                      ; 0x18 Ldr, ProcessParameters, SubSystemData
     dq H_HEAP                       ; 0x30 ProcessHeap
     times 0x400 - 0x38 db 0
-tls_slots:
+tls_slots:                          ; ThreadLocalStoragePointer: slot 0 is the executable's TLS block (the loader's)
+    dq tls_block
+    times 63 dq 0
+tls_values:                         ; TlsGetValue's slots
     times 64 dq 0
+OUT_SIZE    equ 256
+ATEXIT_MAX  equ 32
+out_buf:    times OUT_SIZE db 0
+out_len:    dq 0
+num_buf:    times 32 db 0
+heap_next:  dq 0
+heap_end:   dq 0
+atexit_count: dq 0
+atexit_table: times ATEXIT_MAX dq 0
+main_argv:  dq command_line, 0
+main_envp:  dq 0
+msvcrt__fmode:      dd 0            ; msvcrt's variables (the IAT slot holds their address)
+msvcrt__commode:    dd 0
+msvcrt__acmdln:     dq command_line
+msvcrt___initenv:   dq main_envp
+align 16
+iob:        times 3 * 48 db 0
+; the loader's data part (the executable's TLS block) replaces the next line
+; @@LOADER_DATA@@
 layer_end:
