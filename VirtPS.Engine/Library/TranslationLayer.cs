@@ -23,13 +23,14 @@ public static class TranslationLayer
                 "GetCurrentProcess", "GetModuleHandleA", "GetCommandLineA", "lstrlenA",
                 // what mingw-w64's C runtime start-up calls (crtexe.c): one thread, so critical sections need no lock
                 "InitializeCriticalSection", "DeleteCriticalSection", "EnterCriticalSection", "LeaveCriticalSection",
-                "GetStartupInfoA", "SetUnhandledExceptionFilter", "TlsGetValue",
+                "GetStartupInfoA", "SetUnhandledExceptionFilter", "TlsGetValue", "IsDBCSLeadByteEx",
             ],
             ["msvcrt.dll"] =
             [
                 "printf", "fprintf", "vfprintf", "puts", "putchar", "fwrite", "strlen", "strncmp", "memcpy", "memset",
                 "malloc", "calloc", "free", "exit", "_exit", "abort", "_amsg_exit", "_cexit", "_onexit", "atexit",
                 "__getmainargs", "__set_app_type", "__setusermatherr", "_initterm", "__iob_func", "signal",
+                "_lock", "_unlock", "fputc", "localeconv", "___lc_codepage_func", "___mb_cur_max_func", "_errno", "strerror", "wcslen",
                 // data: the IAT slot holds the variable's address
                 "_fmode", "_commode", "_acmdln", "__initenv",
             ],

@@ -900,6 +900,57 @@ msvcrt_signal:                      ; (signal, handler) -> the previous handler:
     xor eax, eax
     ret
 
+; what mingw-w64's own printf (__mingw_vfprintf, its default with __USE_MINGW_ANSI_STDIO) calls
+
+msvcrt__lock:                       ; (lock number): one thread
+    ret
+
+msvcrt__unlock:
+    ret
+
+msvcrt_fputc:                       ; (c, stream) -> c
+    push r15
+    mov eax, ecx
+    call out_char
+    call out_flush
+    pop r15
+    movzx eax, cl
+    ret
+
+msvcrt_localeconv:                  ; () -> struct lconv *: the "C" locale's
+    lea rax, [lconv]
+    ret
+
+msvcrt____lc_codepage_func:         ; () -> the locale's code page: 0, the "C" locale
+    xor eax, eax
+    ret
+
+msvcrt____mb_cur_max_func:          ; () -> MB_CUR_MAX: 1 in the "C" locale
+    mov eax, 1
+    ret
+
+msvcrt__errno:                      ; () -> int *: errno
+    lea rax, [errno_value]
+    ret
+
+msvcrt_strerror:                    ; (errnum) -> char *
+    lea rax, [error_text]
+    ret
+
+msvcrt_wcslen:                      ; (wchar_t *) -> size_t
+    xor eax, eax
+.next:
+    cmp word [rcx + rax*2], 0
+    je .done
+    inc rax
+    jmp .next
+.done:
+    ret
+
+kernel32_IsDBCSLeadByteEx:          ; (CodePage, TestChar) -> BOOL: no double-byte code pages
+    xor eax, eax
+    ret
+
 ; unimplemented(rdx = the import's "DLL.name", NUL-terminated): the stubs the loader binds an import to when the
 ; layer has no such function jump here; the process ends with STATUS_ENTRYPOINT_NOT_FOUND, the name on the console
 unimplemented:
@@ -928,6 +979,9 @@ unimplemented:
     hlt
 
 null_text: db "(null)", 0
+error_text: db "error", 0
+decimal_point: db ".", 0
+empty_text: db 0
 newline: db 10
 msg_unimplemented: db "virtps: call to unimplemented function "
 msg_unimplemented_end:
@@ -983,8 +1037,14 @@ msvcrt__fmode:      dd 0            ; msvcrt's variables (the IAT slot holds the
 msvcrt__commode:    dd 0
 msvcrt__acmdln:     dq command_line
 msvcrt___initenv:   dq main_envp
+errno_value: dd 0
 align 16
 iob:        times 3 * 48 db 0
+lconv:                              ; struct lconv of the "C" locale: decimal_point ".", the other strings empty
+    dq decimal_point
+    times 9 dq empty_text
+    times 8 db 127                  ; the char fields: CHAR_MAX, "not available"
+
 ; the loader's data part (the executable's TLS block) replaces the next line
 ; @@LOADER_DATA@@
 layer_end:

@@ -42,10 +42,14 @@ public class CrtTests
         "fwrite\n" +
         "atexit ran\n";
 
-    [MingwFact]
-    public void MainUnderMingwStartupCodePrintsAndReturnsItsCode()
+    /// <summary>Both printf implementations: msvcrt's (the layer's formatter) and mingw-w64's own (its default, compiled
+    /// into the program, writing through fputc and fwrite).</summary>
+    [MingwTheory]
+    [InlineData(MsvcrtStdio)]
+    [InlineData("-fno-builtin -O1 -s")]
+    public void MainUnderMingwStartupCodePrintsAndReturnsItsCode(string flags)
     {
-        var pe = Mingw.Build(Formats, MsvcrtStdio);
+        var pe = Mingw.Build(Formats, flags);
         var g = LibraryStyleTests.RunToEnd(Guest.CreateLibrary("crt", pe));
         Assert.True(Expected == LibraryStyleTests.ProgramOutput(g), g.Machine.Console.Output);
         Assert.Equal(17, g.ExitCode);
