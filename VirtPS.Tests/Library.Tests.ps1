@@ -50,6 +50,18 @@ Describe 'Library style (-Style Library)' {
         $m.Exits | Should -Be 0
     }
 
+    It 'runs a C program with main, printf and mingw-w64''s C runtime start-up' -Skip:(-not (Get-Command x86_64-w64-mingw32-gcc -ErrorAction SilentlyContinue)) {
+        $c = Join-Path $script:Dir 'main.c'; $exe = Join-Path $script:Dir 'main.exe'
+        Set-Content -Path $c -Value '#include <stdio.h>', 'int main(int argc, char **argv) { printf("%s has %d argument, %05.1d%%\n", argv[0], argc, 42); return 9; }'
+        & x86_64-w64-mingw32-gcc -O1 -s -o $exe $c 2>&1 | Write-Host
+        New-VGuest -Name crt -Style Library -Path $exe | Invoke-VStep | Out-Null
+        (Receive-VConsole -Guest crt -All) -join "`n" | Should -Match 'program\.exe has 1 argument,    42%'   # a precision turns the 0 flag off (C17 7.21.6.1)
+        $m = Measure-VGuest crt
+        $m.ExitCode | Should -Be 9
+        $m.TranslatedCalls['msvcrt.dll.__getmainargs'] | Should -Be 1
+        (Get-VImport crt | Where-Object Dll -eq 'msvcrt.dll').Count | Should -BeGreaterThan 10
+    }
+
     It 'runs the same PE given as -Bytes' -Skip:(-not (Get-Command x86_64-w64-mingw32-gcc -ErrorAction SilentlyContinue)) {
         New-VGuest -Name bytes -Style Library -Bytes ([IO.File]::ReadAllBytes($script:Hello)) | Invoke-VStep | Out-Null
         (Measure-VGuest bytes).ExitCode | Should -Be 42

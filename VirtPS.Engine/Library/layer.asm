@@ -513,6 +513,21 @@ format:
     mov [rdi], dl
     test rax, rax
     jnz .div
+    test r14, r14                   ; a precision: at least that many digits, and no zero padding (C17 7.21.6.1)
+    js .digits_done
+    and r12d, ~2
+.precision_zeros:
+    lea rcx, [num_buf + 32]
+    sub rcx, rdi
+    cmp rcx, r14
+    jae .digits_done
+    lea rcx, [num_buf]
+    cmp rdi, rcx
+    jbe .digits_done
+    dec rdi
+    mov byte [rdi], '0'
+    jmp .precision_zeros
+.digits_done:
     lea rcx, [num_buf + 32]
     sub rcx, rdi                    ; digits
     lea r10, [rcx + 1]

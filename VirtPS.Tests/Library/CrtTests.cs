@@ -19,8 +19,8 @@ public class CrtTests
         {
             atexit(bye);
             printf("argc=%d argv0=%s\n", argc, argv[0]);
-            printf("[%d] [%i] [%5d] [%-5d] [%05d] [%u] [%x] [%X] [%c] [%s] [%.2s] [%6s] [%-6s] [%%]\n",
-                -42, 7, 42, 42, -42, 3000000000u, 255, 0xBEEF, 'z', "str", "abc", "ab", "ab");
+            printf("[%d] [%i] [%5d] [%-5d] [%05d] [%u] [%x] [%X] [%c] [%s] [%.2s] [%6s] [%-6s] [%%] [%.3d] [%05.3d] [%-6.4x]\n",
+                -42, 7, 42, 42, -42, 3000000000u, 255, 0xBEEF, 'z', "str", "abc", "ab", "ab", 42, -42, 255);
             printf("[%lld] [%llu] [%I64x] [%zu] [%ld] [%*d] [%s]\n",
                 -1234567890123LL, 18446744073709551615ULL, 0x123456789abcdefULL, (size_t)99, -5L, 4, 7, (char *)0);
             char *p = malloc(100), *q = calloc(10, 10);
@@ -35,7 +35,7 @@ public class CrtTests
         """;
 
     public const string Expected = "argc=1 argv0=program.exe\n" +
-        "[-42] [7] [   42] [42   ] [-0042] [3000000000] [ff] [BEEF] [z] [str] [ab] [    ab] [ab    ] [%]\n" +
+        "[-42] [7] [   42] [42   ] [-0042] [3000000000] [ff] [BEEF] [z] [str] [ab] [    ab] [ab    ] [%] [042] [ -042] [00ff  ]\n" +
         "[-1234567890123] [18446744073709551615] [123456789abcdef] [99] [-5] [   7] [(null)]\n" +
         "99 0 xxxxx 0\n" +
         "to stderr 5\n" +

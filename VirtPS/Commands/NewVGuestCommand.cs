@@ -55,7 +55,7 @@ public sealed class NewVGuestCommand : PSCmdlet
 
     /// <summary>A foreign executable to run. With -Style Library: one Windows x86-64 console program (a PE32+ .exe, such
     /// as mingw-w64 builds), loaded at its ImageBase (relocated when a process cannot have it) into a process of the
-    /// built-in kernel, its KERNEL32 imports bound to VirtPS's translation layer (Get-VImport lists them). A file that is
+    /// built-in kernel, its KERNEL32 and msvcrt imports bound to VirtPS's translation layer (Get-VImport lists them). A file that is
     /// no PE is NotPortableExecutable; a cut-off one PeTruncated; one for another machine PeMachineNotSupported; a
     /// missing file FileNotFound. -Bytes takes the same executable's bytes.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
