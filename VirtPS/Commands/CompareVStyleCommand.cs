@@ -18,8 +18,8 @@ public sealed class CompareVStyleCommand : PSCmdlet
     [ArgumentCompleter(typeof(WorkloadNameCompleter))]
     public string Workload { get; set; } = "";
 
-    /// <summary>The styles to compare (default: every style that can run the built-in kernel). Native is always
-    /// run, as the baseline.</summary>
+    /// <summary>The styles to compare (default: every style that can run the built-in kernel's workloads). Native is always
+    /// run, as the baseline. Library runs Windows executables, not workloads: naming it is LibraryNeedsPe.</summary>
     [Parameter(Position = 1)]
     [PSDefaultValue(Help = "every style that can run the kernel")]
     public VirtualizationStyle[]? Style { get; set; }
