@@ -20,6 +20,8 @@ public sealed class PeImage
     public const ushort RelocsStripped = 0x0001, ExecutableImage = 0x0002, Dll = 0x2000;
     /// <summary>Data directory indexes: import table, base relocation table, TLS table.</summary>
     public const int ImportDirectory = 1, BaseRelocationDirectory = 5, TlsDirectory = 9;
+    /// <summary>More imports than any program the layer could serve: a bound on the loader's work for a hostile file.</summary>
+    public const int MaxImports = 8192;
 
     readonly byte[] _file;
 
@@ -159,7 +161,7 @@ public sealed class PeImage
             uint lookup = ilt != 0 ? ilt : iat;
             for (uint j = 0; ; j++)
             {
-                if (j > 65536) Invalid($"the import lookup table of {dll} has no terminating entry");
+                if (j > 65536 || imports.Count >= MaxImports) Invalid($"the import lookup table of {dll} has no terminating entry, or the image imports more than {MaxImports} functions");
                 ulong entry = U64(At(lookup + j * 8, 8, $"the import lookup table of {dll}"), "");
                 if (entry == 0) break;
                 uint slot = iat + j * 8;

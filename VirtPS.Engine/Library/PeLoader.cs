@@ -24,6 +24,9 @@ public static class PeLoader
     {
         uint mapped = Page(pe.Sections.Where(s => !s.Discardable).Select(s => s.VirtualAddress + s.MemorySize).DefaultIfEmpty(pe.SizeOfHeaders).Max());
         mapped = Math.Max(mapped, Page(pe.AddressOfEntryPoint + 1));
+        if (mapped > maxBytes)
+            throw new VirtPSException(ErrorIds.ProgramTooLarge, ErrorKind.LimitsExceeded,
+                $"The image maps {mapped} bytes; the kernel takes a user image of at most {maxBytes}, the translation layer included. Strip the executable (-s) or make it smaller.", mapped);
         const uint LayerRoom = 0x4000;   // the layer's code, stubs and data (checked below, after it is assembled)
         bool Fits(ulong b) => b >= lowest && b + mapped + LayerRoom <= highest;
         ulong @base = pe.ImageBase;

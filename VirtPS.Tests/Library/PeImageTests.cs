@@ -85,3 +85,33 @@ public class PeImageTests
         return (int)(s.PointerToRawData + rva - s.VirtualAddress);
     }
 }
+
+/// <summary>Hostile files: a real PE with bytes of its headers and import data changed at random (a fixed seed). Each
+/// either loads or is refused with a VirtPSException; nothing else escapes to the host.</summary>
+public class PeFuzzTests
+{
+    [MingwFact]
+    public void MutatedImagesAreRefusedOrLoadedNeverCrash()
+    {
+        var pe = Mingw.BuildNoCrt(LibraryStyleTests.Hello);
+        var image = PeImage.Parse(pe);
+        var idata = image.Sections.First(s => s.Name == ".idata");
+        var rng = new Random(15);
+        int refused = 0, loaded = 0;
+        for (int k = 0; k < 100; k++)
+        {
+            var bad = (byte[])pe.Clone();
+            for (int n = rng.Next(1, 4); n > 0; n--)
+            {
+                int at = rng.Next(2) == 0 ? rng.Next(0x200) : (int)idata.PointerToRawData + rng.Next((int)idata.SizeOfRawData);
+                bad[at] = (byte)rng.Next(256);
+            }
+            Guest g;
+            try { g = Guest.CreateLibrary("fuzz", bad); loaded++; }
+            catch (VirtPSException) { refused++; continue; }
+            g.Step(100_000);   // whatever the loader let through runs as guest code: its faults are guest events
+        }
+        Assert.Equal(100, refused + loaded);
+        Assert.True(refused > 0 && loaded > 0, $"{refused} refused, {loaded} loaded");
+    }
+}
