@@ -84,6 +84,9 @@ public sealed record GuestSpec
         }
         if (Backend == Kvm.ExecutionBackend.Kvm) Kvm.KvmBackend.CheckStyle(Style);   // before the device is touched
         if (Style == VirtualizationStyle.Library && (Kind != GuestImageKind.UserProgram || Image.Length == 0)) throw Styles.Vmm.NeedsPe(Style);
+        if (Style == VirtualizationStyle.Library && Processes is not (null or 1))
+            throw new VirtPSException(ErrorIds.InvalidProcessCount, ErrorKind.InvalidArgument,
+                $"A Library guest runs its executable as one process (its TEB is the one GS points at); got {Processes}.", Processes);
         if (Kind == GuestImageKind.Workload && string.IsNullOrEmpty(Workload))
             throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument, "A workload guest needs a workload name.", Workload);
     }

@@ -115,3 +115,18 @@ public class PeFuzzTests
         Assert.True(refused > 0 && loaded > 0, $"{refused} refused, {loaded} loaded");
     }
 }
+
+public class LibrarySpecTests
+{
+    [Fact]
+    public void LibraryGuestsRunOneProcessAndNoWorkload()
+    {
+        var spec = new GuestSpec { Name = "x", Style = VirtualizationStyle.Library, Kind = GuestImageKind.UserProgram, Image = [0x4D, 0x5A], Processes = 2 };
+        Assert.Equal(ErrorIds.InvalidProcessCount, Assert.Throws<VirtPSException>(spec.Validate).ErrorId);
+        var workload = new GuestSpec { Name = "x", Style = VirtualizationStyle.Library, Kind = GuestImageKind.Workload, Workload = "compute" };
+        Assert.Equal(ErrorIds.LibraryNeedsPe, Assert.Throws<VirtPSException>(workload.Validate).ErrorId);
+        Assert.Equal(ErrorIds.LibraryNeedsPe, Assert.Throws<VirtPSException>(() => Guest.Create("b", VirtualizationStyle.Library, 16, [0xF4])).ErrorId);
+        Assert.Equal(ErrorIds.LibraryNeedsPe, Assert.Throws<VirtPSException>(() => StyleComparison.Count([VirtualizationStyle.Library], null, null)).ErrorId);
+        Assert.DoesNotContain(VirtualizationStyle.Library, VirtPS.Engine.Styles.Vmm.WorkloadStyles);
+    }
+}
