@@ -9,7 +9,7 @@ namespace VirtPS.Engine.Styles;
 /// on the bare machine (every instruction at native cost, as <see cref="Native"/>); its imports are bound to the
 /// translation layer (<see cref="Pe.TranslationLayer"/>), user-mode code in the same process. This class only watches
 /// the layer's code: a call is the execution of one of its entry points from outside it, and lasts until control
-/// leaves the layer back to the program (or, for ExitProcess, until its exit system call). What happened in between (the layer's instructions, the system calls it made,
+/// returns to the program (or, for ExitProcess, until its exit system call); callbacks into the program are not its. What happened in between (the layer's instructions, the system calls it made,
 /// the kernel's work for them) is the call's share of the ledger, kept by API name and priced by the guest's cost model.
 /// </summary>
 public sealed unsafe class Library(Machine machine) : Vmm(machine)
@@ -43,9 +43,14 @@ public sealed unsafe class Library(Machine machine) : Vmm(machine)
         i.Exec = &InLayer;
     }
 
+    /// <summary>Per API: calls made (counted at entry) and the events of their time in the layer (added as each stretch ends).</summary>
     readonly Dictionary<string, (long Calls, EventCounts Events)> _calls = new(StringComparer.Ordinal);
+    /// <summary>The call whose stretch of layer code is running, and the ledger when the stretch began.</summary>
     string? _current;
     EventCounts? _start;
+    /// <summary>Calls that called back into the program (_initterm's initializers, exit's atexit handlers): each resumes
+    /// when control comes back into the layer, and the program's own code in between is not theirs.</summary>
+    readonly Stack<string> _suspended = new();
 
     /// <summary>The kernel's exit_status system call (kernel.asm: 41), by which the layer ends the process.</summary>
     const ulong ExitStatusSyscall = 41;
@@ -57,26 +62,39 @@ public sealed unsafe class Library(Machine machine) : Vmm(machine)
 
     void Observe(Processor p, Insn i)
     {
-        if (_current == null && Image!.Entries.TryGetValue(i.Ip, out var api))
+        if (_current == null)
         {
-            _current = api;
-            _start = At(i.IndexInBlock);
+            if (Image!.Entries.TryGetValue(i.Ip, out var api))
+            {
+                _current = api;
+                var (calls, events) = _calls.TryGetValue(api, out var c) ? c : (0, new EventCounts());
+                _calls[api] = (calls + 1, events);
+                _start = At(i.IndexInBlock);
+            }
+            else if (_suspended.Count > 0)
+            {
+                _current = _suspended.Pop();   // back from a callback
+                _start = At(i.IndexInBlock);
+            }
         }
         // The layer's exit system call (ExitProcess, or a stub's) ends the call there: the kernel's teardown of the
         // process and its summary are the kernel's, not the translation's.
         bool exits = i.Sensitive == SensitiveOp.Syscall && p.R[(int)Gpr.Rax] == ExitStatusSyscall;
         i.Observed(p, i);
         LayerInstructions++;
-        // Back in the program (at CPL 3, outside the layer: not a system call into the kernel): the call is over.
-        if (_current != null && (exits || p.Cpl == 3 && (p.Ip < _layerStart || p.Ip >= _layerEnd))) Close(At(i.IndexInBlock + 1));
+        // Out of the layer into the program (at CPL 3, outside the layer: not a system call into the kernel): by a
+        // return the call is over; by a call it waits for the callback to return.
+        if (_current != null && (exits || p.Cpl == 3 && (p.Ip < _layerStart || p.Ip >= _layerEnd)))
+        {
+            string api = _current;
+            Close(At(i.IndexInBlock + 1));
+            if (!exits && i.Decoded.Mnemonic == Iced.Intel.Mnemonic.Call) _suspended.Push(api);
+        }
     }
 
     void Close(EventCounts now)
     {
-        var spent = now - _start!;
-        var (calls, events) = _calls.TryGetValue(_current!, out var c) ? c : (0, new EventCounts());
-        events.Add(spent);
-        _calls[_current!] = (calls + 1, events);
+        _calls[_current!].Events.Add(now - _start!);
         _current = null; _start = null;
     }
 
@@ -95,13 +113,8 @@ public sealed unsafe class Library(Machine machine) : Vmm(machine)
     {
         get
         {
-            var all = new Dictionary<string, (long Calls, EventCounts Events)>(_calls, StringComparer.Ordinal);
-            if (_current != null)
-            {
-                var (calls, events) = all.TryGetValue(_current, out var c) ? (c.Calls, c.Events.Snapshot()) : (0, new EventCounts());
-                events.Add(Ledger() - _start!);
-                all[_current] = (calls + 1, events);
-            }
+            var all = _calls.ToDictionary(c => c.Key, c => (c.Value.Calls, c.Value.Events.Snapshot()), StringComparer.Ordinal);
+            if (_current != null) all[_current].Item2.Add(Ledger() - _start!);
             return all;
         }
     }

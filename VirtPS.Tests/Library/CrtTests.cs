@@ -53,5 +53,12 @@ public class CrtTests
         var g = LibraryStyleTests.RunToEnd(Guest.CreateLibrary("crt", pe));
         Assert.True(Expected == LibraryStyleTests.ProgramOutput(g), g.Machine.Console.Output);
         Assert.Equal(17, g.ExitCode);
+        // Calls by API as the program made them: exit once (its atexit handler is the program's, its puts a call of its
+        // own), and no ExitProcess: exit reaches it inside the layer.
+        var calls = g.Measure().TranslatedCalls;
+        Assert.Equal(1, calls["msvcrt.dll.exit"]);
+        Assert.Equal(1, calls["msvcrt.dll.puts"]);
+        Assert.False(calls.ContainsKey("KERNEL32.dll.ExitProcess"));
+        if (flags == MsvcrtStdio) Assert.Equal(4, calls["msvcrt.dll.printf"]);
     }
 }
