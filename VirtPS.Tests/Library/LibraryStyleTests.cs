@@ -206,5 +206,9 @@ public class LibraryStyleTests
         Assert.Equal(0, m.Exits);
         Assert.Equal(0, m.Traps);
         Assert.Equal(0, m.Callouts);
+        // Deterministic: the same PE again gives the same counts and cycles.
+        var again = RunToEnd(Guest.CreateLibrary("calls2", pe)).Measure();
+        Assert.Equal(m.Cycles, again.Cycles);
+        Assert.Equal(m.TranslatedCallCycles, again.TranslatedCallCycles);
     }
 }
