@@ -1,12 +1,13 @@
-; VirtPS's Windows translation layer (the Library style, Wine's way): the KERNEL32.dll functions a PE imports,
-; as user-mode x86-64 code in the PE's own process of the built-in kernel. Each follows the Windows x64 calling
+; VirtPS's Windows translation layer (the Library style, Wine's way): the KERNEL32.dll functions a PE imports, and the
+; part of msvcrt.dll that mingw-w64's C runtime and a small C program need, as user-mode x86-64 code in the PE's own
+; process of the built-in kernel. Each follows the Windows x64 calling
 ; convention (arguments in RCX, RDX, R8, R9, then the stack above 32 bytes of shadow space; result in RAX; RBX, RBP,
 ; RDI, RSI, R12-R15 preserved; no XMM register is touched) and turns the call into the kernel's system calls (number
 ; in RAX, arguments in RDI, RSI, RDX; RCX and R11 clobbered): 0 exit, 1 write, 2 getpid, 3 yield, 4 mmap,
 ; 5 mprotect, 40 set_gs_base, 41 exit_status.
 ; Defines (Library/TranslationLayer.cs): IMAGE_BASE (where the PE is mapped), ENTRY (its AddressOfEntryPoint, absolute),
 ; STACK_TOP and STACK_LIMIT (the process's user stack). The loader appends the rest: a stub per import the layer does
-; not implement, the table of ranges to make writable (`writable`), and the import names.
+; not implement, the table of ranges to make writable (`writable`), the import names, and the executable's TLS block.
 ; Facts from the Windows SDK headers (winnt.h, winbase.h, winerror.h, winternl.h): the TEB's NT_TIB (StackBase 0x08,
 ; StackLimit 0x10, Self 0x30), ClientId 0x40, ThreadLocalStoragePointer 0x58, ProcessEnvironmentBlock 0x60,
 ; LastErrorValue 0x68; the PEB's ImageBaseAddress 0x10 and ProcessHeap 0x30; STD_*_HANDLE, ERROR_* numbers.
