@@ -27,7 +27,7 @@ public static class PeLoader
         if (mapped > maxBytes)
             throw new VirtPSException(ErrorIds.ProgramTooLarge, ErrorKind.LimitsExceeded,
                 $"The image maps {mapped} bytes; the kernel takes a user image of at most {maxBytes}, the translation layer included. Strip the executable (-s) or make it smaller.", mapped);
-        const uint LayerRoom = 0x4000;   // the layer's code, stubs and data (checked below, after it is assembled)
+        const uint LayerRoom = 0x10000;   // room for the layer's code, stubs and data (checked exactly once it is assembled)
         bool Fits(ulong b) => b >= lowest && b + mapped + LayerRoom <= highest;
         ulong @base = pe.ImageBase;
         if (!Fits(@base))
