@@ -32,6 +32,7 @@
         'Compare-VBackend'
         'Get-VTranslationCache'
         'Get-VMethod'
+        'Get-VImport'
         'Get-VTranslation'
         'Get-VTlb'
         'Clear-VTlb'

@@ -177,4 +177,13 @@ public static class ErrorIds
     public const string TooManyContainers = nameof(TooManyContainers);
     public const string ContainerHasNoDevices = nameof(ContainerHasNoDevices);
     public const string ContainerSharesHostNetwork = nameof(ContainerSharesHostNetwork);
+
+    // The Library style: a Windows PE and its loader.
+    public const string NotPortableExecutable = nameof(NotPortableExecutable);
+    public const string PeTruncated = nameof(PeTruncated);
+    public const string PeMachineNotSupported = nameof(PeMachineNotSupported);
+    public const string PeInvalid = nameof(PeInvalid);
+    public const string PeNotRelocatable = nameof(PeNotRelocatable);
+    public const string LibraryNeedsPe = nameof(LibraryNeedsPe);
+    public const string NotLibraryGuest = nameof(NotLibraryGuest);
 }

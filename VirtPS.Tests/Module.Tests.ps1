@@ -3,14 +3,14 @@ BeforeDiscovery {
     $module = if ($env:VIRTPS_MODULE) { $env:VIRTPS_MODULE } else { Join-Path $PSScriptRoot '../out/VirtPS' }
     Import-Module $module -Force
     $cmdlets = @((Get-Module VirtPS).ExportedCmdlets.Keys | Sort-Object | ForEach-Object { @{ Name = $_ } })
-    # Examples that build their input with a real toolchain (javac for Application guests) skip where it is missing.
+    # Examples that build their input with a real toolchain (javac for Application guests, mingw-w64 for Library ones) skip where it is missing.
     $NoJavac = -not (Get-Command javac -ErrorAction Ignore)
     $examples = foreach ($c in $cmdlets) {
         $i = 0
         foreach ($e in @((Get-Help $c.Name -Full).examples.example)) {
             $i++
             $code = $e.code -join "`n"
-            @{ Name = $c.Name; Index = $i; Code = $code; Skip = $NoJavac -and $code -match '\bjavac\b' }
+            @{ Name = $c.Name; Index = $i; Code = $code; Skip = ($NoJavac -and $code -match '\bjavac\b') -or ($code -match 'x86_64-w64-mingw32-gcc' -and -not (Get-Command x86_64-w64-mingw32-gcc -ErrorAction SilentlyContinue)) }
         }
     }
 }
@@ -28,7 +28,7 @@ Describe 'Manifest' {
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
             'Add-VDisk', 'Add-VPortForward', 'Add-VRoute', 'Checkpoint-VGuest', 'Clear-VTlb', 'Compare-VBackend', 'Compare-VIoMode', 'Compare-VStyle',
             'Connect-VNetworkAdapter', 'ConvertTo-VProgram', 'Disconnect-VNetworkAdapter', 'Export-VCapture', 'Export-VCheckpoint', 'Export-VLab', 'Export-VReport', 'Get-VCheckpoint', 'Get-VCostModel',
-            'Get-VDevice', 'Get-VDisassembly', 'Get-VGuest', 'Get-VHost', 'Get-VIommu', 'Get-VMethod', 'Get-VNatSession', 'Get-VNetwork',
+            'Get-VDevice', 'Get-VDisassembly', 'Get-VGuest', 'Get-VHost', 'Get-VImport', 'Get-VIommu', 'Get-VMethod', 'Get-VNatSession', 'Get-VNetwork',
             'Get-VNetworkAdapter', 'Get-VProcess', 'Get-VReachability', 'Get-VRegister', 'Get-VTlb', 'Get-VTranslation', 'Get-VTranslationCache',
             'Get-VVirtqueue', 'Get-VWorkload', 'Import-VCheckpoint', 'Import-VLab', 'Invoke-VStep', 'Measure-VGuest', 'New-VGuest', 'New-VHost', 'New-VNetwork',
             'Receive-VConsole', 'Remove-VCheckpoint', 'Remove-VDevice', 'Remove-VGuest', 'Remove-VHost', 'Remove-VNetwork', 'Remove-VRoute', 'Restore-VGuest',
@@ -91,6 +91,7 @@ Describe 'Help for <Name>' -ForEach $cmdlets {
 }
 
 Describe 'Help example <Index> of <Name>' -ForEach $examples {
+    # Examples that build with javac or mingw-w64 are skipped where the tool is not installed.
     It 'runs without errors in a fresh runspace' -Skip:$Skip {
         $ps = [powershell]::Create()
         try {

@@ -17,6 +17,9 @@ public enum VirtualizationStyle
     Paravirtual,
     /// <summary>OS-level virtualization: containers on one shared kernel, isolated by its namespaces and cgroups.</summary>
     Container,
+    /// <summary>No foreign kernel: a Windows PE loaded into a process of the built-in kernel, its KERNEL32 calls
+    /// translated into that kernel's system calls by a user-mode layer (Wine).</summary>
+    Library,
     /// <summary>A process VM: real class files interpreted and compiled to x86-64 in a user process of the built-in kernel (the JVM).</summary>
     Application,
 }

@@ -68,6 +68,13 @@ public sealed class EventCounts
 
     public static EventCounts operator -(EventCounts after, EventCounts before) => after.Subtract(before);
 
+    /// <summary>Adds every count of <paramref name="other"/> to this one (a sum of intervals' differences).</summary>
+    public void Add(EventCounts other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (int i = 0; i < _counts.Length; i++) _counts[i] += other._counts[i];
+    }
+
     public override string ToString() =>
         string.Join(", ", Enumerable.Range(0, Size).Where(i => _counts[i] != 0).Select(i => $"{(CostEvent)i}={_counts[i]}"));
 }

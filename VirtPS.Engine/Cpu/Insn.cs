@@ -16,6 +16,9 @@ internal sealed unsafe class Insn
     /// which decides whether and how they run).</summary>
     public delegate*<Processor, Insn, void> Native;
     public SensitiveOp Sensitive;
+    /// <summary>For an instruction a monitor observes without intercepting (the Library style's translation layer):
+    /// the handler it runs after counting (<see cref="Exec"/> enters the monitor first).</summary>
+    public delegate*<Processor, Insn, void> Observed;
 
     public ulong Ip, NextIp;
     public Instruction Decoded;

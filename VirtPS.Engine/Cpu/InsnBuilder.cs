@@ -269,6 +269,7 @@ internal static unsafe class InsnBuilder
             case Mnemonic.Cld: return &Cld;
             case Mnemonic.Std: return &Std;
             case Mnemonic.Nop: case Mnemonic.Pause: case Mnemonic.Endbr64: return &Nop;
+            case Mnemonic.Fninit: return &Fninit;
             case Mnemonic.Hlt: i.EndsBlock = true; return &HltPrivileged;
             case Mnemonic.Int3: i.EndsBlock = true; return &Int3Trap;
             case Mnemonic.Int: i.EndsBlock = true; return &IntN;

@@ -123,6 +123,14 @@ internal static unsafe partial class Semantics
         p.InvalidateTlbPage(i.Ea(p));
     }
 
+    /// <summary>FNINIT resets the x87 FPU. The engine models no x87 registers (x87 arithmetic is #UD), so what remains is
+    /// its check: #NM when CR0.EM or CR0.TS is set (Intel SDM Vol. 2A, FINIT/FNINIT). mingw-w64's C start-up runs it.</summary>
+    internal static void Fninit(Processor p, Insn i)
+    {
+        if ((p.Cr0 & (Processor.Cr0EM | Processor.Cr0TS)) != 0)
+            throw new GuestFault(ExceptionVector.NM, null, null, "FNINIT with CR0.EM or CR0.TS set");
+    }
+
     internal static void Swapgs(Processor p, Insn i)
     {
         p.RequireCpl0();

@@ -53,12 +53,12 @@ public sealed partial class Guest
         Create(new GuestSpec { Name = name, Kind = GuestImageKind.UserProgram, Image = userProgram.ToArray(), Processes = processes,
             MemoryMB = memoryMB, TimerPeriod = timerPeriod, Costs = costs, Origin = userOrigin, EntryPoint = userEntry, Style = style, Paging = paging });
 
-    static Guest CreateKernelCore(GuestSpec spec, ReadOnlySpan<byte> userProgram, int processes)
+    static Guest CreateKernelCore(GuestSpec spec, ReadOnlySpan<byte> userProgram, int processes, ulong userBase = Kernel.UserCodeAddress)
     {
         string name = spec.Name;
         int memoryMB = spec.EffectiveMemoryMB;
         long timerPeriod = spec.TimerPeriod;
-        ulong userOrigin = spec.Origin ?? Kernel.UserCodeAddress;
+        ulong userOrigin = spec.Origin ?? userBase;
         var style = spec.Style;
         if (processes < 1 || processes > Kernel.MaxProcesses)
             throw new VirtPSException(ErrorIds.InvalidProcessCount, ErrorKind.InvalidArgument,
@@ -72,16 +72,16 @@ public sealed partial class Guest
         if (timerPeriod < 0 || timerPeriod > uint.MaxValue)
             throw new VirtPSException(ErrorIds.InvalidTimerPeriod, ErrorKind.InvalidArgument, $"Timer period must be 0 (off) to 2^32-1; got {timerPeriod}.", timerPeriod);
         // A flat image carries no relocations, so one linked elsewhere would run with every absolute address wrong.
-        if (userOrigin != Kernel.UserCodeAddress)
+        if (userOrigin != userBase)
             throw new VirtPSException(ErrorIds.ProgramOriginNotUserBase, ErrorKind.InvalidArgument,
                 $"The program is linked at 0x{userOrigin:X}, but the kernel runs user programs at 0x{Kernel.UserCodeAddress:X} and cannot relocate them; assemble it with ConvertTo-VProgram -Origin 0x{Kernel.UserCodeAddress:X}, or run it without the kernel with -Bare.", userOrigin);
-        ulong entry = spec.EntryPoint ?? Kernel.UserCodeAddress;
-        if (entry < Kernel.UserCodeAddress || entry >= Kernel.UserCodeAddress + (ulong)userProgram.Length)
+        ulong entry = spec.EntryPoint ?? userBase;
+        if (entry < userBase || entry >= userBase + (ulong)userProgram.Length)
             throw new VirtPSException(ErrorIds.InvalidEntryPoint, ErrorKind.InvalidArgument,
-                $"Entry point 0x{entry:X} is outside the user program (0x{Kernel.UserCodeAddress:X}-0x{Kernel.UserCodeAddress + (ulong)userProgram.Length - 1:X}).", entry);
+                $"Entry point 0x{entry:X} is outside the user program (0x{userBase:X}-0x{userBase + (ulong)userProgram.Length - 1:X}).", entry);
         ulong mem = (ulong)memoryMB << 20;
         bool paravirt = style == VirtualizationStyle.Paravirtual;
-        var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem, entry, paravirt);
+        var kernel = Kernel.AssembleKernel(processes, timerPeriod, userProgram.Length, mem, entry, paravirt, userBase: userBase);
         var g = CreateCore(name, style, memoryMB, kernel.Bytes, DefaultLoadAddress, kernel.EntryPoint, spec.Costs, paravirtKernel: paravirt, paging: spec.Paging);
         g.Machine.Memory.Write(Kernel.UserImageAddress, userProgram);
         g.KernelSymbols = kernel.Symbols;

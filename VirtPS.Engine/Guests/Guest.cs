@@ -80,6 +80,7 @@ public sealed partial class Guest
         var g = spec.Kind switch
         {
             GuestImageKind.Workload => CreateWorkloadCore(spec),
+            GuestImageKind.UserProgram when spec.Style == VirtualizationStyle.Library => CreateLibraryCore(spec),
             GuestImageKind.UserProgram => CreateKernelCore(spec, spec.Image, spec.Processes ?? 1),
             GuestImageKind.ClassFiles => CreateApplicationCore(spec),
             _ => CreateCore(spec.Name, spec.Style, spec.EffectiveMemoryMB, spec.Image.Length == 0 ? [0xF4] : spec.Image,

@@ -90,7 +90,26 @@ public sealed class GuestMeasurement
         HiddenPageFaults = events[GuestEvent.HiddenPageFault];
         TracingPageFaults = events[GuestEvent.TracingPageFault];
         TruePageFaults = events[GuestEvent.TruePageFault];
+        if (guest.Vmm is Styles.Library library)
+        {
+            var calls = library.Calls;
+            TranslatedCalls = calls.ToDictionary(c => c.Key, c => c.Value.Calls);
+            TranslatedCallCycles = calls.ToDictionary(c => c.Key, c => (long)Math.Round(c.Value.Events.Total(guest.Costs)));
+            TranslationLayerCycles = TranslatedCallCycles.Values.Sum();
+            TranslationLayerInstructions = library.LayerInstructions;
+            ExitCode = guest.ExitCode;
+        }
     }
+
+    /// <summary>Library: calls from the program into the translation layer by API ("KERNEL32.dll.WriteFile"), the cycles
+    /// each API's calls cost (the layer's instructions, the system calls it made and the kernel's work for them: the
+    /// ledger's events between entry and return, priced by the cost model) and their sum, the instructions the layer's
+    /// code retired, and the code the program exited with.</summary>
+    public IReadOnlyDictionary<string, long> TranslatedCalls { get; private set; } = new Dictionary<string, long>();
+    public IReadOnlyDictionary<string, long> TranslatedCallCycles { get; private set; } = new Dictionary<string, long>();
+    public long TranslationLayerCycles { get; private set; }
+    public long TranslationLayerInstructions { get; private set; }
+    public long? ExitCode { get; private set; }
 
     public GuestMeasurement(StepResult step)
     {

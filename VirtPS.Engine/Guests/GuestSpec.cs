@@ -122,6 +122,10 @@ public sealed record GuestSpec
             if (JitThreshold < 0)
                 throw new VirtPSException(ErrorIds.InvalidJitThreshold, ErrorKind.InvalidArgument, $"The JIT threshold must be 0 or more; got {JitThreshold}.", JitThreshold);
         }
+        if (Style == VirtualizationStyle.Library && (Kind != GuestImageKind.UserProgram || Image.Length == 0)) throw Styles.Vmm.NeedsPe(Style);
+        if (Style == VirtualizationStyle.Library && Processes is not (null or 1))
+            throw new VirtPSException(ErrorIds.InvalidProcessCount, ErrorKind.InvalidArgument,
+                $"A Library guest runs its executable as one process (its TEB is the one GS points at); got {Processes}.", Processes);
         if (Kind == GuestImageKind.Workload && string.IsNullOrEmpty(Workload))
             throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument, "A workload guest needs a workload name.", Workload);
     }

@@ -51,9 +51,9 @@ public static partial class Kernel
     /// <paramref name="containers"/> builds it with <c>CONTAINERS</c> defined: the shared kernel of a container host
     /// (<see cref="ContainerHost"/>), which boots with no process and takes containers from the host's request ring.</summary>
     public static AssembledProgram AssembleKernel(int processes, long timerPeriod, int userLength, ulong memoryBytes,
-        ulong userEntry = UserCodeAddress, bool paravirt = false, bool containers = false)
+        ulong userEntry = UserCodeAddress, bool paravirt = false, bool containers = false, ulong userBase = UserCodeAddress)
     {
-        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}/{userEntry}/{(paravirt ? "pv" : "native")}{(containers ? "/ctr" : "")}";
+        string key = $"kernel/{processes}/{timerPeriod}/{userLength}/{memoryBytes}/{userEntry}/{(paravirt ? "pv" : "native")}{(containers ? "/ctr" : "")}/{userBase}";
         return Cache.GetOrAdd(key, _ =>
         {
             var defines = new Dictionary<string, long>
@@ -63,6 +63,7 @@ public static partial class Kernel
             };
             if (paravirt) defines["PARAVIRT"] = 1;
             if (containers) defines["CONTAINERS"] = 1;
+            if (userBase != UserCodeAddress) defines["USER_BASE"] = (long)userBase;   // a PE at its ImageBase (Library style)
             return Assembler.Assemble(KernelSource(), defines, Guest.DefaultLoadAddress);
         });
     }

@@ -46,6 +46,7 @@ public static class StyleComparison
             if (!Vmm.RunsMachineCode(s))
                 throw new VirtPSException(ErrorIds.StyleNeedsClassFiles, ErrorKind.InvalidArgument,
                     $"{s} runs Java class files, not the built-in workloads; compare it with New-VGuest -Style {s} -Path and Measure-VGuest.", s);
+            if (!Vmm.WorkloadStyles.Contains(s)) throw Vmm.NeedsPe(s);
         }
         var sizes = eptPageSizes?.Distinct().ToList() ?? [];
         foreach (var size in sizes) Memory.ExtendedPageTables.ValidatePageSize(size);

@@ -54,7 +54,7 @@ public abstract unsafe class Vmm : IVmm
     public MemoryVirtualization Paging => Mmu.Kind;
 
     /// <summary>Called for each decoded instruction: sensitive ones are routed through the VMM.</summary>
-    internal void Prepare(Insn i)
+    internal virtual void Prepare(Insn i)
     {
         var op = SensitiveOps.Classify(i.Decoded);
         if (op == SensitiveOp.None) return;
@@ -174,11 +174,21 @@ public abstract unsafe class Vmm : IVmm
     /// <summary>The styles that can run guests.</summary>
     public static IReadOnlyList<VirtualizationStyle> Available { get; } =
         [VirtualizationStyle.Native, VirtualizationStyle.Emulation, VirtualizationStyle.TrapAndEmulate, VirtualizationStyle.BinaryTranslation,
-         VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual, VirtualizationStyle.Application];
+         VirtualizationStyle.HardwareAssisted, VirtualizationStyle.Paravirtual, VirtualizationStyle.Library, VirtualizationStyle.Application];
 
     /// <summary>Whether <paramref name="style"/> runs machine code (the built-in workloads, programs, bare images); an
     /// Application guest runs class files only.</summary>
     public static bool RunsMachineCode(VirtualizationStyle style) => style != VirtualizationStyle.Application;
+
+    /// <summary>The styles that run the built-in kernel's workloads (Compare-VStyle's default set): all but Library, whose
+    /// guests run a Windows executable, and Application, whose guests run class files.</summary>
+    public static IReadOnlyList<VirtualizationStyle> WorkloadStyles { get; } =
+        [.. Available.Where(s => s != VirtualizationStyle.Library && RunsMachineCode(s))];
+
+    /// <summary>LibraryNeedsPe: a Library guest runs a PE, not a built-in workload or bare code.</summary>
+    internal static VirtPSException NeedsPe(VirtualizationStyle style) =>
+        new(ErrorIds.LibraryNeedsPe, ErrorKind.InvalidArgument,
+            "-Style Library runs a Windows x86-64 executable (New-VGuest -Style Library -Path app.exe, or -Bytes), not a built-in workload or bare code; compare workloads under " + string.Join(", ", WorkloadStyles) + ".", style);
 
     /// <summary>The monitor for <paramref name="style"/>, attached to <paramref name="machine"/>.</summary>
     internal static Vmm For(VirtualizationStyle style, Machine machine, MemoryVirtualization? paging = null) => style switch
@@ -190,6 +200,7 @@ public abstract unsafe class Vmm : IVmm
         VirtualizationStyle.HardwareAssisted => new HardwareAssisted(machine, paging ?? HardwareAssisted.DefaultPaging),
         VirtualizationStyle.Paravirtual => new Paravirtual(machine),
         VirtualizationStyle.Application => new Application(machine),
+        VirtualizationStyle.Library => new Library(machine),
         _ => throw Unavailable(style),
     };
 

@@ -153,6 +153,19 @@ public class MachineTests
         Assert.Equal(new byte[] { 0x0F, 0x58, 0xC1 }, m.LastException.Bytes);
     }
 
+    /// <summary>FNINIT (which mingw-w64's C start-up runs) retires; with CR0.TS set it is #NM, as the SDM says. No x87
+    /// state is modelled, so there is nothing else to see.</summary>
+    [Fact]
+    public void FninitRetiresAndIsDeviceNotAvailableUnderCr0Ts()
+    {
+        var m = Boot(a => { a.fninit(); a.mov(rax, 42); a.hlt(); });
+        Assert.Equal(RunStop.Halt, m.Run(10).Stop);
+        Assert.Equal(42UL, m.Cpu.GetGpr(Gpr.Rax));
+        var t = Boot(a => { a.mov(rax, cr0); a.or(rax, 8); a.mov(cr0, rax); a.fninit(); a.hlt(); });
+        Assert.Equal(RunStop.Exception, t.Run(10).Stop);
+        Assert.Equal(ExceptionVector.NM, t.LastException!.Vector);
+    }
+
     [Fact]
     public void WildAddressesFaultAsPageFaultsAndLeaveStateUntouched()
     {

@@ -28,7 +28,7 @@ public class StyleTests
     {
         var d = new TheoryData<string, VirtualizationStyle, MemoryVirtualization?, int>();
         foreach (var w in Workload.All.Where(w => !w.UsesKeyboard))   // keys waits for input: InputTests
-            foreach (var s in Vmm.Available.Where(s => s != VirtualizationStyle.Native && Vmm.RunsMachineCode(s)))
+            foreach (var s in Vmm.WorkloadStyles.Where(s => s != VirtualizationStyle.Native))
                 foreach (var paging in s == VirtualizationStyle.HardwareAssisted
                     ? new MemoryVirtualization?[] { MemoryVirtualization.Nested, MemoryVirtualization.Shadow } : [null])
                     foreach (int p in new[] { w.DefaultProcesses, 3 })

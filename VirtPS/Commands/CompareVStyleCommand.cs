@@ -18,8 +18,8 @@ public sealed class CompareVStyleCommand : PSCmdlet
     [ArgumentCompleter(typeof(WorkloadNameCompleter))]
     public string Workload { get; set; } = "";
 
-    /// <summary>The styles to compare (default: every style that can run the built-in kernel). Native is always
-    /// run, as the baseline.</summary>
+    /// <summary>The styles to compare (default: every style that can run the built-in kernel's workloads). Native is always
+    /// run, as the baseline. Library runs Windows executables, not workloads: naming it is LibraryNeedsPe.</summary>
     [Parameter(Position = 1)]
     [PSDefaultValue(Help = "every style that can run the kernel")]
     public VirtualizationStyle[]? Style { get; set; }
@@ -66,7 +66,7 @@ public sealed class CompareVStyleCommand : PSCmdlet
         {
             var model = CostProfile is { } name ? CostModel.Builtin(name) : LabState.Current.DefaultHost.CostModel;
             if (Workload_Find() is null) return;
-            var styles = Style ?? [.. Vmm.Available.Where(Vmm.RunsMachineCode)];
+            var styles = Style ?? [.. Vmm.WorkloadStyles];
             int done = 0, runs = StyleComparison.Count(styles, Paging, EptPageSize);
             foreach (var row in StyleComparison.Run(Workload, styles, MyInvocation.BoundParameters.ContainsKey(nameof(Iterations)) ? Iterations : null, model,
                 paging: Paging, parameters: NewVGuestCommand.WorkloadParameters(WorkloadParameter), eptPageSizes: EptPageSize, cancel: _cancel.Token))

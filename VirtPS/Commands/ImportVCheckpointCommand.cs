@@ -29,6 +29,7 @@ public sealed class ImportVCheckpointCommand : PSCmdlet
     [Parameter]
     [HostTransformation]
     [ArgumentCompleter(typeof(HostNameCompleter))]
+    [SupportsWildcards]
     [PSDefaultValue(Help = "the default host")]
     public VHost[]? VHost { get; set; }
 

@@ -53,16 +53,20 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(Mandatory = true, ParameterSetName = BareBytesSet)]
     public byte[] Bytes { get; set; } = [];
 
-    /// <summary>Files to run: with -Style Application, Java class files (.class, javac's output) or directories holding them
-    /// (searched with their subdirectories), the class hierarchy of one program. Each is read, verified and linked before the
-    /// guest exists: a missing path is ClassFileNotFound; a bad class file ClassFileBadMagic, ClassFileTruncated,
-    /// ClassFileVersionUnsupported (above 61, Java 17) or ClassFileMalformed; a method the JVM cannot run
-    /// BytecodeUnsupported (naming the opcode, e.g. monitorenter) or BytecodeVerifyFailed; a call outside the program and
-    /// its intrinsics JavaLinkFailed.</summary>
+    /// <summary>A foreign program to run. With -Style Library: one Windows x86-64 console program (a PE32+ .exe, such as
+    /// mingw-w64 builds), loaded at its ImageBase (relocated when a process cannot have it) into a process of the built-in
+    /// kernel, its KERNEL32 and msvcrt imports bound to VirtPS's translation layer (Get-VImport lists them): a file that is no
+    /// PE is NotPortableExecutable, a cut-off one PeTruncated, one for another machine PeMachineNotSupported, a missing
+    /// file FileNotFound; -Bytes takes the same executable's bytes. With -Style Application: Java class files (.class,
+    /// javac's output) or directories holding them (searched with their subdirectories), the class hierarchy of one
+    /// program, each read, verified and linked before the guest exists: a missing path is ClassFileNotFound; a bad class
+    /// file ClassFileBadMagic, ClassFileTruncated, ClassFileVersionUnsupported (above 61, Java 17) or ClassFileMalformed; a
+    /// method the JVM cannot run BytecodeUnsupported (naming the opcode, e.g. monitorenter) or BytecodeVerifyFailed; a call
+    /// outside the program and its intrinsics JavaLinkFailed. Under any other style -Path is LibraryNeedsPe (an .exe) or
+    /// ClassFilesNeedApplicationStyle.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
-
     /// <summary>With -Style Application: the class whose public static void main(String[]) starts, in dots or slashes
     /// (Fib, pkg.Main); the default is the first class given that has one (else JavaMainNotFound).</summary>
     [Parameter(ParameterSetName = PathSet)]
@@ -118,11 +122,14 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(ParameterSetName = ProgramSet)]
     [Parameter(ParameterSetName = CodeSet)]
     [Parameter(ParameterSetName = BytesSet)]
+    [Parameter(ParameterSetName = PathSet)]
     [ValidateRange(0, long.MaxValue)]
     [PSDefaultValue(Value = Engine.Guests.Kernel.DefaultTimerPeriod)]
     public long TimerPeriod { get; set; } = Engine.Guests.Kernel.DefaultTimerPeriod;
 
-    /// <summary>How the guest's CPU is virtualized. Native (the default) is the bare simulated machine. Emulation
+    /// <summary>How the guest's CPU is virtualized. Library (Wine's way) runs a Windows executable given by -Path or -Bytes
+    /// as a process of the built-in kernel on the bare machine, its KERNEL32 calls translated into the kernel's system
+    /// calls by a user-mode layer; it runs no workload (LibraryNeedsPe). Native (the default) is the bare simulated machine. Emulation
     /// interprets every instruction through a software MMU. TrapAndEmulate runs the guest kernel deprivileged (ring
     /// compression to CPL 1): privileged instructions trap into the VMM, and the sensitive unprivileged ones
     /// (PUSHF, POPF, MOV from CS, SGDT, SMSW, ...) silently misbehave and are recorded as fidelity violations.
@@ -265,15 +272,24 @@ public sealed class NewVGuestCommand : PSCmdlet
                 BareProgramSet => spec with { Image = Program!.Bytes, Origin = Program.Origin, EntryPoint = Program.EntryPoint },
                 BareCodeSet => FromCode(spec),
                 BareBytesSet => spec with { Image = Bytes },
-                PathSet => spec with
+                PathSet => Style switch
                 {
-                    Kind = GuestImageKind.ClassFiles, MainClass = MainClass, JitThreshold = JitThreshold,
-                    ClassFiles = Engine.Jvm.JavaProgram.ReadClassFiles(Path.SelectMany(Resolve)),
+                    VirtualizationStyle.Library => FromPath(spec with { Kind = GuestImageKind.UserProgram }),
+                    VirtualizationStyle.Application => spec with
+                    {
+                        Kind = GuestImageKind.ClassFiles, MainClass = MainClass, JitThreshold = JitThreshold,
+                        ClassFiles = Engine.Jvm.JavaProgram.ReadClassFiles(Path.SelectMany(Resolve)),
+                    },
+                    _ => throw new VirtPSException(
+                        Path.All(p => p.EndsWith(".exe", StringComparison.OrdinalIgnoreCase)) ? ErrorIds.LibraryNeedsPe : ErrorIds.ClassFilesNeedApplicationStyle,
+                        ErrorKind.InvalidArgument,
+                        $"-Path runs a foreign program: a Windows executable under -Style Library, or Java class files under -Style Application; a {Style} guest runs -Workload, -Code, -Bytes or -Program.", Path),
                 },
                 _ => spec,
             };
             string what = Style == VirtualizationStyle.Container ? $"Create a container on host '{VHost ?? "default"}''s shared kernel" : spec.Kind switch
             {
+                GuestImageKind.UserProgram when Style == VirtualizationStyle.Library => $"Create a Library guest running a {spec.Image.Length}-byte Windows executable",
                 GuestImageKind.Workload => $"Create a {Style} guest booting the kernel with workload '{Workload}'",
                 GuestImageKind.ClassFiles => $"Create an {Style} guest running {spec.ClassFiles!.Count} class file(s)",
                 GuestImageKind.UserProgram => $"Create a {Style} guest booting the kernel with a {spec.Image.Length}-byte user program in {spec.Processes ?? 1} process(es)",
@@ -314,6 +330,18 @@ public sealed class NewVGuestCommand : PSCmdlet
             d[e.Key.ToString()!] = Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
         }
         return d;
+    }
+
+    /// <summary>Reads -Path: one Windows executable for -Style Library.</summary>
+    GuestSpec FromPath(GuestSpec spec)
+    {
+        if (Style != VirtualizationStyle.Library || Path.Length != 1)
+            throw new VirtPSException(ErrorIds.LibraryNeedsPe, ErrorKind.InvalidArgument,
+                $"-Path takes one Windows executable for -Style Library; got {Path.Length} path(s) under {Style}.", Path);
+        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path[0]);
+        if (!File.Exists(file))
+            throw new VirtPSException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Cannot find the executable '{Path[0]}'.", Path[0]);
+        return spec with { Image = File.ReadAllBytes(file) };
     }
 
     /// <summary>Assembles -Code: at 0x100000 for a bare machine, else as a user program at the user base.</summary>

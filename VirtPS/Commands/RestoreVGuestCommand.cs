@@ -19,6 +19,7 @@ public sealed class RestoreVGuestCommand : PSCmdlet
     [Alias("GuestName")]
     [GuestTransformation]
     [ArgumentCompleter(typeof(GuestNameCompleter))]
+    [SupportsWildcards]
     [ValidateNotNull]
     public Guest[] Guest { get; set; } = [];
 

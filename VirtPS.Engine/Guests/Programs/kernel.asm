@@ -12,6 +12,7 @@
 ;   6 spawn (eager copy of the address space; 0 in the child, child pid in the parent)
 ;   7 wait(pid)  8 inb(port 0x80, count)  9 setcr8(value, count)  10 callret(count)  11 ptemod(addr, count)
 ;   12-15 block: info, read(lba,buf,n), write(lba,buf,n), flush  16-18 network: ping, udp, serve  19 keyboard read
+;   40 set_gs_base(addr)  41 exit_status(status): the Library style's (Library/layer.asm: a TEB at GS, ExitProcess's code)
 ;   (Drivers/*.asm: the device drivers; their code and data are spliced in at the @@DRIVER_...@@ markers)
 ;   20-26 with CONTAINERS only (Lib/containers.asm): uname, sethostname, open, read, fwrite, close, kill
 ; CONTAINERS (Styles: Container): one shared kernel for many containers. It boots with no process and takes
@@ -39,6 +40,8 @@ KSTACK_SIZE equ 0x2000
 USER_IMAGE  equ 0x1C0000
 FRAMES      equ 0x400000
 USER_CODE   equ 0x40000000
+; USER_BASE (defined by the host under -Style Library): where the user image is mapped instead of USER_CODE, the PE's
+; base (Library/PeLoader.cs)
 USER_DATA   equ 0x40100000
 USER_STACK  equ 0x40200000
 HEAP_BASE   equ 0x40400000
@@ -683,7 +686,12 @@ proc_create:
     pop rdx
     or rdx, 5
     mov rdi, r12
+%ifdef USER_BASE
+    mov rsi, USER_BASE          ; a PE's ImageBase: above 4 GiB, beyond a displacement's reach
+    add rsi, r13
+%else
     lea rsi, [r13 + USER_CODE]
+%endif
     call map
     add r13, 4096
     jmp .code
@@ -720,7 +728,12 @@ proc_create:
     mov rcx, [img_entry]
     mov [rax - 40], rcx
 %else
+%ifdef USER_BASE
+    mov rcx, USER_ENTRY             ; (a PE's: above 4 GiB)
+    mov [rax - 40], rcx
+%else
     mov qword [rax - 40], USER_ENTRY
+%endif
 %endif
     lea rcx, [first_run]
     mov [rax - 48], rcx
@@ -1019,9 +1032,16 @@ syscall_entry:
     push r15
     inc qword [syscalls]
     cmp rax, SYS_COUNT
-    jae .bad
+    jae .lib
     lea rcx, [sys_table]
     call [rcx + rax*8]
+    jmp .ret
+.lib:                           ; 40-47: the Library style's calls
+    lea rcx, [rax - 40]
+    cmp rcx, SYS_LIB_COUNT
+    jae .bad
+    lea r10, [sys_lib_table]
+    call [r10 + rcx*8]
     jmp .ret
 .bad:
     mov rax, -1
@@ -1101,6 +1121,34 @@ sys_write:                  ; rdi = buf, rsi = len (user memory, read with the p
 .fail:
     mov rax, -1
     ret
+
+; set_gs_base(rdi = user address): IA32_GS_BASE, where a Windows program finds its TEB (Linux's arch_prctl(ARCH_SET_GS)).
+; The kernel itself never uses GS and does not switch it per process: one value for every process.
+sys_set_gs_base:
+%ifdef PARAVIRT
+    jmp .fail                   ; Xen's set_segment_base hypercall would do it; the paravirtual build has no Library guests
+%endif
+    mov rax, USER_CODE
+    cmp rdi, rax
+    jb .fail
+    mov rax, USER_END
+    cmp rdi, rax
+    jae .fail
+    mov ecx, 0xC0000101
+    mov eax, edi
+    mov rdx, rdi
+    shr rdx, 32
+    wrmsr
+    xor eax, eax
+    ret
+.fail:
+    mov rax, -1
+    ret
+
+; exit_status(rdi = status): exit, leaving the status where the host reads it (exit_status)
+sys_exit_status:
+    mov [exit_status], rdi
+    jmp sys_exit
 
 sys_getpid:
     mov rax, [cur]
@@ -1947,6 +1995,9 @@ sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect
     dq sys_uname, sys_sethostname, sys_open, sys_read, sys_fwrite, sys_close, sys_kill  ; 20-26: Lib/containers.asm
 %endif
 SYS_COUNT equ ($ - sys_table) / 8
+sys_lib_table: dq sys_set_gs_base, sys_exit_status                  ; 40-41
+SYS_LIB_COUNT equ ($ - sys_lib_table) / 8
+exit_status: dq 0               ; the last exit_status call's status
 kernel_cs:  dq 0
 boot_flags: dq 0                ; RFLAGS as PUSHF showed them during boot (IF clear)
 boot_ipis:  dq 0                ; the self-test's interrupt: 1 once it came
