@@ -129,3 +129,35 @@ Describe 'Export-VCheckpoint and Import-VCheckpoint' {
         }
     }
 }
+
+Describe 'Checkpoints of foreign programs' {
+    BeforeAll {
+        $script:fdir = Join-Path $dir 'foreign'
+        New-Item -ItemType Directory -Path $fdir -Force | Out-Null
+        # Run to the end straight, then again from a checkpoint at instruction 300,000 (in memory, then through a file).
+        function script:Test-Rewind([scriptblock] $make, [string] $kind) {
+            $s = & $make "$kind-s"; $null = $s | Invoke-VStep -Instructions 300000; $null = $s | Invoke-VStep
+            $expected = & $outcome "$kind-s"
+            $g = & $make "$kind-g"; $null = $g | Invoke-VStep -Instructions 300000
+            Checkpoint-VGuest -Guest $g -Name mid -PassThru | Export-VCheckpoint -Path (Join-Path $fdir "$kind.ckpt")
+            $null = $g | Invoke-VStep
+            Restore-VGuest -Guest $g -Checkpoint mid; $null = $g | Invoke-VStep
+            & $outcome "$kind-g" | Should -Be $expected -Because 'restored in memory'
+            $null = Import-VCheckpoint -Path (Join-Path $fdir "$kind.ckpt") -Name "$kind-i" | Invoke-VStep
+            & $outcome "$kind-i" | Should -Be $expected -Because 'read from a file'
+        }
+    }
+
+    It 'a Java program under Application, half-compiled' -Skip:(-not (Get-Command javac -ErrorAction SilentlyContinue)) {
+        Set-Content (Join-Path $fdir 'Fib.java') 'public class Fib { static int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); } public static void main(String[] a) { for (int i = 0; i < 20; i++) System.out.println("fib " + i + " = " + fib(i)); } }'
+        & javac -d $fdir (Join-Path $fdir 'Fib.java') 2>&1 | Write-Host
+        Test-Rewind { param($n) New-VGuest -Name $n -Style Application -Path (Join-Path $fdir 'Fib.class') -JitThreshold 50 } jvm
+    }
+
+    It 'a Windows program under Library' -Skip:(-not (Get-Command x86_64-w64-mingw32-gcc -ErrorAction SilentlyContinue)) {
+        Set-Content (Join-Path $fdir 'hello.c') '#include <windows.h>', 'void start(void) { DWORD n; for (int i = 0; i < 200; i++) WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), "hello\n", 6, &n, NULL); ExitProcess(7); }'
+        & x86_64-w64-mingw32-gcc -nostdlib -ffreestanding -O1 -s -e start -o (Join-Path $fdir 'hello.exe') (Join-Path $fdir 'hello.c') -lkernel32 2>&1 | Write-Host
+        Test-Rewind { param($n) New-VGuest -Name $n -Style Library -Path (Join-Path $fdir 'hello.exe') } pe
+        (Measure-VGuest -Guest pe-i).ExitCode | Should -Be 7
+    }
+}

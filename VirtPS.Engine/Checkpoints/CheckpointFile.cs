@@ -440,7 +440,9 @@ public static class CheckpointFile
 
         static readonly string[] Identity = ["<Name>k__BackingField", "<Spec>k__BackingField", "<Host>k__BackingField"];
 
-        static readonly string[] AllowedAssemblies = [typeof(CheckpointFile).Assembly.GetName().Name!, typeof(object).Assembly.GetName().Name!, "Iced"];
+        static readonly string[] AllowedAssemblies = [typeof(CheckpointFile).Assembly.GetName().Name!, "Iced", typeof(object).Assembly.GetName().Name!,
+            typeof(Stack<>).Assembly.GetName().Name!, typeof(System.Collections.Concurrent.ConcurrentQueue<>).Assembly.GetName().Name!];
+        static readonly string[] OwnAssemblies = [typeof(CheckpointFile).Assembly.GetName().Name!, "Iced"];
 
         static Type Allowed(string? name, string path)
         {
@@ -448,7 +450,7 @@ public static class CheckpointFile
             if (t is null) throw Invalid(path, $"'{name}' is not a type of this VirtPS");
             var asm = t.IsArray ? t.GetElementType()!.Assembly : t.Assembly;
             // Only the engine's own types and the runtime's collections and values: a file cannot make arbitrary objects.
-            if (!AllowedAssemblies.Contains(asm.GetName().Name) || (asm == typeof(object).Assembly && !(t.IsPrimitive || t.IsArray || t.IsValueType
+            if (!AllowedAssemblies.Contains(asm.GetName().Name) || (!OwnAssemblies.Contains(asm.GetName().Name) && !(t.IsPrimitive || t.IsArray || t.IsValueType
                 || t.Namespace == "System.Collections.Generic" || t == typeof(string) || t == typeof(StringBuilder) || typeof(Delegate).IsAssignableFrom(t)
                 || t == typeof(object) || t.Namespace == "System.Collections.Concurrent")))
                 throw Invalid(path, $"'{t.FullName}' is not a type a checkpoint holds");
