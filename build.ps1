@@ -352,6 +352,22 @@ Invoke-VStep -VHost ctr-host | Out-Null
 Get-VProcess -VHost ctr-host | Format-Table | Out-String | Write-Host
 Compare-VStyle -Workload syscall -Style Native, Container, HardwareAssisted, Paravirtual -Iterations 50000 | Format-Table -View StartUp | Out-String | Write-Host
 
+Say 'A checkpoint rewinds a guest exactly: forkwait, run on twice from instruction 100,000, retires and costs the same.'
+$fw = New-VGuest -Name demo-fw -Workload forkwait -Iterations 60
+$fw | Invoke-VStep -Instructions 100000 | Out-Null
+Checkpoint-VGuest -Guest $fw -Name mid
+$first = $fw | Invoke-VStep
+Restore-VGuest -Guest $fw -Checkpoint mid
+$second = $fw | Invoke-VStep
+Write-Host ('run on: {0:N0} instructions, {1:N0} cycles; rewound and run on again: {2:N0} instructions, {3:N0} cycles' -f $first.Instructions, $first.Cycles, $second.Instructions, $second.Cycles)
+Get-VCheckpoint -Guest $fw | Format-Table | Out-String | Write-Host
+if ($first.Cycles -ne $second.Cycles) { throw 'the rewound run differs' }
+
+Say 'A report: the syscall comparison as one HTML page with SVG charts (no network needed to open it).'
+$report = Join-Path ([IO.Path]::GetTempPath()) "virtps-demo-report-$PID.html"
+Compare-VStyle -Workload syscall -Iterations 500 | Export-VReport -Path $report -Title 'syscall by style' -PassThru | Format-Table Name, Length | Out-String | Write-Host
+Remove-Item $report
+
 Say 'Clean up.'
 Get-VGuest | Remove-VGuest -PassThru | Format-Table Name, State | Out-String | Write-Host
 Remove-VHost -Name 'cpu-*'

@@ -88,7 +88,7 @@ public sealed class Keyboard : GuestDevice
 
     /// <summary>Brings <see cref="GuestDevice.Counters"/> up to date: a request is a key press or release or a mouse packet;
     /// bytes are those the guest read from port 0x60.</summary>
-    public void SyncCounters()
+    public override void SyncCounters()
     {
         Counters.Requests = _controller.KeyStrokes + _controller.MousePackets;
         Counters.Bytes = _controller.BytesRead;
