@@ -12,7 +12,8 @@
 ;   6 spawn (eager copy of the address space; 0 in the child, child pid in the parent)
 ;   7 wait(pid)  8 inb(port 0x80, count)  9 setcr8(value, count)  10 callret(count)  11 ptemod(addr, count)
 ;   12-15 block: info, read(lba,buf,n), write(lba,buf,n), flush  16-18 network: ping, udp, serve  19 keyboard read
-;   40 set_gs_base(addr)  41 exit_status(status): the Library style's (Library/layer.asm: a TEB at GS, ExitProcess's code)
+;   40 set_gs_base(addr)  41 exit_status(status): the Library style's (Library/layer.asm: a TEB at GS, ExitProcess's code),
+;   built with USER_BASE only, so every other guest's kernel is byte for byte what it was
 ;   (Drivers/*.asm: the device drivers; their code and data are spliced in at the @@DRIVER_...@@ markers)
 ;   20-26 with CONTAINERS only (Lib/containers.asm): uname, sethostname, open, read, fwrite, close, kill
 ; CONTAINERS (Styles: Container): one shared kernel for many containers. It boots with no process and takes
@@ -1032,17 +1033,23 @@ syscall_entry:
     push r15
     inc qword [syscalls]
     cmp rax, SYS_COUNT
+%ifdef USER_BASE
     jae .lib
+%else
+    jae .bad
+%endif
     lea rcx, [sys_table]
     call [rcx + rax*8]
     jmp .ret
-.lib:                           ; 40-47: the Library style's calls
+%ifdef USER_BASE
+.lib:                           ; 40-47: the Library style's calls (built only for a Library guest's kernel)
     lea rcx, [rax - 40]
     cmp rcx, SYS_LIB_COUNT
     jae .bad
     lea r10, [sys_lib_table]
     call [r10 + rcx*8]
     jmp .ret
+%endif
 .bad:
     mov rax, -1
 .ret:
@@ -1122,6 +1129,7 @@ sys_write:                  ; rdi = buf, rsi = len (user memory, read with the p
     mov rax, -1
     ret
 
+%ifdef USER_BASE
 ; set_gs_base(rdi = user address): IA32_GS_BASE, where a Windows program finds its TEB (Linux's arch_prctl(ARCH_SET_GS)).
 ; The kernel itself never uses GS and does not switch it per process: one value for every process.
 sys_set_gs_base:
@@ -1149,6 +1157,7 @@ sys_set_gs_base:
 sys_exit_status:
     mov [exit_status], rdi
     jmp sys_exit
+%endif
 
 sys_getpid:
     mov rax, [cur]
@@ -1995,9 +2004,11 @@ sys_table: dq sys_exit, sys_write, sys_getpid, sys_yield, sys_mmap, sys_mprotect
     dq sys_uname, sys_sethostname, sys_open, sys_read, sys_fwrite, sys_close, sys_kill  ; 20-26: Lib/containers.asm
 %endif
 SYS_COUNT equ ($ - sys_table) / 8
+%ifdef USER_BASE
 sys_lib_table: dq sys_set_gs_base, sys_exit_status                  ; 40-41
 SYS_LIB_COUNT equ ($ - sys_lib_table) / 8
 exit_status: dq 0               ; the last exit_status call's status
+%endif
 kernel_cs:  dq 0
 boot_flags: dq 0                ; RFLAGS as PUSHF showed them during boot (IF clear)
 boot_ipis:  dq 0                ; the self-test's interrupt: 1 once it came
