@@ -44,7 +44,8 @@ public static class CheckpointFile
             w.WriteString("guest", checkpoint.GuestName);
             w.WriteNumber("instructions", checkpoint.Instructions);
             w.WritePropertyName("spec");
-            w.WriteRawValue(JsonSerializer.Serialize(SpecEntry(checkpoint.Spec), LabJsonContext.Default.GuestEntry));
+            // The importer puts the guest on a host of its own choosing.
+            w.WriteRawValue(JsonSerializer.Serialize(LabFile.SpecEntry(checkpoint.Spec) with { Host = null }, LabJsonContext.Default.GuestEntry));
             new GraphWriter(w).Write(checkpoint.Snapshot);
             w.WriteEndObject();
         }
@@ -62,27 +63,15 @@ public static class CheckpointFile
         output.Write(payload);
     }
 
-    static LabDocument.GuestEntry SpecEntry(GuestSpec s) => new()
-    {
-        Name = s.Name, Host = s.Host, Style = s.Style, Paging = s.Paging, EptPageSize = s.EptPageSize, MemoryMB = s.MemoryMB, Kind = s.Kind,
-        Workload = s.Workload, Iterations = s.Iterations, WorkloadParameters = s.WorkloadParameters?.ToDictionary(),
-        Image = s.Image.Length > 0 ? s.Image : null, Origin = s.Origin, EntryPoint = s.EntryPoint, CommandLine = s.CommandLine == "" ? null : s.CommandLine,
-        Processes = s.Processes, TimerPeriod = s.TimerPeriod, Pcid = s.Pcid, Backend = s.Backend,
-        ClassFiles = s.ClassFiles?.Select(f => new LabDocument.ClassFileEntry(f.Source, f.Bytes)).ToList(), MainClass = s.MainClass,
-        JitThreshold = s.Kind == GuestImageKind.ClassFiles ? s.JitThreshold : null,
-    };
-
     sealed class GraphWriter(Utf8JsonWriter w)
     {
         readonly Dictionary<object, int> _ids = new(ReferenceEqualityComparer.Instance);
         readonly Queue<object> _pending = new();
         readonly Dictionary<Type, int> _types = [];
         readonly Dictionary<object, string> _paths = new(ReferenceEqualityComparer.Instance);
-        object _root = null!;
 
         public void Write(Guest root)
         {
-            _root = root;
             _ids[root] = 0;
             _paths[root] = "";
             w.WriteStartArray("objects");
@@ -305,13 +294,7 @@ public static class CheckpointFile
 
     /// <summary>The bytes of a primitive or enum array, as the runtime holds them.</summary>
     static Span<byte> RawBytes(Array a) =>
-        MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(a), a.Length * ElementSize(a.GetType().GetElementType()!));
-
-    static int ElementSize(Type e)
-    {
-        if (e.IsEnum) e = Enum.GetUnderlyingType(e);
-        return e == typeof(char) ? 2 : e == typeof(bool) ? 1 : Marshal.SizeOf(e);
-    }
+        MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(a), a.Length * ObjectGraph.ElementSize(a.GetType().GetElementType()!));
 
     static string? ComparerName(object? comparer, Type key)
     {
@@ -336,8 +319,9 @@ public static class CheckpointFile
     // ------------------------------------------------------------------ reading
 
     /// <summary>A checkpoint file read and checked, ready to be built into a guest.</summary>
-    public sealed class Contents
+    public sealed class Contents : IDisposable
     {
+        public void Dispose() => Document.Dispose();
         internal Contents(string name, string guest, GuestSpec spec, JsonDocument doc) { Name = name; GuestName = guest; Spec = spec; Document = doc; }
         public string Name { get; }
         public string GuestName { get; }
@@ -387,15 +371,9 @@ public static class CheckpointFile
         try { entry = root.GetProperty("spec").Deserialize(LabJsonContext.Default.GuestEntry) ?? throw Invalid("$.spec", "is null"); }
         catch (KeyNotFoundException) { throw Invalid("$.spec", "is missing"); }
         catch (JsonException e) { throw Invalid("$.spec" + (e.Path ?? "").TrimStart('$'), "has a value of the wrong type"); }
-        var spec = new GuestSpec
-        {
-            Name = entry.Name, Style = entry.Style, Paging = entry.Paging, EptPageSize = entry.EptPageSize, MemoryMB = entry.MemoryMB, Kind = entry.Kind,
-            Workload = entry.Workload, Iterations = entry.Iterations, WorkloadParameters = entry.WorkloadParameters, Image = entry.Image ?? [],
-            Origin = entry.Origin, EntryPoint = entry.EntryPoint, CommandLine = entry.CommandLine ?? "", Processes = entry.Processes,
-            TimerPeriod = entry.TimerPeriod ?? Kernel.DefaultTimerPeriod, Pcid = entry.Pcid, Backend = entry.Backend,
-            ClassFiles = entry.ClassFiles?.Select(f => (f.Source, f.Bytes)).ToList(), MainClass = entry.MainClass,
-            JitThreshold = entry.JitThreshold ?? GuestSpec.DefaultJitThreshold,
-        };
+        GuestSpec spec;
+        try { spec = LabFile.Spec(entry, origin, "$.spec"); }
+        catch (VirtPSException e) when (e.ErrorId == ErrorIds.LabFieldInvalid) { throw Invalid("$.spec", e.Message); }
         if (!root.TryGetProperty("objects", out var objects) || objects.ValueKind != JsonValueKind.Array || objects.GetArrayLength() == 0)
             throw Invalid("$.objects", "must be an array of the guest's objects");
         if (!root.TryGetProperty("types", out var types) || types.ValueKind != JsonValueKind.Array)

@@ -41,8 +41,7 @@ public sealed class GuestCheckpoint
         IEqualityComparer or IComparer when o.GetType().Namespace?.StartsWith("System", StringComparison.Ordinal) == true => true,
         _ => o.GetType() is var t && (t.Name == "<>c"   // the compiler's cache of static lambdas: it holds no state
             || t.Namespace?.StartsWith("VirtPS.Engine.Network", StringComparison.Ordinal) == true
-            || t.Namespace?.StartsWith("VirtPS.Engine.Kvm", StringComparison.Ordinal) == true
-            || (t.Namespace?.StartsWith("System.Collections.Generic", StringComparison.Ordinal) == true && t.Name.Contains("Comparer", StringComparison.Ordinal))),
+            || t.Namespace?.StartsWith("VirtPS.Engine.Kvm", StringComparison.Ordinal) == true),
     };
 
     /// <summary>Takes a checkpoint of <paramref name="guest"/> (which must be stopped: between steps). CheckpointNotSupported for
@@ -63,7 +62,7 @@ public sealed class GuestCheckpoint
     /// <summary>Rewinds <paramref name="guest"/> to this checkpoint; the checkpoint stays, to be restored again.</summary>
     public void Restore(Guest guest)
     {
-        if (!string.Equals(guest.Name, GuestName, StringComparison.OrdinalIgnoreCase) && !Imported)
+        if (!string.Equals(guest.Name, GuestName, StringComparison.OrdinalIgnoreCase))
             throw new VirtPSException(ErrorIds.CheckpointNotFound, ErrorKind.ObjectNotFound,
                 $"Checkpoint '{Name}' is of guest '{GuestName}', not '{guest.Name}'.", Name);
         new ObjectGraph(Shared).Into(Snapshot, guest);
@@ -92,7 +91,7 @@ public sealed class GuestCheckpoint
             if (o is Array a)
             {
                 var e = a.GetType().GetElementType()!;
-                bytes += 24 + (long)a.Length * (e.IsValueType ? System.Runtime.InteropServices.Marshal.SizeOf(e.IsEnum ? Enum.GetUnderlyingType(e) : e.IsPrimitive ? e : typeof(IntPtr)) : 8);
+                bytes += 24 + (long)a.Length * (e.IsPrimitive || e.IsEnum ? ObjectGraph.ElementSize(e) : 8);
             }
             else bytes += 16 + 8L * ObjectGraph.FieldsOf(o.GetType()).Length;
         }

@@ -54,7 +54,7 @@ public static class GuestCheckpoints
     /// adds to its lab: built from the file's specification, then given its state; the checkpoint comes with it.</summary>
     public static Guest Import(byte[] file, string origin, string? name = null)
     {
-        var contents = CheckpointFile.Read(file, origin);
+        using var contents = CheckpointFile.Read(file, origin);
         var spec = name is null ? contents.Spec : contents.Spec with { Name = name };
         var guest = Guest.Create(spec);
         try

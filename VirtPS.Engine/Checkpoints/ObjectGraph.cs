@@ -54,6 +54,13 @@ internal sealed class ObjectGraph
         t == typeof(string) || t.IsPrimitive || t.IsEnum || typeof(MemberInfo).IsAssignableFrom(t) || t == typeof(Pointer)
         || typeof(Module).IsAssignableFrom(t) || typeof(Assembly).IsAssignableFrom(t);
 
+    /// <summary>Bytes per element of a primitive or enum array, as the runtime stores it (char 2, bool 1: not the marshaled size).</summary>
+    public static int ElementSize(Type e)
+    {
+        if (e.IsEnum) e = Enum.GetUnderlyingType(e);
+        return e == typeof(char) ? 2 : e == typeof(bool) ? 1 : System.Runtime.InteropServices.Marshal.SizeOf(e);
+    }
+
     /// <summary>Hash-based collections, rebuilt entry by entry.</summary>
     public static bool IsHashed(Type t) => t.IsGenericType && t.GetGenericTypeDefinition() is var g
         && (g == typeof(Dictionary<,>) || g == typeof(HashSet<>) || g == typeof(ConcurrentDictionary<,>));

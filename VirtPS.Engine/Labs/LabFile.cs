@@ -44,25 +44,40 @@ public static class LabFile
 
     public static string Write(LabDocument doc) => JsonSerializer.Serialize(doc, LabJsonContext.Default.LabDocument);
 
-    static GuestEntry Entry(Guest g)
+    /// <summary>A guest as the file keeps it: its specification, and what Set-VGuest, Add-VDisk and its host gave it since.</summary>
+    static GuestEntry Entry(Guest g) => SpecEntry(g.Spec) with
     {
-        var s = g.Spec;
-        return new GuestEntry
-        {
-            Name = g.Name, Host = g.Host is { IsDefault: false } h ? h.Name : null, Style = s.Style, Paging = s.Paging, EptPageSize = s.EptPageSize,
-            MemoryMB = s.MemoryMB, Kind = s.Kind, Workload = s.Workload, Iterations = s.Iterations,
-            WorkloadParameters = s.WorkloadParameters?.ToDictionary(), Image = s.Image.Length > 0 ? s.Image : null, Origin = s.Origin,
-            EntryPoint = s.EntryPoint, CommandLine = s.CommandLine == "" ? null : s.CommandLine, Processes = s.Processes,
-            TimerPeriod = s.TimerPeriod == Kernel.DefaultTimerPeriod ? null : s.TimerPeriod, Pcid = g.Pcid, Backend = s.Backend,
-            CostModel = s.Costs is { } c ? Entry(c) : null, WalkCaches = g.WalkCaches, NestedTlb = g.NestedTlb,
-            ClassFiles = s.ClassFiles?.Select(f => new ClassFileEntry(f.Source, f.Bytes)).ToList(), MainClass = s.MainClass,
-            JitThreshold = s.Kind == GuestImageKind.ClassFiles ? s.JitThreshold : null,
-            HostName = s.HostName, CpuQuota = s.CpuQuota, MemoryLimitMB = s.MemoryLimitMB, Namespaces = s.Namespaces?.ToList(),
-            TlbConfiguration = g.TlbConfiguration == TlbConfiguration.Skylake ? null : Entry(g.TlbConfiguration),
-            VmExecutionControls = g.Vmm is Styles.HardwareAssisted ha ? ha.Controls.ToString() : null,
-            Disks = g.Devices.OfType<Disk>().Select(d => new DiskEntry { Name = d.Name, Path = d.Image.Path, SizeMB = d.Image.Length >> 20, Mode = d.Mode, EventIdx = d.EventIdx }).ToList(),
-        };
-    }
+        Name = g.Name, Host = g.Host is { IsDefault: false } h ? h.Name : null, Pcid = g.Pcid, WalkCaches = g.WalkCaches, NestedTlb = g.NestedTlb,
+        TlbConfiguration = g.TlbConfiguration == TlbConfiguration.Skylake ? null : Entry(g.TlbConfiguration),
+        VmExecutionControls = g.Vmm is Styles.HardwareAssisted ha ? ha.Controls.ToString() : null,
+        Disks = g.Devices.OfType<Disk>().Select(d => new DiskEntry { Name = d.Name, Path = d.Image.Path, SizeMB = d.Image.Length >> 20, Mode = d.Mode, EventIdx = d.EventIdx }).ToList(),
+    };
+
+    /// <summary>A guest specification as the file's guest entry (the lab's, and a checkpoint file's).</summary>
+    internal static GuestEntry SpecEntry(GuestSpec s) => new()
+    {
+        Name = s.Name, Host = s.Host, Style = s.Style, Paging = s.Paging, EptPageSize = s.EptPageSize,
+        MemoryMB = s.MemoryMB, Kind = s.Kind, Workload = s.Workload, Iterations = s.Iterations,
+        WorkloadParameters = s.WorkloadParameters?.ToDictionary(), Image = s.Image.Length > 0 ? s.Image : null, Origin = s.Origin,
+        EntryPoint = s.EntryPoint, CommandLine = s.CommandLine == "" ? null : s.CommandLine, Processes = s.Processes,
+        TimerPeriod = s.TimerPeriod == Kernel.DefaultTimerPeriod ? null : s.TimerPeriod, Pcid = s.Pcid, Backend = s.Backend,
+        CostModel = s.Costs is { } c ? Entry(c) : null,
+        ClassFiles = s.ClassFiles?.Select(f => new ClassFileEntry(f.Source, f.Bytes)).ToList(), MainClass = s.MainClass,
+        JitThreshold = s.Kind == GuestImageKind.ClassFiles ? s.JitThreshold : null,
+        HostName = s.HostName, CpuQuota = s.CpuQuota, MemoryLimitMB = s.MemoryLimitMB, Namespaces = s.Namespaces?.ToList(),
+    };
+
+    /// <summary>The specification a guest entry describes (not yet validated); <paramref name="path"/> names the entry in errors.</summary>
+    internal static GuestSpec Spec(GuestEntry g, string origin, string path) => new()
+    {
+        Name = g.Name, Host = g.Host, Style = g.Style, Paging = g.Paging, EptPageSize = g.EptPageSize, MemoryMB = g.MemoryMB, Kind = g.Kind,
+        Workload = g.Workload, Iterations = g.Iterations, WorkloadParameters = g.WorkloadParameters, Image = g.Image ?? [], Origin = g.Origin,
+        EntryPoint = g.EntryPoint, CommandLine = g.CommandLine ?? "", Processes = g.Processes, TimerPeriod = g.TimerPeriod ?? Kernel.DefaultTimerPeriod,
+        Pcid = g.Pcid, Backend = g.Backend, Costs = g.CostModel is { } m ? Model(m, origin, path + ".costModel") : null,
+        ClassFiles = g.ClassFiles?.Select(f => (f.Source, f.Bytes)).ToList(), MainClass = g.MainClass,
+        JitThreshold = g.JitThreshold ?? GuestSpec.DefaultJitThreshold,
+        HostName = g.HostName, CpuQuota = g.CpuQuota, MemoryLimitMB = g.MemoryLimitMB, Namespaces = g.Namespaces,
+    };
 
     static CostModelEntry Entry(CostModel m) => new()
     {
@@ -236,16 +251,7 @@ public static class LabFile
             if (g.VmExecutionControls is { } c && !Enum.TryParse<Styles.VmExecutionControls>(c, out _))
                 throw Field(origin, $"$.guests[{i}].vmExecutionControls", $"'{c}' is not a set of VM-execution controls");
             if (g.TlbConfiguration is { } t) Geometry(t, origin, $"$.guests[{i}].tlbConfiguration").Validate();
-            var spec = new GuestSpec
-            {
-                Name = g.Name, Host = g.Host, Style = g.Style, Paging = g.Paging, EptPageSize = g.EptPageSize, MemoryMB = g.MemoryMB, Kind = g.Kind,
-                Workload = g.Workload, Iterations = g.Iterations, WorkloadParameters = g.WorkloadParameters, Image = g.Image ?? [], Origin = g.Origin,
-                EntryPoint = g.EntryPoint, CommandLine = g.CommandLine ?? "", Processes = g.Processes, TimerPeriod = g.TimerPeriod ?? Kernel.DefaultTimerPeriod,
-                Pcid = g.Pcid, Backend = g.Backend, Costs = g.CostModel is { } m ? Model(m, origin, $"$.guests[{i}].costModel") : null,
-                ClassFiles = g.ClassFiles?.Select(f => (f.Source, f.Bytes)).ToList(), MainClass = g.MainClass,
-                JitThreshold = g.JitThreshold ?? GuestSpec.DefaultJitThreshold,
-                HostName = g.HostName, CpuQuota = g.CpuQuota, MemoryLimitMB = g.MemoryLimitMB, Namespaces = g.Namespaces,
-            };
+            var spec = Spec(g, origin, $"$.guests[{i}]");
             spec.Validate();
             specs.Add(spec);
         }

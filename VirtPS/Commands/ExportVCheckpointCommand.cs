@@ -28,12 +28,7 @@ public sealed class ExportVCheckpointCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        if (System.IO.Path.GetDirectoryName(file) is { Length: > 0 } dir && !Directory.Exists(dir))
-        {
-            WriteError(Errors.Create(ErrorIds.CheckpointFileNotFound, ErrorKind.ObjectNotFound, $"The folder '{dir}' does not exist.", Path));
-            return;
-        }
+        if (OutputFile.Resolve(this, Path, ErrorIds.CheckpointFileNotFound, out var missing) is not { } file) { WriteError(missing!); return; }
         if (!ShouldProcess(file, $"Write checkpoint {Checkpoint}")) return;
         try
         {

@@ -26,9 +26,7 @@ public sealed class ExportVLabCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        if (System.IO.Path.GetDirectoryName(file) is { Length: > 0 } dir && !Directory.Exists(dir))
-            ThrowTerminatingError(Errors.Create(ErrorIds.LabFileNotFound, ErrorKind.ObjectNotFound, $"The folder '{dir}' does not exist; no lab was written.", Path));
+        if (OutputFile.Resolve(this, Path, ErrorIds.LabFileNotFound, out var missing) is not { } file) { ThrowTerminatingError(missing!); return; }
         var doc = LabFile.Capture(LabState.Current, LabState.Network);
         if (!ShouldProcess(file, $"Write a lab of {doc.Hosts.Count} hosts, {doc.Networks.Count} networks and {doc.Guests.Count} guests")) return;
         File.WriteAllText(file, LabFile.Write(doc), new UTF8Encoding(false));

@@ -53,17 +53,12 @@ public sealed class ExportVReportCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         if (_report!.Count == 0)
         {
             ThrowTerminatingError(Errors.Create(ErrorIds.ReportEmpty, ErrorKind.InvalidArgument,
                 $"Nothing to report: pipe in what {string.Join(", ", ExperimentReport.Accepted)} write. No file was written.", Path));
         }
-        if (System.IO.Path.GetDirectoryName(file) is { Length: > 0 } dir && !Directory.Exists(dir))
-        {
-            ThrowTerminatingError(Errors.Create(ErrorIds.ReportPathNotFound, ErrorKind.ObjectNotFound,
-                $"The folder '{dir}' does not exist; no report was written.", Path));
-        }
+        if (OutputFile.Resolve(this, Path, ErrorIds.ReportPathNotFound, out var missing) is not { } file) { ThrowTerminatingError(missing!); return; }
         if (!ShouldProcess(file, $"Write a {Format} report of {_report.Count} objects")) return;
         string text = Format == ReportFormat.Html ? _report.ToHtml() : _report.ToSvg();
         try { File.WriteAllText(file, text, new UTF8Encoding(false)); }
