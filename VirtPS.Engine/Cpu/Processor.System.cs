@@ -87,7 +87,18 @@ public sealed partial class Processor
     internal ulong TrBase;
 
     /// <summary>Segment selectors. In 64-bit mode only CS's RPL (the CPL) and FS/GS bases matter.</summary>
-    public ushort Cs { get => _cs; internal set { _cs = value; SelectHostPages(value); } }
+    public ushort Cs
+    {
+        get => _cs;
+        internal set
+        {
+            // The way into user mode: a run that asked to stop there ends after this instruction's block (it ends here).
+            if ((value & 3) == 3 && (_cs & 3) != 3 && (StopOn & Trace.TraceKind.UserEntry) != 0 && !EventStop)
+            { EventStop = true; StoppedOn = Trace.TraceKind.UserEntry; }
+            _cs = value;
+            SelectHostPages(value);
+        }
+    }
     ushort _cs = 0x08;
     public ushort Ss { get; internal set; } = 0x10;
     public ushort Ds { get; internal set; }

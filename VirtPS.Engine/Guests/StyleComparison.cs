@@ -112,14 +112,14 @@ public static class StyleComparison
         return g;
     }
 
-    /// <summary>Runs <paramref name="machine"/> one instruction at a time until it first executes user code (CPL 3 at the
-    /// user program's address): the instructions that took, counted by the machine. A bound keeps a guest that never
-    /// gets there from holding the caller (the count is then the bound).</summary>
+    /// <summary>Runs <paramref name="machine"/> until it first executes user code (CPL 3 at the user program's address),
+    /// stopping on the processor's entry into user mode: the instructions that took, counted by the machine. A bound keeps
+    /// a guest that never gets there from holding the caller (the count is then the bound).</summary>
     internal static long InstructionsToUserMode(Machine machine, long bound = 5_000_000)
     {
         long start = machine.Cpu.Retired;
         while (!(machine.Cpu.Cpl == 3 && machine.Cpu.Rip >= Kernel.UserCodeAddress) && machine.Cpu.Retired - start < bound)
-            if (machine.Run(1).Stop is not RunStop.Budget) break;
+            if (machine.Run(bound - (machine.Cpu.Retired - start), Trace.TraceKind.UserEntry).Stop is not (RunStop.Budget or RunStop.Event)) break;
         return machine.Cpu.Retired - start;
     }
 

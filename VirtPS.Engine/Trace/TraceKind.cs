@@ -24,4 +24,7 @@ public enum TraceKind
     FidelityViolation = 128,
     /// <summary>A page fault the VMM took and resolved itself (shadow paging); the guest never sees it.</summary>
     HiddenPageFault = 256,
+    /// <summary>The processor entered CPL 3 (user mode): a run can stop right after the instruction that got it there.
+    /// Never traced, only stopped on (the start-up cost Compare-VStyle reports).</summary>
+    UserEntry = 512,
 }
