@@ -1133,9 +1133,6 @@ sys_write:                  ; rdi = buf, rsi = len (user memory, read with the p
 ; set_gs_base(rdi = user address): IA32_GS_BASE, where a Windows program finds its TEB (Linux's arch_prctl(ARCH_SET_GS)).
 ; The kernel itself never uses GS and does not switch it per process: one value for every process.
 sys_set_gs_base:
-%ifdef PARAVIRT
-    jmp .fail                   ; Xen's set_segment_base hypercall would do it; the paravirtual build has no Library guests
-%endif
     mov rax, USER_CODE
     cmp rdi, rax
     jb .fail
