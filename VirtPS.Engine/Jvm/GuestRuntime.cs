@@ -45,10 +45,12 @@ public static class GuestRuntime
     const int FormatBufferQwords = 4;
 
     /// <summary>Builds and assembles the guest program for <paramref name="program"/>, each method compiled once its
-    /// invocations exceed <paramref name="jitThreshold"/>.</summary>
-    public static AssembledProgram Build(JavaProgram program, long jitThreshold, ulong origin)
+    /// invocations exceed <paramref name="jitThreshold"/>.
+    /// <paramref name="textHelpers"/> is the text of the shared Lib/strings.asm (its append_dec formats numbers), which
+    /// the caller reads: the built-in programs' sources are the Guests layer's.</summary>
+    public static AssembledProgram Build(JavaProgram program, long jitThreshold, ulong origin, string textHelpers)
     {
-        string source = Source(program, jitThreshold);
+        string source = Source(program, jitThreshold) + "\n" + textHelpers;
         return Assembler.Assemble(source, null, origin);
     }
 
@@ -462,31 +464,28 @@ rt_throw:                       ; RAX = the message: printed as the JVM reports 
     mov edi, 1
     jmp rt_exit
 
-; fmt_dec: RAX as a signed decimal at RDI; RDI past it. Clobbers RAX, RCX, RDX, R8.
+; fmt_dec: RAX as a signed decimal at RDI; RDI past it. Clobbers RAX, RCX, RDX, R8. The digits are the shared
+; append_dec's (Guests/Programs/Lib/strings.asm, appended to the runtime).
 fmt_dec:
     test rax, rax
-    jns .positive
+    jns append_dec
     mov byte [rdi], 45
     inc rdi
     neg rax
-.positive:
-    mov r8, rsp
-    mov ecx, 10
-.digit:
-    xor edx, edx
-    div rcx
-    add dl, 48
-    dec rsp
-    mov [rsp], dl
+    jmp append_dec
+
+; text_of_bool: RAX = a boolean; RAX = the String "true" or "false".
+; text_of: RAX = a String reference; RAX = it, or the String "null" for a null reference. Both keep every other register.
+text_of_bool:
     test rax, rax
-    jnz .digit
-.copy:
-    mov al, [rsp]
-    mov [rdi], al
-    inc rsp
-    inc rdi
-    cmp rsp, r8
-    jb .copy
+    mov eax, s_true
+    jnz text_of
+    mov eax, s_false
+text_of:
+    test rax, rax
+    jnz .done
+    mov eax, s_null
+.done:
     ret
 
 ; put_char: the UTF-16 unit in EAX as UTF-8 at RDI; RDI past it. Clobbers RCX.
@@ -557,15 +556,11 @@ rt_print:
     syscall
     jmp .newline
 .boolean:
-    test rax, rax
-    mov eax, s_true
-    jnz .string
-    mov eax, s_false
+    call text_of_bool
+    jmp .text
 .string:
-    test rax, rax
-    jnz .nonnull
-    mov eax, s_null
-.nonnull:
+    call text_of
+.text:
     lea rdi, [rax + 8]
     mov rsi, [rax]
     mov eax, 1
@@ -620,15 +615,11 @@ rt_concat:
     call put_char
     jmp .next
 .boolean:
-    test rax, rax
-    mov eax, s_true
-    jnz .string
-    mov eax, s_false
+    call text_of_bool
+    jmp .text
 .string:
-    test rax, rax
-    jnz .nonnull
-    mov eax, s_null
-.nonnull:
+    call text_of
+.text:
     push rsi
     mov rcx, [rax]
     lea rsi, [rax + 8]
