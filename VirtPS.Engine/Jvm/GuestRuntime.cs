@@ -273,17 +273,6 @@ interp_enter:
         H(PreparedOp.LMul, "    pop rcx\n    pop rax\n    imul rax, rcx\n    push rax\n" + Dispatch(1));
         foreach (var (op, insn) in new[] { (PreparedOp.LShl, "shl"), (PreparedOp.LShr, "sar"), (PreparedOp.LUShr, "shr") })
             H(op, $"    pop rcx\n    pop rax\n    {insn} rax, cl\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.IDiv, "    pop rcx\n    pop rax\n    call rt_idiv\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.IRem, "    pop rcx\n    pop rax\n    call rt_idiv\n    push rdx\n" + Dispatch(1));
-        H(PreparedOp.LDiv, "    pop rcx\n    pop rax\n    call rt_ldiv\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.LRem, "    pop rcx\n    pop rax\n    call rt_ldiv\n    push rdx\n" + Dispatch(1));
-        H(PreparedOp.INeg, "    pop rax\n    neg eax\n    movsxd rax, eax\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.LNeg, "    neg qword [rsp]\n" + Dispatch(1));
-        H(PreparedOp.L2I, "    movsxd rax, dword [rsp]\n    mov [rsp], rax\n" + Dispatch(1));
-        H(PreparedOp.I2B, "    movsx rax, byte [rsp]\n    mov [rsp], rax\n" + Dispatch(1));
-        H(PreparedOp.I2C, "    movzx eax, word [rsp]\n    mov [rsp], rax\n" + Dispatch(1));
-        H(PreparedOp.I2S, "    movsx rax, word [rsp]\n    mov [rsp], rax\n" + Dispatch(1));
-        H(PreparedOp.LCmp, "    pop rcx\n    pop rax\n    call rt_lcmp\n    push rax\n" + Dispatch(1));
         for (var op = PreparedOp.IfEq; op <= PreparedOp.IfCmpLe; op++)
         {
             string test = op <= PreparedOp.IfLe ? "    pop rax\n    test rax, rax\n" : "    pop rcx\n    pop rax\n    cmp rax, rcx\n";
@@ -306,22 +295,12 @@ interp_enter:
         H(PreparedOp.InvokeVirtualResult, virt + "    push rax\n" + Dispatch(6));
         H(PreparedOp.New, "    mov ecx, [rsi + 1]\n    mov edx, [rsi + 5]\n    call rt_new\n    push rax\n" + Dispatch(9));
         H(PreparedOp.NewArray, "    movzx ecx, byte [rsi + 1]\n    pop rdx\n    call rt_newarray\n    push rax\n" + Dispatch(2));
-        H(PreparedOp.ArrayLength, "    pop rax\n    test rax, rax\n    jz rt_npe\n    push qword [rax]\n" + Dispatch(1));
-        foreach (var (op, load) in new[] { (PreparedOp.IALoad, "movsxd rax, dword [rax + 8 + rcx*4]"), (PreparedOp.LALoad, "mov rax, [rax + 8 + rcx*8]"),
-            (PreparedOp.BALoad, "movsx rax, byte [rax + 8 + rcx]"), (PreparedOp.CALoad, "movzx eax, word [rax + 8 + rcx*2]"), (PreparedOp.SALoad, "movsx rax, word [rax + 8 + rcx*2]"), (PreparedOp.AALoad, "mov rax, [rax + 8 + rcx*8]") })
-            H(op, $"    pop rcx\n    pop rax\n    call rt_check\n    {load}\n    push rax\n" + Dispatch(1));
-        foreach (var (op, store) in new[] { (PreparedOp.IAStore, "mov [rax + 8 + rcx*4], edx"), (PreparedOp.LAStore, "mov [rax + 8 + rcx*8], rdx"),
-            (PreparedOp.BAStore, "mov [rax + 8 + rcx], dl"), (PreparedOp.CAStore, "mov [rax + 8 + rcx*2], dx"), (PreparedOp.SAStore, "mov [rax + 8 + rcx*2], dx"), (PreparedOp.AAStore, "mov [rax + 8 + rcx*8], rdx") })
-            H(op, $"    pop rdx\n    pop rcx\n    pop rax\n    call rt_check\n    {store}\n" + Dispatch(1));
-        H(PreparedOp.Pop, "    add rsp, 8\n" + Dispatch(1));
-        H(PreparedOp.Pop2, "    add rsp, 16\n" + Dispatch(1));
-        H(PreparedOp.Dup, "    push qword [rsp]\n" + Dispatch(1));
-        H(PreparedOp.DupX1, "    pop rax\n    pop rcx\n    push rax\n    push rcx\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.DupX2, "    pop rax\n    pop rcx\n    pop rdx\n    push rax\n    push rdx\n    push rcx\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.Dup2, "    push qword [rsp + 8]\n    push qword [rsp + 8]\n" + Dispatch(1));
-        H(PreparedOp.Swap, "    pop rax\n    pop rcx\n    push rax\n    push rcx\n" + Dispatch(1));
         H(PreparedOp.Print, "    movzx ecx, byte [rsi + 1]\n    movzx edx, byte [rsi + 2]\n    pop rax\n    add rsp, 8\n    call rt_print\n" + Dispatch(3));
-        H(PreparedOp.PrintLine, "    add rsp, 8\n    mov ecx, 4\n    mov edx, 1\n    call rt_print\n" + Dispatch(1));
+        foreach (var op in OpTemplates.Ops)
+        {
+            OpTemplates.TryGet(op, out var t);
+            H(op, string.Concat(t.Body.Select(line => $"    {line}\n")) + Dispatch(1));
+        }
         H(PreparedOp.Concat, "    mov eax, [rsi + 1]\n    call rt_concat\n    movzx ecx, byte [rsi + 5]\n    lea rsp, [rsp + rcx*8]\n    push rax\n" + Dispatch(6));
 
         s.Append($"""
