@@ -24,12 +24,13 @@ BeforeAll {
     if (-not $NoJdk) {
         $src = Join-Path $TestDrive src
         $null = New-Item -ItemType Directory -Force $src, $Classes
-        Set-Content "$src/Fib.java" 'public class Fib { static int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); } public static void main(String[] a) { int r = fib(18); System.out.println("fib(18) = " + r); } }'
+        Set-Content "$src/Fib.java" 'public class Fib { static int calls; static int fib(int n) { calls++; return n < 2 ? n : fib(n - 1) + fib(n - 2); } public static void main(String[] a) { int r = fib(18); System.out.println("fib(18) = " + r); System.out.println("calls " + calls); } }'
         Set-Content "$src/Sync.java" 'public class Sync { public static void main(String[] a) { synchronized (a) { System.out.println(1); } } }'
         Set-Content "$src/Loop1.java" (Get-LoopSource Loop1 20000)
         Set-Content "$src/Loop2.java" (Get-LoopSource Loop2 40000)
         javac --release 17 -d $Classes (Get-ChildItem $src -Filter *.java).FullName
         $FibExpected = (java -cp $Classes Fib) -join "`n"
+        $FibCalls = [long]([regex]::Match($FibExpected, '(?m)^calls (\d+)$').Groups[1].Value)   # the program counts its own calls
         $LoopExpected = (java -cp $Classes Loop1) -join "`n"
     }
 }
@@ -44,7 +45,8 @@ Describe 'New-VGuest -Style Application' -Skip:$NoJdk {
         $g.ProgramOutput.TrimEnd("`n") | Should -Be $FibExpected
         $fib = Get-VMethod fib -Name fib
         $fib.State | Should -Be $State
-        $fib.Invocations | Should -Be 8361          # fib(18)'s calls: 2 fib(19) - 1
+        $FibCalls | Should -BeGreaterThan 0
+        $fib.Invocations | Should -Be $FibCalls
         $fib.Descriptor | Should -Be '(I)I'
     }
 

@@ -11,7 +11,7 @@ public sealed partial class Guest
     static Guest CreateApplicationCore(GuestSpec spec)
     {
         var program = JavaProgram.Load(spec.ClassFiles!, spec.MainClass);
-        var image = GuestRuntime.Build(program, spec.JitThreshold, Kernel.UserCodeAddress);
+        var image = GuestRuntime.Build(program, spec.JitThreshold, Kernel.UserCodeAddress, Kernel.Source("Lib.strings.asm"));
         var g = CreateKernelCore(spec with { Origin = null, EntryPoint = image.EntryPoint }, image.Bytes, 1);
         ((Styles.Application)g.Vmm).Attach(program, image);
         return g;

@@ -79,14 +79,7 @@ public sealed class GuestMeasurement
             MicrosecondsPerExit = Math.Round(kvm.Exits.MicrosecondsPerExit, 2);
         }
         Backend = guest.Backend;
-        if (guest.Jvm is { } jvm)
-        {
-            BytecodesInterpreted = jvm.BytecodesInterpreted; BytecodesCompiled = jvm.BytecodesCompiled;
-            MethodsCompiled = jvm.MethodsCompiled; CompiledBytes = jvm.CompiledBytes; ProgramInstructions = jvm.ProgramInstructions;
-            InstructionsPerBytecode = jvm.InstructionsPerBytecode;
-            InstructionsPerBytecodeBeforeCompilation = jvm.InstructionsPerBytecodeBeforeCompilation;
-            InstructionsPerBytecodeAfterCompilation = jvm.InstructionsPerBytecodeAfterCompilation;
-        }
+        _jvm = guest.Jvm;
         HiddenPageFaults = events[GuestEvent.HiddenPageFault];
         TracingPageFaults = events[GuestEvent.TracingPageFault];
         TruePageFaults = events[GuestEvent.TruePageFault];
@@ -198,12 +191,14 @@ public sealed class GuestMeasurement
     /// <summary>Application: bytecodes the guest interpreter dispatched and compiled code ran, methods compiled and their
     /// code's size, the instructions retired from the runtime's start to its exit, and guest instructions per bytecode over
     /// that run, before the first compilation and after the last (null where there was no such span or it has not exited).</summary>
-    public long BytecodesInterpreted { get; private set; }
-    public long BytecodesCompiled { get; private set; }
-    public int MethodsCompiled { get; private set; }
-    public long CompiledBytes { get; private set; }
-    public long ProgramInstructions { get; private set; }
-    public double? InstructionsPerBytecode { get; private set; }
-    public double? InstructionsPerBytecodeBeforeCompilation { get; private set; }
-    public double? InstructionsPerBytecodeAfterCompilation { get; private set; }
+    public long BytecodesInterpreted => _jvm?.BytecodesInterpreted ?? 0;
+    public long BytecodesCompiled => _jvm?.BytecodesCompiled ?? 0;
+    public int MethodsCompiled => _jvm?.MethodsCompiled ?? 0;
+    public long CompiledBytes => _jvm?.CompiledBytes ?? 0;
+    public long ProgramInstructions => _jvm?.ProgramInstructions ?? 0;
+    public double? InstructionsPerBytecode => _jvm?.InstructionsPerBytecode;
+    public double? InstructionsPerBytecodeBeforeCompilation => _jvm?.InstructionsPerBytecodeBeforeCompilation;
+    public double? InstructionsPerBytecodeAfterCompilation => _jvm?.InstructionsPerBytecodeAfterCompilation;
+    /// <summary>The process VM's counters, taken once when the measurement is made (null for another style).</summary>
+    Jvm.JvmCounters? _jvm;
 }

@@ -104,8 +104,7 @@ internal sealed class BaselineCompiler
         E("push rbp");
         E("mov rbp, rsp");
         // Arguments stay where the caller pushed them; only the other locals need room.
-        int extent = _m.ArgLocals.Length == 0 ? 0 : _m.ArgLocals[^1] + 1 + (Array.IndexOf(_m.ArgLocals, _m.ArgLocals[^1]) is var k && IsWideArg(k) ? 1 : 0);
-        if (_m.MaxLocals > extent) E($"sub rsp, {8 * _m.MaxLocals}");
+        if (_m.MaxLocals > _m.ArgSlots) E($"sub rsp, {8 * _m.MaxLocals}");
         E($"inc qword [cnt_{_m.Index}]");
         var counts = new List<int>();
         bool segmentStart = true, fellIn = false;
@@ -146,13 +145,6 @@ internal sealed class BaselineCompiler
         string text = _s.ToString();
         for (int c = 0; c < counts.Count; c++) text = text.Replace($"@@{c}@@", N(counts[c]));
         return text;
-    }
-
-    bool IsWideArg(int k)
-    {
-        var (args, _) = JavaProgram.ParseDescriptor(_m.Descriptor, () => new InvalidOperationException());
-        string values = (_m.IsStatic ? "" : "A") + args;
-        return k >= 0 && k < values.Length && values[k] == 'J';
     }
 
     static bool EndsSegment(PreparedOp op) => op is (>= PreparedOp.IfEq and <= PreparedOp.Switch) or PreparedOp.Return or PreparedOp.ReturnValue;
@@ -199,8 +191,7 @@ internal sealed class BaselineCompiler
             {
                 // Commutative, the right operand already in RAX: the left one is the operand.
                 Pop();
-                string a = _v[^1].Kind == Kind.Stack ? "ecx" : null!;
-                if (a != null) { Pop(); E("pop rcx"); } else a = Operand(wide: false);
+                string a = Operand(wide: false);
                 E(i.Op == PreparedOp.IAdd ? $"add eax, {a}" : Fits32Text(a) ? $"imul eax, eax, {a}" : $"imul eax, {a}");
                 E("movsxd rax, eax");
                 _v.Add(new Item(Kind.Reg));
@@ -343,7 +334,7 @@ internal sealed class BaselineCompiler
         }
         // The rest run from the machine stack, as the interpreter's handlers do, without fetch or dispatch.
         FlushAll();
-        var (pops, pushes, body) = Template(i);
+        var (pops, pushes, body) = OpTemplates.TryGet(i.Op, out var shared) ? shared : Template(i);
         Drop(pops);
         foreach (var line in body) E(line);
         for (int k = 0; k < pushes; k++) _v.Add(new Item(Kind.Stack));
@@ -358,42 +349,15 @@ internal sealed class BaselineCompiler
         "e" => a == b, "ne" => a != b, "l" => a < b, "ge" => a >= b, "g" => a > b, _ => a <= b,
     };
 
+    /// <summary>The operations with an operand (the rest are <see cref="OpTemplates"/>'): the interpreter's handlers read it
+    /// from the instruction stream, compiled code has it as an immediate.</summary>
     static (int Pops, int Pushes, string[] Body) Template(PreparedInsn i) => i.Op switch
     {
-        PreparedOp.IDiv => (2, 1, ["pop rcx", "pop rax", "call rt_idiv", "push rax"]),
-        PreparedOp.IRem => (2, 1, ["pop rcx", "pop rax", "call rt_idiv", "push rdx"]),
-        PreparedOp.LDiv => (2, 1, ["pop rcx", "pop rax", "call rt_ldiv", "push rax"]),
-        PreparedOp.LRem => (2, 1, ["pop rcx", "pop rax", "call rt_ldiv", "push rdx"]),
-        PreparedOp.INeg => (1, 1, ["pop rax", "neg eax", "movsxd rax, eax", "push rax"]),
-        PreparedOp.LNeg => (1, 1, ["neg qword [rsp]"]),
-        PreparedOp.L2I => (1, 1, ["movsxd rax, dword [rsp]", "mov [rsp], rax"]),
-        PreparedOp.I2B => (1, 1, ["movsx rax, byte [rsp]", "mov [rsp], rax"]),
-        PreparedOp.I2C => (1, 1, ["movzx eax, word [rsp]", "mov [rsp], rax"]),
-        PreparedOp.I2S => (1, 1, ["movsx rax, word [rsp]", "mov [rsp], rax"]),
-        PreparedOp.LCmp => (2, 1, ["pop rcx", "pop rax", "call rt_lcmp", "push rax"]),
         PreparedOp.GetField => (1, 1, ["pop rax", "test rax, rax", "jz rt_npe", $"push qword [rax + {i.Imm}]"]),
         PreparedOp.PutField => (2, 0, ["pop rdx", "pop rax", "test rax, rax", "jz rt_npe", $"mov [rax + {i.Imm}], rdx"]),
         PreparedOp.New => (0, 1, [$"mov ecx, {i.Symbol}", $"mov edx, {i.Imm2}", "call rt_new", "push rax"]),
         PreparedOp.NewArray => (1, 1, [$"mov ecx, {i.Imm2}", "pop rdx", "call rt_newarray", "push rax"]),
-        PreparedOp.ArrayLength => (1, 1, ["pop rax", "test rax, rax", "jz rt_npe", "push qword [rax]"]),
-        PreparedOp.IALoad => (2, 1, ["pop rcx", "pop rax", "call rt_check", "movsxd rax, dword [rax + 8 + rcx*4]", "push rax"]),
-        PreparedOp.LALoad or PreparedOp.AALoad => (2, 1, ["pop rcx", "pop rax", "call rt_check", "mov rax, [rax + 8 + rcx*8]", "push rax"]),
-        PreparedOp.BALoad => (2, 1, ["pop rcx", "pop rax", "call rt_check", "movsx rax, byte [rax + 8 + rcx]", "push rax"]),
-        PreparedOp.CALoad => (2, 1, ["pop rcx", "pop rax", "call rt_check", "movzx eax, word [rax + 8 + rcx*2]", "push rax"]),
-        PreparedOp.SALoad => (2, 1, ["pop rcx", "pop rax", "call rt_check", "movsx rax, word [rax + 8 + rcx*2]", "push rax"]),
-        PreparedOp.IAStore => (3, 0, ["pop rdx", "pop rcx", "pop rax", "call rt_check", "mov [rax + 8 + rcx*4], edx"]),
-        PreparedOp.LAStore or PreparedOp.AAStore => (3, 0, ["pop rdx", "pop rcx", "pop rax", "call rt_check", "mov [rax + 8 + rcx*8], rdx"]),
-        PreparedOp.BAStore => (3, 0, ["pop rdx", "pop rcx", "pop rax", "call rt_check", "mov [rax + 8 + rcx], dl"]),
-        PreparedOp.CAStore or PreparedOp.SAStore => (3, 0, ["pop rdx", "pop rcx", "pop rax", "call rt_check", "mov [rax + 8 + rcx*2], dx"]),
-        PreparedOp.Pop => (1, 0, ["add rsp, 8"]),
-        PreparedOp.Pop2 => (2, 0, ["add rsp, 16"]),
-        PreparedOp.Dup => (1, 2, ["push qword [rsp]"]),
-        PreparedOp.DupX1 => (2, 3, ["pop rax", "pop rcx", "push rax", "push rcx", "push rax"]),
-        PreparedOp.DupX2 => (3, 4, ["pop rax", "pop rcx", "pop rdx", "push rax", "push rdx", "push rcx", "push rax"]),
-        PreparedOp.Dup2 => (2, 4, ["push qword [rsp + 8]", "push qword [rsp + 8]"]),
-        PreparedOp.Swap => (2, 2, ["pop rax", "pop rcx", "push rax", "push rcx"]),
         PreparedOp.Print => (2, 0, ["pop rax", "add rsp, 8", $"mov ecx, {i.Imm}", $"mov edx, {i.Imm2}", "call rt_print"]),
-        PreparedOp.PrintLine => (1, 0, ["add rsp, 8", "mov ecx, 4", "mov edx, 1", "call rt_print"]),
         PreparedOp.Concat => (i.Imm2, 1, [$"mov eax, {i.Symbol}", "call rt_concat", $"add rsp, {8 * i.Imm2}", "push rax"]),
         _ => throw new InvalidOperationException($"no template for {i.Op}"),
     };

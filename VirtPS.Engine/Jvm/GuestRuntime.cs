@@ -45,10 +45,12 @@ public static class GuestRuntime
     const int FormatBufferQwords = 4;
 
     /// <summary>Builds and assembles the guest program for <paramref name="program"/>, each method compiled once its
-    /// invocations exceed <paramref name="jitThreshold"/>.</summary>
-    public static AssembledProgram Build(JavaProgram program, long jitThreshold, ulong origin)
+    /// invocations exceed <paramref name="jitThreshold"/>.
+    /// <paramref name="textHelpers"/> is the text of the shared Lib/strings.asm (its append_dec formats numbers), which
+    /// the caller reads: the built-in programs' sources are the Guests layer's.</summary>
+    public static AssembledProgram Build(JavaProgram program, long jitThreshold, ulong origin, string textHelpers)
     {
-        string source = Source(program, jitThreshold);
+        string source = Source(program, jitThreshold) + "\n" + textHelpers;
         return Assembler.Assemble(source, null, origin);
     }
 
@@ -271,17 +273,6 @@ interp_enter:
         H(PreparedOp.LMul, "    pop rcx\n    pop rax\n    imul rax, rcx\n    push rax\n" + Dispatch(1));
         foreach (var (op, insn) in new[] { (PreparedOp.LShl, "shl"), (PreparedOp.LShr, "sar"), (PreparedOp.LUShr, "shr") })
             H(op, $"    pop rcx\n    pop rax\n    {insn} rax, cl\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.IDiv, "    pop rcx\n    pop rax\n    call rt_idiv\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.IRem, "    pop rcx\n    pop rax\n    call rt_idiv\n    push rdx\n" + Dispatch(1));
-        H(PreparedOp.LDiv, "    pop rcx\n    pop rax\n    call rt_ldiv\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.LRem, "    pop rcx\n    pop rax\n    call rt_ldiv\n    push rdx\n" + Dispatch(1));
-        H(PreparedOp.INeg, "    pop rax\n    neg eax\n    movsxd rax, eax\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.LNeg, "    neg qword [rsp]\n" + Dispatch(1));
-        H(PreparedOp.L2I, "    movsxd rax, dword [rsp]\n    mov [rsp], rax\n" + Dispatch(1));
-        H(PreparedOp.I2B, "    movsx rax, byte [rsp]\n    mov [rsp], rax\n" + Dispatch(1));
-        H(PreparedOp.I2C, "    movzx eax, word [rsp]\n    mov [rsp], rax\n" + Dispatch(1));
-        H(PreparedOp.I2S, "    movsx rax, word [rsp]\n    mov [rsp], rax\n" + Dispatch(1));
-        H(PreparedOp.LCmp, "    pop rcx\n    pop rax\n    call rt_lcmp\n    push rax\n" + Dispatch(1));
         for (var op = PreparedOp.IfEq; op <= PreparedOp.IfCmpLe; op++)
         {
             string test = op <= PreparedOp.IfLe ? "    pop rax\n    test rax, rax\n" : "    pop rcx\n    pop rax\n    cmp rax, rcx\n";
@@ -304,22 +295,12 @@ interp_enter:
         H(PreparedOp.InvokeVirtualResult, virt + "    push rax\n" + Dispatch(6));
         H(PreparedOp.New, "    mov ecx, [rsi + 1]\n    mov edx, [rsi + 5]\n    call rt_new\n    push rax\n" + Dispatch(9));
         H(PreparedOp.NewArray, "    movzx ecx, byte [rsi + 1]\n    pop rdx\n    call rt_newarray\n    push rax\n" + Dispatch(2));
-        H(PreparedOp.ArrayLength, "    pop rax\n    test rax, rax\n    jz rt_npe\n    push qword [rax]\n" + Dispatch(1));
-        foreach (var (op, load) in new[] { (PreparedOp.IALoad, "movsxd rax, dword [rax + 8 + rcx*4]"), (PreparedOp.LALoad, "mov rax, [rax + 8 + rcx*8]"),
-            (PreparedOp.BALoad, "movsx rax, byte [rax + 8 + rcx]"), (PreparedOp.CALoad, "movzx eax, word [rax + 8 + rcx*2]"), (PreparedOp.SALoad, "movsx rax, word [rax + 8 + rcx*2]"), (PreparedOp.AALoad, "mov rax, [rax + 8 + rcx*8]") })
-            H(op, $"    pop rcx\n    pop rax\n    call rt_check\n    {load}\n    push rax\n" + Dispatch(1));
-        foreach (var (op, store) in new[] { (PreparedOp.IAStore, "mov [rax + 8 + rcx*4], edx"), (PreparedOp.LAStore, "mov [rax + 8 + rcx*8], rdx"),
-            (PreparedOp.BAStore, "mov [rax + 8 + rcx], dl"), (PreparedOp.CAStore, "mov [rax + 8 + rcx*2], dx"), (PreparedOp.SAStore, "mov [rax + 8 + rcx*2], dx"), (PreparedOp.AAStore, "mov [rax + 8 + rcx*8], rdx") })
-            H(op, $"    pop rdx\n    pop rcx\n    pop rax\n    call rt_check\n    {store}\n" + Dispatch(1));
-        H(PreparedOp.Pop, "    add rsp, 8\n" + Dispatch(1));
-        H(PreparedOp.Pop2, "    add rsp, 16\n" + Dispatch(1));
-        H(PreparedOp.Dup, "    push qword [rsp]\n" + Dispatch(1));
-        H(PreparedOp.DupX1, "    pop rax\n    pop rcx\n    push rax\n    push rcx\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.DupX2, "    pop rax\n    pop rcx\n    pop rdx\n    push rax\n    push rdx\n    push rcx\n    push rax\n" + Dispatch(1));
-        H(PreparedOp.Dup2, "    push qword [rsp + 8]\n    push qword [rsp + 8]\n" + Dispatch(1));
-        H(PreparedOp.Swap, "    pop rax\n    pop rcx\n    push rax\n    push rcx\n" + Dispatch(1));
         H(PreparedOp.Print, "    movzx ecx, byte [rsi + 1]\n    movzx edx, byte [rsi + 2]\n    pop rax\n    add rsp, 8\n    call rt_print\n" + Dispatch(3));
-        H(PreparedOp.PrintLine, "    add rsp, 8\n    mov ecx, 4\n    mov edx, 1\n    call rt_print\n" + Dispatch(1));
+        foreach (var op in OpTemplates.Ops)
+        {
+            OpTemplates.TryGet(op, out var t);
+            H(op, string.Concat(t.Body.Select(line => $"    {line}\n")) + Dispatch(1));
+        }
         H(PreparedOp.Concat, "    mov eax, [rsi + 1]\n    call rt_concat\n    movzx ecx, byte [rsi + 5]\n    lea rsp, [rsp + rcx*8]\n    push rax\n" + Dispatch(6));
 
         s.Append($"""
@@ -462,31 +443,28 @@ rt_throw:                       ; RAX = the message: printed as the JVM reports 
     mov edi, 1
     jmp rt_exit
 
-; fmt_dec: RAX as a signed decimal at RDI; RDI past it. Clobbers RAX, RCX, RDX, R8.
+; fmt_dec: RAX as a signed decimal at RDI; RDI past it. Clobbers RAX, RCX, RDX, R8. The digits are the shared
+; append_dec's (Guests/Programs/Lib/strings.asm, appended to the runtime).
 fmt_dec:
     test rax, rax
-    jns .positive
+    jns append_dec
     mov byte [rdi], 45
     inc rdi
     neg rax
-.positive:
-    mov r8, rsp
-    mov ecx, 10
-.digit:
-    xor edx, edx
-    div rcx
-    add dl, 48
-    dec rsp
-    mov [rsp], dl
+    jmp append_dec
+
+; text_of_bool: RAX = a boolean; RAX = the String "true" or "false".
+; text_of: RAX = a String reference; RAX = it, or the String "null" for a null reference. Both keep every other register.
+text_of_bool:
     test rax, rax
-    jnz .digit
-.copy:
-    mov al, [rsp]
-    mov [rdi], al
-    inc rsp
-    inc rdi
-    cmp rsp, r8
-    jb .copy
+    mov eax, s_true
+    jnz text_of
+    mov eax, s_false
+text_of:
+    test rax, rax
+    jnz .done
+    mov eax, s_null
+.done:
     ret
 
 ; put_char: the UTF-16 unit in EAX as UTF-8 at RDI; RDI past it. Clobbers RCX.
@@ -557,15 +535,11 @@ rt_print:
     syscall
     jmp .newline
 .boolean:
-    test rax, rax
-    mov eax, s_true
-    jnz .string
-    mov eax, s_false
+    call text_of_bool
+    jmp .text
 .string:
-    test rax, rax
-    jnz .nonnull
-    mov eax, s_null
-.nonnull:
+    call text_of
+.text:
     lea rdi, [rax + 8]
     mov rsi, [rax]
     mov eax, 1
@@ -620,15 +594,11 @@ rt_concat:
     call put_char
     jmp .next
 .boolean:
-    test rax, rax
-    mov eax, s_true
-    jnz .string
-    mov eax, s_false
+    call text_of_bool
+    jmp .text
 .string:
-    test rax, rax
-    jnz .nonnull
-    mov eax, s_null
-.nonnull:
+    call text_of
+.text:
     push rsi
     mov rcx, [rax]
     lea rsi, [rax + 8]

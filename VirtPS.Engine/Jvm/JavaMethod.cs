@@ -27,6 +27,8 @@ public sealed class JavaMethod
     public int ArgValues { get; internal set; }
     /// <summary>The JVM local index each argument value lands in (a long takes two).</summary>
     public int[] ArgLocals { get; internal set; } = [];
+    /// <summary>The local variable slots the arguments take (a long takes two): where the method's other locals start.</summary>
+    public int ArgSlots { get; internal set; }
     /// <summary>The return type's descriptor character ('V' for void).</summary>
     public char Return { get; internal set; }
     /// <summary>The verified, lowered instructions (null for an abstract method).</summary>

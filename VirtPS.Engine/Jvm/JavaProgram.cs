@@ -98,10 +98,12 @@ public sealed class JavaProgram
                 string values = (m.IsStatic ? "" : "A") + args;
                 m.ArgValues = values.Length;
                 var locals = new int[values.Length];
-                for (int k = 0, at = 0; k < values.Length; at += values[k] == 'J' ? 2 : 1, k++) locals[k] = at;
+                int at = 0;
+                for (int k = 0; k < values.Length; at += values[k] == 'J' ? 2 : 1, k++) locals[k] = at;
                 m.ArgLocals = locals;
+                m.ArgSlots = at;
                 if (m.IsAbstract) continue;
-                if (values.Sum(v => v == 'J' ? 2 : 1) > m.MaxLocals)
+                if (m.ArgSlots > m.MaxLocals)
                     throw new VirtPSException(ErrorIds.BytecodeVerifyFailed, ErrorKind.InvalidData, $"{m} has max_locals {m.MaxLocals}, fewer than its arguments take.", m.ToString());
                 m.Index = _methods.Count;
                 _methods.Add(m);
@@ -195,7 +197,14 @@ public sealed class JavaProgram
     /// <summary>A method descriptor (4.3.3) as its arguments' stack types and its return type ('V' void).</summary>
     internal static (string Args, char Return) ParseDescriptor(string desc, Func<Exception> floating)
     {
-        var args = new StringBuilder();
+        var (parameters, ret) = SplitDescriptor(desc);
+        return (string.Concat(parameters.Select(t => ValueType(t, floating))), ret == "V" ? 'V' : ValueType(ret, floating));
+    }
+
+    /// <summary>A method descriptor (4.3.3) as its parameters' field descriptors and its return descriptor.</summary>
+    internal static (List<string> Parameters, string Return) SplitDescriptor(string desc)
+    {
+        var parameters = new List<string>();
         int i = 1;
         while (i < desc.Length && desc[i] != ')')
         {
@@ -203,10 +212,9 @@ public sealed class JavaProgram
             while (desc[i] == '[') i++;
             if (desc[i] == 'L') i = desc.IndexOf(';', i);
             i++;
-            args.Append(ValueType(desc[start..i], floating));
+            parameters.Add(desc[start..i]);
         }
-        string ret = desc[(i + 1)..];
-        return (args.ToString(), ret == "V" ? 'V' : ValueType(ret, floating));
+        return (parameters, desc[(i + 1)..]);
     }
 
     JavaMethod? FindMethod(string cls, string name, string desc)
@@ -272,7 +280,8 @@ public sealed class JavaProgram
                 if (op == 0xB6 && target.VtableSlot >= 0)
                 {
                     p.Op = result ? PreparedOp.InvokeVirtualResult : PreparedOp.InvokeVirtual;
-                    p.Imm = 8L * Vtable(c).FindIndex(t => t.Name == m && t.Descriptor == desc);
+                    // A subclass's vtable keeps its superclass's slots (Vtable), so the slot is the target's own.
+                    p.Imm = 8L * target.VtableSlot;
                     p.Imm2 = target.ArgValues - 1;   // values above the receiver
                     return;
                 }
@@ -320,17 +329,8 @@ public sealed class JavaProgram
     /// </summary>
     string Recipe(ClassFile cls, string recipe, string desc, IReadOnlyList<int> bsmArgs, Func<Exception> unsupported)
     {
-        var types = new List<char>();
-        int i = 1;
-        while (desc[i] != ')')
-        {
-            int start = i;
-            while (desc[i] == '[') i++;
-            if (desc[i] == 'L') i = desc.IndexOf(';', i);
-            i++;
-            string t = desc[start..i];
-            types.Add(t switch { "Ljava/lang/String;" => 's', "I" or "S" or "B" or "J" => 'n', "C" => 'c', "Z" => 'z', _ => throw unsupported() });
-        }
+        var types = SplitDescriptor(desc).Parameters
+            .Select(t => t switch { "Ljava/lang/String;" => 's', "I" or "S" or "B" or "J" => 'n', "C" => 'c', "Z" => 'z', _ => throw unsupported() }).ToList();
         var bytes = new List<byte> { (byte)types.Count };
         var literal = new StringBuilder();
         void Flush()

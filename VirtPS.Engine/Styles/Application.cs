@@ -29,10 +29,9 @@ public sealed class Application(Machine machine) : Vmm(machine)
     ulong _cacheNext, _cacheEnd;
     readonly Dictionary<int, (ulong Address, int Size)> _compiled = [];
     long[]? _exitCounts;
-    readonly JvmCounters _counters = new();
     long _startRetired = -1, _exitRetired = -1;
     (long Retired, long Bytecodes)? _firstCompile, _lastCompile;
-    long _exitBytecodes;
+    (long Interpreted, long Compiled) _exitBytecodes;
 
     /// <summary>The linked program this guest runs (null before <see cref="Attach"/>).</summary>
     public JavaProgram? Program => _program;
@@ -94,41 +93,39 @@ public sealed class Application(Machine machine) : Vmm(machine)
         _cacheNext = (_cacheNext + (ulong)code.Bytes.Length + 15) & ~15UL;
         _compiled[index] = (at, code.Bytes.Length);
         Events.Charge(CostEvent.TranslateInstruction, m.Prepared!.Count);
-        _counters.BytecodesTranslated += m.Prepared.Count;
         return at;
     }
 
     void Exit(Processor p, long retired)
     {
         _exitRetired = retired;
-        _counters.BytecodesInterpreted = (long)p.R[(int)Gpr.Rdi];
-        _counters.BytecodesCompiled = ReadGuest(p, "bc_compiled");
-        _exitBytecodes = _counters.BytecodesInterpreted + _counters.BytecodesCompiled;
+        _exitBytecodes = ((long)p.R[(int)Gpr.Rdi], ReadGuest(p, "bc_compiled"));
         _exitCounts = _program!.Methods.Select(m => ReadGuest(p, $"cnt_{m.Index}")).ToArray();
-        _counters.Exited = true;
     }
 
-    /// <summary>The runtime's counters as they stand.</summary>
+    /// <summary>The runtime's counters as they stand (a new snapshot each time).</summary>
     public JvmCounters Counters
     {
         get
         {
-            var c = _counters;
-            c.MethodsCompiled = _compiled.Count;
-            c.CompiledBytes = _compiled.Values.Sum(v => (long)v.Size);
-            if (_startRetired < 0) return c;
-            long end = _exitRetired >= 0 ? _exitRetired : Cpu.Retired;
-            c.ProgramInstructions = end - _startRetired;
-            long total = c.BytecodesInterpreted + c.BytecodesCompiled;
-            c.InstructionsPerBytecode = total > 0 && c.Exited ? Math.Round((double)c.ProgramInstructions / total, 2) : null;
-            if (!c.Exited) return c;
-            var before = _firstCompile ?? (_exitRetired, _exitBytecodes);
-            c.InstructionsPerBytecodeBeforeCompilation = before.Bytecodes > 0 ? Math.Round((double)(before.Retired - _startRetired) / before.Bytecodes, 2) : null;
-            c.InstructionsPerBytecodeAfterCompilation = _lastCompile is { } last && _exitBytecodes > last.Bytecodes
-                ? Math.Round((double)(_exitRetired - last.Retired) / (_exitBytecodes - last.Bytecodes), 2) : null;
-            return c;
+            bool exited = _exitRetired >= 0;
+            var (interpreted, compiled) = _exitBytecodes;
+            long total = interpreted + compiled;
+            long program = _startRetired < 0 ? 0 : (exited ? _exitRetired : Cpu.Retired) - _startRetired;
+            double? perBytecode = null, before = null, after = null;
+            if (exited && _startRetired >= 0)
+            {
+                perBytecode = Ratio(program, total);
+                var first = _firstCompile ?? (_exitRetired, total);
+                before = Ratio(first.Retired - _startRetired, first.Bytecodes);
+                if (_lastCompile is { } last) after = Ratio(_exitRetired - last.Retired, total - last.Bytecodes);
+            }
+            return new JvmCounters(interpreted, compiled, _compiled.Count, _compiled.Values.Sum(v => (long)v.Size), program,
+                perBytecode, before, after, exited);
         }
     }
+
+    static double? Ratio(long instructions, long bytecodes) => bytecodes > 0 ? Math.Round((double)instructions / bytecodes, 2) : null;
 
     /// <summary>Every method of the program, abstract ones included, with its state and counters.</summary>
     public IEnumerable<JvmMethodInfo> MethodsOf(string guest)
@@ -150,7 +147,7 @@ public sealed class Application(Machine machine) : Vmm(machine)
     {
         if (_symbols is null || !_symbols.TryGetValue(symbol, out var va)) return 0;
         if ((p.Cr0 & Processor.Cr0PG) == 0) return 0;
-        var pa = Mmu.Probe((ulong)va, p.PagingControls());
+        var pa = p.Probe((ulong)va);
         if (pa is not { } at || !Machine.Memory.Contains(at, 8)) return 0;
         return BitConverter.ToInt64(Machine.Memory.Read(at, 8));
     }
@@ -160,12 +157,11 @@ public sealed class Application(Machine machine) : Vmm(machine)
     /// tables, and drops any decoded instructions of those frames.</summary>
     bool WriteGuest(Processor p, ulong va, byte[] bytes)
     {
-        var mode = p.PagingControls();
         for (int done = 0; done < bytes.Length;)
         {
             ulong at = va + (ulong)done;
             int n = (int)Math.Min((ulong)(bytes.Length - done), 4096 - (at & 4095));
-            if (Mmu.Probe(at, mode) is not { } pa || !Machine.Memory.Contains(pa, (ulong)n)) return false;
+            if (p.Probe(at) is not { } pa || !Machine.Memory.Contains(pa, (ulong)n)) return false;
             Machine.Memory.Write(pa, bytes.AsSpan(done, n));
             if (p.IsCodeFrame?.Invoke(pa >> 12) == true) p.CodeWritten?.Invoke(pa >> 12);
             done += n;

@@ -20,6 +20,17 @@ public sealed class JavaPrograms : IDisposable
                 }
             }
             """,
+        ["FibCalls.java"] = """
+            public class FibCalls {
+                static int calls;
+                static int fib(int n) { calls++; return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+                public static void main(String[] args) {
+                    int r = fib(20);
+                    System.out.println("fib(20) = " + r);
+                    System.out.println("calls " + calls);
+                }
+            }
+            """,
         ["Sieve.java"] = """
             public class Sieve {
                 static int count;
