@@ -14,19 +14,30 @@ namespace VirtPS.Engine.Guests;
 /// </summary>
 public sealed class ContainerHost
 {
-    /// <summary>The request ring's page and layout (Lib/containers_defs.asm).</summary>
-    public const ulong Mailbox = 0x3FF000;
-    const int RingOffset = 64, Slots = 16, RequestSize = 128;
-    /// <summary>Container c's console: a 16550 at <c>ConsoleBase + 8c</c>.</summary>
-    public const ushort ConsoleBase = 0x5000;
-    /// <summary>Containers one shared kernel holds over its life (ids 1 to 15).</summary>
-    public const int MaxContainers = 15;
-    /// <summary>The top of the kernel's memory where programs are staged.</summary>
-    public const ulong StageSize = 0x800000;
     /// <summary>Memory of the shared kernel's machine.</summary>
     public const int MemoryMB = GuestSpec.DefaultKernelMemoryMB;
-    /// <summary>Longest container host name (the kernel keeps 47 characters and a NUL).</summary>
-    public const int MaxHostName = 47;
+
+    /// <summary>The CONTAINERS build's symbols, its <c>equ</c>s included (Lib/containers_defs.asm, kernel.asm): the one
+    /// source of the layout the host and the kernel share, read from an assembly of that build made once.</summary>
+    static readonly Lazy<IReadOnlyDictionary<string, ulong>> LayoutSymbols = new(() => AssembleKernel().Symbols);
+    static ulong Layout(string name) => LayoutSymbols.Value[name];
+    // The CONTAINERS build starts no process of its own: the process count and program length are placeholders.
+    static Asm.AssembledProgram AssembleKernel() =>
+        Kernel.AssembleKernel(1, Kernel.DefaultTimerPeriod, 1, (ulong)MemoryMB << 20, containers: true);
+
+    /// <summary>The request ring's page (MBOX) and layout.</summary>
+    public static ulong Mailbox => Layout("MBOX");
+    static ulong RingOffset => Layout("MB_RING");
+    static int Slots => (int)Layout("MB_SLOTS");
+    static int RequestSize => (int)Layout("RQ_SIZE");
+    /// <summary>Container c's console: a 16550 at <c>ConsoleBase + 8c</c> (CON_BASE).</summary>
+    public static ushort ConsoleBase => (ushort)Layout("CON_BASE");
+    /// <summary>Containers one shared kernel holds over its life (ids 1 to MAXCTR - 1: entry 0 is the host's).</summary>
+    public static int MaxContainers => (int)Layout("MAXCTR") - 1;
+    /// <summary>The top of the kernel's memory where programs are staged (from STAGE_BASE up).</summary>
+    public static ulong StageSize => ((ulong)MemoryMB << 20) - Layout("STAGE_BASE");
+    /// <summary>Longest container host name: a container's table entry ends with it (C_HOST), NUL-terminated.</summary>
+    public static int MaxHostName => (int)(Layout("CTR_SIZE") - Layout("C_HOST")) - 1;
     /// <summary>Pages a container's first process holds besides its program: the data page, the 16 KiB stack and the
     /// four page tables (PML4, PDPT, PD, PT) that map them.</summary>
     public const int FixedPagesPerProcess = 1 + 4 + 4;
@@ -43,8 +54,7 @@ public sealed class ContainerHost
     internal ContainerHost(VHost host)
     {
         Host = host;
-        // The CONTAINERS build starts no process of its own: the process count and program length are placeholders.
-        var k = Kernel.AssembleKernel(1, Kernel.DefaultTimerPeriod, 1, (ulong)MemoryMB << 20, containers: true);
+        var k = AssembleKernel();
         KernelGuest = Guest.CreateContainerKernel($"{host.Name}.kernel", k, host);
         _nextStage = ((ulong)MemoryMB << 20) - StageSize;
     }
@@ -76,16 +86,12 @@ public sealed class ContainerHost
     /// process's code: everything checked first, then the program staged and the request posted.</summary>
     internal Guest Create(GuestSpec spec, byte[] program, ulong entry, Workload? workload, long iterations)
     {
-        CheckRoom(spec);
         ulong pages = (ulong)((program.Length + 4095) / 4096);
         ulong top = (ulong)MemoryMB << 20;
         if (_nextStage + pages * 4096 > top)
             throw new VirtPSException(ErrorIds.ProgramTooLarge, ErrorKind.LimitsExceeded,
                 $"Host '{Host.Name}' has no staging room left for a {program.Length}-byte program ({StageSize >> 20} MiB in all).", spec.Name);
-        long limitPages = spec.MemoryLimitMB is { } mb ? (long)Math.Floor(mb * 256) : 0;
-        if (spec.MemoryLimitMB is not null && limitPages < MinimumPages(program.Length))
-            throw new VirtPSException(ErrorIds.MemoryLimitTooSmall, ErrorKind.InvalidArgument,
-                $"A memory limit of {spec.MemoryLimitMB} MB ({limitPages} pages) is below what the program needs to start: {MinimumPages(program.Length)} pages ({program.Length} bytes of code, a data page, a 16 KiB stack and 4 page tables).", spec.MemoryLimitMB);
+        long limitPages = spec.MemoryLimitMB is { } mb ? LimitPages(mb) : 0;   // at least MinimumPages: CreateOn checked
         long ns = 0;
         foreach (var n in spec.Namespaces ?? NamespaceBits.Keys) ns |= NamespaceBits[n];
 
@@ -96,16 +102,17 @@ public sealed class ContainerHost
         mem.Write(stage, program);
         _nextStage += pages * 4096;
         var rq = new byte[RequestSize];
-        void Put(int at, ulong v) => BinaryPrimitives.WriteUInt64LittleEndian(rq.AsSpan(at), v);
-        Put(0, (ulong)id);
-        Put(8, stage);
-        Put(16, (ulong)program.Length);
-        Put(24, entry);
-        Put(32, (ulong)Math.Round((spec.CpuQuota ?? 1.0) * 1000));
-        Put(40, (ulong)limitPages);
-        Put(48, (ulong)ns);
+        void Put(string field, ulong v) => BinaryPrimitives.WriteUInt64LittleEndian(rq.AsSpan((int)Layout(field)), v);
+        Put("RQ_CID", (ulong)id);
+        Put("RQ_IMAGE", stage);
+        Put("RQ_LEN", (ulong)program.Length);
+        Put("RQ_ENTRY", entry);
+        Put("RQ_QUOTA", (ulong)Math.Round((spec.CpuQuota ?? 1.0) * 1000));
+        Put("RQ_LIMIT", (ulong)limitPages);
+        Put("RQ_NS", (ulong)ns);
+        Put("RQ_OP", Layout("RQ_START"));
         var hostName = spec.HostName ?? spec.Name;
-        Encoding.ASCII.GetBytes(hostName[..Math.Min(hostName.Length, MaxHostName)]).CopyTo(rq.AsSpan(64));
+        Encoding.ASCII.GetBytes(hostName[..Math.Min(hostName.Length, MaxHostName)]).CopyTo(rq.AsSpan((int)Layout("RQ_HOST")));
         var console = new Io.Uart16550((ushort)(ConsoleBase + 8 * id));
         KernelGuest.Machine.Cpu.Ports.Map((ushort)(ConsoleBase + 8 * id), 8, console);
         var g = Guest.CreateContainer(spec, KernelGuest, this, id, console, workload, iterations);
@@ -117,7 +124,7 @@ public sealed class ContainerHost
 
     void CheckRingRoom(string target)
     {
-        if (_posted - (long)Read(Mailbox + 8) >= Slots)
+        if (_posted - (long)Read(Mailbox + Layout("MB_TAIL")) >= Slots)
             throw new VirtPSException(ErrorIds.TooManyContainers, ErrorKind.LimitsExceeded,
                 $"Host '{Host.Name}''s kernel has {Slots} requests it has not taken yet; run the host (Invoke-VStep -VHost) first.", target);
     }
@@ -126,9 +133,9 @@ public sealed class ContainerHost
     void Post(byte[] rq)
     {
         var mem = KernelGuest.Machine.Memory;
-        mem.Write(Mailbox + RingOffset + (ulong)(_posted % Slots) * RequestSize, rq);
+        mem.Write(Mailbox + RingOffset + (ulong)(_posted % Slots * RequestSize), rq);
         _posted++;
-        mem.Write(Mailbox, BitConverter.GetBytes((ulong)_posted));
+        mem.Write(Mailbox + Layout("MB_HEAD"), BitConverter.GetBytes((ulong)_posted));
         if (Idle) KernelGuest.Wake();
     }
 
@@ -138,27 +145,27 @@ public sealed class ContainerHost
     {
         CheckRingRoom(container.Name);
         var rq = new byte[RequestSize];
-        BinaryPrimitives.WriteUInt64LittleEndian(rq, (ulong)container.ContainerId);
-        BinaryPrimitives.WriteUInt64LittleEndian(rq.AsSpan(120), 1);   // RQ_OP = RQ_STOP
+        BinaryPrimitives.WriteUInt64LittleEndian(rq.AsSpan((int)Layout("RQ_CID")), (ulong)container.ContainerId);
+        BinaryPrimitives.WriteUInt64LittleEndian(rq.AsSpan((int)Layout("RQ_OP")), Layout("RQ_STOP"));
         Post(rq);
     }
 
     ulong Symbol(string name) => KernelGuest.KernelSymbols![name];
     ulong Read(ulong at) => BinaryPrimitives.ReadUInt64LittleEndian(KernelGuest.Machine.Memory.Read(at, 8));
-    ulong Table(int id) => Symbol("ctrs") + (ulong)id * 128;
+    ulong Table(int id) => Symbol("ctrs") + (ulong)id * Layout("CTR_SIZE");
 
     /// <summary>Whether the kernel has taken container <paramref name="id"/>'s request.</summary>
-    internal bool Taken(int id) => (long)Read(Mailbox + 8) > _startRequest[id];
+    internal bool Taken(int id) => (long)Read(Mailbox + Layout("MB_TAIL")) > _startRequest[id];
 
     /// <summary>Whether container <paramref name="id"/> was started and none of its processes can run any more.</summary>
     internal bool Exited(int id) => Taken(id) && !Processes().Any(p => p.ContainerId == id && p.State == "Runnable");
 
     /// <summary>User instructions container <paramref name="id"/> has retired, as the kernel charged them (IA32_PMC0).</summary>
-    public long UserInstructions(int id) => (long)Read(Table(id) + 32);
+    public long UserInstructions(int id) => (long)Read(Table(id) + Layout("C_USED"));
     /// <summary>Pages charged to container <paramref name="id"/> (its memory cgroup's usage).</summary>
-    public long PagesCharged(int id) => (long)Read(Table(id) + 48);
+    public long PagesCharged(int id) => (long)Read(Table(id) + Layout("C_FRAMES"));
     /// <summary>Processes of container <paramref name="id"/> the kernel killed at its memory limit.</summary>
-    public long OomKills(int id) => (long)Read(Table(id) + 72);
+    public long OomKills(int id) => (long)Read(Table(id) + Layout("C_OOM"));
 
     /// <summary>The shared kernel's processes, read from its process table: global pid, container, namespace pid, state.</summary>
     public IReadOnlyList<ContainerProcess> Processes()
@@ -166,14 +173,15 @@ public sealed class ContainerHost
         var list = new List<ContainerProcess>();
         if (KernelGuest.KernelSymbols is null) return list;
         ulong procs = Symbol("procs"), pctr = Symbol("pctr"), pgpid = Symbol("pgpid"), ctrs = Symbol("ctrs");
+        ulong procSize = Layout("PROC_SIZE"), ctrSize = Layout("CTR_SIZE"), pState = Layout("P_STATE"), pPid = Layout("P_PID");
         for (int slot = 0; slot < Kernel.MaxProcesses; slot++)
         {
-            ulong entry = procs + (ulong)slot * 64;
-            ulong state = Read(entry);
+            ulong entry = procs + (ulong)slot * procSize;
+            ulong state = Read(entry + pState);
             if (state == 0) continue;
-            int id = (int)((Read(pctr + (ulong)slot * 8) - ctrs) / 128);
+            int id = (int)((Read(pctr + (ulong)slot * 8) - ctrs) / ctrSize);
             var name = id >= 1 && id <= _containers.Count ? _containers[id - 1].Name : "";
-            list.Add(new ContainerProcess(Host.Name, (long)Read(pgpid + (ulong)slot * 8), name, id, (long)Read(entry + 8),
+            list.Add(new ContainerProcess(Host.Name, (long)Read(pgpid + (ulong)slot * 8), name, id, (long)Read(entry + pPid),
                 state == 1 ? "Runnable" : "Exited", slot));
         }
         return list.OrderBy(p => p.HostPid).ToList();
@@ -210,14 +218,13 @@ public sealed class ContainerHost
 
     /// <summary>
     /// Makes the container <paramref name="spec"/> describes on <paramref name="host"/>, making the host's shared kernel
-    /// with its first container. Everything is checked before anything is made: the spec, the host's kernel build
-    /// (ContainerKernelMismatch on a host whose guests run the PARAVIRT build under Xen), the program and its fit under
-    /// the memory limit.
+    /// with its first container. Everything is checked before anything is made: the spec, room on the host's kernel, the
+    /// program and its fit under the memory limit. (The caller, <see cref="Lab.Create"/>, has checked the host's kernel
+    /// build: <see cref="CheckKernelBuild"/>.)
     /// </summary>
     internal static Guest CreateOn(VHost host, GuestSpec spec)
     {
         spec.Validate();
-        CheckKernelBuild(host, VirtualizationStyle.Container);
         host.ContainerKernel?.CheckRoom(spec);
         byte[] program;
         ulong entry = Kernel.UserCodeAddress;
@@ -225,12 +232,7 @@ public sealed class ContainerHost
         long iterations = 0;
         if (spec.Kind == GuestImageKind.Workload)
         {
-            workload = (Workload.Find(spec.Workload!) ?? throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument,
-                $"No workload named '{spec.Workload}'; use one of: {string.Join(", ", Workload.All.Select(x => x.Name))}.", spec.Workload))
-                .With(spec.WorkloadParameters);
-            iterations = spec.Iterations ?? workload.DefaultIterations;
-            if (iterations < 1 || iterations > 1L << 40)
-                throw new VirtPSException(ErrorIds.InvalidIterations, ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {iterations}.", iterations);
+            (workload, iterations) = Guest.ResolveWorkload(spec);
             program = Kernel.AssembleWorkload(workload, iterations).Bytes;
         }
         else
@@ -247,12 +249,15 @@ public sealed class ContainerHost
         if (program.Length == 0 || program.Length > Kernel.MaxUserProgram)
             throw new VirtPSException(ErrorIds.ProgramTooLarge, ErrorKind.LimitsExceeded,
                 $"The user program must be 1 to {Kernel.MaxUserProgram} bytes; got {program.Length}.", program.Length);
-        if (spec.MemoryLimitMB is { } mb && (long)Math.Floor(mb * 256) < MinimumPages(program.Length))
+        if (spec.MemoryLimitMB is { } mb && LimitPages(mb) < MinimumPages(program.Length))
             throw new VirtPSException(ErrorIds.MemoryLimitTooSmall, ErrorKind.InvalidArgument,
-                $"A memory limit of {mb} MB ({(long)Math.Floor(mb * 256)} pages) is below what the program needs to start: {MinimumPages(program.Length)} pages ({program.Length} bytes of code, a data page, a 16 KiB stack and 4 page tables).", mb);
+                $"A memory limit of {mb} MB ({LimitPages(mb)} pages) is below what the program needs to start: {MinimumPages(program.Length)} pages ({program.Length} bytes of code, a data page, a 16 KiB stack and 4 page tables).", mb);
         host.ContainerKernel ??= new ContainerHost(host);
         return host.ContainerKernel.Create(spec, program, entry, workload, iterations);
     }
+
+    /// <summary>A memory limit of <paramref name="mb"/> MB in whole 4 KiB pages (what the kernel's cgroup counts).</summary>
+    static long LimitPages(double mb) => (long)Math.Floor(mb * 256);
 
     /// <summary>A host runs one kernel build for its guests' kernels to share or not: containers need the bare-machine
     /// CONTAINERS build, which cannot sit beside guests of the PARAVIRT build (their host runs Xen, not a container

@@ -26,15 +26,23 @@ public sealed partial class Guest
         Create(new GuestSpec { Name = name, Kind = GuestImageKind.Workload, Workload = workload, Iterations = iterations, Processes = processes,
             MemoryMB = memoryMB, TimerPeriod = timerPeriod, Costs = costs, Style = style, Paging = paging, WorkloadParameters = parameters, Pcid = pcid ?? true });
 
-    static Guest CreateWorkloadCore(GuestSpec spec)
+    /// <summary>The workload <paramref name="spec"/> names, with its parameters, and its iterations (the workload's
+    /// default if none): UnknownWorkload or InvalidIterations otherwise. A kernel guest's and a container's alike.</summary>
+    internal static (VirtPS.Engine.Guests.Workload Workload, long Iterations) ResolveWorkload(GuestSpec spec)
     {
         var w = (VirtPS.Engine.Guests.Workload.Find(spec.Workload!) ?? throw new VirtPSException(ErrorIds.UnknownWorkload, ErrorKind.InvalidArgument,
             $"No workload named '{spec.Workload}'; use one of: {string.Join(", ", VirtPS.Engine.Guests.Workload.All.Select(x => x.Name))}.", spec.Workload))
             .With(spec.WorkloadParameters);
         long n = spec.Iterations ?? w.DefaultIterations;
-        int p = spec.Processes ?? w.DefaultProcesses;
         if (n < 1 || n > 1L << 40)
             throw new VirtPSException(ErrorIds.InvalidIterations, ErrorKind.InvalidArgument, $"Iterations must be between 1 and 2^40; got {n}.", n);
+        return (w, n);
+    }
+
+    static Guest CreateWorkloadCore(GuestSpec spec)
+    {
+        var (w, n) = ResolveWorkload(spec);
+        int p = spec.Processes ?? w.DefaultProcesses;
         var user = Kernel.AssembleWorkload(w, n);
         var g = CreateKernelCore(spec with { Origin = null, EntryPoint = null }, user.Bytes, p);
         if (w.UsesKeyboard) g.AddDevice(new Io.Input.Keyboard());

@@ -149,12 +149,10 @@ public sealed record GuestSpec
         if (MemoryMB is not null)
             throw new VirtPSException(ErrorIds.ContainerOptionNeedsContainerStyle, ErrorKind.InvalidArgument,
                 "A container's memory is its host's; limit it with -MemoryLimitMB.", MemoryMB);
-        if (CpuQuota is { } q && !(q > 0 && q <= 1))
-            throw new VirtPSException(ErrorIds.InvalidCpuQuota, ErrorKind.InvalidArgument,
-                $"-CpuQuota is the container's share of the CPU, greater than 0 and at most 1; got {q}.", q);
-        if (CpuQuota is { } q2 && Math.Round(q2 * 1000) < 1)
-            throw new VirtPSException(ErrorIds.InvalidCpuQuota, ErrorKind.InvalidArgument,
-                $"-CpuQuota is kept in thousandths; {q2} rounds to 0.", q2);
+        if (CpuQuota is { } q && (!(q > 0 && q <= 1) || Math.Round(q * 1000) < 1))
+            throw new VirtPSException(ErrorIds.InvalidCpuQuota, ErrorKind.InvalidArgument, q > 0 && q <= 1
+                ? $"-CpuQuota is kept in thousandths; {q} rounds to 0."
+                : $"-CpuQuota is the container's share of the CPU, greater than 0 and at most 1; got {q}.", q);
         if (MemoryLimitMB is { } m && !(m > 0 && m <= ContainerHost.MemoryMB))
             throw new VirtPSException(ErrorIds.MemoryLimitTooSmall, ErrorKind.InvalidArgument,
                 $"-MemoryLimitMB must be greater than 0 and at most the host kernel's {ContainerHost.MemoryMB} MB; got {m}.", m);
@@ -162,7 +160,7 @@ public sealed record GuestSpec
             if (!ContainerHost.NamespaceBits.ContainsKey(n ?? ""))
                 throw new VirtPSException(ErrorIds.UnknownNamespace, ErrorKind.InvalidArgument,
                     $"'{n}' is not a namespace the shared kernel has; use pid, uts, mount or net.", n);
-        if (HostName is { } h && (h.Length is 0 or > ContainerHost.MaxHostName || h.Any(c => c <= 0x20 || c > 0x7E)))
+        if (HostName is { } h && (h.Length == 0 || h.Length > ContainerHost.MaxHostName || h.Any(c => c <= 0x20 || c > 0x7E)))
             throw new VirtPSException(ErrorIds.InvalidContainerHostName, ErrorKind.InvalidArgument,
                 $"A container's host name is 1 to {ContainerHost.MaxHostName} printable ASCII characters without spaces; got '{h}'.", h);
     }

@@ -12,18 +12,9 @@ namespace VirtPS.Engine.Styles;
 /// returns to the program (or, for ExitProcess, until its exit system call); callbacks into the program are not its. What happened in between (the layer's instructions, the system calls it made,
 /// the kernel's work for them) is the call's share of the ledger, kept by API name and priced by the guest's cost model.
 /// </summary>
-public sealed unsafe class Library(Machine machine) : Vmm(machine)
+public sealed unsafe class Library(Machine machine) : Native(machine)
 {
     public override VirtualizationStyle Style => VirtualizationStyle.Library;
-
-    internal override void Intercept(Processor p, Insn i)
-    {
-        Execute(p, i);
-        CountHardware(p, i);
-    }
-
-    /// <summary>No monitor: a device's interrupt reaches the guest's IDT as on bare hardware.</summary>
-    private protected override void OnDeviceInterrupt(int irq, bool posted) { }
 
     /// <summary>The loaded image whose layer this monitor watches (set once, before the guest first runs).</summary>
     public Pe.PeProcessImage? Image { get; private set; }

@@ -3,8 +3,9 @@ using VirtPS.Engine.Cpu;
 namespace VirtPS.Engine.Styles;
 
 /// <summary>The baseline: no monitor at all. Every instruction runs on the bare machine at native cost;
-/// this class only counts the bare-machine prices of the sensitive ones and of IDT deliveries.</summary>
-public sealed class Native(Machine machine) : Vmm(machine)
+/// this class only counts the bare-machine prices of the sensitive ones and of IDT deliveries. <see cref="Library"/>
+/// runs the same way and only watches its translation layer.</summary>
+public class Native(Machine machine) : Vmm(machine)
 {
     public override VirtualizationStyle Style => VirtualizationStyle.Native;
 

@@ -42,13 +42,10 @@ public sealed class ContainerComparisonTests(ITestOutputHelper output)
         HostScheduler.Run(cs, 100_000_000);
         Assert.All(cs, c => Assert.Equal("syscall: done\n", c.Console.Output));
         long containers = lab.GetHost("h").ContainerKernel!.PagesHeld;
-        long vms = 0;
-        foreach (var style in new[] { VirtualizationStyle.HardwareAssisted, VirtualizationStyle.HardwareAssisted })
-        {
-            var g = Guest.CreateWorkload("vm", "syscall", 1000, style: style);
-            Assert.Equal(StopReason.Halt, g.Step(100_000_000).StopReason);
-            vms += g.Machine.Memory.ResidentBytes / 4096;
-        }
+        // Two VMs of the same deterministic run hold the same pages: one is run, and counted twice.
+        var vm = Guest.CreateWorkload("vm", "syscall", 1000, style: VirtualizationStyle.HardwareAssisted);
+        Assert.Equal(StopReason.Halt, vm.Step(100_000_000).StopReason);
+        long vms = 2 * (vm.Machine.Memory.ResidentBytes / 4096);
         long kernelAlone = 0;
         {
             var l2 = new Lab();

@@ -78,6 +78,8 @@ public sealed class ContainerTests(ITestOutputHelper output)
     static void RunAll(Lab lab, params Guest[] gs)
     {
         var r = HostScheduler.Run(gs, 50_000_000);
+        Assert.Equal(gs.Length, r.Count);
+        Assert.All(r, x => Assert.Equal(StopReason.Halt, x.StopReason));
         foreach (var g in gs) Assert.Equal(GuestState.Halted, g.State);
     }
 

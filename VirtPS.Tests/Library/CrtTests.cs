@@ -51,7 +51,7 @@ public class CrtTests
     {
         var pe = Mingw.Build(Formats, flags);
         var g = LibraryStyleTests.RunToEnd(Guest.CreateLibrary("crt", pe));
-        Assert.True(Expected == LibraryStyleTests.ProgramOutput(g), g.Machine.Console.Output);
+        Assert.True(Expected == g.ProgramOutput, g.Machine.Console.Output);
         Assert.Equal(17, g.ExitCode);
         // Calls by API as the program made them: exit once (its atexit handler is the program's, its puts a call of its
         // own), and no ExitProcess: exit reaches it inside the layer.

@@ -88,17 +88,6 @@ public class LibraryStyleTests
         return g;
     }
 
-    /// <summary>The program's console output: what it wrote before the kernel's summary line.</summary>
-    internal static string ProgramOutput(Guest g)
-    {
-        string console = g.Machine.Console.Output;
-        int end = console.IndexOf("virtps: ", StringComparison.Ordinal);
-        string before = end < 0 ? console : console[..end];
-        // The kernel's boot line comes first (one line).
-        int boot = before.IndexOf('\n');
-        return boot >= 0 && before.StartsWith("VirtPS", StringComparison.OrdinalIgnoreCase) ? before[(boot + 1)..] : before;
-    }
-
     [MingwFact]
     public void NoCrtProgramPrintsAndExitsWithItsCode()
     {
@@ -149,10 +138,24 @@ public class LibraryStyleTests
         Assert.Equal(Mingw.ObjdumpImports(pe), ours);
         Assert.Contains(("KERNEL32.dll", "WriteFile"), ours);
         Assert.All(g.PeImage.Imports, i => Assert.True(i.Implemented, i.Name));
-        // The IAT as the process sees it, once the kernel has mapped the image: read through its page tables.
-        RunToEnd(g);
+        // The IAT as the process sees it, once the kernel has mapped the image and entered it at CPL 3: each slot's
+        // virtual address walked through the process's own page tables (CR3) to the frame the kernel gave it, and read
+        // there, not from the loader's host copy. A function's slot holds the layer's entry point of that very name.
+        var cpu = g.Machine.Cpu;
+        for (int n = 0; cpu.Cpl != 3 && n < 1000; n++) g.Step(100);
+        Assert.Equal(3, cpu.Cpl);
+        var mode = cpu.PagingControls();
         foreach (var i in g.PeImage.Imports)
-            Assert.Equal(i.BoundTo, BitConverter.ToUInt64(g.PeImage.Bytes, (int)(i.IatAddress - g.PeImage.Base)));
+        {
+            var t = VirtPS.Engine.Memory.PageWalker.Walk(g.Machine.Memory, i.IatAddress, VirtPS.Engine.Memory.AccessKind.Read, mode, out _);
+            Assert.True(t.HasValue, $"{i.Name}'s IAT slot 0x{i.IatAddress:X} is not mapped");
+            ulong slot = BitConverter.ToUInt64(g.Machine.Memory.Read(t.Value.Physical, 8));
+            Assert.Equal(i.BoundTo, slot);
+            Assert.InRange(slot, g.PeImage.LayerStart, g.PeImage.LayerEnd - 1);
+            if (g.PeImage.Entries.TryGetValue(slot, out var api)) Assert.Equal($"{i.Dll}.{i.Name}", api);
+            else Assert.Contains(i.Name, VirtPS.Engine.Library.TranslationLayer.DataExports);   // a variable, not an entry
+        }
+        RunToEnd(g);
     }
 
     [MingwFact]

@@ -332,12 +332,12 @@ public sealed class NewVGuestCommand : PSCmdlet
         return d;
     }
 
-    /// <summary>Reads -Path: one Windows executable for -Style Library.</summary>
+    /// <summary>Reads -Path: one Windows executable for -Style Library (the only style that calls this).</summary>
     GuestSpec FromPath(GuestSpec spec)
     {
-        if (Style != VirtualizationStyle.Library || Path.Length != 1)
+        if (Path.Length != 1)
             throw new VirtPSException(ErrorIds.LibraryNeedsPe, ErrorKind.InvalidArgument,
-                $"-Path takes one Windows executable for -Style Library; got {Path.Length} path(s) under {Style}.", Path);
+                $"-Path takes one Windows executable for -Style Library; got {Path.Length} path(s).", Path);
         string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path[0]);
         if (!File.Exists(file))
             throw new VirtPSException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Cannot find the executable '{Path[0]}'.", Path[0]);
