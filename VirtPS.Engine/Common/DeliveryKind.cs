@@ -1,4 +1,5 @@
 namespace VirtPS.Engine;
 
-/// <summary>How an event reached the guest's IDT.</summary>
-public enum DeliveryKind { Exception, External, Software }
+/// <summary>How an event reached the guest's IDT. Device: a guest device's interrupt, which the monitor already injected
+/// (or hardware posted) when the device raised it, so only the IDT delivery itself remains.</summary>
+public enum DeliveryKind { Exception, External, Software, Device }

@@ -280,14 +280,13 @@ public sealed partial class Machine
                 else if (ReferenceEquals(cur, first) && first.Detail == ExternalInterrupt) Cpu.Ledger.Record(Trace.GuestEvent.Interrupt);
                 else Cpu.Ledger.Record(Trace.GuestEvent.Exception, (int)cur.Vector);
                 // A device's interrupt was injected by the monitor (or posted by hardware) when the device raised it
-                // (RaiseIrq): what remains is the IDT delivery itself.
-                if (kind == Trace.TraceKind.Interrupt && (int)cur.Vector - IrqVector is >= 0 and < 16 and int irq && (_deviceVectors >> irq & 1) != 0)
-                {
-                    _deviceVectors &= ~(1 << irq);
-                    Cpu.Ledger.Charge(Costs.CostEvent.ExceptionDelivery);
-                }
-                else Cpu.Vmm?.OnDelivery(cur.Vector, cur.Software ? DeliveryKind.Software
-                    : kind == Trace.TraceKind.Interrupt ? DeliveryKind.External : DeliveryKind.Exception, atRip);
+                // (RaiseIrq): what remains is the IDT delivery itself (DeliveryKind.Device).
+                bool device = kind == Trace.TraceKind.Interrupt && (int)cur.Vector - IrqVector is >= 0 and < 16 && (_deviceVectors >> ((int)cur.Vector - IrqVector) & 1) != 0;
+                if (device) _deviceVectors &= ~(1 << ((int)cur.Vector - IrqVector));
+                if (Cpu.Vmm is { } vmm)
+                    vmm.OnDelivery(cur.Vector, device ? DeliveryKind.Device : cur.Software ? DeliveryKind.Software
+                        : kind == Trace.TraceKind.Interrupt ? DeliveryKind.External : DeliveryKind.Exception, atRip);
+                else if (device) Cpu.Ledger.Charge(Costs.CostEvent.ExceptionDelivery);
                 return null;
             }
             catch (GuestFault next)

@@ -26,6 +26,7 @@ public sealed class DeviceMeasurement
         double kib = c.Bytes / 1024.0;
         CyclesPerKiB = kib > 0 ? Math.Round(guest.Cycles / kib, 1) : 0;
         InterceptsPerRequest = c.Requests > 0 ? Math.Round((double)c.Intercepts / c.Requests, 3) : 0;
+        InterruptsPerRequest = c.Requests > 0 ? Math.Round((double)c.Interrupts / c.Requests, 3) : 0;
         NotificationsPerRequest = c.Requests > 0 ? Math.Round((double)(c.Notifications + c.UsedNotifications) / c.Requests, 3) : 0;
     }
 
@@ -49,6 +50,7 @@ public sealed class DeviceMeasurement
     public double NotificationsPerRequest { get; }
     public long Interrupts { get; }
     public long InterruptsSuppressed { get; }
+    public double InterruptsPerRequest { get; }
     public long IommuTranslations { get; }
     public long IommuFaults { get; }
     public long DomainSwitches { get; }

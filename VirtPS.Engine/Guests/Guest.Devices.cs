@@ -71,7 +71,7 @@ public sealed partial class Guest
         _devices.Remove(d);
         Release(d);
         d.Close();
-        UpdatePassthroughPorts();
+        UpdatePorts();
     }
 
     /// <summary>Changes a device's IO mode: refused while the guest runs (its driver would be lost), done while it is stopped.</summary>
@@ -88,7 +88,7 @@ public sealed partial class Guest
         d.Attach(ContextFor(d));
         if (mode == IoMode.Passthrough && d is Disk disk2) lock (Assigned) Assigned[disk2.Image.Path] = this;
         if (d is Io.Net.NetworkAdapter nic) WriteNetworkCommandLine(nic);
-        UpdatePassthroughPorts();
+        UpdatePorts();
     }
 
     /// <summary>Releases every device's host resources (the guest is being removed).</summary>
@@ -96,6 +96,7 @@ public sealed partial class Guest
     {
         foreach (var d in _devices) { Release(d); d.Close(); }
         _devices.Clear();
+        _portOwners = [];
     }
 
     /// <summary>Turns a virtio disk's VIRTIO_F_EVENT_IDX offer on or off (while stopped: the device is plugged in again).</summary>
@@ -108,7 +109,7 @@ public sealed partial class Guest
         d.Detach(ContextFor(d));
         d.EventIdx = on;
         d.Attach(ContextFor(d));
-        UpdatePassthroughPorts();
+        UpdatePorts();
     }
 
     /// <summary>Queue <paramref name="queue"/> of the device's virtio queues as it stands in guest memory; null before the
@@ -130,7 +131,7 @@ public sealed partial class Guest
         d.GuestName = Name;
         d.Attach(ContextFor(d));
         _devices.Add(d);
-        UpdatePassthroughPorts();
+        UpdatePorts();
     }
 
     void Release(GuestDevice d)
@@ -158,25 +159,29 @@ public sealed partial class Guest
         return new IommuDma(Iommu, source, Machine.Memory);
     }
 
-    /// <summary>Under VT-x an assigned device's ports are left out of the IO bitmaps, so the guest reaches its registers with
-    /// no VM exit; every other port still exits (SDM Vol. 3C, 25.6.4).</summary>
-    void UpdatePassthroughPorts()
-    {
-        if (Vmm is not Styles.HardwareAssisted hw) return;
-        var direct = new HashSet<ushort>();
-        foreach (var d in _devices.Where(d => d.Mode == IoMode.Passthrough))
-            foreach (var (first, count) in d.PortRanges)
-                for (int k = 0; k < count; k++) direct.Add((ushort)(first + k));
-        hw.PassThroughPorts(direct);
-    }
+    /// <summary>Which device decodes each port, rebuilt whenever a device is plugged in, removed or re-attached (its ranges
+    /// are fixed while attached: the firmware placed its BAR), so an IN or OUT finds its device with one lookup.</summary>
+    Dictionary<ushort, GuestDevice> _portOwners = [];
 
-    GuestDevice? DeviceAt(ushort port)
+    /// <summary>Rebuilds the port-to-device map; under VT-x an assigned device's ports are also left out of the IO bitmaps,
+    /// so the guest reaches its registers with no VM exit; every other port still exits (SDM Vol. 3C, 25.6.4).</summary>
+    void UpdatePorts()
     {
+        var owners = new Dictionary<ushort, GuestDevice>();
+        var direct = new HashSet<ushort>();
         foreach (var d in _devices)
             foreach (var (first, count) in d.PortRanges)
-                if (port >= first && port < first + count) return d;
-        return null;
+                for (int k = 0; k < count; k++)
+                {
+                    var port = (ushort)(first + k);
+                    owners.TryAdd(port, d);   // the first device added wins, as the scan it replaces did
+                    if (d.Mode == IoMode.Passthrough) direct.Add(port);
+                }
+        _portOwners = owners;
+        if (Vmm is Styles.HardwareAssisted hw) hw.PassThroughPorts(direct);
     }
+
+    GuestDevice? DeviceAt(ushort port) => _portOwners.GetValueOrDefault(port);
 
     void CheckStopped(string what)
     {

@@ -34,16 +34,17 @@ public static class IoModeComparison
         long size = sizeMB ?? DefaultSizeMB;
         if (path is null && (size < 1 || size > 4096))
             throw new VirtPSException(ErrorIds.ImageTooSmall, ErrorKind.InvalidArgument, $"SizeMB must be 1 to 4096; got {size}.", size);
-        bool network = workload == "netperf";
         string? scratch = null;
-        if (network) { }
-        else if (path is null)
+        if (workload != "netperf")   // netperf needs no image: its NIC is on a world of its own
         {
-            scratch = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"virtps-iomode-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
-            using (DiskImage.Open(scratch, size)) { }
-            path = scratch;
+            if (path is null)
+            {
+                scratch = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"virtps-iomode-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
+                using (DiskImage.Open(scratch, size)) { }
+                path = scratch;
+            }
+            else using (DiskImage.Open(path, readOnly: workload == "diskread")) { }   // a missing or bad image fails before any run
         }
-        else using (DiskImage.Open(path, readOnly: workload == "diskread")) { }   // a missing or bad image fails before any run
         try
         {
             foreach (var style in styleList)
@@ -87,9 +88,8 @@ public static class IoModeComparison
                 throw new VirtPSException(ErrorIds.WorkloadDidNotFinish, ErrorKind.InvalidOperation,
                     $"{workload} under {style} with its disk {mode} did not finish: {r.StopReason} ({g.LastException?.ToString() ?? "no exception"}).", workload);
             var m = new DeviceMeasurement(g, disk);
-            double req = Math.Max(1, m.Requests);
             return new IoModeComparisonRow(workload, mode, style, model, m.Requests, m.Bytes,
-                Math.Round(m.Intercepts / req, 3), m.NotificationsPerRequest, Math.Round(m.Interrupts / req, 3),
+                m.InterceptsPerRequest, m.NotificationsPerRequest, m.InterruptsPerRequest,
                 g.Vmm.Events[Trace.GuestEvent.DomainSwitch], g.Vmm.Events.Count(Trace.GuestEvent.WorldSwitch, Trace.EventLedger.HostOs), g.Cycles, m.CyclesPerKiB, double.NaN,
                 g.Machine.Console.Output.Split('\n').LastOrDefault(l => l.StartsWith(workload + ":", StringComparison.Ordinal)) ?? "");
         }

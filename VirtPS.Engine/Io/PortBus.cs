@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace VirtPS.Engine.Io;
 
 /// <summary>
@@ -9,12 +7,14 @@ namespace VirtPS.Engine.Io;
 public sealed class PortBus
 {
     readonly IPortDevice?[] _owner = new IPortDevice?[0x10000];
+    // Accesses per port while a device owns it (an IN or OUT only bumps its port's slot; a device's total is summed on demand).
+    readonly long[] _accesses = new long[0x10000];
 
     public void Map(ushort first, int count, IPortDevice device)
     {
         for (int k = 0; k < count; k++)
             if (_owner[first + k] != null) throw new InvalidOperationException($"Port 0x{first + k:X} is already mapped.");
-        for (int k = 0; k < count; k++) _owner[first + k] = device;
+        for (int k = 0; k < count; k++) { _owner[first + k] = device; _accesses[first + k] = 0; }
     }
 
     /// <summary>Frees [first, first + count) (a device removed).</summary>
@@ -23,23 +23,26 @@ public sealed class PortBus
         for (int k = 0; k < count; k++) _owner[first + k] = null;
     }
 
-    /// <summary>The device that owns <paramref name="port"/>, if any.</summary>
-    public IPortDevice? Owner(ushort port) => _owner[port];
-
     /// <summary>Port reads and writes so far (each IN or OUT, whatever its size).</summary>
     public long Accesses { get; private set; }
 
-    readonly Dictionary<IPortDevice, long> _byOwner = new(ReferenceEqualityComparer.Instance);
-
-    /// <summary>Accesses that reached <paramref name="device"/>; with null, those that reached no device (a floating port).</summary>
-    public long AccessesTo(IPortDevice? device) => device is null ? _unowned : _byOwner.GetValueOrDefault(device);
+    /// <summary>Accesses that reached <paramref name="device"/> through the ports it owns now; with null, those that reached
+    /// no device (a floating port).</summary>
+    public long AccessesTo(IPortDevice? device)
+    {
+        if (device is null) return _unowned;
+        long n = 0;
+        for (int port = 0; port < _owner.Length; port++)
+            if (ReferenceEquals(_owner[port], device)) n += _accesses[port];
+        return n;
+    }
     long _unowned;
 
     public ulong In(ushort port, int size)
     {
         Accesses++;
         if (_owner[port] is not { } d) { _unowned++; return size == 4 ? 0xFFFF_FFFFUL : size == 2 ? 0xFFFFUL : 0xFFUL; }
-        CollectionsMarshal.GetValueRefOrAddDefault(_byOwner, d, out _)++;
+        _accesses[port]++;
         return d.In(port, size);
     }
 
@@ -47,7 +50,7 @@ public sealed class PortBus
     {
         Accesses++;
         if (_owner[port] is not { } d) { _unowned++; return; }
-        CollectionsMarshal.GetValueRefOrAddDefault(_byOwner, d, out _)++;
+        _accesses[port]++;
         d.Out(port, size, value);
     }
 }

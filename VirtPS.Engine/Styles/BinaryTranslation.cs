@@ -148,6 +148,8 @@ public sealed unsafe class BinaryTranslation : Vmm
 
     internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip)
     {
+        // A device's interrupt was injected when raised: only the delivery is left.
+        if (kind == DeliveryKind.Device) { base.OnDelivery(vector, kind, rip); return; }
         // A fault raised by a callout is already in the VMM; anything else (user-mode exceptions and
         // interrupts, faults of translated code) reaches the VMM's IDT first. Either way it is reflected.
         if (_faultInCallout) _faultInCallout = false;

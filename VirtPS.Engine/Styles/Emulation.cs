@@ -19,7 +19,8 @@ public sealed class Emulation : Vmm
 
     internal override void Intercept(Processor p, Insn i) => Execute(p, i);
 
-    /// <summary>Exceptions and interrupts are delivered by the emulator's own code: part of the interpreted work.</summary>
+    /// <summary>Exceptions and interrupts, a device's included (<see cref="DeliveryKind.Device"/>), are delivered by the
+    /// emulator's own code: part of the interpreted work, so no hardware delivery is priced.</summary>
     internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) { }
 
     public override EventCounts Ledger()

@@ -295,6 +295,7 @@ public sealed class HardwareAssisted : Vmm
 
     internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip)
     {
+        // A device's interrupt (DeliveryKind.Device) was injected at VM entry or posted: no exit, only the delivery.
         bool exits = kind == DeliveryKind.External ? Has(VmExecutionControls.ExternalInterruptExiting)
             : kind == DeliveryKind.Exception && (ExceptionBitmap >> (int)vector & 1) != 0;
         if (exits)

@@ -209,6 +209,8 @@ public sealed class Paravirtual : Vmm
 
     internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip)
     {
+        // A device's interrupt was injected when raised: only the delivery is left.
+        if (kind == DeliveryKind.Device) { base.OnDelivery(vector, kind, rip); return; }
         Events.Record(GuestEvent.Trap);        // Xen takes it first ...
         Events.Record(GuestEvent.Injection);   // ... and builds the guest's bounce frame
     }

@@ -174,6 +174,8 @@ public sealed class TrapAndEmulate : Vmm
 
     internal override void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip)
     {
+        // A device's interrupt was injected when raised: only the delivery is left.
+        if (kind == DeliveryKind.Device) { base.OnDelivery(vector, kind, rip); return; }
         // Every exception and interrupt goes through the VMM's IDT; the VMM reflects it to the guest's handler.
         Trap(rip, kind == DeliveryKind.External ? "external interrupt" : $"#{vector} reflected to the guest");
         Events.Record(GuestEvent.Injection);

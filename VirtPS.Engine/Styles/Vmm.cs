@@ -86,9 +86,14 @@ public abstract unsafe class Vmm : IVmm
             case SensitiveOp.Cpuid: Events.Charge(CostEvent.Cpuid); break;
             case SensitiveOp.Rdmsr or SensitiveOp.Wrmsr: Events.Charge(CostEvent.MsrAccess); break;
             case SensitiveOp.PortIo:
-                // A PCI function's IO BAR is reached over PCI Express; the rest are the legacy bus's ports.
-                Events.Charge(DeviceAt?.Invoke(PortOf(p, i)) is { PciSlot: >= 0 } ? CostEvent.PciIoAccess : CostEvent.PortAccess);
+            {
+                // No VMM was involved: the access reached the device directly. A PCI function's IO BAR is reached over
+                // PCI Express; the rest are the legacy bus's ports.
+                var device = DeviceAt?.Invoke(PortOf(p, i));
+                if (device != null) device.Counters.DirectAccesses++;
+                Events.Charge(device is { PciSlot: >= 0 } ? CostEvent.PciIoAccess : CostEvent.PortAccess);
                 break;
+            }
         }
     }
 
@@ -136,7 +141,8 @@ public abstract unsafe class Vmm : IVmm
         Events.Record(posted ? GuestEvent.PostedInterrupt : GuestEvent.Injection, irq);
 
     /// <summary>An exception or interrupt is about to go through the guest's IDT. The bare machine's price is
-    /// the hardware delivery; a monitor that takes the event first adds its own.</summary>
+    /// the hardware delivery; a monitor that takes the event first adds its own. A device's interrupt
+    /// (<see cref="DeliveryKind.Device"/>) was already injected or posted when raised: only the delivery is left.</summary>
     internal virtual void OnDelivery(ExceptionVector vector, DeliveryKind kind, ulong rip) => Events.Charge(CostEvent.ExceptionDelivery);
 
     /// <summary>For a monitor that set <see cref="Processor.VmmDelivers"/>: delivers the event to the guest

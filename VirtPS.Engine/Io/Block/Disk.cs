@@ -29,8 +29,8 @@ public sealed class Disk : GuestDevice
     public override string Model => Mode == IoMode.Emulated ? "ATA disk (PIO, ports 0x1F0-0x1F7, IRQ 14)" : "virtio-blk (PCI)";
     public override IReadOnlyList<IoMode> Modes => [IoMode.Emulated, IoMode.Paravirtual, IoMode.Passthrough];
     public override int Irq => _ata != null ? AtaDisk.PrimaryIrq : _pci?.Irq ?? -1;
-    public override int PciSlot => _pci is null || _context is null ? -1
-        : _context.Pci.Functions.FirstOrDefault(f => ReferenceEquals(f.Function, _pci)).Slot;
+    public override int PciSlot => _pci is null ? -1 : _slot;
+    int _slot = -1;   // where PciBus.Add put the function
     public override IReadOnlyList<(ushort First, int Count)> PortRanges =>
         _ata != null ? [(AtaDisk.PrimaryCommandBlock, 8), (AtaDisk.PrimaryControlBlock, 1)]
         : _pci != null ? [(_pci.IoBase, _pci.IoSize)] : [];
@@ -73,7 +73,7 @@ public sealed class Disk : GuestDevice
                     requests = r; sectors = s;
                 };
             }
-            context.Pci.Add(_pci);
+            _slot = context.Pci.Add(_pci);
         }
     }
 
@@ -82,7 +82,7 @@ public sealed class Disk : GuestDevice
         SyncCounters();
         if (_ata != null) { context.Ports.Unmap(AtaDisk.PrimaryCommandBlock, 8); context.Ports.Unmap(AtaDisk.PrimaryControlBlock, 1); }
         if (_pci != null) context.Pci.Remove(_pci);
-        _ata = null; _pci = null; _blk = null; _context = null;
+        _ata = null; _pci = null; _blk = null; _context = null; _slot = -1;
     }
 
     public override IVirtioBackend? VirtioBackend => _blk;

@@ -193,17 +193,17 @@ public sealed class Ne2000 : IPortDevice
     }
 
     /// <summary>A frame from the wire: stored in the receive ring if the card is started, the address filter passes it
-    /// and the ring has room; otherwise dropped (a full ring sets ISR.OVW).</summary>
-    public void Receive(ReadOnlySpan<byte> frame)
+    /// and the ring has room; otherwise dropped (a full ring sets ISR.OVW). Returns whether it was stored.</summary>
+    public bool Receive(ReadOnlySpan<byte> frame)
     {
-        if (!Started || frame.Length < 14 || !Accepts(frame)) { FramesDropped++; return; }
+        if (!Started || frame.Length < 14 || !Accepts(frame)) { FramesDropped++; return false; }
         int ringPages = _pstop - _pstart;
-        if (ringPages <= 0) { FramesDropped++; return; }
+        if (ringPages <= 0) { FramesDropped++; return false; }
         int total = frame.Length + 4, pages = (total + 255) / 256;
         // Pages free between CURR and BNRY (BNRY is the first page the driver has not yet taken back).
         int free = (_bnry - _curr + ringPages) % ringPages;
         if (free == 0) free = ringPages;
-        if (pages >= free) { FramesDropped++; Set(IsrOvw); return; }
+        if (pages >= free) { FramesDropped++; Set(IsrOvw); return false; }
         int next = _curr + pages;
         if (next >= _pstop) next -= ringPages;
         int addr = _curr << 8;
@@ -214,6 +214,7 @@ public sealed class Ne2000 : IPortDevice
         _rsr = RsrPrx;
         FramesReceived++; BytesReceived += frame.Length;
         Set(IsrPrx);
+        return true;
     }
 
     int Wrap(int addr) => addr >= _pstop << 8 ? _pstart << 8 : addr;

@@ -35,8 +35,8 @@ public sealed class NetworkAdapter : GuestDevice
     public override string Model => Mode == IoMode.Emulated ? "NE2000 (DP8390, ports 0x300-0x31F, IRQ 10)" : "virtio-net (PCI)";
     public override IReadOnlyList<IoMode> Modes => [IoMode.Emulated, IoMode.Paravirtual, IoMode.Passthrough];
     public override int Irq => _ne2k != null ? Ne2000.DefaultIrq : _pci?.Irq ?? -1;
-    public override int PciSlot => _pci is null || _context is null ? -1
-        : _context.Pci.Functions.FirstOrDefault(f => ReferenceEquals(f.Function, _pci)).Slot;
+    public override int PciSlot => _pci is null ? -1 : _slot;
+    int _slot = -1;   // where PciBus.Add put the function
     public override IReadOnlyList<(ushort First, int Count)> PortRanges =>
         _ne2k != null ? [(_ne2k.Base, Ne2000.PortCount)] : _pci != null ? [(_pci.IoBase, _pci.IoSize)] : [];
 
@@ -63,30 +63,26 @@ public sealed class NetworkAdapter : GuestDevice
         _medium = null;
     }
 
-    /// <summary>Frames the NIC sent and received, and frames it dropped (its receive ring or queue was full, or it was not started).</summary>
-    public long FramesSent { get; private set; }
-    public long FramesReceived { get; private set; }
+    /// <summary>Frames the NIC dropped (its receive ring or queue was full, or it was not started); the frames it sent and
+    /// received are its model's own counts (<see cref="Ne2000"/>, <see cref="Virtio"/>), which start again with each mode.</summary>
     public long FramesDropped => (_ne2k?.FramesDropped ?? 0) + (_net?.FramesDropped ?? 0) + _droppedDetached;
     long _droppedDetached;
 
     void OnWireFrame(byte[] frame)
     {
-        long before = (_ne2k?.FramesReceived ?? 0) + (_net?.FramesReceived ?? 0);
-        if (_ne2k != null) _ne2k.Receive(frame);
-        else if (_net != null) _net.Receive(frame);
-        else { _droppedDetached++; return; }
-        if ((_ne2k?.FramesReceived ?? 0) + (_net?.FramesReceived ?? 0) > before)
-        {
-            FramesReceived++;
-            Counters.Requests++;
-            Counters.Bytes += frame.Length;
-            ChargeBackend(frame.Length);
-        }
+        bool stored = _ne2k != null ? _ne2k.Receive(frame)
+            : _net != null ? _net.Receive(frame)
+            : Dropped();
+        if (!stored) return;
+        Counters.Requests++;
+        Counters.Bytes += frame.Length;
+        ChargeBackend(frame.Length);
     }
+
+    bool Dropped() { _droppedDetached++; return false; }
 
     void OnSend(byte[] frame)
     {
-        FramesSent++;
         Counters.Requests++;
         Counters.Bytes += frame.Length;
         ChargeBackend(frame.Length);
@@ -112,7 +108,7 @@ public sealed class NetworkAdapter : GuestDevice
             _pci = new VirtioPciFunction(_net);
             _net.UsedBufferNotification = _pci.SignalUsed;
             _pci.Interrupt = f => { Counters.Interrupts++; context.RaiseIrq(f.Irq, posted); };
-            context.Pci.Add(_pci);
+            _slot = context.Pci.Add(_pci);
         }
     }
 
@@ -121,7 +117,7 @@ public sealed class NetworkAdapter : GuestDevice
         SyncCounters();
         _ne2k?.Detach(context.Ports);
         if (_pci != null) context.Pci.Remove(_pci);
-        _ne2k = null; _pci = null; _net = null; _context = null;
+        _ne2k = null; _pci = null; _net = null; _context = null; _slot = -1;
     }
 
     /// <summary>The NIC is removed: its cable comes out of the medium (the medium's owner frees the port itself).</summary>
@@ -130,7 +126,7 @@ public sealed class NetworkAdapter : GuestDevice
     /// <summary>Brings the notification counters up to date from the virtio transport.</summary>
     public override void SyncCounters()
     {
-        if (_ne2k != null) Counters.Notifications = FramesSent;   // the transmit command (TXP) is each frame's doorbell
+        if (_ne2k != null) Counters.Notifications = _ne2k.FramesSent;   // the transmit command (TXP) is each frame's doorbell
         if (_pci == null) return;
         Counters.Notifications = _pci.Notifications;
         Counters.InterruptsSuppressed = (_net?.Queue(0)?.Counters.InterruptsSuppressed ?? 0) + (_net?.Queue(1)?.Counters.InterruptsSuppressed ?? 0);

@@ -104,18 +104,19 @@ public sealed class VirtioNetDevice : IVirtioBackend
         return q.ShouldInterrupt();
     }
 
-    /// <summary>A frame from the wire for the driver's next receive buffer.</summary>
-    public void Receive(ReadOnlySpan<byte> frame)
+    /// <summary>A frame from the wire for the driver's next receive buffer; returns whether a buffer took it.</summary>
+    public bool Receive(ReadOnlySpan<byte> frame)
     {
         var q = _rx;
-        if (q == null || q.Broken || !q.TryPop(out var chain)) { FramesDropped++; return; }
-        if (chain!.WritableLength < HeaderSize + frame.Length) { FramesDropped++; q.Push(chain.Head, 0); return; }
+        if (q == null || q.Broken || !q.TryPop(out var chain)) { FramesDropped++; return false; }
+        if (chain!.WritableLength < HeaderSize + frame.Length) { FramesDropped++; q.Push(chain.Head, 0); return false; }
         Span<byte> header = stackalloc byte[HeaderSize];
         header.Clear();
         BinaryPrimitives.WriteUInt16LittleEndian(header[10..], 1);   // num_buffers
-        if (!chain.WriteWritable(_dma, 0, header) || !chain.WriteWritable(_dma, HeaderSize, frame)) { FramesDropped++; q.Push(chain.Head, 0); return; }
+        if (!chain.WriteWritable(_dma, 0, header) || !chain.WriteWritable(_dma, HeaderSize, frame)) { FramesDropped++; q.Push(chain.Head, 0); return false; }
         FramesReceived++; BytesReceived += frame.Length;
         q.Push(chain.Head, (uint)(HeaderSize + frame.Length));
         if (q.ShouldInterrupt()) UsedBufferNotification?.Invoke();
+        return true;
     }
 }
