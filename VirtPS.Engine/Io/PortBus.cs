@@ -6,15 +6,18 @@ namespace VirtPS.Engine.Io;
 /// </summary>
 public sealed class PortBus
 {
-    readonly IPortDevice?[] _owner = new IPortDevice?[0x10000];
-    // Accesses per port while a device owns it (an IN or OUT only bumps its port's slot; a device's total is summed on demand).
-    readonly long[] _accesses = new long[0x10000];
+    /// <summary>One device's mapped range: the device and the accesses it has had through it.</summary>
+    sealed class Mapping(IPortDevice device) { public readonly IPortDevice Device = device; public long Accesses; }
+
+    // Each port points at its range's mapping, so an IN or OUT bumps that range's count with no lookup of its own.
+    readonly Mapping?[] _owner = new Mapping?[0x10000];
 
     public void Map(ushort first, int count, IPortDevice device)
     {
         for (int k = 0; k < count; k++)
             if (_owner[first + k] != null) throw new InvalidOperationException($"Port 0x{first + k:X} is already mapped.");
-        for (int k = 0; k < count; k++) { _owner[first + k] = device; _accesses[first + k] = 0; }
+        var m = new Mapping(device);
+        for (int k = 0; k < count; k++) _owner[first + k] = m;
     }
 
     /// <summary>Frees [first, first + count) (a device removed).</summary>
@@ -31,26 +34,23 @@ public sealed class PortBus
     public long AccessesTo(IPortDevice? device)
     {
         if (device is null) return _unowned;
-        long n = 0;
-        for (int port = 0; port < _owner.Length; port++)
-            if (ReferenceEquals(_owner[port], device)) n += _accesses[port];
-        return n;
+        return _owner.Where(m => m is not null && ReferenceEquals(m.Device, device)).Distinct().Sum(m => m!.Accesses);
     }
     long _unowned;
 
     public ulong In(ushort port, int size)
     {
         Accesses++;
-        if (_owner[port] is not { } d) { _unowned++; return size == 4 ? 0xFFFF_FFFFUL : size == 2 ? 0xFFFFUL : 0xFFUL; }
-        _accesses[port]++;
-        return d.In(port, size);
+        if (_owner[port] is not { } m) { _unowned++; return size == 4 ? 0xFFFF_FFFFUL : size == 2 ? 0xFFFFUL : 0xFFUL; }
+        m.Accesses++;
+        return m.Device.In(port, size);
     }
 
     public void Out(ushort port, int size, ulong value)
     {
         Accesses++;
-        if (_owner[port] is not { } d) { _unowned++; return; }
-        _accesses[port]++;
-        d.Out(port, size, value);
+        if (_owner[port] is not { } m) { _unowned++; return; }
+        m.Accesses++;
+        m.Device.Out(port, size, value);
     }
 }
