@@ -130,26 +130,18 @@ public sealed unsafe class BlockTranslator
         var insns = b.Insns;
         int n = insns.Length;
         var steps = new TranslatedBlock.Step[n];
-        var guest = new string[n];
-        var form = new string[n];
         int callouts = 0;
         for (int k = 0; k < n; k++)
         {
             var ins = insns[k];
-            guest[k] = Text(ins);
             if (Policy.CalloutFor(ins) is { } c)
             {
                 callouts++;
-                steps[k] = new TranslatedBlock.Step { Function = c.Function, Handler = c.Handler, IsCallout = true };
-                form[k] = $"callout {c.Name}({guest[k]})";
+                steps[k] = new TranslatedBlock.Step { Function = c.Function, Handler = c.Handler, IsCallout = true, Name = c.Name };
             }
-            else
-            {
-                steps[k] = new TranslatedBlock.Step { Function = ins.Exec };
-                form[k] = guest[k];
-            }
+            else steps[k] = new TranslatedBlock.Step { Function = ins.Exec };
         }
-        return new TranslatedBlock(this, b, steps, guest, form, callouts);
+        return new TranslatedBlock(this, b, steps, callouts);
     }
 
     /// <summary>The closure a compiled block runs against: its instructions and its delegate callouts.</summary>
@@ -454,7 +446,7 @@ public sealed unsafe class BlockTranslator
 
     static readonly Iced.Intel.NasmFormatter Formatter = Asm.Disassembler.CreateFormatter();
 
-    static string Text(Insn ins)
+    internal static string Text(Insn ins)
     {
         if (ins.PendingFault != null) return $"(bad) ; {Convert.ToHexString(ins.Bytes).ToLowerInvariant()}";
         var o = new Iced.Intel.StringOutput();

@@ -68,6 +68,24 @@ public sealed partial class Machine
     /// </summary>
     public BlockTranslator? Translator { get; set; }
 
+    /// <summary>
+    /// The host engine for the blocks the style's <see cref="Translator"/> does not take (all of them when there is
+    /// none): <see cref="ExecutionEngine.Translator"/> compiles hot blocks with a translator of its own that keeps every
+    /// instruction, whose counters are the simulator's, not the guest's (Measure-VGuest does not show them).
+    /// </summary>
+    public ExecutionEngine Engine
+    {
+        get => HostTranslator != null ? ExecutionEngine.Translator : ExecutionEngine.Interpreter;
+        set => HostTranslator = value == ExecutionEngine.Translator ? HostTranslator ?? new BlockTranslator() { CompileThreshold = HostCompileThreshold } : null;
+    }
+
+    /// <summary>Executions of a block before the host engine compiles it: the JIT's cost (a fraction of a millisecond)
+    /// is repaid after a few thousand runs.</summary>
+    public const int HostCompileThreshold = 2048;
+
+    /// <summary>The host engine's translator (null under the interpreter).</summary>
+    public BlockTranslator? HostTranslator { get; private set; }
+
     /// <summary>The longest block the decoder makes (a test seam: one-instruction blocks let single-instruction
     /// test vectors run translated).</summary>
     internal int MaxBlockInstructions { get => _decoded.MaxBlockInsns; set => _decoded.MaxBlockInsns = Math.Max(1, value); }
@@ -111,6 +129,7 @@ public sealed partial class Machine
         var apic = p.Apic;
         var pmu = p.Pmu;
         var translator = Translator;
+        var host = HostTranslator;
         for (int blocks = 0; retired < budget && blocks < MaxBlocksPerCall; blocks++)
         {
             if (_stopRequested) { _stopRequested = false; return new RunResult(retired, RunStop.Budget); }
@@ -152,14 +171,16 @@ public sealed partial class Machine
             int limit = n <= room ? n : (int)room;
             p.Ip = blk.FallThrough;
             TranslatedBlock? tb = null;
-            if (translator != null && (translator.Filter == null || translator.Filter(p)))
+            // The style's translator takes the blocks its filter accepts; the host engine's, if any, takes the rest.
+            var runner = translator != null && (translator.Filter == null || translator.Filter(p)) ? translator : host;
+            if (runner != null)
             {
                 // The common case inline: a compiled translation by this translator (For handles the rest).
                 tb = blk.Translation;
-                if (tb != null && tb.Code != null && ReferenceEquals(tb.Owner, translator)) translator.CacheHits++;
-                else tb = translator.For(blk);
+                if (tb != null && tb.Code != null && ReferenceEquals(tb.Owner, runner)) runner.CacheHits++;
+                else tb = runner.For(blk);
             }
-            if (translator != null) translator.Running = tb;
+            if (translator != null) translator.Running = ReferenceEquals(runner, translator) ? tb : null;
             int k = 0;
             try
             {
@@ -198,7 +219,7 @@ public sealed partial class Machine
                 retired += done;
                 p.Retired += done;
                 if (pmu.Active) pmu.Retire(cpl, done);
-                if (tb != null) { translator!.Retire(tb, done, false); translator.Running = null; }
+                if (tb != null) { tb.Owner.Retire(tb, done, false); if (translator != null) translator.Running = null; }
                 if (Raise(f, f.Software ? ins.NextIp : ins.Ip, ins.Ip, ins.Bytes) is { } chain)
                 {
                     p.Ip = ins.Ip;
@@ -219,7 +240,7 @@ public sealed partial class Machine
             blk.Executions++;
             retired += k;
             p.Retired += k;
-            if (tb != null) translator!.Retire(tb, k, k == n);
+            if (tb != null) tb.Owner.Retire(tb, k, k == n);
             if (k < n)
             {
                 // Stopped inside the block: the budget ran out, the timer is due, or the block rewrote code
@@ -231,7 +252,7 @@ public sealed partial class Machine
                 continue;
             }
             p.CodeChanged = false;
-            if (p.Unretired) { retired--; p.Retired--; p.Unretired = false; k--; if (tb != null) translator!.Unretire(tb); }
+            if (p.Unretired) { retired--; p.Retired--; p.Unretired = false; k--; if (tb != null) tb.Owner.Unretire(tb); }
             if (pmu.Active) pmu.Retire(cpl, k);
             if (p.EventStop) return new RunResult(retired, RunStop.Event);
             if (p.Halted)

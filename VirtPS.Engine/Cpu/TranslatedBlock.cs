@@ -9,10 +9,9 @@ namespace VirtPS.Engine.Cpu;
 /// </summary>
 public sealed unsafe class TranslatedBlock
 {
-    internal TranslatedBlock(BlockTranslator owner, Block block, Step[] steps, string[] guest, string[] form, int callouts)
+    internal TranslatedBlock(BlockTranslator owner, Block block, Step[] steps, int callouts)
     {
-        Owner = owner; _block = block; Steps = steps;
-        GuestInstructions = guest; TranslatedForm = form; Callouts = callouts;
+        Owner = owner; _block = block; Steps = steps; Callouts = callouts;
         KeptBefore = new int[steps.Length + 1];
         for (int k = 0; k < steps.Length; k++) KeptBefore[k + 1] = KeptBefore[k] + (steps[k].IsCallout ? 0 : 1);
         if (steps.Length > 0 && !steps[^1].IsCallout)
@@ -42,6 +41,7 @@ public sealed unsafe class TranslatedBlock
         public delegate*<Processor, Insn, void> Function;
         public Action<Processor, Insn>? Handler;
         public bool IsCallout;
+        public string? Name;
     }
 
     readonly Block _block;
@@ -58,10 +58,12 @@ public sealed unsafe class TranslatedBlock
     public ulong Address => _block.Start;
     /// <summary>The guest-physical address the block's bytes were decoded from.</summary>
     public ulong PhysicalAddress => _block.PhysStart;
-    /// <summary>The guest instructions, as NASM text.</summary>
-    public IReadOnlyList<string> GuestInstructions { get; }
+    /// <summary>The guest instructions, as NASM text (formatted when first asked for: the host engine translates
+    /// many blocks nobody reads).</summary>
+    public IReadOnlyList<string> GuestInstructions => _guest ??= [.. _block.Insns.Select(BlockTranslator.Text)];
     /// <summary>One line per guest instruction: the kept instruction, or <c>callout Name(...)</c>.</summary>
-    public IReadOnlyList<string> TranslatedForm { get; }
+    public IReadOnlyList<string> TranslatedForm => _form ??= [.. GuestInstructions.Select((g, k) => Steps[k].IsCallout ? $"callout {Steps[k].Name}({g})" : g)];
+    string[]? _guest, _form;
     /// <summary>Instructions the policy turned into callouts.</summary>
     public int Callouts { get; }
     /// <summary>Times the block was entered, by either form.</summary>
