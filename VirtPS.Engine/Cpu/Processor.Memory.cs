@@ -275,6 +275,32 @@ public sealed partial class Processor
         return (byte)ReadSlow(la, 1);
     }
 
+    /// <summary>
+    /// The host page caches' hit path for compiled blocks: a reference to the <paramref name="size"/> bytes at
+    /// <paramref name="la"/> in the host frame when the read (or write) cache holds its page and the access stays in it,
+    /// after stamping the L1 DTLB entry as a hit does; otherwise a null reference, and the block takes
+    /// <see cref="ReadSlow"/> or <see cref="WriteSlow"/> (which translate, and may fault or exit).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref byte HostRead(ulong la, int size)
+    {
+        ref var e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_rd), (nint)((la >> 12) & (CacheSize - 1)));
+        ulong off = la & 0xFFF;
+        if (e.Tag != la >> 12 || off > (ulong)(0x1000 - size)) return ref Unsafe.NullRef<byte>();
+        Touch(ref e);
+        return ref At(e.Frame, off);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref byte HostWrite(ulong la, int size)
+    {
+        ref var e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_wr), (nint)((la >> 12) & (CacheSize - 1)));
+        ulong off = la & 0xFFF;
+        if (e.Tag != la >> 12 || off > (ulong)(0x1000 - size)) return ref Unsafe.NullRef<byte>();
+        Touch(ref e);
+        return ref At(e.Frame, off);
+    }
+
     /// <summary>Reads 1, 2, 4 or 8 bytes, zero-extended.</summary>
     internal ulong Read(ulong la, int size) => size switch
     {
@@ -285,7 +311,7 @@ public sealed partial class Processor
     };
 
     /// <summary>The slow path: fills the cache, and splits accesses that cross a page boundary.</summary>
-    ulong ReadSlow(ulong la, int size)
+    internal ulong ReadSlow(ulong la, int size)
     {
         ulong off = la & 0xFFF;
         if (off + (ulong)size <= 0x1000)
@@ -361,7 +387,7 @@ public sealed partial class Processor
     /// <summary>Set when a write invalidated decodes the running block depends on; the run loop re-decodes.</summary>
     internal bool CodeChanged;
 
-    void WriteSlow(ulong la, int size, ulong v)
+    internal void WriteSlow(ulong la, int size, ulong v)
     {
         ulong off = la & 0xFFF;
         if (off + (ulong)size <= 0x1000)
