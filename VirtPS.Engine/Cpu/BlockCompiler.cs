@@ -220,9 +220,7 @@ internal sealed unsafe class BlockCompiler
             case "AluRR" or "AluRI" or "AluRM":
                 if (AluOpCode(h.GetGenericArguments()[0]) is null) return Kind.Call;
                 return h.Name switch { "AluRR" => Kind.AluRR, "AluRI" => Kind.AluRI, _ => wide ? Kind.AluRM : Kind.Call };
-            case nameof(Semantics.Shift):
-                return wide && i.Loc0 == OpLoc.Reg && i.Loc1 == OpLoc.Imm && i.Op is Semantics.OpShl or Semantics.OpShr or Semantics.OpSar or 6
-                    ? Kind.ShiftRI : Kind.Call;
+            case nameof(Semantics.ShiftRI): return Kind.ShiftRI;
             case nameof(Semantics.ImulTrunc):
                 return wide && i.Loc0 == OpLoc.Reg && i.Loc1 == OpLoc.Reg && i.Loc2 is OpLoc.Imm or OpLoc.None ? Kind.Imul : Kind.Call;
             default: return Kind.Call;

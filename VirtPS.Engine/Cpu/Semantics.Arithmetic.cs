@@ -177,6 +177,18 @@ internal static unsafe partial class Semantics
         p.SetStatus(which, extra | (cf ? (ulong)RFlags.CF : 0) | (of ? (ulong)RFlags.OF : 0));
     }
 
+    /// <summary>SHL/SHR/SAR of a 64- or 32-bit register by an immediate count (the general <see cref="Shift"/>, without
+    /// its operand and operation switches).</summary>
+    internal static void ShiftRI(Processor p, Insn i)
+    {
+        ulong m = i.Mask;
+        ref ulong d = ref p.Reg(i.R0);
+        int c = (int)i.Imm & (i.Size == 8 ? 0x3F : 0x1F);
+        if (c == 0) { d &= m; return; }   // no flags change; a 32-bit register still zero-extends
+        d = ShiftLogical(i.Op, d & m, c, i.Size, m, out ulong flags);
+        p.SetStatus(RFlags.Status, flags);
+    }
+
     /// <summary>SHL/SAL, SHR and SAR of <paramref name="a"/> by a masked count <paramref name="c"/> of 1 or more: the result,
     /// and in <paramref name="flags"/> the six status flags it sets (CF the last bit out; OF with the count-1 formula, as a
     /// current Intel core; AF cleared; SF, ZF, PF from the result). Shared by the handler and compiled blocks.</summary>
