@@ -50,7 +50,8 @@ internal sealed unsafe class BlockCompiler
 
     enum Kind : byte
     {
-        Call, Nop, MovRR64, MovRR32, MovRI, Lea64, AluRR, AluRI, AluRM, IncDecR, MovRM, MovMR, ShiftRI, Imul, Jmp, Jcc,
+        Handler, Nop, MovRR64, MovRR32, MovRI, Lea64, AluRR, AluRI, AluRM, IncDecR, MovRM, MovMR, ShiftRI, Imul, PushR, PopR,
+        Jmp, Jcc, CallRel, Ret,
     }
 
     enum FlagState : byte { Processor, Lazy, Bits }
@@ -92,12 +93,12 @@ internal sealed unsafe class BlockCompiler
             var step = t.Steps[k];
             if (step.IsCallout) continue;
             _handler[k] = Handlers.Find((nint)step.Function);
-            _kind[k] = _handler[k] is { } h ? Classify(h, _insns[k]) : Kind.Call;
+            _kind[k] = _handler[k] is { } h ? Classify(h, _insns[k]) : Kind.Handler;
             // A transfer is only inlined as the block's last instruction (where it always is).
-            if (_kind[k] is Kind.Jmp or Kind.Jcc && k != _n - 1) _kind[k] = Kind.Call;
+            if (_kind[k] is Kind.Jmp or Kind.Jcc or Kind.CallRel or Kind.Ret && k != _n - 1) _kind[k] = Kind.Handler;
         }
         var last = _insns[_n - 1];
-        _loop = _kind[_n - 1] is Kind.Jmp or Kind.Jcc && last.Target == b.Start && Array.TrueForAll(_kind, x => x != Kind.Call);
+        _loop = _kind[_n - 1] is Kind.Jmp or Kind.Jcc && last.Target == b.Start && Array.TrueForAll(_kind, x => x != Kind.Handler);
 
         _regs = il.DeclareLocal(typeof(ulong).MakeByRefType());
         _fa = il.DeclareLocal(typeof(ulong)); _fb = il.DeclareLocal(typeof(ulong)); _fr = il.DeclareLocal(typeof(ulong));
@@ -152,7 +153,7 @@ internal sealed unsafe class BlockCompiler
 
         for (int k = 0; k < _n; k++)
         {
-            if (_kind[k] == Kind.Call) { EmitCall(k); continue; }
+            if (_kind[k] == Kind.Handler) { EmitCall(k); continue; }
             Inlined++;
             EmitInline(k, head);
         }
@@ -173,6 +174,8 @@ internal sealed unsafe class BlockCompiler
                 case Kind.MovRI or Kind.AluRI or Kind.IncDecR or Kind.ShiftRI: set.Add(i.R0); break;
                 case Kind.Lea64 or Kind.AluRM or Kind.MovRM: set.Add(i.R0); AddEa(set, i); break;
                 case Kind.MovMR: set.Add(i.R1); AddEa(set, i); break;
+                case Kind.PushR or Kind.PopR: set.Add(i.R0); set.Add(Rsp); break;
+                case Kind.CallRel or Kind.Ret: set.Add(Rsp); break;
             }
         }
         set.Remove(Processor.ZeroSlot);
@@ -184,11 +187,16 @@ internal sealed unsafe class BlockCompiler
     bool Written(int r)
     {
         for (int k = 0; k < _n; k++)
+        {
             if (_insns[k].R0 == r && _kind[k] is Kind.MovRR64 or Kind.MovRR32 or Kind.MovRI or Kind.Lea64 or Kind.AluRR or Kind.AluRI
-                    or Kind.AluRM or Kind.IncDecR or Kind.MovRM or Kind.ShiftRI or Kind.Imul)
+                    or Kind.AluRM or Kind.IncDecR or Kind.MovRM or Kind.ShiftRI or Kind.Imul or Kind.PopR)
                 return true;
+            if (r == Rsp && _kind[k] is Kind.PushR or Kind.PopR or Kind.CallRel or Kind.Ret) return true;
+        }
         return false;
     }
+
+    const int Rsp = (int)Gpr.Rsp;
 
     /// <summary>Whether a pass of the loop can observe the flags before it sets them (then the back edge stores them).</summary>
     bool FlagsObservedFirst()
@@ -197,7 +205,8 @@ internal sealed unsafe class BlockCompiler
             switch (_kind[k])
             {
                 case Kind.AluRR or Kind.AluRI or Kind.ShiftRI or Kind.Imul: return false;
-                case Kind.IncDecR or Kind.Jcc or Kind.AluRM or Kind.MovRM or Kind.MovMR: return true;   // reads CF, or may take a slow path
+                case Kind.IncDecR or Kind.Jcc or Kind.AluRM or Kind.MovRM or Kind.MovMR or Kind.PushR or Kind.PopR:
+                    return true;   // reads CF, or may take a slow path
             }
         return false;
     }
@@ -216,14 +225,18 @@ internal sealed unsafe class BlockCompiler
             case nameof(Semantics.MovRM64): case nameof(Semantics.MovRM32): return Kind.MovRM;
             case nameof(Semantics.MovMR64): case nameof(Semantics.MovMR32): return Kind.MovMR;
             case nameof(Semantics.Jmp): return Kind.Jmp;
+            case nameof(Semantics.Call): return Kind.CallRel;
+            case nameof(Semantics.Ret): return Kind.Ret;
+            case nameof(Semantics.PushOp): return i.Size == 8 && i.Loc0 == OpLoc.Reg ? Kind.PushR : Kind.Handler;
+            case nameof(Semantics.PopOp): return i.Size == 8 && i.Loc0 == OpLoc.Reg ? Kind.PopR : Kind.Handler;
             case nameof(Semantics.Jz): case nameof(Semantics.Jnz): case nameof(Semantics.Jcc): return Kind.Jcc;
             case "AluRR" or "AluRI" or "AluRM":
-                if (AluOpCode(h.GetGenericArguments()[0]) is null) return Kind.Call;
-                return h.Name switch { "AluRR" => Kind.AluRR, "AluRI" => Kind.AluRI, _ => wide ? Kind.AluRM : Kind.Call };
+                if (AluOpCode(h.GetGenericArguments()[0]) is null) return Kind.Handler;
+                return h.Name switch { "AluRR" => Kind.AluRR, "AluRI" => Kind.AluRI, _ => wide ? Kind.AluRM : Kind.Handler };
             case nameof(Semantics.ShiftRI): return Kind.ShiftRI;
             case nameof(Semantics.ImulTrunc):
-                return wide && i.Loc0 == OpLoc.Reg && i.Loc1 == OpLoc.Reg && i.Loc2 is OpLoc.Imm or OpLoc.None ? Kind.Imul : Kind.Call;
-            default: return Kind.Call;
+                return wide && i.Loc0 == OpLoc.Reg && i.Loc1 == OpLoc.Reg && i.Loc2 is OpLoc.Imm or OpLoc.None ? Kind.Imul : Kind.Handler;
+            default: return Kind.Handler;
         }
     }
 
@@ -248,7 +261,7 @@ internal sealed unsafe class BlockCompiler
             {
                 // AluRR/AluRI/AluRM<T>: a = R0 & m; b = R1 & m, Imm or the memory operand; r = (a op b) & m.
                 var t = _handler[k]!.GetGenericArguments()[0];
-                if (_kind[k] == Kind.AluRM) { Read(k, i, i.Size); _il.Emit(OpCodes.Stloc, _fb); }
+                if (_kind[k] == Kind.AluRM) { Read(k, () => Ea(i), i.Size); _il.Emit(OpCodes.Stloc, _fb); }
                 Get(i.R0); Mask(m); _il.Emit(OpCodes.Stloc, _fa);
                 if (_kind[k] == Kind.AluRR) { Get(i.R1); Mask(m); _il.Emit(OpCodes.Stloc, _fb); }
                 else if (_kind[k] == Kind.AluRI) { Const(i.Imm); _il.Emit(OpCodes.Stloc, _fb); }
@@ -272,12 +285,39 @@ internal sealed unsafe class BlockCompiler
                 break;
             }
             case Kind.MovRM:
-                Read(k, i, i.Size); _il.Emit(OpCodes.Stloc, _v);
+                Read(k, () => Ea(i), i.Size); _il.Emit(OpCodes.Stloc, _v);
                 Set(i.R0, () => _il.Emit(OpCodes.Ldloc, _v));
                 break;
             case Kind.MovMR:
                 Get(i.R1); if (i.Size == 4) Mask(0xFFFF_FFFF); _il.Emit(OpCodes.Stloc, _v);
-                Write(k, i, i.Size);
+                Write(k, () => Ea(i), i.Size);
+                break;
+            case Kind.PushR:
+                // PushOp: the store at RSP-8 first, then RSP (a faulting push leaves RSP alone).
+                Get(i.R0); _il.Emit(OpCodes.Stloc, _v);
+                Write(k, () => { Get(Rsp); Const(8); _il.Emit(OpCodes.Sub); }, 8);
+                Set(Rsp, () => _il.Emit(OpCodes.Ldloc, _la));
+                break;
+            case Kind.PopR:
+                // PopOp: RSP += 8, then the register (so POP RSP loads the popped value).
+                Read(k, () => Get(Rsp), 8); _il.Emit(OpCodes.Stloc, _v);
+                Set(Rsp, () => { _il.Emit(OpCodes.Ldloc, _la); Const(8); _il.Emit(OpCodes.Add); });
+                Set(i.R0, () => _il.Emit(OpCodes.Ldloc, _v));
+                break;
+            case Kind.CallRel:
+                // Call: push the return address, jump, count the near call.
+                Const(i.NextIp); _il.Emit(OpCodes.Stloc, _v);
+                Write(k, () => { Get(Rsp); Const(8); _il.Emit(OpCodes.Sub); }, 8);
+                Set(Rsp, () => _il.Emit(OpCodes.Ldloc, _la));
+                Count(NearCallsField);
+                SetIp(i.Target);
+                break;
+            case Kind.Ret:
+                // Ret: pop RIP, release imm16 bytes, count the near return.
+                Read(k, () => Get(Rsp), 8); _il.Emit(OpCodes.Stloc, _v);
+                Set(Rsp, () => { _il.Emit(OpCodes.Ldloc, _la); Const(8 + i.Imm); _il.Emit(OpCodes.Add); });
+                Count(NearReturnsField);
+                Store(IpField, () => _il.Emit(OpCodes.Ldloc, _v));
                 break;
             case Kind.ShiftRI:
             {
@@ -363,10 +403,11 @@ internal sealed unsafe class BlockCompiler
 
     // ---------------------------------------------------------------- memory
 
-    /// <summary>Leaves the value of a <paramref name="size"/>-byte read at the instruction's effective address on the stack.</summary>
-    void Read(int k, Insn i, int size)
+    /// <summary>Leaves the value of a <paramref name="size"/>-byte read at the address <paramref name="address"/> pushes on
+    /// the stack (the address stays in <see cref="_la"/>).</summary>
+    void Read(int k, Action address, int size)
     {
-        Ea(i); _il.Emit(OpCodes.Stloc, _la);
+        address(); _il.Emit(OpCodes.Stloc, _la);
         var ptr = _il.DeclareLocal(typeof(byte).MakeByRefType());
         var slow = _il.DefineLabel();
         var join = _il.DefineLabel();
@@ -389,10 +430,11 @@ internal sealed unsafe class BlockCompiler
         });
     }
 
-    /// <summary>Writes <see cref="_v"/> (<paramref name="size"/> bytes) at the instruction's effective address.</summary>
-    void Write(int k, Insn i, int size)
+    /// <summary>Writes <see cref="_v"/> (<paramref name="size"/> bytes) at the address <paramref name="address"/> pushes (kept
+    /// in <see cref="_la"/>).</summary>
+    void Write(int k, Action address, int size)
     {
-        Ea(i); _il.Emit(OpCodes.Stloc, _la);
+        address(); _il.Emit(OpCodes.Stloc, _la);
         var ptr = _il.DeclareLocal(typeof(byte).MakeByRefType());
         var slow = _il.DefineLabel();
         var join = _il.DefineLabel();
@@ -636,6 +678,13 @@ internal sealed unsafe class BlockCompiler
 
     void SetIp(ulong target) => Store(IpField, () => Const(target));
 
+    /// <summary>field++ on the processor (a long counter).</summary>
+    void Count(FieldInfo f)
+    {
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Dup); _il.Emit(OpCodes.Ldfld, f); _il.Emit(OpCodes.Ldc_I4_1); _il.Emit(OpCodes.Conv_I8);
+        _il.Emit(OpCodes.Add); _il.Emit(OpCodes.Stfld, f);
+    }
+
     void Store(FieldInfo f, Action value) { _il.Emit(OpCodes.Ldarg_1); value(); _il.Emit(OpCodes.Stfld, f); }
 
     void Const(ulong v) => _il.Emit(OpCodes.Ldc_I8, (long)v);
@@ -659,6 +708,8 @@ internal sealed unsafe class BlockCompiler
     static readonly FieldInfo CodeChangedField = PField(nameof(Processor.CodeChanged));
     static readonly FieldInfo RField = PField(nameof(Processor.R));
     static readonly FieldInfo IpField = PField(nameof(Processor.Ip));
+    static readonly FieldInfo NearCallsField = typeof(Processor).GetField(nameof(Processor.NearCalls))!;
+    static readonly FieldInfo NearReturnsField = typeof(Processor).GetField(nameof(Processor.NearReturns))!;
     static readonly FieldInfo FOpField = PField(nameof(Processor.FOp));
     static readonly FieldInfo FAField = PField(nameof(Processor.FA));
     static readonly FieldInfo FBField = PField(nameof(Processor.FB));
