@@ -50,7 +50,7 @@ internal sealed unsafe class BlockCompiler
 
     enum Kind : byte
     {
-        Handler, Nop, MovRR64, MovRR32, MovRI, Lea64, AluRR, AluRI, AluRM, IncDecR, MovRM, MovMR, ShiftRI, Imul, PushR, PopR,
+        Handler, Nop, MovRR64, MovRR32, MovRI, Lea64, AluRR, AluRI, AluRM, IncDecR, MovRM, MovMR, ShiftRI, Imul, Movzx, PushR, PopR,
         Jmp, Jcc, CallRel, Ret,
     }
 
@@ -174,6 +174,7 @@ internal sealed unsafe class BlockCompiler
                 case Kind.MovRI or Kind.AluRI or Kind.IncDecR or Kind.ShiftRI: set.Add(i.R0); break;
                 case Kind.Lea64 or Kind.AluRM or Kind.MovRM: set.Add(i.R0); AddEa(set, i); break;
                 case Kind.MovMR: set.Add(i.R1); AddEa(set, i); break;
+                case Kind.Movzx: set.Add(i.R0); if (i.Loc1 == OpLoc.Reg) set.Add(i.R1); else AddEa(set, i); break;
                 case Kind.PushR or Kind.PopR: set.Add(i.R0); set.Add(Rsp); break;
                 case Kind.CallRel or Kind.Ret: set.Add(Rsp); break;
             }
@@ -189,7 +190,7 @@ internal sealed unsafe class BlockCompiler
         for (int k = 0; k < _n; k++)
         {
             if (_insns[k].R0 == r && _kind[k] is Kind.MovRR64 or Kind.MovRR32 or Kind.MovRI or Kind.Lea64 or Kind.AluRR or Kind.AluRI
-                    or Kind.AluRM or Kind.IncDecR or Kind.MovRM or Kind.ShiftRI or Kind.Imul or Kind.PopR)
+                    or Kind.AluRM or Kind.IncDecR or Kind.MovRM or Kind.ShiftRI or Kind.Imul or Kind.PopR or Kind.Movzx)
                 return true;
             if (r == Rsp && _kind[k] is Kind.PushR or Kind.PopR or Kind.CallRel or Kind.Ret) return true;
         }
@@ -206,6 +207,7 @@ internal sealed unsafe class BlockCompiler
             {
                 case Kind.AluRR or Kind.AluRI or Kind.ShiftRI or Kind.Imul: return false;
                 case Kind.IncDecR or Kind.Jcc or Kind.AluRM or Kind.MovRM or Kind.MovMR or Kind.PushR or Kind.PopR:
+                case Kind.Movzx when _insns[k].Loc1 == OpLoc.Mem:
                     return true;   // reads CF, or may take a slow path
             }
         return false;
@@ -224,6 +226,7 @@ internal sealed unsafe class BlockCompiler
             case nameof(Semantics.IncDecR): return Kind.IncDecR;
             case nameof(Semantics.MovRM64): case nameof(Semantics.MovRM32): return Kind.MovRM;
             case nameof(Semantics.MovMR64): case nameof(Semantics.MovMR32): return Kind.MovMR;
+            case nameof(Semantics.Movzx): return wide && i.SrcSize is 1 or 2 && i.Loc1 is OpLoc.Reg or OpLoc.Mem ? Kind.Movzx : Kind.Handler;
             case nameof(Semantics.Jmp): return Kind.Jmp;
             case nameof(Semantics.Call): return Kind.CallRel;
             case nameof(Semantics.Ret): return Kind.Ret;
@@ -291,6 +294,18 @@ internal sealed unsafe class BlockCompiler
             case Kind.MovMR:
                 Get(i.R1); if (i.Size == 4) Mask(0xFFFF_FFFF); _il.Emit(OpCodes.Stloc, _v);
                 Write(k, () => Ea(i), i.Size);
+                break;
+            case Kind.Movzx:
+                // Movzx: the byte or word source (AH..BH through Shift1), zero-extended.
+                if (i.Loc1 == OpLoc.Mem) { Read(k, () => Ea(i), i.SrcSize); _il.Emit(OpCodes.Stloc, _v); }
+                else
+                {
+                    Get(i.R1);
+                    if (i.Shift1 != 0) { _il.Emit(OpCodes.Ldc_I4, i.Shift1); _il.Emit(OpCodes.Shr_Un); }
+                    Mask(i.SrcSize == 1 ? 0xFFUL : 0xFFFFUL);
+                    _il.Emit(OpCodes.Stloc, _v);
+                }
+                Set(i.R0, () => _il.Emit(OpCodes.Ldloc, _v));
                 break;
             case Kind.PushR:
                 // PushOp: the store at RSP-8 first, then RSP (a faulting push leaves RSP alone).
@@ -415,7 +430,8 @@ internal sealed unsafe class BlockCompiler
         _il.Emit(OpCodes.Stloc, ptr);
         _il.Emit(OpCodes.Ldloc, ptr); _il.Emit(OpCodes.Call, IsNullRef); _il.Emit(OpCodes.Brtrue, slow);
         _il.Emit(OpCodes.Ldloc, ptr); _il.Emit(OpCodes.Unaligned, (byte)1);
-        if (size == 8) _il.Emit(OpCodes.Ldind_I8); else { _il.Emit(OpCodes.Ldind_U4); _il.Emit(OpCodes.Conv_U8); }
+        if (size == 8) _il.Emit(OpCodes.Ldind_I8);
+        else { _il.Emit(size == 4 ? OpCodes.Ldind_U4 : size == 2 ? OpCodes.Ldind_U2 : OpCodes.Ldind_U1); _il.Emit(OpCodes.Conv_U8); }
         _il.Emit(OpCodes.Stloc, _v);
         _il.MarkLabel(join);
         _il.Emit(OpCodes.Ldloc, _v);
