@@ -11,7 +11,9 @@
            interpreted and through the block translator, and the syscall workload (10^6 iterations) under
            Emulation and BinaryTranslation (which must be at least 3 times faster), diskread of a 64 MiB image
            through virtio-blk (MiB/s) and netperf through virtio-net (datagrams/s); a Compare-VStyle sweep sequential and
-           under ForEach-Object -Parallel (wall time); the memory a checkpoint of a 1 GiB guest costs.
+           under ForEach-Object -Parallel (wall time); the memory a checkpoint of a 1 GiB guest costs; and, each in a
+           fresh pwsh, the memory a 4 GiB guest that touched 1 MiB and 200 compute guests cost and what Remove-VGuest gives
+           back, Import-Module's time and a compute guest's time to its first instruction (a miss is a yellow warning).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
 #>
