@@ -534,7 +534,8 @@ $mem = Invoke-BenchChild {
         [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect(2, [GCCollectionMode]::Aggressive, $true, $true); $proc.Refresh()
         [pscustomobject]@{ WorkingSet = $proc.WorkingSet64; Heap = [GC]::GetTotalMemory($true) }
     }
-    # 256 pages of a 4 GiB guest, 16 MiB apart: 1 MiB touched, spread over the whole address space.
+    # 256 pages of a 4 GiB guest (bare: the built-in kernel maps at most 1 GiB), 16 MiB apart: 1 MiB touched, spread over
+    # the whole address space.
     $touch = 'mov rdi, 0x800000', 'mov ecx, 256', '.l: mov byte [rdi], 1', 'add rdi, 0x1000000', 'dec ecx', 'jnz .l', 'hlt'
     # Warm up first (JIT, the kernel's assembly), so only guests are counted. Guests are made inside script blocks: a
     # pipeline at a script's top level keeps its input alive until the script ends.
