@@ -22,7 +22,18 @@ internal static unsafe partial class Semantics
         {
             if (rep)
             {
-                if ((R[(int)Gpr.Rcx] & amask) == 0) return;
+                if ((R[(int)Gpr.Rcx] & amask) == 0)
+                {
+                    // No iteration, yet with a 32-bit address size a current Intel core still writes ECX (zero-extending
+                    // RCX) and, for MOVS and STOS, ESI/EDI (measured on a Xeon; AMD keeps all three; the SDM is silent).
+                    if (n == 0 && amask != ulong.MaxValue)
+                    {
+                        R[(int)Gpr.Rcx] &= amask;
+                        if (op == StringOp.Movs) R[(int)Gpr.Rsi] &= amask;
+                        if (op is StringOp.Movs or StringOp.Stos) R[(int)Gpr.Rdi] &= amask;
+                    }
+                    return;
+                }
                 if (n++ == RepChunk) { p.Ip = i.Ip; p.Unretired = true; return; }
             }
             ulong si = R[(int)Gpr.Rsi] & amask, di = R[(int)Gpr.Rdi] & amask;

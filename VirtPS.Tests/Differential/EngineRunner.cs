@@ -70,9 +70,13 @@ internal static class EngineRunner
     /// <summary>Register, flag and memory differences, ignoring what the SDM leaves undefined for this vector.</summary>
     public static void Compare(Vector v, MachineState expected, MachineState got, List<string> diffs)
     {
+        ushort vendorHigh = FlagRules.VendorSpecificUpperHalves(v);
         for (int i = 0; i < 16; i++)
-            if ((v.UndefinedRegs & (1 << i)) == 0 && expected.Gpr[i] != got.Gpr[i])
+        {
+            ulong mask = (vendorHigh & (1 << i)) != 0 ? 0xFFFF_FFFFUL : ulong.MaxValue;
+            if ((v.UndefinedRegs & (1 << i)) == 0 && (expected.Gpr[i] & mask) != (got.Gpr[i] & mask))
                 diffs.Add($"{Layout.GprNames[i]}: expected 0x{expected.Gpr[i]:X16}, got 0x{got.Gpr[i]:X16}");
+        }
         ulong flagMask = (0x3F_FFFFUL & ~FlagRules.All) | v.DefinedFlags;
         ulong fd = (expected.Rflags ^ got.Rflags) & flagMask;
         if (fd != 0)

@@ -101,6 +101,30 @@ internal static class FlagRules
     }
 
     /// <summary>
+    /// Registers whose upper 32 bits differ between vendors, so only their low halves are compared: a REP string
+    /// instruction with a 32-bit address size (67h) and ECX = 0 runs no iteration. An Intel core (a Xeon, measured) still
+    /// writes ECX, zero-extending RCX, and MOVS/STOS also write ESI/EDI; an AMD EPYC (where the vectors were recorded)
+    /// leaves all three as they were. The SDM does not say. The engine follows the Intel core.
+    /// </summary>
+    public static ushort VendorSpecificUpperHalves(Vector v)
+    {
+        if ((uint)v.Input.Gpr[1] != 0) return 0;
+        var d = Decoder.Create(64, v.Code);
+        d.IP = v.CodeStart;
+        var ins = d.Decode();
+        if (!(ins.HasRepPrefix || ins.HasRepePrefix || ins.HasRepnePrefix) || !ins.IsStringInstruction) return 0;
+        if (ins.MemorySize == MemorySize.Unknown || !HasAddressSize32(ins)) return 0;
+        return (1 << 1) | (1 << 6) | (1 << 7);   // RCX, RSI, RDI
+    }
+
+    static bool HasAddressSize32(in Instruction ins)
+    {
+        for (int n = 0; n < ins.OpCount; n++)
+            if (ins.GetOpKind(n) is OpKind.MemorySegESI or OpKind.MemoryESEDI) return true;
+        return false;
+    }
+
+    /// <summary>
     /// True when the SDM leaves the destination undefined: BSF/BSR with a zero source ("the content of the
     /// destination operand is undefined"), SHLD/SHRD with a masked count greater than the operand size.
     /// </summary>
