@@ -389,7 +389,7 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 Import-Module $env:VIRTPS_MODULE
 $program = ConvertTo-VProgram -Path $env:VIRTPS_BENCH -Define @{ ITER = 100000000 }
-$guest = New-VGuest -Name bench -Bare -Program $program
+$guest = New-VGuest -Name bench -Bare -Program $program -Engine Interpreter
 $step = $guest | Invoke-VStep -Until Halt
 $regs = Get-VRegister -Guest $guest
 $peak = (Get-Process -Id $PID).PeakWorkingSet64
@@ -404,14 +404,14 @@ if (-not $ok) { Write-Host 'Bench FAILED: expected rax=0x1, rdx=0xd990335f3a73dc
 
 # The whole machine: the compute workload in a user process under the built-in kernel, paging on
 # (the whole-machine issue asks for 60 million instructions per second or more).
-$k = New-VGuest -Name kcompute -Workload compute -Iterations 20000000
+$k = New-VGuest -Name kcompute -Workload compute -Iterations 20000000 -Engine Interpreter
 $ks = $k | Invoke-VStep
 'kernel compute {0:N0} instructions, {1:N1} MIPS with paging ({2})' -f $ks.Instructions, $ks.Mips, $ks.StopReason
 if ($ks.StopReason -ne 'Halt') { Write-Host 'Bench FAILED: the compute workload did not finish.' -ForegroundColor Red; exit 1 }
 
 # The same workload under hardware-assisted virtualization with nested paging: user code runs directly and the
 # two-dimensional walk sits only on host-page-cache misses (the memory-virtualization issue asks for 40 MIPS or more).
-$kn = New-VGuest -Name kcompute-ept -Workload compute -Iterations 20000000 -Style HardwareAssisted -Paging Nested
+$kn = New-VGuest -Name kcompute-ept -Workload compute -Iterations 20000000 -Style HardwareAssisted -Paging Nested -Engine Interpreter
 $kns = $kn | Invoke-VStep
 $knm = $kn | Measure-VGuest
 'kernel compute HardwareAssisted/Nested {0:N1} MIPS ({1}, {2:N0} EPT violations, {3:N1} references per walk)' -f $kns.Mips, $kns.StopReason, $knm.EptViolations, $knm.ReferencesPerWalk
@@ -420,21 +420,19 @@ if ($kns.Mips -lt 40) { Write-Host 'Bench FAILED: compute under HardwareAssisted
 
 # The block translator on the same two guests: every block compiled to .NET code and run from the
 # translation cache (the engine the BinaryTranslation style builds on); the result must be the same.
-$bt = New-VGuest -Name bench-bt -Bare -Program $program
-$bt.Machine.Translator = [VirtPS.Engine.Cpu.BlockTranslator]::new()
+$bt = New-VGuest -Name bench-bt -Bare -Program $program -Engine Translator
 $bts = $bt | Invoke-VStep -Until Halt
 $btr = Get-VRegister -Guest $bt
-'translated    {0:N1} MIPS ({1} blocks, {2:N0} cache hits)' -f $bts.Mips, $bt.Machine.Translator.BlocksTranslated, $bt.Machine.Translator.CacheHits
+'translated    {0:N1} MIPS ({1} blocks, {2:N0} cache hits)' -f $bts.Mips, $bt.Machine.HostTranslator.BlocksCompiled, $bt.Machine.HostTranslator.CacheHits
 if ($btr.Rdx -ne $regs.Rdx -or $bts.Instructions -ne $step.Instructions) { Write-Host 'Bench FAILED: translated execution differs from interpreted.' -ForegroundColor Red; exit 1 }
-$kt = New-VGuest -Name kcompute-bt -Workload compute -Iterations 20000000
-$kt.Machine.Translator = [VirtPS.Engine.Cpu.BlockTranslator]::new()
+$kt = New-VGuest -Name kcompute-bt -Workload compute -Iterations 20000000 -Engine Translator
 $kts = $kt | Invoke-VStep
 'kernel compute translated {0:N1} MIPS ({1})' -f $kts.Mips, $kts.StopReason
 if ($kts.Instructions -ne $ks.Instructions) { Write-Host 'Bench FAILED: the translated compute workload differs.' -ForegroundColor Red; exit 1 }
 
 # System calls under VMware's software VMM against an emulator: host wall time of the syscall workload at a
 # million iterations, same console output; the issue asks BinaryTranslation to be at least 3 times faster.
-$sysEm = New-VGuest -Name syscall-em -Workload syscall -Iterations 1000000 -Style Emulation
+$sysEm = New-VGuest -Name syscall-em -Workload syscall -Iterations 1000000 -Style Emulation -Engine Interpreter
 $sysEmStep = $sysEm | Invoke-VStep
 $sysBt = New-VGuest -Name syscall-bt -Workload syscall -Iterations 1000000 -Style BinaryTranslation
 $sysBtStep = $sysBt | Invoke-VStep
