@@ -4,8 +4,9 @@
     Builds, tests, demonstrates and benchmarks VirtPS.
 .DESCRIPTION
     Build  compiles the solution (Release) and assembles out/VirtPS, the folder a user imports.
-    Test   builds, runs the xunit tests and the Pester tests (in a fresh pwsh), and prints
-           "Tests: N passed, M failed" as its last line; exits non-zero on any failure.
+    Test   builds, runs the xunit tests (twice: with the default engine, then with VIRTPS_ENGINE=Interpreter) and the
+           Pester tests (in a fresh pwsh), and prints "Tests: N passed, M failed" (all three runs) as its last line;
+           exits non-zero on any failure.
     Demo   builds, then runs a short guided experiment in a fresh pwsh.
     Bench  builds, then runs ../shared/bench/loop.asm (ITER=100000000) and reports MIPS and peak memory,
            interpreted and through the block translator, and the syscall workload (10^6 iterations) under
@@ -88,12 +89,17 @@ function Invoke-Build {
 }
 
 function Invoke-XunitTests {
-    $results = Join-Path $Out 'TestResults'
+    # -Engine: run with VIRTPS_ENGINE set, so every guest made without -Engine gets that engine (the suite's second run).
+    param([string] $Engine)
+    $results = Join-Path $Out $(if ($Engine) { "TestResults-$Engine" } else { 'TestResults' })
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     $trx = Join-Path $results 'xunit.trx'
-    Write-Host "> dotnet test VirtPS.Tests (Release, no build)" -ForegroundColor DarkGray
-    & dotnet test (Join-Path $Root 'VirtPS.Tests/VirtPS.Tests.csproj') -c Release --no-build --nologo `
-        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
+    Write-Host "> $(if ($Engine) { "VIRTPS_ENGINE=$Engine " })dotnet test VirtPS.Tests (Release, no build)" -ForegroundColor DarkGray
+    $env:VIRTPS_ENGINE = $Engine
+    try {
+        & dotnet test (Join-Path $Root 'VirtPS.Tests/VirtPS.Tests.csproj') -c Release --no-build --nologo `
+            --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
+    } finally { $env:VIRTPS_ENGINE = $null }
     $code = $LASTEXITCODE
     if (-not (Test-Path $trx)) {
         Write-Host "xunit: no results (dotnet test exited with $code)" -ForegroundColor Red
@@ -108,7 +114,7 @@ function Invoke-XunitTests {
     $skips = @(Select-Xml -Path $trx -XPath '//t:UnitTestResult[@outcome="NotExecuted"]' -Namespace $ns | ForEach-Object {
         $n = $_.Node
         $why = $n.SelectSingleNode('.//*[local-name()="Message"]')
-        '{0}: {1}' -f ($n.testName -replace '^.*\.(?=[^.]+\.[^.]+$)', ''), $(if ($why) { $why.InnerText.Trim() } else { 'skipped' })
+        '{0}{1}: {2}' -f $(if ($Engine) { "[$Engine] " }), ($n.testName -replace '^.*\.(?=[^.]+\.[^.]+$)', ''), $(if ($why) { $why.InnerText.Trim() } else { 'skipped' })
     })
     [pscustomobject]@{ Passed = [int]$c.passed; Failed = $failed; Skipped = $skipped; SkippedTests = $skips }
 }
@@ -153,18 +159,26 @@ $skipReasons = @($r.Skipped | ForEach-Object { $_.ExpandedPath })
 function Invoke-Test {
     $sw = [Diagnostics.Stopwatch]::StartNew()
     Invoke-Build -WithTests
-    $x = Invoke-XunitTests
-    $p = Invoke-PesterTests
+    # Every test runs under both engines: the main runs with the default (Translator wherever the style allows it), the
+    # xunit suite once more with VIRTPS_ENGINE=Interpreter for every guest made without -Engine.
+    $savedEngine = $env:VIRTPS_ENGINE
+    $env:VIRTPS_ENGINE = $null
+    try {
+        $x = Invoke-XunitTests
+        $xi = Invoke-XunitTests -Engine Interpreter
+        $p = Invoke-PesterTests
+    } finally { $env:VIRTPS_ENGINE = $savedEngine }
     Write-Host ("xunit:  {0} passed, {1} failed, {2} skipped" -f $x.Passed, $x.Failed, $x.Skipped)
+    Write-Host ("xunit with VIRTPS_ENGINE=Interpreter: {0} passed, {1} failed, {2} skipped" -f $xi.Passed, $xi.Failed, $xi.Skipped)
     Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $p.Passed, $p.Failed, $p.Skipped)
-    $skipped = $x.Skipped + $p.Skipped
+    $skipped = $x.Skipped + $xi.Skipped + $p.Skipped
     if ($skipped -gt 0) {
         Write-Host "Skipped: $skipped"
-        foreach ($n in @($x.SkippedTests) + @($p.SkippedTests) | Where-Object { $_ } | Select-Object -First 10) { Write-Host "  $n" }
+        foreach ($n in @($x.SkippedTests) + @($xi.SkippedTests) + @($p.SkippedTests) | Where-Object { $_ } | Select-Object -First 10) { Write-Host "  $n" }
     }
     Write-Host ("Elapsed: {0:N0} s" -f $sw.Elapsed.TotalSeconds)
-    $passed = $x.Passed + $p.Passed
-    $failed = $x.Failed + $p.Failed
+    $passed = $x.Passed + $xi.Passed + $p.Passed
+    $failed = $x.Failed + $xi.Failed + $p.Failed
     Write-Host "Tests: $passed passed, $failed failed"
     if ($failed -gt 0) { exit 1 }
 }
