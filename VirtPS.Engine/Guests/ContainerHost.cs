@@ -257,7 +257,7 @@ public sealed class ContainerHost
         var container = host.ContainerKernel.Create(spec, program, entry, workload, iterations);
         // One machine, one engine: the first container's (or the default) starts the shared kernel with it; a later one
         // that names an engine switches the kernel, every container on it included (both engines leave the same state).
-        if (first || spec.Engine is not null) host.ContainerKernel.KernelGuest.Machine.Engine = spec.EffectiveEngine;
+        if (first || spec.Engine is not null) host.ContainerKernel.KernelGuest.Machine.Engine = spec.EffectiveEngine!.Value;   // a container is never on KVM
         return container;
     }
 

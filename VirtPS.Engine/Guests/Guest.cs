@@ -89,7 +89,7 @@ public sealed partial class Guest
         if (spec.EptPageSize is { } size) ((Styles.HardwareAssisted)g.Vmm).EptPageSize = size;
         g.Pcid = spec.Pcid;
         // A KVM guest's code runs on the host's processor: its machine keeps no host translator.
-        g.Machine.Engine = spec.Backend == VirtPS.Engine.Kvm.ExecutionBackend.Kvm ? ExecutionEngine.Interpreter : spec.EffectiveEngine;
+        g.Machine.Engine = spec.EffectiveEngine ?? ExecutionEngine.Interpreter;
         g.Spec = spec;
         // Last, once everything else is known good: KvmUnavailable leaves nothing behind.
         if (spec.Backend == VirtPS.Engine.Kvm.ExecutionBackend.Kvm) g.Kvm = g.CreateKvm(spec.KvmDevicePath);

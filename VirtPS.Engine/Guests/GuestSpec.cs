@@ -59,8 +59,9 @@ public sealed record GuestSpec
     /// <summary>How the simulator runs the guest's code on the host; null: <see cref="DefaultEngine"/> for the style.
     /// The choice is the host's, invisible to the guest: both engines leave the same state and counters.</summary>
     public Cpu.ExecutionEngine? Engine { get; init; }
-    /// <summary>The engine the guest gets: <see cref="Engine"/>, else the style's default.</summary>
-    public Cpu.ExecutionEngine EffectiveEngine => Engine ?? DefaultEngine(Style);
+    /// <summary>The engine the guest gets: <see cref="Engine"/>, else the style's default; null on KVM, where the host's
+    /// processor runs the guest's code.</summary>
+    public Cpu.ExecutionEngine? EffectiveEngine => Backend == Kvm.ExecutionBackend.Kvm ? null : Engine ?? DefaultEngine(Style);
 
     /// <summary>The environment variable that sets the engine of guests made without one (Interpreter or Translator):
     /// the test suite runs once under each. Read once, when the engine first makes a guest.</summary>

@@ -49,7 +49,7 @@ public static class LabFile
     {
         Name = g.Name, Host = g.Host is { IsDefault: false } h ? h.Name : null, Pcid = g.Pcid,
         // The spec's own choice (none: the default) while the guest still has it; the engine Set-VGuest gave it otherwise.
-        Engine = g.Engine == (g.Backend == Kvm.ExecutionBackend.Kvm ? null : g.Spec.EffectiveEngine) ? g.Spec.Engine : g.Engine, WalkCaches = g.WalkCaches, NestedTlb = g.NestedTlb,
+        Engine = g.Engine == g.Spec.EffectiveEngine ? g.Spec.Engine : g.Engine, WalkCaches = g.WalkCaches, NestedTlb = g.NestedTlb,
         TlbConfiguration = g.TlbConfiguration == TlbConfiguration.Skylake ? null : Entry(g.TlbConfiguration),
         VmExecutionControls = g.Vmm is Styles.HardwareAssisted ha ? ha.Controls.ToString() : null,
         Disks = g.Devices.OfType<Disk>().Select(d => new DiskEntry { Name = d.Name, Path = d.Image.Path, SizeMB = d.Image.Length >> 20, Mode = d.Mode, EventIdx = d.EventIdx }).ToList(),
