@@ -12,7 +12,9 @@
            interpreted and through the block translator, and the syscall workload (10^6 iterations) under
            Emulation and BinaryTranslation (which must be at least 3 times faster), diskread of a 64 MiB image
            through virtio-blk (MiB/s) and netperf through virtio-net (datagrams/s); a Compare-VStyle sweep sequential and
-           under ForEach-Object -Parallel (wall time); the memory a checkpoint of a 1 GiB guest costs.
+           under ForEach-Object -Parallel (wall time); the memory a checkpoint of a 1 GiB guest costs; and, each in a
+           fresh pwsh, the memory a 4 GiB guest that touched 1 MiB and 200 compute guests cost and what Remove-VGuest gives
+           back, Import-Module's time and a compute guest's time to its first instruction (a miss is a yellow warning).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
 #>
@@ -527,6 +529,79 @@ $cp = Checkpoint-VGuest -Guest ckpt-big -Name bench -PassThru
 $cost = [math]::Max($proc.WorkingSet64 - $ws0, [GC]::GetTotalMemory($true) - $heap0)
 'checkpoint of a 1024 MiB guest that touched {0:N1} MiB: {1:N1} MiB (working set or managed heap, the larger), {2:N1} MiB by its own count' -f ($big.ResidentBytes / 1MB), ($cost / 1MB), ($cp.Bytes / 1MB)
 if ($cost -ge 16MB) { Write-Host 'checkpoint: above the 16 MiB target.' -ForegroundColor Yellow }
+
+# Memory that follows use and start-up (issue 16), each measured in a fresh pwsh (this one has run everything above). Memory is
+# the process's working set and the managed heap ([GC]::GetTotalMemory), both after a full, compacting GC that also returns
+# free memory to the system, so a delta is what the guests hold.
+$pwshPre = @(if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+function Invoke-BenchChild([scriptblock] $Code) {
+    # Runs $Code in a new pwsh (no profile); its last output line is JSON.
+    $file = Join-Path ([IO.Path]::GetTempPath()) "virtps-bench-child-$PID.ps1"
+    Set-Content $file $Code.ToString()
+    try {
+        $out = & ([Environment]::ProcessPath) @pwshPre -NoProfile -NonInteractive -File $file
+        if ($LASTEXITCODE -ne 0) { Write-Host "Bench FAILED: a measuring pwsh exited with code ${LASTEXITCODE}: $out" -ForegroundColor Red; exit 1 }
+        $out | Select-Object -Last 1 | ConvertFrom-Json
+    } finally { Remove-Item $file -ErrorAction Ignore }
+}
+$mem = Invoke-BenchChild {
+    $ErrorActionPreference = 'Stop'
+    Import-Module $env:VIRTPS_MODULE
+    $proc = Get-Process -Id $PID
+    function Measure-Process {
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect(2, [GCCollectionMode]::Aggressive, $true, $true); $proc.Refresh()
+        [pscustomobject]@{ WorkingSet = $proc.WorkingSet64; Heap = [GC]::GetTotalMemory($true) }
+    }
+    # 256 pages of a 4 GiB guest (bare: the built-in kernel maps at most 1 GiB), 16 MiB apart: 1 MiB touched, spread over
+    # the whole address space.
+    $touch = 'mov rdi, 0x800000', 'mov ecx, 256', '.l: mov byte [rdi], 1', 'add rdi, 0x1000000', 'dec ecx', 'jnz .l', 'hlt'
+    # Warm up first (JIT, the kernel's assembly), so only guests are counted. Guests are made inside script blocks: a
+    # pipeline at a script's top level keeps its input alive until the script ends.
+    & {
+        $null = New-VGuest -Name warm-k -Workload compute | Invoke-VStep -Instructions 1000
+        $null = New-VGuest -Name warm-b -Bare -MemoryMB 4096 -Code $touch | Invoke-VStep
+        Remove-VGuest warm-k, warm-b
+    }
+    $m0 = Measure-Process
+    $resident = & { (New-VGuest -Name big -Bare -MemoryMB 4096 -Code $touch | Invoke-VStep).Guest.ResidentBytes }
+    $m1 = Measure-Process
+    Remove-VGuest big
+    $m2 = Measure-Process
+    & { foreach ($i in 1..200) { $null = New-VGuest -Name "small-$i" -Workload compute | Invoke-VStep -Instructions 1000 } }
+    $m3 = Measure-Process
+    Get-VGuest | Remove-VGuest
+    $m4 = Measure-Process
+    @{ Resident = $resident; BigWs = $m1.WorkingSet - $m0.WorkingSet; BigHeap = $m1.Heap - $m0.Heap; BigLeftHeap = $m2.Heap - $m0.Heap
+       SmallWsTotal = $m3.WorkingSet; SmallWs = $m3.WorkingSet - $m2.WorkingSet; SmallHeap = $m3.Heap - $m2.Heap
+       LeftHeap = $m4.Heap - $m2.Heap; LeftWs = $m4.WorkingSet - $m2.WorkingSet } | ConvertTo-Json -Compress
+}
+'memory: a 4096 MiB guest that touched {0:N1} MiB adds {1:N1} MiB to the working set, {2:N1} MiB to the heap (target under 8 MiB); removed, {3:N2} MiB of heap stays' -f ($mem.Resident / 1MB), ($mem.BigWs / 1MB), ($mem.BigHeap / 1MB), ($mem.BigLeftHeap / 1MB)
+if ($mem.BigWs -ge 8MB) { Write-Host 'memory: the 4096 MiB guest is above the 8 MiB target.' -ForegroundColor Yellow }
+'memory: 200 compute guests (1,000 instructions each): working set {0:N1} MiB in all (target under 1024 MiB), +{1:N1} MiB; heap +{2:N1} MiB, {3:N0} KiB a guest' -f ($mem.SmallWsTotal / 1MB), ($mem.SmallWs / 1MB), ($mem.SmallHeap / 1MB), ($mem.SmallHeap / 200 / 1KB)
+if ($mem.SmallWsTotal -ge 1GB) { Write-Host 'memory: 200 small guests are above the 1 GiB target.' -ForegroundColor Yellow }
+'memory: after Remove-VGuest of all 200, {0:N2} MiB of heap and {1:N1} MiB of working set stay (target: what they held comes back)' -f ($mem.LeftHeap / 1MB), ($mem.LeftWs / 1MB)
+if ($mem.LeftHeap -gt $mem.SmallHeap / 10 -or $mem.BigLeftHeap -gt $mem.BigHeap / 10) { Write-Host 'memory: removed guests did not give their memory back.' -ForegroundColor Yellow }
+
+# Start-up: Import-Module itself in a fresh pwsh -NoProfile, five times (the median), and a compute guest to its first
+# instruction, the first in a session (the kernel's assembly, the JIT) and the 20 after it.
+$imports = foreach ($i in 1..5) {
+    (Invoke-BenchChild { $sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module $env:VIRTPS_MODULE; @{ Ms = $sw.Elapsed.TotalMilliseconds } | ConvertTo-Json -Compress }).Ms
+}
+$importMs = ($imports | Sort-Object)[2]
+'start-up: Import-Module {0:N0} ms, the median of 5 fresh pwsh processes ({1} ms) (target under 500 ms)' -f $importMs, (($imports | ForEach-Object { '{0:N0}' -f $_ }) -join ', ')
+if ($importMs -ge 500) { Write-Host 'start-up: Import-Module is above the 500 ms target.' -ForegroundColor Yellow }
+$first = Invoke-BenchChild {
+    $ErrorActionPreference = 'Stop'
+    Import-Module $env:VIRTPS_MODULE
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    $null = New-VGuest -Name first -Workload compute | Invoke-VStep -Instructions 1
+    $firstMs = $sw.Elapsed.TotalMilliseconds
+    $next = foreach ($i in 1..20) { $sw.Restart(); $null = New-VGuest -Name "next-$i" -Workload compute | Invoke-VStep -Instructions 1; $sw.Elapsed.TotalMilliseconds }
+    @{ First = $firstMs; Next = @($next) } | ConvertTo-Json -Compress
+}
+$nextMs = ($first.Next | Sort-Object)[10]
+'start-up: New-VGuest -Workload compute to its first instruction: the first in a session {0:N0} ms, then {1:N1} ms (median of 20, the slowest {2:N1} ms) (target under 50 ms)' -f $first.First, $nextMs, ($first.Next | Measure-Object -Maximum).Maximum
+if ($nextMs -ge 50) { Write-Host 'start-up: a compute guest after the first takes more than the 50 ms target to its first instruction.' -ForegroundColor Yellow }
 Write-Host 'Bench OK' -ForegroundColor Green
 '@
     try {

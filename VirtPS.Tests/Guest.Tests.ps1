@@ -125,6 +125,22 @@ Describe 'VirtPS guests' {
             $e.FullyQualifiedErrorId | Should -BeLike 'GuestNotFound,*'
             $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         }
+        It 'lets the guest and its memory go, though it ran co-scheduled on its host and sat on a network' {
+            # Made and run in a script block of their own, so no variable or pipeline of this test holds them; then only
+            # what the lab, its hosts and networks keep could keep them alive.
+            New-VNetwork -Name gone-lan -Mode Nat | Out-Null
+            try {
+                $refs = & {
+                    $g = 'gone-1', 'gone-2' | ForEach-Object { New-VGuest -Name $_ -Workload compute -Iterations 100 -Style HardwareAssisted }
+                    Connect-VNetworkAdapter -Guest gone-1 -Network gone-lan | Out-Null
+                    Invoke-VStep -Guest $g -CoSchedule | Out-Null
+                    $g | ForEach-Object { [WeakReference]::new($_); [WeakReference]::new($_.Machine) }
+                }
+                Remove-VGuest gone-1, gone-2
+                [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+                @($refs | Where-Object IsAlive).Count | Should -Be 0
+            } finally { Remove-VNetwork -Name gone-lan -Confirm:$false }
+        }
     }
 
     Describe '-Guest parameters take names' {

@@ -89,7 +89,9 @@ function script:ShouldReach($ActualValue, $Target, $Protocol, $Port, [switch] $N
     Result ([bool]$r.Success) $message -Negate:$Negate -Because $Because
 }
 
-if (Get-Command Add-ShouldOperator -ErrorAction Ignore) {
+# Only when Pester is loaded: looking its command up (Get-Command) when it is not searches every module on PSModulePath,
+# a large part of Import-Module's time, and where Pester is installed the call that follows would import it.
+if (Get-Module Pester) {
     Add-ShouldOperator -Name BeWithinFactor -Test ${function:ShouldBeWithinFactor} -InternalName ShouldBeWithinFactor
     Add-ShouldOperator -Name HaveStopReason -Test ${function:ShouldHaveStopReason} -InternalName ShouldHaveStopReason
     Add-ShouldOperator -Name HaveExit -Test ${function:ShouldHaveExit} -InternalName ShouldHaveExit

@@ -59,8 +59,14 @@ public sealed unsafe class BlockTranslator
 
     /// <summary>Counts what a run of <paramref name="t"/> retired: its first <paramref name="done"/> instructions,
     /// and its exit when the whole block ran.</summary>
-    internal void Retire(TranslatedBlock t, int done, bool whole)
+    internal void Retire(TranslatedBlock t, int done, bool whole, long passes = 0)
     {
+        // Whole passes a compiled loop made before the last one.
+        if (passes > 0)
+        {
+            InstructionsExecuted += passes * t.KeptBefore[^1];
+            if (t.Exit != TranslatedBlock.BlockExit.None) throw new InvalidOperationException("a compiled loop ends in a direct jump");
+        }
         InstructionsExecuted += t.KeptBefore[done];
         if (!whole) return;
         switch (t.Exit)
@@ -88,7 +94,7 @@ public sealed unsafe class BlockTranslator
     }
     /// <summary>Instructions compiled to a direct call of their handler (the rest go through <c>calli</c>).</summary>
     public long DirectCalls { get; private set; }
-    /// <summary>Instructions compiled to inline IL (register-to-register MOV and ALU forms, LEA, INC/DEC, Jcc).</summary>
+    /// <summary>Instructions compiled to inline IL (MOV, ALU, shift and IMUL forms on registers and memory, LEA, INC/DEC, JMP, Jcc).</summary>
     public long InlinedInstructions { get; private set; }
     /// <summary>Blocks the translator could not translate or compile (an engine defect): they run interpreted,
     /// or in their translated form.</summary>
@@ -144,305 +150,18 @@ public sealed unsafe class BlockTranslator
         return new TranslatedBlock(this, b, steps, callouts);
     }
 
-    /// <summary>The closure a compiled block runs against: its instructions and its delegate callouts.</summary>
-    sealed class Constants
+    /// <summary>Compiles the translated form of <paramref name="b"/> to a .NET method (<see cref="BlockCompiler"/>).</summary>
+    internal CompiledBlock Compile(Block b, TranslatedBlock t)
     {
-        public required Insn[] Insns;
-        public required Action<Processor, Insn>[] Handlers;
-        public required BlockTranslator Owner;
+        var code = BlockCompiler.Compile(this, b, t, out int inlined, out int direct, out bool loops);
+        InlinedInstructions += inlined;
+        DirectCalls += direct;
+        if (loops) LoopsCompiled++;
+        return code;
     }
 
-    static readonly FieldInfo InsnsField = typeof(Constants).GetField(nameof(Constants.Insns))!;
-    static readonly FieldInfo HandlersField = typeof(Constants).GetField(nameof(Constants.Handlers))!;
-    static readonly FieldInfo OwnerField = typeof(Constants).GetField(nameof(Constants.Owner))!;
-    static readonly FieldInfo CalloutsField = typeof(BlockTranslator).GetField(nameof(CalloutsExecuted))!;
-    static readonly FieldInfo IndexField = typeof(Processor).GetField(nameof(Processor.BlockIndex), BindingFlags.Instance | BindingFlags.NonPublic)!;
-    static readonly FieldInfo CodeChangedField = typeof(Processor).GetField(nameof(Processor.CodeChanged), BindingFlags.Instance | BindingFlags.NonPublic)!;
-    static readonly MethodInfo InvokeHandler = typeof(Action<Processor, Insn>).GetMethod("Invoke")!;
-    static readonly Type[] HandlerArgs = [typeof(Processor), typeof(Insn)];
-
-    /// <summary>Compiles the translated form of <paramref name="b"/> to a .NET method.</summary>
-    internal Func<Processor, int> Compile(Block b, TranslatedBlock t)
-    {
-        var insns = b.Insns;
-        int n = insns.Length;
-        var handlers = new List<Action<Processor, Insn>>();
-        var dm = new DynamicMethod($"block_{b.Start:x}", typeof(int), [typeof(Constants), typeof(Processor)],
-            typeof(BlockTranslator).Module, skipVisibility: true);
-        var il = dm.GetILGenerator();
-        var insnsLocal = il.DeclareLocal(typeof(Insn[]));
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldfld, InsnsField);
-        il.Emit(OpCodes.Stloc, insnsLocal);
-        // The index starts at 0, so even a defect in a handler that "cannot fault" is charged inside this block.
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4_0);
-        il.Emit(OpCodes.Stfld, IndexField);
-        var inline = new Inliner(il);
-
-        for (int k = 0; k < n; k++)
-        {
-            var step = t.Steps[k];
-            MethodInfo? handler = step.IsCallout ? null : Handlers.Find((nint)step.Function);
-            bool registerOnly = handler != null && Handlers.IsRegisterOnly(handler);
-
-            // The run loop needs the faulting instruction's index to retire exactly those before it.
-            if (!registerOnly && k > 0)
-            {
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Ldc_I4, k);
-                il.Emit(OpCodes.Stfld, IndexField);
-            }
-
-            if (step.IsCallout)
-            {
-                // CalloutsExecuted++ (counted when made, whether or not the callout then faults).
-                il.Emit(OpCodes.Ldarg_0);
-                il.Emit(OpCodes.Ldfld, OwnerField);
-                il.Emit(OpCodes.Dup);
-                il.Emit(OpCodes.Ldfld, CalloutsField);
-                il.Emit(OpCodes.Ldc_I4_1);
-                il.Emit(OpCodes.Conv_I8);
-                il.Emit(OpCodes.Add);
-                il.Emit(OpCodes.Stfld, CalloutsField);
-            }
-            if (step.Handler != null)
-            {
-                il.Emit(OpCodes.Ldarg_0);
-                il.Emit(OpCodes.Ldfld, HandlersField);
-                il.Emit(OpCodes.Ldc_I4, handlers.Count);
-                il.Emit(OpCodes.Ldelem_Ref);
-                handlers.Add(step.Handler);
-                EmitArgs(il, insnsLocal, k);
-                il.Emit(OpCodes.Callvirt, InvokeHandler);
-            }
-            else if (handler != null && inline.TryEmit(handler, insns[k])) InlinedInstructions++;
-            else
-            {
-                EmitArgs(il, insnsLocal, k);
-                if (handler != null) { il.Emit(OpCodes.Call, handler); DirectCalls++; }
-                else EmitCalli(il, (nint)step.Function);
-            }
-
-            // A write that hit decoded code (self-modifying code) ends the block after the writing
-            // instruction, as in the interpreter. Register-only handlers cannot write memory.
-            if (k < n - 1 && !registerOnly)
-            {
-                var go = il.DefineLabel();
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Ldfld, CodeChangedField);
-                il.Emit(OpCodes.Brfalse, go);
-                il.Emit(OpCodes.Ldc_I4, k + 1);
-                il.Emit(OpCodes.Ret);
-                il.MarkLabel(go);
-            }
-        }
-        il.Emit(OpCodes.Ldc_I4, n);
-        il.Emit(OpCodes.Ret);
-
-        var consts = new Constants { Insns = insns, Handlers = [.. handlers], Owner = this };
-        return (Func<Processor, int>)dm.CreateDelegate(typeof(Func<Processor, int>), consts);
-    }
-
-    static void EmitArgs(ILGenerator il, LocalBuilder insns, int k)
-    {
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldloc, insns);
-        il.Emit(OpCodes.Ldc_I4, k);
-        il.Emit(OpCodes.Ldelem_Ref);
-    }
-
-    static void EmitCalli(ILGenerator il, nint fn)
-    {
-        il.Emit(OpCodes.Ldc_I8, (long)fn);
-        il.Emit(OpCodes.Conv_I);
-        il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, typeof(void), HandlerArgs, null);
-    }
-
-    /// <summary>
-    /// Inline IL for the commonest register-only forms, with the decoded operands as constants: the same
-    /// computation as the handler named (Semantics.AluRR, AluRI, MovRR64, MovRR32, MovRI, IncDecR, Lea64,
-    /// Jz, Jnz, Jcc, Jmp, Nop), step for step, including the lazy-flag record (FOp, FA, FB, FRes, FMask,
-    /// and FCin for INC/DEC), so the state it leaves is bit-identical. Registers are addressed from a
-    /// reference to the register file's first element, so each access is one load at a constant offset.
-    /// </summary>
-    sealed class Inliner
-    {
-        static readonly FieldInfo RField = Field(nameof(Processor.R));
-        static readonly FieldInfo IpField = Field(nameof(Processor.Ip));
-        static readonly FieldInfo FOpField = Field(nameof(Processor.FOp));
-        static readonly FieldInfo FAField = Field(nameof(Processor.FA));
-        static readonly FieldInfo FBField = Field(nameof(Processor.FB));
-        static readonly FieldInfo FResField = Field(nameof(Processor.FRes));
-        static readonly FieldInfo FMaskField = Field(nameof(Processor.FMask));
-        static readonly FieldInfo FCinField = Field(nameof(Processor.FCin));
-        static readonly MethodInfo ZfGetter = typeof(Processor).GetProperty(nameof(Processor.ZF), BindingFlags.Instance | BindingFlags.NonPublic)!.GetMethod!;
-        static readonly MethodInfo CfGetter = typeof(Processor).GetProperty(nameof(Processor.CF), BindingFlags.Instance | BindingFlags.NonPublic)!.GetMethod!;
-        static readonly MethodInfo ConditionMethod = typeof(Processor).GetMethod(nameof(Processor.Condition), BindingFlags.Instance | BindingFlags.NonPublic)!;
-        static readonly MethodInfo DataRef = typeof(System.Runtime.InteropServices.MemoryMarshal).GetMethods()
-            .Single(m => m.Name == nameof(System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference) && m.IsGenericMethodDefinition)
-            .MakeGenericMethod(typeof(ulong));
-
-        static FieldInfo Field(string name) => typeof(Processor).GetField(name, BindingFlags.Instance | BindingFlags.NonPublic)!;
-
-        readonly ILGenerator _il;
-        readonly LocalBuilder _regs;
-        LocalBuilder? _a, _b, _r;
-
-        /// <summary>Emits the fetch of the register file's first element, by reference, once per block.</summary>
-        public Inliner(ILGenerator il)
-        {
-            _il = il;
-            _regs = il.DeclareLocal(typeof(ulong).MakeByRefType());
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Ldfld, RField);
-            il.Emit(OpCodes.Call, DataRef);
-            il.Emit(OpCodes.Stloc, _regs);
-        }
-
-        public bool TryEmit(MethodInfo handler, Insn i)
-        {
-            switch (handler.Name)
-            {
-                case nameof(Semantics.Nop): return true;
-                case nameof(Semantics.Jmp): SetIp(i.Target); return true;
-                case nameof(Semantics.Jz): case nameof(Semantics.Jnz):
-                {
-                    var skip = _il.DefineLabel();
-                    _il.Emit(OpCodes.Ldarg_1);
-                    _il.Emit(OpCodes.Call, ZfGetter);
-                    _il.Emit(handler.Name == nameof(Semantics.Jz) ? OpCodes.Brfalse : OpCodes.Brtrue, skip);
-                    SetIp(i.Target);
-                    _il.MarkLabel(skip);
-                    return true;
-                }
-                case nameof(Semantics.Jcc):
-                {
-                    var skip = _il.DefineLabel();
-                    _il.Emit(OpCodes.Ldarg_1);
-                    _il.Emit(OpCodes.Ldc_I4, i.Op);
-                    _il.Emit(OpCodes.Call, ConditionMethod);
-                    _il.Emit(OpCodes.Brfalse, skip);
-                    SetIp(i.Target);
-                    _il.MarkLabel(skip);
-                    return true;
-                }
-                case nameof(Semantics.MovRR64):
-                    StoreReg(i.R0, () => LoadReg(i.R1));
-                    return true;
-                case nameof(Semantics.MovRR32):
-                    StoreReg(i.R0, () => { LoadReg(i.R1); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); });
-                    return true;
-                case nameof(Semantics.MovRI):
-                    StoreReg(i.R0, () => Const(i.Imm));
-                    return true;
-                case nameof(Semantics.Lea64):
-                    StoreReg(i.R0, () => EffectiveAddress(i));
-                    return true;
-                case nameof(Semantics.IncDecR):
-                    IncDec(i);
-                    return true;
-                case "AluRR": case "AluRI":
-                    return Alu(handler, i);
-                default:
-                    return false;
-            }
-        }
-
-        // a = R[R0] & m; b = R[R1] & m (or Imm); r = (a op b) & m; write back unless CMP/TEST; SetLazy(op, a, b, r, m).
-        bool Alu(MethodInfo handler, Insn i)
-        {
-            var t = handler.GetGenericArguments()[0];
-            OpCode op;
-            if (t == typeof(AddOp)) op = OpCodes.Add;
-            else if (t == typeof(SubOp) || t == typeof(CmpOp)) op = OpCodes.Sub;
-            else if (t == typeof(AndOp) || t == typeof(TestOp)) op = OpCodes.And;
-            else if (t == typeof(OrOp)) op = OpCodes.Or;
-            else if (t == typeof(XorOp)) op = OpCodes.Xor;
-            else return false;
-            var flags = (LazyOp)t.GetProperty(nameof(IAluOp.Flags))!.GetValue(null)!;
-            bool writesBack = (bool)t.GetProperty(nameof(IAluOp.WritesBack))!.GetValue(null)!;
-            ulong m = i.Mask;
-            Scratch();
-            LoadReg(i.R0); Mask(m); _il.Emit(OpCodes.Stloc, _a!);
-            if (handler.Name == "AluRR") { LoadReg(i.R1); Mask(m); } else Const(i.Imm);
-            _il.Emit(OpCodes.Stloc, _b!);
-            _il.Emit(OpCodes.Ldloc, _a!); _il.Emit(OpCodes.Ldloc, _b!); _il.Emit(op); Mask(m);
-            _il.Emit(OpCodes.Stloc, _r!);
-            if (writesBack) StoreReg(i.R0, () => _il.Emit(OpCodes.Ldloc, _r!));
-            SetLazy(flags, () => _il.Emit(OpCodes.Ldloc, _b!), m);
-            return true;
-        }
-
-        // a = R[R0] & m; r = (a +/- 1) & m; FCin = CF (INC and DEC keep CF); R[R0] = r; SetLazy(Inc/Dec, a, 1, r, m).
-        void IncDec(Insn i)
-        {
-            ulong m = i.Mask;
-            bool inc = i.Op == 0;
-            Scratch();
-            LoadReg(i.R0); Mask(m); _il.Emit(OpCodes.Stloc, _a!);
-            _il.Emit(OpCodes.Ldloc, _a!); Const(1); _il.Emit(inc ? OpCodes.Add : OpCodes.Sub); Mask(m);
-            _il.Emit(OpCodes.Stloc, _r!);
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Call, CfGetter);
-            _il.Emit(OpCodes.Stfld, FCinField);
-            StoreReg(i.R0, () => _il.Emit(OpCodes.Ldloc, _r!));
-            SetLazy(inc ? LazyOp.Inc : LazyOp.Dec, () => Const(1), m);
-        }
-
-        void SetLazy(LazyOp op, Action loadB, ulong m)
-        {
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldc_I4, (int)op); _il.Emit(OpCodes.Stfld, FOpField);
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _a!); _il.Emit(OpCodes.Stfld, FAField);
-            _il.Emit(OpCodes.Ldarg_1); loadB(); _il.Emit(OpCodes.Stfld, FBField);
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _r!); _il.Emit(OpCodes.Stfld, FResField);
-            _il.Emit(OpCodes.Ldarg_1); Const(m); _il.Emit(OpCodes.Stfld, FMaskField);
-        }
-
-        // (R[Base] + (R[Index] << Scale) + Disp + R[Seg]) & AddrMask, as Insn.Ea; the zero slot reads as 0.
-        void EffectiveAddress(Insn i)
-        {
-            Const(i.Disp);
-            if (i.Base != Processor.ZeroSlot) { LoadReg(i.Base); _il.Emit(OpCodes.Add); }
-            if (i.Index != Processor.ZeroSlot)
-            {
-                LoadReg(i.Index);
-                if (i.Scale != 0) { _il.Emit(OpCodes.Ldc_I4, i.Scale); _il.Emit(OpCodes.Shl); }
-                _il.Emit(OpCodes.Add);
-            }
-            if (i.Seg != Processor.ZeroSlot) { LoadReg(i.Seg); _il.Emit(OpCodes.Add); }
-            Mask(i.AddrMask);
-        }
-
-        void Scratch()
-        {
-            _a ??= _il.DeclareLocal(typeof(ulong));
-            _b ??= _il.DeclareLocal(typeof(ulong));
-            _r ??= _il.DeclareLocal(typeof(ulong));
-        }
-
-        void RegAddress(int index)
-        {
-            _il.Emit(OpCodes.Ldloc, _regs);
-            if (index != 0) { _il.Emit(OpCodes.Ldc_I4, index * sizeof(ulong)); _il.Emit(OpCodes.Add); }
-        }
-
-        void LoadReg(int index) { RegAddress(index); _il.Emit(OpCodes.Ldind_I8); }
-
-        void StoreReg(int index, Action value) { RegAddress(index); value(); _il.Emit(OpCodes.Stind_I8); }
-
-        void SetIp(ulong target) { _il.Emit(OpCodes.Ldarg_1); Const(target); _il.Emit(OpCodes.Stfld, IpField); }
-
-        void Const(ulong v) => _il.Emit(OpCodes.Ldc_I8, (long)v);
-
-        void Mask(ulong m)
-        {
-            if (m == ulong.MaxValue) return;
-            Const(m);
-            _il.Emit(OpCodes.And);
-        }
-    }
+    /// <summary>Compiled blocks that branch back to their own start and run their passes inside the compiled code.</summary>
+    public long LoopsCompiled { get; private set; }
 
     static readonly Iced.Intel.NasmFormatter Formatter = Asm.Disassembler.CreateFormatter();
 
@@ -452,54 +171,5 @@ public sealed unsafe class BlockTranslator
         var o = new Iced.Intel.StringOutput();
         lock (Formatter) Formatter.Format(ins.Decoded, o);
         return o.ToStringAndReset();
-    }
-
-    /// <summary>
-    /// The instruction handlers by entry point, so a block can call a handler directly (a call the JIT may
-    /// inline) rather than through the pointer chosen at decode time. A pointer not found here (a callout,
-    /// a handler outside <see cref="Semantics"/>) is called with <c>calli</c>, which is equally correct.
-    /// </summary>
-    static class Handlers
-    {
-        static readonly Dictionary<nint, MethodInfo> ByEntry = Build();
-
-        // Handlers that touch only registers, RIP and the lazy flags: they cannot raise a fault or write
-        // guest memory, so the block needs neither the index store nor the code-changed check around them.
-        static readonly HashSet<string> RegisterOnlyNames =
-        [
-            nameof(Semantics.MovRR64), nameof(Semantics.MovRR32), nameof(Semantics.MovRI), "AluRR", "AluRI",
-            nameof(Semantics.IncDecR), nameof(Semantics.Lea64), nameof(Semantics.Nop),
-            nameof(Semantics.Jmp), nameof(Semantics.Jz), nameof(Semantics.Jnz), nameof(Semantics.Jcc),
-        ];
-
-        public static MethodInfo? Find(nint entry) => ByEntry.GetValueOrDefault(entry);
-
-        public static bool IsRegisterOnly(MethodInfo m) => RegisterOnlyNames.Contains(m.Name);
-
-        static Dictionary<nint, MethodInfo> Build()
-        {
-            var map = new Dictionary<nint, MethodInfo>();
-            var aluOps = typeof(IAluOp).Assembly.GetTypes().Where(t => t.IsValueType && typeof(IAluOp).IsAssignableFrom(t)).ToArray();
-            foreach (var m in typeof(Semantics).GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-            {
-                if (m.ReturnType != typeof(void)) continue;
-                var ps = m.GetParameters();
-                if (ps.Length != 2 || ps[0].ParameterType != typeof(Processor) || ps[1].ParameterType != typeof(Insn)) continue;
-                if (!m.IsGenericMethodDefinition) { Add(map, m); continue; }
-                if (m.GetGenericArguments().Length != 1) continue;
-                foreach (var t in aluOps)
-                {
-                    MethodInfo g;
-                    try { g = m.MakeGenericMethod(t); } catch (ArgumentException) { continue; }
-                    Add(map, g);
-                }
-            }
-            return map;
-        }
-
-        static void Add(Dictionary<nint, MethodInfo> map, MethodInfo m)
-        {
-            map.TryAdd(m.MethodHandle.GetFunctionPointer(), m);
-        }
     }
 }

@@ -176,9 +176,9 @@ internal static unsafe class InsnBuilder
             case Mnemonic.Ror: i.Op = OpRor; return &Shift;
             case Mnemonic.Rcl: i.Op = OpRcl; return &Shift;
             case Mnemonic.Rcr: i.Op = OpRcr; return &Shift;
-            case Mnemonic.Shl: case Mnemonic.Sal: i.Op = OpShl; return &Shift;
-            case Mnemonic.Shr: i.Op = OpShr; return &Shift;
-            case Mnemonic.Sar: i.Op = OpSar; return &Shift;
+            case Mnemonic.Shl: case Mnemonic.Sal: i.Op = OpShl; return ShiftOp(i, wide);
+            case Mnemonic.Shr: i.Op = OpShr; return ShiftOp(i, wide);
+            case Mnemonic.Sar: i.Op = OpSar; return ShiftOp(i, wide);
             case Mnemonic.Shld: i.Op = 0; return &DoubleShift;
             case Mnemonic.Shrd: i.Op = 1; return &DoubleShift;
 
@@ -364,6 +364,10 @@ internal static unsafe class InsnBuilder
         OpLoc.Mem => &AluRM<T>,
         _ => &Alu,
     };
+
+    /// <summary>SHL/SHR/SAR of a 64- or 32-bit register by an immediate: the fast path; the rest the general one.</summary>
+    static delegate*<Processor, Insn, void> ShiftOp(Insn i, bool wide) =>
+        wide && i.Loc0 == OpLoc.Reg && i.Loc1 == OpLoc.Imm ? &ShiftRI : &Shift;
 
     static delegate*<Processor, Insn, void> MovOp(Insn i, bool wide)
     {

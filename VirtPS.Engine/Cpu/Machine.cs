@@ -182,6 +182,9 @@ public sealed partial class Machine
             }
             if (translator != null) translator.Running = ReferenceEquals(runner, translator) ? tb : null;
             int k = 0;
+            // Instructions retired by the whole passes a compiled loop made before its last one (see CompiledBlock).
+            int passes = 0;
+            bool compiled = false;
             try
             {
                 if (tb != null)
@@ -189,7 +192,15 @@ public sealed partial class Machine
                     // Compiled code runs whole blocks only; the translated form also runs what the budget or
                     // the timer cuts short, so callouts are made whichever way the block runs.
                     tb.Executions++;
-                    k = limit == n && tb.Code != null ? tb.Code(p) : tb.Run(p, insns, limit);
+                    if (limit == n && tb.Code != null)
+                    {
+                        compiled = true;
+                        // A loop's passes count as blocks toward this call's share of work, so where a call ends (and
+                        // the next starts, perhaps mid-block) does not depend on the engine.
+                        k = tb.Code(p, Math.Min(room, (long)(MaxBlocksPerCall - blocks) * n));
+                        if (k > n) { passes = (k - 1) / n; k -= passes * n; blocks += passes; }
+                    }
+                    else k = tb.Run(p, insns, limit);
                 }
                 else
                 {
@@ -203,23 +214,25 @@ public sealed partial class Machine
             }
             catch (GuestFault f)
             {
-                if (tb != null) k = Math.Clamp(p.BlockIndex, 0, n - 1);
+                if (tb != null) { k = Math.Clamp(p.BlockIndex, 0, n - 1); passes = compiled ? p.BlockDone / n : 0; Passes(tb, passes); blocks += passes; }
                 var ins = insns[k];
                 p.Unretired = false;
+                int before = passes * n;
                 if (!p.IdtLoaded)
                 {
                     // A bare program with no IDT: the exception stops the machine as a recorded guest event.
                     p.Ip = ins.Ip;
-                    p.Retired += k;
-                    if (pmu.Active) pmu.Retire(cpl, k);
-                    return Stop(retired + k, new GuestException(f.Vector, f.ErrorCode, ins.Ip, ins.Bytes, f.Address, f.Detail));
+                    p.Retired += before + k;
+                    if (pmu.Active) pmu.Retire(cpl, before + k);
+                    if (tb != null) tb.Owner.Retire(tb, k, false, passes);
+                    return Stop(retired + before + k, new GuestException(f.Vector, f.ErrorCode, ins.Ip, ins.Bytes, f.Address, f.Detail));
                 }
                 // A software interrupt is a trap: it retires and the handler returns after it. A fault does not.
-                int done = f.Software ? k + 1 : k;
+                int done = before + (f.Software ? k + 1 : k);
                 retired += done;
                 p.Retired += done;
                 if (pmu.Active) pmu.Retire(cpl, done);
-                if (tb != null) { tb.Owner.Retire(tb, done, false); if (translator != null) translator.Running = null; }
+                if (tb != null) { tb.Owner.Retire(tb, done - before, false, passes); if (translator != null) translator.Running = null; }
                 if (Raise(f, f.Software ? ins.NextIp : ins.Ip, ins.Ip, ins.Bytes) is { } chain)
                 {
                     p.Ip = ins.Ip;
@@ -233,14 +246,23 @@ public sealed partial class Machine
             }
             catch (Exception e)
             {
-                if (tb != null) k = Math.Clamp(p.BlockIndex, 0, n - 1);
+                if (tb != null) { k = Math.Clamp(p.BlockIndex, 0, n - 1); passes = compiled ? p.BlockDone / n : 0; }
                 p.Ip = insns[k].Ip;
-                return Stop(retired + k, Internal(e, insns[k].Ip, insns[k].Bytes));
+                return Stop(retired + passes * n + k, Internal(e, insns[k].Ip, insns[k].Bytes));
+            }
+            if (passes > 0)
+            {
+                // A compiled loop's earlier passes, each a whole run of the block.
+                int before = passes * n;
+                retired += before;
+                p.Retired += before;
+                if (pmu.Active) pmu.Retire(cpl, before);
+                Passes(tb!, passes);
             }
             blk.Executions++;
             retired += k;
             p.Retired += k;
-            if (tb != null) tb.Owner.Retire(tb, k, k == n);
+            if (tb != null) tb.Owner.Retire(tb, k, k == n, passes);
             if (k < n)
             {
                 // Stopped inside the block: the budget ran out, the timer is due, or the block rewrote code
@@ -275,6 +297,13 @@ public sealed partial class Machine
             }
         }
         return new RunResult(retired, RunStop.Budget);
+    }
+
+    /// <summary>The block counters of a compiled loop's whole passes before its last.</summary>
+    static void Passes(TranslatedBlock tb, int passes)
+    {
+        tb.Executions += passes;
+        tb.Block.Executions += passes;
     }
 
     /// <summary>

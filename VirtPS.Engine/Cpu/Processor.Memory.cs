@@ -198,6 +198,11 @@ public sealed partial class Processor
 
     static bool IsCanonical(ulong la) => (ulong)(((long)la << 16) >> 16) == la;
 
+    /// <summary>The cache entry for <paramref name="la"/>'s page (the index is masked to the cache's size: no bounds check).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ref HostPage Slot(HostPage[] cache, ulong la) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cache), (nint)((la >> 12) & (CacheSize - 1)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static ref byte At(byte[] frame, ulong off) =>
         ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frame), (nint)off);
@@ -205,7 +210,7 @@ public sealed partial class Processor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal byte[]? ReadPage(ulong la)
     {
-        ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_rd, la);
         if (e.Tag != la >> 12) return null;
         Touch(ref e);
         return e.Frame;
@@ -220,7 +225,7 @@ public sealed partial class Processor
         ulong pa = Translate(la, Access.Read);
         var frame = Mem.Frame(pa >> 12);
         if (_softTlb != null || !_inTlb) return frame;
-        ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_rd, la);
         e.Tag = la >> 12; e.Frame = frame; e.Pfn = pa >> 12; e.Stamps = _frontStamps; e.Way = _frontWay;
         return frame;
     }
@@ -236,7 +241,7 @@ public sealed partial class Processor
         var frame = Mem.Frame(pfn);
         // A write the VMM must see again next time (a guest page-table page under shadow paging) is not cached.
         if (_uncacheable || _softTlb != null || !_inTlb) { _uncacheable = false; return frame; }
-        ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_wr, la);
         e.Tag = la >> 12; e.Frame = frame; e.Pfn = pfn; e.Stamps = _frontStamps; e.Way = _frontWay;
         return frame;
     }
@@ -245,7 +250,7 @@ public sealed partial class Processor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong Read64(ulong la)
     {
-        ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_rd, la);
         ulong off = la & 0xFFF;
         if (e.Tag == la >> 12 && off <= 0xFF8) { Touch(ref e); return Unsafe.ReadUnaligned<ulong>(ref At(e.Frame, off)); }
         return ReadSlow(la, 8);
@@ -254,7 +259,7 @@ public sealed partial class Processor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint Read32(ulong la)
     {
-        ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_rd, la);
         ulong off = la & 0xFFF;
         if (e.Tag == la >> 12 && off <= 0xFFC) { Touch(ref e); return Unsafe.ReadUnaligned<uint>(ref At(e.Frame, off)); }
         return (uint)ReadSlow(la, 4);
@@ -262,7 +267,7 @@ public sealed partial class Processor
 
     internal ushort Read16(ulong la)
     {
-        ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_rd, la);
         ulong off = la & 0xFFF;
         if (e.Tag == la >> 12 && off <= 0xFFE) { Touch(ref e); return Unsafe.ReadUnaligned<ushort>(ref At(e.Frame, off)); }
         return (ushort)ReadSlow(la, 2);
@@ -270,9 +275,35 @@ public sealed partial class Processor
 
     internal byte Read8(ulong la)
     {
-        ref var e = ref _rd[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_rd, la);
         if (e.Tag == la >> 12) { Touch(ref e); return At(e.Frame, la & 0xFFF); }
         return (byte)ReadSlow(la, 1);
+    }
+
+    /// <summary>
+    /// The host page caches' hit path for compiled blocks: a reference to the <paramref name="size"/> bytes at
+    /// <paramref name="la"/> in the host frame when the read (or write) cache holds its page and the access stays in it,
+    /// after stamping the L1 DTLB entry as a hit does; otherwise a null reference, and the block takes
+    /// <see cref="ReadSlow"/> or <see cref="WriteSlow"/> (which translate, and may fault or exit).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref byte HostRead(ulong la, int size)
+    {
+        ref var e = ref Slot(_rd, la);
+        ulong off = la & 0xFFF;
+        if (e.Tag != la >> 12 || off > (ulong)(0x1000 - size)) return ref Unsafe.NullRef<byte>();
+        Touch(ref e);
+        return ref At(e.Frame, off);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref byte HostWrite(ulong la, int size)
+    {
+        ref var e = ref Slot(_wr, la);
+        ulong off = la & 0xFFF;
+        if (e.Tag != la >> 12 || off > (ulong)(0x1000 - size)) return ref Unsafe.NullRef<byte>();
+        Touch(ref e);
+        return ref At(e.Frame, off);
     }
 
     /// <summary>Reads 1, 2, 4 or 8 bytes, zero-extended.</summary>
@@ -285,7 +316,7 @@ public sealed partial class Processor
     };
 
     /// <summary>The slow path: fills the cache, and splits accesses that cross a page boundary.</summary>
-    ulong ReadSlow(ulong la, int size)
+    internal ulong ReadSlow(ulong la, int size)
     {
         ulong off = la & 0xFFF;
         if (off + (ulong)size <= 0x1000)
@@ -317,7 +348,7 @@ public sealed partial class Processor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Write64(ulong la, ulong v)
     {
-        ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_wr, la);
         ulong off = la & 0xFFF;
         if (e.Tag == la >> 12 && off <= 0xFF8) { Touch(ref e); Unsafe.WriteUnaligned(ref At(e.Frame, off), v); return; }
         WriteSlow(la, 8, v);
@@ -326,7 +357,7 @@ public sealed partial class Processor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Write32(ulong la, uint v)
     {
-        ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_wr, la);
         ulong off = la & 0xFFF;
         if (e.Tag == la >> 12 && off <= 0xFFC) { Touch(ref e); Unsafe.WriteUnaligned(ref At(e.Frame, off), v); return; }
         WriteSlow(la, 4, v);
@@ -334,7 +365,7 @@ public sealed partial class Processor
 
     internal void Write16(ulong la, ushort v)
     {
-        ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_wr, la);
         ulong off = la & 0xFFF;
         if (e.Tag == la >> 12 && off <= 0xFFE) { Touch(ref e); Unsafe.WriteUnaligned(ref At(e.Frame, off), v); return; }
         WriteSlow(la, 2, v);
@@ -342,7 +373,7 @@ public sealed partial class Processor
 
     internal void Write8(ulong la, byte v)
     {
-        ref var e = ref _wr[(la >> 12) & (CacheSize - 1)];
+        ref var e = ref Slot(_wr, la);
         if (e.Tag == la >> 12) { Touch(ref e); At(e.Frame, la & 0xFFF) = v; return; }
         WriteSlow(la, 1, v);
     }
@@ -361,7 +392,7 @@ public sealed partial class Processor
     /// <summary>Set when a write invalidated decodes the running block depends on; the run loop re-decodes.</summary>
     internal bool CodeChanged;
 
-    void WriteSlow(ulong la, int size, ulong v)
+    internal void WriteSlow(ulong la, int size, ulong v)
     {
         ulong off = la & 0xFFF;
         if (off + (ulong)size <= 0x1000)

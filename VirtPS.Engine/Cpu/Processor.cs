@@ -27,6 +27,9 @@ public sealed partial class Processor
     /// <summary>Translated code writes the index of the instruction it is about to run here, so the run loop
     /// knows which instruction raised a fault (the interpreter loop has it in a local).</summary>
     internal int BlockIndex;
+    /// <summary>Compiled code that loops inside a block writes here the instructions its earlier, whole passes retired,
+    /// so a fault in a later pass is charged exactly (0 outside such a loop; the run loop clears it).</summary>
+    internal int BlockDone;
 
     internal LazyOp FOp;
     internal ulong FA, FB, FRes, FMask;
@@ -103,66 +106,89 @@ public sealed partial class Processor
         FOp = LazyOp.None;
     }
 
-    ulong Sign => FMask ^ (FMask >> 1);
-
-    internal bool CF => FOp switch
+    // The flags as functions of the lazy record (op, a, b, res, mask, carry-in) and the materialized bits: the instance
+    // getters below pass the processor's fields; compiled blocks pass their locals, with op and mask constant, so the
+    // JIT folds each to the one expression it needs. One definition serves both engines.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool LazyCF(LazyOp op, ulong a, ulong b, ulong r, ulong m, bool cin, ulong flags) => op switch
     {
-        LazyOp.None => (_flags & (ulong)RFlags.CF) != 0,
-        LazyOp.Add => (FRes & FMask) < (FA & FMask),
-        LazyOp.Adc => FCin ? (FRes & FMask) <= (FA & FMask) : (FRes & FMask) < (FA & FMask),
-        LazyOp.Sub => (FA & FMask) < (FB & FMask),
-        LazyOp.Sbb => FCin ? (FA & FMask) <= (FB & FMask) : (FA & FMask) < (FB & FMask),
-        LazyOp.Inc or LazyOp.Dec => FCin,
+        LazyOp.None => (flags & (ulong)RFlags.CF) != 0,
+        LazyOp.Add => (r & m) < (a & m),
+        LazyOp.Adc => cin ? (r & m) <= (a & m) : (r & m) < (a & m),
+        LazyOp.Sub => (a & m) < (b & m),
+        LazyOp.Sbb => cin ? (a & m) <= (b & m) : (a & m) < (b & m),
+        LazyOp.Inc or LazyOp.Dec => cin,
         _ => false,
     };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool LazyZF(LazyOp op, ulong r, ulong m, ulong flags) => op == LazyOp.None ? (flags & (ulong)RFlags.ZF) != 0 : (r & m) == 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool LazySF(LazyOp op, ulong r, ulong m, ulong flags) => op == LazyOp.None ? (flags & (ulong)RFlags.SF) != 0 : (r & (m ^ (m >> 1))) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool LazyPF(LazyOp op, ulong r, ulong flags) => op == LazyOp.None ? (flags & (ulong)RFlags.PF) != 0 : Parity(r);
+
+    // AF is the carry out of bit 3; for the logical operations the SDM leaves it undefined and
+    // current Intel cores clear it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool LazyAF(LazyOp op, ulong a, ulong b, ulong r, ulong flags) => op switch
+    {
+        LazyOp.None => (flags & (ulong)RFlags.AF) != 0,
+        LazyOp.Logic => false,
+        _ => ((a ^ b ^ r) & 0x10) != 0,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool LazyOF(LazyOp op, ulong a, ulong b, ulong r, ulong m, ulong flags) => op switch
+    {
+        LazyOp.None => (flags & (ulong)RFlags.OF) != 0,
+        LazyOp.Add or LazyOp.Adc or LazyOp.Inc => ((a ^ r) & (b ^ r) & (m ^ (m >> 1))) != 0,
+        LazyOp.Sub or LazyOp.Sbb or LazyOp.Dec => ((a ^ b) & (a ^ r) & (m ^ (m >> 1))) != 0,
+        _ => false,
+    };
+
+    /// <summary>Evaluates a condition code tttn (Intel SDM Vol. 1, Appendix B, Table B-1) on a lazy record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool LazyCondition(LazyOp op, ulong a, ulong b, ulong r, ulong m, bool cin, ulong flags, int cc)
+    {
+        bool v = (cc >> 1) switch
+        {
+            0 => LazyOF(op, a, b, r, m, flags),
+            1 => LazyCF(op, a, b, r, m, cin, flags),
+            2 => LazyZF(op, r, m, flags),
+            3 => LazyCF(op, a, b, r, m, cin, flags) || LazyZF(op, r, m, flags),
+            4 => LazySF(op, r, m, flags),
+            5 => LazyPF(op, r, flags),
+            6 => LazySF(op, r, m, flags) != LazyOF(op, a, b, r, m, flags),
+            _ => LazyZF(op, r, m, flags) || LazySF(op, r, m, flags) != LazyOF(op, a, b, r, m, flags),
+        };
+        return v ^ ((cc & 1) != 0);
+    }
+
+    internal bool CF => LazyCF(FOp, FA, FB, FRes, FMask, FCin, _flags);
 
     internal bool ZF
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => FOp == LazyOp.None ? (_flags & (ulong)RFlags.ZF) != 0 : (FRes & FMask) == 0;
+        get => LazyZF(FOp, FRes, FMask, _flags);
     }
 
-    internal bool SF => FOp == LazyOp.None ? (_flags & (ulong)RFlags.SF) != 0 : (FRes & Sign) != 0;
+    internal bool SF => LazySF(FOp, FRes, FMask, _flags);
 
-    internal bool PF => FOp == LazyOp.None ? (_flags & (ulong)RFlags.PF) != 0 : Parity(FRes);
+    internal bool PF => LazyPF(FOp, FRes, _flags);
 
-    // AF is the carry out of bit 3; for the logical operations the SDM leaves it undefined and
-    // current Intel cores clear it.
-    internal bool AF => FOp switch
-    {
-        LazyOp.None => (_flags & (ulong)RFlags.AF) != 0,
-        LazyOp.Logic => false,
-        _ => ((FA ^ FB ^ FRes) & 0x10) != 0,
-    };
+    internal bool AF => LazyAF(FOp, FA, FB, FRes, _flags);
 
-    internal bool OF => FOp switch
-    {
-        LazyOp.None => (_flags & (ulong)RFlags.OF) != 0,
-        LazyOp.Add or LazyOp.Adc or LazyOp.Inc => ((FA ^ FRes) & (FB ^ FRes) & Sign) != 0,
-        LazyOp.Sub or LazyOp.Sbb or LazyOp.Dec => ((FA ^ FB) & (FA ^ FRes) & Sign) != 0,
-        _ => false,
-    };
+    internal bool OF => LazyOF(FOp, FA, FB, FRes, FMask, _flags);
 
     /// <summary>PF is set when the low byte of the result has an even number of 1 bits.</summary>
     internal static bool Parity(ulong v) => (BitOperations.PopCount(v & 0xFF) & 1) == 0;
 
     /// <summary>Evaluates a condition code tttn (Intel SDM Vol. 1, Appendix B, Table B-1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool Condition(int cc)
-    {
-        bool r = (cc >> 1) switch
-        {
-            0 => OF,
-            1 => CF,
-            2 => ZF,
-            3 => CF || ZF,
-            4 => SF,
-            5 => PF,
-            6 => SF != OF,
-            _ => ZF || SF != OF,
-        };
-        return r ^ ((cc & 1) != 0);
-    }
+    internal bool Condition(int cc) => LazyCondition(FOp, FA, FB, FRes, FMask, FCin, _flags, cc);
 
     /// <summary>The status flags as bits, for instructions that compute some flags and keep others.</summary>
     internal ulong StatusBits() { Materialize(); return _flags & (ulong)RFlags.Status; }

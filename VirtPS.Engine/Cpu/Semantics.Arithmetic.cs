@@ -167,33 +167,61 @@ internal static unsafe partial class Semantics
                 for (int k = 0; k < n; k++) { bool out_ = (r & 1) != 0; r = (r >> 1) | (cf ? sign : 0); cf = out_; }
                 break;
             }
+            default:   // SHL/SAL, SHR, SAR: all six status flags replaced
+                r = ShiftLogical(i.Op, a, c, i.Size, m, out extra);
+                Put0(p, i, ea, r);
+                p.SetStatus(RFlags.Status, extra);
+                return;
+        }
+        Put0(p, i, ea, r);
+        p.SetStatus(which, extra | (cf ? (ulong)RFlags.CF : 0) | (of ? (ulong)RFlags.OF : 0));
+    }
+
+    /// <summary>SHL/SHR/SAR of a 64- or 32-bit register by an immediate count (the general <see cref="Shift"/>, without
+    /// its operand and operation switches).</summary>
+    internal static void ShiftRI(Processor p, Insn i)
+    {
+        ulong m = i.Mask;
+        ref ulong d = ref p.Reg(i.R0);
+        int c = (int)i.Imm & (i.Size == 8 ? 0x3F : 0x1F);
+        if (c == 0) { d &= m; return; }   // no flags change; a 32-bit register still zero-extends
+        d = ShiftLogical(i.Op, d & m, c, i.Size, m, out ulong flags);
+        p.SetStatus(RFlags.Status, flags);
+    }
+
+    /// <summary>SHL/SAL, SHR and SAR of <paramref name="a"/> by a masked count <paramref name="c"/> of 1 or more: the result,
+    /// and in <paramref name="flags"/> the six status flags it sets (CF the last bit out; OF with the count-1 formula, as a
+    /// current Intel core; AF cleared; SF, ZF, PF from the result). Shared by the handler and compiled blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong ShiftLogical(int op, ulong a, int c, int size, ulong m, out ulong flags)
+    {
+        int bits = size * 8;
+        ulong sign = m ^ (m >> 1);
+        ulong r;
+        bool cf, of;
+        switch (op)
+        {
             case OpShr:
                 r = a >> c;
                 cf = ((a >> (c - 1)) & 1) != 0;
                 of = (a & sign) != 0;
-                which |= RFlags.SF | RFlags.ZF | RFlags.PF | RFlags.AF;
-                extra = Processor.SzpBits(r, m);
                 break;
             case OpSar:
             {
-                long sa = (long)SignExtend(a, i.Size);
+                long sa = (long)SignExtend(a, size);
                 r = (ulong)(sa >> Math.Min(c, 63)) & m;
                 cf = ((sa >> (c - 1)) & 1) != 0;
                 of = false;
-                which |= RFlags.SF | RFlags.ZF | RFlags.PF | RFlags.AF;
-                extra = Processor.SzpBits(r, m);
                 break;
             }
             default: // SHL/SAL
                 r = (a << c) & m;
                 cf = c <= bits && (((a << (c - 1)) >> (bits - 1)) & 1) != 0;
                 of = ((r & sign) != 0) ^ cf;
-                which |= RFlags.SF | RFlags.ZF | RFlags.PF | RFlags.AF;
-                extra = Processor.SzpBits(r, m);
                 break;
         }
-        Put0(p, i, ea, r);
-        p.SetStatus(which, extra | (cf ? (ulong)RFlags.CF : 0) | (of ? (ulong)RFlags.OF : 0));
+        flags = Processor.SzpBits(r, m) | (cf ? (ulong)RFlags.CF : 0) | (of ? (ulong)RFlags.OF : 0);
+        return r;
     }
 
     /// <summary>SHLD/SHRD (Op 0 = left, 1 = right): shift operand 0, filling from the register operand.</summary>
@@ -282,21 +310,31 @@ internal static unsafe partial class Semantics
             a = GetReg(p, i.R0, 0, i.Size);
             b = i.Loc1 == OpLoc.Reg ? GetReg(p, i.R1, 0, i.Size) : p.Read(i.Ea(p), i.Size);
         }
+        ulong lo = ImulTruncated(a, b, i.Size, i.Mask, out ulong flags);
+        SetReg(p, i.R0, 0, i.Size, lo);
+        p.SetStatus(RFlags.Status, flags);
+    }
+
+    /// <summary>The truncated signed product and the status flags IMUL sets: CF = OF = the product did not fit; SF, ZF, PF
+    /// (undefined) from the result and AF cleared, as Intel cores do. Shared by the handler and compiled blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong ImulTruncated(ulong a, ulong b, int size, ulong m, out ulong flags)
+    {
         ulong lo;
         bool overflow;
-        if (i.Size == 8)
+        if (size == 8)
         {
             long h = Math.BigMul((long)a, (long)b, out long l);
             lo = (ulong)l; overflow = h != (l >> 63);
         }
         else
         {
-            long full = (long)SignExtend(a, i.Size) * (long)SignExtend(b, i.Size);
-            lo = (ulong)full & i.Mask;
-            overflow = full != (long)SignExtend(lo, i.Size);
+            long full = (long)SignExtend(a, size) * (long)SignExtend(b, size);
+            lo = (ulong)full & m;
+            overflow = full != (long)SignExtend(lo, size);
         }
-        SetReg(p, i.R0, 0, i.Size, lo);
-        p.SetStatus(RFlags.Status, Processor.SzpBits(lo, i.Mask) | (overflow ? (ulong)(RFlags.CF | RFlags.OF) : 0));
+        flags = Processor.SzpBits(lo, m) | (overflow ? (ulong)(RFlags.CF | RFlags.OF) : 0);
+        return lo;
     }
 
     /// <summary>DIV and IDIV (Op 1 = signed). #DE on a zero divisor or a quotient that does not fit.</summary>

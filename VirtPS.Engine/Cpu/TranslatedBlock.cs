@@ -47,10 +47,8 @@ public sealed unsafe class TranslatedBlock
     readonly Block _block;
     internal readonly BlockTranslator Owner;
     internal readonly Step[] Steps;
-    /// <summary>The compiled form, once made: runs the whole block and returns how many instructions
-    /// completed (fewer only when a write changed guest code). A guest fault propagates with
-    /// <see cref="Processor.BlockIndex"/> holding the faulting instruction's index.</summary>
-    internal Func<Processor, int>? Code;
+    /// <summary>The compiled form, once made (<see cref="CompiledBlock"/>).</summary>
+    internal CompiledBlock? Code;
     /// <summary>Set once compiling was attempted (it is not retried after a failure).</summary>
     internal bool CompileTried;
 

@@ -144,6 +144,9 @@ public sealed class Lab
             // The shared kernel goes with the host's last container: the host may then run other builds (Paravirtual).
             if (!shared.Host.Guests.Any(g => ReferenceEquals(g.ContainerHost, shared))) shared.Host.ContainerKernel = null;
         }
+        // The host's CPUs let go of it (the one that ran last, the processor their caches report to), so the guest and
+        // its memory can be collected; a container's processor is its host kernel's, released with the last container.
+        guest.Host?.Release(guest, processorInUse: guest.ContainerHost is { } k && ReferenceEquals(k.Host.ContainerKernel, k));
         return true;
     }
 

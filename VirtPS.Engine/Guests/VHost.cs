@@ -101,6 +101,18 @@ public sealed class VHost
         return _cpus[index];
     }
 
+    /// <summary>A guest left the lab: no CPU keeps it as the one that ran last, and no CPU's caches keep reporting to its
+    /// processor (unless <paramref name="processorInUse"/>: a container's processor is its host kernel's), so nothing the
+    /// host holds keeps the guest alive. Its TLB entries stay (VPIDs are never reused), as they would on hardware.</summary>
+    internal void Release(Guest guest, bool processorInUse)
+    {
+        foreach (var cpu in _cpus)
+        {
+            if (ReferenceEquals(cpu.Current, guest)) cpu.Current = null;
+            if (!processorInUse) cpu.Caches.Release(guest.Machine.Cpu);
+        }
+    }
+
     /// <summary>The host named <paramref name="name"/> (compared without case) among <paramref name="hosts"/>, or null.</summary>
     public static VHost? Find(IEnumerable<VHost> hosts, string name) =>
         hosts.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -10,20 +10,28 @@ public sealed class PortBus
     sealed class Mapping(IPortDevice device) { public readonly IPortDevice Device = device; public long Accesses; }
 
     // Each port points at its range's mapping, so an IN or OUT bumps that range's count with no lookup of its own.
-    readonly Mapping?[] _owner = new Mapping?[0x10000];
+    // Two levels of 256 ports: a machine maps a few dozen ports, so a flat 64 Ki-entry table (512 KiB) would be
+    // most of an idle guest's size; only the 256-port pages that hold a mapped port exist.
+    const int PageShift = 8, PagePorts = 1 << PageShift;
+    readonly Mapping?[]?[] _owner = new Mapping?[]?[0x10000 >> PageShift];
+
+    Mapping? Owner(int port) => _owner[port >> PageShift]?[port & (PagePorts - 1)];
+
+    ref Mapping? Slot(int port) => ref (_owner[port >> PageShift] ??= new Mapping?[PagePorts])[port & (PagePorts - 1)];
 
     public void Map(ushort first, int count, IPortDevice device)
     {
         for (int k = 0; k < count; k++)
-            if (_owner[first + k] != null) throw new InvalidOperationException($"Port 0x{first + k:X} is already mapped.");
+            if (Owner(first + k) != null) throw new InvalidOperationException($"Port 0x{first + k:X} is already mapped.");
         var m = new Mapping(device);
-        for (int k = 0; k < count; k++) _owner[first + k] = m;
+        for (int k = 0; k < count; k++) Slot(first + k) = m;
     }
 
     /// <summary>Frees [first, first + count) (a device removed).</summary>
     public void Unmap(ushort first, int count)
     {
-        for (int k = 0; k < count; k++) _owner[first + k] = null;
+        for (int k = 0; k < count; k++)
+            if (_owner[(first + k) >> PageShift] is { } page) page[(first + k) & (PagePorts - 1)] = null;
     }
 
     /// <summary>Port reads and writes so far (each IN or OUT, whatever its size).</summary>
@@ -34,14 +42,15 @@ public sealed class PortBus
     public long AccessesTo(IPortDevice? device)
     {
         if (device is null) return _unowned;
-        return _owner.Where(m => m is not null && ReferenceEquals(m.Device, device)).Distinct().Sum(m => m!.Accesses);
+        return _owner.Where(p => p is not null).SelectMany(p => p!).Where(m => m is not null && ReferenceEquals(m.Device, device))
+            .Distinct().Sum(m => m!.Accesses);
     }
     long _unowned;
 
     public ulong In(ushort port, int size)
     {
         Accesses++;
-        if (_owner[port] is not { } m) { _unowned++; return size == 4 ? 0xFFFF_FFFFUL : size == 2 ? 0xFFFFUL : 0xFFUL; }
+        if (Owner(port) is not { } m) { _unowned++; return size == 4 ? 0xFFFF_FFFFUL : size == 2 ? 0xFFFFUL : 0xFFUL; }
         m.Accesses++;
         return m.Device.In(port, size);
     }
@@ -49,7 +58,7 @@ public sealed class PortBus
     public void Out(ushort port, int size, ulong value)
     {
         Accesses++;
-        if (_owner[port] is not { } m) { _unowned++; return; }
+        if (Owner(port) is not { } m) { _unowned++; return; }
         m.Accesses++;
         m.Device.Out(port, size, value);
     }

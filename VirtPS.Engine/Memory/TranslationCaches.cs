@@ -12,6 +12,18 @@ public sealed class TranslationCaches
     /// <summary>The processor whose host caches the TLB's drops are reported to: caches a host's physical CPU shares
     /// serve one guest's processor at a time, and a processor must be wired again before it runs.</summary>
     internal object? WiredTo { get; set; }
+
+    /// <summary>Stands in for a processor whose guest was removed: the next processor still finds the caches used by
+    /// another (and flushes what its tags require), but nothing here refers to the removed one.</summary>
+    static readonly object Gone = new();
+
+    /// <summary>Stops reporting drops to <paramref name="processor"/> (its guest was removed), if it is the one wired.</summary>
+    internal void Release(object processor)
+    {
+        if (!ReferenceEquals(WiredTo, processor)) return;
+        WiredTo = Gone;
+        Tlb.DataDropped = null; Tlb.InstructionDropped = null; Tlb.Cleared = null;
+    }
     public PagingStructureCaches Guest { get; } = new("guest");
     public PagingStructureCaches Ept { get; } = new("EPT");
     public NestedTlb Nested { get; } = new();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using VirtPS.Engine;
 using VirtPS.Engine.Costs;
 using VirtPS.Engine.Guests;
@@ -64,5 +65,38 @@ public class HostTests
         Assert.Equal("HostHasGuests", Assert.Throws<VirtPSException>(() => lab.RemoveHost(h)).ErrorId);
         lab.Remove(g);
         Assert.True(lab.RemoveHost(h));
+    }
+
+    [Fact]
+    public void ARemovedGuestIsCollectedThoughItRanCoScheduledOnTheHost()
+    {
+        // The host's physical CPU keeps the guest that ran last and reports its TLB's drops to that guest's processor:
+        // removing the guest from the lab must let go of both, or every co-scheduled guest would live as long as its host.
+        var lab = new Lab();
+        var h = lab.AddHost("h");
+        var (guest, processor) = RunTwoAndRemove(lab, h);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(guest.IsAlive, "the removed guest is still reachable");
+        Assert.False(processor.IsAlive, "the removed guest's processor is still reachable");
+        // The CPU still works for the next guest, which finds the caches used by another and starts with its own view.
+        var next = Guest.CreateWorkload("c", "compute", iterations: 100, style: VirtualizationStyle.HardwareAssisted);
+        lab.Add(next, h);
+        Assert.Equal(StopReason.Halt, HostScheduler.Run([next], null)[0].StopReason);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static (WeakReference Guest, WeakReference Processor) RunTwoAndRemove(Lab lab, VHost h)
+    {
+        var a = Guest.CreateWorkload("a", "compute", iterations: 100, style: VirtualizationStyle.HardwareAssisted);
+        var b = Guest.CreateWorkload("b", "compute", iterations: 100, style: VirtualizationStyle.HardwareAssisted);
+        lab.Add(a, h);
+        lab.Add(b, h);
+        foreach (var r in HostScheduler.Run([a, b], null)) Assert.Equal(StopReason.Halt, r.StopReason);
+        var last = Assert.Single(h.Cpus).Current!;
+        Assert.True(lab.Remove(a));
+        Assert.True(lab.Remove(b));
+        return (new WeakReference(last), new WeakReference(last.Machine.Cpu));
     }
 }
