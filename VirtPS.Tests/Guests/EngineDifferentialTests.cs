@@ -17,7 +17,8 @@ using Xunit.Abstractions;
 namespace VirtPS.Tests.Guests;
 
 /// <summary>
-/// The two engines hold each other to one semantics (issue 16): every built-in workload, under every style that runs it,
+/// The two engines hold each other to one semantics (issue 16): every built-in workload (and a flag-heavy user program),
+/// under every style that runs it,
 /// made twice — once with <see cref="ExecutionEngine.Interpreter"/>, once with <see cref="ExecutionEngine.Translator"/> —
 /// must end with the same registers, control registers, RFLAGS and RIP, console, stop reason, instructions retired, trace
 /// of guest events (each at its instruction), guest memory (a hash of every resident frame), disk image, and every figure
@@ -41,6 +42,57 @@ public sealed class EngineDifferentialTests(ITestOutputHelper output)
     const long Budget = 200_000_000;
     const int DiskBytes = 1 << 20;
 
+    /// <summary>A user program beside the workloads: a hot loop whose flags are observed the ways compiled code must keep
+    /// them (CF carried across INC and DEC into ADC, SBB and SETcc, RFLAGS pushed and folded in), with shifts, IMUL, MOVZX,
+    /// PUSH/POP and CALL/RET, its checksum written to the console and left in its data page.</summary>
+    const string FlagsProgram = """
+        default rel
+        DATA equ 0x40100000
+        start:
+            mov r12, 6000
+            xor r13, r13
+            mov rbx, 0x9E3779B97F4A7C15
+            mov rcx, 1
+            xor edx, edx
+            mov rdi, 7
+        .loop:
+            mov rax, rbx
+            add rax, rcx
+            inc rdx
+            adc r13, rax
+            pushfq
+            pop rax
+            xor r13, rax
+            sub rcx, rbx
+            dec rdi
+            sbb r13, 0
+            setc al
+            movzx esi, al
+            add r13, rsi
+            mov r8, rcx
+            shl r8, 3
+            shr rcx, 5
+            xor rcx, r8
+            imul rcx, rcx, 0x5bd1e995
+            push rcx
+            call mix
+            pop r9
+            add r13, r9
+            rol r13, 7
+            dec r12
+            jnz .loop
+            mov [DATA], r13
+            mov eax, 1
+            mov edi, DATA
+            mov esi, 8
+            syscall
+            xor eax, eax
+            syscall
+        mix:
+            lea rcx, [rcx + rdx * 4 + 13]
+            ret
+        """;
+
     public static TheoryData<string> Setups => new()
     {
         "Native", "TrapAndEmulate", "BinaryTranslation", "HardwareAssisted/Shadow", "HardwareAssisted/Nested", "Paravirtual", "Container",
@@ -57,7 +109,8 @@ public sealed class EngineDifferentialTests(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory("virtps-engines");
         try
         {
-            var runs = Workload.All.SelectMany(w => new[] { ExecutionEngine.Interpreter, ExecutionEngine.Translator }.Select(e => (w.Name, e))).ToList();
+            var runs = Workload.All.Select(w => w.Name).Append("flags")
+                .SelectMany(w => new[] { ExecutionEngine.Interpreter, ExecutionEngine.Translator }.Select(e => (Name: w, e))).ToList();
             var outcomes = new Outcome[runs.Count];
             var sw = Stopwatch.StartNew();
             Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 },
@@ -158,12 +211,18 @@ public sealed class EngineDifferentialTests(ITestOutputHelper output)
     /// guest with what its workload needs (a disk image of its own, a NIC on a world of its own, typed keys).</summary>
     static Outcome RunWorkload(string workload, ExecutionEngine engine, VirtualizationStyle style, MemoryVirtualization? paging, string dir)
     {
-        var spec = new GuestSpec
-        {
-            Name = $"{workload}-{engine}", Style = style, Paging = paging, Kind = GuestImageKind.Workload, Workload = workload,
-            Iterations = Iterations[workload], Engine = engine,
-            WorkloadParameters = workload is "netping" or "netperf" ? NetParameters : null,
-        };
+        var spec = workload == "flags"
+            ? new GuestSpec
+            {
+                Name = $"{workload}-{engine}", Style = style, Paging = paging, Kind = GuestImageKind.UserProgram,
+                Image = VirtPS.Engine.Guests.Kernel.AssembleUser(FlagsProgram).Bytes, Engine = engine,
+            }
+            : new GuestSpec
+            {
+                Name = $"{workload}-{engine}", Style = style, Paging = paging, Kind = GuestImageKind.Workload, Workload = workload,
+                Iterations = Iterations[workload], Engine = engine,
+                WorkloadParameters = workload is "netping" or "netperf" ? NetParameters : null,
+            };
         if (style == VirtualizationStyle.Container)
         {
             var lab = new Lab();
