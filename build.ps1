@@ -4,8 +4,9 @@
     Builds, tests, demonstrates and benchmarks VirtPS.
 .DESCRIPTION
     Build  compiles the solution (Release) and assembles out/VirtPS, the folder a user imports.
-    Test   builds, runs the xunit tests and the Pester tests (in a fresh pwsh), and prints
-           "Tests: N passed, M failed" as its last line; exits non-zero on any failure.
+    Test   builds, runs the xunit tests (twice: with the default engine, then with VIRTPS_ENGINE=Interpreter) and the
+           Pester tests (in a fresh pwsh), and prints "Tests: N passed, M failed" (all three runs) as its last line;
+           exits non-zero on any failure.
     Demo   builds, then runs a short guided experiment in a fresh pwsh.
     Bench  builds, then runs ../shared/bench/loop.asm (ITER=100000000) and reports MIPS and peak memory,
            interpreted and through the block translator, and the syscall workload (10^6 iterations) under
@@ -90,12 +91,23 @@ function Invoke-Build {
 }
 
 function Invoke-XunitTests {
-    $results = Join-Path $Out 'TestResults'
+    # -Engine: run with VIRTPS_ENGINE set, so every guest made without -Engine gets that engine (the suite's second run).
+    param([string] $Engine)
+    $results = Join-Path $Out $(if ($Engine) { "TestResults-$Engine" } else { 'TestResults' })
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     $trx = Join-Path $results 'xunit.trx'
-    Write-Host "> dotnet test VirtPS.Tests (Release, no build)" -ForegroundColor DarkGray
-    & dotnet test (Join-Path $Root 'VirtPS.Tests/VirtPS.Tests.csproj') -c Release --no-build --nologo `
-        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
+    Write-Host "> $(if ($Engine) { "VIRTPS_ENGINE=$Engine " })dotnet test VirtPS.Tests (Release, no build)" -ForegroundColor DarkGray
+    # The engine's run leaves out what makes no guest from a specification, so runs the same either way: the assembler's
+    # tests, the instruction vectors (each on a bare Machine) and the engine differential test (it runs both engines itself).
+    $filter = if ($Engine) {
+        @('--filter', (@('VirtPS.Tests.Asm.', 'VirtPS.Tests.Differential.DifferentialTests.', 'VirtPS.Tests.Differential.DivideErrorTests.',
+            'VirtPS.Tests.Guests.EngineDifferentialTests.') | ForEach-Object { "FullyQualifiedName!~$_" }) -join '&')
+    } else { @() }
+    $env:VIRTPS_ENGINE = $Engine
+    try {
+        & dotnet test (Join-Path $Root 'VirtPS.Tests/VirtPS.Tests.csproj') -c Release --no-build --nologo @filter `
+            --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
+    } finally { $env:VIRTPS_ENGINE = $null }
     $code = $LASTEXITCODE
     if (-not (Test-Path $trx)) {
         Write-Host "xunit: no results (dotnet test exited with $code)" -ForegroundColor Red
@@ -110,7 +122,7 @@ function Invoke-XunitTests {
     $skips = @(Select-Xml -Path $trx -XPath '//t:UnitTestResult[@outcome="NotExecuted"]' -Namespace $ns | ForEach-Object {
         $n = $_.Node
         $why = $n.SelectSingleNode('.//*[local-name()="Message"]')
-        '{0}: {1}' -f ($n.testName -replace '^.*\.(?=[^.]+\.[^.]+$)', ''), $(if ($why) { $why.InnerText.Trim() } else { 'skipped' })
+        '{0}{1}: {2}' -f $(if ($Engine) { "[$Engine] " }), ($n.testName -replace '^.*\.(?=[^.]+\.[^.]+$)', ''), $(if ($why) { $why.InnerText.Trim() } else { 'skipped' })
     })
     [pscustomobject]@{ Passed = [int]$c.passed; Failed = $failed; Skipped = $skipped; SkippedTests = $skips }
 }
@@ -155,18 +167,26 @@ $skipReasons = @($r.Skipped | ForEach-Object { $_.ExpandedPath })
 function Invoke-Test {
     $sw = [Diagnostics.Stopwatch]::StartNew()
     Invoke-Build -WithTests
-    $x = Invoke-XunitTests
-    $p = Invoke-PesterTests
+    # Every test runs under both engines: the main runs with the default (Translator wherever the style allows it), the
+    # xunit suite once more with VIRTPS_ENGINE=Interpreter for every guest made without -Engine.
+    $savedEngine = $env:VIRTPS_ENGINE
+    $env:VIRTPS_ENGINE = $null
+    try {
+        $x = Invoke-XunitTests
+        $xi = Invoke-XunitTests -Engine Interpreter
+        $p = Invoke-PesterTests
+    } finally { $env:VIRTPS_ENGINE = $savedEngine }
     Write-Host ("xunit:  {0} passed, {1} failed, {2} skipped" -f $x.Passed, $x.Failed, $x.Skipped)
+    Write-Host ("xunit with VIRTPS_ENGINE=Interpreter: {0} passed, {1} failed, {2} skipped" -f $xi.Passed, $xi.Failed, $xi.Skipped)
     Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $p.Passed, $p.Failed, $p.Skipped)
-    $skipped = $x.Skipped + $p.Skipped
+    $skipped = $x.Skipped + $xi.Skipped + $p.Skipped
     if ($skipped -gt 0) {
         Write-Host "Skipped: $skipped"
-        foreach ($n in @($x.SkippedTests) + @($p.SkippedTests) | Where-Object { $_ } | Select-Object -First 10) { Write-Host "  $n" }
+        foreach ($n in @($x.SkippedTests) + @($xi.SkippedTests) + @($p.SkippedTests) | Where-Object { $_ } | Select-Object -First 10) { Write-Host "  $n" }
     }
     Write-Host ("Elapsed: {0:N0} s" -f $sw.Elapsed.TotalSeconds)
-    $passed = $x.Passed + $p.Passed
-    $failed = $x.Failed + $p.Failed
+    $passed = $x.Passed + $xi.Passed + $p.Passed
+    $failed = $x.Failed + $xi.Failed + $p.Failed
     Write-Host "Tests: $passed passed, $failed failed"
     if ($failed -gt 0) { exit 1 }
 }
@@ -391,7 +411,7 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 Import-Module $env:VIRTPS_MODULE
 $program = ConvertTo-VProgram -Path $env:VIRTPS_BENCH -Define @{ ITER = 100000000 }
-$guest = New-VGuest -Name bench -Bare -Program $program
+$guest = New-VGuest -Name bench -Bare -Program $program -Engine Interpreter
 $step = $guest | Invoke-VStep -Until Halt
 $regs = Get-VRegister -Guest $guest
 $peak = (Get-Process -Id $PID).PeakWorkingSet64
@@ -406,14 +426,14 @@ if (-not $ok) { Write-Host 'Bench FAILED: expected rax=0x1, rdx=0xd990335f3a73dc
 
 # The whole machine: the compute workload in a user process under the built-in kernel, paging on
 # (the whole-machine issue asks for 60 million instructions per second or more).
-$k = New-VGuest -Name kcompute -Workload compute -Iterations 20000000
+$k = New-VGuest -Name kcompute -Workload compute -Iterations 20000000 -Engine Interpreter
 $ks = $k | Invoke-VStep
 'kernel compute {0:N0} instructions, {1:N1} MIPS with paging ({2})' -f $ks.Instructions, $ks.Mips, $ks.StopReason
 if ($ks.StopReason -ne 'Halt') { Write-Host 'Bench FAILED: the compute workload did not finish.' -ForegroundColor Red; exit 1 }
 
 # The same workload under hardware-assisted virtualization with nested paging: user code runs directly and the
 # two-dimensional walk sits only on host-page-cache misses (the memory-virtualization issue asks for 40 MIPS or more).
-$kn = New-VGuest -Name kcompute-ept -Workload compute -Iterations 20000000 -Style HardwareAssisted -Paging Nested
+$kn = New-VGuest -Name kcompute-ept -Workload compute -Iterations 20000000 -Style HardwareAssisted -Paging Nested -Engine Interpreter
 $kns = $kn | Invoke-VStep
 $knm = $kn | Measure-VGuest
 'kernel compute HardwareAssisted/Nested {0:N1} MIPS ({1}, {2:N0} EPT violations, {3:N1} references per walk)' -f $kns.Mips, $kns.StopReason, $knm.EptViolations, $knm.ReferencesPerWalk
@@ -422,21 +442,19 @@ if ($kns.Mips -lt 40) { Write-Host 'Bench FAILED: compute under HardwareAssisted
 
 # The block translator on the same two guests: every block compiled to .NET code and run from the
 # translation cache (the engine the BinaryTranslation style builds on); the result must be the same.
-$bt = New-VGuest -Name bench-bt -Bare -Program $program
-$bt.Machine.Translator = [VirtPS.Engine.Cpu.BlockTranslator]::new()
+$bt = New-VGuest -Name bench-bt -Bare -Program $program -Engine Translator
 $bts = $bt | Invoke-VStep -Until Halt
 $btr = Get-VRegister -Guest $bt
-'translated    {0:N1} MIPS ({1} blocks, {2:N0} cache hits)' -f $bts.Mips, $bt.Machine.Translator.BlocksTranslated, $bt.Machine.Translator.CacheHits
+'translated    {0:N1} MIPS ({1} blocks, {2:N0} cache hits)' -f $bts.Mips, $bt.Machine.HostTranslator.BlocksCompiled, $bt.Machine.HostTranslator.CacheHits
 if ($btr.Rdx -ne $regs.Rdx -or $bts.Instructions -ne $step.Instructions) { Write-Host 'Bench FAILED: translated execution differs from interpreted.' -ForegroundColor Red; exit 1 }
-$kt = New-VGuest -Name kcompute-bt -Workload compute -Iterations 20000000
-$kt.Machine.Translator = [VirtPS.Engine.Cpu.BlockTranslator]::new()
+$kt = New-VGuest -Name kcompute-bt -Workload compute -Iterations 20000000 -Engine Translator
 $kts = $kt | Invoke-VStep
 'kernel compute translated {0:N1} MIPS ({1})' -f $kts.Mips, $kts.StopReason
 if ($kts.Instructions -ne $ks.Instructions) { Write-Host 'Bench FAILED: the translated compute workload differs.' -ForegroundColor Red; exit 1 }
 
 # System calls under VMware's software VMM against an emulator: host wall time of the syscall workload at a
 # million iterations, same console output; the issue asks BinaryTranslation to be at least 3 times faster.
-$sysEm = New-VGuest -Name syscall-em -Workload syscall -Iterations 1000000 -Style Emulation
+$sysEm = New-VGuest -Name syscall-em -Workload syscall -Iterations 1000000 -Style Emulation -Engine Interpreter
 $sysEmStep = $sysEm | Invoke-VStep
 $sysBt = New-VGuest -Name syscall-bt -Workload syscall -Iterations 1000000 -Style BinaryTranslation
 $sysBtStep = $sysBt | Invoke-VStep

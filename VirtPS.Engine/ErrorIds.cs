@@ -37,6 +37,11 @@ public static class ErrorIds
     public const string AmbiguousCapture = nameof(AmbiguousCapture);
     public const string CaptureWriteFailed = nameof(CaptureWriteFailed);
 
+    // The host execution engine (New-VGuest -Engine, VIRTPS_ENGINE).
+    public const string StyleNeedsInterpreter = nameof(StyleNeedsInterpreter);
+    public const string EngineNeedsSimulator = nameof(EngineNeedsSimulator);
+    public const string InvalidEngineSetting = nameof(InvalidEngineSetting);
+
     // The KVM backend.
     public const string KvmUnavailable = nameof(KvmUnavailable);
     public const string BackendUnsupportedStyle = nameof(BackendUnsupportedStyle);

@@ -252,8 +252,13 @@ public sealed class ContainerHost
         if (spec.MemoryLimitMB is { } mb && LimitPages(mb) < MinimumPages(program.Length))
             throw new VirtPSException(ErrorIds.MemoryLimitTooSmall, ErrorKind.InvalidArgument,
                 $"A memory limit of {mb} MB ({LimitPages(mb)} pages) is below what the program needs to start: {MinimumPages(program.Length)} pages ({program.Length} bytes of code, a data page, a 16 KiB stack and 4 page tables).", mb);
+        bool first = host.ContainerKernel is null;
         host.ContainerKernel ??= new ContainerHost(host);
-        return host.ContainerKernel.Create(spec, program, entry, workload, iterations);
+        var container = host.ContainerKernel.Create(spec, program, entry, workload, iterations);
+        // One machine, one engine: the first container's (or the default) starts the shared kernel with it; a later one
+        // that names an engine switches the kernel, every container on it included (both engines leave the same state).
+        if (first || spec.Engine is not null) host.ContainerKernel.KernelGuest.Machine.Engine = spec.EffectiveEngine!.Value;   // a container is never on KVM
+        return container;
     }
 
     /// <summary>A memory limit of <paramref name="mb"/> MB in whole 4 KiB pages (what the kernel's cgroup counts).</summary>

@@ -88,16 +88,18 @@ public sealed partial class Guest
         };
         if (spec.EptPageSize is { } size) ((Styles.HardwareAssisted)g.Vmm).EptPageSize = size;
         g.Pcid = spec.Pcid;
+        // A KVM guest's code runs on the host's processor: its machine keeps no host translator.
+        g.Machine.Engine = spec.EffectiveEngine ?? ExecutionEngine.Interpreter;
         g.Spec = spec;
         // Last, once everything else is known good: KvmUnavailable leaves nothing behind.
-        if (spec.Backend == Engine.Kvm.ExecutionBackend.Kvm) g.Kvm = g.CreateKvm(spec.KvmDevicePath);
+        if (spec.Backend == VirtPS.Engine.Kvm.ExecutionBackend.Kvm) g.Kvm = g.CreateKvm(spec.KvmDevicePath);
         return g;
     }
 
     /// <summary>Where the guest's instructions run.</summary>
-    public Engine.Kvm.ExecutionBackend Backend => Kvm is null ? Engine.Kvm.ExecutionBackend.Simulator : Engine.Kvm.ExecutionBackend.Kvm;
+    public VirtPS.Engine.Kvm.ExecutionBackend Backend => Kvm is null ? VirtPS.Engine.Kvm.ExecutionBackend.Simulator : VirtPS.Engine.Kvm.ExecutionBackend.Kvm;
     /// <summary>The KVM virtual machine of a guest that runs on the host's processor; null for the simulator's.</summary>
-    public Engine.Kvm.KvmVirtualMachine? Kvm { get; private set; }
+    public VirtPS.Engine.Kvm.KvmVirtualMachine? Kvm { get; private set; }
 
     /// <summary>The specification the guest was built from.</summary>
     public GuestSpec Spec { get; private set; } = null!;
@@ -235,10 +237,10 @@ public sealed partial class Guest
     }
 
     /// <summary>A KVM virtual machine of this guest as it is now (its memory, registers and devices), to run on the host's
-    /// processor: see <see cref="Engine.Kvm.KvmVirtualMachine"/>. BackendUnsupportedStyle for a style only the simulator has,
+    /// processor: see <see cref="VirtPS.Engine.Kvm.KvmVirtualMachine"/>. BackendUnsupportedStyle for a style only the simulator has,
     /// KvmUnavailable where KVM cannot run it.</summary>
-    public Engine.Kvm.KvmVirtualMachine CreateKvm(string devicePath = Engine.Kvm.KvmBackend.DefaultDevicePath, bool evenOnDivergentHost = false) =>
-        Engine.Kvm.KvmVirtualMachine.Create(Machine, Style, KernelSymbols != null, devicePath, evenOnDivergentHost);
+    public VirtPS.Engine.Kvm.KvmVirtualMachine CreateKvm(string devicePath = VirtPS.Engine.Kvm.KvmBackend.DefaultDevicePath, bool evenOnDivergentHost = false) =>
+        VirtPS.Engine.Kvm.KvmVirtualMachine.Create(Machine, Style, KernelSymbols != null, devicePath, evenOnDivergentHost);
 
     /// <summary>The default host-time budget of a KVM guest's step: KVM retires instructions the engine cannot count.</summary>
     public static readonly TimeSpan DefaultKvmTimeLimit = TimeSpan.FromSeconds(10);

@@ -56,6 +56,40 @@ public sealed record GuestSpec
     /// <summary>The KVM device a <see cref="Kvm.ExecutionBackend.Kvm"/> guest opens.</summary>
     public string KvmDevicePath { get; init; } = Kvm.KvmBackend.DefaultDevicePath;
 
+    /// <summary>How the simulator runs the guest's code on the host; null: <see cref="DefaultEngine"/> for the style.
+    /// The choice is the host's, invisible to the guest: both engines leave the same state and counters.</summary>
+    public Cpu.ExecutionEngine? Engine { get; init; }
+    /// <summary>The engine the guest gets: <see cref="Engine"/>, else the style's default; null on KVM, where the host's
+    /// processor runs the guest's code.</summary>
+    public Cpu.ExecutionEngine? EffectiveEngine => Backend == Kvm.ExecutionBackend.Kvm ? null : Engine ?? DefaultEngine(Style);
+
+    /// <summary>The environment variable that sets the engine of guests made without one (Interpreter or Translator):
+    /// the test suite runs once under each. Read once, when the engine first makes a guest.</summary>
+    public const string EngineVariable = "VIRTPS_ENGINE";
+    static readonly string? EngineSetting = Environment.GetEnvironmentVariable(EngineVariable);
+
+    /// <summary>The engine of a guest made without one: the Emulation style interprets by definition; every other
+    /// style compiles hot blocks (Translator), unless <see cref="EngineVariable"/> says otherwise.</summary>
+    public static Cpu.ExecutionEngine DefaultEngine(VirtualizationStyle style) =>
+        style == VirtualizationStyle.Emulation ? Cpu.ExecutionEngine.Interpreter
+        : string.IsNullOrEmpty(EngineSetting) ? Cpu.ExecutionEngine.Translator
+        : Enum.TryParse<Cpu.ExecutionEngine>(EngineSetting, ignoreCase: true, out var e) && Enum.IsDefined(e) && !int.TryParse(EngineSetting, out _) ? e
+        : throw new VirtPSException(ErrorIds.InvalidEngineSetting, ErrorKind.InvalidArgument,
+            $"The environment variable {EngineVariable} is '{EngineSetting}'; it takes Interpreter or Translator (or nothing: Translator).", EngineSetting);
+
+    /// <summary>Whether <paramref name="engine"/> may run a guest of <paramref name="style"/> on <paramref name="backend"/>:
+    /// the Emulation style is an interpreter by definition (StyleNeedsInterpreter), and a KVM guest runs on the host's
+    /// processor, where neither engine applies (EngineNeedsSimulator).</summary>
+    public static void CheckEngine(VirtualizationStyle style, Kvm.ExecutionBackend backend, Cpu.ExecutionEngine engine)
+    {
+        if (backend == Kvm.ExecutionBackend.Kvm)
+            throw new VirtPSException(ErrorIds.EngineNeedsSimulator, ErrorKind.InvalidArgument,
+                $"The {engine} engine is how the simulator runs guest code; a KVM guest's code runs on the host's processor (-Backend Kvm), where no engine applies.", engine);
+        if (style == VirtualizationStyle.Emulation && engine != Cpu.ExecutionEngine.Interpreter)
+            throw new VirtPSException(ErrorIds.StyleNeedsInterpreter, ErrorKind.InvalidArgument,
+                $"The Emulation style interprets every instruction by definition; it runs with -Engine Interpreter only, not {engine}.", engine);
+    }
+
     /// <summary>The cost model; null: the host's.</summary>
     public CostModel? Costs { get; init; }
     /// <summary>The host's name; null: the lab's default host.</summary>
@@ -109,6 +143,8 @@ public sealed record GuestSpec
             Memory.ExtendedPageTables.ValidatePageSize(size);
         }
         if (Backend == Kvm.ExecutionBackend.Kvm) Kvm.KvmBackend.CheckStyle(Style);   // before the device is touched
+        if (Engine is { } engine) CheckEngine(Style, Backend, engine);
+        else if (Backend == Kvm.ExecutionBackend.Simulator) DefaultEngine(Style);   // a bad VIRTPS_ENGINE, before anything is built
         if (Style == VirtualizationStyle.Application && Kind != GuestImageKind.ClassFiles)
             throw new VirtPSException(ErrorIds.StyleNeedsClassFiles, ErrorKind.InvalidArgument,
                 "An Application guest is a process VM: it runs Java class files (-Path), not workloads, programs or bare images.", Style);

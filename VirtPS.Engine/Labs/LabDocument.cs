@@ -84,6 +84,9 @@ public sealed record LabDocument
         public long? TimerPeriod { get; init; }
         public bool Pcid { get; init; } = true;
         public Kvm.ExecutionBackend Backend { get; init; } = Kvm.ExecutionBackend.Simulator;
+        /// <summary>How the simulator runs the guest's code (Interpreter or Translator); null (older files, KVM guests): the
+        /// style's default.</summary>
+        public Cpu.ExecutionEngine? Engine { get; init; }
         /// <summary>An Application guest's class files (where each came from, and its bytes as base64), main class and JIT threshold.</summary>
         public List<ClassFileEntry>? ClassFiles { get; init; }
         public string? MainClass { get; init; }

@@ -47,7 +47,9 @@ public static class LabFile
     /// <summary>A guest as the file keeps it: its specification, and what Set-VGuest, Add-VDisk and its host gave it since.</summary>
     static GuestEntry Entry(Guest g) => SpecEntry(g.Spec) with
     {
-        Name = g.Name, Host = g.Host is { IsDefault: false } h ? h.Name : null, Pcid = g.Pcid, WalkCaches = g.WalkCaches, NestedTlb = g.NestedTlb,
+        Name = g.Name, Host = g.Host is { IsDefault: false } h ? h.Name : null, Pcid = g.Pcid,
+        // The spec's own choice (none: the default) while the guest still has it; the engine Set-VGuest gave it otherwise.
+        Engine = g.Engine == g.Spec.EffectiveEngine ? g.Spec.Engine : g.Engine, WalkCaches = g.WalkCaches, NestedTlb = g.NestedTlb,
         TlbConfiguration = g.TlbConfiguration == TlbConfiguration.Skylake ? null : Entry(g.TlbConfiguration),
         VmExecutionControls = g.Vmm is Styles.HardwareAssisted ha ? ha.Controls.ToString() : null,
         Disks = g.Devices.OfType<Disk>().Select(d => new DiskEntry { Name = d.Name, Path = d.Image.Path, SizeMB = d.Image.Length >> 20, Mode = d.Mode, EventIdx = d.EventIdx }).ToList(),
@@ -61,7 +63,7 @@ public static class LabFile
         WorkloadParameters = s.WorkloadParameters?.ToDictionary(), Image = s.Image.Length > 0 ? s.Image : null, Origin = s.Origin,
         EntryPoint = s.EntryPoint, CommandLine = s.CommandLine == "" ? null : s.CommandLine, Processes = s.Processes,
         TimerPeriod = s.TimerPeriod == Kernel.DefaultTimerPeriod ? null : s.TimerPeriod, Pcid = s.Pcid, Backend = s.Backend,
-        CostModel = s.Costs is { } c ? Entry(c) : null,
+        Engine = s.Engine, CostModel = s.Costs is { } c ? Entry(c) : null,
         ClassFiles = s.ClassFiles?.Select(f => new ClassFileEntry(f.Source, f.Bytes)).ToList(), MainClass = s.MainClass,
         JitThreshold = s.Kind == GuestImageKind.ClassFiles ? s.JitThreshold : null,
         HostName = s.HostName, CpuQuota = s.CpuQuota, MemoryLimitMB = s.MemoryLimitMB, Namespaces = s.Namespaces?.ToList(),
@@ -73,7 +75,7 @@ public static class LabFile
         Name = g.Name, Host = g.Host, Style = g.Style, Paging = g.Paging, EptPageSize = g.EptPageSize, MemoryMB = g.MemoryMB, Kind = g.Kind,
         Workload = g.Workload, Iterations = g.Iterations, WorkloadParameters = g.WorkloadParameters, Image = g.Image ?? [], Origin = g.Origin,
         EntryPoint = g.EntryPoint, CommandLine = g.CommandLine ?? "", Processes = g.Processes, TimerPeriod = g.TimerPeriod ?? Kernel.DefaultTimerPeriod,
-        Pcid = g.Pcid, Backend = g.Backend, Costs = g.CostModel is { } m ? Model(m, origin, path + ".costModel") : null,
+        Pcid = g.Pcid, Backend = g.Backend, Engine = g.Engine, Costs = g.CostModel is { } m ? Model(m, origin, path + ".costModel") : null,
         ClassFiles = g.ClassFiles?.Select(f => (f.Source, f.Bytes)).ToList(), MainClass = g.MainClass,
         JitThreshold = g.JitThreshold ?? GuestSpec.DefaultJitThreshold,
         HostName = g.HostName, CpuQuota = g.CpuQuota, MemoryLimitMB = g.MemoryLimitMB, Namespaces = g.Namespaces,

@@ -124,8 +124,8 @@ public sealed class NewVGuestCommand : PSCmdlet
     [Parameter(ParameterSetName = BytesSet)]
     [Parameter(ParameterSetName = PathSet)]
     [ValidateRange(0, long.MaxValue)]
-    [PSDefaultValue(Value = Engine.Guests.Kernel.DefaultTimerPeriod)]
-    public long TimerPeriod { get; set; } = Engine.Guests.Kernel.DefaultTimerPeriod;
+    [PSDefaultValue(Value = VirtPS.Engine.Guests.Kernel.DefaultTimerPeriod)]
+    public long TimerPeriod { get; set; } = VirtPS.Engine.Guests.Kernel.DefaultTimerPeriod;
 
     /// <summary>How the guest's CPU is virtualized. Library (Wine's way) runs a Windows executable given by -Path or -Bytes
     /// as a process of the built-in kernel on the bare machine, its KERNEL32 calls translated into the kernel's system
@@ -155,7 +155,20 @@ public sealed class NewVGuestCommand : PSCmdlet
     /// the reason), and its steps are bounded by host time (Invoke-VStep -TimeLimit), since KVM does not count the
     /// instructions it retires. Measure-VGuest reports its real exits by KVM exit reason and the host time per exit.</summary>
     [Parameter]
-    public Engine.Kvm.ExecutionBackend Backend { get; set; } = Engine.Kvm.ExecutionBackend.Simulator;
+    public VirtPS.Engine.Kvm.ExecutionBackend Backend { get; set; } = VirtPS.Engine.Kvm.ExecutionBackend.Simulator;
+
+    /// <summary>How the simulator runs the guest's code on the host, a choice the guest cannot see: both engines leave
+    /// the same registers, memory, console and counters (every Measure-VGuest figure), and differ only in host time.
+    /// Translator (the default) compiles a block to .NET code once it has run 2048 times and interprets the rest;
+    /// Interpreter runs every instruction through the reference interpreter. The Emulation style is an interpreter by
+    /// definition: it defaults to Interpreter and refuses Translator (StyleNeedsInterpreter, InvalidArgument, no guest
+    /// made). A KVM guest's code runs on the host's processor, so -Engine with -Backend Kvm is EngineNeedsSimulator and its
+    /// Engine property is empty. Containers on one host share one kernel and so one engine: -Engine on a container sets
+    /// it for that host's shared kernel, every container on it included. Without -Engine the environment variable
+    /// VIRTPS_ENGINE (Interpreter or Translator), if set, gives the default. Set-VGuest -Engine switches it later.</summary>
+    [Parameter]
+    [PSDefaultValue(Help = "Translator (Interpreter under Emulation), or what VIRTPS_ENGINE says")]
+    public VirtPS.Engine.Cpu.ExecutionEngine Engine { get; set; } = VirtPS.Engine.Cpu.ExecutionEngine.Translator;
 
     /// <summary>How a HardwareAssisted guest's memory is virtualized. Nested (the default): EPT, a two-dimensional
     /// walk (24 memory references for 4-level guest and EPT tables with cold caches); the VMM maps guest frames on
@@ -256,6 +269,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                 MemoryMB = bound.ContainsKey(nameof(MemoryMB)) ? MemoryMB : null,
                 Processes = bound.ContainsKey(nameof(Processes)) ? Processes : null,
                 TimerPeriod = TimerPeriod, Pcid = Pcid == OnOff.On, Backend = Backend,
+                Engine = bound.ContainsKey(nameof(Engine)) ? Engine : null,
                 HostName = HostName, CpuQuota = bound.ContainsKey(nameof(CpuQuota)) ? CpuQuota : null,
                 MemoryLimitMB = bound.ContainsKey(nameof(MemoryLimitMB)) ? MemoryLimitMB : null, Namespaces = Namespace,
             };
@@ -278,7 +292,7 @@ public sealed class NewVGuestCommand : PSCmdlet
                     VirtualizationStyle.Application => spec with
                     {
                         Kind = GuestImageKind.ClassFiles, MainClass = MainClass, JitThreshold = JitThreshold,
-                        ClassFiles = Engine.Jvm.JavaProgram.ReadClassFiles(Path.SelectMany(Resolve)),
+                        ClassFiles = VirtPS.Engine.Jvm.JavaProgram.ReadClassFiles(Path.SelectMany(Resolve)),
                     },
                     _ => throw new VirtPSException(
                         Path.All(p => p.EndsWith(".exe", StringComparison.OrdinalIgnoreCase)) ? ErrorIds.LibraryNeedsPe : ErrorIds.ClassFilesNeedApplicationStyle,
@@ -349,7 +363,7 @@ public sealed class NewVGuestCommand : PSCmdlet
     {
         string source = string.Join('\n', Code);
         var defines = AsmBridge.Defines(Define);
-        var p = spec.Kind == GuestImageKind.Bare ? AsmBridge.Assemble(source, defines, Guest.DefaultLoadAddress) : Engine.Guests.Kernel.AssembleUser(source, defines);
+        var p = spec.Kind == GuestImageKind.Bare ? AsmBridge.Assemble(source, defines, Guest.DefaultLoadAddress) : VirtPS.Engine.Guests.Kernel.AssembleUser(source, defines);
         return spec with { Image = p.Bytes, Origin = p.Origin, EntryPoint = p.EntryPoint };
     }
 }

@@ -6,7 +6,8 @@ using VirtPS.Engine.Styles;
 namespace VirtPS.Commands;
 
 /// <summary>Changes a guest: a hardware-assisted guest's VM-execution controls (which events cause VM exits, by SDM exit
-/// reason), and any guest's translation hardware: PCID support, the walk caches, the nested TLB, the TLB's geometry.</summary>
+/// reason), any guest's translation hardware (PCID support, the walk caches, the nested TLB, the TLB's geometry) and the
+/// engine the simulator runs it with.</summary>
 [Cmdlet(VerbsCommon.Set, "VGuest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(Guest))]
 public sealed class SetVGuestCommand : TlbGeometryCommandBase
@@ -49,6 +50,14 @@ public sealed class SetVGuestCommand : TlbGeometryCommandBase
     [PSDefaultValue(Help = "unchanged")]
     public OnOff NestedTlb { get; set; }
 
+    /// <summary>Interpreter or Translator: how the simulator runs the guest's code from its next instruction on, stopped
+    /// or between steps (both engines leave the same state and counters, so switching changes host time only). Translator
+    /// under Emulation is StyleNeedsInterpreter, any engine on a KVM guest EngineNeedsSimulator. A container's engine is its
+    /// host's shared kernel's: setting it sets it for every container on that host.</summary>
+    [Parameter]
+    [PSDefaultValue(Help = "unchanged")]
+    public VirtPS.Engine.Cpu.ExecutionEngine Engine { get; set; }
+
     /// <summary>Writes each changed guest to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -57,7 +66,7 @@ public sealed class SetVGuestCommand : TlbGeometryCommandBase
     {
         foreach (var g in Guest)
         {
-            if (!SetTranslationHardware(g)) continue;
+            if (!SetTranslationHardware(g) || !SetEngine(g)) continue;
             if (ExitOn is null && NoExitOn is null) { if (PassThru) WriteObject(g); continue; }
             if (!g.Vmm.HasExitControls)
             {
@@ -70,6 +79,15 @@ public sealed class SetVGuestCommand : TlbGeometryCommandBase
             catch (VirtPSException e) { WriteError(Errors.From(e)); continue; }
             if (PassThru) WriteObject(g);
         }
+    }
+
+    /// <summary>Applies -Engine; false (with the error written) if the guest's style or backend refuses it.</summary>
+    bool SetEngine(Guest g)
+    {
+        if (!Bound(nameof(Engine))) return true;
+        if (!ShouldProcess(g.Name, $"Run the guest's code with the {Engine} engine")) return false;
+        try { g.SetEngine(Engine); return true; }
+        catch (VirtPSException e) { WriteError(Errors.From(e)); return false; }
     }
 
     /// <summary>Applies the translation-hardware parameters; false (with the error written) if one is refused. The TLB
