@@ -288,7 +288,7 @@ internal sealed unsafe class BlockCompiler
                 break;
             }
             case Kind.MovRM:
-                Read(k, () => Ea(i), i.Size); _il.Emit(OpCodes.Stloc, _v);
+                Access(k, () => Ea(i), i.Size, write: false);
                 Set(i.R0, () => _il.Emit(OpCodes.Ldloc, _v));
                 break;
             case Kind.MovMR:
@@ -297,7 +297,7 @@ internal sealed unsafe class BlockCompiler
                 break;
             case Kind.Movzx:
                 // Movzx: the byte or word source (AH..BH through Shift1), zero-extended.
-                if (i.Loc1 == OpLoc.Mem) { Read(k, () => Ea(i), i.SrcSize); _il.Emit(OpCodes.Stloc, _v); }
+                if (i.Loc1 == OpLoc.Mem) { Access(k, () => Ea(i), i.SrcSize, write: false); }
                 else
                 {
                     Get(i.R1);
@@ -310,27 +310,23 @@ internal sealed unsafe class BlockCompiler
             case Kind.PushR:
                 // PushOp: the store at RSP-8 first, then RSP (a faulting push leaves RSP alone).
                 Get(i.R0); _il.Emit(OpCodes.Stloc, _v);
-                Write(k, () => { Get(Rsp); Const(8); _il.Emit(OpCodes.Sub); }, 8);
-                Set(Rsp, () => _il.Emit(OpCodes.Ldloc, _la));
+                Push(k);
                 break;
             case Kind.PopR:
                 // PopOp: RSP += 8, then the register (so POP RSP loads the popped value).
-                Read(k, () => Get(Rsp), 8); _il.Emit(OpCodes.Stloc, _v);
-                Set(Rsp, () => { _il.Emit(OpCodes.Ldloc, _la); Const(8); _il.Emit(OpCodes.Add); });
+                Pop(k, 0);
                 Set(i.R0, () => _il.Emit(OpCodes.Ldloc, _v));
                 break;
             case Kind.CallRel:
                 // Call: push the return address, jump, count the near call.
                 Const(i.NextIp); _il.Emit(OpCodes.Stloc, _v);
-                Write(k, () => { Get(Rsp); Const(8); _il.Emit(OpCodes.Sub); }, 8);
-                Set(Rsp, () => _il.Emit(OpCodes.Ldloc, _la));
+                Push(k);
                 Count(NearCallsField);
                 SetIp(i.Target);
                 break;
             case Kind.Ret:
                 // Ret: pop RIP, release imm16 bytes, count the near return.
-                Read(k, () => Get(Rsp), 8); _il.Emit(OpCodes.Stloc, _v);
-                Set(Rsp, () => { _il.Emit(OpCodes.Ldloc, _la); Const(8 + i.Imm); _il.Emit(OpCodes.Add); });
+                Pop(k, i.Imm);
                 Count(NearReturnsField);
                 Store(IpField, () => _il.Emit(OpCodes.Ldloc, _v));
                 break;
@@ -420,46 +416,38 @@ internal sealed unsafe class BlockCompiler
 
     /// <summary>Leaves the value of a <paramref name="size"/>-byte read at the address <paramref name="address"/> pushes on
     /// the stack (the address stays in <see cref="_la"/>).</summary>
-    void Read(int k, Action address, int size)
-    {
-        address(); _il.Emit(OpCodes.Stloc, _la);
-        var ptr = _il.DeclareLocal(typeof(byte).MakeByRefType());
-        var slow = _il.DefineLabel();
-        var join = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _la); _il.Emit(OpCodes.Ldc_I4, size); _il.Emit(OpCodes.Call, HostRead);
-        _il.Emit(OpCodes.Stloc, ptr);
-        _il.Emit(OpCodes.Ldloc, ptr); _il.Emit(OpCodes.Call, IsNullRef); _il.Emit(OpCodes.Brtrue, slow);
-        _il.Emit(OpCodes.Ldloc, ptr); _il.Emit(OpCodes.Unaligned, (byte)1);
-        if (size == 8) _il.Emit(OpCodes.Ldind_I8);
-        else { _il.Emit(size == 4 ? OpCodes.Ldind_U4 : size == 2 ? OpCodes.Ldind_U2 : OpCodes.Ldind_U1); _il.Emit(OpCodes.Conv_U8); }
-        _il.Emit(OpCodes.Stloc, _v);
-        _il.MarkLabel(join);
-        _il.Emit(OpCodes.Ldloc, _v);
-        var spill = Snapshot();
-        _cold.Add(() =>
-        {
-            _il.MarkLabel(slow);
-            spill(); Where(k);
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _la); _il.Emit(OpCodes.Ldc_I4, size); _il.Emit(OpCodes.Call, ReadSlow);
-            _il.Emit(OpCodes.Stloc, _v);
-            _il.Emit(OpCodes.Br, join);
-        });
-    }
+    void Read(int k, Action address, int size) { Access(k, address, size, write: false); _il.Emit(OpCodes.Ldloc, _v); }
 
     /// <summary>Writes <see cref="_v"/> (<paramref name="size"/> bytes) at the address <paramref name="address"/> pushes (kept
     /// in <see cref="_la"/>).</summary>
-    void Write(int k, Action address, int size)
+    void Write(int k, Action address, int size) => Access(k, address, size, write: true);
+
+    /// <summary>One access through the host page caches: the hit inline (<see cref="Processor.HostRead"/> or
+    /// <see cref="Processor.HostWrite"/>), the miss on a cold path at the method's end that stores the state and calls the
+    /// interpreter's slow path. A read leaves its value in <see cref="_v"/>.</summary>
+    void Access(int k, Action address, int size, bool write)
     {
         address(); _il.Emit(OpCodes.Stloc, _la);
         var ptr = _il.DeclareLocal(typeof(byte).MakeByRefType());
         var slow = _il.DefineLabel();
         var join = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _la); _il.Emit(OpCodes.Ldc_I4, size); _il.Emit(OpCodes.Call, HostWrite);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _la); _il.Emit(OpCodes.Ldc_I4, size); _il.Emit(OpCodes.Call, write ? HostWrite : HostRead);
         _il.Emit(OpCodes.Stloc, ptr);
         _il.Emit(OpCodes.Ldloc, ptr); _il.Emit(OpCodes.Call, IsNullRef); _il.Emit(OpCodes.Brtrue, slow);
-        _il.Emit(OpCodes.Ldloc, ptr); _il.Emit(OpCodes.Ldloc, _v);
-        if (size == 8) { _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I8); }
-        else { _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I4); }
+        _il.Emit(OpCodes.Ldloc, ptr);
+        if (write)
+        {
+            _il.Emit(OpCodes.Ldloc, _v);
+            if (size == 8) { _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I8); }
+            else { _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I4); }
+        }
+        else
+        {
+            _il.Emit(OpCodes.Unaligned, (byte)1);
+            if (size == 8) _il.Emit(OpCodes.Ldind_I8);
+            else { _il.Emit(size == 4 ? OpCodes.Ldind_U4 : size == 2 ? OpCodes.Ldind_U2 : OpCodes.Ldind_U1); _il.Emit(OpCodes.Conv_U8); }
+            _il.Emit(OpCodes.Stloc, _v);
+        }
         _il.MarkLabel(join);
         var spill = Snapshot();
         int n = _n;
@@ -467,8 +455,9 @@ internal sealed unsafe class BlockCompiler
         {
             _il.MarkLabel(slow);
             spill(); Where(k);
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _la); _il.Emit(OpCodes.Ldc_I4, size); _il.Emit(OpCodes.Ldloc, _v);
-            _il.Emit(OpCodes.Call, WriteSlow);
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _la); _il.Emit(OpCodes.Ldc_I4, size);
+            if (!write) { _il.Emit(OpCodes.Call, ReadSlow); _il.Emit(OpCodes.Stloc, _v); _il.Emit(OpCodes.Br, join); return; }
+            _il.Emit(OpCodes.Ldloc, _v); _il.Emit(OpCodes.Call, WriteSlow);
             // Only the slow path can reach a frame with decoded code on it (the write cache never holds one): a write that
             // changed guest code ends the block after the writing instruction, as in the interpreter.
             if (k < n - 1)
@@ -478,6 +467,20 @@ internal sealed unsafe class BlockCompiler
             }
             else _il.Emit(OpCodes.Br, join);
         });
+    }
+
+    /// <summary>Pushes <see cref="_v"/>: the store at RSP-8, then RSP.</summary>
+    void Push(int k)
+    {
+        Write(k, () => { Get(Rsp); Const(8); _il.Emit(OpCodes.Sub); }, 8);
+        Set(Rsp, () => _il.Emit(OpCodes.Ldloc, _la));
+    }
+
+    /// <summary>Pops into <see cref="_v"/>: the load at RSP, then RSP += 8 + <paramref name="release"/>.</summary>
+    void Pop(int k, ulong release)
+    {
+        Access(k, () => Get(Rsp), 8, write: false);
+        Set(Rsp, () => { _il.Emit(OpCodes.Ldloc, _la); Const(8 + release); _il.Emit(OpCodes.Add); });
     }
 
     /// <summary>Records, on a slow path, which instruction is running (and, in a loop, what earlier passes retired) and

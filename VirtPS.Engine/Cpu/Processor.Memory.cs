@@ -287,19 +287,15 @@ public sealed partial class Processor
     /// <see cref="ReadSlow"/> or <see cref="WriteSlow"/> (which translate, and may fault or exit).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref byte HostRead(ulong la, int size)
-    {
-        ref var e = ref Slot(_rd, la);
-        ulong off = la & 0xFFF;
-        if (e.Tag != la >> 12 || off > (ulong)(0x1000 - size)) return ref Unsafe.NullRef<byte>();
-        Touch(ref e);
-        return ref At(e.Frame, off);
-    }
+    internal ref byte HostRead(ulong la, int size) => ref HostHit(_rd, la, size);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref byte HostWrite(ulong la, int size)
+    internal ref byte HostWrite(ulong la, int size) => ref HostHit(_wr, la, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ref byte HostHit(HostPage[] cache, ulong la, int size)
     {
-        ref var e = ref Slot(_wr, la);
+        ref var e = ref Slot(cache, la);
         ulong off = la & 0xFFF;
         if (e.Tag != la >> 12 || off > (ulong)(0x1000 - size)) return ref Unsafe.NullRef<byte>();
         Touch(ref e);
