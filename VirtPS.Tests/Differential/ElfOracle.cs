@@ -327,6 +327,17 @@ internal static class ElfOracle
         return sb.ToString();
     }
 
+    /// <summary>User and system CPU time of every child process this process has waited for (nasm, ld, the ELFs).</summary>
+    public static TimeSpan ChildrenCpu()
+    {
+        var ru = new long[18];   // struct rusage: ru_utime, ru_stime (timeval: seconds, microseconds), then 14 counters
+        if (WhyNot != null || getrusage(-1 /* RUSAGE_CHILDREN */, ru) != 0) return TimeSpan.Zero;
+        return TimeSpan.FromSeconds(ru[0] + ru[2]) + TimeSpan.FromMicroseconds(ru[1] + ru[3]);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int getrusage(int who, long[] usage);
+
     /// <summary>The loadable segments of a static ELF64, read by virtual address.</summary>
     sealed class ElfImage
     {

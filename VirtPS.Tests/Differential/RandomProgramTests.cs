@@ -47,6 +47,8 @@ public class RandomProgramTests(ITestOutputHelper output)
         long blocks0 = RandomProgramRunner.BlocksCompiled, kept0 = RandomProgramRunner.CompiledInstructions,
              callouts0 = RandomProgramRunner.Callouts, faults0 = RandomProgramRunner.HostFaults;
         var sw = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var childCpu = ElfOracle.ChildrenCpu();
         int batches = (count + BatchSize - 1) / BatchSize;
         long hostTicks = 0;
         // The host side of a batch (generate, nasm, ld, run the child) is made on a worker while the engines check the
@@ -80,7 +82,8 @@ public class RandomProgramTests(ITestOutputHelper output)
             }
         }
         output.WriteLine($"{count} programs, {instructions} instructions under test, {sw.Elapsed.TotalSeconds:F1} s "
-            + $"(host side {Stopwatch.GetElapsedTime(0, hostTicks).TotalSeconds:F1} s of it on a worker); "
+            + $"({(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU in this process; "
+            + $"{(ElfOracle.ChildrenCpu() - childCpu).TotalSeconds:F1} s in nasm, ld and the ELFs; host side {Stopwatch.GetElapsedTime(0, hostTicks).TotalSeconds:F1} s on a worker); "
             + $"{RandomProgramRunner.HostFaults - faults0} faulted on the host (and alike in the engine); translator: "
             + $"{RandomProgramRunner.BlocksCompiled - blocks0} blocks compiled, {RandomProgramRunner.CompiledInstructions - kept0} instructions retired as compiled code, "
             + $"{RandomProgramRunner.Callouts - callouts0} callouts");
@@ -105,16 +108,23 @@ public class RandomProgramTests(ITestOutputHelper output)
         output.WriteLine($"random byte strings: seed 0x{seed:X16}, {Total} strings over {BareStyles.Length} styles, "
             + "alternately under the interpreter and the translator engine (Emulation is interpreted by definition)");
         var sw = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var r = new Rng(seed);
-        var problems = new List<string>();
-        var stops = new Dictionary<StopReason, int>();
-        long compiled = 0;
+        var strings = new byte[Total][];
         for (int i = 0; i < Total; i++)
+        {
+            strings[i] = new byte[1 + r.Below(64)];
+            for (int j = 0; j < strings[i].Length; j++) strings[i][j] = (byte)r.Next();
+        }
+        var problems = new string?[Total];
+        var stops = new StopReason?[Total];
+        long compiled = 0;
+        // Guests share nothing: the strings run on every core.
+        Parallel.For(0, Total, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, i =>
         {
             var style = BareStyles[i % BareStyles.Length];
             bool translate = (i / BareStyles.Length) % 2 == 1 && style != VirtualizationStyle.Emulation;
-            var bytes = new byte[1 + r.Below(64)];
-            for (int j = 0; j < bytes.Length; j++) bytes[j] = (byte)r.Next();
+            var bytes = strings[i];
             string what = $"#{i} {style}{(translate ? " (translator)" : "")} [{Convert.ToHexString(bytes)}]";
             try
             {
@@ -122,26 +132,27 @@ public class RandomProgramTests(ITestOutputHelper output)
                 if (translate)
                 {
                     // Compiled from the second run of a block (loops), and every eighth string from the first: compiling a
-                    // block costs about a millisecond, and a string that runs on into zeroed memory passes dozens of blocks.
+                    // block costs a millisecond or two, and a string that runs on into zeroed memory passes dozens of blocks.
                     g.Machine.Engine = ExecutionEngine.Translator;
                     g.Machine.HostTranslator!.CompileThreshold = (i / BareStyles.Length) % 16 == 1 ? 0 : 1;
                 }
                 var res = g.Step(2_000);
-                stops[res.StopReason] = stops.GetValueOrDefault(res.StopReason) + 1;
+                stops[i] = res.StopReason;
                 if (res.StopReason is not (StopReason.Halt or StopReason.Exception or StopReason.TripleFault or StopReason.InstructionLimit))
-                    problems.Add($"{what}: stopped with {res.StopReason}");
+                    problems[i] = $"{what}: stopped with {res.StopReason}";
                 // A translator that cannot compile a block falls back to interpreting it: a host exception all the same.
                 foreach (var t in new[] { g.Machine.HostTranslator, g.Machine.Translator })
-                    if (t is { Failures: > 0 }) problems.Add($"{what}: the translator failed: {t.LastFailure}");
-                compiled += g.Machine.HostTranslator?.BlocksCompiled ?? 0;
+                    if (t is { Failures: > 0 }) problems[i] = $"{what}: the translator failed: {t.LastFailure}";
+                Interlocked.Add(ref compiled, g.Machine.HostTranslator?.BlocksCompiled ?? 0);
             }
             catch (Exception e)
             {
-                problems.Add($"{what}: host exception {e.GetType().Name}: {e.Message}");
+                problems[i] = $"{what}: host exception {e.GetType().Name}: {e.Message}";
             }
-            if (problems.Count >= 10) break;
-        }
-        output.WriteLine($"{sw.Elapsed.TotalSeconds:F1} s; stops: {string.Join(", ", stops.Select(kv => $"{kv.Key} {kv.Value}"))}; {compiled} blocks compiled by the translator engine");
-        Assert.True(problems.Count == 0, $"random byte strings (seed 0x{seed:X16}) ended otherwise than in a guest event:\n{string.Join("\n", problems)}");
+        });
+        var counts = stops.OfType<StopReason>().GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}");
+        var failed = problems.OfType<string>().ToList();
+        output.WriteLine($"{sw.Elapsed.TotalSeconds:F1} s ({(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU); stops: {string.Join(", ", counts)}; {compiled} blocks compiled by the translator engine");
+        Assert.True(failed.Count == 0, $"{failed.Count} random byte strings (seed 0x{seed:X16}) ended otherwise than in a guest event:\n{string.Join("\n", failed.Take(10))}");
     }
 }
