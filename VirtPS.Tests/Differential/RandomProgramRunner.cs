@@ -55,16 +55,18 @@ internal static class RandomProgramRunner
         _ => false,
     };
 
-    /// <summary>Null when the host, the interpreter and the translator agree on <paramref name="h"/>; otherwise a
-    /// report with the shortest differing prefix and a minimal reproducer.</summary>
-    public static string? Check(RandomProgram p, HostRun h)
+    /// <summary>Null when the host, the interpreter and the translator agree on <paramref name="h"/>; otherwise the
+    /// engine that differs (false: the interpreter, true: the translator), for <see cref="Shrink"/>.</summary>
+    public static bool? Check(RandomProgram p, HostRun h)
     {
         foreach (bool translate in new[] { false, true })
-            if (Diff(p, p.Steps.Count, h, translate, tally: true).Count > 0) return Shrink(p, h, translate);
+            if (Diff(p, p.Steps.Count, h, translate, tally: true).Count > 0) return translate;
         return null;
     }
 
-    static string Shrink(RandomProgram p, HostRun whole, bool translate)
+    /// <summary>A report on a program that differs under one engine: the shortest differing prefix and a minimal
+    /// reproducer (about one more ELF per step, so only for the few failures that are printed).</summary>
+    public static string Shrink(RandomProgram p, HostRun whole, bool translate)
     {
         int n = p.Steps.Count;
         List<string> diffs = Diff(p, n, whole, translate);

@@ -64,21 +64,24 @@ public class RandomProgramTests(ITestOutputHelper output)
         });
         var failures = new StringBuilder();
         int failed = 0, instructions = 0;
+        var failedIndexes = new List<string>();
         var next = batches > 0 ? Host(0) : null;
         for (int b = 0; b < batches; b++)
         {
             var (programs, runs) = next!.Result;
             next = b + 1 < batches ? Host(b + 1) : null;
-            var reports = new string?[programs.Length];
+            var differs = new bool?[programs.Length];
             Parallel.For(0, programs.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, i =>
             {
                 Interlocked.Add(ref instructions, programs[i].Steps.Count);
-                reports[i] = RandomProgramRunner.Check(programs[i], runs[i]);
+                differs[i] = RandomProgramRunner.Check(programs[i], runs[i]);
             });
             for (int i = 0; i < programs.Length; i++)
             {
-                if (reports[i] == null) continue;
-                if (++failed <= 3) failures.AppendLine($"program #{b * BatchSize + i} (base seed 0x{seed:X16}): " + reports[i]);
+                if (differs[i] is not { } translate) continue;
+                if (failed < 20) failedIndexes.Add($"#{b * BatchSize + i} ({(translate ? "translator" : "interpreter")})");
+                if (++failed <= 3)
+                    failures.AppendLine($"program #{b * BatchSize + i} (base seed 0x{seed:X16}): " + RandomProgramRunner.Shrink(programs[i], runs[i], translate));
             }
         }
         output.WriteLine($"{count} programs, {instructions} instructions under test, {sw.Elapsed.TotalSeconds:F1} s "
@@ -87,7 +90,7 @@ public class RandomProgramTests(ITestOutputHelper output)
             + $"{RandomProgramRunner.HostFaults - faults0} faulted on the host (and alike in the engine); translator: "
             + $"{RandomProgramRunner.BlocksCompiled - blocks0} blocks compiled, {RandomProgramRunner.CompiledInstructions - kept0} instructions retired as compiled code, "
             + $"{RandomProgramRunner.Callouts - callouts0} callouts");
-        Assert.True(failed == 0, $"{failed} random program(s) differ (base seed 0x{seed:X16}):\n{failures}");
+        Assert.True(failed == 0, $"{failed} random program(s) differ (base seed 0x{seed:X16}): {string.Join(", ", failedIndexes)}{(failed > 20 ? ", ..." : "")}; the first {Math.Min(failed, 3)}:\n{failures}");
     }
 
     /// <summary>The styles that run bare code. The others cannot take a byte string: Paravirtual runs only its
