@@ -36,14 +36,18 @@ public class RandomProgramTests(ITestOutputHelper output)
     static int Count(int fallback) =>
         Environment.GetEnvironmentVariable("VIRTPS_RANDOM_COUNT") is { Length: > 0 } s ? int.Parse(s, CultureInfo.InvariantCulture) : fallback;
 
+    /// <summary>VIRTPS_RANDOM_FIRST: the number of the first program (0 by default), to re-run one program of a long run
+    /// (VIRTPS_RANDOM_FIRST=73512 VIRTPS_RANDOM_COUNT=1) or to split a long run into pieces.</summary>
+    static int First => Environment.GetEnvironmentVariable("VIRTPS_RANDOM_FIRST") is { Length: > 0 } s ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
+
     static ulong ProgramSeed(ulong baseSeed, int i) => new Rng(baseSeed + (ulong)i * 0x9E37_79B9_7F4A_7C15UL).Next();
 
     [OracleFact]
     public void RandomPrograms_match_the_host_cpu_under_both_engines()
     {
         ulong seed = BaseSeed;
-        int count = Count(DefaultPrograms);
-        output.WriteLine($"random programs: base seed 0x{seed:X16} (VIRTPS_RANDOM_SEED), {count} programs (VIRTPS_RANDOM_COUNT), {BatchSize} per ELF");
+        int count = Count(DefaultPrograms), start = First;
+        output.WriteLine($"random programs: base seed 0x{seed:X16} (VIRTPS_RANDOM_SEED), {count} programs (VIRTPS_RANDOM_COUNT) from #{start} (VIRTPS_RANDOM_FIRST), {BatchSize} per ELF");
         long blocks0 = RandomProgramRunner.BlocksCompiled, kept0 = RandomProgramRunner.CompiledInstructions,
              callouts0 = RandomProgramRunner.Callouts, faults0 = RandomProgramRunner.HostFaults;
         var sw = Stopwatch.StartNew();
@@ -57,7 +61,7 @@ public class RandomProgramTests(ITestOutputHelper output)
         {
             var t = Stopwatch.GetTimestamp();
             int first = b * BatchSize, n = Math.Min(BatchSize, count - first);
-            var programs = Enumerable.Range(first, n).Select(i => RandomProgramGenerator.Generate(ProgramSeed(seed, i))).ToArray();
+            var programs = Enumerable.Range(start + first, n).Select(i => RandomProgramGenerator.Generate(ProgramSeed(seed, i))).ToArray();
             var runs = ElfOracle.Run(programs.Select(p => (p, p.Steps.Count)).ToList());
             Interlocked.Add(ref hostTicks, Stopwatch.GetTimestamp() - t);
             return (programs, runs);
@@ -79,9 +83,9 @@ public class RandomProgramTests(ITestOutputHelper output)
             for (int i = 0; i < programs.Length; i++)
             {
                 if (differs[i] is not { } translate) continue;
-                if (failed < 20) failedIndexes.Add($"#{b * BatchSize + i} ({(translate ? "translator" : "interpreter")})");
+                if (failed < 20) failedIndexes.Add($"#{start + b * BatchSize + i} ({(translate ? "translator" : "interpreter")})");
                 if (++failed <= 3)
-                    failures.AppendLine($"program #{b * BatchSize + i} (base seed 0x{seed:X16}): " + RandomProgramRunner.Shrink(programs[i], runs[i], translate));
+                    failures.AppendLine($"program #{start + b * BatchSize + i} (base seed 0x{seed:X16}): " + RandomProgramRunner.Shrink(programs[i], runs[i], translate));
             }
         }
         output.WriteLine($"{count} programs, {instructions} instructions under test, {sw.Elapsed.TotalSeconds:F1} s "
