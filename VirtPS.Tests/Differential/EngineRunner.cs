@@ -10,18 +10,23 @@ internal static class EngineRunner
 
     public const long SequenceBudget = 100_000;
 
-    /// <summary>Runs <paramref name="v"/>; with <paramref name="translate"/>, as compiled code from the block
-    /// translator, with single-instruction vectors decoded as one-instruction blocks so that their
-    /// one-instruction budget covers the whole block (compiled code runs whole blocks only).</summary>
+    /// <summary>Runs <paramref name="v"/>; with <paramref name="translate"/>, under the host's translator engine
+    /// (<see cref="ExecutionEngine.Translator"/>) with every block compiled before its first run, and single-instruction
+    /// vectors decoded as one-instruction blocks so that their one-instruction budget covers the whole block
+    /// (compiled code runs whole blocks only).</summary>
     public static Outcome Run(Vector v, bool translate = false) => Run(v, translate, out _);
 
     public static Outcome Run(Vector v, bool translate, out BlockTranslator? translator)
     {
-        var m = new Machine(Layout.GuestMemory);
+        // Code may sit above the usual 1 MiB (the nasm oracle's programs start at 1 MiB): memory is allocated as touched.
+        ulong end = v.CodeStart + (ulong)v.Code.Length + 1;
+        var m = new Machine(Math.Max(Layout.GuestMemory, (end + 0xFFFFF) & ~0xFFFFFUL));
         translator = null;
         if (translate)
         {
-            m.Translator = translator = new BlockTranslator { CompileThreshold = 0 };
+            m.Engine = ExecutionEngine.Translator;
+            translator = m.HostTranslator!;
+            translator.CompileThreshold = 0;
             if (!v.Sequence) m.MaxBlockInstructions = 1;
         }
         m.Memory.Write(Layout.DataAddr, v.Input.Data);

@@ -4,7 +4,7 @@ namespace VirtPS.Tests.Differential;
 
 /// <summary>
 /// A generated straight-line program: an input state (registers, RFLAGS, data area) and a list of
-/// <see cref="RandomProgramStep"/>s. Encoded, every step is followed by the flag fold: the SDM-defined
+/// <see cref="RandomProgramStep"/>s. Assembled (<see cref="NasmRenderer"/>), every step is followed by the flag fold: the SDM-defined
 /// flags of the step's instruction are masked and folded into the accumulator R15, and RFLAGS is then
 /// reloaded with only those flags (undefined ones cleared), so no undefined flag reaches a later
 /// instruction and a flag bug anywhere shows in the final R15.
@@ -20,23 +20,8 @@ internal sealed class RandomProgram
     public required MachineState Input;
     public required List<RandomProgramStep> Steps;
 
-    /// <summary>The code of the first <paramref name="count"/> steps (all by default), each followed by its fold.</summary>
-    public byte[] Encode(int count = -1)
-    {
-        if (count < 0) count = Steps.Count;
-        var w = new CodeWriterImpl();
-        var enc = Encoder.Create(64, w);
-        ulong ip = Layout.CodeAddr;
-        foreach (var step in Steps.Take(count))
-            foreach (var ins in step.Instructions.Concat(Fold(step.DefinedFlags)))
-            {
-                ip += (ulong)enc.Encode(ins, ip);
-            }
-        return w.Bytes.ToArray();
-    }
-
     /// <summary>pushfq; pop r13; and r13, mask; xor r15, r13; rol r15, 7; or r13, 0x202; push r13; popfq.</summary>
-    static IEnumerable<Instruction> Fold(ulong mask)
+    internal static IEnumerable<Instruction> Fold(ulong mask)
     {
         yield return Instruction.Create(Code.Pushfq);
         yield return Instruction.Create(Code.Pop_r64, Register.R13);
@@ -48,24 +33,17 @@ internal sealed class RandomProgram
         yield return Instruction.Create(Code.Popfq);
     }
 
-    /// <summary>The first <paramref name="count"/> steps as text, one per line (setup instructions included, folds left out).</summary>
+    /// <summary>The first <paramref name="count"/> steps as the NASM source the host ran, one per line (setup
+    /// instructions included, folds left out; <c>area</c> is <see cref="AreaAddr"/>).</summary>
     public string Listing(int count = -1)
     {
         if (count < 0) count = Steps.Count;
-        var fmt = new IntelFormatter();
-        var o = new StringOutput();
         var lines = new List<string>();
         for (int i = 0; i < count; i++)
         {
-            var parts = Steps[i].Instructions.Select(ins => { fmt.Format(ins, o); return o.ToStringAndReset(); });
+            var parts = Steps[i].Instructions.Select(ins => NasmRenderer.Line(ins));
             lines.Add($"    {i + 1,3}: {string.Join("; ", parts)}   [defined flags {FlagRules.Describe(Steps[i].DefinedFlags)}]");
         }
         return string.Join("\n", lines);
-    }
-
-    sealed class CodeWriterImpl : CodeWriter
-    {
-        public readonly List<byte> Bytes = [];
-        public override void WriteByte(byte value) => Bytes.Add(value);
     }
 }

@@ -10,7 +10,7 @@ namespace VirtPS.Tests.Differential;
 /// rotates with counts 0, 1, width-1, width and above (immediate, 1 and CL); SHLD/SHRD; BT*; MUL/IMUL (1-, 2-,
 /// 3-operand)/DIV/IDIV with divisors that cannot fault; CMPXCHG/XADD; SETcc/CMOVcc; INC/DEC/NEG/NOT;
 /// MOVZX/MOVSX/MOVSXD; partial-register MOVs (AL, AH, AX, EAX); LEA with every addressing form; REP string
-/// instructions with small counts (DF stays 0). R13 (fold scratch), R14 (data base), R15 (flag accumulator)
+/// instructions with small counts (DF stays 0); now and then an ADC/SBB chain of several steps. R13 (fold scratch), R14 (data base), R15 (flag accumulator)
 /// and RSP are never written by the generated instructions.
 /// </summary>
 internal static class RandomProgramGenerator
@@ -41,7 +41,11 @@ internal static class RandomProgramGenerator
         for (int i = 0; i < (int)RandomProgram.AreaSize; i++) input.Data[i] = (byte)r.Next();
         int n = (int)r.Range(minSteps, maxSteps + 1);
         var steps = new List<RandomProgramStep>(n);
-        for (int i = 0; i < n; i++) steps.Add(Step(r));
+        while (steps.Count < n)
+        {
+            if (r.Chance(0.05)) steps.AddRange(Chain(r));
+            else steps.Add(Step(r));
+        }
         return new RandomProgram { Seed = seed, Input = input, Steps = steps };
     }
 
@@ -104,6 +108,28 @@ internal static class RandomProgramGenerator
         0 => 0, 1 => 1, 2 => w - 1, 3 => w, 4 => w + 1,
         _ => r.Chance(0.5) ? r.Below(w) : r.Below(256),
     };
+
+    /// <summary>An ADC/SBB chain: a multi-word add or subtract of 2..4 words of one width (registers and memory), the
+    /// carry passed from step to step (each fold keeps CF, which ADD, ADC, SUB and SBB define).</summary>
+    static IEnumerable<RandomProgramStep> Chain(Rng r)
+    {
+        int w = r.Pick(Widths), n = 2 + r.Below(3);
+        bool sub = r.Chance(0.5);
+        for (int k = 0; k < n; k++)
+        {
+            // The lowest word usually starts the chain with ADD/SUB; sometimes it takes the incoming CF as well.
+            string op = k == 0 && r.Chance(0.7) ? (sub ? "Sub" : "Add") : (sub ? "Sbb" : "Adc");
+            var ins = new List<Instruction>();
+            Instruction main = r.Below(3) switch
+            {
+                0 => Instruction.Create(C($"{op}_rm{w}_r{w}"), Reg(r, w), Reg(r, w)),
+                1 => Instruction.Create(C($"{op}_rm{w}_r{w}"), Mem(r, ins), Reg(r, w)),
+                _ => Instruction.Create(C($"{op}_r{w}_rm{w}"), Reg(r, w), Mem(r, ins)),
+            };
+            ins.Add(main);
+            yield return new RandomProgramStep(ins, FlagRules.Defined(main.Mnemonic, w));
+        }
+    }
 
     static RandomProgramStep Step(Rng r)
     {
