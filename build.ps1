@@ -101,11 +101,14 @@ function Invoke-XunitTests {
     Write-Host "> $(if ($Engine) { "VIRTPS_ENGINE=$Engine " })dotnet test VirtPS.Tests (Release, no build)" -ForegroundColor DarkGray
     # The engine's run leaves out what makes no guest from a specification, so runs the same either way: the assembler's
     # tests, the instruction vectors (each on a bare Machine), and the tests that run both engines themselves (the random
-    # programs and the engine differential test).
+    # programs and the engine differential test). StyleTests is left out too: it is most of the run's time, its heaviest
+    # cases are Emulation (interpreted under either engine), and the engine differential test runs every workload under
+    # every style on both engines.
     $filter = @()
     if ($Engine) {
         $skip = 'VirtPS.Tests.Asm.', 'VirtPS.Tests.Differential.DifferentialTests.', 'VirtPS.Tests.Differential.DivideErrorTests.',
-            'VirtPS.Tests.Differential.RandomProgramTests.', 'VirtPS.Tests.Guests.EngineDifferentialTests.'
+            'VirtPS.Tests.Differential.RandomProgramTests.', 'VirtPS.Tests.Guests.EngineDifferentialTests.',
+            'VirtPS.Tests.Styles.StyleTests.'
         $filter = '--filter', (($skip | ForEach-Object { "FullyQualifiedName!~$_" }) -join '&')
     }
     $env:VIRTPS_ENGINE = $Engine
